@@ -1,0 +1,19 @@
+import { k8sRestart } from './k8s-restart.js';
+import { k8sRollback } from './k8s-rollback.js';
+import { k8sScale } from './k8s-scale.js';
+import { retrainCronjob } from './retrain-cronjob.js';
+import type { AnyAction } from './types.js';
+
+/** The one list of actions. A policy can only name what is here; adding an action is one line. */
+export const builtinActions: readonly AnyAction[] = [k8sRollback, k8sRestart, k8sScale, retrainCronjob];
+
+export type ActionRegistry = ReadonlyMap<string, AnyAction>;
+
+export function createActionRegistry(actions: readonly AnyAction[] = builtinActions): ActionRegistry {
+  const registry = new Map<string, AnyAction>();
+  for (const action of actions) {
+    if (registry.has(action.kind)) throw new Error(`action kind ${action.kind} registered twice`);
+    registry.set(action.kind, action);
+  }
+  return registry;
+}

@@ -1,0 +1,68 @@
+import type { z } from 'zod';
+import type { Clock } from '../clock.js';
+import type { KubeClient } from '../kube/port.js';
+import type { Logger } from '../observability/logger.js';
+
+/** What an action acts on, resolved from the policy's templates and validated (DNS-1123, `allow`). */
+export type TargetRef = {
+  kind: string;
+  namespace: string;
+  name: string;
+};
+
+/** One least-privilege RBAC rule an action needs, in Kubernetes' own shape. */
+export type RbacRule = {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+};
+
+export type ActionContext = {
+  heal: {
+    /** Stable heal id: deterministic names of created objects derive from it. */
+    id: string;
+    policy: string;
+    /** Index of the step in the policy's escalation chain. */
+    step: number;
+    attempt: number;
+  };
+  target: TargetRef;
+  kube: KubeClient;
+  clock: Clock;
+  log: Logger;
+  signal?: AbortSignal;
+};
+
+export type ActionResult = {
+  status: 'changed' | 'unchanged';
+  /** Human-readable, shown in the audit log and notifications: "rolled back scorer from revision 3 to 2". */
+  detail: string;
+  /** Structured facts for the audit log (revision moved from/to, Job name, ...). */
+  data?: Record<string, unknown>;
+};
+
+export type RolloutState =
+  | { state: 'done'; detail: string }
+  | { state: 'waiting'; detail: string }
+  | { state: 'failed'; detail: string };
+
+export interface Action<P = unknown> {
+  kind: string;
+  summary: string;
+  /** The `with:` block, validated at policy load time and again after templates are filled. */
+  params: z.ZodType<P>;
+  /** Target kinds (Deployment, StatefulSet, ...) this action supports; `*` for any. */
+  targetKinds: readonly string[];
+  /** An example `with:` block for docs and `salve actions`. */
+  example: Record<string, unknown>;
+  rbac: readonly RbacRule[];
+  /** What the action would do, without any I/O: dry-run and approval messages use it. */
+  describe(target: TargetRef, params: P): string;
+  /** Reads state first; returns `unchanged` when the target is already where the step wants it. */
+  run(ctx: ActionContext, params: P): Promise<ActionResult>;
+  /** For rollout actions: kubectl's rollout-status rule against the target. */
+  rolloutStatus?(ctx: ActionContext, params: P): Promise<RolloutState>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds actions of every parameter type.
+export type AnyAction = Action<any>;

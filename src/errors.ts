@@ -1,0 +1,70 @@
+// The error catalogue: one code per failure, SALVE_<AREA>_<WHAT>. The HTTP status of each code lives here
+// too, so the error handler maps codes in one table and nothing branches on messages.
+export const errorCatalogue = {
+  SALVE_CONFIG_INVALID: { status: 500, summary: 'configuration is invalid' },
+  SALVE_AUTH_MISSING: { status: 401, summary: 'authentication required' },
+  SALVE_AUTH_INVALID: { status: 401, summary: 'token not recognised' },
+  SALVE_AUTH_FORBIDDEN: { status: 403, summary: 'token lacks the required scope' },
+  SALVE_REQUEST_INVALID: { status: 400, summary: 'request is invalid' },
+  SALVE_REQUEST_BAD_JSON: { status: 400, summary: 'body is not valid JSON' },
+  SALVE_REQUEST_TOO_LARGE: { status: 413, summary: 'body exceeds the size limit' },
+  SALVE_REQUEST_UNSUPPORTED_MEDIA: { status: 415, summary: 'content type not supported' },
+  SALVE_WEBHOOK_INVALID: { status: 400, summary: 'Alertmanager payload is invalid' },
+  SALVE_NOT_FOUND: { status: 404, summary: 'not found' },
+  SALVE_ROUTE_NOT_FOUND: { status: 404, summary: 'no such route' },
+  SALVE_METHOD_NOT_ALLOWED: { status: 405, summary: 'method not allowed' },
+  SALVE_POLICY_INVALID: { status: 422, summary: 'policy files are invalid' },
+  SALVE_POLICY_NOT_FOUND: { status: 404, summary: 'no such policy' },
+  SALVE_HEAL_NOT_FOUND: { status: 404, summary: 'no such heal' },
+  SALVE_HEAL_CONFLICT: { status: 409, summary: 'heal is not in a state that allows this' },
+  SALVE_STORE_UNAVAILABLE: { status: 503, summary: 'the store could not commit' },
+  SALVE_STORE_MIGRATION_FAILED: { status: 500, summary: 'store migration failed' },
+  SALVE_AUDIT_CURSOR_INVALID: { status: 400, summary: 'audit cursor is invalid' },
+  SALVE_KUBE_NOT_CONFIGURED: { status: 503, summary: 'no Kubernetes cluster is configured' },
+  SALVE_KUBE_REQUEST_FAILED: { status: 502, summary: 'Kubernetes API request failed' },
+  SALVE_KUBE_CONFLICT: { status: 409, summary: 'Kubernetes object changed underneath' },
+  SALVE_KUBE_NOT_FOUND: { status: 404, summary: 'Kubernetes object not found' },
+  SALVE_KUBE_FORBIDDEN: { status: 403, summary: 'Kubernetes refused the request' },
+  SALVE_KUBE_INVALID: { status: 422, summary: 'Kubernetes rejected the request as invalid' },
+  SALVE_ACTION_REFUSED: { status: 409, summary: 'the action refused to run on this target' },
+  SALVE_ACTION_FAILED: { status: 500, summary: 'the action failed' },
+  SALVE_INTERNAL: { status: 500, summary: 'internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export type SalveErrorOptions = {
+  cause?: unknown;
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+};
+
+export class SalveError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: SalveErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SalveError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details;
+  }
+
+  get status(): number {
+    return errorCatalogue[this.code].status;
+  }
+}
+
+/** A real failure of an action (not an expected outcome such as "unchanged"). */
+export class ActionFailed extends SalveError {
+  constructor(code: ErrorCode, message: string, options: SalveErrorOptions = {}) {
+    super(code, message, options);
+    this.name = 'ActionFailed';
+  }
+}
+
+export function isSalveError(err: unknown): err is SalveError {
+  return err instanceof SalveError;
+}

@@ -1,0 +1,90 @@
+import type { TargetRef } from '../actions/types.js';
+
+export type MatcherOp = '=' | '!=' | '=~' | '!~';
+
+/** One Alertmanager-style matcher; regexes are compiled fully anchored at load time. */
+export type LabelMatcher = {
+  label: string;
+  op: MatcherOp;
+  value: string;
+  regex?: RegExp;
+};
+
+/** A string that may hold `{{ labels.X }}` / `{{ annotations.X }}` placeholders. */
+export type Template = string;
+
+export type StepSpec = {
+  action: string;
+  /** Raw `with:` block; string leaves may hold templates. Validated against the action's schema at load. */
+  with: Record<string, unknown>;
+  verify: {
+    /** Milliseconds to wait for the rollout to complete; absent = no rollout check. */
+    rolloutMs?: number;
+    /** Milliseconds to wait for every attached alert to resolve; absent = step succeeds when the action does. */
+    resolvedMs?: number;
+  };
+};
+
+export type Guards = {
+  cooldownMs: number;
+  /** Heal-loop breaker: at most `count` actions on one target per `windowMs`, across policies. */
+  maxPerTarget: { count: number; windowMs: number } | null;
+  approval: boolean;
+  dryRun: boolean;
+};
+
+export type Policy = {
+  name: string;
+  description: string;
+  /** Where it was defined, for error messages: `policies/serving.yaml`, index in `policies[]`. */
+  source: { file: string; index: number };
+  match: LabelMatcher[];
+  on: 'firing' | 'resolved';
+  target: { kind: string; namespace: Template; name: Template };
+  allow: { namespaces: string[] };
+  steps: StepSpec[];
+  guards: Guards;
+  notify: string[];
+};
+
+/** One problem in a policy file, pointing at the place: file, YAML path and line:column. */
+export type PolicyProblem = {
+  file: string;
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+};
+
+export type PolicyTable = {
+  policies: readonly Policy[];
+  byName: ReadonlyMap<string, Policy>;
+  files: readonly string[];
+  loadedAt: string;
+};
+
+/** A step with its templates filled from one alert, its parameters validated by the action's schema. */
+export type ResolvedStep = {
+  action: string;
+  params: unknown;
+  verify: StepSpec['verify'];
+};
+
+export type RefusalReason = 'template_missing' | 'invalid_name' | 'not_allowed' | 'invalid_params' | 'unsupported_kind';
+
+/** What one policy makes of one alert. Refusals are values (audited), not errors. */
+export type MatchOutcome =
+  | {
+      outcome: 'match';
+      policy: string;
+      target: TargetRef;
+      /** `Kind/namespace/name`: the heal identity is (policy, targetKey). */
+      targetKey: string;
+      steps: ResolvedStep[];
+    }
+  | {
+      outcome: 'refused';
+      policy: string;
+      reason: RefusalReason;
+      detail: string;
+    };
