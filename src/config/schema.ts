@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const boolish = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', ''])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9095')
+  .transform((value, ctx) => {
+    const at = value.lastIndexOf(':');
+    const host = value.slice(0, at).replace(/^\[|\]$/g, '');
+    const port = Number(value.slice(at + 1));
+    if (port > 65535) {
+      ctx.addIssue({ code: 'custom', message: 'port must be 0..65535' });
+      return z.NEVER;
+    }
+    return { host, port };
+  });
+
+const store = z
+  .string()
+  .refine((v) => v === 'sqlite' || /^postgres(ql)?:\/\//.test(v), 'expected "sqlite" or a postgres:// URL');
+
+/**
+ * Every setting has an environment variable (SALVE_LISTEN) and a flag of the same name in kebab-case
+ * (--listen). Flags win over the environment.
+ */
+export const configSchema = z.object({
+  listen: listen.default({ host: '127.0.0.1', port: 9095 }),
+  dataDir: z.string().min(1).default('./data'),
+  policies: z.string().min(1).default('./policies'),
+  store: store.default('sqlite'),
+  tokensFile: z.string().min(1).optional(),
+  dryRun: boolish.default(false),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  insecureNoAuth: boolish.default(false),
+  kubeconfig: z.string().min(1).optional(),
+  kubeContext: z.string().min(1).optional(),
+  alertmanagerUrl: z.url().optional(),
+  /** Where salve can be reached by people (links in notifications). */
+  publicUrl: z.url().optional(),
+});
+
+export type Config = z.output<typeof configSchema> & { tokensFile: string };
+
+/** Setting name -> environment variable; the flag is the kebab-case of the setting. */
+export const settingEnv = {
+  listen: 'SALVE_LISTEN',
+  dataDir: 'SALVE_DATA_DIR',
+  policies: 'SALVE_POLICIES',
+  store: 'SALVE_STORE',
+  tokensFile: 'SALVE_TOKENS_FILE',
+  dryRun: 'SALVE_DRY_RUN',
+  logLevel: 'SALVE_LOG_LEVEL',
+  insecureNoAuth: 'SALVE_INSECURE_NO_AUTH',
+  kubeconfig: 'SALVE_KUBECONFIG',
+  kubeContext: 'SALVE_KUBE_CONTEXT',
+  alertmanagerUrl: 'SALVE_ALERTMANAGER_URL',
+  publicUrl: 'SALVE_PUBLIC_URL',
+} as const satisfies Record<keyof z.input<typeof configSchema>, string>;
+
+export type SettingName = keyof typeof settingEnv;
+
+export const booleanSettings: ReadonlySet<SettingName> = new Set(['dryRun', 'insecureNoAuth']);

@@ -1,0 +1,120 @@
+import type { Database } from 'better-sqlite3';
+import { SalveError } from '../../errors.js';
+
+/** Versioned, append-only: a released migration is never edited, only followed by a new one. */
+export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'core',
+    sql: `
+      CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        receiver TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        external_url TEXT NOT NULL,
+        status TEXT NOT NULL,
+        alert_count INTEGER NOT NULL,
+        new_count INTEGER NOT NULL,
+        truncated INTEGER NOT NULL
+      );
+      CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        starts_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        ends_at TEXT,
+        labels TEXT NOT NULL,
+        annotations TEXT NOT NULL,
+        generator_url TEXT NOT NULL,
+        delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+        received_at TEXT NOT NULL,
+        UNIQUE (fingerprint, starts_at, status)
+      );
+      CREATE TABLE heals (
+        id TEXT PRIMARY KEY,
+        policy TEXT NOT NULL,
+        target_key TEXT NOT NULL,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL,
+        step INTEGER NOT NULL DEFAULT 0,
+        steps TEXT NOT NULL,
+        dry_run INTEGER NOT NULL,
+        trigger TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        closed_at TEXT
+      );
+      -- One open heal per (policy, target), enforced by the database itself.
+      CREATE UNIQUE INDEX heals_open_per_target ON heals (policy, target_key)
+        WHERE state IN ('pending', 'awaiting_approval', 'running', 'verifying');
+      CREATE INDEX heals_state ON heals (state);
+      CREATE INDEX heals_target ON heals (target_key);
+      CREATE TABLE heal_alerts (
+        heal_id TEXT NOT NULL REFERENCES heals(id),
+        fingerprint TEXT NOT NULL,
+        starts_at TEXT NOT NULL,
+        alertname TEXT NOT NULL,
+        attached_at TEXT NOT NULL,
+        resolved_at TEXT,
+        PRIMARY KEY (heal_id, fingerprint, starts_at)
+      );
+      CREATE INDEX heal_alerts_alert ON heal_alerts (fingerprint, starts_at);
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        type TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        heal_id TEXT,
+        policy TEXT,
+        target TEXT,
+        outcome TEXT,
+        data TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE INDEX audit_heal ON audit (heal_id);
+      CREATE INDEX audit_policy ON audit (policy);
+      CREATE INDEX audit_target ON audit (target);
+      CREATE INDEX audit_at ON audit (at);
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+    `,
+  },
+];
+
+export function migrateSqlite(db: Database, now: () => Date): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)');
+  const applied = new Set(
+    db
+      .prepare('SELECT version FROM schema_migrations')
+      .all()
+      .map((row) => (row as { version: number }).version),
+  );
+  const latest = Math.max(0, ...applied);
+  const known = Math.max(...sqliteMigrations.map((m) => m.version));
+  if (latest > known) {
+    throw new SalveError(
+      'SALVE_STORE_MIGRATION_FAILED',
+      `the database is at schema version ${latest}, newer than this salve knows (${known}); upgrade salve`,
+    );
+  }
+  for (const migration of sqliteMigrations) {
+    if (applied.has(migration.version)) continue;
+    try {
+      db.transaction(() => {
+        db.exec(migration.sql);
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          migration.version,
+          migration.name,
+          now().toISOString(),
+        );
+      })();
+    } catch (cause) {
+      throw new SalveError(
+        'SALVE_STORE_MIGRATION_FAILED',
+        `migration ${migration.version} (${migration.name}) failed`,
+        { cause },
+      );
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import type { TargetRef } from '../actions/types.js';
+import type { AlertStatus, ReceivedAlert } from '../alerts/schema.js';
+import type { MatchOutcome, ResolvedStep } from '../policy/types.js';
+
+export const healStates = [
+  'pending',
+  'awaiting_approval',
+  'running',
+  'verifying',
+  'resolved',
+  'escalated',
+  'failed',
+  'cancelled',
+  'refused',
+] as const;
+export type HealState = (typeof healStates)[number];
+
+/** A heal in one of these states owns its (policy, target): new matching alerts attach to it. */
+export const openHealStates = ['pending', 'awaiting_approval', 'running', 'verifying'] as const satisfies readonly HealState[];
+
+export type HealTrigger =
+  | { kind: 'alert'; fingerprint: string; startsAt: string; alertname: string; receiver: string; groupKey: string }
+  | { kind: 'manual'; actor: string; reason: string };
+
+export type Heal = {
+  id: string;
+  policy: string;
+  targetKey: string;
+  target: TargetRef;
+  state: HealState;
+  /** Index of the step in progress (or last tried). */
+  step: number;
+  steps: ResolvedStep[];
+  dryRun: boolean;
+  trigger: HealTrigger;
+  openedAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+};
+
+export type HealAlert = {
+  fingerprint: string;
+  startsAt: string;
+  alertname: string;
+  attachedAt: string;
+  resolvedAt: string | null;
+};
+
+export type AuditRecord = {
+  seq: number;
+  at: string;
+  type: string;
+  /** Who or what: `alertmanager:<receiver>`, `token:<name>`, `salve`. */
+  actor: string;
+  healId: string | null;
+  policy: string | null;
+  target: string | null;
+  outcome: string | null;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+};
+
+export type AuditInput = Omit<AuditRecord, 'seq' | 'at' | 'prevHash' | 'hash'> & { at?: string };
+
+export type AuditQuery = {
+  since?: string;
+  until?: string;
+  policy?: string;
+  target?: string;
+  healId?: string;
+  type?: string;
+  outcome?: string;
+  /** Exclusive: records after this sequence number. */
+  afterSeq?: number;
+  limit: number;
+};
+
+export type AuditVerification =
+  | { ok: true; records: number; head: string }
+  | { ok: false; records: number; brokenAt: number; reason: string };
+
+export type IngestAlert = { alert: ReceivedAlert; outcomes: MatchOutcome[] };
+
+export type IngestInput = {
+  receivedAt: string;
+  actor: string;
+  delivery: {
+    receiver: string;
+    groupKey: string;
+    externalURL: string;
+    status: AlertStatus;
+    truncatedAlerts: number;
+  };
+  alerts: IngestAlert[];
+  /** Global dry-run: heals opened by this delivery are marked dry-run. */
+  dryRun: boolean;
+};
+
+export type IngestResult = {
+  deliveryId: number;
+  received: number;
+  new: number;
+  deduplicated: number;
+  opened: string[];
+  attached: string[];
+  refused: number;
+  resolved: number;
+};
+
+export type HealQuery = {
+  state?: HealState;
+  policy?: string;
+  target?: string;
+  /** Heals opened before this id (ids sort by time). */
+  beforeId?: string;
+  limit: number;
+};
+
+export type StoredAlert = ReceivedAlert & { receivedAt: string; deliveryId: number };
+
+export type AlertQuery = { fingerprint?: string; status?: AlertStatus; limit: number; afterId?: number };
+
+/** One interface, two implementations (SQLite, PostgreSQL), one contract suite. All methods are async. */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Commits a delivery's new alerts, heal openings/attachments and audit records atomically. */
+  ingest(input: IngestInput): Promise<IngestResult>;
+  listAlerts(query: AlertQuery): Promise<Array<StoredAlert & { id: number }>>;
+
+  getHeal(id: string): Promise<Heal | null>;
+  listHeals(query: HealQuery): Promise<Heal[]>;
+  healAlerts(id: string): Promise<HealAlert[]>;
+  countOpenHeals(): Promise<number>;
+
+  appendAudit(records: AuditInput[]): Promise<AuditRecord[]>;
+  queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
+  verifyAudit(): Promise<AuditVerification>;
+
+  getSetting(key: string): Promise<string | null>;
+  setSetting(key: string, value: string | null): Promise<void>;
+}
