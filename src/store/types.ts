@@ -97,13 +97,15 @@ export type IngestInput = {
   dryRun: boolean;
 };
 
+export type HealRef = { id: string; policy: string; target: string };
+
 export type IngestResult = {
   deliveryId: number;
   received: number;
   new: number;
   deduplicated: number;
-  opened: string[];
-  attached: string[];
+  opened: HealRef[];
+  attached: HealRef[];
   refused: number;
   resolved: number;
 };

@@ -162,9 +162,9 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
             at,
             at,
           );
-          result.opened.push(healId);
-        } else if (!result.attached.includes(healId) && !result.opened.includes(healId)) {
-          result.attached.push(healId);
+          result.opened.push({ id: healId, policy: outcome.policy, target: outcome.targetKey });
+        } else if (![...result.opened, ...result.attached].some((h) => h.id === healId)) {
+          result.attached.push({ id: healId, policy: outcome.policy, target: outcome.targetKey });
         }
         attach.run(healId, alert.fingerprint, alert.startsAt, alertname, at);
         audit.append(

@@ -1,0 +1,66 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Deps } from './deps.js';
+import { authHook } from './http/auth.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { alertRoutes } from './http/routes/alerts.js';
+import { auditRoutes } from './http/routes/audit.js';
+import { healRoutes } from './http/routes/heals.js';
+import { healthRoutes } from './http/routes/health.js';
+import { policyRoutes } from './http/routes/policies.js';
+import { webhookRoutes } from './http/routes/webhook.js';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+/** Routes only: no I/O at import time, no listening. The server (main.ts) and tests (inject) share it. */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    requestIdHeader: 'x-request-id',
+    disableRequestLogging: false,
+    // Alertmanager posts group after group on keep-alive connections.
+    keepAliveTimeout: 75_000,
+  });
+  app.decorateRequest('principal', null);
+  // zod validates inside the handlers (with errors that name the field); JSON Schemas are for the docs only.
+  app.setValidatorCompiler(() => () => true);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'salve',
+        version: '0.1.0',
+        description: 'Verified, auditable automatic remediation for Prometheus Alertmanager alerts.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          basic: { type: 'http', scheme: 'basic', description: 'any username, the token as password' },
+        },
+      },
+      security: [{ bearer: [] }, { basic: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  registerErrorHandling(app);
+  app.addHook('onRequest', authHook(deps.auth));
+  app.addHook('onError', async (request, _reply, error) => {
+    if ((error as { code?: string }).code?.startsWith('SALVE_AUTH_')) {
+      deps.metrics.authFailures.inc({
+        route: request.routeOptions.url ?? 'unknown',
+        reason: (error as { code: string }).code,
+      });
+    }
+  });
+
+  webhookRoutes(app, deps);
+  healRoutes(app, deps);
+  auditRoutes(app, deps);
+  policyRoutes(app, deps);
+  alertRoutes(app, deps);
+  healthRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import { createActionRegistry } from '../actions/registry.js';
+import { webhookPayloadSchema } from '../alerts/schema.js';
+import { explainPayload } from '../engine/explain.js';
+import { SalveError } from '../errors.js';
+import { parseOrThrow } from '../http/validate.js';
+import { loadPolicyDir } from '../policy/loader.js';
+import { formatProblem } from '../policy/problems.js';
+
+/** `salve test --policies DIR PAYLOAD.json`: what would happen, without a server or a store. */
+export async function testPayload(
+  file: string | undefined,
+  options: { policies: string; json: boolean; dryRun: boolean },
+  out: NodeJS.WritableStream,
+): Promise<number> {
+  if (!file) throw new SalveError('SALVE_REQUEST_INVALID', 'usage: salve test --policies DIR PAYLOAD.json');
+  let body: unknown;
+  try {
+    body = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new SalveError('SALVE_REQUEST_BAD_JSON', `${file}: cannot read a JSON payload`, { cause });
+  }
+  const payload = parseOrThrow(webhookPayloadSchema, body, 'SALVE_WEBHOOK_INVALID', `${file} `);
+  const registry = createActionRegistry();
+  const { table, problems } = await loadPolicyDir(options.policies, registry);
+  if (!table) {
+    for (const p of problems) out.write(`error: ${formatProblem(p)}\n`);
+    return 1;
+  }
+  const explanation = await explainPayload(payload, { table, registry, dryRun: options.dryRun });
+  if (options.json) {
+    out.write(`${JSON.stringify(explanation, null, 2)}\n`);
+    return 0;
+  }
+  for (const alert of explanation.alerts) {
+    out.write(`alert ${alert.alertname} (${alert.fingerprint}, ${alert.status}): ${alert.matched} policy match(es)\n`);
+    for (const o of alert.outcomes) {
+      if (o.outcome === 'refused') {
+        out.write(`  policy ${o.policy}: refused (${o.reason}) ${o.detail}\n`);
+        continue;
+      }
+      const flags = [o.dryRun ? 'dry-run' : '', o.approval ? 'needs approval' : ''].filter(Boolean).join(', ');
+      out.write(`  policy ${o.policy}: ${o.decision} a heal on ${o.target}${flags ? ` (${flags})` : ''}\n`);
+      o.steps.forEach((s, i) => {
+        out.write(`    step ${i + 1}: ${s.wouldDo}\n`);
+      });
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { timestamp } from '../../alerts/schema.js';
+import type { Deps } from '../../deps.js';
+import { parseOrThrow } from '../validate.js';
+
+const auditQuery = z.object({
+  since: timestamp.optional(),
+  until: timestamp.optional(),
+  policy: z.string().optional(),
+  target: z.string().optional(),
+  heal: z.string().optional(),
+  type: z.string().optional(),
+  outcome: z.string().optional(),
+  cursor: z.string().regex(/^\d+$/, 'expected a cursor from a previous page').optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export function auditRoutes(app: FastifyInstance, deps: Deps): void {
+  const { store } = deps;
+  app.get(
+    '/v1/audit',
+    {
+      config: { scope: 'viewer' },
+      schema: { summary: 'Audit records, oldest first, with filters and a cursor', tags: ['audit'] },
+    },
+    async (request) => {
+      const q = parseOrThrow(auditQuery, request.query);
+      const records = await store.queryAudit({
+        since: q.since && new Date(q.since).toISOString(),
+        until: q.until && new Date(q.until).toISOString(),
+        policy: q.policy,
+        target: q.target,
+        healId: q.heal,
+        type: q.type,
+        outcome: q.outcome,
+        afterSeq: q.cursor ? Number(q.cursor) : undefined,
+        limit: q.limit,
+      });
+      const last = records.at(-1);
+      return { records, nextCursor: records.length === q.limit && last ? String(last.seq) : null };
+    },
+  );
+
+  app.get(
+    '/v1/audit/verify',
+    {
+      config: { scope: 'viewer' },
+      schema: { summary: 'Check the audit hash chain; names the first broken record', tags: ['audit'] },
+    },
+    async () => store.verifyAudit(),
+  );
+}

@@ -1,0 +1,81 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { normaliseAlert, webhookPayloadSchema } from '../../alerts/schema.js';
+import type { Deps } from '../../deps.js';
+import { evaluateAlert } from '../../policy/evaluate.js';
+import { parseOrThrow } from '../validate.js';
+
+const outcomeByStatus = (status: number): string =>
+  status === 202
+    ? 'accepted'
+    : status === 401 || status === 403
+      ? 'unauthorized'
+      : status === 413
+        ? 'too_large'
+        : status >= 500
+          ? 'error'
+          : 'invalid';
+
+export function webhookRoutes(app: FastifyInstance, deps: Deps): void {
+  const { metrics, store, policies, registry, clock } = deps;
+  app.post(
+    '/v1/alertmanager',
+    {
+      config: { scope: 'alertmanager' },
+      schema: {
+        summary: 'Alertmanager webhook receiver (payload version 4)',
+        description:
+          'Commits every alert durably before answering 202. Re-deliveries of the same alert (fingerprint + startsAt) change nothing. 5xx means nothing was committed: Alertmanager retries.',
+        tags: ['alertmanager'],
+        body: z.toJSONSchema(webhookPayloadSchema, { io: 'input', unrepresentable: 'any' }),
+      },
+      onResponse: async (_request, reply) => {
+        metrics.webhookRequests.inc({ outcome: outcomeByStatus(reply.statusCode) });
+      },
+    },
+    async (request, reply) => {
+      const started = process.hrtime.bigint();
+      const payload = parseOrThrow(webhookPayloadSchema, request.body, 'SALVE_WEBHOOK_INVALID');
+      const table = policies.current();
+      const alerts = payload.alerts.map((raw) => {
+        const alert = normaliseAlert(raw);
+        return { alert, outcomes: evaluateAlert(table, alert, registry) };
+      });
+      const result = await store.ingest({
+        receivedAt: clock.now().toISOString(),
+        actor: `alertmanager:${payload.receiver || 'unknown'}`,
+        delivery: {
+          receiver: payload.receiver,
+          groupKey: payload.groupKey,
+          externalURL: payload.externalURL,
+          status: payload.status,
+          truncatedAlerts: payload.truncatedAlerts,
+        },
+        alerts,
+        dryRun: deps.config.dryRun,
+      });
+      for (const { alert } of alerts) metrics.alertsReceived.inc({ status: alert.status });
+      metrics.alertsDeduplicated.inc(result.deduplicated);
+      if (result.new > 0) {
+        for (const { outcomes } of alerts) {
+          for (const o of outcomes) {
+            if (o.outcome === 'refused') metrics.matchRefusals.inc({ policy: o.policy, reason: o.reason });
+          }
+        }
+      }
+      for (const heal of result.opened) {
+        metrics.healsOpened.inc({ policy: heal.policy });
+        request.log.info({ heal: heal.id, policy: heal.policy, target: heal.target }, 'heal opened');
+      }
+      metrics.webhookAckSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      return reply.status(202).send({
+        status: 'accepted',
+        delivery: result.deliveryId,
+        alerts: { received: result.received, new: result.new, deduplicated: result.deduplicated },
+        heals: { opened: result.opened, attached: result.attached },
+        refused: result.refused,
+        truncatedAlerts: payload.truncatedAlerts,
+      });
+    },
+  );
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+import { audit } from './cli/audit.js';
+import { check } from './cli/check.js';
+import { serve } from './cli/serve.js';
+import { testPayload } from './cli/test-payload.js';
+import { parseCommandLine } from './config/load.js';
+import { isSalveError } from './errors.js';
+
+const USAGE = `usage: salve <command> [options]
+
+commands:
+  serve                      run the webhook receiver and API (the default of npm start)
+  check [DIR]                validate policy files; exit 1 with every problem, each with file and path
+  test --policies DIR FILE   what would happen for an Alertmanager payload (add --json for JSON)
+  audit [--follow] [--verify] [--json]
+                             print the audit log, follow it, or verify its hash chain
+
+Every setting is an environment variable and a flag: SALVE_LISTEN / --listen, SALVE_DATA_DIR / --data-dir,
+SALVE_POLICIES / --policies, SALVE_STORE / --store, SALVE_TOKENS_FILE / --tokens-file, SALVE_DRY_RUN / --dry-run,
+SALVE_LOG_LEVEL / --log-level, SALVE_INSECURE_NO_AUTH / --insecure-no-auth, SALVE_KUBECONFIG / --kubeconfig.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      await serve(rest, process.env);
+      return -1;
+    case 'check':
+      return check(parseCommandLine(rest).positionals, process.env, process.stdout);
+    case 'test': {
+      const cmd = parseCommandLine(rest, { json: { type: 'boolean' } });
+      return testPayload(
+        cmd.positionals[0],
+        {
+          policies: String(cmd.raw.policies ?? process.env.SALVE_POLICIES ?? './policies'),
+          json: Boolean(cmd.extra.json),
+          dryRun: Boolean(cmd.raw.dryRun),
+        },
+        process.stdout,
+      );
+    }
+    case 'audit': {
+      const cmd = parseCommandLine(rest, {
+        follow: { type: 'boolean', short: 'f' },
+        verify: { type: 'boolean' },
+        json: { type: 'boolean' },
+      });
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      return audit(cmd, process.env, process.stdout, controller.signal);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (isSalveError(err)) process.stderr.write(`salve: ${err.code}: ${err.message}\n`);
+    else process.stderr.write(`salve: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

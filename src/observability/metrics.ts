@@ -1,0 +1,103 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Every metric salve exposes, on a Registry of its own (never the global one): one app, one registry. */
+export function createMetrics(registry: Registry = new Registry()) {
+  collectDefaultMetrics({ register: registry, prefix: 'salve_' });
+  const registers = [registry];
+  return {
+    registry,
+    webhookRequests: new Counter({
+      name: 'salve_webhook_requests_total',
+      help: 'Alertmanager webhook requests by outcome',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    webhookAckSeconds: new Histogram({
+      name: 'salve_webhook_ack_seconds',
+      help: 'Time from receiving a webhook to acknowledging it (durably committed)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    alertsReceived: new Counter({
+      name: 'salve_alerts_received_total',
+      help: 'Alerts received in webhook deliveries, by status',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    alertsDeduplicated: new Counter({
+      name: 'salve_alerts_deduplicated_total',
+      help: 'Alerts re-delivered (group re-sends, repeat intervals, HA peers) and ignored',
+      registers,
+    }),
+    matchRefusals: new Counter({
+      name: 'salve_match_refusals_total',
+      help: 'Matching alerts a policy refused to act on (missing label, bad name, outside allow)',
+      labelNames: ['policy', 'reason'] as const,
+      registers,
+    }),
+    healsOpened: new Counter({
+      name: 'salve_heals_opened_total',
+      help: 'Heals opened, by policy',
+      labelNames: ['policy'] as const,
+      registers,
+    }),
+    heals: new Counter({
+      name: 'salve_heals_total',
+      help: 'Heals finished, by policy, last action and outcome',
+      labelNames: ['policy', 'action', 'outcome'] as const,
+      registers,
+    }),
+    actionDuration: new Histogram({
+      name: 'salve_action_duration_seconds',
+      help: 'Duration of action runs, by action and outcome',
+      labelNames: ['action', 'outcome'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    guardRefusals: new Counter({
+      name: 'salve_guard_refusals_total',
+      help: 'Heals refused by a guard, by guard',
+      labelNames: ['guard'] as const,
+      registers,
+    }),
+    timeToResolve: new Histogram({
+      name: 'salve_time_to_resolve_seconds',
+      help: 'Time from heal opening to every attached alert resolving, by policy',
+      labelNames: ['policy'] as const,
+      buckets: [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
+      registers,
+    }),
+    openHeals: new Gauge({ name: 'salve_open_heals', help: 'Heals not yet closed', registers }),
+    schedulerQueueDepth: new Gauge({
+      name: 'salve_scheduler_queue_depth',
+      help: 'Work items waiting for the scheduler',
+      registers,
+    }),
+    notifications: new Counter({
+      name: 'salve_notifications_total',
+      help: 'Notifications by notifier and outcome',
+      labelNames: ['notifier', 'outcome'] as const,
+      registers,
+    }),
+    policiesLoaded: new Gauge({ name: 'salve_policies_loaded', help: 'Policies in the table in force', registers }),
+    policyReloads: new Counter({
+      name: 'salve_policy_reloads_total',
+      help: 'Policy reloads by outcome (ok, error)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    policyReloadErrors: new Counter({
+      name: 'salve_policy_reload_errors_total',
+      help: 'Policy reloads rejected; the last good table stayed in force',
+      registers,
+    }),
+    authFailures: new Counter({
+      name: 'salve_auth_failures_total',
+      help: 'Requests refused for a missing, unknown or under-scoped token, by route',
+      labelNames: ['route', 'reason'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
