@@ -1,0 +1,173 @@
+import { beforeEach, afterEach, describe, expect, it } from 'vitest';
+import type { ReceivedAlert } from '../../src/alerts/schema.js';
+import type { MatchOutcome } from '../../src/policy/types.js';
+import type { IngestInput, Store } from '../../src/store/types.js';
+
+export type StoreHarness = {
+  store: Store;
+  /** Rewrites one audit record's data behind the store's back, as an attacker with database access would. */
+  tamperAuditData(seq: number, data: Record<string, unknown>): Promise<void>;
+  deleteAuditRecord(seq: number): Promise<void>;
+  close(): Promise<void>;
+};
+
+const T0 = '2026-11-27T03:00:00.000Z';
+
+export function alertOf(
+  labels: Record<string, string>,
+  overrides: Partial<ReceivedAlert> = {},
+): ReceivedAlert {
+  return {
+    fingerprint: overrides.fingerprint ?? `fp-${labels.pod ?? labels.deployment ?? 'x'}`,
+    status: 'firing',
+    startsAt: '2026-11-27T02:50:00.000Z',
+    endsAt: null,
+    labels,
+    annotations: {},
+    generatorURL: '',
+    ...overrides,
+  };
+}
+
+export function matchFor(deployment: string, policy = 'scorer-error-rate'): MatchOutcome {
+  return {
+    outcome: 'match',
+    policy,
+    target: { kind: 'Deployment', namespace: 'ml-prod', name: deployment },
+    targetKey: `Deployment/ml-prod/${deployment}`,
+    steps: [{ action: 'k8s.restart', params: {}, verify: {} }],
+  };
+}
+
+export function delivery(alerts: IngestInput['alerts'], at = T0): IngestInput {
+  return {
+    receivedAt: at,
+    actor: 'alertmanager:salve',
+    delivery: { receiver: 'salve', groupKey: '{}:{alertname="X"}', externalURL: 'http://am', status: 'firing', truncatedAlerts: 0 },
+    alerts,
+    dryRun: false,
+  };
+}
+
+/** Every Store implementation passes this suite. */
+export function runStoreContract(name: string, open: () => Promise<StoreHarness>): void {
+  describe(`Store contract: ${name}`, () => {
+    let h: StoreHarness;
+    beforeEach(async () => {
+      h = await open();
+    });
+    afterEach(async () => {
+      await h.close();
+    });
+
+    it('commits new alerts and counts a re-delivery of the same alerts as deduplicated', async () => {
+      const alerts = [{ alert: alertOf({ alertname: 'X', pod: 'a' }), outcomes: [] }, { alert: alertOf({ alertname: 'X', pod: 'b' }), outcomes: [] }];
+      const first = await h.store.ingest(delivery(alerts));
+      expect(first).toMatchObject({ received: 2, new: 2, deduplicated: 0 });
+      const again = await h.store.ingest(delivery(alerts));
+      expect(again).toMatchObject({ received: 2, new: 0, deduplicated: 2, opened: [], attached: [] });
+      expect(await h.store.listAlerts({ limit: 10 })).toHaveLength(2);
+    });
+
+    it('treats the resolved notification of an alert as a new event, and its repeat as a duplicate', async () => {
+      const firing = alertOf({ alertname: 'X', deployment: 'scorer' });
+      await h.store.ingest(delivery([{ alert: firing, outcomes: [matchFor('scorer')] }]));
+      const resolved = { ...firing, status: 'resolved' as const, endsAt: '2026-11-27T03:05:00.000Z' };
+      const r1 = await h.store.ingest(delivery([{ alert: resolved, outcomes: [] }]));
+      expect(r1).toMatchObject({ new: 1, resolved: 1 });
+      const r2 = await h.store.ingest(delivery([{ alert: resolved, outcomes: [] }]));
+      expect(r2).toMatchObject({ new: 0, deduplicated: 1, resolved: 0 });
+    });
+
+    it('opens one heal per (policy, target) and attaches further alerts for that target to it', async () => {
+      const pods = ['a', 'b', 'c', 'd', 'e'].map((pod) => ({
+        alert: alertOf({ alertname: 'X', deployment: 'scorer', pod }, { fingerprint: `fp-${pod}` }),
+        outcomes: [matchFor('scorer')],
+      }));
+      const result = await h.store.ingest(delivery(pods));
+      expect(result.opened).toHaveLength(1);
+      const healId = result.opened[0]!.id;
+      const heal = await h.store.getHeal(healId);
+      expect(heal).toMatchObject({ state: 'pending', policy: 'scorer-error-rate', targetKey: 'Deployment/ml-prod/scorer' });
+      expect(heal?.trigger).toMatchObject({ kind: 'alert', fingerprint: 'fp-a' });
+      expect(await h.store.healAlerts(healId)).toHaveLength(5);
+      const later = await h.store.ingest(
+        delivery([{ alert: alertOf({ alertname: 'X', deployment: 'scorer', pod: 'f' }, { fingerprint: 'fp-f' }), outcomes: [matchFor('scorer')] }]),
+      );
+      expect(later.opened).toEqual([]);
+      expect(later.attached.map((a) => a.id)).toEqual([healId]);
+      expect(await h.store.countOpenHeals()).toBe(1);
+    });
+
+    it('concurrent deliveries for one target open exactly one heal', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          h.store.ingest(
+            delivery([{ alert: alertOf({ alertname: 'X', deployment: 'scorer', pod: `p${i}` }, { fingerprint: `fp-${i}` }), outcomes: [matchFor('scorer')] }]),
+          ),
+        ),
+      );
+      expect(results.flatMap((r) => r.opened)).toHaveLength(1);
+      expect(await h.store.listHeals({ limit: 100 })).toHaveLength(1);
+    });
+
+    it('records a refusal as an audit record, not a heal', async () => {
+      const refused: MatchOutcome = { outcome: 'refused', policy: 'scorer-error-rate', reason: 'not_allowed', detail: 'namespace kube-system is outside allow' };
+      const r = await h.store.ingest(delivery([{ alert: alertOf({ alertname: 'X' }), outcomes: [refused] }]));
+      expect(r).toMatchObject({ refused: 1, opened: [] });
+      const records = await h.store.queryAudit({ type: 'policy.refused', limit: 10 });
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({ policy: 'scorer-error-rate', outcome: 'not_allowed' });
+    });
+
+    it('filters heals by state, policy and target, newest first with a cursor', async () => {
+      for (const d of ['a', 'b', 'c']) {
+        await h.store.ingest(delivery([{ alert: alertOf({ alertname: 'X', deployment: d }, { fingerprint: `fp-${d}` }), outcomes: [matchFor(d)] }]));
+      }
+      const page1 = await h.store.listHeals({ limit: 2 });
+      expect(page1.map((x) => x.target.name)).toEqual(['c', 'b']);
+      const page2 = await h.store.listHeals({ limit: 2, beforeId: page1[1]!.id });
+      expect(page2.map((x) => x.target.name)).toEqual(['a']);
+      expect(await h.store.listHeals({ target: 'Deployment/ml-prod/b', limit: 10 })).toHaveLength(1);
+      expect(await h.store.listHeals({ state: 'resolved', limit: 10 })).toHaveLength(0);
+      expect(await h.store.listHeals({ policy: 'other', limit: 10 })).toHaveLength(0);
+    });
+
+    it('keeps the audit log as one verifiable hash chain, queryable by filters and cursor', async () => {
+      await h.store.ingest(delivery([{ alert: alertOf({ alertname: 'X', deployment: 'scorer' }), outcomes: [matchFor('scorer')] }]));
+      await h.store.appendAudit([{ type: 'test.note', actor: 'salve', healId: null, policy: 'p', target: null, outcome: 'ok', data: { n: 1 } }]);
+      const all = await h.store.queryAudit({ limit: 100 });
+      expect(all.map((r) => r.seq)).toEqual(all.map((_, i) => i + 1));
+      for (let i = 1; i < all.length; i++) expect(all[i]!.prevHash).toBe(all[i - 1]!.hash);
+      expect(await h.store.verifyAudit()).toMatchObject({ ok: true, records: all.length });
+      const page = await h.store.queryAudit({ afterSeq: 1, limit: 1 });
+      expect(page.map((r) => r.seq)).toEqual([2]);
+      expect(await h.store.queryAudit({ policy: 'p', limit: 10 })).toHaveLength(1);
+      expect(await h.store.queryAudit({ since: '2099-01-01T00:00:00.000Z', limit: 10 })).toHaveLength(0);
+    });
+
+    it('verify names the first record whose content was changed', async () => {
+      await h.store.appendAudit(
+        [1, 2, 3].map((n) => ({ type: 'test.note', actor: 'salve', healId: null, policy: null, target: null, outcome: null, data: { n } })),
+      );
+      await h.tamperAuditData(2, { n: 99 });
+      expect(await h.store.verifyAudit()).toMatchObject({ ok: false, brokenAt: 2 });
+    });
+
+    it('verify notices a deleted record', async () => {
+      await h.store.appendAudit(
+        [1, 2, 3].map((n) => ({ type: 'test.note', actor: 'salve', healId: null, policy: null, target: null, outcome: null, data: { n } })),
+      );
+      await h.deleteAuditRecord(2);
+      expect(await h.store.verifyAudit()).toMatchObject({ ok: false, brokenAt: 3 });
+    });
+
+    it('stores and clears settings', async () => {
+      expect(await h.store.getSetting('paused')).toBeNull();
+      await h.store.setSetting('paused', '{"by":"op"}');
+      expect(await h.store.getSetting('paused')).toBe('{"by":"op"}');
+      await h.store.setSetting('paused', null);
+      expect(await h.store.getSetting('paused')).toBeNull();
+    });
+  });
+}
