@@ -20,7 +20,7 @@ const tokenEntry = z
   .strict()
   .refine((t) => (t.token === undefined) !== (t.sha256 === undefined), 'give exactly one of token or sha256');
 
-const tokensFile = z.union([z.array(tokenEntry), z.object({ tokens: z.array(tokenEntry) }).strict()]);
+const tokenList = z.array(tokenEntry);
 
 /** A token as kept in memory: only its digest, so a heap dump does not leak configured plaintext. */
 export type TokenIdentity = { name: string; scopes: ReadonlySet<Scope>; digest: Buffer };
@@ -36,12 +36,14 @@ export function parseTokensFile(file: string, text: string): TokenIdentity[] {
   } catch (cause) {
     throw new SalveError('SALVE_CONFIG_INVALID', `${file}: not valid YAML`, { cause });
   }
-  const result = tokensFile.safeParse(doc);
+  // Either a bare list or `tokens: [...]`.
+  const list = doc !== null && typeof doc === 'object' && !Array.isArray(doc) && 'tokens' in doc ? doc.tokens : doc;
+  const result = tokenList.safeParse(list);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${file} ${formatPath(i.path)}: ${i.message}`);
     throw new SalveError('SALVE_CONFIG_INVALID', problems.join('; '), { details: { problems } });
   }
-  const entries = Array.isArray(result.data) ? result.data : result.data.tokens;
+  const entries = result.data;
   if (entries.length === 0) throw new SalveError('SALVE_CONFIG_INVALID', `${file}: no tokens defined`);
   return entries.map((e) => ({
     name: e.name,
