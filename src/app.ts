@@ -24,6 +24,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     keepAliveTimeout: 75_000,
   });
   app.decorateRequest('principal', null);
+  // JSON only: a text body is a client mistake (415), not a payload to half-parse.
+  app.removeContentTypeParser('text/plain');
   // zod validates inside the handlers (with errors that name the field); JSON Schemas are for the docs only.
   app.setValidatorCompiler(() => () => true);
 
