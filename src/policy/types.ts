@@ -1,4 +1,5 @@
 import type { TargetRef } from '../actions/types.js';
+import type { PolicyIndex } from './table.js';
 
 export type MatcherOp = '=' | '!=' | '=~' | '!~';
 
@@ -56,11 +57,21 @@ export type PolicyProblem = {
   column?: number;
 };
 
+/** What loading a policy directory produced: a table only when there is no problem at all. */
+export type PolicyLoadResult = {
+  table: PolicyTable | null;
+  problems: PolicyProblem[];
+  /** Not errors, worth saying: an empty directory, a file with no policies. */
+  warnings: PolicyProblem[];
+};
+
 export type PolicyTable = {
   policies: readonly Policy[];
   byName: ReadonlyMap<string, Policy>;
   files: readonly string[];
   loadedAt: string;
+  /** Compiled templates and the alertname index; built by `createPolicyTable` (src/policy/table.ts). */
+  index: PolicyIndex;
 };
 
 /** A step with its templates filled from one alert, its parameters validated by the action's schema. */
@@ -70,7 +81,12 @@ export type ResolvedStep = {
   verify: StepSpec['verify'];
 };
 
-export type RefusalReason = 'template_missing' | 'invalid_name' | 'not_allowed' | 'invalid_params' | 'unsupported_kind';
+export type RefusalReason =
+  | 'template_missing'
+  | 'invalid_name'
+  | 'not_allowed'
+  | 'invalid_params'
+  | 'unsupported_kind';
 
 /** What one policy makes of one alert. Refusals are values (audited), not errors. */
 export type MatchOutcome =

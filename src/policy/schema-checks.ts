@@ -1,0 +1,114 @@
+import type { z } from 'zod';
+import type { ActionRegistry } from '../actions/registry.js';
+import type { AnyAction } from '../actions/types.js';
+import { checkParams, compileParams } from './params.js';
+import { flattenIssue } from './problems.js';
+import { compileTemplate } from './templates.js';
+
+// Checks that span several fields. They run even when a sibling field failed (`when: whenMapping`), so one
+// load reports every problem; that is why they read their input as `unknown` and narrow it themselves.
+
+type Ctx = z.core.$RefinementCtx<unknown>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function whenMapping(payload: z.core.ParsePayload): boolean {
+  return isRecord(payload.value);
+}
+
+function actionOf(registry: ActionRegistry, step: unknown): AnyAction | undefined {
+  if (!isRecord(step) || typeof step.action !== 'string') return undefined;
+  return registry.get(step.action);
+}
+
+/** `with:` string leaves must be valid templates, and the block must satisfy the action's own schema. */
+export function checkStep(registry: ActionRegistry) {
+  return (step: unknown, ctx: Ctx): void => {
+    if (!isRecord(step)) return;
+    const block = step.with ?? {};
+    if (!isRecord(block)) return;
+    const compiled = compileParams(block);
+    if (!compiled.ok) {
+      for (const p of compiled.problems)
+        ctx.addIssue({ code: 'custom', path: ['with', ...p.path], message: p.message });
+      return;
+    }
+    const action = actionOf(registry, step);
+    if (action === undefined) return;
+    for (const issue of checkParams(action.params, compiled.params, compiled.dynamic)) {
+      for (const flat of flattenIssue(issue)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['with', ...flat.path],
+          message: flat.message,
+          params: { atKey: flat.atKey },
+        });
+      }
+    }
+  };
+}
+
+export function checkPolicy(registry: ActionRegistry) {
+  return (policy: unknown, ctx: Ctx): void => {
+    if (!isRecord(policy)) return;
+    const target = isRecord(policy.target) ? policy.target : {};
+    const steps = Array.isArray(policy.steps) ? policy.steps : [];
+    if (typeof target.kind === 'string') {
+      const kind = target.kind;
+      steps.forEach((step, i) => {
+        const action = actionOf(registry, step);
+        if (action === undefined || action.targetKinds.includes('*') || action.targetKinds.includes(kind))
+          return;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'action'],
+          message: `${action.kind} does not support target kind ${kind} (it supports ${action.targetKinds.join(', ')})`,
+        });
+      });
+    }
+    if (typeof target.namespace !== 'string') return;
+    const namespace = compileTemplate(target.namespace);
+    if (!namespace.ok) return;
+    if (namespace.template.dynamic) {
+      if (policy.allow === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['allow'],
+          message:
+            'is required when target.namespace is a template: list the namespaces an alert may point at',
+        });
+      }
+      return;
+    }
+    const allowed =
+      isRecord(policy.allow) && Array.isArray(policy.allow.namespaces) ? policy.allow.namespaces : null;
+    if (allowed !== null && !allowed.includes(target.namespace)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target', 'namespace'],
+        message: `namespace ${JSON.stringify(target.namespace)} is not in allow.namespaces (${allowed.join(', ')})`,
+      });
+    }
+  };
+}
+
+/** Policy names are unique within a file; the loader checks across files. */
+export function checkFile(file: unknown, ctx: Ctx): void {
+  if (!isRecord(file) || !Array.isArray(file.policies)) return;
+  const seen = new Map<string, number>();
+  file.policies.forEach((policy, i) => {
+    if (!isRecord(policy) || typeof policy.name !== 'string') return;
+    const first = seen.get(policy.name);
+    if (first === undefined) {
+      seen.set(policy.name, i);
+      return;
+    }
+    ctx.addIssue({
+      code: 'custom',
+      path: ['policies', i, 'name'],
+      message: `duplicate policy name ${JSON.stringify(policy.name)} (first defined at policies[${first}])`,
+    });
+  });
+}

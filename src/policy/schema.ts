@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import type { ActionRegistry } from '../actions/registry.js';
+import { parseDuration, parseRate } from './duration.js';
+import { parseMatcher } from './matchers.js';
+import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain } from './names.js';
+import { checkFile, checkPolicy, checkStep, whenMapping } from './schema-checks.js';
+import { compileTemplate, renderWith } from './templates.js';
+import type { Guards, Policy, StepSpec } from './types.js';
+
+export const API_VERSION = 'salve/v1';
+
+/** A policy as a file defines it; the loader adds where it came from. */
+export type PolicyDraft = Omit<Policy, 'source'>;
+export type PolicyFile = { apiVersion: typeof API_VERSION; policies: PolicyDraft[] };
+
+const DEFAULT_GUARDS: Guards = {
+  cooldownMs: 30 * 60_000,
+  maxPerTarget: { count: 3, windowMs: 3_600_000 },
+  approval: false,
+  dryRun: false,
+};
+
+// `undefined` falls through to the loader's error map, which says "is required".
+const expecting = (what: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? undefined : what;
+
+function duration(minMs: number) {
+  return z
+    .string({ error: expecting('expected a duration like 30m (a string with a unit)') })
+    .transform((text, ctx) => {
+      const parsed = parseDuration(text);
+      if (!parsed.ok) ctx.issues.push({ code: 'custom', message: parsed.error, input: text });
+      else if (parsed.ms < minMs)
+        ctx.issues.push({ code: 'custom', message: 'must be longer than 0', input: text });
+      else return parsed.ms;
+      return z.NEVER;
+    });
+}
+
+// `off` must be spelled out: an empty YAML value would otherwise silently disable the heal-loop breaker.
+const rate = z
+  .string({ error: expecting('expected a rate like "3/1h", or "off"') })
+  .transform((text, ctx) => {
+    if (text === 'off') return null;
+    const parsed = parseRate(text);
+    if (parsed.ok) return parsed.rate;
+    ctx.issues.push({ code: 'custom', message: parsed.error, input: text });
+    return z.NEVER;
+  });
+
+const matcher = z
+  .string({ error: expecting('expected a matcher string like alertname="X"') })
+  .transform((text, ctx) => {
+    const parsed = parseMatcher(text);
+    if (parsed.ok) return parsed.matcher;
+    ctx.issues.push({ code: 'custom', message: parsed.error, input: text });
+    return z.NEVER;
+  });
+
+/** A target name or namespace: a template whose literal parts can still form a valid Kubernetes name. */
+function nameTemplate(valid: (s: string) => boolean, rule: string) {
+  return z.string({ error: expecting('expected a string') }).superRefine((text, ctx) => {
+    const compiled = compileTemplate(text);
+    if (!compiled.ok) return ctx.addIssue({ code: 'custom', message: compiled.error, input: text });
+    if (valid(renderWith(compiled.template, 'x'))) return;
+    const what = compiled.template.dynamic ? 'can never render to' : 'is not';
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} ${what} ${rule}`, input: text });
+  });
+}
+
+const dnsLabel = z.string().refine(isDnsLabel, { error: `expected ${dnsLabelRule}` });
+
+export function buildPolicyFileSchema(registry: ActionRegistry) {
+  const known = [...registry.keys()].sort().join(', ');
+  const step = z
+    .strictObject({
+      action: z.string().refine((kind) => registry.has(kind), {
+        error: (issue) => `unknown action ${JSON.stringify(issue.input)}; known actions: ${known}`,
+      }),
+      with: z.record(z.string(), z.unknown()).prefault({}),
+      verify: z
+        .strictObject({ rollout: duration(1).optional(), resolved: duration(1).optional() })
+        .prefault({}),
+    })
+    .superRefine(checkStep(registry), { when: whenMapping })
+    .transform(
+      (s): StepSpec => ({
+        action: s.action,
+        with: s.with,
+        verify: {
+          ...(s.verify.rollout === undefined ? {} : { rolloutMs: s.verify.rollout }),
+          ...(s.verify.resolved === undefined ? {} : { resolvedMs: s.verify.resolved }),
+        },
+      }),
+    );
+
+  const guards = z
+    .strictObject({
+      cooldown: duration(0).default(DEFAULT_GUARDS.cooldownMs),
+      maxPerTarget: rate.default(DEFAULT_GUARDS.maxPerTarget),
+      approval: z.boolean().default(DEFAULT_GUARDS.approval),
+      dryRun: z.boolean().default(DEFAULT_GUARDS.dryRun),
+    })
+    .prefault({})
+    .transform(
+      (g): Guards => ({
+        cooldownMs: g.cooldown,
+        maxPerTarget: g.maxPerTarget,
+        approval: g.approval,
+        dryRun: g.dryRun,
+      }),
+    );
+
+  const policy = z
+    .strictObject({
+      name: z.string().refine(isDnsLabel, { error: `policy names are ${dnsLabelRule}` }),
+      description: z.string().default(''),
+      match: z.array(matcher).min(1, 'needs at least one matcher: a policy never matches every alert'),
+      on: z.enum(['firing', 'resolved']).default('firing'),
+      target: z.strictObject({
+        kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'expected a Kubernetes kind such as Deployment'),
+        namespace: nameTemplate(isDnsLabel, dnsLabelRule),
+        name: nameTemplate(isDnsSubdomain, dnsSubdomainRule),
+      }),
+      allow: z.strictObject({ namespaces: z.array(dnsLabel).min(1) }).optional(),
+      steps: z.array(step).min(1, 'needs at least one step'),
+      guards,
+      notify: z.array(z.string().min(1)).default([]),
+    })
+    .superRefine(checkPolicy(registry), { when: whenMapping })
+    .transform(
+      (p): PolicyDraft => ({
+        ...p,
+        // A literal namespace allows exactly itself; a templated one has been required to list its own.
+        allow: { namespaces: p.allow?.namespaces ?? [p.target.namespace] },
+      }),
+    );
+
+  return z
+    .strictObject({
+      apiVersion: z.literal(API_VERSION),
+      policies: z.array(policy),
+    })
+    .superRefine(checkFile, { when: whenMapping });
+}
+
+export type PolicyFileSchema = ReturnType<typeof buildPolicyFileSchema>;

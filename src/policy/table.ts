@@ -1,0 +1,102 @@
+import { SalveError } from '../errors.js';
+import { pinnedValues } from './literal-values.js';
+import { type CompiledParams, compileParams } from './params.js';
+import { type CompiledTemplate, compileTemplate } from './templates.js';
+import type { Policy, PolicyTable, StepSpec } from './types.js';
+
+/** A policy with its templates compiled once, so matching an alert does no parsing. */
+export type CompiledPolicy = {
+  policy: Policy;
+  /** Position in the table: results come out in table order whichever index bucket they came from. */
+  order: number;
+  namespace: CompiledTemplate;
+  name: CompiledTemplate;
+  allow: ReadonlySet<string>;
+  steps: readonly { spec: StepSpec; params: CompiledParams }[];
+};
+
+type StatusIndex = {
+  /** Policies whose matchers pin `alertname` to a finite set of values, under each value. */
+  byAlertname: ReadonlyMap<string, readonly CompiledPolicy[]>;
+  /** Everything else: checked for every alert of that status. */
+  unindexed: readonly CompiledPolicy[];
+};
+
+export type PolicyIndex = {
+  firing: StatusIndex;
+  resolved: StatusIndex;
+  byName: ReadonlyMap<string, CompiledPolicy>;
+};
+
+function template(policy: Policy, field: 'namespace' | 'name'): CompiledTemplate {
+  const compiled = compileTemplate(policy.target[field]);
+  if (compiled.ok) return compiled.template;
+  throw new SalveError('SALVE_POLICY_INVALID', `policy ${policy.name} target.${field}: ${compiled.error}`);
+}
+
+function compilePolicy(policy: Policy, order: number): CompiledPolicy {
+  const steps = policy.steps.map((spec, i) => {
+    const compiled = compileParams(spec.with);
+    if (!compiled.ok) {
+      const first = compiled.problems[0];
+      throw new SalveError(
+        'SALVE_POLICY_INVALID',
+        `policy ${policy.name} steps[${i}].with: ${first?.message}`,
+      );
+    }
+    return { spec, params: compiled.params };
+  });
+  return {
+    policy,
+    order,
+    namespace: template(policy, 'namespace'),
+    name: template(policy, 'name'),
+    allow: new Set(policy.allow.namespaces),
+    steps,
+  };
+}
+
+function buildStatusIndex(compiled: readonly CompiledPolicy[]): StatusIndex {
+  const byAlertname = new Map<string, CompiledPolicy[]>();
+  const unindexed: CompiledPolicy[] = [];
+  for (const c of compiled) {
+    const names = pinnedValues(c.policy.match, 'alertname');
+    if (names === null) {
+      unindexed.push(c);
+      continue;
+    }
+    for (const name of names) {
+      const bucket = byAlertname.get(name);
+      if (bucket === undefined) byAlertname.set(name, [c]);
+      else bucket.push(c);
+    }
+  }
+  return { byAlertname, unindexed };
+}
+
+export type TableMeta = { files: readonly string[]; loadedAt: string };
+
+/** The one way to build a table: names, compiled templates and the alertname index stay consistent. */
+export function createPolicyTable(policies: readonly Policy[], meta: TableMeta): PolicyTable {
+  const compiled = policies.map(compilePolicy);
+  const byName = new Map<string, Policy>();
+  const compiledByName = new Map<string, CompiledPolicy>();
+  for (const c of compiled) {
+    if (byName.has(c.policy.name)) {
+      throw new SalveError('SALVE_POLICY_INVALID', `policy name ${c.policy.name} is defined twice`);
+    }
+    byName.set(c.policy.name, c.policy);
+    compiledByName.set(c.policy.name, c);
+  }
+  return {
+    policies,
+    byName,
+    files: meta.files,
+    loadedAt: meta.loadedAt,
+    index: {
+      firing: buildStatusIndex(compiled.filter((c) => c.policy.on === 'firing')),
+      resolved: buildStatusIndex(compiled.filter((c) => c.policy.on === 'resolved')),
+      byName: compiledByName,
+    },
+  };
+}
