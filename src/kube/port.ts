@@ -65,6 +65,7 @@ export type Workload = {
     replicas?: number;
     updatedReplicas?: number;
     readyReplicas?: number;
+    currentReplicas?: number;
     availableReplicas?: number;
     currentRevision?: string;
     updateRevision?: string;
@@ -129,6 +130,8 @@ export type KubeEvent = {
   reason: string;
   note: string;
   regarding: ObjectRef;
+  /** A second object the event is about, e.g. the Job created from the regarding CronJob. */
+  related?: ObjectRef;
 };
 
 export type JsonPatchOp =

@@ -1,0 +1,173 @@
+import {
+  AppsV1Api,
+  BatchV1Api,
+  type ConfigurationOptions,
+  EventsV1Api,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderMiddleware,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import { toKubeFailure } from './api-errors.js';
+import type {
+  ControllerRevision,
+  CronJob,
+  Job,
+  KubeClient,
+  KubeEvent,
+  KubePatch,
+  ReplicaSet,
+  Workload,
+  WorkloadKind,
+} from './port.js';
+
+export type ApiKubeClientOptions = {
+  description: string;
+  /** Per-request deadline; a request still pending then fails as retryable SALVE_KUBE_REQUEST_FAILED. */
+  requestTimeoutMs?: number;
+  /** Recorded in managedFields of everything salve patches or creates. */
+  fieldManager?: string;
+};
+
+const contentTypes = {
+  json: PatchStrategy.JsonPatch,
+  merge: PatchStrategy.MergePatch,
+  strategic: PatchStrategy.StrategicMergePatch,
+} as const;
+
+/**
+ * The generated client hands back class instances (Dates, models); actions work on the API's own JSON.
+ * None of the models we read renames a field, so a JSON round trip restores the wire form.
+ */
+function plain<T>(value: unknown): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function patchBody(patch: KubePatch): unknown {
+  return patch.type === 'json' ? patch.ops : patch.body;
+}
+
+/** Sets a deadline on every request; the header middleware supplies the client's own Observable type. */
+function requestOptions(timeoutMs: number): ConfigurationOptions {
+  const userAgent = setHeaderMiddleware('User-Agent', 'salve');
+  return {
+    middleware: [
+      {
+        pre: (context) => {
+          context.setSignal(AbortSignal.timeout(timeoutMs));
+          return userAgent.pre(context);
+        },
+        post: (context) => userAgent.post(context),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  };
+}
+
+/** KubeClient over @kubernetes/client-node 1.x. Every failure leaves as an ActionFailed (api-errors.ts). */
+export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClientOptions): KubeClient {
+  const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const batch = kubeConfig.makeApiClient(BatchV1Api);
+  const events = kubeConfig.makeApiClient(EventsV1Api);
+  const base = requestOptions(options.requestTimeoutMs ?? 15_000);
+  const fieldManager = options.fieldManager ?? 'salve';
+
+  async function call<T>(operation: string, request: () => Promise<unknown>): Promise<T> {
+    try {
+      return plain<T>(await request());
+    } catch (err) {
+      throw toKubeFailure(err, operation);
+    }
+  }
+
+  const readers: Record<WorkloadKind, (namespace: string, name: string) => Promise<unknown>> = {
+    Deployment: (namespace, name) => apps.readNamespacedDeployment({ namespace, name }, base),
+    StatefulSet: (namespace, name) => apps.readNamespacedStatefulSet({ namespace, name }, base),
+    DaemonSet: (namespace, name) => apps.readNamespacedDaemonSet({ namespace, name }, base),
+  };
+
+  const patchers: Record<
+    WorkloadKind,
+    (namespace: string, name: string, patch: KubePatch) => Promise<unknown>
+  > = {
+    Deployment: (namespace, name, patch) =>
+      apps.patchNamespacedDeployment(
+        { namespace, name, body: patchBody(patch), fieldManager },
+        setHeaderOptions('Content-Type', contentTypes[patch.type], base),
+      ),
+    StatefulSet: (namespace, name, patch) =>
+      apps.patchNamespacedStatefulSet(
+        { namespace, name, body: patchBody(patch), fieldManager },
+        setHeaderOptions('Content-Type', contentTypes[patch.type], base),
+      ),
+    DaemonSet: (namespace, name, patch) =>
+      apps.patchNamespacedDaemonSet(
+        { namespace, name, body: patchBody(patch), fieldManager },
+        setHeaderOptions('Content-Type', contentTypes[patch.type], base),
+      ),
+  };
+
+  return {
+    configured: true,
+    description: options.description,
+
+    getWorkload: (kind, namespace, name) =>
+      call<Workload>(`get ${kind} ${namespace}/${name}`, () => readers[kind](namespace, name)),
+
+    patchWorkload: (kind, namespace, name, patch) =>
+      call<Workload>(`patch ${kind} ${namespace}/${name}`, () => patchers[kind](namespace, name, patch)),
+
+    listReplicaSets: async (namespace, labelSelector) => {
+      const list = await call<{ items: ReplicaSet[] }>(
+        `list ReplicaSets in ${namespace} (${labelSelector})`,
+        () => apps.listNamespacedReplicaSet({ namespace, labelSelector }, base),
+      );
+      return list.items;
+    },
+
+    listControllerRevisions: async (namespace, labelSelector) => {
+      const list = await call<{ items: ControllerRevision[] }>(
+        `list ControllerRevisions in ${namespace} (${labelSelector})`,
+        () => apps.listNamespacedControllerRevision({ namespace, labelSelector }, base),
+      );
+      return list.items;
+    },
+
+    getCronJob: (namespace, name) =>
+      call<CronJob>(`get CronJob ${namespace}/${name}`, () =>
+        batch.readNamespacedCronJob({ namespace, name }, base),
+      ),
+
+    getJob: (namespace, name) =>
+      call<Job>(`get Job ${namespace}/${name}`, () => batch.readNamespacedJob({ namespace, name }, base)),
+
+    listJobs: async (namespace, labelSelector) => {
+      const list = await call<{ items: Job[] }>(`list Jobs in ${namespace}`, () =>
+        batch.listNamespacedJob(
+          labelSelector === undefined ? { namespace } : { namespace, labelSelector },
+          base,
+        ),
+      );
+      return list.items;
+    },
+
+    createJob: (namespace, job) =>
+      call<Job>(`create Job ${namespace}/${job.metadata.name ?? ''}`, () =>
+        // The port's Job is the wire JSON; the generated model is the same shape with looser typing.
+        batch.createNamespacedJob({ namespace, body: job as never, fieldManager }, base),
+      ),
+
+    createEvent: async (namespace, event: KubeEvent) => {
+      await call<unknown>(`create Event ${namespace}/${event.metadata.name}`, () =>
+        events.createNamespacedEvent(
+          {
+            namespace,
+            body: { apiVersion: 'events.k8s.io/v1', kind: 'Event', ...event } as never,
+            fieldManager,
+          },
+          base,
+        ),
+      );
+    },
+  };
+}
