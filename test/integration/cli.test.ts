@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { buildTestApp, servingPolicy } from '../support/build-test-app.js';
+import { alertmanagerFixtureBody, payload } from '../support/fixtures.js';
+import { runCli } from '../support/run-cli.js';
+
+function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+describe('salve check', () => {
+  it('accepts the example policies shipped in policies/', async () => {
+    const res = await runCli(['check', 'policies']);
+    expect(res.stdout).toMatch(/^ok: \d+ policies in \d+ file\(s\)$/m);
+    expect(res.code).toBe(0);
+  });
+
+  it('exits 1 and reports every problem with its file and path', async () => {
+    const dir = tempDir('salve-check-');
+    fs.writeFileSync(
+      path.join(dir, 'bad.yaml'),
+      servingPolicy
+        .replace('action: k8s.restart', 'action: k8s.reboot')
+        .replace('rollout: 5m, resolved: 15m', 'rollout: soon, resolved: 15m'),
+    );
+    const res = await runCli(['check', dir]);
+    expect(res.code).toBe(1);
+    const errors = res.stdout.split('\n').filter((l) => l.startsWith('error: '));
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    expect(res.stdout).toMatch(/bad\.yaml:\d+:\d+ policies\[0\]\.steps\[0\]\.action: .*k8s\.reboot/);
+    expect(res.stdout).toMatch(/bad\.yaml:\d+:\d+ policies\[0\]\.steps\[1\]\.verify\.rollout: /);
+  });
+});
+
+describe('salve test', () => {
+  it('prints which policy matches, which target, and what each step would do', async () => {
+    const dir = tempDir('salve-test-');
+    fs.mkdirSync(path.join(dir, 'policies'));
+    fs.writeFileSync(path.join(dir, 'policies', 'serving.yaml'), servingPolicy);
+    const file = path.join(dir, 'payload.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify(
+        payload([
+          { labels: { alertname: 'ModelServingErrorRate', severity: 'critical', namespace: 'ml-prod', deployment: 'fraud-scorer' } },
+          { labels: { alertname: 'ModelServingErrorRate', severity: 'critical', namespace: 'default', deployment: 'x' } },
+        ]),
+      ),
+    );
+    const res = await runCli(['test', '--policies', path.join(dir, 'policies'), file]);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/policy scorer-error-rate: open a heal on Deployment\/ml-prod\/fraud-scorer/);
+    expect(res.stdout).toMatch(/step 1: .*restart/i);
+    expect(res.stdout).toMatch(/policy scorer-error-rate: refused \(not_allowed\)/);
+  });
+
+  it('says that a captured payload matching no policy matches nothing', async () => {
+    const dir = tempDir('salve-test-');
+    const file = path.join(dir, 'firing-one.json');
+    fs.writeFileSync(file, alertmanagerFixtureBody('firing-one'));
+    const res = await runCli(['test', '--policies', 'policies', file, '--json']);
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out.alerts[0]).toMatchObject({ alertname: 'DiskFull', matched: 0, outcomes: [] });
+  });
+
+  it('names the file and field of a payload that is not an Alertmanager payload', async () => {
+    const file = path.join(tempDir('salve-test-'), 'bad.json');
+    fs.writeFileSync(file, JSON.stringify({ alerts: 'none', status: 'firing' }));
+    const res = await runCli(['test', '--policies', 'policies', file]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/SALVE_WEBHOOK_INVALID: .*bad\.json alerts: /);
+  });
+});
+
+describe('salve audit', () => {
+  it('prints the log, verifies the chain, and names the first tampered record', async () => {
+    const t = await buildTestApp();
+    for (const pod of ['a', 'b']) {
+      await t.deliver(
+        payload([
+          { labels: { alertname: 'ModelServingErrorRate', severity: 'page', namespace: 'ml-prod', deployment: `d-${pod}` } },
+        ]),
+      );
+    }
+    await t.close();
+    const env = { SALVE_DATA_DIR: t.dir };
+    const listed = await runCli(['audit'], env);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/#1 delivery\.received alertmanager:salve/);
+    expect(listed.stdout).toMatch(/heal\.opened .*policy=scorer-error-rate target=Deployment\/ml-prod\/d-a/);
+    const ok = await runCli(['audit', '--verify'], env);
+    expect(ok.stdout).toMatch(/^audit chain ok: 4 records/);
+    expect(ok.code).toBe(0);
+
+    const db = new BetterSqlite3(path.join(t.dir, 'salve.db'));
+    db.prepare(`UPDATE audit SET actor = 'someone-else' WHERE seq = 3`).run();
+    db.close();
+    const broken = await runCli(['audit', '--verify'], env);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/BROKEN at record 3/);
+  });
+});
