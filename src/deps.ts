@@ -50,6 +50,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     dir: config.policies,
     registry,
     log: log.child({ component: 'policies' }),
+    clock,
     onReload: (result) => {
       metrics.policyReloads.inc({ outcome: result.ok ? 'ok' : 'error' });
       if (!result.ok) metrics.policyReloadErrors.inc();
