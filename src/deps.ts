@@ -28,7 +28,8 @@ export type Deps = {
 export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'store' | 'registry' | 'metrics'>>;
 
 export function openStore(config: Config, clock: Clock): Store {
-  if (config.store === 'sqlite') return openSqliteStore({ file: path.join(config.dataDir, 'salve.db'), clock });
+  if (config.store === 'sqlite')
+    return openSqliteStore({ file: path.join(config.dataDir, 'salve.db'), clock });
   throw new SalveError('SALVE_CONFIG_INVALID', 'SALVE_STORE: PostgreSQL is not available in this build yet');
 }
 

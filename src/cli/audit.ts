@@ -1,6 +1,6 @@
+import { systemClock } from '../clock.js';
 import { loadConfig, type ParsedCommandLine } from '../config/load.js';
 import { openStore } from '../deps.js';
-import { systemClock } from '../clock.js';
 import type { AuditRecord } from '../store/types.js';
 
 function line(r: AuditRecord): string {

@@ -4,7 +4,11 @@ import { findOverlaps } from '../policy/overlap.js';
 import { formatProblem } from '../policy/problems.js';
 
 /** `salve check [DIR]`: every problem in every file at once; exit 1 if there is any. */
-export async function check(positionals: string[], env: NodeJS.ProcessEnv, out: NodeJS.WritableStream): Promise<number> {
+export async function check(
+  positionals: string[],
+  env: NodeJS.ProcessEnv,
+  out: NodeJS.WritableStream,
+): Promise<number> {
   const dir = positionals[0] ?? env.SALVE_POLICIES ?? './policies';
   const registry = createActionRegistry();
   const { table, problems } = await loadPolicyDir(dir, registry);

@@ -33,13 +33,17 @@ export async function testPayload(
     return 0;
   }
   for (const alert of explanation.alerts) {
-    out.write(`alert ${alert.alertname} (${alert.fingerprint}, ${alert.status}): ${alert.matched} policy match(es)\n`);
+    out.write(
+      `alert ${alert.alertname} (${alert.fingerprint}, ${alert.status}): ${alert.matched} policy match(es)\n`,
+    );
     for (const o of alert.outcomes) {
       if (o.outcome === 'refused') {
         out.write(`  policy ${o.policy}: refused (${o.reason}) ${o.detail}\n`);
         continue;
       }
-      const flags = [o.dryRun ? 'dry-run' : '', o.approval ? 'needs approval' : ''].filter(Boolean).join(', ');
+      const flags = [o.dryRun ? 'dry-run' : '', o.approval ? 'needs approval' : '']
+        .filter(Boolean)
+        .join(', ');
       out.write(`  policy ${o.policy}: ${o.decision} a heal on ${o.target}${flags ? ` (${flags})` : ''}\n`);
       o.steps.forEach((s, i) => {
         out.write(`    step ${i + 1}: ${s.wouldDo}\n`);

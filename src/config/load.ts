@@ -46,10 +46,7 @@ export function parseCommandLine(
 }
 
 /** Environment first, flags over it; every problem named with the variable and the flag it came from. */
-export function loadConfig(
-  env: NodeJS.ProcessEnv,
-  flags: ParsedCommandLine['raw'] = {},
-): Config {
+export function loadConfig(env: NodeJS.ProcessEnv, flags: ParsedCommandLine['raw'] = {}): Config {
   const input: Record<string, unknown> = {};
   for (const setting of settings) {
     const fromEnv = env[settingEnv[setting]];

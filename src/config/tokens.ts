@@ -37,7 +37,8 @@ export function parseTokensFile(file: string, text: string): TokenIdentity[] {
     throw new SalveError('SALVE_CONFIG_INVALID', `${file}: not valid YAML`, { cause });
   }
   // Either a bare list or `tokens: [...]`.
-  const list = doc !== null && typeof doc === 'object' && !Array.isArray(doc) && 'tokens' in doc ? doc.tokens : doc;
+  const list =
+    doc !== null && typeof doc === 'object' && !Array.isArray(doc) && 'tokens' in doc ? doc.tokens : doc;
   const result = tokenList.safeParse(list);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${file} ${formatPath(i.path)}: ${i.message}`);
@@ -56,7 +57,10 @@ function formatPath(p: PropertyKey[]): string {
   return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join('');
 }
 
-export type LoadedTokens = { tokens: TokenIdentity[]; generated?: { name: string; token: string; file: string } };
+export type LoadedTokens = {
+  tokens: TokenIdentity[];
+  generated?: { name: string; token: string; file: string };
+};
 
 /**
  * Reads the tokens file. When it does not exist, generates one token with every scope, stores only its

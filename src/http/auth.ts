@@ -41,7 +41,10 @@ export function createAuthenticator(tokens: readonly TokenIdentity[] | null): Au
       if (!header) throw new SalveError('SALVE_AUTH_MISSING', 'send a token: Authorization: Bearer TOKEN');
       const token = presentedToken(header);
       if (token === null) {
-        throw new SalveError('SALVE_AUTH_INVALID', 'Authorization must be Bearer TOKEN or Basic with the token as password');
+        throw new SalveError(
+          'SALVE_AUTH_INVALID',
+          'Authorization must be Bearer TOKEN or Basic with the token as password',
+        );
       }
       const digest = sha256(token);
       let found: TokenIdentity | undefined;

@@ -21,7 +21,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const mapped = error.code ? fastifyCodes[error.code] : undefined;
     // The JSON parser throws a bare SyntaxError with status 400.
     const code: ErrorCode =
-      mapped ?? (error instanceof SyntaxError || error.statusCode === 400 ? 'SALVE_REQUEST_BAD_JSON' : 'SALVE_INTERNAL');
+      mapped ??
+      (error instanceof SyntaxError || error.statusCode === 400
+        ? 'SALVE_REQUEST_BAD_JSON'
+        : 'SALVE_INTERNAL');
     const status = errorCatalogue[code].status;
     if (status >= 500) request.log.error({ err: error }, 'unhandled error');
     // Internal details stay in the log: an error body never echoes secrets or stack traces.
@@ -31,7 +34,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
-      error: { code: 'SALVE_ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+      error: {
+        code: 'SALVE_ROUTE_NOT_FOUND',
+        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+      },
     }),
   );
 }

@@ -19,7 +19,9 @@ export function parseOrThrow<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.slice(0, 5).map((i) => `${where}${formatIssuePath(i.path)}: ${i.message}`);
+  const issues = result.error.issues
+    .slice(0, 5)
+    .map((i) => `${where}${formatIssuePath(i.path)}: ${i.message}`);
   const more = result.error.issues.length > 5 ? ` (and ${result.error.issues.length - 5} more)` : '';
   throw new SalveError(code, `${issues.join('; ')}${more}`, { details: { issues: issues.length } });
 }

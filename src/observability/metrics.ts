@@ -79,7 +79,11 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['notifier', 'outcome'] as const,
       registers,
     }),
-    policiesLoaded: new Gauge({ name: 'salve_policies_loaded', help: 'Policies in the table in force', registers }),
+    policiesLoaded: new Gauge({
+      name: 'salve_policies_loaded',
+      help: 'Policies in the table in force',
+      registers,
+    }),
     policyReloads: new Counter({
       name: 'salve_policy_reloads_total',
       help: 'Policy reloads by outcome (ok, error)',

@@ -16,10 +16,22 @@ export const healStates = [
 export type HealState = (typeof healStates)[number];
 
 /** A heal in one of these states owns its (policy, target): new matching alerts attach to it. */
-export const openHealStates = ['pending', 'awaiting_approval', 'running', 'verifying'] as const satisfies readonly HealState[];
+export const openHealStates = [
+  'pending',
+  'awaiting_approval',
+  'running',
+  'verifying',
+] as const satisfies readonly HealState[];
 
 export type HealTrigger =
-  | { kind: 'alert'; fingerprint: string; startsAt: string; alertname: string; receiver: string; groupKey: string }
+  | {
+      kind: 'alert';
+      fingerprint: string;
+      startsAt: string;
+      alertname: string;
+      receiver: string;
+      groupKey: string;
+    }
   | { kind: 'manual'; actor: string; reason: string };
 
 export type Heal = {

@@ -65,8 +65,14 @@ describe('read API', () => {
     });
     expect(res.statusCode).toBe(200);
     const out = res.json();
-    expect(out.alerts[0].outcomes[0]).toMatchObject({ decision: 'open', target: 'Deployment/ml-prod/fraud-scorer' });
-    expect(out.alerts[1].outcomes[0]).toMatchObject({ decision: 'attach', openHeal: expect.stringMatching(/^heal_/) });
+    expect(out.alerts[0].outcomes[0]).toMatchObject({
+      decision: 'open',
+      target: 'Deployment/ml-prod/fraud-scorer',
+    });
+    expect(out.alerts[1].outcomes[0]).toMatchObject({
+      decision: 'attach',
+      openHeal: expect.stringMatching(/^heal_/),
+    });
     expect(out.alerts[2]).toMatchObject({ matched: 0 });
     expect(await t.deps.store.verifyAudit()).toEqual(before);
   });
@@ -89,9 +95,13 @@ describe('read API', () => {
     const opened = (await t.deliver(payload([alert('a'), alert('b'), alert('c')]))).json().heals.opened;
     const page1 = (await t.app.inject({ url: '/v1/audit?limit=2', headers: t.auth('viewer') })).json();
     expect(page1.records.map((r: { seq: number }) => r.seq)).toEqual([1, 2]);
-    const page2 = (await t.app.inject({ url: `/v1/audit?limit=2&cursor=${page1.nextCursor}`, headers: t.auth('viewer') })).json();
+    const page2 = (
+      await t.app.inject({ url: `/v1/audit?limit=2&cursor=${page1.nextCursor}`, headers: t.auth('viewer') })
+    ).json();
     expect(page2.records.map((r: { seq: number }) => r.seq)).toEqual([3, 4]);
-    const byHeal = (await t.app.inject({ url: `/v1/audit?heal=${opened[1].id}`, headers: t.auth('viewer') })).json();
+    const byHeal = (
+      await t.app.inject({ url: `/v1/audit?heal=${opened[1].id}`, headers: t.auth('viewer') })
+    ).json();
     expect(byHeal.records.map((r: { type: string }) => r.type)).toEqual(['heal.opened']);
     const bad = await t.app.inject({ url: '/v1/audit?since=yesterday', headers: t.auth('viewer') });
     expect(bad.statusCode).toBe(400);
@@ -127,7 +137,15 @@ describe('read API', () => {
   it('serves its OpenAPI document with every route', async () => {
     const doc = (await t.app.inject({ url: '/docs/json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    for (const route of ['/v1/alertmanager', '/v1/heals', '/v1/heals/{id}', '/v1/audit', '/v1/audit/verify', '/v1/policies', '/v1/policies/test']) {
+    for (const route of [
+      '/v1/alertmanager',
+      '/v1/heals',
+      '/v1/heals/{id}',
+      '/v1/audit',
+      '/v1/audit/verify',
+      '/v1/policies',
+      '/v1/policies/test',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(route);
     }
   });
@@ -145,7 +163,11 @@ describe('running open', () => {
   it('--insecure-no-auth accepts requests without a token and warns in /readyz', async () => {
     const t = await buildTestApp({ env: { SALVE_INSECURE_NO_AUTH: 'true' } });
     try {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/alertmanager', payload: payload([alert('a')]) });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/alertmanager',
+        payload: payload([alert('a')]),
+      });
       expect(res.statusCode).toBe(202);
       const ready = (await t.app.inject({ url: '/readyz' })).json();
       expect(ready.checks.auth).toBe('disabled');

@@ -45,8 +45,22 @@ describe('salve test', () => {
       file,
       JSON.stringify(
         payload([
-          { labels: { alertname: 'ModelServingErrorRate', severity: 'critical', namespace: 'ml-prod', deployment: 'fraud-scorer' } },
-          { labels: { alertname: 'ModelServingErrorRate', severity: 'critical', namespace: 'default', deployment: 'x' } },
+          {
+            labels: {
+              alertname: 'ModelServingErrorRate',
+              severity: 'critical',
+              namespace: 'ml-prod',
+              deployment: 'fraud-scorer',
+            },
+          },
+          {
+            labels: {
+              alertname: 'ModelServingErrorRate',
+              severity: 'critical',
+              namespace: 'default',
+              deployment: 'x',
+            },
+          },
         ]),
       ),
     );
@@ -83,7 +97,14 @@ describe('salve audit', () => {
     for (const pod of ['a', 'b']) {
       await t.deliver(
         payload([
-          { labels: { alertname: 'ModelServingErrorRate', severity: 'page', namespace: 'ml-prod', deployment: `d-${pod}` } },
+          {
+            labels: {
+              alertname: 'ModelServingErrorRate',
+              severity: 'page',
+              namespace: 'ml-prod',
+              deployment: `d-${pod}`,
+            },
+          },
         ]),
       );
     }

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { servingPolicy, testTokens } from '../support/build-test-app.js';
 import { type ChildSalve, startChildSalve } from '../support/child-salve.js';
 import { payload } from '../support/fixtures.js';
@@ -19,7 +19,9 @@ describe('durability', () => {
     fs.writeFileSync(path.join(dir, 'policies', 'serving.yaml'), servingPolicy);
     fs.writeFileSync(
       path.join(dir, 'tokens.yaml'),
-      YAML.stringify(Object.entries(testTokens).map(([scope, token]) => ({ name: scope, scopes: [scope], token }))),
+      YAML.stringify(
+        Object.entries(testTokens).map(([scope, token]) => ({ name: scope, scopes: [scope], token })),
+      ),
     );
     const env = { SALVE_DATA_DIR: dir, SALVE_POLICIES: path.join(dir, 'policies') };
     child = await startChildSalve(env);
@@ -41,9 +43,13 @@ describe('durability', () => {
 
     child = await startChildSalve(env);
     const viewer = { authorization: `Bearer ${testTokens.viewer}` };
-    const stored = (await (await fetch(`${child.url}/v1/alerts?limit=100`, { headers: viewer })).json()) as { alerts: unknown[] };
+    const stored = (await (await fetch(`${child.url}/v1/alerts?limit=100`, { headers: viewer })).json()) as {
+      alerts: unknown[];
+    };
     expect(stored.alerts).toHaveLength(20);
-    const heals = (await (await fetch(`${child.url}/v1/heals?limit=100`, { headers: viewer })).json()) as { heals: unknown[] };
+    const heals = (await (await fetch(`${child.url}/v1/heals?limit=100`, { headers: viewer })).json()) as {
+      heals: unknown[];
+    };
     expect(heals.heals).toHaveLength(20);
     const verify = await (await fetch(`${child.url}/v1/audit/verify`, { headers: viewer })).json();
     expect(verify).toMatchObject({ ok: true });

@@ -2,16 +2,43 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../support/build-test-app.js';
 
-const labelName = fc.constantFrom('alertname', 'severity', 'namespace', 'deployment', 'pod', 'model', 'x', '');
+const labelName = fc.constantFrom(
+  'alertname',
+  'severity',
+  'namespace',
+  'deployment',
+  'pod',
+  'model',
+  'x',
+  '',
+);
 const labelValue = fc.oneof(
-  fc.constantFrom('ModelServingErrorRate', 'critical', 'page', 'ml-prod', 'kube-system', 'fraud-scorer', '{{ labels.x }}', '../x', ''),
+  fc.constantFrom(
+    'ModelServingErrorRate',
+    'critical',
+    'page',
+    'ml-prod',
+    'kube-system',
+    'fraud-scorer',
+    '{{ labels.x }}',
+    '../x',
+    '',
+  ),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
 );
 const labels = fc.dictionary(labelName, labelValue, { maxKeys: 6 });
 const time = fc.oneof(
-  fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
-  fc.constantFrom('0001-01-01T00:00:00Z', '2026-11-27T00:48:10.13Z', '2026-11-27T02:48:10.1+02:00', 'nonsense', ''),
+  fc
+    .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+    .map((d) => d.toISOString()),
+  fc.constantFrom(
+    '0001-01-01T00:00:00Z',
+    '2026-11-27T00:48:10.13Z',
+    '2026-11-27T02:48:10.1+02:00',
+    'nonsense',
+    '',
+  ),
 );
 const alert = fc.record(
   {
@@ -21,7 +48,10 @@ const alert = fc.record(
     startsAt: time,
     endsAt: time,
     generatorURL: fc.string({ maxLength: 20 }),
-    fingerprint: fc.oneof(fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 16, maxLength: 16 }), fc.string({ maxLength: 20 })),
+    fingerprint: fc.oneof(
+      fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 16, maxLength: 16 }),
+      fc.string({ maxLength: 20 }),
+    ),
   },
   { requiredKeys: [] },
 );

@@ -26,13 +26,16 @@ describe('POST /v1/alertmanager', () => {
     await t.close();
   });
 
-  it.each(alertmanagerFixtureNames())('acknowledges the captured payload %s with 202 after committing it', async (name) => {
-    const res = await t.deliver(alertmanagerFixtureBody(name));
-    expect(res.statusCode).toBe(202);
-    expect(res.json()).toMatchObject({ status: 'accepted', alerts: { received: expect.any(Number) } });
-    const stored = await t.deps.store.listAlerts({ limit: 100 });
-    expect(stored.length).toBe(res.json().alerts.new);
-  });
+  it.each(alertmanagerFixtureNames())(
+    'acknowledges the captured payload %s with 202 after committing it',
+    async (name) => {
+      const res = await t.deliver(alertmanagerFixtureBody(name));
+      expect(res.statusCode).toBe(202);
+      expect(res.json()).toMatchObject({ status: 'accepted', alerts: { received: expect.any(Number) } });
+      const stored = await t.deps.store.listAlerts({ limit: 100 });
+      expect(stored.length).toBe(res.json().alerts.new);
+    },
+  );
 
   it('re-delivery of the same firing alert opens no second heal', async () => {
     const body = payload([scorer('a')]);
@@ -41,7 +44,10 @@ describe('POST /v1/alertmanager', () => {
     expect(first.json().heals.opened).toHaveLength(1);
     const second = await t.deliver(body);
     expect(second.statusCode).toBe(202);
-    expect(second.json()).toMatchObject({ alerts: { new: 0, deduplicated: 1 }, heals: { opened: [], attached: [] } });
+    expect(second.json()).toMatchObject({
+      alerts: { new: 0, deduplicated: 1 },
+      heals: { opened: [], attached: [] },
+    });
     expect(await t.deps.store.listHeals({ limit: 10 })).toHaveLength(1);
     const metrics = await t.app.inject({ url: '/metrics' });
     expect(metrics.body).toMatch(/^salve_alerts_deduplicated_total 1$/m);
@@ -53,9 +59,17 @@ describe('POST /v1/alertmanager', () => {
     expect(opened).toHaveLength(1);
     const resent = payload([{ ...scorer('a'), status: 'resolved' }, scorer('b')]);
     const res = await t.deliver(resent);
-    expect(res.json()).toMatchObject({ alerts: { received: 2, new: 1, deduplicated: 1 }, heals: { opened: [] } });
-    const detail = (await t.app.inject({ url: `/v1/heals/${opened[0].id}`, headers: t.auth('viewer') })).json();
-    expect(detail.alerts.map((a: { resolvedAt: string | null }) => a.resolvedAt !== null).sort()).toEqual([false, true]);
+    expect(res.json()).toMatchObject({
+      alerts: { received: 2, new: 1, deduplicated: 1 },
+      heals: { opened: [] },
+    });
+    const detail = (
+      await t.app.inject({ url: `/v1/heals/${opened[0].id}`, headers: t.auth('viewer') })
+    ).json();
+    expect(detail.alerts.map((a: { resolvedAt: string | null }) => a.resolvedAt !== null).sort()).toEqual([
+      false,
+      true,
+    ]);
   });
 
   it('two alerts for the same target attach to one heal', async () => {
@@ -63,21 +77,28 @@ describe('POST /v1/alertmanager', () => {
     const second = (await t.deliver(payload([scorer('b')]))).json();
     expect(second.heals.opened).toEqual([]);
     expect(second.heals.attached.map((h: { id: string }) => h.id)).toEqual([first.heals.opened[0].id]);
-    const detail = (await t.app.inject({ url: `/v1/heals/${first.heals.opened[0].id}`, headers: t.auth('viewer') })).json();
+    const detail = (
+      await t.app.inject({ url: `/v1/heals/${first.heals.opened[0].id}`, headers: t.auth('viewer') })
+    ).json();
     expect(detail.heal).toMatchObject({
       state: 'pending',
       policy: 'scorer-error-rate',
       target: { kind: 'Deployment', namespace: 'ml-prod', name: 'fraud-scorer' },
     });
     expect(detail.alerts).toHaveLength(2);
-    expect(detail.timeline.map((r: { type: string }) => r.type)).toEqual(['heal.opened', 'heal.alert_attached']);
+    expect(detail.timeline.map((r: { type: string }) => r.type)).toEqual([
+      'heal.opened',
+      'heal.alert_attached',
+    ]);
   });
 
   it('a missing template label records a refusal instead of a heal', async () => {
     const { deployment: _d, ...labels } = scorer('a').labels;
     const res = (await t.deliver(payload([{ labels }]))).json();
     expect(res).toMatchObject({ refused: 1, heals: { opened: [] } });
-    const audit = (await t.app.inject({ url: '/v1/audit?type=policy.refused', headers: t.auth('viewer') })).json();
+    const audit = (
+      await t.app.inject({ url: '/v1/audit?type=policy.refused', headers: t.auth('viewer') })
+    ).json();
     expect(audit.records).toHaveLength(1);
     expect(audit.records[0]).toMatchObject({ policy: 'scorer-error-rate', outcome: 'template_missing' });
     expect(audit.records[0].data.detail).toMatch(/deployment/);
@@ -86,7 +107,9 @@ describe('POST /v1/alertmanager', () => {
   it('a namespace outside allow records a refusal and never a heal', async () => {
     const res = (await t.deliver(payload([scorer('a', { namespace: 'kube-system' })]))).json();
     expect(res).toMatchObject({ refused: 1, heals: { opened: [] } });
-    const audit = (await t.app.inject({ url: '/v1/audit?outcome=not_allowed', headers: t.auth('viewer') })).json();
+    const audit = (
+      await t.app.inject({ url: '/v1/audit?outcome=not_allowed', headers: t.auth('viewer') })
+    ).json();
     expect(audit.records[0]).toMatchObject({ type: 'policy.refused', policy: 'scorer-error-rate' });
     expect(await t.deps.store.listHeals({ limit: 10 })).toEqual([]);
   });
@@ -125,7 +148,12 @@ describe('POST /v1/alertmanager', () => {
     });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().error.code).toBe('SALVE_AUTH_INVALID');
-    const viewer = await t.app.inject({ method: 'POST', url: '/v1/alertmanager', headers: { ...headers, ...t.auth('viewer') }, payload: body });
+    const viewer = await t.app.inject({
+      method: 'POST',
+      url: '/v1/alertmanager',
+      headers: { ...headers, ...t.auth('viewer') },
+      payload: body,
+    });
     expect(viewer.statusCode).toBe(403);
     expect(await t.deps.store.listAlerts({ limit: 10 })).toEqual([]);
     const metrics = await t.app.inject({ url: '/metrics' });

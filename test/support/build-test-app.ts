@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import YAML from 'yaml';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -24,7 +24,7 @@ export type TestApp = {
   policiesDir: string;
   auth(scope: keyof typeof testTokens): { authorization: string };
   /** POSTs a webhook body (object or raw JSON text) with the Alertmanager token. */
-  deliver(body: unknown): Promise<{ statusCode: number; json: () => any; body: string }>;
+  deliver(body: unknown): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 };
 
@@ -66,7 +66,9 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   if (!fs.existsSync(tokensFile)) {
     fs.writeFileSync(
       tokensFile,
-      YAML.stringify(Object.entries(testTokens).map(([scope, token]) => ({ name: scope, scopes: [scope], token }))),
+      YAML.stringify(
+        Object.entries(testTokens).map(([scope, token]) => ({ name: scope, scopes: [scope], token })),
+      ),
     );
   }
   const config = loadConfig({

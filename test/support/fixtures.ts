@@ -20,7 +20,9 @@ export function alertmanagerFixtureBody(name: string): string {
   return fs.readFileSync(path.join(alertmanagerFixturesDir, `${name}.json`), 'utf8');
 }
 
-export function alertmanagerFixture(name: string): Record<string, unknown> & { alerts: Array<Record<string, unknown>> } {
+export function alertmanagerFixture(
+  name: string,
+): Record<string, unknown> & { alerts: Array<Record<string, unknown>> } {
   return JSON.parse(alertmanagerFixtureBody(name));
 }
 
@@ -34,7 +36,10 @@ export type PayloadAlert = {
 };
 
 /** A version-4 payload shaped like the captured ones, for alerts the fixtures do not hold. */
-export function payload(alerts: PayloadAlert[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function payload(
+  alerts: PayloadAlert[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const full = alerts.map((a) => ({
     status: a.status ?? 'firing',
     labels: a.labels,

@@ -1,4 +1,4 @@
-import { beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ReceivedAlert } from '../../src/alerts/schema.js';
 import type { MatchOutcome } from '../../src/policy/types.js';
 import type { IngestInput, Store } from '../../src/store/types.js';
@@ -43,7 +43,13 @@ export function delivery(alerts: IngestInput['alerts'], at = T0): IngestInput {
   return {
     receivedAt: at,
     actor: 'alertmanager:salve',
-    delivery: { receiver: 'salve', groupKey: '{}:{alertname="X"}', externalURL: 'http://am', status: 'firing', truncatedAlerts: 0 },
+    delivery: {
+      receiver: 'salve',
+      groupKey: '{}:{alertname="X"}',
+      externalURL: 'http://am',
+      status: 'firing',
+      truncatedAlerts: 0,
+    },
     alerts,
     dryRun: false,
   };
@@ -61,7 +67,10 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
     });
 
     it('commits new alerts and counts a re-delivery of the same alerts as deduplicated', async () => {
-      const alerts = [{ alert: alertOf({ alertname: 'X', pod: 'a' }), outcomes: [] }, { alert: alertOf({ alertname: 'X', pod: 'b' }), outcomes: [] }];
+      const alerts = [
+        { alert: alertOf({ alertname: 'X', pod: 'a' }), outcomes: [] },
+        { alert: alertOf({ alertname: 'X', pod: 'b' }), outcomes: [] },
+      ];
       const first = await h.store.ingest(delivery(alerts));
       expect(first).toMatchObject({ received: 2, new: 2, deduplicated: 0 });
       const again = await h.store.ingest(delivery(alerts));
@@ -88,11 +97,20 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       expect(result.opened).toHaveLength(1);
       const healId = result.opened[0]!.id;
       const heal = await h.store.getHeal(healId);
-      expect(heal).toMatchObject({ state: 'pending', policy: 'scorer-error-rate', targetKey: 'Deployment/ml-prod/scorer' });
+      expect(heal).toMatchObject({
+        state: 'pending',
+        policy: 'scorer-error-rate',
+        targetKey: 'Deployment/ml-prod/scorer',
+      });
       expect(heal?.trigger).toMatchObject({ kind: 'alert', fingerprint: 'fp-a' });
       expect(await h.store.healAlerts(healId)).toHaveLength(5);
       const later = await h.store.ingest(
-        delivery([{ alert: alertOf({ alertname: 'X', deployment: 'scorer', pod: 'f' }, { fingerprint: 'fp-f' }), outcomes: [matchFor('scorer')] }]),
+        delivery([
+          {
+            alert: alertOf({ alertname: 'X', deployment: 'scorer', pod: 'f' }, { fingerprint: 'fp-f' }),
+            outcomes: [matchFor('scorer')],
+          },
+        ]),
       );
       expect(later.opened).toEqual([]);
       expect(later.attached.map((a) => a.id)).toEqual([healId]);
@@ -103,7 +121,15 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       const results = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
           h.store.ingest(
-            delivery([{ alert: alertOf({ alertname: 'X', deployment: 'scorer', pod: `p${i}` }, { fingerprint: `fp-${i}` }), outcomes: [matchFor('scorer')] }]),
+            delivery([
+              {
+                alert: alertOf(
+                  { alertname: 'X', deployment: 'scorer', pod: `p${i}` },
+                  { fingerprint: `fp-${i}` },
+                ),
+                outcomes: [matchFor('scorer')],
+              },
+            ]),
           ),
         ),
       );
@@ -112,7 +138,12 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
     });
 
     it('records a refusal as an audit record, not a heal', async () => {
-      const refused: MatchOutcome = { outcome: 'refused', policy: 'scorer-error-rate', reason: 'not_allowed', detail: 'namespace kube-system is outside allow' };
+      const refused: MatchOutcome = {
+        outcome: 'refused',
+        policy: 'scorer-error-rate',
+        reason: 'not_allowed',
+        detail: 'namespace kube-system is outside allow',
+      };
       const r = await h.store.ingest(delivery([{ alert: alertOf({ alertname: 'X' }), outcomes: [refused] }]));
       expect(r).toMatchObject({ refused: 1, opened: [] });
       const records = await h.store.queryAudit({ type: 'policy.refused', limit: 10 });
@@ -122,7 +153,14 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
 
     it('filters heals by state, policy and target, newest first with a cursor', async () => {
       for (const d of ['a', 'b', 'c']) {
-        await h.store.ingest(delivery([{ alert: alertOf({ alertname: 'X', deployment: d }, { fingerprint: `fp-${d}` }), outcomes: [matchFor(d)] }]));
+        await h.store.ingest(
+          delivery([
+            {
+              alert: alertOf({ alertname: 'X', deployment: d }, { fingerprint: `fp-${d}` }),
+              outcomes: [matchFor(d)],
+            },
+          ]),
+        );
       }
       const page1 = await h.store.listHeals({ limit: 2 });
       expect(page1.map((x) => x.target.name)).toEqual(['c', 'b']);
@@ -134,8 +172,22 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
     });
 
     it('keeps the audit log as one verifiable hash chain, queryable by filters and cursor', async () => {
-      await h.store.ingest(delivery([{ alert: alertOf({ alertname: 'X', deployment: 'scorer' }), outcomes: [matchFor('scorer')] }]));
-      await h.store.appendAudit([{ type: 'test.note', actor: 'salve', healId: null, policy: 'p', target: null, outcome: 'ok', data: { n: 1 } }]);
+      await h.store.ingest(
+        delivery([
+          { alert: alertOf({ alertname: 'X', deployment: 'scorer' }), outcomes: [matchFor('scorer')] },
+        ]),
+      );
+      await h.store.appendAudit([
+        {
+          type: 'test.note',
+          actor: 'salve',
+          healId: null,
+          policy: 'p',
+          target: null,
+          outcome: 'ok',
+          data: { n: 1 },
+        },
+      ]);
       const all = await h.store.queryAudit({ limit: 100 });
       expect(all.map((r) => r.seq)).toEqual(all.map((_, i) => i + 1));
       for (let i = 1; i < all.length; i++) expect(all[i]!.prevHash).toBe(all[i - 1]!.hash);
@@ -148,7 +200,15 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
 
     it('verify names the first record whose content was changed', async () => {
       await h.store.appendAudit(
-        [1, 2, 3].map((n) => ({ type: 'test.note', actor: 'salve', healId: null, policy: null, target: null, outcome: null, data: { n } })),
+        [1, 2, 3].map((n) => ({
+          type: 'test.note',
+          actor: 'salve',
+          healId: null,
+          policy: null,
+          target: null,
+          outcome: null,
+          data: { n },
+        })),
       );
       await h.tamperAuditData(2, { n: 99 });
       expect(await h.store.verifyAudit()).toMatchObject({ ok: false, brokenAt: 2 });
@@ -156,7 +216,15 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
 
     it('verify notices a deleted record', async () => {
       await h.store.appendAudit(
-        [1, 2, 3].map((n) => ({ type: 'test.note', actor: 'salve', healId: null, policy: null, target: null, outcome: null, data: { n } })),
+        [1, 2, 3].map((n) => ({
+          type: 'test.note',
+          actor: 'salve',
+          healId: null,
+          policy: null,
+          target: null,
+          outcome: null,
+          data: { n },
+        })),
       );
       await h.deleteAuditRecord(2);
       expect(await h.store.verifyAudit()).toMatchObject({ ok: false, brokenAt: 3 });

@@ -16,7 +16,11 @@ describe('Alertmanager payload schema', () => {
   });
 
   it('tolerates fields that newer Alertmanagers add', () => {
-    const body = { ...alertmanagerFixture('firing-one'), notification_reason: 'new_alerts', routeLabels: { team: 'ml' } };
+    const body = {
+      ...alertmanagerFixture('firing-one'),
+      notification_reason: 'new_alerts',
+      routeLabels: { team: 'ml' },
+    };
     expect(webhookPayloadSchema.safeParse(body).success).toBe(true);
   });
 
@@ -44,13 +48,17 @@ describe('Alertmanager payload schema', () => {
   it('reads the zero endsAt of a firing alert as "not ended"', () => {
     const alert = normaliseAlert(webhookPayloadSchema.parse(alertmanagerFixture('firing-one')).alerts[0]!);
     expect(alert.endsAt).toBeNull();
-    const resolved = normaliseAlert(webhookPayloadSchema.parse(alertmanagerFixture('resolved-one')).alerts[0]!);
+    const resolved = normaliseAlert(
+      webhookPayloadSchema.parse(alertmanagerFixture('resolved-one')).alerts[0]!,
+    );
     expect(resolved.endsAt).toBe('2026-11-27T00:46:03.048Z');
   });
 
   it('gives the firing and the resolved notification of one alert different identities', () => {
     const firing = normaliseAlert(webhookPayloadSchema.parse(alertmanagerFixture('firing-one')).alerts[0]!);
-    const resolved = normaliseAlert(webhookPayloadSchema.parse(alertmanagerFixture('resolved-one')).alerts[0]!);
+    const resolved = normaliseAlert(
+      webhookPayloadSchema.parse(alertmanagerFixture('resolved-one')).alerts[0]!,
+    );
     expect(firing.fingerprint).toBe(resolved.fingerprint);
     expect(alertIdentity(firing)).not.toBe(alertIdentity(resolved));
   });

@@ -43,7 +43,9 @@ describe('token authentication', () => {
     expect(() => auth.authenticate('Bearer nope', 'alertmanager')).toThrow(
       expect.objectContaining({ code: 'SALVE_AUTH_INVALID' }),
     );
-    expect(() => auth.authenticate(undefined, 'alertmanager')).toThrow(expect.objectContaining({ code: 'SALVE_AUTH_MISSING' }));
+    expect(() => auth.authenticate(undefined, 'alertmanager')).toThrow(
+      expect.objectContaining({ code: 'SALVE_AUTH_MISSING' }),
+    );
     expect(() => auth.authenticate('Token am-secret-0123456789', 'alertmanager')).toThrow(
       expect.objectContaining({ code: 'SALVE_AUTH_INVALID' }),
     );

@@ -48,7 +48,9 @@ describe('configuration', () => {
 
   it('names the variable and the problem when a value is bad', () => {
     expect(() => loadConfig({ SALVE_LISTEN: 'nowhere' })).toThrow(/SALVE_LISTEN: expected HOST:PORT/);
-    expect(() => loadConfig({ SALVE_STORE: 'mysql://x' })).toThrow(/SALVE_STORE: expected "sqlite" or a postgres:\/\/ URL/);
+    expect(() => loadConfig({ SALVE_STORE: 'mysql://x' })).toThrow(
+      /SALVE_STORE: expected "sqlite" or a postgres:\/\/ URL/,
+    );
     expect(() => loadConfig({ SALVE_LOG_LEVEL: 'loud' })).toThrow(/SALVE_LOG_LEVEL/);
     const { raw } = parseCommandLine(['--listen', '1.2.3.4:99999']);
     expect(() => loadConfig({}, raw)).toThrow(/--listen: port must be 0..65535/);

@@ -9,7 +9,10 @@ const listQuery = z.object({
   state: z.enum(healStates).optional(),
   policy: z.string().optional(),
   target: z.string().optional(),
-  cursor: z.string().regex(/^heal_[0-9a-z]{26}$/, 'expected a cursor from a previous page').optional(),
+  cursor: z
+    .string()
+    .regex(/^heal_[0-9a-z]{26}$/, 'expected a cursor from a previous page')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
@@ -28,7 +31,10 @@ export function healRoutes(app: FastifyInstance, deps: Deps): void {
 
   app.get(
     '/v1/heals/:id',
-    { config: { scope: 'viewer' }, schema: { summary: 'One heal: state, alerts and timeline', tags: ['heals'] } },
+    {
+      config: { scope: 'viewer' },
+      schema: { summary: 'One heal: state, alerts and timeline', tags: ['heals'] },
+    },
     async (request) => {
       const { id } = request.params as { id: string };
       const heal = await store.getHeal(id);

@@ -4,34 +4,48 @@ import type { Deps } from '../../deps.js';
 export function healthRoutes(app: FastifyInstance, deps: Deps): void {
   app.get('/healthz', { schema: { summary: 'Liveness', tags: ['health'] } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { summary: 'Readiness: store reachable, policies loaded', tags: ['health'] } }, async (_req, reply) => {
-    const checks: Record<string, string> = {};
-    const warnings: string[] = [];
-    let ready = true;
-    try {
-      await deps.store.ping();
-      checks.store = 'ok';
-    } catch {
-      checks.store = 'unreachable';
-      ready = false;
-    }
-    const policies = deps.policies.status();
-    checks.policies = policies.ok ? `ok (${policies.policies} loaded)` : `last reload failed; ${policies.policies} in force`;
-    if (!policies.ok) warnings.push('the last policy reload failed; the previous table is still in force');
-    if (deps.auth.open) {
-      checks.auth = 'disabled';
-      warnings.push('authentication is disabled (--insecure-no-auth): anyone who can reach salve can act through it');
-    } else {
-      checks.auth = 'ok';
-    }
-    if (deps.config.dryRun) warnings.push('global dry-run: nothing outside salve is changed');
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, warnings });
-  });
+  app.get(
+    '/readyz',
+    { schema: { summary: 'Readiness: store reachable, policies loaded', tags: ['health'] } },
+    async (_req, reply) => {
+      const checks: Record<string, string> = {};
+      const warnings: string[] = [];
+      let ready = true;
+      try {
+        await deps.store.ping();
+        checks.store = 'ok';
+      } catch {
+        checks.store = 'unreachable';
+        ready = false;
+      }
+      const policies = deps.policies.status();
+      checks.policies = policies.ok
+        ? `ok (${policies.policies} loaded)`
+        : `last reload failed; ${policies.policies} in force`;
+      if (!policies.ok) warnings.push('the last policy reload failed; the previous table is still in force');
+      if (deps.auth.open) {
+        checks.auth = 'disabled';
+        warnings.push(
+          'authentication is disabled (--insecure-no-auth): anyone who can reach salve can act through it',
+        );
+      } else {
+        checks.auth = 'ok';
+      }
+      if (deps.config.dryRun) warnings.push('global dry-run: nothing outside salve is changed');
+      return reply
+        .status(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not ready', checks, warnings });
+    },
+  );
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['health'] } }, async (_req, reply) => {
-    deps.metrics.openHeals.set(await deps.store.countOpenHeals());
-    deps.metrics.policiesLoaded.set(deps.policies.current().policies.length);
-    const body = await deps.metrics.registry.metrics();
-    return reply.type(deps.metrics.registry.contentType).send(body);
-  });
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics', tags: ['health'] } },
+    async (_req, reply) => {
+      deps.metrics.openHeals.set(await deps.store.countOpenHeals());
+      deps.metrics.policiesLoaded.set(deps.policies.current().policies.length);
+      const body = await deps.metrics.registry.metrics();
+      return reply.type(deps.metrics.registry.contentType).send(body);
+    },
+  );
 }

@@ -10,7 +10,10 @@ export function policyRoutes(app: FastifyInstance, deps: Deps): void {
     '/v1/policies',
     {
       config: { scope: 'viewer' },
-      schema: { summary: 'The policy table in force, and the problems of the last reload', tags: ['policies'] },
+      schema: {
+        summary: 'The policy table in force, and the problems of the last reload',
+        tags: ['policies'],
+      },
     },
     async () => {
       const table = deps.policies.current();

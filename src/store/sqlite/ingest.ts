@@ -175,7 +175,9 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
             policy: outcome.policy,
             target: outcome.targetKey,
             outcome: open ? 'attached' : 'pending',
-            data: open ? alertRef : { trigger: alertRef, target: outcome.target, steps: outcome.steps, dryRun: input.dryRun },
+            data: open
+              ? alertRef
+              : { trigger: alertRef, target: outcome.target, steps: outcome.steps, dryRun: input.dryRun },
           },
           at,
         );

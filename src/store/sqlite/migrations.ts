@@ -83,7 +83,9 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sq
 ];
 
 export function migrateSqlite(db: Database, now: () => Date): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)',
+  );
   const applied = new Set(
     db
       .prepare('SELECT version FROM schema_migrations')
