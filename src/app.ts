@@ -19,7 +19,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     requestIdHeader: 'x-request-id',
-    disableRequestLogging: false,
     // Alertmanager posts group after group on keep-alive connections.
     keepAliveTimeout: 75_000,
   });
