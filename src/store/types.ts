@@ -32,7 +32,11 @@ export type HealTrigger =
       receiver: string;
       groupKey: string;
     }
-  | { kind: 'manual'; actor: string; reason: string };
+  | { kind: 'manual'; actor: string; reason: string; force: boolean };
+
+/** Where an open heal is within its state: what the engine does next when the heal is due. */
+export const healPhases = ['guards', 'approval', 'action', 'rollout', 'resolve', 'done'] as const;
+export type HealPhase = (typeof healPhases)[number];
 
 export type Heal = {
   id: string;
@@ -40,8 +44,18 @@ export type Heal = {
   targetKey: string;
   target: TargetRef;
   state: HealState;
+  phase: HealPhase;
   /** Index of the step in progress (or last tried). */
   step: number;
+  /** Attempt of the current step's action (retries of retryable failures). */
+  attempt: number;
+  /** When the engine should next look at this heal; null once closed. */
+  nextRunAt: string | null;
+  /** Deadline of the current wait (approval expiry, rollout, resolution). */
+  deadlineAt: string | null;
+  /** Why the heal is in its state (refusal reason, escalation cause, ...). */
+  reason: string | null;
+  idempotencyKey: string | null;
   steps: ResolvedStep[];
   dryRun: boolean;
   trigger: HealTrigger;
@@ -135,6 +149,51 @@ export type StoredAlert = ReceivedAlert & { receivedAt: string; deliveryId: numb
 
 export type AlertQuery = { fingerprint?: string; status?: AlertStatus; limit: number; afterId?: number };
 
+export type ActionRecordInput = {
+  healId: string;
+  policy: string;
+  targetKey: string;
+  action: string;
+  step: number;
+  attempt: number;
+  dryRun: boolean;
+};
+
+export type ActionFinish = { status: 'changed' | 'unchanged' | 'failed' | 'dry_run'; detail: string };
+
+export type HealPatch = Partial<
+  Pick<Heal, 'state' | 'phase' | 'step' | 'attempt' | 'nextRunAt' | 'deadlineAt' | 'reason' | 'closedAt'>
+>;
+
+/** One atomic move of a heal: its new fields, the audit records that explain it, the action bookkeeping. */
+export type HealTransition = {
+  id: string;
+  /** The lease holder; the move fails (SALVE_HEAL_CONFLICT) if another owner took the heal over. */
+  owner: string | null;
+  set: HealPatch;
+  audit: AuditInput[];
+  /** Record that an action is about to run (counted by cooldown and rate limits from this moment). */
+  startAction?: ActionRecordInput;
+  /** Finish the open action record of this heal and step. */
+  finishAction?: ActionFinish & { step: number };
+  releaseLease?: boolean;
+};
+
+export type ManualHealInput = {
+  policy: string;
+  targetKey: string;
+  target: TargetRef;
+  steps: ResolvedStep[];
+  dryRun: boolean;
+  actor: string;
+  reason: string;
+  force: boolean;
+  idempotencyKey: string | null;
+  at: string;
+};
+
+export type ClaimQuery = { now: string; owner: string; leaseUntil: string; limit: number };
+
 /** One interface, two implementations (SQLite, PostgreSQL), one contract suite. All methods are async. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -157,4 +216,18 @@ export interface Store {
 
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string | null): Promise<void>;
+
+  /** Leases due open heals to `owner` (skipping heals leased to others until their lease expires). */
+  claimDueHeals(query: ClaimQuery): Promise<Heal[]>;
+  /** Atomically applies a transition; throws SALVE_HEAL_CONFLICT when the lease was lost. */
+  transition(t: HealTransition): Promise<Heal>;
+  /** Hands every lease back (SQLite, one process: leases of a previous run belong to a dead process). */
+  releaseLeases(owner: string | null): Promise<void>;
+  /** Per-target exclusivity: only one step runs against one target at a time, across policies. */
+  acquireTargetLock(targetKey: string, healId: string, now: string, until: string): Promise<boolean>;
+  releaseTargetLock(targetKey: string, healId: string): Promise<void>;
+  countActions(query: { targetKey?: string; policy?: string; since: string; excludeDryRun?: boolean }): Promise<number>;
+  lastActionAt(policy: string, targetKey: string): Promise<string | null>;
+  /** Opens a heal by hand; the same idempotency key returns the same heal. */
+  openManualHeal(input: ManualHealInput): Promise<{ heal: Heal; created: boolean }>;
 }

@@ -6,6 +6,7 @@ import { SalveError } from '../../errors.js';
 import type { Store } from '../types.js';
 import { createSqliteAudit } from './audit.js';
 import { createWriteBatcher } from './batcher.js';
+import { createSqliteHealOps } from './heal-ops.js';
 import { createSqliteIngest } from './ingest.js';
 import { migrateSqlite } from './migrations.js';
 import { createSqliteReads } from './reads.js';
@@ -33,6 +34,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const audit = createSqliteAudit(db);
   const reads = createSqliteReads(db);
   const ingest = createSqliteIngest(db, audit);
+  const healOps = createSqliteHealOps(db, audit);
   const batcher = createWriteBatcher(db, () => audit.reloadHead());
   const now = () => options.clock.now().toISOString();
 
@@ -79,5 +81,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
           ).run(key, value, now());
       }),
+    claimDueHeals: (q) => write(() => healOps.claimDueHeals(q)),
+    transition: (t) => write(() => healOps.transition(t, now())),
+    releaseLeases: (owner) => write(() => healOps.releaseLeases(owner)),
+    acquireTargetLock: (key, healId, at, until) => write(() => healOps.acquireTargetLock(key, healId, at, until)),
+    releaseTargetLock: (key, healId) => write(() => healOps.releaseTargetLock(key, healId)),
+    countActions: async (q) => healOps.countActions(q),
+    lastActionAt: async (policy, key) => healOps.lastActionAt(policy, key),
+    openManualHeal: (input) => write(() => healOps.openManualHeal(input)),
   };
 }

@@ -22,8 +22,9 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
        AND state IN ('pending', 'awaiting_approval', 'running', 'verifying')`,
   );
   const insertHeal = db.prepare(
-    `INSERT INTO heals (id, policy, target_key, target, state, step, steps, dry_run, trigger, opened_at, updated_at)
-     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)`,
+    `INSERT INTO heals (id, policy, target_key, target, state, step, steps, dry_run, trigger, opened_at, updated_at,
+                        phase, next_run_at)
+     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, 'guards', ?)`,
   );
   const attach = db.prepare(
     `INSERT OR IGNORE INTO heal_alerts (heal_id, fingerprint, starts_at, alertname, attached_at)
@@ -159,6 +160,7 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
             JSON.stringify(outcome.steps),
             input.dryRun ? 1 : 0,
             JSON.stringify(trigger),
+            at,
             at,
             at,
           );

@@ -80,6 +80,46 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sq
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'heal engine',
+    sql: `
+      ALTER TABLE heals ADD COLUMN phase TEXT NOT NULL DEFAULT 'guards';
+      ALTER TABLE heals ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE heals ADD COLUMN next_run_at TEXT;
+      ALTER TABLE heals ADD COLUMN deadline_at TEXT;
+      ALTER TABLE heals ADD COLUMN reason TEXT;
+      ALTER TABLE heals ADD COLUMN idempotency_key TEXT;
+      ALTER TABLE heals ADD COLUMN lease_owner TEXT;
+      ALTER TABLE heals ADD COLUMN lease_until TEXT;
+      UPDATE heals SET next_run_at = opened_at
+        WHERE state IN ('pending', 'awaiting_approval', 'running', 'verifying');
+      CREATE UNIQUE INDEX heals_idempotency ON heals (idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX heals_due ON heals (next_run_at) WHERE next_run_at IS NOT NULL;
+      CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        heal_id TEXT NOT NULL REFERENCES heals(id),
+        policy TEXT NOT NULL,
+        target_key TEXT NOT NULL,
+        action TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        dry_run INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL,
+        detail TEXT
+      );
+      CREATE UNIQUE INDEX actions_heal_step ON actions (heal_id, step);
+      CREATE INDEX actions_target ON actions (target_key, started_at);
+      CREATE INDEX actions_policy_target ON actions (policy, target_key, started_at);
+      CREATE TABLE target_locks (
+        target_key TEXT PRIMARY KEY,
+        heal_id TEXT NOT NULL,
+        until TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export function migrateSqlite(db: Database, now: () => Date): void {

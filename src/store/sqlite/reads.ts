@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { AlertQuery, Heal, HealAlert, HealQuery, StoredAlert } from '../types.js';
 
-type HealRow = {
+export type HealRow = {
   id: string;
   policy: string;
   target_key: string;
@@ -14,16 +14,28 @@ type HealRow = {
   opened_at: string;
   updated_at: string;
   closed_at: string | null;
+  phase: Heal['phase'];
+  attempt: number;
+  next_run_at: string | null;
+  deadline_at: string | null;
+  reason: string | null;
+  idempotency_key: string | null;
 };
 
-function healFromRow(row: HealRow): Heal {
+export function healFromRow(row: HealRow): Heal {
   return {
     id: row.id,
     policy: row.policy,
     targetKey: row.target_key,
     target: JSON.parse(row.target),
     state: row.state,
+    phase: row.phase,
     step: row.step,
+    attempt: row.attempt,
+    nextRunAt: row.next_run_at,
+    deadlineAt: row.deadline_at,
+    reason: row.reason,
+    idempotencyKey: row.idempotency_key,
     steps: JSON.parse(row.steps),
     dryRun: row.dry_run === 1,
     trigger: JSON.parse(row.trigger),
