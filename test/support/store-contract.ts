@@ -152,14 +152,13 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
     });
 
     it('filters heals by state, policy and target, newest first with a cursor', async () => {
-      for (const d of ['a', 'b', 'c']) {
+      // Heal ids sort by opening time (to the millisecond).
+      for (const [i, d] of ['a', 'b', 'c'].entries()) {
         await h.store.ingest(
-          delivery([
-            {
-              alert: alertOf({ alertname: 'X', deployment: d }, { fingerprint: `fp-${d}` }),
-              outcomes: [matchFor(d)],
-            },
-          ]),
+          delivery(
+            [{ alert: alertOf({ alertname: 'X', deployment: d }, { fingerprint: `fp-${d}` }), outcomes: [matchFor(d)] }],
+            `2026-11-27T03:00:0${i}.000Z`,
+          ),
         );
       }
       const page1 = await h.store.listHeals({ limit: 2 });
