@@ -10,6 +10,8 @@ import { compileTemplate } from './templates.js';
 
 type Ctx = z.core.$RefinementCtx<unknown>;
 
+export const KIND = /^[A-Z][A-Za-z0-9]*$/;
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -55,7 +57,8 @@ export function checkPolicy(registry: ActionRegistry) {
     if (!isRecord(policy)) return;
     const target = isRecord(policy.target) ? policy.target : {};
     const steps = Array.isArray(policy.steps) ? policy.steps : [];
-    if (typeof target.kind === 'string') {
+    // A malformed kind is reported by the schema already; comparing it with the actions would only add noise.
+    if (typeof target.kind === 'string' && KIND.test(target.kind)) {
       const kind = target.kind;
       steps.forEach((step, i) => {
         const action = actionOf(registry, step);

@@ -3,7 +3,7 @@ import type { ActionRegistry } from '../actions/registry.js';
 import { parseDuration, parseRate } from './duration.js';
 import { parseMatcher } from './matchers.js';
 import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain } from './names.js';
-import { checkFile, checkPolicy, checkStep, whenMapping } from './schema-checks.js';
+import { checkFile, checkPolicy, checkStep, KIND, whenMapping } from './schema-checks.js';
 import { compileTemplate, renderWith } from './templates.js';
 import type { Guards, Policy, StepSpec } from './types.js';
 
@@ -118,7 +118,7 @@ export function buildPolicyFileSchema(registry: ActionRegistry) {
       match: z.array(matcher).min(1, 'needs at least one matcher: a policy never matches every alert'),
       on: z.enum(['firing', 'resolved']).default('firing'),
       target: z.strictObject({
-        kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'expected a Kubernetes kind such as Deployment'),
+        kind: z.string().regex(KIND, 'expected a Kubernetes kind such as Deployment'),
         namespace: nameTemplate(isDnsLabel, dnsLabelRule),
         name: nameTemplate(isDnsSubdomain, dnsSubdomainRule),
       }),
