@@ -6,8 +6,10 @@ import { authHook } from './http/auth.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { auditRoutes } from './http/routes/audit.js';
+import { healCommandRoutes } from './http/routes/heal-commands.js';
 import { healRoutes } from './http/routes/heals.js';
 import { healthRoutes } from './http/routes/health.js';
+import { pauseRoutes } from './http/routes/pause.js';
 import { policyRoutes } from './http/routes/policies.js';
 import { webhookRoutes } from './http/routes/webhook.js';
 
@@ -59,6 +61,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   webhookRoutes(app, deps);
   healRoutes(app, deps);
+  healCommandRoutes(app, deps);
+  pauseRoutes(app, deps);
   auditRoutes(app, deps);
   policyRoutes(app, deps);
   alertRoutes(app, deps);

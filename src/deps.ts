@@ -1,10 +1,17 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { type ActionRegistry, createActionRegistry } from './actions/registry.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { loadOrCreateTokens } from './config/tokens.js';
+import { createAlertmanagerClient } from './engine/alertmanager-client.js';
+import { defaultEngineSettings, type EngineDeps, type EngineSettings } from './engine/context.js';
+import { createScheduler, type Scheduler } from './engine/scheduler.js';
 import { SalveError } from './errors.js';
 import { type Authenticator, createAuthenticator } from './http/auth.js';
+import { createKubeClient } from './kube/config.js';
+import type { KubeClient } from './kube/port.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createPolicySource, type PolicySource } from './policy/source.js';
@@ -20,12 +27,20 @@ export type Deps = {
   auth: Authenticator;
   registry: ActionRegistry;
   policies: PolicySource;
+  kube: KubeClient;
+  engine: Scheduler;
+  engineDeps: EngineDeps;
   /** Set when salve generated a token on this start: printed once, never logged. */
   generatedToken?: { name: string; token: string; file: string };
   close(): Promise<void>;
 };
 
-export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'store' | 'registry' | 'metrics'>>;
+export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'store' | 'registry' | 'metrics' | 'kube'>> & {
+  engine?: Partial<EngineSettings>;
+  /** Where KUBECONFIG, HOME and KUBERNETES_SERVICE_* come from; default: the process environment. */
+  env?: NodeJS.ProcessEnv;
+  random?: () => number;
+};
 
 export function openStore(config: Config, clock: Clock): Store {
   if (config.store === 'sqlite')
@@ -33,8 +48,20 @@ export function openStore(config: Config, clock: Clock): Store {
   throw new SalveError('SALVE_CONFIG_INVALID', 'SALVE_STORE: PostgreSQL is not available in this build yet');
 }
 
+function kubeFrom(config: Config, env: NodeJS.ProcessEnv, log: Logger): KubeClient {
+  return createKubeClient({
+    kubeconfig: config.kubeconfig ?? env.KUBECONFIG,
+    context: config.kubeContext,
+    homeDir: env.HOME ?? os.homedir(),
+    serviceHost: env.KUBERNETES_SERVICE_HOST,
+    servicePort: env.KUBERNETES_SERVICE_PORT,
+    log: log.child({ component: 'kube' }),
+  });
+}
+
 /** The one place adapters are constructed. */
 export async function createDeps(config: Config, log: Logger, overrides: DepsOverrides = {}): Promise<Deps> {
+  const env = overrides.env ?? process.env;
   const clock = overrides.clock ?? systemClock();
   const metrics = overrides.metrics ?? createMetrics();
   const registry = overrides.registry ?? createActionRegistry();
@@ -58,8 +85,32 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     },
   });
   metrics.policiesLoaded.set(policies.current().policies.length);
+  const kube = overrides.kube ?? kubeFrom(config, env, log);
   const store = overrides.store ?? openStore(config, clock);
   await store.migrate();
+  const settings: EngineSettings = {
+    ...defaultEngineSettings,
+    owner: `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    maxActionsPerHour: config.maxActionsPerHour,
+    approvalTimeoutMs: config.approvalTimeout,
+    dryRun: config.dryRun,
+    ...overrides.engine,
+  };
+  const engineDeps: EngineDeps = {
+    store,
+    clock,
+    log: log.child({ component: 'engine' }),
+    metrics,
+    registry,
+    policies,
+    kube,
+    alertmanager: config.alertmanagerUrl ? createAlertmanagerClient(config.alertmanagerUrl) : null,
+    settings,
+    random: overrides.random,
+  };
+  // One replica per SQLite file: leases left in it belong to a process that is gone.
+  if (store.kind === 'sqlite') await store.releaseLeases(null);
+  const engine = createScheduler(engineDeps);
   return {
     config,
     clock,
@@ -69,8 +120,12 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     auth,
     registry,
     policies,
+    kube,
+    engine,
+    engineDeps,
     generatedToken,
     async close() {
+      await engine.stop();
       policies.close();
       await store.close();
     },

@@ -24,6 +24,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   }
   const app = await buildApp(deps);
   deps.policies.watch();
+  deps.engine.start();
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');
     else log.info({ signal }, 'shutting down');
@@ -36,6 +37,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
       listen: `${config.listen.host}:${config.listen.port}`,
       store: config.store === 'sqlite' ? `sqlite:${config.dataDir}` : 'postgres',
       policies: deps.policies.current().policies.length,
+      kube: deps.kube.description,
       dryRun: config.dryRun,
     },
     'salve is serving',

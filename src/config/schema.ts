@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from '../policy/duration.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -19,6 +20,15 @@ const listen = z
     }
     return { host, port };
   });
+
+const duration = z.string().transform((value, ctx) => {
+  const parsed = parseDuration(value);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.ms;
+});
 
 const store = z
   .string()
@@ -42,6 +52,10 @@ export const configSchema = z.object({
   alertmanagerUrl: z.url().optional(),
   /** Where salve can be reached by people (links in notifications). */
   publicUrl: z.url().optional(),
+  /** Global ceiling on actions per hour, across every policy and target. */
+  maxActionsPerHour: z.coerce.number().int().positive().default(30),
+  /** How long a heal waits for an approval before it is cancelled. */
+  approvalTimeout: duration.default(3_600_000),
 });
 
 export type Config = z.output<typeof configSchema> & { tokensFile: string };
@@ -60,6 +74,8 @@ export const settingEnv = {
   kubeContext: 'SALVE_KUBE_CONTEXT',
   alertmanagerUrl: 'SALVE_ALERTMANAGER_URL',
   publicUrl: 'SALVE_PUBLIC_URL',
+  maxActionsPerHour: 'SALVE_MAX_ACTIONS_PER_HOUR',
+  approvalTimeout: 'SALVE_APPROVAL_TIMEOUT',
 } as const satisfies Record<keyof z.input<typeof configSchema>, string>;
 
 export type SettingName = keyof typeof settingEnv;

@@ -67,6 +67,11 @@ export function createMetrics(registry: Registry = new Registry()) {
       buckets: [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
       registers,
     }),
+    paused: new Gauge({
+      name: 'salve_paused',
+      help: '1 while salve is paused (nothing is acted on)',
+      registers,
+    }),
     openHeals: new Gauge({ name: 'salve_open_heals', help: 'Heals not yet closed', registers }),
     schedulerQueueDepth: new Gauge({
       name: 'salve_scheduler_queue_depth',

@@ -56,6 +56,9 @@ export type Heal = {
   /** Why the heal is in its state (refusal reason, escalation cause, ...). */
   reason: string | null;
   idempotencyKey: string | null;
+  /** Who approved the heal (when its policy requires approval), and when. */
+  approvedBy: string | null;
+  approvedAt: string | null;
   steps: ResolvedStep[];
   dryRun: boolean;
   trigger: HealTrigger;
@@ -162,7 +165,19 @@ export type ActionRecordInput = {
 export type ActionFinish = { status: 'changed' | 'unchanged' | 'failed' | 'dry_run'; detail: string };
 
 export type HealPatch = Partial<
-  Pick<Heal, 'state' | 'phase' | 'step' | 'attempt' | 'nextRunAt' | 'deadlineAt' | 'reason' | 'closedAt'>
+  Pick<
+    Heal,
+    | 'state'
+    | 'phase'
+    | 'step'
+    | 'attempt'
+    | 'nextRunAt'
+    | 'deadlineAt'
+    | 'reason'
+    | 'closedAt'
+    | 'approvedBy'
+    | 'approvedAt'
+  >
 >;
 
 /** One atomic move of a heal: its new fields, the audit records that explain it, the action bookkeeping. */
@@ -170,6 +185,8 @@ export type HealTransition = {
   id: string;
   /** The lease holder; the move fails (SALVE_HEAL_CONFLICT) if another owner took the heal over. */
   owner: string | null;
+  /** The move fails (SALVE_HEAL_CONFLICT) unless the heal is still in this state. */
+  expectState?: HealState;
   set: HealPatch;
   audit: AuditInput[];
   /** Record that an action is about to run (counted by cooldown and rate limits from this moment). */
@@ -226,7 +243,12 @@ export interface Store {
   /** Per-target exclusivity: only one step runs against one target at a time, across policies. */
   acquireTargetLock(targetKey: string, healId: string, now: string, until: string): Promise<boolean>;
   releaseTargetLock(targetKey: string, healId: string): Promise<void>;
-  countActions(query: { targetKey?: string; policy?: string; since: string; excludeDryRun?: boolean }): Promise<number>;
+  countActions(query: {
+    targetKey?: string;
+    policy?: string;
+    since: string;
+    excludeDryRun?: boolean;
+  }): Promise<number>;
   lastActionAt(policy: string, targetKey: string): Promise<string | null>;
   /** Opens a heal by hand; the same idempotency key returns the same heal. */
   openManualHeal(input: ManualHealInput): Promise<{ heal: Heal; created: boolean }>;

@@ -79,7 +79,8 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const clock = (options.overrides?.clock as FakeClock | undefined) ?? fakeClock();
   const logs = captureLogs();
-  const deps = await createDeps(config, logs.log, { ...options.overrides, clock });
+  // No kubeconfig from the machine running the tests leaks in: HOME is the test's own directory.
+  const deps = await createDeps(config, logs.log, { env: { HOME: dir }, ...options.overrides, clock });
   const app = await buildApp(deps);
   await app.ready();
   const auth = (scope: keyof typeof testTokens) => ({ authorization: `Bearer ${testTokens[scope]}` });

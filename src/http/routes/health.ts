@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
+import { pauseKey } from '../../engine/context.js';
 
 export function healthRoutes(app: FastifyInstance, deps: Deps): void {
   app.get('/healthz', { schema: { summary: 'Liveness', tags: ['health'] } }, async () => ({ status: 'ok' }));
@@ -31,6 +32,12 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
       } else {
         checks.auth = 'ok';
       }
+      checks.kubernetes = deps.kube.description;
+      if (!deps.kube.configured)
+        warnings.push('no Kubernetes cluster is configured: Kubernetes steps will fail');
+      const paused = await deps.store.getSetting(pauseKey).catch(() => null);
+      checks.paused = paused ? 'paused: nothing is acted on' : 'no';
+      if (paused) warnings.push('salve is paused (PUT /v1/pause): alerts are recorded, nothing is acted on');
       if (deps.config.dryRun) warnings.push('global dry-run: nothing outside salve is changed');
       return reply
         .status(ready ? 200 : 503)
@@ -43,6 +50,7 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
     { schema: { summary: 'Prometheus metrics', tags: ['health'] } },
     async (_req, reply) => {
       deps.metrics.openHeals.set(await deps.store.countOpenHeals());
+      deps.metrics.paused.set((await deps.store.getSetting(pauseKey)) ? 1 : 0);
       deps.metrics.policiesLoaded.set(deps.policies.current().policies.length);
       const body = await deps.metrics.registry.metrics();
       return reply.type(deps.metrics.registry.contentType).send(body);

@@ -54,6 +54,8 @@ export function webhookRoutes(app: FastifyInstance, deps: Deps): void {
         alerts,
         dryRun: deps.config.dryRun,
       });
+      // Never act inside the request: the engine picks the work up from the store.
+      if (result.opened.length > 0 || result.resolved > 0) deps.engine.poke();
       for (const { alert } of alerts) metrics.alertsReceived.inc({ status: alert.status });
       metrics.alertsDeduplicated.inc(result.deduplicated);
       if (result.new > 0) {

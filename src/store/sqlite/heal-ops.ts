@@ -15,6 +15,8 @@ const columns: Record<keyof HealPatch, string> = {
   deadlineAt: 'deadline_at',
   reason: 'reason',
   closedAt: 'closed_at',
+  approvedBy: 'approved_by',
+  approvedAt: 'approved_at',
 };
 
 /** The engine's half of the SQLite store: claims, transitions, locks and the action ledger. Synchronous. */
@@ -67,20 +69,32 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit) {
         params[key] = value;
       }
       if (t.releaseLease) sets.push('lease_owner = NULL', 'lease_until = NULL');
-      const guard = t.owner === null ? '' : ' AND lease_owner = @owner';
-      const { changes } = db.prepare(`UPDATE heals SET ${sets.join(', ')} WHERE id = @id${guard}`).run(params);
+      let guard = t.owner === null ? '' : ' AND lease_owner = @owner';
+      if (t.expectState) {
+        guard += ' AND state = @expectState';
+        params.expectState = t.expectState;
+      }
+      const { changes } = db
+        .prepare(`UPDATE heals SET ${sets.join(', ')} WHERE id = @id${guard}`)
+        .run(params);
       if (changes === 0) {
-        throw new SalveError('SALVE_HEAL_CONFLICT', `heal ${t.id} is no longer held by ${t.owner}`, { retryable: true });
+        throw new SalveError('SALVE_HEAL_CONFLICT', `heal ${t.id} changed underneath (state or lease)`, {
+          retryable: true,
+        });
       }
       if (t.startAction) insertAction.run({ ...t.startAction, dryRun: t.startAction.dryRun ? 1 : 0, at });
-      if (t.finishAction) finishAction.run(t.finishAction.status, t.finishAction.detail, at, t.id, t.finishAction.step);
+      if (t.finishAction)
+        finishAction.run(t.finishAction.status, t.finishAction.detail, at, t.id, t.finishAction.step);
       for (const record of t.audit) audit.append(record, at);
       return get(t.id);
     },
 
     releaseLeases(owner: string | null): void {
       if (owner === null) db.prepare('UPDATE heals SET lease_owner = NULL, lease_until = NULL').run();
-      else db.prepare('UPDATE heals SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?').run(owner);
+      else
+        db.prepare('UPDATE heals SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?').run(
+          owner,
+        );
     },
 
     acquireTargetLock(targetKey: string, healId: string, now: string, until: string): boolean {
@@ -99,7 +113,9 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit) {
       if (q.targetKey) where.push('target_key = @targetKey');
       if (q.policy) where.push('policy = @policy');
       if (q.excludeDryRun) where.push('dry_run = 0');
-      return (db.prepare(`SELECT count(*) AS n FROM actions WHERE ${where.join(' AND ')}`).get(q) as { n: number }).n;
+      return (
+        db.prepare(`SELECT count(*) AS n FROM actions WHERE ${where.join(' AND ')}`).get(q) as { n: number }
+      ).n;
     },
 
     lastActionAt(policy: string, targetKey: string): string | null {
@@ -120,7 +136,12 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit) {
       const open = findOpen.get(input.policy, input.targetKey) as HealRow | undefined;
       if (open) return { heal: healFromRow(open), created: false };
       const id = newId('heal', new Date(input.at));
-      const trigger: HealTrigger = { kind: 'manual', actor: input.actor, reason: input.reason, force: input.force };
+      const trigger: HealTrigger = {
+        kind: 'manual',
+        actor: input.actor,
+        reason: input.reason,
+        force: input.force,
+      };
       db.prepare(
         `INSERT INTO heals (id, policy, target_key, target, state, step, steps, dry_run, trigger, opened_at, updated_at,
                             phase, next_run_at, idempotency_key)

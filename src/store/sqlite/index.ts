@@ -84,7 +84,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     claimDueHeals: (q) => write(() => healOps.claimDueHeals(q)),
     transition: (t) => write(() => healOps.transition(t, now())),
     releaseLeases: (owner) => write(() => healOps.releaseLeases(owner)),
-    acquireTargetLock: (key, healId, at, until) => write(() => healOps.acquireTargetLock(key, healId, at, until)),
+    acquireTargetLock: (key, healId, at, until) =>
+      write(() => healOps.acquireTargetLock(key, healId, at, until)),
     releaseTargetLock: (key, healId) => write(() => healOps.releaseTargetLock(key, healId)),
     countActions: async (q) => healOps.countActions(q),
     lastActionAt: async (policy, key) => healOps.lastActionAt(policy, key),

@@ -34,6 +34,7 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
     `SELECT ha.heal_id, h.policy, h.target_key FROM heal_alerts ha JOIN heals h ON h.id = ha.heal_id
      WHERE ha.fingerprint = ? AND ha.starts_at = ? AND ha.resolved_at IS NULL`,
   );
+  const wake = db.prepare('UPDATE heals SET next_run_at = ? WHERE id = ? AND next_run_at IS NOT NULL');
   const markResolved = db.prepare(
     'UPDATE heal_alerts SET resolved_at = ? WHERE fingerprint = ? AND starts_at = ? AND resolved_at IS NULL',
   );
@@ -109,6 +110,8 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
           target_key: string;
         }>;
         markResolved.run(at, alert.fingerprint, alert.startsAt);
+        // Wake the heals that wait on this alert: verification or a pending approval can conclude now.
+        for (const a of attachments) wake.run(at, a.heal_id);
         for (const a of attachments) {
           result.resolved += 1;
           audit.append(

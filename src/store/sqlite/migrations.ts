@@ -92,6 +92,8 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sq
       ALTER TABLE heals ADD COLUMN idempotency_key TEXT;
       ALTER TABLE heals ADD COLUMN lease_owner TEXT;
       ALTER TABLE heals ADD COLUMN lease_until TEXT;
+      ALTER TABLE heals ADD COLUMN approved_by TEXT;
+      ALTER TABLE heals ADD COLUMN approved_at TEXT;
       UPDATE heals SET next_run_at = opened_at
         WHERE state IN ('pending', 'awaiting_approval', 'running', 'verifying');
       CREATE UNIQUE INDEX heals_idempotency ON heals (idempotency_key) WHERE idempotency_key IS NOT NULL;

@@ -20,6 +20,8 @@ export type HealRow = {
   deadline_at: string | null;
   reason: string | null;
   idempotency_key: string | null;
+  approved_by: string | null;
+  approved_at: string | null;
 };
 
 export function healFromRow(row: HealRow): Heal {
@@ -36,6 +38,8 @@ export function healFromRow(row: HealRow): Heal {
     deadlineAt: row.deadline_at,
     reason: row.reason,
     idempotencyKey: row.idempotency_key,
+    approvedBy: row.approved_by,
+    approvedAt: row.approved_at,
     steps: JSON.parse(row.steps),
     dryRun: row.dry_run === 1,
     trigger: JSON.parse(row.trigger),

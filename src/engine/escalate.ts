@@ -1,0 +1,34 @@
+import { auditTypes } from '../store/audit-types.js';
+import type { Heal } from '../store/types.js';
+import type { EngineDeps } from './context.js';
+import { closeHeal, healAudit, move, nowIso } from './moves.js';
+
+/** The current step did not heal: try the next one, or hand over to humans when none is left. */
+export async function nextStepOrEscalate(heal: Heal, deps: EngineDeps, why: string): Promise<Heal> {
+  await deps.store.releaseTargetLock(heal.targetKey, heal.id);
+  const next = heal.step + 1;
+  if (next < heal.steps.length) {
+    return move(heal, deps, {
+      set: {
+        state: 'running',
+        phase: 'action',
+        step: next,
+        attempt: 0,
+        nextRunAt: nowIso(deps),
+        deadlineAt: null,
+        reason: why,
+      },
+      audit: [
+        healAudit(heal, auditTypes.healNextStep, 'next_step', {
+          from: { step: heal.step, action: heal.steps[heal.step]?.action },
+          to: { step: next, action: heal.steps[next]?.action },
+          why,
+        }),
+      ],
+    });
+  }
+  const tried = heal.steps.map((s, i) => ({ step: i, action: s.action }));
+  return closeHeal(heal, deps, 'escalated', why, [
+    healAudit(heal, auditTypes.healEscalated, 'escalated', { why, tried, needs: 'a human' }),
+  ]);
+}

@@ -1,0 +1,62 @@
+import type { AuditInput, Heal, HealState, HealTransition } from '../store/types.js';
+import type { EngineDeps } from './context.js';
+
+/** An audit record about a heal, by salve itself unless someone else is named. */
+export function healAudit(
+  heal: Heal,
+  type: string,
+  outcome: string | null,
+  data: Record<string, unknown>,
+  actor = 'salve',
+): AuditInput {
+  return { type, actor, healId: heal.id, policy: heal.policy, target: heal.targetKey, outcome, data };
+}
+
+export type Move = Omit<HealTransition, 'id' | 'owner' | 'expectState'>;
+
+/** Applies a move while this process still holds the heal in the state it read. */
+export function move(heal: Heal, deps: EngineDeps, m: Move): Promise<Heal> {
+  return deps.store.transition({ id: heal.id, owner: deps.settings.owner, expectState: heal.state, ...m });
+}
+
+export const nowIso = (deps: EngineDeps) => deps.clock.now().toISOString();
+export const inMs = (deps: EngineDeps, ms: number) => new Date(deps.clock.now().getTime() + ms).toISOString();
+
+type Closing = Extract<HealState, 'resolved' | 'escalated' | 'cancelled' | 'refused' | 'failed'>;
+
+/** Closes a heal: no more work is scheduled, the target is free for other heals. */
+export async function closeHeal(
+  heal: Heal,
+  deps: EngineDeps,
+  state: Closing,
+  reason: string,
+  audit: AuditInput[],
+): Promise<Heal> {
+  const at = nowIso(deps);
+  const closed = await move(heal, deps, {
+    set: { state, phase: 'done', nextRunAt: null, deadlineAt: null, reason, closedAt: at },
+    audit,
+    releaseLease: true,
+  });
+  await deps.store.releaseTargetLock(heal.targetKey, heal.id);
+  const action = heal.steps[heal.step]?.action ?? 'none';
+  deps.metrics.heals.inc({ policy: heal.policy, action, outcome: state });
+  if (state === 'resolved') {
+    deps.metrics.timeToResolve.observe(
+      { policy: heal.policy },
+      (new Date(at).getTime() - new Date(heal.openedAt).getTime()) / 1000,
+    );
+  }
+  const level = state === 'escalated' || state === 'failed' ? 'warn' : 'info';
+  deps.log[level](
+    { heal: heal.id, policy: heal.policy, target: heal.targetKey, outcome: state, reason },
+    'heal closed',
+  );
+  return closed;
+}
+
+/** Alerts resolved on their own before salve acted: nothing left to heal. */
+export async function allAlertsResolved(heal: Heal, deps: EngineDeps): Promise<boolean> {
+  const alerts = await deps.store.healAlerts(heal.id);
+  return alerts.length > 0 && alerts.every((a) => a.resolvedAt !== null);
+}

@@ -1,0 +1,184 @@
+import type { ActionContext, AnyAction } from '../actions/types.js';
+import { isSalveError } from '../errors.js';
+import { auditTypes } from '../store/audit-types.js';
+import type { Heal } from '../store/types.js';
+import type { EngineDeps } from './context.js';
+import { nextStepOrEscalate } from './escalate.js';
+import { closeHeal, healAudit, inMs, move, nowIso } from './moves.js';
+
+function backoffMs(deps: EngineDeps, attempt: number): number {
+  const { baseMs, maxMs } = deps.settings.retry;
+  const random = deps.random ?? Math.random;
+  // Full exponential backoff with jitter in [50%, 100%]: replicas retrying together spread out.
+  return Math.round(Math.min(maxMs, baseMs * 2 ** attempt) * (0.5 + random() * 0.5));
+}
+
+/** After the action: verify the rollout when the step asks for it, else wait for the alerts to resolve. */
+function verifyPlan(heal: Heal, action: AnyAction, deps: EngineDeps) {
+  const step = heal.steps[heal.step]!;
+  if (step.verify.rolloutMs && action.rolloutStatus) {
+    return {
+      phase: 'rollout' as const,
+      deadlineAt: inMs(deps, step.verify.rolloutMs),
+      nextRunAt: inMs(deps, deps.settings.rolloutPollMs),
+    };
+  }
+  return {
+    phase: 'resolve' as const,
+    deadlineAt: inMs(deps, step.verify.resolvedMs ?? deps.settings.defaultResolvedMs),
+    nextRunAt: nowIso(deps),
+  };
+}
+
+export function actionContext(heal: Heal, deps: EngineDeps): ActionContext {
+  return {
+    heal: { id: heal.id, policy: heal.policy, step: heal.step, attempt: heal.attempt },
+    target: heal.target,
+    kube: deps.kube,
+    clock: deps.clock,
+    log: deps.log.child({ heal: heal.id, policy: heal.policy, target: heal.targetKey }),
+  };
+}
+
+/** running: one step's action, at most once in effect (actions are idempotent), retried when retryable. */
+export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
+  const step = heal.steps[heal.step]!;
+  const action = deps.registry.get(step.action);
+  const parsed = action?.params.safeParse(step.params);
+  if (!action || !parsed?.success) {
+    const why = action
+      ? `parameters no longer valid for ${step.action}`
+      : `action ${step.action} is not registered`;
+    return closeHeal(heal, deps, 'failed', 'invalid_step', [
+      healAudit(heal, auditTypes.healFailed, 'invalid_step', { step: heal.step, why }),
+    ]);
+  }
+  const params = parsed.data;
+  const policy = deps.policies.current().byName.get(heal.policy);
+  const dryRun = deps.settings.dryRun || heal.dryRun || policy?.guards.dryRun === true;
+  const record = {
+    healId: heal.id,
+    policy: heal.policy,
+    targetKey: heal.targetKey,
+    action: step.action,
+    step: heal.step,
+    attempt: heal.attempt,
+    dryRun,
+  };
+  const plan = verifyPlan(heal, action, deps);
+
+  if (dryRun) {
+    const wouldDo = action.describe(heal.target, params);
+    deps.metrics.actionDuration.observe({ action: step.action, outcome: 'dry_run' }, 0);
+    return move(heal, deps, {
+      set: {
+        state: 'verifying',
+        phase: 'resolve',
+        deadlineAt: inMs(deps, step.verify.resolvedMs ?? deps.settings.defaultResolvedMs),
+        nextRunAt: nowIso(deps),
+      },
+      startAction: record,
+      finishAction: { step: heal.step, status: 'dry_run', detail: `would have: ${wouldDo}` },
+      audit: [
+        healAudit(heal, auditTypes.actionDryRun, 'dry_run', {
+          step: heal.step,
+          action: step.action,
+          wouldHave: wouldDo,
+          dryRun: true,
+        }),
+      ],
+    });
+  }
+
+  const lockUntil = new Date(
+    Math.max(new Date(plan.deadlineAt).getTime(), deps.clock.now().getTime()) + deps.settings.leaseMs,
+  ).toISOString();
+  if (!(await deps.store.acquireTargetLock(heal.targetKey, heal.id, nowIso(deps), lockUntil))) {
+    deps.log.debug({ heal: heal.id, target: heal.targetKey }, 'target busy with another heal; waiting');
+    return move(heal, deps, { set: { nextRunAt: inMs(deps, deps.settings.pollMs) }, audit: [] });
+  }
+  // Recorded before the request: a crash after it re-runs the (idempotent) action rather than forgetting it.
+  const started = await move(heal, deps, {
+    set: { state: 'running' },
+    startAction: record,
+    audit: [
+      healAudit(heal, auditTypes.actionStarted, 'started', {
+        step: heal.step,
+        action: step.action,
+        attempt: heal.attempt,
+        params,
+      }),
+    ],
+  });
+  const t0 = performance.now();
+  try {
+    const result = await action.run(actionContext(started, deps), params);
+    const durationMs = Math.round(performance.now() - t0);
+    deps.metrics.actionDuration.observe({ action: step.action, outcome: result.status }, durationMs / 1000);
+    deps.log.info(
+      {
+        heal: heal.id,
+        policy: heal.policy,
+        action: step.action,
+        target: heal.targetKey,
+        outcome: result.status,
+      },
+      'step finished',
+    );
+    return move(started, deps, {
+      set: { state: 'verifying', ...plan },
+      finishAction: { step: heal.step, status: result.status, detail: result.detail },
+      audit: [
+        healAudit(heal, auditTypes.actionFinished, result.status, {
+          step: heal.step,
+          action: step.action,
+          attempt: heal.attempt,
+          detail: result.detail,
+          ...(result.data ? { result: result.data } : {}),
+          durationMs,
+        }),
+      ],
+    });
+  } catch (err) {
+    const durationMs = Math.round(performance.now() - t0);
+    deps.metrics.actionDuration.observe({ action: step.action, outcome: 'failed' }, durationMs / 1000);
+    const code = isSalveError(err) ? err.code : 'SALVE_ACTION_FAILED';
+    const message = err instanceof Error ? err.message : String(err);
+    // Unknown errors are bugs, not weather: retrying them would only repeat them.
+    const retryable = isSalveError(err) && err.retryable;
+    const failure = {
+      step: heal.step,
+      action: step.action,
+      attempt: heal.attempt,
+      code,
+      message,
+      retryable,
+      durationMs,
+    };
+    deps.log.warn(
+      {
+        heal: heal.id,
+        policy: heal.policy,
+        action: step.action,
+        target: heal.targetKey,
+        outcome: 'failed',
+        code,
+      },
+      'step failed',
+    );
+    if (retryable && heal.attempt + 1 < deps.settings.retry.attempts) {
+      const delay = backoffMs(deps, heal.attempt);
+      await deps.store.releaseTargetLock(heal.targetKey, heal.id);
+      return move(started, deps, {
+        set: { attempt: heal.attempt + 1, nextRunAt: inMs(deps, delay) },
+        audit: [healAudit(heal, auditTypes.actionRetry, 'retry', { ...failure, retryInMs: delay })],
+      });
+    }
+    const failed = await move(started, deps, {
+      set: {},
+      finishAction: { step: heal.step, status: 'failed', detail: `${code}: ${message}` },
+      audit: [healAudit(heal, auditTypes.actionFailed, code, failure)],
+    });
+    return nextStepOrEscalate(failed, deps, `action ${step.action} failed: ${code}`);
+  }
+}
