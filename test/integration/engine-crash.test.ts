@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { servingPolicy, testTokens } from '../support/build-test-app.js';
+import { type ChildSalve, startChildSalve } from '../support/child-salve.js';
+import { payload } from '../support/fixtures.js';
+import { startHoldingProxy } from '../support/holding-proxy.js';
+import { type KubeSim, startKubeSim } from '../support/kube-sim/index.js';
+
+const viewer = { authorization: `Bearer ${testTokens.viewer}` };
+const am = { authorization: `Bearer ${testTokens.alertmanager}`, 'content-type': 'application/json' };
+const alert = (status: 'firing' | 'resolved') =>
+  payload([
+    {
+      status,
+      labels: { alertname: 'ModelServingErrorRate', severity: 'page', namespace: 'ml-prod', deployment: 'fraud-scorer' },
+      startsAt: '2026-11-27T02:00:00.000Z',
+    },
+  ]);
+
+async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('crash recovery', () => {
+  let child: ChildSalve | undefined;
+  let sim: KubeSim | undefined;
+  afterEach(async () => {
+    await child?.stop();
+    await sim?.close();
+  });
+
+  it('kill -9 after the action request and before the step is recorded: the heal finishes and the change is applied once', async () => {
+    sim = await startKubeSim({ tickMs: 20 });
+    sim.seed.deployment({
+      namespace: 'ml-prod',
+      name: 'fraud-scorer',
+      replicas: 2,
+      revisions: [{ image: 'registry.example/fraud-scorer:1.4.0' }, { image: 'registry.example/fraud-scorer:1.5.0' }],
+    });
+    const proxy = await startHoldingProxy(sim.url, (method, p) => method === 'PATCH' && p.includes('/deployments/'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-crash-'));
+    fs.mkdirSync(path.join(dir, 'policies'));
+    fs.writeFileSync(path.join(dir, 'policies', 'serving.yaml'), servingPolicy);
+    fs.writeFileSync(
+      path.join(dir, 'tokens.yaml'),
+      YAML.stringify(Object.entries(testTokens).map(([scope, token]) => ({ name: scope, scopes: [scope], token }))),
+    );
+    const viaProxy = sim.writeKubeconfig(fs.mkdtempSync(path.join(os.tmpdir(), 'kc-proxy-')));
+    fs.writeFileSync(viaProxy, fs.readFileSync(viaProxy, 'utf8').replace(sim.url, proxy.url));
+    const direct = sim.writeKubeconfig(fs.mkdtempSync(path.join(os.tmpdir(), 'kc-direct-')));
+    const env = { SALVE_DATA_DIR: dir, SALVE_POLICIES: path.join(dir, 'policies'), HOME: dir };
+
+    child = await startChildSalve({ ...env, SALVE_KUBECONFIG: viaProxy });
+    const res = await fetch(`${child.url}/v1/alertmanager`, { method: 'POST', headers: am, body: JSON.stringify(alert('firing')) });
+    expect(res.status).toBe(202);
+    const healId = ((await res.json()) as { heals: { opened: Array<{ id: string }> } }).heals.opened[0]!.id;
+    const held = await proxy.held;
+    expect(held.status).toBe(200); // the API server applied the restart...
+    await child.kill9(); // ...and salve died before it heard so.
+    await proxy.close();
+    const patchesBefore = sim.mutations().filter((r) => r.method === 'PATCH').length;
+    expect(patchesBefore).toBe(1);
+
+    child = await startChildSalve({ ...env, SALVE_KUBECONFIG: direct });
+    const url = child.url;
+    const getHeal = async () =>
+      ((await (await fetch(`${url}/v1/heals/${healId}`, { headers: viewer })).json()) as {
+        heal: { state: string; phase: string };
+        timeline: Array<{ type: string; outcome: string | null }>;
+      });
+    await waitFor(getHeal, (h) => h.heal.phase === 'resolve', 'the step to finish after restart');
+    await fetch(`${url}/v1/alertmanager`, { method: 'POST', headers: am, body: JSON.stringify(alert('resolved')) });
+    const done = await waitFor(getHeal, (h) => h.heal.state === 'resolved', 'the heal to resolve');
+
+    // The re-run found its own restart already in place: no second change at the API server.
+    expect(sim.mutations().filter((r) => r.method === 'PATCH')).toHaveLength(1);
+    const outcomes = done.timeline.filter((r) => r.type === 'action.finished').map((r) => r.outcome);
+    expect(outcomes).toEqual(['unchanged']);
+    const verify = (await (await fetch(`${url}/v1/audit/verify`, { headers: viewer })).json()) as { ok: boolean };
+    expect(verify.ok).toBe(true);
+  });
+});
