@@ -1,0 +1,58 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { scenarioDemo, startKubeSim } from './index.js';
+
+const USAGE = `usage: npm run kube-sim -- [--port P] [--scenario demo] [--kubeconfig PATH] [--namespace NS]
+                        [--tick-ms MS] [--ready-per-tick N]`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '0' },
+      scenario: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      'tick-ms': { type: 'string', default: '50' },
+      'ready-per-tick': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (values.scenario !== undefined && values.scenario !== 'demo') {
+    throw new Error(`unknown scenario "${values.scenario}" (known: demo)\n${USAGE}`);
+  }
+  const readyPerTick = values['ready-per-tick'] === undefined ? undefined : Number(values['ready-per-tick']);
+  const sim = await startKubeSim({
+    port: Number(values.port),
+    tickMs: Number(values['tick-ms']),
+    ...(readyPerTick === undefined ? {} : { readyPerTick }),
+  });
+  if (values.scenario === 'demo') scenarioDemo(sim);
+  const target = values.kubeconfig;
+  const dir = target === undefined ? mkdtempSync(join(tmpdir(), 'kube-sim-')) : dirname(target);
+  mkdirSync(dir, { recursive: true });
+  const namespace = values.namespace ?? (values.scenario === 'demo' ? 'ml-prod' : undefined);
+  const path = sim.writeKubeconfig(dir, {
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(target === undefined ? {} : { file: basename(target) }),
+  });
+  console.log(`kube-sim listening on ${sim.url}`);
+  console.log(`kubeconfig: ${path}`);
+  console.log(`try: kubectl --kubeconfig ${path} rollout history deployment/fraud-scorer -n ml-prod`);
+  const stop = (signal: string) => {
+    console.log(`kube-sim: ${signal}, shutting down`);
+    void sim.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

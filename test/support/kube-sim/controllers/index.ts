@@ -1,0 +1,14 @@
+import { syncDeployment } from './deployment.js';
+import type { ControllerEnv } from './env.js';
+import { syncJob } from './job.js';
+import { syncOrphanReplicaSets } from './replicaset.js';
+import { syncDaemonSet, syncStatefulSet } from './revisions.js';
+
+/** One pass of every controller, in a fixed order so a tick is deterministic. */
+export function runControllers(env: ControllerEnv): void {
+  for (const d of env.store.list('apps/v1', 'Deployment')) syncDeployment(env, d);
+  syncOrphanReplicaSets(env);
+  for (const s of env.store.list('apps/v1', 'StatefulSet')) syncStatefulSet(env, s);
+  for (const s of env.store.list('apps/v1', 'DaemonSet')) syncDaemonSet(env, s);
+  for (const j of env.store.list('batch/v1', 'Job')) syncJob(env, j);
+}

@@ -1,0 +1,12 @@
+import { clone, isObject } from '../util.js';
+
+/** RFC 7386 JSON Merge Patch: objects merge, null deletes, everything else (arrays too) replaces. */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return clone(patch);
+  const out: Record<string, unknown> = isObject(target) ? clone(target) : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = applyMergePatch(out[k], v);
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+export type OwnerReference = {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+};
+
+export type ObjectMeta = {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string | null;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  [k: string]: unknown;
+};
+
+export type KubeObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [k: string]: unknown;
+};
+
+export type RecordedRequest = {
+  method: string;
+  /** URL path without the query string, e.g. /apis/apps/v1/namespaces/ml-prod/deployments/x. */
+  path: string;
+  query: Record<string, string>;
+  contentType: string | undefined;
+  accept: string | undefined;
+  userAgent: string | undefined;
+  /** Parsed JSON body when it parses, the raw text when it does not, undefined when empty. */
+  body: unknown;
+  /** Simulator time (options.now) when the request arrived. */
+  at: number;
+  /** HTTP status answered; undefined while in flight or when the connection was dropped. */
+  status?: number;
+  /** Which injected fault, if any, shaped the answer. */
+  fault?: 'fail' | 'drop' | 'conflict' | 'delay';
+};
+
+export type KubeSimOptions = {
+  /** Milliseconds between controller ticks that advance rollout status (default 50). 0 = manual only. */
+  tickMs?: number;
+  /** How many replicas become ready/available per tick (default: all at once). */
+  readyPerTick?: number;
+  /** The simulator's time source in epoch ms (default Date.now); drives timestamps and progress deadlines. */
+  now?: () => number;
+  /** Port to listen on (default 0 = a random free port). */
+  port?: number;
+  /** Bearer token written into kubeconfigs (default "kube-sim-token"). */
+  token?: string;
+  /** When true, requests without `Authorization: Bearer <token>` get 401 (default false). */
+  requireAuth?: boolean;
+  /** Nodes a DaemonSet schedules onto (default 3). */
+  nodes?: number;
+};
