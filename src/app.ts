@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
 import { authHook } from './http/auth.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { actionRoutes } from './http/routes/actions.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { healCommandRoutes } from './http/routes/heal-commands.js';
@@ -66,6 +67,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   auditRoutes(app, deps);
   policyRoutes(app, deps);
   alertRoutes(app, deps);
+  actionRoutes(app, deps);
   healthRoutes(app, deps);
   return app;
 }

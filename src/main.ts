@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { listActions } from './cli/actions.js';
 import { audit } from './cli/audit.js';
 import { check } from './cli/check.js';
+import { manualHeal } from './cli/heal.js';
 import { serve } from './cli/serve.js';
 import { testPayload } from './cli/test-payload.js';
 import { parseCommandLine } from './config/load.js';
@@ -14,6 +16,9 @@ commands:
   test --policies DIR FILE   what would happen for an Alertmanager payload (add --json for JSON)
   audit [--follow] [--verify] [--json]
                              print the audit log, follow it, or verify its hash chain
+  actions [--json]           the action registry: parameters, example, RBAC needed
+  heal --policy NAME --label k=v ... --reason WHY [--dry-run] [--force] [--idempotency-key K]
+       [--server URL]        open a heal by hand on a running salve (token from SALVE_TOKEN)
 
 Every setting is an environment variable and a flag: SALVE_LISTEN / --listen, SALVE_DATA_DIR / --data-dir,
 SALVE_POLICIES / --policies, SALVE_STORE / --store, SALVE_TOKENS_FILE / --tokens-file, SALVE_DRY_RUN / --dry-run,
@@ -49,6 +54,34 @@ async function main(argv: string[]): Promise<number> {
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
       return audit(cmd, process.env, process.stdout, controller.signal);
+    }
+    case 'actions': {
+      const cmd = parseCommandLine(rest, { json: { type: 'boolean' } });
+      return listActions(Boolean(cmd.extra.json), process.stdout);
+    }
+    case 'heal': {
+      const cmd = parseCommandLine(rest, {
+        server: { type: 'string' },
+        policy: { type: 'string' },
+        label: { type: 'string', multiple: true },
+        reason: { type: 'string' },
+        force: { type: 'boolean' },
+        'idempotency-key': { type: 'string' },
+      });
+      const listen = process.env.SALVE_LISTEN ?? '127.0.0.1:9095';
+      return manualHeal(
+        {
+          server: String(cmd.extra.server ?? process.env.SALVE_SERVER ?? `http://${listen}`),
+          token: process.env.SALVE_TOKEN,
+          policy: cmd.extra.policy as string | undefined,
+          labels: (cmd.extra.label as string[] | undefined) ?? [],
+          reason: cmd.extra.reason as string | undefined,
+          dryRun: Boolean(cmd.raw.dryRun),
+          force: Boolean(cmd.extra.force),
+          idempotencyKey: cmd.extra['idempotency-key'] as string | undefined,
+        },
+        process.stdout,
+      );
     }
     case undefined:
     case 'help':

@@ -16,13 +16,13 @@ export const configFlagOptions = Object.fromEntries(
 export type ParsedCommandLine = {
   raw: Partial<Record<SettingName, string | boolean>>;
   positionals: string[];
-  extra: Record<string, string | boolean | undefined>;
+  extra: Record<string, string | boolean | string[] | undefined>;
 };
 
 /** Splits argv into config flags, command-specific flags and positionals. Unknown flags are errors. */
 export function parseCommandLine(
   argv: string[],
-  extraOptions: Record<string, { type: 'boolean' | 'string'; short?: string }> = {},
+  extraOptions: Record<string, { type: 'boolean' | 'string'; short?: string; multiple?: boolean }> = {},
 ): ParsedCommandLine {
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -40,7 +40,7 @@ export function parseCommandLine(
   for (const [key, value] of Object.entries(parsed.values)) {
     const setting = settings.find((s) => flagName(s) === key);
     if (setting) raw[setting] = value as string | boolean;
-    else extra[key] = value as string | boolean | undefined;
+    else extra[key] = value as string | boolean | string[] | undefined;
   }
   return { raw, positionals: parsed.positionals, extra };
 }

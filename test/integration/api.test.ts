@@ -134,6 +134,16 @@ describe('read API', () => {
     expect(body).toMatch(/^salve_open_heals 1$/m);
   });
 
+  it('describes the action registry', async () => {
+    const res = (await t.app.inject({ url: '/v1/actions', headers: t.auth('viewer') })).json();
+    const restart = res.actions.find((a: { kind: string }) => a.kind === 'k8s.restart');
+    expect(restart).toMatchObject({
+      targetKinds: expect.arrayContaining(['Deployment']),
+      example: expect.any(Object),
+    });
+    expect(restart.rbac.length).toBeGreaterThan(0);
+  });
+
   it('serves its OpenAPI document with every route', async () => {
     const doc = (await t.app.inject({ url: '/docs/json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
@@ -141,10 +151,16 @@ describe('read API', () => {
       '/v1/alertmanager',
       '/v1/heals',
       '/v1/heals/{id}',
+      '/v1/heals/{id}/approve',
+      '/v1/heals/{id}/reject',
       '/v1/audit',
       '/v1/audit/verify',
       '/v1/policies',
       '/v1/policies/test',
+      '/v1/actions',
+      '/v1/pause',
+      '/v1/breaker/reset',
+      '/v1/alerts',
     ]) {
       expect(Object.keys(doc.paths)).toContain(route);
     }

@@ -126,3 +126,77 @@ describe('salve audit', () => {
     expect(broken.stdout).toMatch(/BROKEN at record 3/);
   });
 });
+
+describe('salve actions', () => {
+  it('lists every registered action with its parameters, example and RBAC', async () => {
+    const res = await runCli(['actions', '--json']);
+    expect(res.code).toBe(0);
+    const { actions } = JSON.parse(res.stdout);
+    const kinds = actions.map((a: { kind: string }) => a.kind);
+    expect(kinds).toEqual(
+      expect.arrayContaining(['k8s.rollback', 'k8s.restart', 'k8s.scale', 'retrain.cronjob']),
+    );
+    const rollback = actions.find((a: { kind: string }) => a.kind === 'k8s.rollback');
+    expect(rollback.parameters.properties).toHaveProperty('toRevision');
+    expect(rollback.rbac).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ resources: expect.arrayContaining(['deployments']) }),
+      ]),
+    );
+    const text = await runCli(['actions']);
+    expect(text.stdout).toMatch(/^k8s\.rollback$/m);
+    expect(text.stdout).toMatch(/rbac: apps .*deployments/);
+  });
+});
+
+describe('salve heal', () => {
+  it('opens a heal on a running salve and says so; the same idempotency key finds the same heal', async () => {
+    const { startChildSalve } = await import('../support/child-salve.js');
+    const { testTokens } = await import('../support/build-test-app.js');
+    const YAML = (await import('yaml')).default;
+    const dir = tempDir('salve-heal-');
+    fs.mkdirSync(path.join(dir, 'policies'));
+    fs.writeFileSync(path.join(dir, 'policies', 'serving.yaml'), servingPolicy);
+    fs.writeFileSync(
+      path.join(dir, 'tokens.yaml'),
+      YAML.stringify(
+        Object.entries(testTokens).map(([scope, token]) => ({ name: scope, scopes: [scope], token })),
+      ),
+    );
+    const child = await startChildSalve({
+      SALVE_DATA_DIR: dir,
+      SALVE_POLICIES: path.join(dir, 'policies'),
+      HOME: dir,
+    });
+    try {
+      const args = [
+        'heal',
+        '--server',
+        child.url,
+        '--policy',
+        'scorer-error-rate',
+        '--label',
+        'namespace=ml-prod',
+        '--label',
+        'deployment=fraud-scorer',
+        '--reason',
+        'by hand',
+        '--dry-run',
+        '--idempotency-key',
+        'k-1',
+      ];
+      const first = await runCli(args, { SALVE_TOKEN: testTokens.operator });
+      expect(first.stdout).toMatch(/^heal heal_\w+ opened: Deployment\/ml-prod\/fraud-scorer/);
+      expect(first.code).toBe(0);
+      const again = await runCli(args, { SALVE_TOKEN: testTokens.operator });
+      expect(again.stdout).toMatch(/already open/);
+      const id = /heal (heal_\w+)/.exec(first.stdout)?.[1];
+      expect(again.stdout).toContain(id);
+      const refused = await runCli(args, { SALVE_TOKEN: testTokens.viewer });
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(/refused \(403\): SALVE_AUTH_FORBIDDEN/);
+    } finally {
+      await child.stop();
+    }
+  });
+});

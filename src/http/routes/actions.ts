@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify';
+import { describeAction } from '../../actions/describe.js';
+import type { Deps } from '../../deps.js';
+
+export function actionRoutes(app: FastifyInstance, deps: Deps): void {
+  app.get(
+    '/v1/actions',
+    {
+      config: { scope: 'viewer' },
+      schema: {
+        summary: 'The action registry: parameters (JSON Schema), example, RBAC needed',
+        tags: ['policies'],
+      },
+    },
+    async () => ({ actions: [...deps.registry.values()].map(describeAction) }),
+  );
+}
