@@ -56,7 +56,7 @@ function resourceFor(apiVersion: string, kind: string) {
 export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSim> {
   const now = options.now ?? Date.now;
   const token = options.token ?? 'kube-sim-token';
-  const store = new ObjectStore();
+  const store = new ObjectStore(options.historyLimit);
   const faults = new FaultTable();
   const requests: RecordedRequest[] = [];
   const openWatches = new Set<() => void>();

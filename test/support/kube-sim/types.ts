@@ -63,4 +63,6 @@ export type KubeSimOptions = {
   requireAuth?: boolean;
   /** Nodes a DaemonSet schedules onto (default 3). */
   nodes?: number;
+  /** Store events kept for watches resuming from an old resourceVersion (default 10000); older gives 410 Gone. */
+  historyLimit?: number;
 };
