@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { type ActionRegistry, createActionRegistry } from './actions/registry.js';
+import { createSecretReader } from './actions/secrets.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { loadOrCreateTokens } from './config/tokens.js';
@@ -104,6 +105,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     registry,
     policies,
     kube,
+    secrets: createSecretReader(env),
     alertmanager: config.alertmanagerUrl ? createAlertmanagerClient(config.alertmanagerUrl) : null,
     settings,
     random: overrides.random,

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Logger } from '../observability/logger.js';
+import type { SecretReader } from './secrets.js';
 
 /** What an action acts on, resolved from the policy's templates and validated (DNS-1123, `allow`). */
 export type TargetRef = {
@@ -28,6 +29,8 @@ export type ActionContext = {
   };
   target: TargetRef;
   kube: KubeClient;
+  /** Credentials named by policies (environment variables or mounted files). */
+  secrets: SecretReader;
   clock: Clock;
   log: Logger;
   signal?: AbortSignal;

@@ -1,4 +1,5 @@
 import type { ActionRegistry } from '../actions/registry.js';
+import type { SecretReader } from '../actions/secrets.js';
 import type { Clock } from '../clock.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Logger } from '../observability/logger.js';
@@ -50,6 +51,7 @@ export type EngineDeps = {
   registry: ActionRegistry;
   policies: { current(): PolicyTable };
   kube: KubeClient;
+  secrets: SecretReader;
   alertmanager: AlertmanagerClient | null;
   settings: EngineSettings;
   /** Random in [0, 1): jitter for retry backoff; tests pin it. */

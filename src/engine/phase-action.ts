@@ -35,6 +35,7 @@ export function actionContext(heal: Heal, deps: EngineDeps): ActionContext {
     heal: { id: heal.id, policy: heal.policy, step: heal.step, attempt: heal.attempt },
     target: heal.target,
     kube: deps.kube,
+    secrets: deps.secrets,
     clock: deps.clock,
     log: deps.log.child({ heal: heal.id, policy: heal.policy, target: heal.targetKey }),
   };

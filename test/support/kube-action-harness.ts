@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSecretReader } from '../../src/actions/secrets.js';
 import type { ActionContext, TargetRef } from '../../src/actions/types.js';
 import { createKubeClient } from '../../src/kube/config.js';
 import type { KubeClient } from '../../src/kube/port.js';
@@ -48,6 +49,7 @@ export async function startKubeActionHarness(
       heal: { id: 'heal-0001', policy: 'scorer-error-rate', step: 0, attempt: 1, ...heal },
       target,
       kube,
+      secrets: createSecretReader({}),
       clock,
       log: logs.log,
     }),

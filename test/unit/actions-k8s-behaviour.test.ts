@@ -5,6 +5,7 @@ import { buildEvent, eventName, microTime, recordEvent } from '../../src/actions
 import { rfc3339Seconds } from '../../src/actions/k8s-restart.js';
 import { desiredReplicas, k8sScale, scaleParams } from '../../src/actions/k8s-scale.js';
 import { builtinActions } from '../../src/actions/registry.js';
+import { createSecretReader } from '../../src/actions/secrets.js';
 import type { ActionContext } from '../../src/actions/types.js';
 import { ActionFailed } from '../../src/errors.js';
 import { createUnconfiguredKubeClient } from '../../src/kube/unconfigured.js';
@@ -21,6 +22,7 @@ function context(
     heal: { id: 'heal-1', policy: 'scorer-error-rate', step: 1, attempt: 1 },
     target,
     kube: createUnconfiguredKubeClient('test'),
+    secrets: createSecretReader({}),
     clock: fakeClock('2026-11-27T03:00:00.123Z'),
     log: logs.log,
     logs,
