@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   });
   console.log(`kube-sim listening on ${sim.url}`);
   console.log(`kubeconfig: ${path}`);
-  console.log(`try: kubectl --kubeconfig ${path} rollout history deployment/fraud-scorer -n ml-prod`);
+  if (values.scenario === 'demo') {
+    console.log(`try: kubectl --kubeconfig ${path} rollout history deployment/fraud-scorer -n ml-prod`);
+  }
   const stop = (signal: string) => {
     console.log(`kube-sim: ${signal}, shutting down`);
     void sim.close().then(() => process.exit(0));
