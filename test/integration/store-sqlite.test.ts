@@ -4,29 +4,30 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { fakeClock } from '../support/fake-clock.js';
-import { runStoreContract } from '../support/store-contract.js';
+import { runStoreContract, type StoreHarness } from '../support/store-contract.js';
+import { runEngineStoreContract } from '../support/store-contract-engine.js';
 
-runStoreContract('sqlite', async () => {
+async function openHarness(): Promise<StoreHarness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-store-'));
   const file = path.join(dir, 'salve.db');
   const store = openSqliteStore({ file, clock: fakeClock() });
   await store.migrate();
-  const raw = () => new BetterSqlite3(file);
+  const raw = (sql: string, ...params: unknown[]) => {
+    const db = new BetterSqlite3(file);
+    db.prepare(sql).run(...params);
+    db.close();
+  };
   return {
     store,
-    async tamperAuditData(seq, data) {
-      const db = raw();
-      db.prepare('UPDATE audit SET data = ? WHERE seq = ?').run(JSON.stringify(data), seq);
-      db.close();
-    },
-    async deleteAuditRecord(seq) {
-      const db = raw();
-      db.prepare('DELETE FROM audit WHERE seq = ?').run(seq);
-      db.close();
-    },
+    tamperAuditData: async (seq, data) =>
+      raw('UPDATE audit SET data = ? WHERE seq = ?', JSON.stringify(data), seq),
+    deleteAuditRecord: async (seq) => raw('DELETE FROM audit WHERE seq = ?', seq),
     async close() {
       await store.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+runStoreContract('sqlite', openHarness);
+runEngineStoreContract('sqlite', openHarness);
