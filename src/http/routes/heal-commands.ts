@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
+import { decideApproval } from '../../engine/approvals.js';
 import { SalveError } from '../../errors.js';
 import { evaluateLabels } from '../../policy/evaluate.js';
 import { auditTypes } from '../../store/audit-types.js';
@@ -15,7 +16,7 @@ const manualHeal = z.object({
   force: z.boolean().default(false),
 });
 
-const decision = z.object({ comment: z.string().max(1000).optional() }).default({});
+const decisionBody = z.object({ comment: z.string().max(1000).optional() }).default({});
 
 const idempotencyKey = z
   .string()
@@ -91,107 +92,35 @@ export function healCommandRoutes(app: FastifyInstance, deps: Deps): void {
     },
   );
 
-  app.post(
-    '/v1/heals/:id/approve',
-    {
-      config: { scope: 'operator' },
-      schema: { summary: 'Approve a heal that waits for approval', tags: ['heals'] },
-    },
-    async (request) => {
-      const { id } = request.params as { id: string };
-      const { comment } = parseOrThrow(decision, request.body ?? {});
-      const by = actorOf(request);
-      const at = clock.now().toISOString();
-      const heal = await decide(deps, id, async (h) =>
-        store.transition({
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post(
+      `/v1/heals/:id/${decision}`,
+      {
+        config: { scope: 'operator' },
+        schema: {
+          summary: `${decision === 'approve' ? 'Approve' : 'Reject'} a heal that waits for approval`,
+          tags: ['heals'],
+        },
+      },
+      async (request) => {
+        const { id } = request.params as { id: string };
+        const { comment } = parseOrThrow(decisionBody, request.body ?? {});
+        const heal = await decideApproval(store, {
           id,
-          owner: null,
-          expectState: 'awaiting_approval',
-          // Back through the guards: pause, cooldown and limits may have changed while it waited.
-          set: {
-            state: 'pending',
-            phase: 'guards',
-            approvedBy: by,
-            approvedAt: at,
-            nextRunAt: at,
-            deadlineAt: null,
-            reason: 'approved',
-          },
-          audit: [
-            {
-              type: auditTypes.approvalGranted,
-              actor: by,
-              healId: id,
-              policy: h.policy,
-              target: h.targetKey,
-              outcome: 'approved',
-              data: { comment },
-            },
-          ],
-        }),
-      );
-      deps.engine.poke();
-      return { heal };
-    },
-  );
-
-  app.post(
-    '/v1/heals/:id/reject',
-    {
-      config: { scope: 'operator' },
-      schema: { summary: 'Reject a heal that waits for approval', tags: ['heals'] },
-    },
-    async (request) => {
-      const { id } = request.params as { id: string };
-      const { comment } = parseOrThrow(decision, request.body ?? {});
-      const by = actorOf(request);
-      const at = clock.now().toISOString();
-      const heal = await decide(deps, id, (h) =>
-        store.transition({
-          id,
-          owner: null,
-          expectState: 'awaiting_approval',
-          set: {
-            state: 'cancelled',
-            phase: 'done',
-            nextRunAt: null,
-            deadlineAt: null,
-            reason: 'rejected',
-            closedAt: at,
-          },
-          audit: [
-            {
-              type: auditTypes.approvalRejected,
-              actor: by,
-              healId: id,
-              policy: h.policy,
-              target: h.targetKey,
-              outcome: 'rejected',
-              data: { comment },
-            },
-          ],
-          releaseLease: true,
-        }),
-      );
-      deps.metrics.heals.inc({
-        policy: heal.policy,
-        action: heal.steps[heal.step]?.action ?? 'none',
-        outcome: 'cancelled',
-      });
-      return { heal };
-    },
-  );
-}
-
-async function decide<T>(
-  deps: Deps,
-  id: string,
-  apply: (heal: { policy: string; targetKey: string }) => Promise<T>,
-): Promise<T> {
-  const heal = await deps.store.getHeal(id);
-  if (!heal) throw new SalveError('SALVE_HEAL_NOT_FOUND', `no heal ${id}`);
-  if (heal.state !== 'awaiting_approval') {
-    throw new SalveError('SALVE_HEAL_CONFLICT', `heal ${id} is ${heal.state}, not awaiting approval`);
+          decision,
+          actor: actorOf(request),
+          at: clock.now().toISOString(),
+          comment,
+        });
+        if (decision === 'approve') deps.engine.poke();
+        else
+          deps.metrics.heals.inc({
+            policy: heal.policy,
+            action: heal.steps[heal.step]?.action ?? 'none',
+            outcome: 'cancelled',
+          });
+        return { heal };
+      },
+    );
   }
-  return apply(heal);
 }

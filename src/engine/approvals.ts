@@ -1,0 +1,62 @@
+import { SalveError } from '../errors.js';
+import { auditTypes } from '../store/audit-types.js';
+import type { Heal, Store } from '../store/types.js';
+
+export type ApprovalDecision = 'approve' | 'reject';
+
+/**
+ * An operator's decision on a heal waiting for approval, from the API or from a Slack button. Conditional on the
+ * heal still waiting: a second click, or a decision racing the expiry, gets SALVE_HEAL_CONFLICT.
+ */
+export async function decideApproval(
+  store: Store,
+  input: {
+    id: string;
+    decision: ApprovalDecision;
+    actor: string;
+    at: string;
+    comment?: string;
+    via?: string;
+  },
+): Promise<Heal> {
+  const heal = await store.getHeal(input.id);
+  if (!heal) throw new SalveError('SALVE_HEAL_NOT_FOUND', `no heal ${input.id}`);
+  if (heal.state !== 'awaiting_approval') {
+    throw new SalveError('SALVE_HEAL_CONFLICT', `heal ${input.id} is ${heal.state}, not awaiting approval`);
+  }
+  const data = { comment: input.comment, via: input.via ?? 'api' };
+  const base = { healId: heal.id, policy: heal.policy, target: heal.targetKey, actor: input.actor };
+  if (input.decision === 'approve') {
+    return store.transition({
+      id: heal.id,
+      owner: null,
+      expectState: 'awaiting_approval',
+      // Back through the guards: pause, cooldown and limits may have changed while it waited.
+      set: {
+        state: 'pending',
+        phase: 'guards',
+        approvedBy: input.actor,
+        approvedAt: input.at,
+        nextRunAt: input.at,
+        deadlineAt: null,
+        reason: 'approved',
+      },
+      audit: [{ ...base, type: auditTypes.approvalGranted, outcome: 'approved', data }],
+    });
+  }
+  return store.transition({
+    id: heal.id,
+    owner: null,
+    expectState: 'awaiting_approval',
+    set: {
+      state: 'cancelled',
+      phase: 'done',
+      nextRunAt: null,
+      deadlineAt: null,
+      reason: 'rejected',
+      closedAt: input.at,
+    },
+    audit: [{ ...base, type: auditTypes.approvalRejected, outcome: 'rejected', data }],
+    releaseLease: true,
+  });
+}
