@@ -95,6 +95,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     maxActionsPerHour: config.maxActionsPerHour,
     approvalTimeoutMs: config.approvalTimeout,
     dryRun: config.dryRun,
+    publicUrl: config.publicUrl ?? null,
     ...overrides.engine,
   };
   const engineDeps: EngineDeps = {

@@ -28,6 +28,8 @@ export type EngineSettings = {
   resolvePollMs: number;
   /** Global dry-run. */
   dryRun: boolean;
+  /** salve's own URL, for links in notifications. */
+  publicUrl: string | null;
 };
 
 export const defaultEngineSettings: Omit<EngineSettings, 'owner'> = {
@@ -41,6 +43,7 @@ export const defaultEngineSettings: Omit<EngineSettings, 'owner'> = {
   rolloutPollMs: 2_000,
   resolvePollMs: 30_000,
   dryRun: false,
+  publicUrl: null,
 };
 
 export type EngineDeps = {

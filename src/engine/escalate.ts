@@ -2,6 +2,7 @@ import { auditTypes } from '../store/audit-types.js';
 import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { closeHeal, healAudit, move, nowIso } from './moves.js';
+import { notificationsFor } from './notify-events.js';
 
 /** The current step did not heal: try the next one, or hand over to humans when none is left. */
 export async function nextStepOrEscalate(heal: Heal, deps: EngineDeps, why: string): Promise<Heal> {
@@ -28,7 +29,14 @@ export async function nextStepOrEscalate(heal: Heal, deps: EngineDeps, why: stri
     });
   }
   const tried = heal.steps.map((s, i) => ({ step: i, action: s.action }));
-  return closeHeal(heal, deps, 'escalated', why, [
-    healAudit(heal, auditTypes.healEscalated, 'escalated', { why, tried, needs: 'a human' }),
-  ]);
+  return closeHeal(
+    heal,
+    deps,
+    'escalated',
+    why,
+    [healAudit(heal, auditTypes.healEscalated, 'escalated', { why, tried, needs: 'a human' })],
+    await notificationsFor({ ...heal, state: 'escalated' }, deps, 'heal.escalated', {
+      escalation: { why, tried },
+    }),
+  );
 }

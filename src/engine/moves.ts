@@ -1,3 +1,4 @@
+import type { OutboxInput } from '../notify/types.js';
 import type { AuditInput, Heal, HealState, HealTransition } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 
@@ -31,11 +32,13 @@ export async function closeHeal(
   state: Closing,
   reason: string,
   audit: AuditInput[],
+  notify: OutboxInput[] = [],
 ): Promise<Heal> {
   const at = nowIso(deps);
   const closed = await move(heal, deps, {
     set: { state, phase: 'done', nextRunAt: null, deadlineAt: null, reason, closedAt: at },
     audit,
+    notify,
     releaseLease: true,
   });
   await deps.store.releaseTargetLock(heal.targetKey, heal.id);

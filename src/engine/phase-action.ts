@@ -5,6 +5,7 @@ import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { nextStepOrEscalate } from './escalate.js';
 import { closeHeal, healAudit, inMs, move, nowIso } from './moves.js';
+import { notificationsFor } from './notify-events.js';
 
 function backoffMs(deps: EngineDeps, attempt: number): number {
   const { baseMs, maxMs } = deps.settings.retry;
@@ -80,6 +81,9 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       },
       startAction: record,
       finishAction: { step: heal.step, status: 'dry_run', detail: `would have: ${wouldDo}` },
+      notify: await notificationsFor(heal, deps, 'step.result', {
+        step: { index: heal.step, action: step.action, status: 'dry_run', detail: `would have: ${wouldDo}` },
+      }),
       audit: [
         healAudit(heal, auditTypes.actionDryRun, 'dry_run', {
           step: heal.step,
@@ -129,6 +133,9 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
     return move(started, deps, {
       set: { state: 'verifying', ...plan },
       finishAction: { step: heal.step, status: result.status, detail: result.detail },
+      notify: await notificationsFor(started, deps, 'step.result', {
+        step: { index: heal.step, action: step.action, status: result.status, detail: result.detail },
+      }),
       audit: [
         healAudit(heal, auditTypes.actionFinished, result.status, {
           step: heal.step,
@@ -178,6 +185,9 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
     const failed = await move(started, deps, {
       set: {},
       finishAction: { step: heal.step, status: 'failed', detail: `${code}: ${message}` },
+      notify: await notificationsFor(started, deps, 'step.result', {
+        step: { index: heal.step, action: step.action, status: 'failed', detail: `${code}: ${message}` },
+      }),
       audit: [healAudit(heal, auditTypes.actionFailed, code, failure)],
     });
     return nextStepOrEscalate(failed, deps, `action ${step.action} failed: ${code}`);

@@ -3,6 +3,7 @@ import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { type GuardDecision, runGuards } from './guards.js';
 import { allAlertsResolved, closeHeal, healAudit, inMs, move, nowIso } from './moves.js';
+import { notificationsFor } from './notify-events.js';
 
 function decisionAudit(heal: Heal, d: GuardDecision) {
   const type =
@@ -24,11 +25,23 @@ function decisionAudit(heal: Heal, d: GuardDecision) {
 /** pending -> guards in order -> refused | held | awaiting_approval | running. */
 export async function guardsPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
   if (await allAlertsResolved(heal, deps)) {
-    return closeHeal(heal, deps, 'cancelled', 'alerts_resolved', [
-      healAudit(heal, auditTypes.healCancelled, 'alerts_resolved', {
-        why: 'every attached alert resolved before salve acted',
-      }),
-    ]);
+    return closeHeal(
+      heal,
+      deps,
+      'cancelled',
+      'alerts_resolved',
+      [
+        healAudit(heal, auditTypes.healCancelled, 'alerts_resolved', {
+          why: 'every attached alert resolved before salve acted',
+        }),
+      ],
+      // Nobody was told about this heal yet, unless it was held: then say it is over.
+      heal.reason === 'paused'
+        ? await notificationsFor(heal, deps, 'heal.cancelled', {
+            cancellation: { reason: 'alerts_resolved' },
+          })
+        : [],
+    );
   }
   const policy = deps.policies.current().byName.get(heal.policy);
   const approved = heal.approvedBy !== null;
@@ -52,18 +65,38 @@ export async function guardsPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
     }
     case 'refuse': {
       const state = last.escalate ? 'escalated' : 'refused';
-      return closeHeal(heal, deps, state, last.reason, [
-        ...decisions.map((d) => decisionAudit(heal, d)),
-        healAudit(heal, last.escalate ? auditTypes.healEscalated : auditTypes.healRefused, state, {
-          guard: last.guard,
-          why: last.reason,
-          detail: last.detail,
-        }),
-      ]);
+      const refusal = { guard: last.guard, reason: last.reason, detail: last.detail };
+      const notify = last.escalate
+        ? await notificationsFor({ ...heal, state }, deps, 'heal.escalated', {
+            refusal,
+            escalation: { why: `${last.reason}: ${last.detail}`, tried: [] },
+          })
+        : await notificationsFor({ ...heal, state }, deps, 'heal.refused', { refusal });
+      return closeHeal(
+        heal,
+        deps,
+        state,
+        last.reason,
+        [
+          ...decisions.map((d) => decisionAudit(heal, d)),
+          healAudit(heal, last.escalate ? auditTypes.healEscalated : auditTypes.healRefused, state, {
+            guard: last.guard,
+            why: last.reason,
+            detail: last.detail,
+          }),
+        ],
+        notify,
+      );
     }
     case 'await_approval': {
       const deadline = inMs(deps, deps.settings.approvalTimeoutMs);
+      const wouldDo = heal.steps.map(
+        (s) => deps.registry.get(s.action)?.describe(heal.target, s.params) ?? s.action,
+      );
       return move(heal, deps, {
+        notify: await notificationsFor({ ...heal, state: 'awaiting_approval' }, deps, 'approval.requested', {
+          approval: { expiresAt: deadline, wouldDo },
+        }),
         set: {
           state: 'awaiting_approval',
           phase: 'approval',
@@ -76,6 +109,8 @@ export async function guardsPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
     }
     case 'pass':
       return move(heal, deps, {
+        // Told once: after an approval, the decision message already said that salve acts now.
+        notify: approved ? [] : await notificationsFor({ ...heal, state: 'running' }, deps, 'heal.opened'),
         set: { state: 'running', phase: 'action', attempt: 0, nextRunAt: nowIso(deps), reason: null },
         audit: decisions.map((d) => decisionAudit(heal, d)),
       });
@@ -85,16 +120,32 @@ export async function guardsPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
 /** awaiting_approval: cancelled when the alerts resolve or the approval expires; decisions come from the API. */
 export async function approvalPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
   if (await allAlertsResolved(heal, deps)) {
-    return closeHeal(heal, deps, 'cancelled', 'alerts_resolved', [
-      healAudit(heal, auditTypes.healCancelled, 'alerts_resolved', {
-        why: 'every attached alert resolved while waiting for approval',
+    return closeHeal(
+      heal,
+      deps,
+      'cancelled',
+      'alerts_resolved',
+      [
+        healAudit(heal, auditTypes.healCancelled, 'alerts_resolved', {
+          why: 'every attached alert resolved while waiting for approval',
+        }),
+      ],
+      await notificationsFor({ ...heal, state: 'cancelled' }, deps, 'heal.cancelled', {
+        cancellation: { reason: 'alerts_resolved' },
       }),
-    ]);
+    );
   }
   if (heal.deadlineAt && heal.deadlineAt <= nowIso(deps)) {
-    return closeHeal(heal, deps, 'cancelled', 'approval_expired', [
-      healAudit(heal, auditTypes.approvalExpired, 'approval_expired', { deadline: heal.deadlineAt }),
-    ]);
+    return closeHeal(
+      heal,
+      deps,
+      'cancelled',
+      'approval_expired',
+      [healAudit(heal, auditTypes.approvalExpired, 'approval_expired', { deadline: heal.deadlineAt })],
+      await notificationsFor({ ...heal, state: 'cancelled' }, deps, 'heal.cancelled', {
+        cancellation: { reason: 'approval_expired' },
+      }),
+    );
   }
   return move(heal, deps, { set: { nextRunAt: heal.deadlineAt }, audit: [] });
 }

@@ -4,6 +4,7 @@ import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { nextStepOrEscalate } from './escalate.js';
 import { closeHeal, healAudit, inMs, move, nowIso } from './moves.js';
+import { notificationsFor } from './notify-events.js';
 import { actionContext } from './phase-action.js';
 
 const expired = (heal: Heal, deps: EngineDeps) => heal.deadlineAt !== null && heal.deadlineAt <= nowIso(deps);
@@ -55,11 +56,21 @@ export async function resolvePhase(heal: Heal, deps: EngineDeps): Promise<Heal> 
   const alerts = await deps.store.healAlerts(heal.id);
   const firing = alerts.filter((a) => a.resolvedAt === null);
   if (alerts.length === 0) {
-    return closeHeal(heal, deps, 'resolved', 'action_succeeded', [
-      healAudit(heal, auditTypes.healResolved, 'resolved', {
-        how: 'manual heal: the step succeeded; no alert to wait for',
+    const ttr = (deps.clock.now().getTime() - new Date(heal.openedAt).getTime()) / 1000;
+    return closeHeal(
+      heal,
+      deps,
+      'resolved',
+      'action_succeeded',
+      [
+        healAudit(heal, auditTypes.healResolved, 'resolved', {
+          how: 'manual heal: the step succeeded; no alert to wait for',
+        }),
+      ],
+      await notificationsFor({ ...heal, state: 'resolved' }, deps, 'heal.resolved', {
+        resolution: { timeToResolveSeconds: ttr },
       }),
-    ]);
+    );
   }
   let source = 'alertmanager notifications';
   let stillFiring = firing.length;
@@ -74,14 +85,23 @@ export async function resolvePhase(heal: Heal, deps: EngineDeps): Promise<Heal> 
   }
   if (stillFiring === 0) {
     const ttrSeconds = (deps.clock.now().getTime() - new Date(heal.openedAt).getTime()) / 1000;
-    return closeHeal(heal, deps, 'resolved', 'alerts_resolved', [
-      healAudit(heal, auditTypes.verifyResolved, 'resolved', { step: heal.step, source }),
-      healAudit(heal, auditTypes.healResolved, 'resolved', {
-        step: heal.step,
-        action: heal.steps[heal.step]?.action,
-        timeToResolveSeconds: ttrSeconds,
+    return closeHeal(
+      heal,
+      deps,
+      'resolved',
+      'alerts_resolved',
+      [
+        healAudit(heal, auditTypes.verifyResolved, 'resolved', { step: heal.step, source }),
+        healAudit(heal, auditTypes.healResolved, 'resolved', {
+          step: heal.step,
+          action: heal.steps[heal.step]?.action,
+          timeToResolveSeconds: ttrSeconds,
+        }),
+      ],
+      await notificationsFor({ ...heal, state: 'resolved' }, deps, 'heal.resolved', {
+        resolution: { timeToResolveSeconds: ttrSeconds },
       }),
-    ]);
+    );
   }
   if (expired(heal, deps)) {
     const timedOut = await move(heal, deps, {

@@ -1,5 +1,6 @@
 import type { TargetRef } from '../actions/types.js';
 import type { AlertStatus, ReceivedAlert } from '../alerts/schema.js';
+import type { NotificationEvent, OutboxInput } from '../notify/types.js';
 import type { MatchOutcome, ResolvedStep } from '../policy/types.js';
 
 export const healStates = [
@@ -31,6 +32,8 @@ export type HealTrigger =
       alertname: string;
       receiver: string;
       groupKey: string;
+      /** Where the Alertmanager that sent it lives. */
+      externalURL?: string;
     }
   | { kind: 'manual'; actor: string; reason: string; force: boolean };
 
@@ -194,7 +197,23 @@ export type HealTransition = {
   /** Finish the open action record of this heal and step. */
   finishAction?: ActionFinish & { step: number };
   releaseLease?: boolean;
+  /** Notifications committed with the move that causes them (the durable outbox). */
+  notify?: OutboxInput[];
 };
+
+export type OutboxItem = {
+  id: number;
+  notifier: string;
+  healId: string | null;
+  event: NotificationEvent;
+  attempts: number;
+  createdAt: string;
+};
+
+export type OutboxResult =
+  | { outcome: 'sent'; at: string }
+  | { outcome: 'retry'; at: string; nextAttemptAt: string; error: string }
+  | { outcome: 'dead'; at: string; error: string };
 
 export type ManualHealInput = {
   policy: string;
@@ -252,4 +271,11 @@ export interface Store {
   lastActionAt(policy: string, targetKey: string): Promise<string | null>;
   /** Opens a heal by hand; the same idempotency key returns the same heal. */
   openManualHeal(input: ManualHealInput): Promise<{ heal: Heal; created: boolean }>;
+
+  /** Leases due notifications to `owner`, oldest first. */
+  claimOutbox(query: ClaimQuery): Promise<OutboxItem[]>;
+  /** Records a delivery attempt's result, with the audit records that tell it. */
+  finishOutbox(id: number, result: OutboxResult, audit: AuditInput[]): Promise<void>;
+  /** Notifications not yet sent (pending), for the outbox metric and /readyz. */
+  countPendingOutbox(): Promise<number>;
 }

@@ -105,7 +105,7 @@ export function healCommandRoutes(app: FastifyInstance, deps: Deps): void {
       async (request) => {
         const { id } = request.params as { id: string };
         const { comment } = parseOrThrow(decisionBody, request.body ?? {});
-        const heal = await decideApproval(store, {
+        const heal = await decideApproval(deps.engineDeps, {
           id,
           decision,
           actor: actorOf(request),

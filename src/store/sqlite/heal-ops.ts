@@ -4,6 +4,7 @@ import { auditTypes } from '../audit-types.js';
 import { newId } from '../ids.js';
 import type { ClaimQuery, Heal, HealPatch, HealTransition, HealTrigger, ManualHealInput } from '../types.js';
 import type { SqliteAudit } from './audit.js';
+import type { SqliteOutbox } from './outbox.js';
 import { type HealRow, healFromRow } from './reads.js';
 
 const columns: Record<keyof HealPatch, string> = {
@@ -20,7 +21,7 @@ const columns: Record<keyof HealPatch, string> = {
 };
 
 /** The engine's half of the SQLite store: claims, transitions, locks and the action ledger. Synchronous. */
-export function createSqliteHealOps(db: Database, audit: SqliteAudit) {
+export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: SqliteOutbox) {
   const selectHeal = db.prepare('SELECT * FROM heals WHERE id = ?');
   const due = db.prepare(
     `SELECT id FROM heals WHERE next_run_at IS NOT NULL AND next_run_at <= @now
@@ -86,6 +87,7 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit) {
       if (t.finishAction)
         finishAction.run(t.finishAction.status, t.finishAction.detail, at, t.id, t.finishAction.step);
       for (const record of t.audit) audit.append(record, at);
+      if (t.notify) outbox.enqueue(t.notify, t.id, at);
       return get(t.id);
     },
 

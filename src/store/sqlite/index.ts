@@ -9,6 +9,7 @@ import { createWriteBatcher } from './batcher.js';
 import { createSqliteHealOps } from './heal-ops.js';
 import { createSqliteIngest } from './ingest.js';
 import { migrateSqlite } from './migrations.js';
+import { createSqliteOutbox } from './outbox.js';
 import { createSqliteReads } from './reads.js';
 
 export type SqliteStoreOptions = {
@@ -34,7 +35,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const audit = createSqliteAudit(db);
   const reads = createSqliteReads(db);
   const ingest = createSqliteIngest(db, audit);
-  const healOps = createSqliteHealOps(db, audit);
+  const outbox = createSqliteOutbox(db, audit);
+  const healOps = createSqliteHealOps(db, audit, outbox);
   const batcher = createWriteBatcher(db, () => audit.reloadHead());
   const now = () => options.clock.now().toISOString();
 
@@ -90,5 +92,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     countActions: async (q) => healOps.countActions(q),
     lastActionAt: async (policy, key) => healOps.lastActionAt(policy, key),
     openManualHeal: (input) => write(() => healOps.openManualHeal(input)),
+    claimOutbox: (q) => write(() => outbox.claim(q)),
+    finishOutbox: (id, result, records) => write(() => outbox.finish(id, result, records)),
+    countPendingOutbox: async () => outbox.countPending(),
   };
 }

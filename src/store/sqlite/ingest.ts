@@ -154,6 +154,7 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
             ...alertRef,
             receiver: delivery.receiver,
             groupKey: delivery.groupKey,
+            externalURL: delivery.externalURL,
           };
           insertHeal.run(
             healId,

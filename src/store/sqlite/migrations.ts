@@ -122,6 +122,29 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sq
       );
     `,
   },
+  {
+    version: 3,
+    name: 'notification outbox',
+    sql: `
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        notifier TEXT NOT NULL,
+        heal_id TEXT,
+        kind TEXT NOT NULL,
+        event TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        next_attempt_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'pending',
+        last_error TEXT,
+        sent_at TEXT,
+        lease_owner TEXT,
+        lease_until TEXT
+      );
+      CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX outbox_heal ON outbox (heal_id);
+    `,
+  },
 ];
 
 export function migrateSqlite(db: Database, now: () => Date): void {

@@ -1,0 +1,212 @@
+import type pg from 'pg';
+import { SalveError } from '../../errors.js';
+import { auditTypes } from '../audit-types.js';
+import { newId } from '../ids.js';
+import type { ClaimQuery, Heal, HealPatch, HealTransition, HealTrigger, ManualHealInput } from '../types.js';
+import { appendAudit } from './audit.js';
+import { params, type Queryable } from './db.js';
+import { idempotencyLockKey, lockKeys, targetLockKey } from './locks.js';
+import { enqueueOutbox } from './outbox.js';
+import { type HealRow, healFromRow } from './rows.js';
+
+const columns: Record<keyof HealPatch, string> = {
+  state: 'state',
+  phase: 'phase',
+  step: 'step',
+  attempt: 'attempt',
+  nextRunAt: 'next_run_at',
+  deadlineAt: 'deadline_at',
+  reason: 'reason',
+  closedAt: 'closed_at',
+  approvedBy: 'approved_by',
+  approvedAt: 'approved_at',
+};
+
+const byDue = (a: HealRow, b: HealRow) =>
+  (a.next_run_at ?? '') < (b.next_run_at ?? '')
+    ? -1
+    : (a.next_run_at ?? '') > (b.next_run_at ?? '')
+      ? 1
+      : a.id < b.id
+        ? -1
+        : a.id > b.id
+          ? 1
+          : 0;
+
+/**
+ * Leases due heals in one statement. SKIP LOCKED: replicas claiming at the same moment take disjoint
+ * sets instead of queueing behind each other; a heal leased to a live replica is not due for the others.
+ */
+export async function claimDueHeals(db: Queryable, q: ClaimQuery): Promise<Heal[]> {
+  const { rows } = await db.query<HealRow>(
+    `WITH due AS (
+       SELECT id FROM heals
+        WHERE next_run_at IS NOT NULL AND next_run_at <= $1
+          AND (lease_owner IS NULL OR lease_owner = $2 OR lease_until < $1)
+        ORDER BY next_run_at
+        LIMIT $4
+        FOR UPDATE SKIP LOCKED
+     )
+     UPDATE heals h SET lease_owner = $2, lease_until = $3 FROM due WHERE h.id = due.id
+     RETURNING h.*`,
+    [q.now, q.owner, q.leaseUntil, q.limit],
+  );
+  return rows.sort(byDue).map(healFromRow);
+}
+
+/** A compare-and-set on (id, lease owner, state), then the bookkeeping, audit last. */
+export async function transition(client: pg.PoolClient, t: HealTransition, at: string): Promise<Heal> {
+  const p = params();
+  const sets = [`updated_at = ${p.add(at)}`];
+  for (const [key, value] of Object.entries(t.set)) {
+    if (value === undefined) continue;
+    sets.push(`${columns[key as keyof HealPatch]} = ${p.add(value)}`);
+  }
+  if (t.releaseLease) sets.push('lease_owner = NULL', 'lease_until = NULL');
+  let where = `id = ${p.add(t.id)}`;
+  if (t.owner !== null) where += ` AND lease_owner = ${p.add(t.owner)}`;
+  if (t.expectState) where += ` AND state = ${p.add(t.expectState)}`;
+  const { rows } = await client.query<HealRow>(
+    `UPDATE heals SET ${sets.join(', ')} WHERE ${where} RETURNING *`,
+    p.values,
+  );
+  const row = rows[0];
+  if (!row) {
+    throw new SalveError('SALVE_HEAL_CONFLICT', `heal ${t.id} changed underneath (state or lease)`, {
+      retryable: true,
+    });
+  }
+  if (t.startAction) {
+    const a = t.startAction;
+    await client.query(
+      `INSERT INTO actions (heal_id, policy, target_key, action, step, attempt, dry_run, started_at, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'started')
+       ON CONFLICT (heal_id, step) DO UPDATE SET attempt = excluded.attempt`,
+      [a.healId, a.policy, a.targetKey, a.action, a.step, a.attempt, a.dryRun, at],
+    );
+  }
+  if (t.finishAction) {
+    await client.query(
+      'UPDATE actions SET status = $1, detail = $2, finished_at = $3 WHERE heal_id = $4 AND step = $5',
+      [t.finishAction.status, t.finishAction.detail, at, t.id, t.finishAction.step],
+    );
+  }
+  if (t.notify) await enqueueOutbox(client, t.notify, t.id, at);
+  await appendAudit(client, t.audit, at);
+  return healFromRow(row);
+}
+
+export async function releaseLeases(db: Queryable, owner: string | null): Promise<void> {
+  if (owner === null)
+    await db.query('UPDATE heals SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL');
+  else
+    await db.query('UPDATE heals SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1', [owner]);
+}
+
+/** A leased row: free, expired, or already this heal's. A dead replica's lock lapses at `until`. */
+export async function acquireTargetLock(
+  db: Queryable,
+  targetKey: string,
+  healId: string,
+  now: string,
+  until: string,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO target_locks (target_key, heal_id, until) VALUES ($1, $2, $4)
+     ON CONFLICT (target_key) DO UPDATE SET heal_id = excluded.heal_id, until = excluded.until
+       WHERE target_locks.heal_id = excluded.heal_id OR target_locks.until <= $3`,
+    [targetKey, healId, now, until],
+  );
+  return rowCount === 1;
+}
+
+export async function releaseTargetLock(db: Queryable, targetKey: string, healId: string): Promise<void> {
+  await db.query('DELETE FROM target_locks WHERE target_key = $1 AND heal_id = $2', [targetKey, healId]);
+}
+
+export async function countActions(
+  db: Queryable,
+  q: { targetKey?: string; policy?: string; since: string; excludeDryRun?: boolean },
+): Promise<number> {
+  const p = params();
+  const where = [`started_at >= ${p.add(q.since)}`, `status <> 'failed'`];
+  if (q.targetKey) where.push(`target_key = ${p.add(q.targetKey)}`);
+  if (q.policy) where.push(`policy = ${p.add(q.policy)}`);
+  if (q.excludeDryRun) where.push('NOT dry_run');
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM actions WHERE ${where.join(' AND ')}`,
+    p.values,
+  );
+  return rows[0]!.n;
+}
+
+export async function lastActionAt(db: Queryable, policy: string, targetKey: string): Promise<string | null> {
+  const { rows } = await db.query<{ at: string | null }>(
+    `SELECT max(started_at) AS at FROM actions
+      WHERE policy = $1 AND target_key = $2 AND NOT dry_run AND status <> 'failed'`,
+    [policy, targetKey],
+  );
+  return rows[0]?.at ?? null;
+}
+
+export async function openManualHeal(
+  client: pg.PoolClient,
+  input: ManualHealInput,
+): Promise<{ heal: Heal; created: boolean }> {
+  const keys = [targetLockKey(input.policy, input.targetKey)];
+  if (input.idempotencyKey) keys.push(idempotencyLockKey(input.idempotencyKey));
+  await lockKeys(client, keys);
+  if (input.idempotencyKey) {
+    const { rows } = await client.query<HealRow>(`SELECT * FROM heals WHERE idempotency_key = $1`, [
+      input.idempotencyKey,
+    ]);
+    if (rows[0]) return { heal: healFromRow(rows[0]), created: false };
+  }
+  const open = await client.query<HealRow>(
+    `SELECT * FROM heals WHERE policy = $1 AND target_key = $2
+        AND state IN ('pending', 'awaiting_approval', 'running', 'verifying')
+      FOR SHARE`,
+    [input.policy, input.targetKey],
+  );
+  if (open.rows[0]) return { heal: healFromRow(open.rows[0]), created: false };
+  const id = newId('heal', new Date(input.at));
+  const trigger: HealTrigger = {
+    kind: 'manual',
+    actor: input.actor,
+    reason: input.reason,
+    force: input.force,
+  };
+  const { rows } = await client.query<HealRow>(
+    `INSERT INTO heals (id, policy, target_key, target, state, step, steps, dry_run, trigger, opened_at, updated_at,
+                        phase, next_run_at, idempotency_key)
+     VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7, $8, $8, 'guards', $8, $9)
+     RETURNING *`,
+    [
+      id,
+      input.policy,
+      input.targetKey,
+      JSON.stringify(input.target),
+      JSON.stringify(input.steps),
+      input.dryRun,
+      JSON.stringify(trigger),
+      input.at,
+      input.idempotencyKey,
+    ],
+  );
+  await appendAudit(
+    client,
+    [
+      {
+        type: auditTypes.healOpened,
+        actor: input.actor,
+        healId: id,
+        policy: input.policy,
+        target: input.targetKey,
+        outcome: 'pending',
+        data: { trigger, target: input.target, steps: input.steps, dryRun: input.dryRun },
+      },
+    ],
+    input.at,
+  );
+  return { heal: healFromRow(rows[0]!), created: true };
+}

@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+import type { Queryable } from './db.js';
+
+/**
+ * Advisory lock keys. Store-wide locks use the two-int form in salve's own key space; per-target and
+ * per-idempotency-key locks use the bigint form with a hashed key. The two forms never collide in PostgreSQL.
+ */
+export const lockSpace = 0x5a17e;
+export const storeLocks = { migrations: 1, audit: 2 } as const;
+
+function hashKey(text: string): bigint {
+  return createHash('sha256').update(text).digest().readBigInt64BE(0);
+}
+
+export const targetLockKey = (policy: string, targetKey: string) =>
+  hashKey(`target\u0000${policy}\u0000${targetKey}`);
+export const idempotencyLockKey = (key: string) => hashKey(`idempotency\u0000${key}`);
+
+/**
+ * Transaction-scoped locks, taken in ascending key order: two transactions that need overlapping sets
+ * wait for each other instead of deadlocking.
+ */
+export async function lockKeys(db: Queryable, keys: Iterable<bigint>): Promise<void> {
+  const sorted = [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (sorted.length === 0) return;
+  // unnest yields the array in order, and each row's lock is taken as the row is produced.
+  await db.query('SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k', [sorted.map(String)]);
+}

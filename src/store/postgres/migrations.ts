@@ -1,0 +1,217 @@
+import type pg from 'pg';
+import { SalveError } from '../../errors.js';
+import { lockSpace, storeLocks } from './locks.js';
+
+/*
+ * Times are ISO 8601 text (Date#toISOString: fixed width, milliseconds, Z), exactly as the SQLite store
+ * keeps them: the strings read back are the strings written (audit hashes cover some of them), and with the
+ * "C" collation text order is time order. JSON documents are text too, byte for byte what was written.
+ */
+
+/** Versioned, append-only: a released migration is never edited, only followed by a new one. */
+export const postgresMigrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'core',
+    sql: `
+      CREATE TABLE deliveries (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        received_at text COLLATE "C" NOT NULL,
+        receiver text NOT NULL,
+        group_key text NOT NULL,
+        external_url text NOT NULL,
+        status text NOT NULL,
+        alert_count integer NOT NULL,
+        new_count integer NOT NULL,
+        truncated integer NOT NULL
+      );
+      CREATE TABLE alerts (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        fingerprint text NOT NULL,
+        starts_at text COLLATE "C" NOT NULL,
+        status text NOT NULL,
+        ends_at text COLLATE "C",
+        labels text NOT NULL,
+        annotations text NOT NULL,
+        generator_url text NOT NULL,
+        delivery_id bigint NOT NULL REFERENCES deliveries (id),
+        received_at text COLLATE "C" NOT NULL,
+        UNIQUE (fingerprint, starts_at, status)
+      );
+      CREATE TABLE heals (
+        id text COLLATE "C" PRIMARY KEY,
+        policy text NOT NULL,
+        target_key text NOT NULL,
+        target text NOT NULL,
+        state text NOT NULL,
+        phase text NOT NULL DEFAULT 'guards',
+        step integer NOT NULL DEFAULT 0,
+        attempt integer NOT NULL DEFAULT 0,
+        steps text NOT NULL,
+        dry_run boolean NOT NULL,
+        trigger text NOT NULL,
+        opened_at text COLLATE "C" NOT NULL,
+        updated_at text COLLATE "C" NOT NULL,
+        closed_at text COLLATE "C",
+        next_run_at text COLLATE "C",
+        deadline_at text COLLATE "C",
+        reason text,
+        idempotency_key text,
+        lease_owner text,
+        lease_until text COLLATE "C",
+        approved_by text,
+        approved_at text COLLATE "C"
+      );
+      -- One open heal per (policy, target), enforced by the database itself.
+      CREATE UNIQUE INDEX heals_open_per_target ON heals (policy, target_key)
+        WHERE state IN ('pending', 'awaiting_approval', 'running', 'verifying');
+      CREATE UNIQUE INDEX heals_idempotency ON heals (idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX heals_due ON heals (next_run_at) WHERE next_run_at IS NOT NULL;
+      CREATE INDEX heals_state ON heals (state);
+      CREATE INDEX heals_target ON heals (target_key);
+      CREATE TABLE heal_alerts (
+        heal_id text COLLATE "C" NOT NULL REFERENCES heals (id),
+        fingerprint text NOT NULL,
+        starts_at text COLLATE "C" NOT NULL,
+        alertname text NOT NULL,
+        attached_at text COLLATE "C" NOT NULL,
+        resolved_at text COLLATE "C",
+        PRIMARY KEY (heal_id, fingerprint, starts_at)
+      );
+      CREATE INDEX heal_alerts_alert ON heal_alerts (fingerprint, starts_at);
+      CREATE TABLE audit (
+        seq bigint PRIMARY KEY,
+        at text COLLATE "C" NOT NULL,
+        type text NOT NULL,
+        actor text NOT NULL,
+        heal_id text,
+        policy text,
+        target text,
+        outcome text,
+        data text NOT NULL,
+        prev_hash text NOT NULL,
+        hash text NOT NULL
+      );
+      CREATE INDEX audit_heal ON audit (heal_id);
+      CREATE INDEX audit_policy ON audit (policy);
+      CREATE INDEX audit_target ON audit (target);
+      CREATE INDEX audit_at ON audit (at);
+      CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL, updated_at text NOT NULL);
+      CREATE TABLE actions (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        heal_id text COLLATE "C" NOT NULL REFERENCES heals (id),
+        policy text NOT NULL,
+        target_key text NOT NULL,
+        action text NOT NULL,
+        step integer NOT NULL,
+        attempt integer NOT NULL,
+        dry_run boolean NOT NULL,
+        started_at text COLLATE "C" NOT NULL,
+        finished_at text COLLATE "C",
+        status text NOT NULL,
+        detail text,
+        UNIQUE (heal_id, step)
+      );
+      CREATE INDEX actions_target ON actions (target_key, started_at);
+      CREATE INDEX actions_policy_target ON actions (policy, target_key, started_at);
+      CREATE TABLE target_locks (
+        target_key text PRIMARY KEY,
+        heal_id text COLLATE "C" NOT NULL,
+        until text COLLATE "C" NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'notification outbox',
+    sql: `
+      CREATE TABLE outbox (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        notifier text NOT NULL,
+        heal_id text COLLATE "C",
+        kind text NOT NULL,
+        event text NOT NULL,
+        created_at text COLLATE "C" NOT NULL,
+        next_attempt_at text COLLATE "C",
+        attempts integer NOT NULL DEFAULT 0,
+        status text NOT NULL DEFAULT 'pending',
+        last_error text,
+        sent_at text COLLATE "C",
+        lease_owner text,
+        lease_until text COLLATE "C"
+      );
+      CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX outbox_heal ON outbox (heal_id);
+    `,
+  },
+];
+
+async function applyPending(client: pg.PoolClient, now: () => Date): Promise<void> {
+  await client.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)',
+  );
+  const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+  const applied = new Set(rows.map((r) => r.version));
+  const latest = Math.max(0, ...applied);
+  const known = Math.max(...postgresMigrations.map((m) => m.version));
+  if (latest > known) {
+    throw new SalveError(
+      'SALVE_STORE_MIGRATION_FAILED',
+      `the database is at schema version ${latest}, newer than this salve knows (${known}); upgrade salve`,
+    );
+  }
+  for (const migration of postgresMigrations) {
+    if (applied.has(migration.version)) continue;
+    try {
+      await client.query('BEGIN');
+      await client.query(migration.sql);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        migration.version,
+        migration.name,
+        now().toISOString(),
+      ]);
+      await client.query('COMMIT');
+    } catch (cause) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw new SalveError(
+        'SALVE_STORE_MIGRATION_FAILED',
+        `migration ${migration.version} (${migration.name}) failed`,
+        { cause },
+      );
+    }
+  }
+}
+
+/**
+ * Applies what is missing under a session advisory lock: replicas starting together queue behind one
+ * another, and each finds the schema the first one left.
+ */
+export async function migratePostgres(pool: pg.Pool, now: () => Date): Promise<void> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (cause) {
+    throw new SalveError('SALVE_STORE_UNAVAILABLE', 'PostgreSQL: cannot connect to migrate the schema', {
+      cause,
+      retryable: true,
+    });
+  }
+  try {
+    // A long migration on another replica is worth waiting for, whatever timeouts the pool sets.
+    await client.query('SET lock_timeout = 0; SET statement_timeout = 0');
+    await client.query('SELECT pg_advisory_lock($1, $2)', [lockSpace, storeLocks.migrations]);
+    try {
+      await applyPending(client, now);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1, $2)', [lockSpace, storeLocks.migrations]);
+    }
+  } catch (err) {
+    if (err instanceof SalveError) throw err;
+    throw new SalveError('SALVE_STORE_MIGRATION_FAILED', 'PostgreSQL: migrating the schema failed', {
+      cause: err,
+    });
+  } finally {
+    // The session settings above must not follow this connection back into the pool.
+    client.release(true);
+  }
+}

@@ -1,0 +1,126 @@
+import type { AuditRecord, Heal, HealAlert, StoredAlert } from '../types.js';
+
+export type HealRow = {
+  id: string;
+  policy: string;
+  target_key: string;
+  target: string;
+  state: Heal['state'];
+  phase: Heal['phase'];
+  step: number;
+  attempt: number;
+  steps: string;
+  dry_run: boolean;
+  trigger: string;
+  opened_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  next_run_at: string | null;
+  deadline_at: string | null;
+  reason: string | null;
+  idempotency_key: string | null;
+  approved_by: string | null;
+  approved_at: string | null;
+};
+
+export function healFromRow(row: HealRow): Heal {
+  return {
+    id: row.id,
+    policy: row.policy,
+    targetKey: row.target_key,
+    target: JSON.parse(row.target),
+    state: row.state,
+    phase: row.phase,
+    step: row.step,
+    attempt: row.attempt,
+    nextRunAt: row.next_run_at,
+    deadlineAt: row.deadline_at,
+    reason: row.reason,
+    idempotencyKey: row.idempotency_key,
+    approvedBy: row.approved_by,
+    approvedAt: row.approved_at,
+    steps: JSON.parse(row.steps),
+    dryRun: row.dry_run,
+    trigger: JSON.parse(row.trigger),
+    openedAt: row.opened_at,
+    updatedAt: row.updated_at,
+    closedAt: row.closed_at,
+  };
+}
+
+export type HealAlertRow = {
+  fingerprint: string;
+  starts_at: string;
+  alertname: string;
+  attached_at: string;
+  resolved_at: string | null;
+};
+
+export function healAlertFromRow(r: HealAlertRow): HealAlert {
+  return {
+    fingerprint: r.fingerprint,
+    startsAt: r.starts_at,
+    alertname: r.alertname,
+    attachedAt: r.attached_at,
+    resolvedAt: r.resolved_at,
+  };
+}
+
+export type AlertRow = {
+  /** bigint: node-postgres hands it over as a string. */
+  id: string;
+  fingerprint: string;
+  starts_at: string;
+  status: StoredAlert['status'];
+  ends_at: string | null;
+  labels: string;
+  annotations: string;
+  generator_url: string;
+  delivery_id: string;
+  received_at: string;
+};
+
+export function alertFromRow(r: AlertRow): StoredAlert & { id: number } {
+  return {
+    id: Number(r.id),
+    fingerprint: r.fingerprint,
+    startsAt: r.starts_at,
+    status: r.status,
+    endsAt: r.ends_at,
+    labels: JSON.parse(r.labels),
+    annotations: JSON.parse(r.annotations),
+    generatorURL: r.generator_url,
+    deliveryId: Number(r.delivery_id),
+    receivedAt: r.received_at,
+  };
+}
+
+export type AuditRow = {
+  seq: string;
+  at: string;
+  type: string;
+  actor: string;
+  heal_id: string | null;
+  policy: string | null;
+  target: string | null;
+  outcome: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+};
+
+export function auditFromRow(row: AuditRow): AuditRecord {
+  return {
+    seq: Number(row.seq),
+    at: row.at,
+    type: row.type,
+    actor: row.actor,
+    healId: row.heal_id,
+    policy: row.policy,
+    target: row.target,
+    outcome: row.outcome,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
