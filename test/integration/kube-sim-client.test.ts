@@ -314,4 +314,75 @@ describe('kube-sim with the real @kubernetes/client-node', () => {
       sim.objects.list('apps/v1', 'ReplicaSet', ns).filter((rs) => rs.metadata.name?.startsWith('doomed-')),
     ).toEqual([]);
   });
+
+  it('server-side apply creates a missing object and merges into an existing one', async () => {
+    const batch = kc.makeApiClient(BatchV1Api);
+    const apply = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+    const body = {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'applied', namespace: ns, labels: { a: '1' } },
+      spec: {
+        schedule: '0 1 * * *',
+        jobTemplate: {
+          spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'c:1' }] } } },
+        },
+      },
+    };
+    const created = await batch.patchNamespacedCronJob(
+      { name: 'applied', namespace: ns, body, fieldManager: 'salve' },
+      apply,
+    );
+    expect(created.metadata?.uid).toBeDefined();
+    const updated = await batch.patchNamespacedCronJob(
+      {
+        name: 'applied',
+        namespace: ns,
+        body: { ...body, metadata: { ...body.metadata, labels: { a: '2' } } },
+        fieldManager: 'salve',
+      },
+      apply,
+    );
+    expect(updated.metadata?.uid).toBe(created.metadata?.uid);
+    expect(updated.metadata?.labels).toEqual({ a: '2' });
+    const noManager = await statusOf(
+      batch.patchNamespacedCronJob({ name: 'applied', namespace: ns, body }, apply),
+    );
+    expect(noManager.code).toBe(400);
+  });
+
+  it('deletes a collection selected by labels', async () => {
+    const batch = kc.makeApiClient(BatchV1Api);
+    const job = (name: string, batchLabel: string) => ({
+      metadata: { name, labels: { batch: batchLabel } },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 't', image: 'i:1' }] } } },
+    });
+    for (const [name, label] of [
+      ['c1', 'old'],
+      ['c2', 'old'],
+      ['c3', 'new'],
+    ]) {
+      await batch.createNamespacedJob({ namespace: ns, body: job(name ?? '', label ?? '') });
+    }
+    await batch.deleteCollectionNamespacedJob({ namespace: ns, labelSelector: 'batch=old' });
+    const left = await batch.listNamespacedJob({ namespace: ns, labelSelector: 'batch' });
+    expect(left.items.map((j) => j.metadata?.name)).toEqual(['c3']);
+  });
+});
+
+describe('kube-sim with requireAuth', () => {
+  it('accepts the kubeconfig token and answers 401 Unauthorized without it', async () => {
+    const guarded = await startKubeSim({ tickMs: 0, requireAuth: true, token: 't0ken' });
+    try {
+      const config = new KubeConfig();
+      config.loadFromFile(guarded.writeKubeconfig(dir, { file: 'guarded.yaml' }));
+      const namespaces = await config.makeApiClient(CoreV1Api).listNamespace();
+      expect(namespaces.items.map((n) => n.metadata?.name)).toContain('default');
+      const anonymous = await fetch(`${guarded.url}/api/v1/namespaces`);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    } finally {
+      await guarded.close();
+    }
+  });
 });

@@ -12,11 +12,13 @@
  *   a second create is AlreadyExists.
  * - `rollout status` waits while the controller works, succeeds when it is done, fails on ProgressDeadlineExceeded.
  * - `rollout history` (and --revision=N), `scale` (through the /scale subresource).
- * Deviations from a real cluster: no Pods; a rollout has no surge limit (the new ReplicaSet is scaled to the full
+ * - `apply` (client-side three-way patch and --server-side), `get` with the server-side Table columns.
+ * Deviations from a real cluster: no Pods; server-side apply does not track field managers (no apply conflicts);
+ * unknown fields are not rejected under fieldValidation=Strict; a rollout has no surge limit (the new ReplicaSet is scaled to the full
  * count at once, old ones shrink as new replicas become available); ReplicaSet hashes are not Go's (same shape).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -285,5 +287,41 @@ describe.skipIf(!hasKubectl)('kube-sim against kubectl', () => {
         'REVISION  CHANGE-CAUSE\n2         <none>\n3         <none>',
       );
     }
+  });
+
+  it('apply creates then three-way patches, apply --server-side updates, and get prints the usual columns', async () => {
+    const { sim, kubectl } = await cluster();
+    const manifest = (image: string) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'ml-prod', labels: { app: 'web' } },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'web' } },
+          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } },
+        },
+      });
+    const file = join(mkdtempSync(join(tmpdir(), 'kube-sim-apply-')), 'web.json');
+    cleanups.push(async () => rmSync(file, { force: true }));
+    for (const [args, image, verb] of [
+      [[], 'web:1', 'created'],
+      [[], 'web:2', 'configured'],
+      [['--server-side'], 'web:3', 'serverside-applied'],
+    ] as const) {
+      writeFileSync(file, manifest(image));
+      const out = await kubectl('apply', ...args, '-f', file);
+      expect(out).toMatchObject({ code: 0, stdout: `deployment.apps/web ${verb}\n` });
+      sim.tick();
+      expect(deployment(sim, 'web').image).toBe(image);
+    }
+    expect(sim.mutations().map((r) => r.contentType)).toEqual(
+      expect.arrayContaining(['application/strategic-merge-patch+json', 'application/apply-patch+yaml']),
+    );
+    const table = await kubectl('get', 'deployment', 'web');
+    expect(table.stdout).toMatch(
+      /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+2\/2\s+2\s+2\s+\d+s\n$/,
+    );
+    expect(deployment(sim, 'web').revision).toBe('3');
   });
 });

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { deleteWithDependents, type Propagation } from './gc.js';
 import { prepareWrite } from './lifecycle.js';
 import { beforeCreate } from './on-create.js';
-import { applyPatch } from './patch/index.js';
 import { apiVersionOf, type ResourceDef } from './resources.js';
 import { toScale } from './scale.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -29,7 +28,7 @@ export type ApiRequest = {
 };
 export type ApiResponse = { status: number; body: unknown };
 
-function requireBody(body: unknown): KubeObject {
+export function requireBody(body: unknown): KubeObject {
   if (typeof body === 'string')
     throw apiErrors.badRequest(`couldn't get version/kind; json parse error: ${body.slice(0, 80)}`);
   if (!isObject(body)) throw apiErrors.badRequest('the body of the request must be a JSON object');
@@ -89,7 +88,7 @@ function commit(env: ApiEnv, req: ApiRequest, old: KubeObject | undefined, view:
   return toView(r, env.store.save(prepared).object);
 }
 
-function current(env: ApiEnv, req: ApiRequest): KubeObject {
+export function current(env: ApiEnv, req: ApiRequest): KubeObject {
   const found = readView(env.store, req.r, req.namespace, req.name ?? '');
   if (found === undefined) throw apiErrors.notFound(req.r, req.name ?? '');
   return found;
@@ -102,7 +101,7 @@ function checkResourceVersion(req: ApiRequest, cur: KubeObject, rv: unknown): vo
 }
 
 /** PUT and PATCH land here with the full desired object (or Scale). */
-function update(env: ApiEnv, req: ApiRequest, cur: KubeObject, next: KubeObject): ApiResponse {
+export function update(env: ApiEnv, req: ApiRequest, cur: KubeObject, next: KubeObject): ApiResponse {
   const { r } = req;
   if (req.sub === 'scale') {
     checkIdentity(r, req, next, 'Scale');
@@ -133,7 +132,7 @@ function update(env: ApiEnv, req: ApiRequest, cur: KubeObject, next: KubeObject)
   return { status: 200, body: commit(env, req, cur, merged) };
 }
 
-function create(env: ApiEnv, req: ApiRequest): ApiResponse {
+export function create(env: ApiEnv, req: ApiRequest): ApiResponse {
   const { r } = req;
   const body = requireBody(req.body);
   checkIdentity(r, req, body);
@@ -157,7 +156,7 @@ function create(env: ApiEnv, req: ApiRequest): ApiResponse {
   return { status: 201, body: commit(env, req, undefined, obj) };
 }
 
-function list(env: ApiEnv, req: ApiRequest): KubeObject[] {
+export function list(env: ApiEnv, req: ApiRequest): KubeObject[] {
   const labels = parseLabelSelector(req.query.labelSelector);
   const fields = parseFieldSelector(req.query.fieldSelector, apiVersionOf(req.r), req.r.kind);
   return listView(env.store, req.r, req.namespace === '' ? undefined : req.namespace).filter(
@@ -165,13 +164,13 @@ function list(env: ApiEnv, req: ApiRequest): KubeObject[] {
   );
 }
 
-function asList(env: ApiEnv, r: ResourceDef, items: KubeObject[]): unknown {
+export function asList(env: ApiEnv, r: ResourceDef, items: KubeObject[]): unknown {
   // Items of a typed list carry no apiVersion/kind on a real server.
   const bare = items.map(({ apiVersion: _a, kind: _k, ...rest }) => rest);
   return { ...listKind(r), metadata: { resourceVersion: env.store.resourceVersion }, items: bare };
 }
 
-function remove(env: ApiEnv, req: ApiRequest, cur: KubeObject): ApiResponse {
+export function remove(env: ApiEnv, req: ApiRequest, cur: KubeObject): ApiResponse {
   const opts = isObject(req.body) ? req.body : {};
   const pre = isObject(opts.preconditions) ? opts.preconditions : {};
   if (
@@ -209,44 +208,3 @@ const namespaceDef: ResourceDef = {
   status: true,
   scale: false,
 };
-
-export function handleResource(env: ApiEnv, req: ApiRequest): ApiResponse {
-  const { r, method, name, sub } = req;
-  if (sub !== undefined && !((sub === 'status' && r.status) || (sub === 'scale' && r.scale)))
-    throw apiErrors.pathNotFound();
-  if (name === undefined) {
-    if (method === 'GET') return { status: 200, body: asList(env, r, list(env, req)) };
-    if (method === 'POST') return create(env, req);
-    if (method === 'DELETE') {
-      const items = list(env, req);
-      for (const o of items)
-        if (req.query.dryRun !== 'All')
-          deleteWithDependents(env.store, toStored(r, o), 'Background', env.now());
-      return { status: 200, body: asList(env, r, items) };
-    }
-    throw apiErrors.methodNotAllowed();
-  }
-  const cur = current(env, req);
-  switch (method) {
-    case 'GET':
-      return { status: 200, body: sub === 'scale' ? toScale(cur) : cur };
-    case 'PUT':
-      return update(env, req, cur, requireBody(req.body));
-    case 'PATCH': {
-      if (typeof req.body === 'string' || req.body === undefined)
-        throw apiErrors.badRequest('the patch body is not valid JSON');
-      const base = sub === 'scale' ? toScale(cur) : cur;
-      const patched = applyPatch(req.contentType, base, req.body);
-      if (!isObject(patched) || !isObject(patched.metadata ?? {}))
-        throw failure(422, 'Invalid', 'the patched object is not a JSON object');
-      return update(env, req, cur, {
-        ...patched,
-        metadata: { ...((patched.metadata as object) ?? {}) },
-      } as KubeObject);
-    }
-    case 'DELETE':
-      return remove(env, req, cur);
-    default:
-      throw apiErrors.methodNotAllowed();
-  }
-}

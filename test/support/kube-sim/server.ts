@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { discovery, versionInfo } from './discovery.js';
+import { handleResource } from './dispatch.js';
 import type { FaultTable } from './faults.js';
-import { handleResource } from './handlers.js';
+import { openapiV3 } from './openapi.js';
 import { decodeKubeProtobuf, PROTOBUF_CONTENT_TYPE } from './protobuf/decode.js';
 import { parseResourcePath } from './routes.js';
 import { ApiError, apiErrors, failure, faultError } from './status.js';
 import type { ObjectStore } from './store.js';
+import { toTable, wantsTable } from './table.js';
 import type { RecordedRequest } from './types.js';
 import { serveWatch } from './watch.js';
 
@@ -99,7 +101,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     if (method === 'GET') {
       if (path === '/version') return answer(200, versionInfo);
       if (path === '/healthz' || path === '/readyz' || path === '/livez') return answer(200, 'ok');
-      const doc = discovery(path.replace(/\/$/, ''), deps.serverAddress());
+      const doc = discovery(path.replace(/\/$/, ''), deps.serverAddress()) ?? openapiV3(path);
       if (doc !== undefined) return answer(200, doc);
     }
     const route = parseResourcePath(path);
@@ -125,7 +127,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
       { store: deps.store, now: deps.now },
       { method, ...route, query, contentType: rec.contentType, body: rec.body, forceConflict: conflict },
     );
-    answer(out.status, out.body);
+    const table = method === 'GET' && route.sub === undefined && out.status === 200 && wantsTable(rec.accept);
+    answer(out.status, table ? toTable(route.r, out.body, deps.now(), query.includeObject) : out.body);
   } catch (err) {
     const e =
       err instanceof ApiError
