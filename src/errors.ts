@@ -29,6 +29,10 @@ export const errorCatalogue = {
   SALVE_KUBE_INVALID: { status: 422, summary: 'Kubernetes rejected the request as invalid' },
   SALVE_ACTION_REFUSED: { status: 409, summary: 'the action refused to run on this target' },
   SALVE_ACTION_FAILED: { status: 500, summary: 'the action failed' },
+  SALVE_HTTP_REQUEST_FAILED: { status: 502, summary: 'a request to an HTTP peer failed or timed out' },
+  SALVE_HTTP_UNAUTHORIZED: { status: 401, summary: 'an HTTP peer rejected the configured credentials' },
+  SALVE_HTTP_NOT_FOUND: { status: 404, summary: 'an HTTP peer has no such resource' },
+  SALVE_HTTP_REJECTED: { status: 422, summary: 'an HTTP peer rejected the request' },
   SALVE_INTERNAL: { status: 500, summary: 'internal error' },
 } as const;
 

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { ActionFailed } from '../errors.js';
+import { airflowEndpoint, dagRunPath, dagRunReply, dagRunsPath } from './http-airflow.js';
+import { displayUrl, type HttpEndpoint, request, retrying, send } from './http-client.js';
+import { healRunId } from './http-names.js';
+import { authSchema, httpFields, stringMapSchema } from './http-params.js';
+import type { Progress } from './http-retry.js';
+import { changed, targetLabel, unchanged } from './k8s-target.js';
+import type { Action, ActionContext, ActionResult, RolloutState, TargetRef } from './types.js';
+
+// Airflow's own rule for DAG ids; `.` and `..` alone would walk out of the /dags/ path.
+const dagId = z
+  .string()
+  .max(250)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'expected an Airflow DAG id (letters, digits, _ . -)')
+  .refine((id) => id !== '.' && id !== '..', { error: 'expected an Airflow DAG id' });
+
+export const airflowParams = z.strictObject({
+  ...httpFields,
+  dag: dagId,
+  version: z
+    .union([z.literal(2), z.literal(3)])
+    .default(2)
+    .describe('Airflow major version: 2 (/api/v1, basic auth) or 3 (/api/v2, token from /auth/token)'),
+  auth: authSchema.optional(),
+  conf: stringMapSchema.optional().describe('the DAG run conf; values may use {{ labels.X }}'),
+  waitForCompletion: z
+    .boolean()
+    .default(false)
+    .describe('verify.rollout waits for the DAG run to succeed (and fails the step when it fails)'),
+});
+export type AirflowParams = z.infer<typeof airflowParams>;
+
+/** Airflow's logical date must be timezone-aware: an ISO instant in UTC. */
+function logicalDate(ctx: ActionContext): string {
+  return ctx.clock.now().toISOString();
+}
+
+async function existingRun(ctx: ActionContext, ep: HttpEndpoint, params: AirflowParams, runId: string) {
+  const path = dagRunPath(params.version, params.dag, runId);
+  const reply = await send(ctx, ep, { method: 'GET', path, accept: [404] });
+  return reply.status === 404 ? undefined : (dagRunReply.safeParse(reply.data).data ?? {});
+}
+
+async function trigger(
+  ctx: ActionContext,
+  ep: HttpEndpoint,
+  params: AirflowParams,
+  progress: Progress,
+): Promise<ActionResult> {
+  const runId = healRunId(ctx);
+  const facts = { dag: params.dag, dagRunId: runId, airflow: displayUrl(params.url) };
+  const retried = progress.posted;
+  progress.posted = true;
+  const reply = await send(ctx, ep, {
+    method: 'POST',
+    path: dagRunsPath(params.version, params.dag),
+    body: {
+      dag_run_id: runId,
+      logical_date: logicalDate(ctx),
+      conf: params.conf ?? {},
+      note: `salve heal ${ctx.heal.id}, policy ${ctx.heal.policy}, step ${ctx.heal.step}`,
+    },
+    accept: [409],
+  });
+  if (reply.status !== 409) {
+    const state = dagRunReply.safeParse(reply.data).data?.state;
+    return changed(`triggered DAG run ${runId} of DAG ${params.dag}`, { ...facts, state });
+  }
+  // 409 is a duplicate run id (ours: already triggered) or, on Airflow 2, a duplicate logical date
+  // (someone else's run in the same instant): only the first is "already done".
+  const existing = await existingRun(ctx, ep, params, runId);
+  if (existing !== undefined && retried) {
+    const detail = `triggered DAG run ${runId} of DAG ${params.dag} (confirmed on retry)`;
+    return changed(detail, { ...facts, state: existing.state });
+  }
+  if (existing !== undefined) {
+    return unchanged(
+      `DAG run ${runId} of DAG ${params.dag} was already triggered (state ${existing.state ?? 'unknown'})`,
+      {
+        ...facts,
+        state: existing.state,
+      },
+    );
+  }
+  throw new ActionFailed(
+    'SALVE_HTTP_REJECTED',
+    `Airflow refused DAG run ${runId} of DAG ${params.dag}: another run has the same logical date`,
+    { retryable: true, details: { httpStatus: 409 } },
+  );
+}
+
+const runStates = new Map<string, RolloutState['state']>([
+  ['queued', 'waiting'],
+  ['running', 'waiting'],
+  ['success', 'done'],
+  ['failed', 'failed'],
+]);
+
+export const retrainAirflow: Action<AirflowParams> = {
+  kind: 'retrain.airflow',
+  summary:
+    'Trigger an Airflow DAG run (one per heal step, run id salve-<heal>-<step>), optionally wait for it',
+  params: airflowParams,
+  targetKinds: ['*'],
+  example: {
+    url: 'http://airflow-webserver.airflow:8080',
+    dag: 'retrain_fraud',
+    auth: { username: 'salve', password: { env: 'AIRFLOW_PASSWORD' } },
+    conf: { model: '{{ labels.model }}', reason: 'drift' },
+    waitForCompletion: true,
+  },
+  rbac: [],
+
+  describe(target: TargetRef, params: AirflowParams): string {
+    const wait = params.waitForCompletion ? ' and wait for it to finish' : '';
+    return `would trigger a run of Airflow DAG ${params.dag} at ${displayUrl(params.url)}${wait} (for ${targetLabel(target)})`;
+  },
+
+  async run(ctx, params) {
+    const ep = await airflowEndpoint(ctx, params);
+    const progress = { posted: false };
+    return retrying(ctx, ep, () => trigger(ctx, ep, params, progress));
+  },
+
+  async rolloutStatus(ctx, params) {
+    const runId = healRunId(ctx);
+    if (!params.waitForCompletion) {
+      return {
+        state: 'done',
+        detail: `triggered DAG run ${runId}; not waiting for it (waitForCompletion off)`,
+      };
+    }
+    const ep = await airflowEndpoint(ctx, params);
+    const reply = await request(ctx, ep, {
+      method: 'GET',
+      path: dagRunPath(params.version, params.dag, runId),
+    });
+    const state = dagRunReply.safeParse(reply.data).data?.state ?? 'unknown';
+    return {
+      state: runStates.get(state) ?? 'waiting',
+      detail: `DAG run ${runId} of DAG ${params.dag} is ${state}`,
+    };
+  },
+};

@@ -1,0 +1,295 @@
+import axios from 'axios';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type AirflowParams, retrainAirflow } from '../../src/actions/retrain-airflow.js';
+import type { TargetRef } from '../../src/actions/types.js';
+import { ActionFailed } from '../../src/errors.js';
+import { runActionContract } from '../support/action-contract.js';
+import { type FakeAirflow, startFakeAirflow } from '../support/fake-airflow.js';
+import { httpActionEnv } from '../support/fake-webhook.js';
+
+const target: TargetRef = { kind: 'Model', namespace: 'ml-prod', name: 'fraud' };
+const password = 's3cret-airflow-pw';
+const env = { AIRFLOW_PASSWORD: password };
+const auth = { username: 'salve', password: { env: 'AIRFLOW_PASSWORD' } };
+
+let airflow: FakeAirflow | undefined;
+afterEach(async () => {
+  await airflow?.close();
+  airflow = undefined;
+});
+
+async function start(version: 2 | 3): Promise<FakeAirflow> {
+  airflow = await startFakeAirflow({ version, username: 'salve', password, dags: ['retrain_fraud'] });
+  return airflow;
+}
+
+function params(fake: FakeAirflow, extra: Record<string, unknown> = {}): AirflowParams {
+  return retrainAirflow.params.parse({ url: fake.url, dag: 'retrain_fraud', auth, ...extra });
+}
+
+async function failure(run: Promise<unknown>): Promise<ActionFailed> {
+  const err = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ActionFailed)) throw new Error(`expected an ActionFailed, got ${String(err)}`);
+  return err;
+}
+
+describe('retrain.airflow against Airflow 2', () => {
+  it('triggers one DAG run per heal step with basic auth, a tz-aware logical date and the conf', async () => {
+    const fake = await start(2);
+    const { context } = httpActionEnv(target, env);
+    const result = await retrainAirflow.run(context(), params(fake, { conf: { model: 'fraud' } }));
+    expect(result.status).toBe('changed');
+    expect(result.data).toMatchObject({
+      dag: 'retrain_fraud',
+      dagRunId: 'salve-heal_01jdx0000000000000000000-0',
+    });
+    expect(fake.runs).toEqual([
+      expect.objectContaining({
+        dag_run_id: 'salve-heal_01jdx0000000000000000000-0',
+        logical_date: '2026-11-27T03:00:00.000Z',
+        conf: { model: 'fraud' },
+        state: 'queued',
+      }),
+    ]);
+    const post = fake.requests[0]!;
+    expect(post.path).toBe('/api/v1/dags/retrain_fraud/dagRuns');
+    expect(post.headers.authorization).toBe(`Basic ${Buffer.from(`salve:${password}`).toString('base64')}`);
+  });
+
+  it('answers unchanged on a repeat of the same step (409) and starts a new run for the next step', async () => {
+    const fake = await start(2);
+    const { context } = httpActionEnv(target, env);
+    await retrainAirflow.run(context(), params(fake));
+    const again = await retrainAirflow.run(context({ attempt: 2 }), params(fake));
+    expect(again.status).toBe('unchanged');
+    expect(again.detail).toContain('already triggered');
+    const next = await retrainAirflow.run(context({ step: 1 }), params(fake));
+    expect(next.status).toBe('changed');
+    expect(fake.runs.map((r) => r.dag_run_id)).toEqual([
+      'salve-heal_01jdx0000000000000000000-0',
+      'salve-heal_01jdx0000000000000000000-1',
+    ]);
+  });
+
+  it('retries a 5xx with growing, jittered backoff on the context clock, then succeeds', async () => {
+    const fake = await start(2);
+    fake.failNext(503, 2);
+    const { context, clock } = httpActionEnv(target, env);
+    const result = await retrainAirflow.run(context(), params(fake));
+    expect(result.status).toBe('changed');
+    expect(fake.requests).toHaveLength(3);
+    expect(clock.sleeps).toHaveLength(2);
+    expect(clock.sleeps[0]).toBeGreaterThanOrEqual(125);
+    expect(clock.sleeps[0]).toBeLessThanOrEqual(250);
+    expect(clock.sleeps[1]).toBeGreaterThanOrEqual(250);
+    expect(clock.sleeps[1]).toBeLessThanOrEqual(500);
+  });
+
+  it('gives up after the configured retries with a retryable failure', async () => {
+    const fake = await start(2);
+    fake.failNext(502, 10);
+    const { context } = httpActionEnv(target, env);
+    const err = await failure(retrainAirflow.run(context(), params(fake, { retries: 1 })));
+    expect(err.code).toBe('SALVE_HTTP_REQUEST_FAILED');
+    expect(err.retryable).toBe(true);
+    expect(err.message).toContain('gave up after 2 attempts');
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('does not retry a 4xx: an unknown DAG is a non-retryable not-found', async () => {
+    const fake = await start(2);
+    const { context, clock } = httpActionEnv(target, env);
+    const err = await failure(retrainAirflow.run(context(), params(fake, { dag: 'no_such_dag' })));
+    expect(err.code).toBe('SALVE_HTTP_NOT_FOUND');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain("DAG with dag_id: 'no_such_dag' not found");
+    expect(fake.requests).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('fails retryably after the configured timeout when Airflow never answers', async () => {
+    const fake = await start(2);
+    fake.failNext('hang', 5);
+    const { context } = httpActionEnv(target, env);
+    const started = performance.now();
+    const err = await failure(retrainAirflow.run(context(), params(fake, { timeout: '150ms', retries: 1 })));
+    expect(err.code).toBe('SALVE_HTTP_REQUEST_FAILED');
+    expect(err.retryable).toBe(true);
+    expect(err.message).toContain('no answer within 150 ms');
+    expect(fake.requests).toHaveLength(2);
+    expect(performance.now() - started).toBeLessThan(3_000);
+  });
+
+  it('names the credential source, never its value, when Airflow refuses the password', async () => {
+    const fake = await start(2);
+    const { context, logs } = httpActionEnv(target, { AIRFLOW_PASSWORD: 'wrong-password-value' });
+    const err = await failure(retrainAirflow.run(context(), params(fake)));
+    expect(err.code).toBe('SALVE_HTTP_UNAUTHORIZED');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain('user salve with the password from environment variable AIRFLOW_PASSWORD');
+    expect(err.message).not.toContain('wrong-password-value');
+    expect(JSON.stringify(err.details)).not.toContain('wrong-password-value');
+    expect(String((err.cause as Error | undefined)?.message)).not.toContain('wrong-password-value');
+    expect(logs.text()).not.toContain('wrong-password-value');
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('fails without any request when the credential variable is not set', async () => {
+    const fake = await start(2);
+    const { context } = httpActionEnv(target, {});
+    const err = await failure(retrainAirflow.run(context(), params(fake)));
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain('AIRFLOW_PASSWORD');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('reports changed when the answer to its trigger was lost and the retry meets its own run', async () => {
+    const fake = await start(2);
+    fake.loseNextReply(1, /dagRuns$/);
+    const { context } = httpActionEnv(target, env);
+    const result = await retrainAirflow.run(context(), params(fake, { timeout: '150ms' }));
+    expect(result.status).toBe('changed');
+    expect(result.detail).toContain('confirmed on retry');
+    expect(fake.runs).toHaveLength(1);
+  });
+
+  it('retries with a new logical date when another run holds the same one', async () => {
+    const fake = await start(2);
+    const { context } = httpActionEnv(target, env);
+    fake.runs.push({
+      dag: 'retrain_fraud',
+      dag_run_id: 'scheduled__2026-11-27T03:00:00+00:00',
+      logical_date: '2026-11-27T03:00:00.000Z',
+      conf: {},
+      note: null,
+      state: 'running',
+    });
+    const result = await retrainAirflow.run(context(), params(fake));
+    expect(result.status).toBe('changed');
+    expect(fake.runs).toHaveLength(2);
+    expect(fake.runs[1]!.logical_date).not.toBe('2026-11-27T03:00:00.000Z');
+  });
+});
+
+describe('retrain.airflow against Airflow 3', () => {
+  it('trades the password for a token at /auth/token and triggers with a Bearer header', async () => {
+    const fake = await start(3);
+    const { context } = httpActionEnv(target, env);
+    const result = await retrainAirflow.run(
+      context(),
+      params(fake, { version: 3, conf: { model: 'fraud' } }),
+    );
+    expect(result.status).toBe('changed');
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /auth/token',
+      'POST /api/v2/dags/retrain_fraud/dagRuns',
+    ]);
+    expect(fake.requests[1]!.headers.authorization).toMatch(/^Bearer jwt-1-/);
+    const again = await retrainAirflow.run(context({ attempt: 2 }), params(fake, { version: 3 }));
+    expect(again.status).toBe('unchanged');
+    expect(fake.runs).toHaveLength(1);
+  });
+
+  it('is checked against a fake that refuses unknown keys and a missing logical_date with 422', async () => {
+    const fake = await start(3);
+    const token = await axios.post(`${fake.url}/auth/token`, { username: 'salve', password });
+    const reply = await axios.post(
+      `${fake.url}/api/v2/dags/retrain_fraud/dagRuns`,
+      { dag_run_id: 'x', execution_date: '2026-11-27T03:00:00Z' },
+      { headers: { Authorization: `Bearer ${token.data.access_token}` }, validateStatus: () => true },
+    );
+    expect(reply.status).toBe(422);
+    expect(reply.data.detail.map((d: { loc: string[] }) => d.loc[1])).toEqual([
+      'execution_date',
+      'logical_date',
+    ]);
+  });
+
+  it('names the credential source when /auth/token refuses the password', async () => {
+    const fake = await start(3);
+    const { context } = httpActionEnv(target, { AIRFLOW_PASSWORD: 'not-the-password' });
+    const err = await failure(retrainAirflow.run(context(), params(fake, { version: 3 })));
+    expect(err.code).toBe('SALVE_HTTP_UNAUTHORIZED');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain('/auth/token');
+    expect(err.message).toContain('environment variable AIRFLOW_PASSWORD');
+    expect(err.message).not.toContain('not-the-password');
+  });
+
+  it('watches the DAG run when asked to wait: queued and running wait, success is done, failed fails', async () => {
+    const fake = await start(3);
+    const { context } = httpActionEnv(target, env);
+    const p = params(fake, { version: 3, waitForCompletion: true });
+    await retrainAirflow.run(context(), p);
+    const runId = fake.runs[0]!.dag_run_id;
+    expect((await retrainAirflow.rolloutStatus!(context(), p)).state).toBe('waiting');
+    fake.setState(runId, 'running');
+    expect((await retrainAirflow.rolloutStatus!(context(), p)).state).toBe('waiting');
+    fake.setState(runId, 'success');
+    expect(await retrainAirflow.rolloutStatus!(context(), p)).toEqual({
+      state: 'done',
+      detail: `DAG run ${runId} of DAG retrain_fraud is success`,
+    });
+    fake.setState(runId, 'failed');
+    expect((await retrainAirflow.rolloutStatus!(context(), p)).state).toBe('failed');
+  });
+
+  it('reports done at once, without a request, when not asked to wait', async () => {
+    const fake = await start(3);
+    const { context } = httpActionEnv(target, env);
+    const state = await retrainAirflow.rolloutStatus!(context(), params(fake, { version: 3 }));
+    expect(state.state).toBe('done');
+    expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('retrain.airflow describe()', () => {
+  it('says what it would trigger, naming no credential', () => {
+    const text = retrainAirflow.describe(
+      target,
+      retrainAirflow.params.parse({
+        url: 'http://airflow:8080/',
+        dag: 'retrain_fraud',
+        auth,
+        waitForCompletion: true,
+      }),
+    );
+    expect(text).toBe(
+      'would trigger a run of Airflow DAG retrain_fraud at http://airflow:8080 and wait for it to finish (for Model ml-prod/fraud)',
+    );
+    expect(text).not.toContain('AIRFLOW_PASSWORD');
+  });
+});
+
+for (const version of [2, 3] as const) {
+  // The suite parses `params` after start(): the getter hands it the URL of the fake that start() opened.
+  let url = 'http://127.0.0.1:9';
+  runActionContract(`retrain.airflow (Airflow ${version})`, {
+    action: retrainAirflow,
+    params: {
+      get url() {
+        return url;
+      },
+      dag: 'retrain_fraud',
+      version,
+      auth,
+      waitForCompletion: true,
+    },
+    target,
+    async start() {
+      const fake = await startFakeAirflow({ version, username: 'salve', password, dags: ['retrain_fraud'] });
+      url = fake.url;
+      const { context } = httpActionEnv(target, env);
+      return {
+        context: (heal) => context(heal),
+        inspect: async () => fake.runs.map((r) => ({ ...r })),
+        requestCount: () => fake.requests.length,
+        injectFailure: () => fake.failNext(500, 10),
+        close: fake.close,
+      };
+    },
+  });
+}

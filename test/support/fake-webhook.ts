@@ -1,0 +1,164 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSecretReader } from '../../src/actions/secrets.js';
+import type { ActionContext, TargetRef } from '../../src/actions/types.js';
+import type { Clock } from '../../src/clock.js';
+import { createUnconfiguredKubeClient } from '../../src/kube/unconfigured.js';
+import { captureLogs, type LogCapture } from './log-capture.js';
+
+// A small recording HTTP server on 127.0.0.1:0 with fault injection, which the ML platform fakes
+// (fake-airflow, fake-mlflow, fake-argo, fake-kubeflow) build on, plus the generic webhook receiver itself
+// and the context the HTTP actions run with in tests.
+
+export type RecordedRequest = {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON when the body is JSON, else the raw text ('' for none). */
+  body: unknown;
+  contentType: string | undefined;
+};
+
+export type FakeReply = { status: number; body?: unknown };
+export type FakeHandler = (req: RecordedRequest) => FakeReply | Promise<FakeReply>;
+
+type Fault = { path: RegExp; times: number; status: number | 'hang' };
+
+export type FakeHttp = {
+  url: string;
+  requests: RecordedRequest[];
+  /** The next `times` requests whose path matches answer `status` (or never answer: 'hang'). */
+  failNext(status: number | 'hang', times?: number, path?: RegExp): void;
+  /** Runs after the handler answered but before the reply is sent: the handler's work is done, its answer lost. */
+  loseNextReply(times?: number, path?: RegExp): void;
+  close(): Promise<void>;
+};
+
+function parseBody(raw: string): unknown {
+  if (raw === '') return '';
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export async function startFakeHttp(handler: FakeHandler): Promise<FakeHttp> {
+  const requests: RecordedRequest[] = [];
+  const faults: Fault[] = [];
+  const lost: Fault[] = [];
+  const take = (list: Fault[], path: string): Fault | undefined => {
+    const fault = list.find((f) => f.times > 0 && f.path.test(path));
+    if (fault !== undefined) fault.times -= 1;
+    return fault;
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const recorded: RecordedRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: parseBody(Buffer.concat(chunks).toString('utf8')),
+        contentType: req.headers['content-type'],
+      };
+      requests.push(recorded);
+      const fault = take(faults, recorded.path);
+      if (fault?.status === 'hang') return;
+      const reply = fault
+        ? { status: fault.status, body: { message: 'injected fault' } }
+        : await handler(recorded);
+      if (take(lost, recorded.path) !== undefined) return;
+      const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+      res.writeHead(reply.status, { 'content-type': 'application/json' });
+      res.end(text);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    failNext(status, times = 1, path = /.*/) {
+      faults.push({ path, times, status });
+    },
+    loseNextReply(times = 1, path = /.*/) {
+      lost.push({ path, times, status: 'hang' });
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+/** A clock whose sleeps return at once and are recorded: backoff is observable and costs no time. */
+export type InstantClock = Clock & { sleeps: number[] };
+
+export function instantClock(start = '2026-11-27T03:00:00.000Z'): InstantClock {
+  const sleeps: number[] = [];
+  let now = new Date(start).getTime();
+  return {
+    sleeps,
+    now: () => new Date(now),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
+}
+
+export type HttpActionEnv = {
+  clock: InstantClock;
+  logs: LogCapture;
+  context(heal?: Partial<ActionContext['heal']>): ActionContext;
+};
+
+/** Contexts for HTTP actions: credentials from `env` only, no cluster, an instant clock, captured logs. */
+export function httpActionEnv(target: TargetRef, env: Record<string, string> = {}): HttpActionEnv {
+  const clock = instantClock();
+  const logs = captureLogs();
+  const kube = createUnconfiguredKubeClient('HTTP actions never call Kubernetes');
+  return {
+    clock,
+    logs,
+    context: (heal = {}) => ({
+      heal: { id: 'heal_01jdx0000000000000000000', policy: 'model-retrain', step: 0, attempt: 1, ...heal },
+      target,
+      kube,
+      secrets: createSecretReader(env),
+      clock,
+      log: logs.log,
+    }),
+  };
+}
+
+/** A receiver that honours Idempotency-Key: a key seen before answers 409. */
+export type FakeWebhook = FakeHttp & { deliveries: () => Array<{ key: string; body: unknown }> };
+
+export async function startFakeWebhook(
+  options: { token?: string; path?: string } = {},
+): Promise<FakeWebhook> {
+  const seen = new Map<string, unknown>();
+  const http = await startFakeHttp((req) => {
+    if (req.method !== 'POST' || (options.path !== undefined && req.path !== options.path)) {
+      return { status: 404, body: { message: 'no such hook' } };
+    }
+    if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
+      return { status: 401, body: { message: 'invalid token' } };
+    }
+    if (!req.contentType?.startsWith('application/json'))
+      return { status: 415, body: { message: 'JSON only' } };
+    const key = req.headers['idempotency-key'];
+    if (typeof key !== 'string') return { status: 400, body: { message: 'Idempotency-Key is required' } };
+    if (seen.has(key)) return { status: 409, body: { message: `key ${key} already processed` } };
+    seen.set(key, req.body);
+    return { status: 202, body: { accepted: key } };
+  });
+  return { ...http, deliveries: () => [...seen].map(([key, body]) => ({ key, body })) };
+}
