@@ -9,13 +9,13 @@ import { loadOrCreateTokens } from './config/tokens.js';
 import { createAlertmanagerClient } from './engine/alertmanager-client.js';
 import { defaultEngineSettings, type EngineDeps, type EngineSettings } from './engine/context.js';
 import { createScheduler, type Scheduler } from './engine/scheduler.js';
-import { SalveError } from './errors.js';
 import { type Authenticator, createAuthenticator } from './http/auth.js';
 import { createKubeClient } from './kube/config.js';
 import type { KubeClient } from './kube/port.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createPolicySource, type PolicySource } from './policy/source.js';
+import { openPostgresStore } from './store/postgres/index.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/types.js';
 
@@ -43,10 +43,10 @@ export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'store' | 'registry' | 
   random?: () => number;
 };
 
-export function openStore(config: Config, clock: Clock): Store {
+export function openStore(config: Config, clock: Clock, log?: Logger): Store {
   if (config.store === 'sqlite')
     return openSqliteStore({ file: path.join(config.dataDir, 'salve.db'), clock });
-  throw new SalveError('SALVE_CONFIG_INVALID', 'SALVE_STORE: PostgreSQL is not available in this build yet');
+  return openPostgresStore({ url: config.store, clock, log: log?.child({ component: 'store' }) });
 }
 
 function kubeFrom(config: Config, env: NodeJS.ProcessEnv, log: Logger): KubeClient {
@@ -87,11 +87,12 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   });
   metrics.policiesLoaded.set(policies.current().policies.length);
   const kube = overrides.kube ?? kubeFrom(config, env, log);
-  const store = overrides.store ?? openStore(config, clock);
+  const store = overrides.store ?? openStore(config, clock, log);
   await store.migrate();
   const settings: EngineSettings = {
     ...defaultEngineSettings,
     owner: `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    leaseMs: config.leaseSeconds * 1000,
     maxActionsPerHour: config.maxActionsPerHour,
     approvalTimeoutMs: config.approvalTimeout,
     dryRun: config.dryRun,

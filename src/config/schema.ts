@@ -56,6 +56,11 @@ export const configSchema = z.object({
   maxActionsPerHour: z.coerce.number().int().positive().default(30),
   /** How long a heal waits for an approval before it is cancelled. */
   approvalTimeout: duration.default(3_600_000),
+  /**
+   * How long a replica holds a claimed heal or a target lock without moving it: when a replica dies, its
+   * work passes to another one this long after it last claimed it. Longer than any single action takes.
+   */
+  leaseSeconds: z.coerce.number().int().positive().max(3600).default(30),
 });
 
 export type Config = z.output<typeof configSchema> & { tokensFile: string };
@@ -76,6 +81,7 @@ export const settingEnv = {
   publicUrl: 'SALVE_PUBLIC_URL',
   maxActionsPerHour: 'SALVE_MAX_ACTIONS_PER_HOUR',
   approvalTimeout: 'SALVE_APPROVAL_TIMEOUT',
+  leaseSeconds: 'SALVE_LEASE_SECONDS',
 } as const satisfies Record<keyof z.input<typeof configSchema>, string>;
 
 export type SettingName = keyof typeof settingEnv;
