@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { deleteWithDependents, type Propagation } from './gc.js';
 import { prepareWrite } from './lifecycle.js';
 import { beforeCreate } from './on-create.js';
-import { apiVersionOf, type ResourceDef } from './resources.js';
+import { apiVersionOf, findResource, type ResourceDef } from './resources.js';
 import { toScale } from './scale.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { type ApiError, apiErrors, failure, groupResource, toCause } from './status.js';
@@ -11,6 +11,8 @@ import type { KubeObject } from './types.js';
 import { clone, isObject, randomSuffix } from './util.js';
 import { checkDecodable, validateObject } from './validate.js';
 import { listKind, listView, readView, toStored, toView } from './views.js';
+
+const namespaces = findResource('', 'v1', 'namespaces') as ResourceDef;
 
 export type ApiEnv = { store: ObjectStore; now: () => number };
 export type ApiRequest = {
@@ -136,7 +138,7 @@ export function create(env: ApiEnv, req: ApiRequest): ApiResponse {
   const { r } = req;
   const body = requireBody(req.body);
   checkIdentity(r, req, body);
-  if (r.namespaced && readView(env.store, namespaceDef, '', req.namespace) === undefined) {
+  if (r.namespaced && readView(env.store, namespaces, '', req.namespace) === undefined) {
     throw apiErrors.namespaceNotFound(req.namespace);
   }
   if (body.metadata.resourceVersion)
@@ -197,14 +199,3 @@ export function remove(env: ApiEnv, req: ApiRequest, cur: KubeObject): ApiRespon
     body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details },
   };
 }
-
-const namespaceDef: ResourceDef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  singular: 'namespace',
-  kind: 'Namespace',
-  namespaced: false,
-  status: true,
-  scale: false,
-};

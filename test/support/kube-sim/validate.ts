@@ -191,7 +191,7 @@ const BY_KIND: Record<string, (obj: KubeObject, old: KubeObject | undefined) => 
       errs.push({ type: 'Invalid', field: 'data', value: obj.data, detail: 'field is immutable' });
     return errs;
   },
-  Event: (obj) => (obj.apiVersion === 'events.k8s.io/v1' ? validateEvent(obj) : []),
+  Event: (obj) => validateEvent(obj),
   Lease: (obj) => validateLease(obj),
 };
 
