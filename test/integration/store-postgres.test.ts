@@ -1,8 +1,18 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { postgresMigrations } from '../../src/store/postgres/migrations.js';
+import type { Store } from '../../src/store/types.js';
+import { buildTestApp } from '../support/build-test-app.js';
 import { fakeClock } from '../support/fake-clock.js';
+import { payload } from '../support/fixtures.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
-import { runStoreContract, type StoreHarness } from '../support/store-contract.js';
+import {
+  alertOf,
+  delivery,
+  matchFor,
+  runStoreContract,
+  type StoreHarness,
+} from '../support/store-contract.js';
 import { runEngineStoreContract } from '../support/store-contract-engine.js';
 
 let server: TestPostgres;
@@ -32,3 +42,185 @@ async function openHarness(): Promise<StoreHarness> {
 
 runStoreContract('postgres', openHarness);
 runEngineStoreContract('postgres', openHarness);
+
+describe('PostgreSQL store shared by several replicas', () => {
+  /** Several stores on one database, as several salve processes would have. */
+  async function replicas(n: number): Promise<{ url: string; stores: Store[]; close(): Promise<void> }> {
+    const url = await server.createDatabase();
+    const stores = Array.from({ length: n }, () =>
+      openPostgresStore({ url, clock: fakeClock(), poolSize: 4 }),
+    );
+    await Promise.all(stores.map((s) => s.migrate()));
+    return { url, stores, close: async () => void (await Promise.all(stores.map((s) => s.close()))) };
+  }
+
+  it('replicas migrating one empty database at the same moment apply each migration once', async () => {
+    const r = await replicas(4);
+    try {
+      const rows = await server.query<{ version: number }>(
+        r.url,
+        'SELECT version FROM schema_migrations ORDER BY 1',
+      );
+      expect(rows.map((x) => x.version)).toEqual(postgresMigrations.map((m) => m.version));
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('a database at a newer schema version than this salve knows is refused', async () => {
+    const r = await replicas(1);
+    try {
+      await server.query(
+        r.url,
+        "INSERT INTO schema_migrations VALUES (999, 'future', '2030-01-01T00:00:00.000Z')",
+      );
+      await expect(r.stores[0]!.migrate()).rejects.toMatchObject({ code: 'SALVE_STORE_MIGRATION_FAILED' });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('the same group delivered to two replicas at once is stored once and opens one heal per target', async () => {
+    const r = await replicas(2);
+    const [a, b] = r.stores as [Store, Store];
+    try {
+      const groups = Array.from({ length: 30 }, (_, i) =>
+        ['p1', 'p2', 'p3'].map((pod) => ({
+          alert: alertOf({ alertname: 'X', deployment: `d${i}`, pod }, { fingerprint: `fp-${i}-${pod}` }),
+          outcomes: [matchFor(`d${i}`)],
+        })),
+      );
+      const results = await Promise.all(
+        // The peer lists the alerts in the opposite order: locks must still be taken in one order.
+        groups.map((alerts) =>
+          Promise.all([a.ingest(delivery(alerts)), b.ingest(delivery([...alerts].reverse()))]),
+        ),
+      );
+      for (const pair of results) {
+        expect(pair.map((x) => x.new).sort()).toEqual([0, 3]);
+        expect(pair.flatMap((x) => x.opened)).toHaveLength(1);
+      }
+      expect(await a.countOpenHeals()).toBe(30);
+      expect((await b.listAlerts({ limit: 1000 })).length).toBe(90);
+      expect(await b.verifyAudit()).toMatchObject({ ok: true });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('deliveries of different alerts for one target on three replicas at once open exactly one heal', async () => {
+    const r = await replicas(3);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 45 }, (_, i) =>
+          r.stores[i % 3]!.ingest(
+            delivery([
+              {
+                alert: alertOf(
+                  { alertname: 'X', deployment: 'scorer', pod: `p${i}` },
+                  { fingerprint: `fp-${i}` },
+                ),
+                outcomes: [matchFor('scorer')],
+              },
+            ]),
+          ),
+        ),
+      );
+      const opened = results.flatMap((x) => x.opened);
+      expect(opened).toHaveLength(1);
+      expect(await r.stores[0]!.healAlerts(opened[0]!.id)).toHaveLength(45);
+      expect(results.flatMap((x) => x.attached).every((h) => h.id === opened[0]!.id)).toBe(true);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('audit records appended from three replicas at once form one unbroken chain', async () => {
+    const r = await replicas(3);
+    try {
+      await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          r.stores[i % 3]!.appendAudit(
+            [0, 1].map((k) => ({
+              type: 'test.note',
+              actor: `replica-${i % 3}`,
+              healId: null,
+              policy: null,
+              target: null,
+              outcome: null,
+              data: { i, k },
+            })),
+          ),
+        ),
+      );
+      const all = await r.stores[1]!.queryAudit({ limit: 1000 });
+      expect(all.map((x) => x.seq)).toEqual(all.map((_, i) => i + 1));
+      // The two records of one append stay next to each other: an append is one transaction.
+      for (let i = 0; i < all.length; i += 2) expect(all[i]!.data.i).toBe(all[i + 1]!.data.i);
+      expect(await r.stores[2]!.verifyAudit()).toEqual({ ok: true, records: 120, head: all.at(-1)!.hash });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('replicas claiming at the same moment lease disjoint sets of heals', async () => {
+    const r = await replicas(3);
+    try {
+      for (let i = 0; i < 30; i++) {
+        await r.stores[0]!.ingest(
+          delivery([
+            {
+              alert: alertOf({ alertname: 'X', deployment: `d${i}` }, { fingerprint: `fp-${i}` }),
+              outcomes: [matchFor(`d${i}`)],
+            },
+          ]),
+        );
+      }
+      const now = '2026-11-27T03:00:01.000Z';
+      const claims = await Promise.all(
+        r.stores.map((s, i) =>
+          s.claimDueHeals({ now, owner: `replica-${i}`, leaseUntil: '2026-11-27T03:00:31.000Z', limit: 30 }),
+        ),
+      );
+      const ids = claims.flatMap((c) => c.map((h) => h.id));
+      expect(ids).toHaveLength(30);
+      expect(new Set(ids).size).toBe(30);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('answers the webhook 503 SALVE_STORE_UNAVAILABLE while PostgreSQL refuses connections, 202 once it is back', async () => {
+    const url = await server.createDatabase();
+    const database = new URL(url).pathname.slice(1);
+    const t = await buildTestApp({ overrides: { store: openPostgresStore({ url, clock: fakeClock() }) } });
+    const body = payload([
+      {
+        labels: {
+          alertname: 'ModelServingErrorRate',
+          severity: 'page',
+          namespace: 'ml-prod',
+          deployment: 'scorer',
+        },
+      },
+    ]);
+    try {
+      await server.query(server.adminUrl, `ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS false`);
+      await server.query(
+        server.adminUrl,
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
+        [database],
+      );
+      const refused = await t.deliver(body);
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json()).toMatchObject({ error: { code: 'SALVE_STORE_UNAVAILABLE' } });
+      await server.query(server.adminUrl, `ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS true`);
+      const accepted = await t.deliver(body);
+      expect(accepted.statusCode).toBe(202);
+      expect(accepted.json()).toMatchObject({ alerts: { new: 1 } });
+    } finally {
+      await server.query(server.adminUrl, `ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS true`);
+      await t.close();
+    }
+  });
+});
