@@ -1,0 +1,246 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type MlflowAliasParams, mlflowAlias } from '../../src/actions/mlflow-alias.js';
+import type { TargetRef } from '../../src/actions/types.js';
+import { ActionFailed } from '../../src/errors.js';
+import { runActionContract } from '../support/action-contract.js';
+import { type FakeMlflow, type FakeModel, startFakeMlflow } from '../support/fake-mlflow.js';
+import { httpActionEnv } from '../support/fake-webhook.js';
+
+const target: TargetRef = { kind: 'Deployment', namespace: 'ml-prod', name: 'scorer' };
+const token = 'mlflow-token-value-123';
+const env = { MLFLOW_TOKEN: token };
+const fraud: FakeModel = {
+  name: 'fraud',
+  versions: [
+    { version: 1 },
+    { version: 2 },
+    { version: 3 },
+    { version: 4, status: 'FAILED_REGISTRATION' },
+    { version: 5 },
+  ],
+  aliases: { champion: 5, challenger: 4 },
+};
+const healTag = 'salve.heal/champion';
+
+let mlflow: FakeMlflow | undefined;
+afterEach(async () => {
+  await mlflow?.close();
+  mlflow = undefined;
+});
+
+async function start(models: FakeModel[] = [fraud]): Promise<FakeMlflow> {
+  mlflow = await startFakeMlflow({ models, token });
+  return mlflow;
+}
+
+function params(fake: FakeMlflow, extra: Record<string, unknown> = {}): MlflowAliasParams {
+  return mlflowAlias.params.parse({
+    url: fake.url,
+    model: 'fraud',
+    auth: { token: { env: 'MLFLOW_TOKEN' } },
+    ...extra,
+  });
+}
+
+async function failure(run: Promise<unknown>): Promise<ActionFailed> {
+  const err = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ActionFailed)) throw new Error(`expected an ActionFailed, got ${String(err)}`);
+  return err;
+}
+
+describe('mlflow.alias rolls an alias back', () => {
+  it('to the newest READY version below the current one, recording the plan before the move', async () => {
+    const fake = await start();
+    const { context } = httpActionEnv(target, env);
+    const result = await mlflowAlias.run(context(), params(fake));
+    expect(result.status).toBe('changed');
+    expect(result.detail).toBe('moved alias champion of fraud from version 5 to 3');
+    expect(result.data).toMatchObject({ model: 'fraud', alias: 'champion', fromVersion: 5, toVersion: 3 });
+    expect(fake.alias('fraud', 'champion')).toBe(3);
+    expect(fake.writes).toEqual([
+      `tag ${healTag}=heal_01jdx0000000000000000000/0:5->3`,
+      'alias champion=3',
+      `tag ${healTag}=heal_01jdx0000000000000000000/0:5->3 done`,
+    ]);
+    // Five versions at two per page: every page was read.
+    expect(fake.requests.filter((r) => r.path.endsWith('/model-versions/search'))).toHaveLength(3);
+    expect(fake.requests.every((r) => r.headers.authorization === `Bearer ${token}`)).toBe(true);
+  });
+
+  it('does not move it again on a repeat of the same step, but does for the next step', async () => {
+    const fake = await start();
+    const { context } = httpActionEnv(target, env);
+    await mlflowAlias.run(context(), params(fake));
+    const again = await mlflowAlias.run(context({ attempt: 2 }), params(fake));
+    expect(again.status).toBe('unchanged');
+    expect(again.detail).toContain('already moved by this heal step');
+    expect(fake.alias('fraud', 'champion')).toBe(3);
+    expect(fake.writes).toHaveLength(3);
+    const next = await mlflowAlias.run(context({ step: 1 }), params(fake));
+    expect(next.status).toBe('changed');
+    expect(fake.alias('fraud', 'champion')).toBe(2);
+  });
+
+  it('sees its own move after a crash that lost the answer, instead of rolling back one version further', async () => {
+    const fake = await start();
+    const { context } = httpActionEnv(target, env);
+    fake.loseNextReply(1, /registered-models\/alias$/);
+    const lost = await failure(mlflowAlias.run(context(), params(fake, { timeout: '150ms', retries: 0 })));
+    expect(lost.retryable).toBe(true);
+    expect(fake.alias('fraud', 'champion')).toBe(3);
+    const rerun = await mlflowAlias.run(context({ attempt: 2 }), params(fake));
+    expect(rerun.status).toBe('unchanged');
+    expect(fake.alias('fraud', 'champion')).toBe(3);
+  });
+
+  it('finishes the recorded plan when the step stopped between recording it and moving the alias', async () => {
+    const fake = await start();
+    const { context } = httpActionEnv(target, env);
+    fake.failNext(503, 1, /registered-models\/alias$/);
+    await failure(mlflowAlias.run(context(), params(fake, { retries: 0 })));
+    expect(fake.tag('fraud', healTag)).toBe('heal_01jdx0000000000000000000/0:5->3');
+    expect(fake.alias('fraud', 'champion')).toBe(5);
+    const rerun = await mlflowAlias.run(context({ attempt: 2 }), params(fake));
+    expect(rerun.status).toBe('changed');
+    expect(fake.alias('fraud', 'champion')).toBe(3);
+  });
+
+  it('leaves an alias that someone moved after the step alone', async () => {
+    const fake = await start();
+    const { context } = httpActionEnv(target, env);
+    await mlflowAlias.run(context(), params(fake));
+    fake.setAlias('fraud', 'champion', 5);
+    const rerun = await mlflowAlias.run(context({ attempt: 2 }), params(fake));
+    expect(rerun.status).toBe('unchanged');
+    expect(rerun.detail).toContain('moved since');
+    expect(fake.alias('fraud', 'champion')).toBe(5);
+  });
+
+  it('moves to a given version, also when a template rendered it as digits', async () => {
+    const fake = await start();
+    const { context } = httpActionEnv(target, env);
+    const result = await mlflowAlias.run(context(), params(fake, { toVersion: '2' }));
+    expect(result.status).toBe('changed');
+    expect(fake.alias('fraud', 'champion')).toBe(2);
+  });
+
+  it('answers unchanged without writing when the alias already points at the given version', async () => {
+    const fake = await start();
+    const { context } = httpActionEnv(target, env);
+    const result = await mlflowAlias.run(context(), params(fake, { toVersion: 5 }));
+    expect(result.status).toBe('unchanged');
+    expect(fake.writes).toEqual([]);
+  });
+
+  it('refuses a version that does not exist or is not READY, and a model without an older version', async () => {
+    const fake = await start([
+      fraud,
+      { name: 'fresh', versions: [{ version: 1 }], aliases: { champion: 1 } },
+    ]);
+    const { context } = httpActionEnv(target, env);
+    const missing = await failure(mlflowAlias.run(context(), params(fake, { toVersion: 9 })));
+    expect(missing).toMatchObject({ code: 'SALVE_ACTION_REFUSED', retryable: false });
+    expect(missing.message).toBe('MLflow model fraud has no version 9');
+    const broken = await failure(mlflowAlias.run(context(), params(fake, { toVersion: 4 })));
+    expect(broken.message).toContain('FAILED_REGISTRATION, not READY');
+    const fresh = await failure(mlflowAlias.run(context(), params(fake, { model: 'fresh' })));
+    expect(fresh.message).toContain('no READY version older than 1');
+    const noAlias = await failure(mlflowAlias.run(context(), params(fake, { alias: 'staging' })));
+    expect(noAlias.message).toContain('has no alias staging');
+    expect(fake.writes).toEqual([]);
+  });
+
+  it('fails clearly and without retry on an unknown model (RESOURCE_DOES_NOT_EXIST)', async () => {
+    const fake = await start();
+    const { context, clock } = httpActionEnv(target, env);
+    const err = await failure(mlflowAlias.run(context(), params(fake, { model: 'nope' })));
+    expect(err.code).toBe('SALVE_HTTP_NOT_FOUND');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toMatch(
+      /^MLflow has no registered model "nope": .*HTTP 404: RESOURCE_DOES_NOT_EXIST/,
+    );
+    expect(fake.requests).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
+  });
+});
+
+describe('mlflow.alias over a flaky or hostile network', () => {
+  it('retries 5xx answers and then succeeds', async () => {
+    const fake = await start();
+    fake.failNext(500, 2, /registered-models\/get$/);
+    const { context, clock } = httpActionEnv(target, env);
+    const result = await mlflowAlias.run(context(), params(fake));
+    expect(result.status).toBe('changed');
+    expect(clock.sleeps).toHaveLength(2);
+  });
+
+  it('does not retry a 400', async () => {
+    const fake = await start();
+    fake.failNext(400, 5);
+    const { context } = httpActionEnv(target, env);
+    const err = await failure(mlflowAlias.run(context(), params(fake)));
+    expect(err).toMatchObject({ code: 'SALVE_HTTP_REJECTED', retryable: false });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('fails retryably after the configured timeout', async () => {
+    const fake = await start();
+    fake.failNext('hang', 3);
+    const { context } = httpActionEnv(target, env);
+    const err = await failure(mlflowAlias.run(context(), params(fake, { timeout: '100ms', retries: 2 })));
+    expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    expect(err.message).toContain('no answer within 100 ms');
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it('names the token variable, not the token, when MLflow refuses it', async () => {
+    const fake = await start();
+    const { context, logs } = httpActionEnv(target, { MLFLOW_TOKEN: 'stale-token-456' });
+    const err = await failure(mlflowAlias.run(context(), params(fake)));
+    expect(err).toMatchObject({ code: 'SALVE_HTTP_UNAUTHORIZED', retryable: false });
+    expect(err.message).toContain('UNAUTHENTICATED');
+    expect(err.message).toContain('the token from environment variable MLFLOW_TOKEN was refused');
+    expect(err.message).not.toContain('stale-token-456');
+    expect(logs.text()).not.toContain('stale-token-456');
+  });
+});
+
+describe('mlflow.alias parameters', () => {
+  it('default the alias to champion and refuse quotes in model names and reserved aliases', () => {
+    const base = { url: 'http://mlflow:5000', model: 'fraud' };
+    expect(mlflowAlias.params.parse(base).alias).toBe('champion');
+    expect(mlflowAlias.params.safeParse({ ...base, model: "x' OR name='y" }).success).toBe(false);
+    expect(mlflowAlias.params.safeParse({ ...base, alias: 'latest' }).success).toBe(false);
+    expect(mlflowAlias.params.safeParse({ ...base, alias: 'v3' }).success).toBe(false);
+    expect(mlflowAlias.params.safeParse({ ...base, toVersion: 0 }).success).toBe(false);
+    expect(mlflowAlias.params.safeParse({ ...base, toVersion: '07' }).success).toBe(false);
+  });
+});
+
+let url = 'http://127.0.0.1:9';
+runActionContract('mlflow.alias', {
+  action: mlflowAlias,
+  params: {
+    get url() {
+      return url;
+    },
+    model: 'fraud',
+    auth: { token: { env: 'MLFLOW_TOKEN' } },
+  },
+  target,
+  async start() {
+    const fake = await startFakeMlflow({ models: [fraud], token });
+    url = fake.url;
+    const { context } = httpActionEnv(target, env);
+    return {
+      context: (heal) => context(heal),
+      inspect: async () => ({ champion: fake.alias('fraud', 'champion'), tag: fake.tag('fraud', healTag) }),
+      requestCount: () => fake.requests.length,
+      injectFailure: () => fake.failNext(503, 10),
+      close: fake.close,
+    };
+  },
+});
