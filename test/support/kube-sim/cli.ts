@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -48,7 +48,11 @@ async function main(): Promise<void> {
   }
   const stop = (signal: string) => {
     console.log(`kube-sim: ${signal}, shutting down`);
-    void sim.close().then(() => process.exit(0));
+    void sim.close().then(() => {
+      // A kubeconfig we put in our own temp dir dies with us; one written where the user asked stays.
+      if (target === undefined) rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    });
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
