@@ -302,8 +302,9 @@ describe.skipIf(!hasKubectl)('kube-sim against kubectl', () => {
           template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } },
         },
       });
-    const file = join(mkdtempSync(join(tmpdir(), 'kube-sim-apply-')), 'web.json');
-    cleanups.push(async () => rmSync(file, { force: true }));
+    const applyDir = mkdtempSync(join(tmpdir(), 'kube-sim-apply-'));
+    cleanups.push(async () => rmSync(applyDir, { recursive: true, force: true }));
+    const file = join(applyDir, 'web.json');
     for (const [args, image, verb] of [
       [[], 'web:1', 'created'],
       [[], 'web:2', 'configured'],
