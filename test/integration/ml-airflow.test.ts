@@ -2,10 +2,9 @@ import axios from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AirflowParams, retrainAirflow } from '../../src/actions/retrain-airflow.js';
 import type { TargetRef } from '../../src/actions/types.js';
-import { ActionFailed } from '../../src/errors.js';
 import { runActionContract } from '../support/action-contract.js';
 import { type FakeAirflow, startFakeAirflow } from '../support/fake-airflow.js';
-import { httpActionEnv } from '../support/fake-webhook.js';
+import { actionFailure, httpActionEnv } from '../support/fake-webhook.js';
 
 const target: TargetRef = { kind: 'Model', namespace: 'ml-prod', name: 'fraud' };
 const password = 's3cret-airflow-pw';
@@ -25,15 +24,6 @@ async function start(version: 2 | 3): Promise<FakeAirflow> {
 
 function params(fake: FakeAirflow, extra: Record<string, unknown> = {}): AirflowParams {
   return retrainAirflow.params.parse({ url: fake.url, dag: 'retrain_fraud', auth, ...extra });
-}
-
-async function failure(run: Promise<unknown>): Promise<ActionFailed> {
-  const err = await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ActionFailed)) throw new Error(`expected an ActionFailed, got ${String(err)}`);
-  return err;
 }
 
 describe('retrain.airflow against Airflow 2', () => {
@@ -92,7 +82,7 @@ describe('retrain.airflow against Airflow 2', () => {
     const fake = await start(2);
     fake.failNext(502, 10);
     const { context } = httpActionEnv(target, env);
-    const err = await failure(retrainAirflow.run(context(), params(fake, { retries: 1 })));
+    const err = await actionFailure(retrainAirflow.run(context(), params(fake, { retries: 1 })));
     expect(err.code).toBe('SALVE_HTTP_REQUEST_FAILED');
     expect(err.retryable).toBe(true);
     expect(err.message).toContain('gave up after 2 attempts');
@@ -102,7 +92,7 @@ describe('retrain.airflow against Airflow 2', () => {
   it('does not retry a 4xx: an unknown DAG is a non-retryable not-found', async () => {
     const fake = await start(2);
     const { context, clock } = httpActionEnv(target, env);
-    const err = await failure(retrainAirflow.run(context(), params(fake, { dag: 'no_such_dag' })));
+    const err = await actionFailure(retrainAirflow.run(context(), params(fake, { dag: 'no_such_dag' })));
     expect(err.code).toBe('SALVE_HTTP_NOT_FOUND');
     expect(err.retryable).toBe(false);
     expect(err.message).toContain("DAG with dag_id: 'no_such_dag' not found");
@@ -115,7 +105,9 @@ describe('retrain.airflow against Airflow 2', () => {
     fake.failNext('hang', 5);
     const { context } = httpActionEnv(target, env);
     const started = performance.now();
-    const err = await failure(retrainAirflow.run(context(), params(fake, { timeout: '150ms', retries: 1 })));
+    const err = await actionFailure(
+      retrainAirflow.run(context(), params(fake, { timeout: '150ms', retries: 1 })),
+    );
     expect(err.code).toBe('SALVE_HTTP_REQUEST_FAILED');
     expect(err.retryable).toBe(true);
     expect(err.message).toContain('no answer within 150 ms');
@@ -126,7 +118,7 @@ describe('retrain.airflow against Airflow 2', () => {
   it('names the credential source, never its value, when Airflow refuses the password', async () => {
     const fake = await start(2);
     const { context, logs } = httpActionEnv(target, { AIRFLOW_PASSWORD: 'wrong-password-value' });
-    const err = await failure(retrainAirflow.run(context(), params(fake)));
+    const err = await actionFailure(retrainAirflow.run(context(), params(fake)));
     expect(err.code).toBe('SALVE_HTTP_UNAUTHORIZED');
     expect(err.retryable).toBe(false);
     expect(err.message).toContain('user salve with the password from environment variable AIRFLOW_PASSWORD');
@@ -140,7 +132,7 @@ describe('retrain.airflow against Airflow 2', () => {
   it('fails without any request when the credential variable is not set', async () => {
     const fake = await start(2);
     const { context } = httpActionEnv(target, {});
-    const err = await failure(retrainAirflow.run(context(), params(fake)));
+    const err = await actionFailure(retrainAirflow.run(context(), params(fake)));
     expect(err.retryable).toBe(false);
     expect(err.message).toContain('AIRFLOW_PASSWORD');
     expect(fake.requests).toHaveLength(0);
@@ -211,7 +203,7 @@ describe('retrain.airflow against Airflow 3', () => {
   it('names the credential source when /auth/token refuses the password', async () => {
     const fake = await start(3);
     const { context } = httpActionEnv(target, { AIRFLOW_PASSWORD: 'not-the-password' });
-    const err = await failure(retrainAirflow.run(context(), params(fake, { version: 3 })));
+    const err = await actionFailure(retrainAirflow.run(context(), params(fake, { version: 3 })));
     expect(err.code).toBe('SALVE_HTTP_UNAUTHORIZED');
     expect(err.retryable).toBe(false);
     expect(err.message).toContain('/auth/token');

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MlflowAliasParams, mlflowAlias } from '../../src/actions/mlflow-alias.js';
 import type { TargetRef } from '../../src/actions/types.js';
-import { ActionFailed } from '../../src/errors.js';
 import { runActionContract } from '../support/action-contract.js';
 import { type FakeMlflow, type FakeModel, startFakeMlflow } from '../support/fake-mlflow.js';
-import { httpActionEnv } from '../support/fake-webhook.js';
+import { actionFailure, httpActionEnv } from '../support/fake-webhook.js';
 
 const target: TargetRef = { kind: 'Deployment', namespace: 'ml-prod', name: 'scorer' };
 const token = 'mlflow-token-value-123';
@@ -40,15 +39,6 @@ function params(fake: FakeMlflow, extra: Record<string, unknown> = {}): MlflowAl
     auth: { token: { env: 'MLFLOW_TOKEN' } },
     ...extra,
   });
-}
-
-async function failure(run: Promise<unknown>): Promise<ActionFailed> {
-  const err = await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ActionFailed)) throw new Error(`expected an ActionFailed, got ${String(err)}`);
-  return err;
 }
 
 describe('mlflow.alias rolls an alias back', () => {
@@ -88,7 +78,9 @@ describe('mlflow.alias rolls an alias back', () => {
     const fake = await start();
     const { context } = httpActionEnv(target, env);
     fake.loseNextReply(1, /registered-models\/alias$/);
-    const lost = await failure(mlflowAlias.run(context(), params(fake, { timeout: '150ms', retries: 0 })));
+    const lost = await actionFailure(
+      mlflowAlias.run(context(), params(fake, { timeout: '150ms', retries: 0 })),
+    );
     expect(lost.retryable).toBe(true);
     expect(fake.alias('fraud', 'champion')).toBe(3);
     const rerun = await mlflowAlias.run(context({ attempt: 2 }), params(fake));
@@ -100,7 +92,7 @@ describe('mlflow.alias rolls an alias back', () => {
     const fake = await start();
     const { context } = httpActionEnv(target, env);
     fake.failNext(503, 1, /registered-models\/alias$/);
-    await failure(mlflowAlias.run(context(), params(fake, { retries: 0 })));
+    await actionFailure(mlflowAlias.run(context(), params(fake, { retries: 0 })));
     expect(fake.tag('fraud', healTag)).toBe('heal_01jdx0000000000000000000/0:5->3');
     expect(fake.alias('fraud', 'champion')).toBe(5);
     const rerun = await mlflowAlias.run(context({ attempt: 2 }), params(fake));
@@ -141,14 +133,14 @@ describe('mlflow.alias rolls an alias back', () => {
       { name: 'fresh', versions: [{ version: 1 }], aliases: { champion: 1 } },
     ]);
     const { context } = httpActionEnv(target, env);
-    const missing = await failure(mlflowAlias.run(context(), params(fake, { toVersion: 9 })));
+    const missing = await actionFailure(mlflowAlias.run(context(), params(fake, { toVersion: 9 })));
     expect(missing).toMatchObject({ code: 'SALVE_ACTION_REFUSED', retryable: false });
     expect(missing.message).toBe('MLflow model fraud has no version 9');
-    const broken = await failure(mlflowAlias.run(context(), params(fake, { toVersion: 4 })));
+    const broken = await actionFailure(mlflowAlias.run(context(), params(fake, { toVersion: 4 })));
     expect(broken.message).toContain('FAILED_REGISTRATION, not READY');
-    const fresh = await failure(mlflowAlias.run(context(), params(fake, { model: 'fresh' })));
+    const fresh = await actionFailure(mlflowAlias.run(context(), params(fake, { model: 'fresh' })));
     expect(fresh.message).toContain('no READY version older than 1');
-    const noAlias = await failure(mlflowAlias.run(context(), params(fake, { alias: 'staging' })));
+    const noAlias = await actionFailure(mlflowAlias.run(context(), params(fake, { alias: 'staging' })));
     expect(noAlias.message).toContain('has no alias staging');
     expect(fake.writes).toEqual([]);
   });
@@ -156,7 +148,7 @@ describe('mlflow.alias rolls an alias back', () => {
   it('fails clearly and without retry on an unknown model (RESOURCE_DOES_NOT_EXIST)', async () => {
     const fake = await start();
     const { context, clock } = httpActionEnv(target, env);
-    const err = await failure(mlflowAlias.run(context(), params(fake, { model: 'nope' })));
+    const err = await actionFailure(mlflowAlias.run(context(), params(fake, { model: 'nope' })));
     expect(err.code).toBe('SALVE_HTTP_NOT_FOUND');
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(
@@ -181,7 +173,7 @@ describe('mlflow.alias over a flaky or hostile network', () => {
     const fake = await start();
     fake.failNext(400, 5);
     const { context } = httpActionEnv(target, env);
-    const err = await failure(mlflowAlias.run(context(), params(fake)));
+    const err = await actionFailure(mlflowAlias.run(context(), params(fake)));
     expect(err).toMatchObject({ code: 'SALVE_HTTP_REJECTED', retryable: false });
     expect(fake.requests).toHaveLength(1);
   });
@@ -190,7 +182,9 @@ describe('mlflow.alias over a flaky or hostile network', () => {
     const fake = await start();
     fake.failNext('hang', 3);
     const { context } = httpActionEnv(target, env);
-    const err = await failure(mlflowAlias.run(context(), params(fake, { timeout: '100ms', retries: 2 })));
+    const err = await actionFailure(
+      mlflowAlias.run(context(), params(fake, { timeout: '100ms', retries: 2 })),
+    );
     expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
     expect(err.message).toContain('no answer within 100 ms');
     expect(fake.requests).toHaveLength(3);
@@ -199,7 +193,7 @@ describe('mlflow.alias over a flaky or hostile network', () => {
   it('names the token variable, not the token, when MLflow refuses it', async () => {
     const fake = await start();
     const { context, logs } = httpActionEnv(target, { MLFLOW_TOKEN: 'stale-token-456' });
-    const err = await failure(mlflowAlias.run(context(), params(fake)));
+    const err = await actionFailure(mlflowAlias.run(context(), params(fake)));
     expect(err).toMatchObject({ code: 'SALVE_HTTP_UNAUTHORIZED', retryable: false });
     expect(err.message).toContain('UNAUTHENTICATED');
     expect(err.message).toContain('the token from environment variable MLFLOW_TOKEN was refused');

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createSecretReader } from '../../src/actions/secrets.js';
 import type { ActionContext, TargetRef } from '../../src/actions/types.js';
 import type { Clock } from '../../src/clock.js';
+import { ActionFailed } from '../../src/errors.js';
 import { createUnconfiguredKubeClient } from '../../src/kube/unconfigured.js';
 import { captureLogs, type LogCapture } from './log-capture.js';
 
@@ -23,15 +24,15 @@ export type RecordedRequest = {
 export type FakeReply = { status: number; body?: unknown };
 export type FakeHandler = (req: RecordedRequest) => FakeReply | Promise<FakeReply>;
 
-type Fault = { path: RegExp; times: number; status: number | 'hang' };
+type Fault = { route: RegExp; times: number; status: number | 'hang' };
 
 export type FakeHttp = {
   url: string;
   requests: RecordedRequest[];
-  /** The next `times` requests whose path matches answer `status` (or never answer: 'hang'). */
-  failNext(status: number | 'hang', times?: number, path?: RegExp): void;
-  /** Runs after the handler answered but before the reply is sent: the handler's work is done, its answer lost. */
-  loseNextReply(times?: number, path?: RegExp): void;
+  /** The next `times` requests matching `route` (tested on "METHOD /path") answer `status`, or never ('hang'). */
+  failNext(status: number | 'hang', times?: number, route?: RegExp): void;
+  /** The next `times` matching requests are handled (their effect happens) but never answered. */
+  loseNextReply(times?: number, route?: RegExp): void;
   close(): Promise<void>;
 };
 
@@ -48,8 +49,8 @@ export async function startFakeHttp(handler: FakeHandler): Promise<FakeHttp> {
   const requests: RecordedRequest[] = [];
   const faults: Fault[] = [];
   const lost: Fault[] = [];
-  const take = (list: Fault[], path: string): Fault | undefined => {
-    const fault = list.find((f) => f.times > 0 && f.path.test(path));
+  const take = (list: Fault[], route: string): Fault | undefined => {
+    const fault = list.find((f) => f.times > 0 && f.route.test(route));
     if (fault !== undefined) fault.times -= 1;
     return fault;
   };
@@ -67,12 +68,13 @@ export async function startFakeHttp(handler: FakeHandler): Promise<FakeHttp> {
         contentType: req.headers['content-type'],
       };
       requests.push(recorded);
-      const fault = take(faults, recorded.path);
+      const route = `${recorded.method} ${recorded.path}`;
+      const fault = take(faults, route);
       if (fault?.status === 'hang') return;
       const reply = fault
         ? { status: fault.status, body: { message: 'injected fault' } }
         : await handler(recorded);
-      if (take(lost, recorded.path) !== undefined) return;
+      if (take(lost, route) !== undefined) return;
       const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
       res.writeHead(reply.status, { 'content-type': 'application/json' });
       res.end(text);
@@ -83,11 +85,11 @@ export async function startFakeHttp(handler: FakeHandler): Promise<FakeHttp> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    failNext(status, times = 1, path = /.*/) {
-      faults.push({ path, times, status });
+    failNext(status, times = 1, route = /.*/) {
+      faults.push({ route, times, status });
     },
-    loseNextReply(times = 1, path = /.*/) {
-      lost.push({ path, times, status: 'hang' });
+    loseNextReply(times = 1, route = /.*/) {
+      lost.push({ route, times, status: 'hang' });
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -161,4 +163,14 @@ export async function startFakeWebhook(
     return { status: 202, body: { accepted: key } };
   });
   return { ...http, deliveries: () => [...seen].map(([key, body]) => ({ key, body })) };
+}
+
+/** The ActionFailed a run rejects with (anything else fails the test). */
+export async function actionFailure(run: Promise<unknown>): Promise<ActionFailed> {
+  const err = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ActionFailed)) throw new Error(`expected an ActionFailed, got ${String(err)}`);
+  return err;
 }

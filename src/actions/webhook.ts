@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { bearerAuth, describeRef, type ResolvedAuth } from './http-auth.js';
+import { createEndpoint, displayUrl, type HttpEndpoint, retrying, send } from './http-client.js';
+import { healRunId } from './http-names.js';
+import { httpFields, secretRefSchema } from './http-params.js';
+import type { Progress } from './http-retry.js';
+import { changed, targetLabel, unchanged } from './k8s-target.js';
+import type { Action, ActionContext, ActionResult, TargetRef } from './types.js';
+
+// Headers salve sets itself, and names whose values are credentials and so must come from a SecretRef.
+const RESERVED = new Set(['idempotency-key', 'content-type', 'content-length', 'host', 'transfer-encoding']);
+const SECRET_NAME = /authorization|cookie|token|secret|password|api-?key/i;
+
+const headerEntries = z
+  .record(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name')
+      .refine((name) => !RESERVED.has(name.toLowerCase()), { error: 'salve sets this header itself' }),
+    z.union([z.string(), secretRefSchema]),
+  )
+  .superRefine((headers, ctx) => {
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value === 'string' && SECRET_NAME.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'carries a credential: name it with { env: NAME } or { file: /path }, never the value',
+        });
+      }
+    }
+  });
+
+export const webhookParams = z.strictObject({
+  ...httpFields,
+  body: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe(
+      'the JSON body; string values may use {{ labels.X }}; default: the heal, policy, step and target',
+    ),
+  headers: headerEntries
+    .optional()
+    .describe('extra headers: a literal for plain values, a SecretRef for secrets'),
+  token: secretRefSchema.optional().describe('sent as Authorization: Bearer'),
+});
+export type WebhookParams = z.infer<typeof webhookParams>;
+
+async function resolveHeaders(ctx: ActionContext, params: WebhookParams): Promise<ResolvedAuth> {
+  const auth = await bearerAuth(ctx, params.token);
+  const headers = { ...auth.headers };
+  const secrets = [...auth.secrets];
+  const sources: string[] = auth.credential === undefined ? [] : [auth.credential];
+  for (const [name, value] of Object.entries(params.headers ?? {})) {
+    if (typeof value === 'string') {
+      headers[name] = value;
+      continue;
+    }
+    const secret = await ctx.secrets.read(value);
+    headers[name] = secret;
+    secrets.push(secret);
+    sources.push(`header ${name} from ${describeRef(value)}`);
+  }
+  return { headers, secrets, credential: sources.length === 0 ? undefined : sources.join(', ') };
+}
+
+function bodyOf(ctx: ActionContext, params: WebhookParams): Record<string, unknown> {
+  return (
+    params.body ?? {
+      heal: ctx.heal.id,
+      policy: ctx.heal.policy,
+      step: ctx.heal.step,
+      target: ctx.target,
+    }
+  );
+}
+
+async function post(ctx: ActionContext, ep: HttpEndpoint, params: WebhookParams, progress: Progress) {
+  const key = healRunId(ctx);
+  const facts = { url: displayUrl(params.url), idempotencyKey: key };
+  const retried = progress.posted;
+  progress.posted = true;
+  const reply = await send(ctx, ep, {
+    method: 'POST',
+    path: '',
+    body: bodyOf(ctx, params),
+    headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+    accept: [409],
+  });
+  const where = displayUrl(params.url);
+  if (reply.status !== 409)
+    return changed(`posted to ${where} (HTTP ${reply.status})`, { ...facts, httpStatus: reply.status });
+  if (retried)
+    return changed(`posted to ${where} (confirmed on retry: HTTP 409)`, { ...facts, httpStatus: 409 });
+  return unchanged(`${where} already received idempotency key ${key} (HTTP 409)`, {
+    ...facts,
+    httpStatus: 409,
+  });
+}
+
+export const webhook: Action<WebhookParams> = {
+  kind: 'webhook',
+  summary: 'POST a JSON body to a URL with an Idempotency-Key per heal step (409 means already received)',
+  params: webhookParams,
+  targetKinds: ['*'],
+  example: {
+    url: 'https://hooks.example.com/retrain',
+    body: { model: '{{ labels.model }}', reason: '{{ annotations.summary }}' },
+    headers: { 'X-Team': 'ml-platform', 'X-Api-Key': { env: 'RETRAIN_HOOK_KEY' } },
+  },
+  rbac: [],
+
+  describe(target: TargetRef, params: WebhookParams): string {
+    return `would POST to ${displayUrl(params.url)} with an Idempotency-Key for this heal step (for ${targetLabel(target)})`;
+  },
+
+  async run(ctx, params): Promise<ActionResult> {
+    const ep = createEndpoint('Webhook', params, await resolveHeaders(ctx, params));
+    const progress = { posted: false };
+    return retrying(ctx, ep, () => post(ctx, ep, params, progress));
+  },
+};

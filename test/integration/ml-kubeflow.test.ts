@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type KubeflowParams, retrainKubeflow } from '../../src/actions/retrain-kubeflow.js';
+import type { TargetRef } from '../../src/actions/types.js';
+import { runActionContract } from '../support/action-contract.js';
+import { type FakeKubeflow, startFakeKubeflow } from '../support/fake-kubeflow.js';
+import { actionFailure, httpActionEnv } from '../support/fake-webhook.js';
+
+const target: TargetRef = { kind: 'Model', namespace: 'ml-prod', name: 'fraud' };
+const token = 'kfp-token-0987';
+const env = { KFP_TOKEN: token };
+
+let kfp: FakeKubeflow | undefined;
+afterEach(async () => {
+  await kfp?.close();
+  kfp = undefined;
+});
+
+async function start(): Promise<FakeKubeflow> {
+  kfp = await startFakeKubeflow({ token, pipelines: ['retrain-pipeline'] });
+  return kfp;
+}
+
+function params(fake: FakeKubeflow, extra: Record<string, unknown> = {}): KubeflowParams {
+  return retrainKubeflow.params.parse({
+    url: fake.url,
+    pipelineId: 'retrain-pipeline',
+    token: { env: 'KFP_TOKEN' },
+    ...extra,
+  });
+}
+
+describe('retrain.kubeflow', () => {
+  it('looks the step run up by display name first, creates it once, and then finds it', async () => {
+    const fake = await start();
+    const { context } = httpActionEnv(target, env);
+    const p = params(fake, {
+      experimentId: 'exp-1',
+      pipelineVersionId: 'v7',
+      parameters: { model: 'fraud' },
+    });
+    const first = await retrainKubeflow.run(context(), p);
+    expect(first.status).toBe('changed');
+    expect(fake.requests.map((r) => r.method)).toEqual(['GET', 'POST']);
+    expect(JSON.parse(fake.requests[0]!.query.get('filter')!)).toEqual({
+      predicates: [
+        { key: 'display_name', operation: 'EQUALS', string_value: 'salve-heal_01jdx0000000000000000000-0' },
+      ],
+    });
+    expect(fake.requests[0]!.query.get('experiment_id')).toBe('exp-1');
+    expect(fake.runs[0]).toMatchObject({
+      display_name: 'salve-heal_01jdx0000000000000000000-0',
+      experiment_id: 'exp-1',
+      pipeline_version_reference: { pipeline_id: 'retrain-pipeline', pipeline_version_id: 'v7' },
+      runtime_config: { parameters: { model: 'fraud' } },
+    });
+    const again = await retrainKubeflow.run(context({ attempt: 2 }), p);
+    expect(again.status).toBe('unchanged');
+    expect(again.data).toMatchObject({ runId: fake.runs[0]!.run_id });
+    expect(fake.runs).toHaveLength(1);
+  });
+
+  it('creates no second run when the answer to its create was lost (the retry finds it)', async () => {
+    const fake = await start();
+    fake.loseNextReply(1, /^GET /);
+    const { context } = httpActionEnv(target, env);
+    // The first lookup's answer is lost, so the retry looks again before it creates: still one run.
+    const result = await retrainKubeflow.run(context(), params(fake, { timeout: '150ms' }));
+    expect(result.status).toBe('changed');
+    expect(fake.runs).toHaveLength(1);
+  });
+
+  it('after a lost create answer, reports changed on finding its own run and does not create another', async () => {
+    const fake = await start();
+    fake.loseNextReply(1, /^POST /);
+    const { context } = httpActionEnv(target, env);
+    const result = await retrainKubeflow.run(context(), params(fake, { timeout: '150ms' }));
+    expect(result.status).toBe('changed');
+    expect(result.detail).toContain('confirmed on retry');
+    expect(fake.runs).toHaveLength(1);
+    expect(fake.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'GET']);
+  });
+
+  it('does not retry an unknown pipeline (404) and retries a 5xx', async () => {
+    const fake = await start();
+    const { context, clock } = httpActionEnv(target, env);
+    const err = await actionFailure(retrainKubeflow.run(context(), params(fake, { pipelineId: 'nope' })));
+    expect(err).toMatchObject({ code: 'SALVE_HTTP_NOT_FOUND', retryable: false });
+    expect(fake.requests).toHaveLength(2);
+    fake.failNext(500, 1);
+    expect((await retrainKubeflow.run(context(), params(fake))).status).toBe('changed');
+    expect(clock.sleeps).toHaveLength(1);
+  });
+
+  it('fails retryably after the configured timeout', async () => {
+    const fake = await start();
+    fake.failNext('hang', 2);
+    const { context } = httpActionEnv(target, env);
+    const err = await actionFailure(
+      retrainKubeflow.run(context(), params(fake, { timeout: '100ms', retries: 1 })),
+    );
+    expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    expect(err.message).toContain('gave up after 2 attempts');
+  });
+
+  it('names the token source, not the token, when Kubeflow refuses it', async () => {
+    const fake = await start();
+    const { context } = httpActionEnv(target, { KFP_TOKEN: 'bad-kfp-token' });
+    const err = await actionFailure(retrainKubeflow.run(context(), params(fake)));
+    expect(err).toMatchObject({ code: 'SALVE_HTTP_UNAUTHORIZED', retryable: false });
+    expect(err.message).toContain('environment variable KFP_TOKEN');
+    expect(err.message).not.toContain('bad-kfp-token');
+  });
+});
+
+let url = 'http://127.0.0.1:9';
+runActionContract('retrain.kubeflow', {
+  action: retrainKubeflow,
+  params: {
+    get url() {
+      return url;
+    },
+    pipelineId: 'retrain-pipeline',
+    token: { env: 'KFP_TOKEN' },
+  },
+  target,
+  async start() {
+    const fake = await startFakeKubeflow({ token, pipelines: ['retrain-pipeline'] });
+    url = fake.url;
+    const { context } = httpActionEnv(target, env);
+    return {
+      context: (heal) => context(heal),
+      inspect: async () => fake.runs.map((r) => r.display_name),
+      requestCount: () => fake.requests.length,
+      injectFailure: () => fake.failNext(503, 10),
+      close: fake.close,
+    };
+  },
+});
