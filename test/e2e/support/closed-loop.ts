@@ -34,12 +34,23 @@ export type SalveSetup = {
   env: Record<string, string>;
 };
 
-/** A data dir with one policy file and two tokens (alertmanager, viewer); nothing from the machine leaks in. */
-export function prepareSalve(opts: { kubeconfig: string; policy?: string; dir?: string }): SalveSetup {
+/**
+ * A data dir with two tokens (alertmanager, viewer) and, unless `policiesDir` names one, a policies dir holding
+ * `policy`. Nothing from the machine leaks in: HOME is the data dir.
+ */
+export function prepareSalve(opts: {
+  kubeconfig: string;
+  policy?: string;
+  policiesDir?: string;
+  dir?: string;
+}): SalveSetup {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'salve-e2e-'));
-  const policies = path.join(dir, 'policies');
-  fs.mkdirSync(policies, { recursive: true });
-  fs.writeFileSync(path.join(policies, 'policy.yaml'), opts.policy ?? rollbackPolicy);
+  let policies = opts.policiesDir;
+  if (policies === undefined) {
+    policies = path.join(dir, 'policies');
+    fs.mkdirSync(policies, { recursive: true });
+    fs.writeFileSync(path.join(policies, 'policy.yaml'), opts.policy ?? rollbackPolicy);
+  }
   const tokens = {
     alertmanager: `am-${randomBytes(16).toString('hex')}`,
     viewer: `viewer-${randomBytes(16).toString('hex')}`,
@@ -114,7 +125,11 @@ export function resolvedAlert(firing: AmAlert): AmAlert {
 
 export type TimelineRecord = {
   seq: number;
+  at: string;
   type: string;
+  healId: string | null;
+  policy: string | null;
+  target: string | null;
   outcome: string | null;
   actor: string;
   data: Record<string, unknown>;
