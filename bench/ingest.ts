@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { type ServerKind, startServer } from './child.js';
+import { createDeliveryStream } from './deliveries.js';
+import { drive } from './load.js';
+import type { BenchOptions } from './options.js';
+import { mib, percentile } from './stats.js';
+import { type DurabilityCheck, verifyDurability } from './verify-store.js';
+import { createWorkspace } from './workspace.js';
+
+export type Scenario = 'new' | 'redelivery';
+
+export type IngestRun = {
+  /** null for the bare route: it parses and answers the same whatever the alerts, so it runs once. */
+  scenario: Scenario | null;
+  server: ServerKind;
+  /** salve only. */
+  logLevel: string | null;
+  seconds: number;
+  deliveriesPerSecond: number;
+  alertsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  peakRssMiB: number;
+  /**
+   * Server CPU time (user + system) per acknowledged delivery. Unlike deliveries/s it barely moves when other
+   * processes compete for the CPU, so it is the steadier figure for comparing salve with the bare route.
+   */
+  cpuMicrosPerDelivery: number;
+  /** Share of the run the server's event loop was busy: near 1, the server (not the load) is the limit. */
+  loopBusy: number;
+  statusCounts: Record<string, number>;
+  errors: number;
+  /** Bytes of log the server wrote during the run. */
+  logBytes: number;
+  /** salve only: read back after kill -9. */
+  durability: DurabilityCheck | null;
+};
+
+type RunSpec = { scenario: Scenario; server: ServerKind; logLevel: string | null; salt: number };
+
+async function runOnce(
+  spec: RunSpec,
+  options: BenchOptions,
+  progress: (line: string) => void,
+): Promise<IngestRun> {
+  const label = spec.server === 'bare' ? 'bare' : `${spec.scenario}-salve-${spec.logLevel}`;
+  const workspace = createWorkspace(options.dir, label);
+  const stream = createDeliveryStream({
+    alertsPerDelivery: options.alertsPerDelivery,
+    redeliveryRatio: spec.scenario === 'new' ? 0 : options.redeliveryRatio,
+    salt: spec.salt,
+  });
+  const profile =
+    options.profileDir && spec.server === 'salve' ? { dir: options.profileDir, label } : undefined;
+  const server = await startServer({
+    kind: spec.server,
+    dir: workspace.dir,
+    logLevel: spec.logLevel ?? 'info',
+    ...(profile ? { profile } : {}),
+  });
+  try {
+    progress(`ingest: ${label} (${options.warmup}s warm-up + ${options.duration}s)`);
+    const base = { url: server.url, stream, connections: options.connections };
+    const warm = options.warmup > 0 ? await drive({ ...base, duration: options.warmup }) : null;
+    const logFile = path.join(workspace.dir, `${spec.server}-server.log`);
+    const logBefore = fs.statSync(logFile).size;
+    const before = await server.stats();
+    const load = await drive({ ...base, duration: options.duration });
+    const stats = await server.stats();
+    const logBytes = fs.statSync(logFile).size - logBefore;
+    let durability: DurabilityCheck | null = null;
+    if (spec.server === 'salve') {
+      if (profile) await server.stop();
+      else await server.kill9();
+      const groups = new Set([...(warm?.ackedGroups ?? []), ...load.ackedGroups]);
+      durability = await verifyDurability(
+        workspace.dir,
+        stream,
+        groups,
+        (warm?.acknowledged ?? 0) + load.acknowledged,
+      );
+    }
+    return {
+      scenario: spec.server === 'bare' ? null : spec.scenario,
+      server: spec.server,
+      logLevel: spec.logLevel,
+      seconds: load.seconds,
+      deliveriesPerSecond: load.acknowledged / load.seconds,
+      alertsPerSecond: (load.acknowledged * options.alertsPerDelivery) / load.seconds,
+      p50Ms: percentile(load.latenciesMs, 50),
+      p99Ms: percentile(load.latenciesMs, 99),
+      peakRssMiB: mib(stats.peakRss),
+      cpuMicrosPerDelivery: (stats.cpuMicros - before.cpuMicros) / Math.max(1, load.acknowledged),
+      loopBusy: (stats.loopActiveMs - before.loopActiveMs) / (stats.atMs - before.atMs),
+      statusCounts: load.statusCounts,
+      errors: load.errors,
+      logBytes,
+      durability,
+    };
+  } finally {
+    await server.kill9();
+    workspace.remove();
+  }
+}
+
+/**
+ * The bare route once (it does the same work in both scenarios: the bodies have the same shape and size),
+ * then salve per scenario at each log level; every run in a fresh process and data directory.
+ */
+export async function benchIngest(
+  options: BenchOptions,
+  progress: (line: string) => void,
+): Promise<IngestRun[]> {
+  let salt = 1;
+  const runs = [
+    await runOnce({ scenario: 'new', server: 'bare', logLevel: null, salt: salt++ }, options, progress),
+  ];
+  for (const scenario of ['new', 'redelivery'] as const) {
+    for (const level of options.logLevels) {
+      runs.push(
+        await runOnce({ scenario, server: 'salve', logLevel: level, salt: salt++ }, options, progress),
+      );
+    }
+  }
+  return runs;
+}

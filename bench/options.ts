@@ -1,0 +1,103 @@
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+
+export const sections = ['ingest', 'storm', 'match'] as const;
+export type Section = (typeof sections)[number];
+
+export type BenchOptions = {
+  /** Seconds of measured load per ingestion run. */
+  duration: number;
+  /** Seconds of unmeasured load before each ingestion run, so JIT and SQLite caches are warm. */
+  warmup: number;
+  connections: number;
+  alertsPerDelivery: number;
+  /** Share of deliveries in the re-delivery scenario that repeat a group already sent. */
+  redeliveryRatio: number;
+  stormAlerts: number;
+  /** Log levels salve is measured at; the first one is the headline. */
+  logLevels: string[];
+  only: Section[];
+  /** Parent of the temporary data directories: put it on the disk salve would use. */
+  dir: string;
+  /** Write a V8 CPU profile of each salve child into this directory. */
+  profileDir: string | null;
+  json: boolean;
+};
+
+export const usage = `usage: npm run bench -- [options]
+
+  --duration S          measured seconds per ingestion run (default 10)
+  --warmup S            unmeasured seconds before each ingestion run (default 1)
+  --connections N       concurrent connections (default 20)
+  --redelivery-ratio R  share of re-deliveries in the second scenario (default 0.9)
+  --storm-alerts N      alerts sent in the memory storm (default 100000)
+  --log-levels L,L      salve log levels to measure, first is the headline (default info,warn)
+  --only S,S            sections to run: ingest, storm, match (default all)
+  --dir PATH            where the temporary data directories go (default the OS temp dir)
+  --profile DIR         write a CPU profile of every salve server into DIR
+  --json                print machine-readable figures instead of tables
+`;
+
+function number(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`--${name}: expected a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function list<T extends string>(
+  name: string,
+  raw: string | undefined,
+  allowed: readonly T[] | null,
+  fallback: T[],
+) {
+  if (raw === undefined) return fallback;
+  const values = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) as T[];
+  const bad = allowed === null ? [] : values.filter((v) => !allowed.includes(v));
+  if (values.length === 0 || bad.length > 0) {
+    throw new Error(
+      `--${name}: expected a comma-separated list${allowed ? ` of ${allowed.join(', ')}` : ''}`,
+    );
+  }
+  return values;
+}
+
+export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      'redelivery-ratio': { type: 'string' },
+      'storm-alerts': { type: 'string' },
+      'log-levels': { type: 'string' },
+      only: { type: 'string' },
+      dir: { type: 'string' },
+      profile: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+  return {
+    duration: number('duration', values.duration, 10, 1, 3600),
+    warmup: number('warmup', values.warmup, 1, 0, 600),
+    connections: number('connections', values.connections, 20, 1, 1000),
+    alertsPerDelivery: 10,
+    redeliveryRatio: number('redelivery-ratio', values['redelivery-ratio'], 0.9, 0, 0.99),
+    stormAlerts: number('storm-alerts', values['storm-alerts'], 100_000, 10, 10_000_000),
+    logLevels: list('log-levels', values['log-levels'], levels, ['info', 'warn']),
+    only: list('only', values.only, sections, [...sections]),
+    dir: values.dir ?? os.tmpdir(),
+    profileDir: values.profile ?? null,
+    json: values.json ?? false,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * `npm run bench`: webhook ingestion (salve vs a bare fastify route, each in its own process), memory under
+ * an alert storm, and policy match cost. Never part of `npm test`; nothing here asserts a timing.
+ */
+import os from 'node:os';
+import { benchIngest, type IngestRun } from './ingest.js';
+import { benchMatch, type MatchRow } from './match.js';
+import { parseBenchOptions, usage } from './options.js';
+import { ingestReport, matchReport, stormReport, targets, verdict } from './report.js';
+import { benchStorm, type StormRun } from './storm.js';
+
+async function main(argv: string[]): Promise<number> {
+  const options = parseBenchOptions(argv);
+  if (options === 'help') {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  const started = Date.now();
+  const machine = {
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.platform()} ${os.release()}`,
+    /** Other work on the machine skews wall-clock figures: printed so a reader can judge a run. */
+    loadAverageAtStart: os.loadavg()[0] ?? 0,
+  };
+  let ingest: IngestRun[] = [];
+  let storm: StormRun[] = [];
+  let match: MatchRow[] = [];
+  // Match first: it runs in this process, before any child has warmed the CPU caches of the other core.
+  if (options.only.includes('match')) match = benchMatch([10, 1_000, 10_000], progress);
+  if (options.only.includes('ingest')) ingest = await benchIngest(options, progress);
+  if (options.only.includes('storm')) storm = await benchStorm(options, progress);
+  const seconds = (Date.now() - started) / 1000;
+  const loadAverageAtEnd = os.loadavg()[0] ?? 0;
+  const durable = [...ingest, ...storm].every((r) => r.durability === null || r.durability.ok);
+
+  if (options.json) {
+    const verdicts = ingest.map((r) => verdict(r, ingest));
+    process.stdout.write(
+      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, durable }, null, 2)}\n`,
+    );
+  } else {
+    const sections = [
+      `salve bench: node ${machine.node}, ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, ` +
+        `${options.connections} connections, ${options.duration}s per run (+${options.warmup}s warm-up), took ${seconds.toFixed(0)}s; ` +
+        `load average ${machine.loadAverageAtStart.toFixed(1)} at start, ${loadAverageAtEnd.toFixed(1)} at end`,
+    ];
+    if (ingest.length > 0) sections.push(ingestReport(ingest, options.redeliveryRatio));
+    if (storm.length > 0) sections.push(stormReport(storm));
+    if (match.length > 0) sections.push(matchReport(match));
+    process.stdout.write(`${sections.join('\n\n')}\n`);
+  }
+  // A lost acknowledged alert is a bug, not a slow figure: make it visible to whoever runs this.
+  return durable ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

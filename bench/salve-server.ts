@@ -1,0 +1,20 @@
+import path from 'node:path';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config/load.js';
+import { createDeps } from '../src/deps.js';
+import { createLogger } from '../src/observability/logger.js';
+import type { ServerUnderTest } from './bare-server.js';
+
+/** The real service as `salve serve` builds it: durable SQLite in `dir`, auth on, the policies in `dir`. */
+export async function startSalve(dir: string, logLevel: string): Promise<ServerUnderTest> {
+  const config = loadConfig({
+    SALVE_DATA_DIR: dir,
+    SALVE_POLICIES: path.join(dir, 'policies'),
+    SALVE_TOKENS_FILE: path.join(dir, 'tokens.yaml'),
+    SALVE_LOG_LEVEL: logLevel,
+    SALVE_LISTEN: '127.0.0.1:0',
+  });
+  const deps = await createDeps(config, createLogger({ level: config.logLevel }));
+  const app = await buildApp(deps);
+  return { app, close: () => deps.close() };
+}

@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The token the load generator presents; a bench-only secret, never a real one. */
+export const benchToken = 'bench-alertmanager-token-0123456789';
+
+export type Workspace = { dir: string; remove(): void };
+
+/**
+ * A fresh data directory holding the example policies shipped in policies/ (what salve loads by default)
+ * and a tokens file with one `alertmanager`-scoped token.
+ */
+export function createWorkspace(parent: string, label: string): Workspace {
+  const dir = fs.mkdtempSync(path.join(parent, `salve-bench-${label}-`));
+  const policies = path.join(dir, 'policies');
+  fs.mkdirSync(policies);
+  const source = path.join(repoRoot, 'policies');
+  for (const name of fs.readdirSync(source).filter((n) => /\.ya?ml$/.test(n))) {
+    fs.copyFileSync(path.join(source, name), path.join(policies, name));
+  }
+  fs.writeFileSync(
+    path.join(dir, 'tokens.yaml'),
+    YAML.stringify([{ name: 'alertmanager', scopes: ['alertmanager'], token: benchToken }]),
+  );
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
