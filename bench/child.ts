@@ -22,6 +22,8 @@ export type StartOptions = {
   /** Workspace with policies/ and tokens.yaml (salve only); the log goes to server.log in it. */
   dir: string;
   logLevel?: string;
+  /** salve only: run the heal scheduler and notification dispatcher too, as `salve serve` does. */
+  engine?: boolean;
   /** Write CPU profiles into `<dir>/<label>/` on a graceful stop (one per thread: main and tsx's loader). */
   profile?: { dir: string; label: string };
 };
@@ -48,6 +50,7 @@ export async function startServer(options: StartOptions): Promise<ServerChild> {
     args.push('--cpu-prof', '--cpu-prof-dir', path.join(options.profile.dir, options.profile.label));
   }
   args.push(serverScript, options.kind, '--dir', options.dir, '--log-level', options.logLevel ?? 'info');
+  if (options.engine) args.push('--engine');
   // The log goes to a file, as it would to a container runtime's log pipe: written, never read back here.
   const log = fs.openSync(path.join(options.dir, `${options.kind}-server.log`), 'a');
   const child = spawn(process.execPath, args, { stdio: ['ignore', log, 'pipe', 'ipc'] });

@@ -57,6 +57,7 @@ async function runOnce(
     kind: spec.server,
     dir: workspace.dir,
     logLevel: spec.logLevel ?? 'info',
+    engine: options.engine,
     ...(profile ? { profile } : {}),
   });
   try {

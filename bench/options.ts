@@ -19,6 +19,8 @@ export type BenchOptions = {
   only: Section[];
   /** Parent of the temporary data directories: put it on the disk salve would use. */
   dir: string;
+  /** Run salve's heal scheduler and notification dispatcher during the load, as `salve serve` does. */
+  engine: boolean;
   /** Write a V8 CPU profile of each salve child into this directory. */
   profileDir: string | null;
   json: boolean;
@@ -34,6 +36,8 @@ export const usage = `usage: npm run bench -- [options]
   --log-levels L,L      salve log levels to measure, first is the headline (default info,warn)
   --only S,S            sections to run: ingest, storm, match (default all)
   --dir PATH            where the temporary data directories go (default the OS temp dir)
+  --engine              also run the heal scheduler and notifier in salve, as \`salve serve\` does
+                        (off by default: the figures are the webhook's alone)
   --profile DIR         write a CPU profile of every salve server into DIR
   --json                print machine-readable figures instead of tables
 `;
@@ -81,6 +85,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       only: { type: 'string' },
       dir: { type: 'string' },
       profile: { type: 'string' },
+      engine: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -97,6 +102,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     logLevels: list('log-levels', values['log-levels'], levels, ['info', 'warn']),
     only: list('only', values.only, sections, [...sections]),
     dir: values.dir ?? os.tmpdir(),
+    engine: values.engine ?? false,
     profileDir: values.profile ?? null,
     json: values.json ?? false,
   };

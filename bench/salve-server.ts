@@ -5,8 +5,12 @@ import { createDeps } from '../src/deps.js';
 import { createLogger } from '../src/observability/logger.js';
 import type { ServerUnderTest } from './bare-server.js';
 
-/** The real service as `salve serve` builds it: durable SQLite in `dir`, auth on, the policies in `dir`. */
-export async function startSalve(dir: string, logLevel: string): Promise<ServerUnderTest> {
+/**
+ * The real service as `salve serve` builds it: durable SQLite in `dir`, auth on, the policies in `dir`.
+ * With `engine`, the heal scheduler and notification dispatcher run too, as in `salve serve` (no Kubernetes
+ * is configured, so opened heals fail their first action and escalate).
+ */
+export async function startSalve(dir: string, logLevel: string, engine: boolean): Promise<ServerUnderTest> {
   const config = loadConfig({
     SALVE_DATA_DIR: dir,
     SALVE_POLICIES: path.join(dir, 'policies'),
@@ -16,5 +20,9 @@ export async function startSalve(dir: string, logLevel: string): Promise<ServerU
   });
   const deps = await createDeps(config, createLogger({ level: config.logLevel }));
   const app = await buildApp(deps);
+  if (engine) {
+    deps.engine.start();
+    deps.dispatcher.start();
+  }
   return { app, close: () => deps.close() };
 }

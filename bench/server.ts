@@ -26,10 +26,11 @@ async function start(
   mode: 'salve' | 'bare',
   dir: string | undefined,
   logLevel: string,
+  engine: boolean,
 ): Promise<ServerUnderTest> {
   if (mode === 'bare') return (await import('./bare-server.js')).startBare();
   if (!dir) throw new Error('salve mode needs --dir');
-  return (await import('./salve-server.js')).startSalve(dir, logLevel);
+  return (await import('./salve-server.js')).startSalve(dir, logLevel, engine);
 }
 
 function send(message: FromServer): void {
@@ -40,17 +41,17 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
     allowPositionals: true,
-    options: { dir: { type: 'string' }, 'log-level': { type: 'string' } },
+    options: { dir: { type: 'string' }, 'log-level': { type: 'string' }, engine: { type: 'boolean' } },
   });
   const mode = positionals[0];
   if (mode !== 'salve' && mode !== 'bare')
-    throw new Error('usage: server.ts salve|bare [--dir D] [--log-level L]');
+    throw new Error('usage: server.ts salve|bare [--dir D] [--log-level L] [--engine]');
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 50);
   sampler.unref();
-  const server = await start(mode, values.dir, values['log-level'] ?? 'info');
+  const server = await start(mode, values.dir, values['log-level'] ?? 'info', values.engine ?? false);
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   process.on('message', async (message: ToServer) => {
     if (message.type === 'stats') {

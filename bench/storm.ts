@@ -40,7 +40,12 @@ async function stormOnce(kind: ServerKind, options: BenchOptions, progress: (lin
     salt: 100,
   });
   const deliveries = Math.ceil(options.stormAlerts / options.alertsPerDelivery);
-  const server = await startServer({ kind, dir: workspace.dir, logLevel: options.logLevels[0] ?? 'info' });
+  const server = await startServer({
+    kind,
+    dir: workspace.dir,
+    logLevel: options.logLevels[0] ?? 'info',
+    engine: options.engine,
+  });
   try {
     progress(`storm: ${kind} (${deliveries * options.alertsPerDelivery} alerts)`);
     const before = await server.stats(true);
