@@ -12,6 +12,7 @@ import { healRoutes } from './http/routes/heals.js';
 import { healthRoutes } from './http/routes/health.js';
 import { pauseRoutes } from './http/routes/pause.js';
 import { policyRoutes } from './http/routes/policies.js';
+import { slackRoutes } from './http/routes/slack.js';
 import { webhookRoutes } from './http/routes/webhook.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -69,5 +70,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   alertRoutes(app, deps);
   actionRoutes(app, deps);
   healthRoutes(app, deps);
+  slackRoutes(app, deps);
   return app;
 }

@@ -12,6 +12,9 @@ import { createScheduler, type Scheduler } from './engine/scheduler.js';
 import { type Authenticator, createAuthenticator } from './http/auth.js';
 import { createKubeClient } from './kube/config.js';
 import type { KubeClient } from './kube/port.js';
+import type { Dispatcher, DispatcherSettings } from './notify/dispatcher.js';
+import type { NotifierRegistry } from './notify/registry.js';
+import { prepareNotify } from './notify/setup.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createPolicySource, type PolicySource } from './policy/source.js';
@@ -30,6 +33,9 @@ export type Deps = {
   policies: PolicySource;
   kube: KubeClient;
   engine: Scheduler;
+  notifiers: NotifierRegistry;
+  /** Sends the durable outbox's notifications (Slack, webhooks). */
+  dispatcher: Dispatcher;
   engineDeps: EngineDeps;
   /** Set when salve generated a token on this start: printed once, never logged. */
   generatedToken?: { name: string; token: string; file: string };
@@ -38,6 +44,7 @@ export type Deps = {
 
 export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'store' | 'registry' | 'metrics' | 'kube'>> & {
   engine?: Partial<EngineSettings>;
+  notify?: Partial<Omit<DispatcherSettings, 'owner'>>;
   /** Where KUBECONFIG, HOME and KUBERNETES_SERVICE_* come from; default: the process environment. */
   env?: NodeJS.ProcessEnv;
   random?: () => number;
@@ -87,6 +94,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   });
   metrics.policiesLoaded.set(policies.current().policies.length);
   const kube = overrides.kube ?? kubeFrom(config, env, log);
+  const notify = prepareNotify({ settings: config, env, clock, log });
   const store = overrides.store ?? openStore(config, clock, log);
   await store.migrate();
   const settings: EngineSettings = {
@@ -115,6 +123,14 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   // One replica per SQLite file: leases left in it belong to a process that is gone.
   if (store.kind === 'sqlite') await store.releaseLeases(null);
   const engine = createScheduler(engineDeps);
+  const dispatcher = notify.dispatcher({
+    store,
+    metrics,
+    policies,
+    owner: settings.owner,
+    settings: overrides.notify,
+    random: overrides.random,
+  });
   return {
     config,
     clock,
@@ -126,10 +142,13 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     policies,
     kube,
     engine,
+    notifiers: notify.notifiers,
+    dispatcher,
     engineDeps,
     generatedToken,
     async close() {
       await engine.stop();
+      await dispatcher.stop();
       policies.close();
       await store.close();
     },

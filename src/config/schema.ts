@@ -61,6 +61,22 @@ export const configSchema = z.object({
    * work passes to another one this long after it last claimed it. Longer than any single action takes.
    */
   leaseSeconds: z.coerce.number().int().positive().max(3600).default(30),
+  /** Slack incoming webhook: defines the notifier named `slack`. A secret: never logged. */
+  slackWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Verifies Slack's button clicks (POST /v1/slack/interactions); without it the route answers 404. */
+  slackSigningSecret: z.string().min(1).optional(),
+  /** Slack user ids allowed to approve or reject, comma-separated; unset: anyone who can click. */
+  slackApprovers: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+  /** YAML file of named notifiers (Slack channels, webhooks) that policies route to. */
+  notifiersFile: z.string().min(1).optional(),
 });
 
 export type Config = z.output<typeof configSchema> & { tokensFile: string };
@@ -82,6 +98,10 @@ export const settingEnv = {
   maxActionsPerHour: 'SALVE_MAX_ACTIONS_PER_HOUR',
   approvalTimeout: 'SALVE_APPROVAL_TIMEOUT',
   leaseSeconds: 'SALVE_LEASE_SECONDS',
+  slackWebhookUrl: 'SALVE_SLACK_WEBHOOK_URL',
+  slackSigningSecret: 'SALVE_SLACK_SIGNING_SECRET',
+  slackApprovers: 'SALVE_SLACK_APPROVERS',
+  notifiersFile: 'SALVE_NOTIFIERS_FILE',
 } as const satisfies Record<keyof z.input<typeof configSchema>, string>;
 
 export type SettingName = keyof typeof settingEnv;

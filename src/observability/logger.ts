@@ -21,6 +21,10 @@ export const redactPaths = [
   '*.webhookUrl',
   'config.slackWebhookUrl',
   'config.slackSigningSecret',
+  'responseUrl',
+  '*.responseUrl',
+  'response_url',
+  '*.response_url',
 ];
 
 export type LoggerOptions = {

@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../deps.js';
+import { createSlackInteractions, slackInteractionsRoute } from '../../notify/slack-interactions.js';
+
+const SLACK_BODY_LIMIT = 64 * 1024;
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Slack's button clicks. No bearer token: Slack signs each request with the signing secret instead, over the raw
+ * form body, so this route keeps the body as the exact string that arrived (its own parser, in its own scope).
+ */
+export function slackRoutes(app: FastifyInstance, deps: Deps): void {
+  const interactions = createSlackInteractions({
+    signingSecret: deps.config.slackSigningSecret ?? null,
+    approvers: deps.config.slackApprovers ? new Set(deps.config.slackApprovers) : null,
+    store: deps.store,
+    clock: deps.clock,
+    log: deps.log.child({ component: 'slack' }),
+    metrics: deps.metrics,
+    engineDeps: deps.engineDeps,
+    pokeEngine: () => deps.engine.poke(),
+    pokeDispatcher: () => deps.dispatcher.poke(),
+    respond: (url, message) => deps.dispatcher.respond(url, message),
+  });
+
+  app.register(async (scope) => {
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: SLACK_BODY_LIMIT },
+      (_request, body, done) => done(null, body),
+    );
+    scope.post(
+      slackInteractionsRoute,
+      {
+        schema: {
+          summary: 'Slack interactivity: Approve / Reject buttons (signed by Slack, no token)',
+          description:
+            'Verifies X-Slack-Signature (v0, HMAC-SHA256 with SALVE_SLACK_SIGNING_SECRET) over the raw body, ' +
+            'refuses timestamps more than 300 s away and replays, then decides the approval as `slack:<user id>`.',
+          tags: ['slack'],
+          security: [],
+        },
+      },
+      async (request, reply) => {
+        await interactions.handle({
+          timestamp: header(request.headers['x-slack-request-timestamp']),
+          signature: header(request.headers['x-slack-signature']),
+          rawBody: request.body,
+        });
+        return reply.status(200).send();
+      },
+    );
+  });
+}

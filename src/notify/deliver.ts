@@ -1,0 +1,150 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { AuditInput, OutboxItem, OutboxResult, Store } from '../store/types.js';
+import type { DispatcherSettings } from './dispatcher.js';
+import { notificationAudit, notifyAuditTypes } from './records.js';
+import type { NotifierRegistry } from './registry.js';
+import { passesSeverity } from './severity.js';
+import { readResponseTarget, slackResponseKey } from './slack-keys.js';
+import type { Delivery, NotificationEvent, Notifier } from './types.js';
+
+export type DeliverDeps = {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  notifiers: NotifierRegistry;
+  settings: DispatcherSettings;
+  random?: () => number;
+};
+
+type Finish = { result: OutboxResult; audit: AuditInput[]; outcome: string };
+
+function backoffMs(deps: DeliverDeps, attempts: number, retryAfterMs: number | undefined): number {
+  // The peer said when: honour it (at least a second, so a `Retry-After: 0` cannot spin the loop).
+  if (retryAfterMs !== undefined) return Math.max(retryAfterMs, 1_000);
+  const { baseMs, maxMs } = deps.settings.backoff;
+  const random = deps.random ?? Math.random;
+  return Math.round(Math.min(maxMs, baseMs * 2 ** attempts) * (0.5 + random() * 0.5));
+}
+
+function outcomeOf(deps: DeliverDeps, item: OutboxItem, d: Delivery): Finish {
+  const at = deps.clock.now();
+  const status = d.status;
+  if (d.outcome === 'sent') {
+    return {
+      outcome: 'sent',
+      result: { outcome: 'sent', at: at.toISOString() },
+      audit: [notificationAudit(item, notifyAuditTypes.sent, 'sent', { status })],
+    };
+  }
+  const gaveUp = d.outcome === 'retry' && item.attempts + 1 >= deps.settings.maxAttempts;
+  if (d.outcome === 'dead' || gaveUp) {
+    const error = gaveUp ? `${d.error}; gave up after ${item.attempts + 1} attempts` : d.error;
+    return {
+      outcome: 'dead',
+      result: { outcome: 'dead', at: at.toISOString(), error },
+      audit: [notificationAudit(item, notifyAuditTypes.dead, 'dead', { status, error })],
+    };
+  }
+  const nextAttemptAt = new Date(at.getTime() + backoffMs(deps, item.attempts, d.retryAfterMs)).toISOString();
+  return {
+    outcome: 'retry',
+    result: { outcome: 'retry', at: at.toISOString(), nextAttemptAt, error: d.error },
+    audit: [
+      notificationAudit(item, notifyAuditTypes.failed, 'retry', { status, error: d.error, nextAttemptAt }),
+    ],
+  };
+}
+
+/** The approval message a Slack button was clicked in is replaced by the decision, by the notifier that posted it. */
+async function withResponseUrl(deps: DeliverDeps, item: OutboxItem): Promise<NotificationEvent> {
+  const { event } = item;
+  if (event.kind !== 'approval.decided' || !item.healId) return event;
+  const target = await readResponseTarget(deps.store, item.healId);
+  if (!target || target.notifier !== item.notifier) return event;
+  return { ...event, approval: { ...event.approval, responseUrl: target.url } };
+}
+
+async function attempt(deps: DeliverDeps, notifier: Notifier | undefined, item: OutboxItem): Promise<Finish> {
+  const at = deps.clock.now().toISOString();
+  if (!notifier) {
+    const error = `no notifier named "${item.notifier}" is configured (SALVE_SLACK_WEBHOOK_URL, SALVE_NOTIFIERS_FILE)`;
+    return {
+      outcome: 'dead',
+      result: { outcome: 'dead', at, error },
+      audit: [notificationAudit(item, notifyAuditTypes.dead, 'unknown_notifier', { status: null, error })],
+    };
+  }
+  if (!passesSeverity(item.event, notifier.minSeverity)) {
+    // Settled, not failed: the audit record says it was deliberately not sent.
+    const why = `severity ${item.event.alert?.severity} is below ${notifier.minSeverity}`;
+    return {
+      outcome: 'skipped',
+      result: { outcome: 'sent', at },
+      audit: [notificationAudit(item, notifyAuditTypes.skipped, 'skipped', { why })],
+    };
+  }
+  const event = await withResponseUrl(deps, item);
+  const delivery = await notifier.send({
+    id: item.id,
+    notifier: item.notifier,
+    attempt: item.attempts + 1,
+    event,
+  });
+  const finish = outcomeOf(deps, item, delivery);
+  if (finish.outcome === 'sent' && event.approval?.responseUrl && item.healId) {
+    await deps.store.setSetting(slackResponseKey(item.healId), null);
+  }
+  return finish;
+}
+
+/**
+ * Sends one notifier's claimed items in order. Once one must be retried, the rest wait for the same moment
+ * instead of overtaking it: after an outage, a heal's messages still arrive as one story, in order.
+ */
+export async function deliver(deps: DeliverDeps, name: string, items: readonly OutboxItem[]): Promise<void> {
+  const notifier = deps.notifiers.get(name);
+  let holdUntil: string | null = null;
+  for (const item of items) {
+    let finish: Finish;
+    if (holdUntil !== null) {
+      const at = deps.clock.now().toISOString();
+      const error = 'waiting behind an earlier notification to the same notifier';
+      finish = {
+        outcome: 'deferred',
+        result: { outcome: 'retry', at, nextAttemptAt: holdUntil, error },
+        audit: [],
+      };
+    } else {
+      try {
+        finish = await attempt(deps, notifier, item);
+      } catch (err) {
+        // A store hiccup or a bug: the lease runs out and the item is tried again; nothing is lost.
+        deps.log.error(
+          { notifier: name, outbox: item.id, error: (err as Error)?.name },
+          'notification attempt crashed',
+        );
+        return;
+      }
+    }
+    if (finish.result.outcome === 'retry' && holdUntil === null) holdUntil = finish.result.nextAttemptAt;
+    await deps.store.finishOutbox(item.id, finish.result, finish.audit);
+    deps.metrics.notifications.inc({ notifier: name, outcome: finish.outcome });
+    const facts = {
+      notifier: name,
+      kind: item.event.kind,
+      heal: item.healId,
+      outbox: item.id,
+      attempt: item.attempts + 1,
+      outcome: finish.outcome,
+    };
+    if (finish.outcome === 'retry' || finish.outcome === 'dead') {
+      const result = finish.result as { error: string };
+      deps.log.warn({ ...facts, error: result.error }, 'notification not delivered');
+    } else if (finish.outcome !== 'deferred') {
+      deps.log.info(facts, 'notification settled');
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { OutboxItem, Store } from '../store/types.js';
+import { type DeliverDeps, deliver } from './deliver.js';
+import { type NotifierRegistry, unknownNotifiers } from './registry.js';
+import type { SlackReplier } from './slack.js';
+
+export type DispatcherSettings = {
+  /** This process's name on outbox leases. */
+  owner: string;
+  /** How often to look for due notifications when nothing pokes the dispatcher. */
+  pollMs: number;
+  /** How long claimed items stay ours: longer than a batch takes to send, even against a slow peer. */
+  leaseMs: number;
+  batch: number;
+  /** Delivery rounds before an item goes dead (rounds spent waiting behind an older item count too). */
+  maxAttempts: number;
+  backoff: { baseMs: number; maxMs: number };
+};
+
+export const defaultDispatcherSettings: Omit<DispatcherSettings, 'owner'> = {
+  pollMs: 1_000,
+  leaseMs: 120_000,
+  batch: 20,
+  maxAttempts: 10,
+  backoff: { baseMs: 2_000, maxMs: 5 * 60_000 },
+};
+
+export type DispatcherDeps = {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  notifiers: NotifierRegistry;
+  policies: {
+    current(): { policies: ReadonlyArray<{ name: string; notify: readonly string[] }>; loadedAt: string };
+  };
+  reply: SlackReplier;
+  settings: DispatcherSettings;
+  random?: () => number;
+};
+
+export type Dispatcher = {
+  start(): void;
+  stop(): Promise<void>;
+  /** Notifications may be waiting (a Slack click decided an approval): look now. */
+  poke(): void;
+  /** Claims and sends what is due now; resolves with how many items it handled. Tests drive it. */
+  runDue(): Promise<number>;
+  /** runDue() until nothing is due, and every reply sent. */
+  drain(): Promise<void>;
+  /** A best-effort reply through a Slack response_url; not durable (the URL lives 30 minutes anyway). */
+  respond(responseUrl: string, message: Record<string, unknown>): void;
+  /** Policies that name notifiers nobody configured. */
+  unknownNotifiers(): Array<{ policy: string; notifier: string }>;
+};
+
+/**
+ * The durable outbox's sender. Notifications are committed with the heal moves that cause them, so the engine
+ * never waits for Slack; this loop sends them afterwards, retries with backoff, and loses nothing across restarts.
+ */
+export function createDispatcher(deps: DispatcherDeps): Dispatcher {
+  const { settings, log } = deps;
+  const replies = new Set<Promise<void>>();
+  const deliverDeps: DeliverDeps = deps;
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+  let poked = false;
+  let checkedTable: string | null = null;
+
+  const unknown = () => unknownNotifiers(deps.policies.current().policies, deps.notifiers);
+
+  function warnUnknown(): void {
+    const table = deps.policies.current();
+    if (checkedTable === table.loadedAt) return;
+    checkedTable = table.loadedAt;
+    for (const { policy, notifier } of unknown()) {
+      log.warn({ policy, notifier }, 'policy routes notifications to a notifier that is not configured');
+    }
+  }
+
+  async function runDue(): Promise<number> {
+    warnUnknown();
+    const now = deps.clock.now();
+    const items = await deps.store.claimOutbox({
+      now: now.toISOString(),
+      owner: settings.owner,
+      leaseUntil: new Date(now.getTime() + settings.leaseMs).toISOString(),
+      limit: settings.batch,
+    });
+    const byNotifier = new Map<string, OutboxItem[]>();
+    for (const item of items) byNotifier.set(item.notifier, [...(byNotifier.get(item.notifier) ?? []), item]);
+    // Notifiers in parallel, one notifier's items in order: a Slack outage holds back only Slack.
+    await Promise.all([...byNotifier.entries()].map(([name, list]) => deliver(deliverDeps, name, list)));
+    return items.length;
+  }
+
+  function poke(): void {
+    poked = true;
+    wake?.();
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      poked = false;
+      let handled = 0;
+      try {
+        handled = await runDue();
+      } catch (err) {
+        log.error({ err }, 'notification dispatcher could not claim work');
+      }
+      if (!running) break;
+      if (poked || handled >= settings.batch) continue;
+      // Real time, not the injected clock: only how often to look, never a decision.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, settings.pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      await Promise.all(replies);
+    },
+    poke,
+    runDue,
+    async drain() {
+      for (let i = 0; i < 100; i++) {
+        const handled = await runDue();
+        await Promise.all(replies);
+        if (handled === 0) return;
+      }
+    },
+    respond(responseUrl, message) {
+      const p = deps
+        .reply(responseUrl, message)
+        .then((d) => {
+          if (d.outcome !== 'sent')
+            log.warn({ status: d.status, error: d.error }, 'Slack reply not delivered');
+        })
+        // The error object may carry the URL: only its name is logged.
+        .catch((err: unknown) => log.error({ error: (err as Error)?.name }, 'Slack reply failed'))
+        .finally(() => replies.delete(p));
+      replies.add(p);
+    },
+    unknownNotifiers: unknown,
+  };
+}

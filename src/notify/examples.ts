@@ -1,0 +1,173 @@
+import { slackMessage } from './slack-messages.js';
+import type { NotificationEvent } from './types.js';
+
+const heal: NotificationEvent['heal'] = {
+  id: 'heal_01kb2m3n4p5q6r7s8t9v0w1x2y',
+  policy: 'scorer-error-rate',
+  target: { kind: 'Deployment', namespace: 'ml-prod', name: 'fraud-scorer' },
+  targetKey: 'Deployment/ml-prod/fraud-scorer',
+  state: 'running',
+  dryRun: false,
+  openedAt: '2026-11-27T03:00:00.000Z',
+  steps: [{ action: 'k8s.restart' }, { action: 'k8s.rollback' }],
+  url: 'https://salve.example/v1/heals/heal_01kb2m3n4p5q6r7s8t9v0w1x2y',
+};
+
+const alert: NotificationEvent['alert'] = {
+  alertname: 'ModelServingErrorRate',
+  fingerprint: '5c3f3bbbd4a1e0a7',
+  severity: 'critical',
+  summary: 'fraud-scorer answers 5xx to 7.2% of requests',
+  generatorURL: 'http://prometheus.example:9090/graph?g0.expr=model_errors',
+  alertmanagerURL: 'http://alertmanager.example:9093',
+};
+
+const base = (kind: NotificationEvent['kind'], at: string, extra: Partial<NotificationEvent> = {}) => ({
+  kind,
+  at,
+  heal,
+  alert,
+  ...extra,
+});
+
+/** One event of each kind (and each step outcome), as the engine emits them: the docs show what they become. */
+export const exampleEvents: Array<{ title: string; event: NotificationEvent }> = [
+  { title: 'Heal opened', event: base('heal.opened', '2026-11-27T03:00:01.000Z') },
+  {
+    title: 'Step result: changed',
+    event: base('step.result', '2026-11-27T03:00:02.000Z', {
+      step: {
+        index: 0,
+        action: 'k8s.restart',
+        status: 'changed',
+        detail: 'restarted Deployment ml-prod/fraud-scorer',
+      },
+    }),
+  },
+  {
+    title: 'Step result: unchanged',
+    event: base('step.result', '2026-11-27T03:00:02.000Z', {
+      step: {
+        index: 1,
+        action: 'k8s.rollback',
+        status: 'unchanged',
+        detail: 'Deployment ml-prod/fraud-scorer already runs revision 1',
+      },
+    }),
+  },
+  {
+    title: 'Step result: failed',
+    event: base('step.result', '2026-11-27T03:00:02.000Z', {
+      step: {
+        index: 0,
+        action: 'k8s.restart',
+        status: 'failed',
+        detail: 'SALVE_KUBE_FORBIDDEN: deployments.apps "fraud-scorer" is forbidden',
+      },
+    }),
+  },
+  {
+    title: 'Dry run',
+    event: base('step.result', '2026-11-27T03:00:02.000Z', {
+      heal: { ...heal, dryRun: true },
+      step: {
+        index: 0,
+        action: 'k8s.restart',
+        status: 'dry_run',
+        detail: 'would have: restart Deployment ml-prod/fraud-scorer (rolling, new pod template annotation)',
+      },
+    }),
+  },
+  {
+    title: 'Resolved',
+    event: base('heal.resolved', '2026-11-27T03:04:12.000Z', {
+      heal: { ...heal, state: 'resolved' },
+      resolution: { timeToResolveSeconds: 252 },
+    }),
+  },
+  {
+    title: 'Escalated',
+    event: base('heal.escalated', '2026-11-27T03:30:00.000Z', {
+      heal: { ...heal, state: 'escalated' },
+      escalation: {
+        why: '1 alert(s) still firing at the deadline',
+        tried: [
+          { step: 0, action: 'k8s.restart' },
+          { step: 1, action: 'k8s.rollback' },
+        ],
+      },
+    }),
+  },
+  {
+    title: 'Refused by a guard',
+    event: base('heal.refused', '2026-11-27T03:10:00.000Z', {
+      heal: { ...heal, state: 'refused' },
+      refusal: {
+        guard: 'cooldown',
+        reason: 'cooldown',
+        detail:
+          'policy scorer-error-rate acted on Deployment/ml-prod/fraud-scorer at 2026-11-27T03:00:02.000Z; cooling down until 2026-11-27T03:30:02.000Z',
+      },
+    }),
+  },
+  {
+    title: 'Cancelled',
+    event: base('heal.cancelled', '2026-11-27T03:20:00.000Z', {
+      heal: { ...heal, state: 'cancelled' },
+      cancellation: { reason: 'approval_expired' },
+    }),
+  },
+  {
+    title: 'Approval requested',
+    event: base('approval.requested', '2026-11-27T03:00:01.000Z', {
+      heal: { ...heal, state: 'awaiting_approval' },
+      approval: {
+        expiresAt: '2026-11-27T04:00:01.000Z',
+        wouldDo: [
+          'restart Deployment ml-prod/fraud-scorer',
+          'roll back Deployment ml-prod/fraud-scorer to the previous revision',
+        ],
+      },
+    }),
+  },
+  {
+    title: 'Approval decided',
+    event: base('approval.decided', '2026-11-27T03:02:00.000Z', {
+      heal: { ...heal, state: 'awaiting_approval' },
+      approval: { decision: 'approved', decidedBy: 'slack:U2CERLKJA' },
+    }),
+  },
+];
+
+/** The examples section of docs/notifications.md, generated from the builders so it stays true. */
+export function renderExamples(notifier = 'slack'): string {
+  return exampleEvents
+    .map(({ title, event }) => {
+      const message = slackMessage(event, notifier);
+      return [
+        `### ${title} (\`${event.kind}\`)`,
+        '',
+        'Fallback text:',
+        '',
+        '```text',
+        message.text,
+        '```',
+        '',
+        'Block Kit:',
+        '',
+        '```json',
+        JSON.stringify(message.blocks, null, 2),
+        '```',
+        '',
+      ].join('\n');
+    })
+    .join('\n');
+}
+
+/** One line per kind: the fallback texts, for the README. */
+export function renderFallbackTable(notifier = 'slack'): string {
+  const rows = exampleEvents.map(
+    ({ title, event }) => `| ${title} | \`${slackMessage(event, notifier).text.replace(/\|/g, '\\|')}\` |`,
+  );
+  return ['| Message | Fallback text |', '| --- | --- |', ...rows].join('\n');
+}

@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { decideApproval } from '../engine/approvals.js';
+import type { EngineDeps } from '../engine/context.js';
+import { type ErrorCode, isSalveError, SalveError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { AuditInput, Store } from '../store/types.js';
+import { notifyAuditTypes } from './records.js';
+import { approvalBlockPrefix, approveActionId, rejectActionId } from './slack-blocks.js';
+import { slackResponseKey, slackSeenKey } from './slack-keys.js';
+import { verifySlackSignature } from './slack-signature.js';
+
+export const slackInteractionsRoute = '/v1/slack/interactions';
+
+export type SlackInteractionDeps = {
+  signingSecret: string | null;
+  /** Slack user ids allowed to decide; null: anyone in the channel. */
+  approvers: ReadonlySet<string> | null;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  engineDeps: EngineDeps;
+  pokeEngine(): void;
+  pokeDispatcher(): void;
+  respond(responseUrl: string, message: Record<string, unknown>): void;
+};
+
+export type SlackRequest = {
+  timestamp: string | undefined;
+  signature: string | undefined;
+  /** The body exactly as it arrived (a string for a form post): the signature covers these bytes. */
+  rawBody: unknown;
+};
+
+const rejections = {
+  missing: 'SALVE_SLACK_SIGNATURE_MISSING',
+  stale: 'SALVE_SLACK_SIGNATURE_STALE',
+  invalid: 'SALVE_SLACK_SIGNATURE_INVALID',
+  replayed: 'SALVE_SLACK_REPLAYED',
+} as const satisfies Record<string, ErrorCode>;
+
+const rejectionWords: Record<keyof typeof rejections, string> = {
+  missing: 'X-Slack-Signature and X-Slack-Request-Timestamp are required',
+  stale: 'X-Slack-Request-Timestamp is more than 300 s away from now',
+  invalid: 'X-Slack-Signature does not match the body',
+  replayed: 'this signed request was already received',
+};
+
+const blockActions = z.object({
+  type: z.literal('block_actions'),
+  user: z.object({
+    id: z.string().regex(/^[A-Z0-9]{2,30}$/, 'expected a Slack user id'),
+    username: z.string().max(200).optional(),
+    name: z.string().max(200).optional(),
+  }),
+  response_url: z.url({ protocol: /^https?$/ }).optional(),
+  actions: z
+    .array(z.object({ action_id: z.string(), block_id: z.string().optional(), value: z.string().optional() }))
+    .min(1),
+});
+
+const healId = z.string().regex(/^heal_[0-9a-z]{26}$/);
+
+const ephemeral = (text: string) => ({ response_type: 'ephemeral', replace_original: false, text });
+
+/** Button clicks from Slack: verified, replay-proof, allow-listed, then the one approval path the API uses too. */
+export function createSlackInteractions(deps: SlackInteractionDeps) {
+  // Two deliveries of one request racing each other inside this process; the store covers restarts.
+  const inFlight = new Set<string>();
+
+  async function reject(reason: keyof typeof rejections): Promise<never> {
+    const code = rejections[reason];
+    deps.metrics.authFailures.inc({ route: slackInteractionsRoute, reason: code });
+    await deps.store.appendAudit([
+      {
+        type: notifyAuditTypes.slackRejected,
+        actor: 'slack',
+        healId: null,
+        policy: null,
+        target: null,
+        outcome: reason,
+        data: { code },
+      },
+    ]);
+    throw new SalveError(code, rejectionWords[reason]);
+  }
+
+  async function verify(req: SlackRequest & { rawBody: string }, secret: string): Promise<void> {
+    const check = verifySlackSignature({ secret, ...req, now: deps.clock.now() });
+    if (!check.ok) return reject(check.reason);
+    const key = slackSeenKey(check.signature.slice(3));
+    if (inFlight.has(key) || (await deps.store.getSetting(key)) !== null) return reject('replayed');
+    inFlight.add(key);
+    try {
+      await deps.store.setSetting(key, deps.clock.now().toISOString());
+    } finally {
+      inFlight.delete(key);
+    }
+  }
+
+  async function decide(payload: z.infer<typeof blockActions>): Promise<void> {
+    const action = payload.actions.find(
+      (a) => a.action_id === approveActionId || a.action_id === rejectActionId,
+    );
+    if (!action) return;
+    const id = healId.safeParse(action.value);
+    if (!id.success) throw new SalveError('SALVE_SLACK_PAYLOAD_INVALID', 'the button value is not a heal id');
+    const actor = `slack:${payload.user.id}`;
+    const who = payload.user.username ?? payload.user.name ?? payload.user.id;
+    const responseUrl = payload.response_url;
+    const audit = (type: string, outcome: string, data: Record<string, unknown>): AuditInput => ({
+      type,
+      actor,
+      healId: id.data,
+      policy: null,
+      target: null,
+      outcome,
+      data: { user: who, ...data },
+    });
+    if (deps.approvers && !deps.approvers.has(payload.user.id)) {
+      await deps.store.appendAudit([
+        audit(notifyAuditTypes.slackNotAllowed, 'not_allowed', { button: action.action_id }),
+      ]);
+      if (responseUrl) {
+        deps.respond(
+          responseUrl,
+          ephemeral(`:lock: You are not on salve's approver list, so this click changed nothing.`),
+        );
+      }
+      return;
+    }
+    const notifier = action.block_id?.startsWith(approvalBlockPrefix)
+      ? action.block_id.slice(approvalBlockPrefix.length)
+      : null;
+    // Stored before the decision commits its notification, so the dispatcher finds it when it sends.
+    if (responseUrl && notifier) {
+      await deps.store.setSetting(slackResponseKey(id.data), JSON.stringify({ notifier, url: responseUrl }));
+    }
+    const decision = action.action_id === approveActionId ? 'approve' : 'reject';
+    try {
+      const heal = await decideApproval(deps.engineDeps, {
+        id: id.data,
+        decision,
+        actor,
+        at: deps.clock.now().toISOString(),
+        comment: `from Slack by ${who}`,
+        via: 'slack',
+      });
+      if (decision === 'approve') deps.pokeEngine();
+      else
+        deps.metrics.heals.inc({
+          policy: heal.policy,
+          action: heal.steps[heal.step]?.action ?? 'none',
+          outcome: 'cancelled',
+        });
+      deps.pokeDispatcher();
+    } catch (err) {
+      if (!isSalveError(err) || (err.code !== 'SALVE_HEAL_CONFLICT' && err.code !== 'SALVE_HEAL_NOT_FOUND'))
+        throw err;
+      await deps.store.setSetting(slackResponseKey(id.data), null);
+      await deps.store.appendAudit([
+        audit(notifyAuditTypes.slackIgnored, 'not_awaiting_approval', { decision }),
+      ]);
+      const heal = await deps.store.getHeal(id.data);
+      const state = heal ? `is ${heal.state}` : 'no longer exists';
+      if (responseUrl)
+        deps.respond(responseUrl, ephemeral(`This heal ${state}: there is nothing to decide any more.`));
+    }
+  }
+
+  return {
+    configured: deps.signingSecret !== null,
+    /** Verifies and acts on one request; throws SALVE_SLACK_* for what Slack did not sign. */
+    async handle(req: SlackRequest): Promise<void> {
+      if (deps.signingSecret === null) {
+        throw new SalveError(
+          'SALVE_SLACK_NOT_CONFIGURED',
+          'Slack interactivity is not configured: set SALVE_SLACK_SIGNING_SECRET',
+        );
+      }
+      const { rawBody } = req;
+      if (typeof rawBody !== 'string') {
+        throw new SalveError(
+          'SALVE_REQUEST_UNSUPPORTED_MEDIA',
+          'Slack sends application/x-www-form-urlencoded; nothing else is accepted here',
+        );
+      }
+      await verify({ ...req, rawBody }, deps.signingSecret);
+      const raw = new URLSearchParams(rawBody).get('payload');
+      let json: unknown;
+      try {
+        json = JSON.parse(raw ?? '');
+      } catch {
+        throw new SalveError('SALVE_SLACK_PAYLOAD_INVALID', 'expected a form field "payload" holding JSON');
+      }
+      if ((json as { type?: unknown })?.type !== 'block_actions') {
+        deps.log.debug(
+          { type: (json as { type?: unknown })?.type },
+          'Slack interaction of another type ignored',
+        );
+        return;
+      }
+      const parsed = blockActions.safeParse(json);
+      if (!parsed.success) {
+        const where = parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ');
+        throw new SalveError('SALVE_SLACK_PAYLOAD_INVALID', `block_actions payload is invalid at ${where}`);
+      }
+      await decide(parsed.data);
+    },
+  };
+}
+
+export type SlackInteractions = ReturnType<typeof createSlackInteractions>;

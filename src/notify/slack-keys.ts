@@ -1,0 +1,22 @@
+import type { Store } from '../store/types.js';
+
+/** A Slack signature already used: a replay of the same request is refused, across restarts. */
+export const slackSeenKey = (signature: string) => `slack-seen:${signature}`;
+
+/** The response_url of the approval message a button was clicked in, and the notifier that posted it. */
+export const slackResponseKey = (healId: string) => `slack-response:${healId}`;
+
+export type ResponseTarget = { notifier: string; url: string };
+
+export async function readResponseTarget(store: Store, healId: string): Promise<ResponseTarget | null> {
+  const raw = await store.getSetting(slackResponseKey(healId));
+  if (!raw) return null;
+  try {
+    const parsed = JSON.parse(raw) as Partial<ResponseTarget>;
+    return typeof parsed.notifier === 'string' && typeof parsed.url === 'string'
+      ? { notifier: parsed.notifier, url: parsed.url }
+      : null;
+  } catch {
+    return null;
+  }
+}
