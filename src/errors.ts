@@ -35,7 +35,7 @@ export const errorCatalogue = {
   SALVE_HTTP_REJECTED: { status: 422, summary: 'an HTTP peer rejected the request' },
   SALVE_SLACK_NOT_CONFIGURED: { status: 404, summary: 'Slack interactivity is not configured' },
   SALVE_SLACK_SIGNATURE_MISSING: { status: 401, summary: 'Slack signature headers are missing' },
-  SALVE_SLACK_SIGNATURE_STALE: { status: 401, summary: 'Slack request timestamp is outside the 300 s window' },
+  SALVE_SLACK_SIGNATURE_STALE: { status: 401, summary: 'Slack request timestamp is outside 300 s' },
   SALVE_SLACK_SIGNATURE_INVALID: { status: 401, summary: 'Slack signature does not match' },
   SALVE_SLACK_REPLAYED: { status: 401, summary: 'Slack request was already received (replay)' },
   SALVE_SLACK_PAYLOAD_INVALID: { status: 400, summary: 'Slack interaction payload is invalid' },
