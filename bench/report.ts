@@ -1,3 +1,4 @@
+import type { BreakdownRow } from './breakdown.js';
 import type { IngestRun } from './ingest.js';
 import type { MatchRow } from './match.js';
 import type { StormRun } from './storm.js';
@@ -156,6 +157,16 @@ export function matchReport(rows: readonly MatchRow[]): string {
         fixed(r.evaluateNs / r.jsonParseNs, 2),
         grouped(r.loadMs),
       ]),
+    ),
+  ].join('\n');
+}
+
+export function breakdownReport(rows: readonly BreakdownRow[]): string {
+  return [
+    'Breakdown: one 10-alert delivery, step by step, in one process (median of rounds; store steps run once)',
+    renderTable(
+      ['step', 'us/delivery'],
+      rows.map((r) => [r.step, fixed(r.microsPerDelivery, 1)]),
     ),
   ].join('\n');
 }

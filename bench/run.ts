@@ -3,10 +3,11 @@
  * an alert storm, and policy match cost. Never part of `npm test`; nothing here asserts a timing.
  */
 import os from 'node:os';
+import { type BreakdownRow, benchBreakdown } from './breakdown.js';
 import { benchIngest, type IngestRun } from './ingest.js';
 import { benchMatch, type MatchRow } from './match.js';
 import { parseBenchOptions, usage } from './options.js';
-import { ingestReport, matchReport, stormReport, targets, verdict } from './report.js';
+import { breakdownReport, ingestReport, matchReport, stormReport, targets, verdict } from './report.js';
 import { benchStorm, type StormRun } from './storm.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -29,10 +30,12 @@ async function main(argv: string[]): Promise<number> {
   let ingest: IngestRun[] = [];
   let storm: StormRun[] = [];
   let match: MatchRow[] = [];
+  let breakdown: BreakdownRow[] = [];
   // Match first: it runs in this process, before any child has warmed the CPU caches of the other core.
   if (options.only.includes('match')) match = benchMatch([10, 1_000, 10_000], progress);
   if (options.only.includes('ingest')) ingest = await benchIngest(options, progress);
   if (options.only.includes('storm')) storm = await benchStorm(options, progress);
+  if (options.only.includes('breakdown')) breakdown = await benchBreakdown(options.dir, progress);
   const seconds = (Date.now() - started) / 1000;
   const loadAverageAtEnd = os.loadavg()[0] ?? 0;
   const durable = [...ingest, ...storm].every((r) => r.durability === null || r.durability.ok);
@@ -40,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   if (options.json) {
     const verdicts = ingest.map((r) => verdict(r, ingest));
     process.stdout.write(
-      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, durable }, null, 2)}\n`,
+      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, breakdown, durable }, null, 2)}\n`,
     );
   } else {
     const sections = [
@@ -51,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     if (ingest.length > 0) sections.push(ingestReport(ingest, options.redeliveryRatio));
     if (storm.length > 0) sections.push(stormReport(storm));
     if (match.length > 0) sections.push(matchReport(match));
+    if (breakdown.length > 0) sections.push(breakdownReport(breakdown));
     process.stdout.write(`${sections.join('\n\n')}\n`);
   }
   // A lost acknowledged alert is a bug, not a slow figure: make it visible to whoever runs this.

@@ -1,0 +1,119 @@
+/**
+ * Where a delivery's time goes, step by step, measured in this process on the same 10-alert bodies as the
+ * ingestion runs: the steps of the webhook handler (src/http/routes/webhook.ts) one by one, then the store's
+ * ingest with durable commits in batches, as the group-commit batcher forms them under load.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createActionRegistry } from '../src/actions/registry.js';
+import { normaliseAlert, webhookPayloadSchema } from '../src/alerts/schema.js';
+import { systemClock } from '../src/clock.js';
+import { evaluateAlert } from '../src/policy/evaluate.js';
+import { loadPolicyDir } from '../src/policy/loader.js';
+import { openSqliteStore } from '../src/store/sqlite/index.js';
+import type { IngestInput } from '../src/store/types.js';
+import { createDeliveryStream } from './deliveries.js';
+import { median } from './stats.js';
+import { repoRoot } from './workspace.js';
+
+export type BreakdownRow = { step: string; microsPerDelivery: number };
+
+const BODIES = 400;
+const ROUNDS = 5;
+
+function timeEach<T>(items: readonly T[], fn: (item: T) => unknown): number {
+  const rounds: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const start = process.hrtime.bigint();
+    for (const item of items) fn(item);
+    rounds.push(Number(process.hrtime.bigint() - start) / 1000 / items.length);
+  }
+  return median(rounds);
+}
+
+/** Store ingest, `batch` deliveries per transaction, as the batcher does for writes queued in one turn. */
+async function storeMicros(dir: string, inputs: IngestInput[], batch: number): Promise<number> {
+  const store = openSqliteStore({ file: path.join(dir, `batch-${batch}.db`), clock: systemClock() });
+  try {
+    await store.migrate();
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < inputs.length; i += batch) {
+      await Promise.all(inputs.slice(i, i + batch).map((input) => store.ingest(input)));
+    }
+    return Number(process.hrtime.bigint() - start) / 1000 / inputs.length;
+  } finally {
+    await store.close();
+  }
+}
+
+export async function benchBreakdown(dir: string, progress: (line: string) => void): Promise<BreakdownRow[]> {
+  progress('breakdown: webhook steps and store commits');
+  const registry = createActionRegistry();
+  const loaded = await loadPolicyDir(path.join(repoRoot, 'policies'), registry);
+  if (loaded.table === null) throw new Error('the example policies in policies/ do not load');
+  const table = loaded.table;
+  const stream = createDeliveryStream({ alertsPerDelivery: 10, redeliveryRatio: 0, salt: 7 });
+  const bodies = Array.from({ length: BODIES }, () => stream.next().body);
+  const parsed = bodies.map((b) => JSON.parse(b) as unknown);
+  const payloads = parsed.map((p) => webhookPayloadSchema.parse(p));
+  const normalised = payloads.map((p) => p.alerts.map(normaliseAlert));
+  const inputs: IngestInput[] = payloads.map((p, i) => ({
+    receivedAt: new Date().toISOString(),
+    actor: `alertmanager:${p.receiver}`,
+    delivery: {
+      receiver: p.receiver,
+      groupKey: p.groupKey,
+      externalURL: p.externalURL,
+      status: p.status,
+      truncatedAlerts: p.truncatedAlerts,
+    },
+    alerts: normalised[i]!.map((alert) => ({ alert, outcomes: evaluateAlert(table, alert, registry) })),
+    dryRun: false,
+  }));
+  const rows: BreakdownRow[] = [
+    {
+      step: 'JSON.parse of the body (the bare route does this too)',
+      microsPerDelivery: timeEach(bodies, (b) => JSON.parse(b)),
+    },
+    {
+      step: 'zod: webhookPayloadSchema.safeParse',
+      microsPerDelivery: timeEach(parsed, (p) => webhookPayloadSchema.safeParse(p)),
+    },
+    {
+      step: 'normaliseAlert x10',
+      microsPerDelivery: timeEach(payloads, (p) => p.alerts.map(normaliseAlert)),
+    },
+    {
+      step: 'evaluateAlert x10 (example policies; half the groups match)',
+      microsPerDelivery: timeEach(normalised, (alerts) =>
+        alerts.map((a) => evaluateAlert(table, a, registry)),
+      ),
+    },
+  ];
+  const storeDir = fs.mkdtempSync(path.join(dir, 'salve-bench-breakdown-'));
+  try {
+    for (const batch of [1, 10]) {
+      rows.push({
+        step: `store.ingest, new alerts, ${batch} deliveries per commit (synchronous=FULL)`,
+        microsPerDelivery: await storeMicros(storeDir, inputs, batch),
+      });
+    }
+    // The same deliveries again, into a store that has them: the re-delivery path.
+    const again = openSqliteStore({ file: path.join(storeDir, 'batch-10.db'), clock: systemClock() });
+    try {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < inputs.length; i += 10) {
+        await Promise.all(inputs.slice(i, i + 10).map((input) => again.ingest(input)));
+      }
+      rows.push({
+        step: 'store.ingest, re-deliveries (all known), 10 per commit',
+        microsPerDelivery: Number(process.hrtime.bigint() - start) / 1000 / inputs.length,
+      });
+    } finally {
+      await again.close();
+    }
+  } finally {
+    fs.rmSync(storeDir, { recursive: true, force: true });
+  }
+  return rows;
+}
