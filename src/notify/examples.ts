@@ -153,10 +153,10 @@ export function renderExamples(notifier = 'slack'): string {
         message.text,
         '```',
         '',
-        'Block Kit:',
+        'Posted to the incoming webhook (Block Kit, with the fallback as `text`):',
         '',
         '```json',
-        JSON.stringify(message.blocks, null, 2),
+        JSON.stringify(message, null, 2),
         '```',
         '',
       ].join('\n');
