@@ -1,11 +1,26 @@
 import { k8sRestart } from './k8s-restart.js';
 import { k8sRollback } from './k8s-rollback.js';
 import { k8sScale } from './k8s-scale.js';
+import { mlflowAlias } from './mlflow-alias.js';
+import { retrainAirflow } from './retrain-airflow.js';
+import { retrainArgo } from './retrain-argo.js';
 import { retrainCronjob } from './retrain-cronjob.js';
+import { retrainKubeflow } from './retrain-kubeflow.js';
 import type { AnyAction } from './types.js';
+import { webhook } from './webhook.js';
 
 /** The one list of actions. A policy can only name what is here; adding an action is one line. */
-export const builtinActions: readonly AnyAction[] = [k8sRollback, k8sRestart, k8sScale, retrainCronjob];
+export const builtinActions: readonly AnyAction[] = [
+  k8sRollback,
+  k8sRestart,
+  k8sScale,
+  retrainCronjob,
+  retrainAirflow,
+  mlflowAlias,
+  retrainArgo,
+  retrainKubeflow,
+  webhook,
+];
 
 export type ActionRegistry = ReadonlyMap<string, AnyAction>;
 
