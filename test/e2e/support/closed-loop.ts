@@ -39,7 +39,8 @@ export type SalveSetup = {
  * `policy`. Nothing from the machine leaks in: HOME is the data dir.
  */
 export function prepareSalve(opts: {
-  kubeconfig: string;
+  /** Without one, salve runs with no cluster configured (Kubernetes steps would fail). */
+  kubeconfig?: string;
   policy?: string;
   policiesDir?: string;
   dir?: string;
@@ -69,7 +70,7 @@ export function prepareSalve(opts: {
     env: {
       SALVE_DATA_DIR: dir,
       SALVE_POLICIES: policies,
-      SALVE_KUBECONFIG: opts.kubeconfig,
+      ...(opts.kubeconfig === undefined ? {} : { SALVE_KUBECONFIG: opts.kubeconfig }),
       HOME: dir,
     },
   };
