@@ -59,9 +59,14 @@ function outcomeOf(deps: DeliverDeps, item: OutboxItem, d: Delivery): Finish {
 }
 
 /** The approval message a Slack button was clicked in is replaced by the decision, by the notifier that posted it. */
-async function withResponseUrl(deps: DeliverDeps, item: OutboxItem): Promise<NotificationEvent> {
+async function withResponseUrl(
+  deps: DeliverDeps,
+  notifier: Notifier,
+  item: OutboxItem,
+): Promise<NotificationEvent> {
   const { event } = item;
-  if (event.kind !== 'approval.decided' || !item.healId) return event;
+  // Slack's response_url is a credential for that channel: only the Slack notifier that showed the buttons gets it.
+  if (event.kind !== 'approval.decided' || !item.healId || notifier.type !== 'slack') return event;
   const target = await readResponseTarget(deps.store, item.healId);
   if (!target || target.notifier !== item.notifier) return event;
   return { ...event, approval: { ...event.approval, responseUrl: target.url } };
@@ -86,7 +91,7 @@ async function attempt(deps: DeliverDeps, notifier: Notifier | undefined, item: 
       audit: [notificationAudit(item, notifyAuditTypes.skipped, 'skipped', { why })],
     };
   }
-  const event = await withResponseUrl(deps, item);
+  const event = await withResponseUrl(deps, notifier, item);
   const delivery = await notifier.send({
     id: item.id,
     notifier: item.notifier,
@@ -94,7 +99,7 @@ async function attempt(deps: DeliverDeps, notifier: Notifier | undefined, item: 
     event,
   });
   const finish = outcomeOf(deps, item, delivery);
-  if (finish.outcome === 'sent' && event.approval?.responseUrl && item.healId) {
+  if (finish.outcome !== 'retry' && event.approval?.responseUrl && item.healId) {
     await deps.store.setSetting(slackResponseKey(item.healId), null);
   }
   return finish;

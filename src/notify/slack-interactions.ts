@@ -91,9 +91,10 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
     const check = verifySlackSignature({ secret, ...req, now: deps.clock.now() });
     if (!check.ok) return reject(check.reason);
     const key = slackSeenKey(check.signature.slice(3));
-    if (inFlight.has(key) || (await deps.store.getSetting(key)) !== null) return reject('replayed');
+    if (inFlight.has(key)) return reject('replayed');
     inFlight.add(key);
     try {
+      if ((await deps.store.getSetting(key)) !== null) return reject('replayed');
       await deps.store.setSetting(key, deps.clock.now().toISOString());
     } finally {
       inFlight.delete(key);

@@ -180,6 +180,21 @@ describe('notification dispatcher', () => {
     expect(await h.deps.store.countPendingOutbox()).toBe(0);
   });
 
+  it('once started, the dispatcher sends on its own, and stops cleanly', async () => {
+    slack = await startFakeSlack();
+    h = await startEngineHarness({
+      policies: { 'p.yaml': policyWith('slack') },
+      env: { SALVE_SLACK_WEBHOOK_URL: slack.webhookUrl },
+      overrides: { notify: { pollMs: 20 } },
+    });
+    h.deps.dispatcher.start();
+    await h.fire('fraud-scorer');
+    await h.run();
+    for (let i = 0; i < 250 && slack.posts().length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await h.deps.dispatcher.stop();
+    expect(kinds(slack.posts())).toEqual(['opened', 'step']);
+  });
+
   it('loses nothing across a restart: items pending at shutdown are sent by the next process', async () => {
     await start();
     await h.fire('fraud-scorer');

@@ -156,6 +156,18 @@ describe('Slack approvals by button', () => {
     expect(h.logs.text()).not.toContain(good.headers['x-slack-signature']!);
   });
 
+  it('the same signed request arriving twice at once is decided once', async () => {
+    const id = await start();
+    const req = signedRequest(
+      SECRET,
+      blockActionsPayload({ healId: id, action: 'approve', responseUrl: slack.responseUrl() }),
+      nowSeconds(),
+    );
+    const answers = await Promise.all([post(h, req), post(h, req)]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 401]);
+    expect(await audit('approval.granted')).toHaveLength(1);
+  });
+
   it('a replay is refused after a restart too: seen signatures live in the store', async () => {
     const id = await start();
     const req = signedRequest(
