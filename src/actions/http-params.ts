@@ -74,7 +74,7 @@ export const retriesSchema = z
 
 /** Fields every HTTP action accepts. */
 export const httpFields = {
-  url: peerUrlSchema,
+  url: peerUrlSchema.describe('base URL of the service (http or https; no credentials, query or fragment)'),
   timeout: timeoutSchema.optional(),
   retries: retriesSchema.optional(),
 };

@@ -12,12 +12,14 @@ export const mlflowAliasParams = z.strictObject({
     .string()
     .min(1)
     .max(256)
-    .regex(/^[^'"\\]+$/, 'expected a registered model name without quotes or backslashes'),
+    .regex(/^[^'"\\]+$/, 'expected a registered model name without quotes or backslashes')
+    .describe('the registered model'),
   alias: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,255}$/, 'expected an MLflow alias (letters, digits, _ and -)')
     .refine((a) => a !== 'latest' && !/^v\d+$/i.test(a), { error: 'MLflow reserves latest and v<N>' })
-    .default('champion'),
+    .default('champion')
+    .describe('the alias to move; default champion'),
   toVersion: positiveIntSchema
     .optional()
     .describe('the version to move the alias to; default: the newest READY version older than the current'),

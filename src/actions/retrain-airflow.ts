@@ -17,7 +17,7 @@ const dagId = z
 
 export const airflowParams = z.strictObject({
   ...httpFields,
-  dag: dagId,
+  dag: dagId.describe('the DAG id to trigger'),
   version: z
     .union([z.literal(2), z.literal(3)])
     .default(2)
