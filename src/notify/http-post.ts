@@ -49,6 +49,9 @@ export async function postJson(
   body: string,
   options: PostOptions,
 ): Promise<Delivery> {
+  if (!/^https?:$/.test(URL.parse(url)?.protocol ?? '')) {
+    return { outcome: 'dead', status: null, error: 'the configured URL is not an http(s) URL' };
+  }
   try {
     const res = await http.post(url, body, {
       timeout: options.timeoutMs,
