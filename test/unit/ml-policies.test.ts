@@ -47,7 +47,7 @@ describe('policies/ml-platform.yaml', () => {
         {
           action: 'mlflow.alias',
           params: {
-            url: 'http://mlflow.mlflow:5000',
+            url: 'https://mlflow.internal.example.com',
             model: 'fraud-scorer',
             alias: 'champion',
             auth: { token: { env: 'MLFLOW_TRACKING_TOKEN' } },
