@@ -12,6 +12,8 @@ describe('the example policies in policies/', () => {
     expect(warnings).toEqual([]);
     if (table === null) throw new Error('no table');
     expect(table.policies.map((p) => p.name)).toEqual([
+      'platform-prediction-drift',
+      'platform-accuracy-drop',
       'scorer-error-rate',
       'scorer-latency-p99',
       'model-prediction-drift',
