@@ -72,6 +72,9 @@ export const retriesSchema = z
   .max(10)
   .describe('retries of a request that failed with a 5xx, a timeout or a connection error; default 2');
 
+/** Where requests go and what credentials they carry: never from an alert's labels. */
+export const httpLiteralParams = ['url', 'auth', 'token', 'headers', 'timeout', 'retries'] as const;
+
 /** Fields every HTTP action accepts. */
 export const httpFields = {
   url: peerUrlSchema.describe('base URL of the service (http or https; no credentials, query or fragment)'),

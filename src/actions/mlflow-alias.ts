@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { resolveAuth } from './http-auth.js';
 import { createEndpoint, displayUrl, type HttpEndpoint } from './http-client.js';
 import { getRegisteredModel, listVersions, setAlias, setModelTag } from './http-mlflow.js';
-import { authSchema, httpFields, positiveIntSchema } from './http-params.js';
+import { authSchema, httpFields, httpLiteralParams, positiveIntSchema } from './http-params.js';
 import { changed, healMark, refused, targetLabel, unchanged } from './k8s-target.js';
 import type { Action, ActionContext, ActionResult, TargetRef } from './types.js';
 
@@ -153,6 +153,7 @@ export const mlflowAlias: Action<MlflowAliasParams> = {
     auth: { token: { env: 'MLFLOW_TRACKING_TOKEN' } },
   },
   rbac: [],
+  literalParams: httpLiteralParams,
 
   describe(target: TargetRef, params: MlflowAliasParams): string {
     const to = params.toVersion === undefined ? 'the previous READY version' : `version ${params.toVersion}`;

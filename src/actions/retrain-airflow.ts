@@ -3,7 +3,7 @@ import { ActionFailed } from '../errors.js';
 import { airflowEndpoint, dagRunPath, dagRunReply, dagRunsPath } from './http-airflow.js';
 import { displayUrl, type HttpEndpoint, request, retrying, send } from './http-client.js';
 import { healRunId } from './http-names.js';
-import { authSchema, httpFields, stringMapSchema } from './http-params.js';
+import { authSchema, httpFields, httpLiteralParams, stringMapSchema } from './http-params.js';
 import type { Progress } from './http-retry.js';
 import { changed, targetLabel, unchanged } from './k8s-target.js';
 import type { Action, ActionContext, ActionResult, RolloutState, TargetRef } from './types.js';
@@ -111,6 +111,7 @@ export const retrainAirflow: Action<AirflowParams> = {
     waitForCompletion: true,
   },
   rbac: [],
+  literalParams: httpLiteralParams,
 
   describe(target: TargetRef, params: AirflowParams): string {
     const wait = params.waitForCompletion ? ' and wait for it to finish' : '';

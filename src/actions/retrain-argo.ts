@@ -6,6 +6,7 @@ import {
   dnsLabelSchema,
   dnsSubdomainSchema,
   httpFields,
+  httpLiteralParams,
   secretRefSchema,
   stringMapSchema,
 } from './http-params.js';
@@ -82,6 +83,7 @@ export const retrainArgo: Action<ArgoParams> = {
     token: { file: '/var/run/secrets/argo/token' },
   },
   rbac: [],
+  literalParams: httpLiteralParams,
 
   describe(target: TargetRef, params: ArgoParams): string {
     const namespace = namespaceOf({ target }, params);

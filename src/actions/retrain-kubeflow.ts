@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { bearerAuth } from './http-auth.js';
 import { createEndpoint, displayUrl, type HttpEndpoint, retrying, send } from './http-client.js';
 import { healRunId } from './http-names.js';
-import { dnsLabelSchema, httpFields, secretRefSchema, stringMapSchema } from './http-params.js';
+import {
+  dnsLabelSchema,
+  httpFields,
+  httpLiteralParams,
+  secretRefSchema,
+  stringMapSchema,
+} from './http-params.js';
 import type { Progress } from './http-retry.js';
 import { changed, targetLabel, unchanged } from './k8s-target.js';
 import type { Action, ActionContext, ActionResult, TargetRef } from './types.js';
@@ -93,6 +99,7 @@ export const retrainKubeflow: Action<KubeflowParams> = {
     token: { file: '/var/run/secrets/kubeflow/token' },
   },
   rbac: [],
+  literalParams: httpLiteralParams,
 
   describe(target: TargetRef, params: KubeflowParams): string {
     return `would start a run of Kubeflow pipeline ${params.pipelineId} at ${displayUrl(params.url)} (for ${targetLabel(target)})`;

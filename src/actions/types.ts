@@ -59,6 +59,11 @@ export interface Action<P = unknown> {
   /** An example `with:` block for docs and `salve actions`. */
   example: Record<string, unknown>;
   rbac: readonly RbacRule[];
+  /**
+   * Top-level `with:` keys that must be written in the policy itself, never filled from an alert: an alert's
+   * labels must not choose where salve sends a request, or which credential it sends.
+   */
+  literalParams?: readonly string[];
   /** What the action would do, without any I/O: dry-run and approval messages use it. */
   describe(target: TargetRef, params: P): string;
   /** Reads state first; returns `unchanged` when the target is already where the step wants it. */

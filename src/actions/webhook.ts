@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { bearerAuth, describeRef, type ResolvedAuth } from './http-auth.js';
 import { createEndpoint, displayUrl, type HttpEndpoint, retrying, send } from './http-client.js';
 import { healRunId } from './http-names.js';
-import { httpFields, secretRefSchema } from './http-params.js';
+import { httpFields, httpLiteralParams, secretRefSchema } from './http-params.js';
 import type { Progress } from './http-retry.js';
 import { changed, targetLabel, unchanged } from './k8s-target.js';
 import type { Action, ActionContext, ActionResult, TargetRef } from './types.js';
@@ -109,6 +109,7 @@ export const webhook: Action<WebhookParams> = {
     headers: { 'X-Team': 'ml-platform', 'X-Api-Key': { env: 'RETRAIN_HOOK_KEY' } },
   },
   rbac: [],
+  literalParams: httpLiteralParams,
 
   describe(target: TargetRef, params: WebhookParams): string {
     return `would POST to ${displayUrl(params.url)} with an Idempotency-Key for this heal step (for ${targetLabel(target)})`;

@@ -54,6 +54,20 @@ export function compileParams(value: unknown): CompileParamsResult {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, params, dynamic };
 }
 
+/** Whether any leaf of a compiled `with:` value is filled from the alert. */
+export function containsTemplate(p: CompiledParams): boolean {
+  switch (p.kind) {
+    case 'literal':
+      return false;
+    case 'template':
+      return true;
+    case 'array':
+      return p.items.some(containsTemplate);
+    case 'object':
+      return p.entries.some(([, v]) => containsTemplate(v));
+  }
+}
+
 export function renderParams(params: CompiledParams, data: TemplateData): RenderParamsResult {
   const walk = (p: CompiledParams, path: ParamsPath): RenderParamsResult => {
     switch (p.kind) {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { AnyAction } from '../actions/types.js';
-import { checkParams, compileParams } from './params.js';
+import { checkParams, compileParams, containsTemplate } from './params.js';
 import { flattenIssue } from './problems.js';
 import { compileTemplate } from './templates.js';
 
@@ -39,6 +39,17 @@ export function checkStep(registry: ActionRegistry) {
     }
     const action = actionOf(registry, step);
     if (action === undefined) return;
+    if (compiled.params.kind === 'object') {
+      for (const [key, value] of compiled.params.entries) {
+        if (action.literalParams?.includes(key) && containsTemplate(value)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['with', key],
+            message: `must be written in the policy: an alert's labels may not choose where ${action.kind} sends requests or credentials`,
+          });
+        }
+      }
+    }
     for (const issue of checkParams(action.params, compiled.params, compiled.dynamic)) {
       for (const flat of flattenIssue(issue)) {
         ctx.addIssue({
