@@ -20,6 +20,7 @@ export function listActions(json: boolean, out: NodeJS.WritableStream): number {
         `  param ${name}${p.type ? ` (${p.type})` : ''}${p.description ? `: ${p.description}` : ''}\n`,
       );
     }
+    if (a.rbac.length === 0) out.write('  rbac: none (acts outside Kubernetes)\n');
     for (const r of a.rbac) {
       out.write(
         `  rbac: ${r.apiGroups.map((g) => g || 'core').join(',')} ${r.resources.join(',')}: ${r.verbs.join(',')}\n`,

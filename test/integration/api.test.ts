@@ -193,3 +193,19 @@ describe('running open', () => {
     }
   });
 });
+
+describe('readiness warnings', () => {
+  it('warns when a policy notifies a notifier that is not configured', async () => {
+    const t = await buildTestApp({
+      policies: { 'serving.yaml': `${servingPolicy}    notify: [slack-nowhere]\n` },
+    });
+    try {
+      const ready = (await t.app.inject({ url: '/readyz' })).json();
+      expect(ready.warnings.join(' ')).toMatch(
+        /policy scorer-error-rate notifies "slack-nowhere", which is not configured/,
+      );
+    } finally {
+      await t.close();
+    }
+  });
+});

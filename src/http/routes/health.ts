@@ -38,6 +38,12 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
       const paused = await deps.store.getSetting(pauseKey).catch(() => null);
       checks.paused = paused ? 'paused: nothing is acted on' : 'no';
       if (paused) warnings.push('salve is paused (PUT /v1/pause): alerts are recorded, nothing is acted on');
+      const unrouted = deps.dispatcher.unknownNotifiers();
+      for (const u of unrouted) {
+        warnings.push(
+          `policy ${u.policy} notifies "${u.notifier}", which is not configured: those notifications are dropped`,
+        );
+      }
       if (deps.config.dryRun) warnings.push('global dry-run: nothing outside salve is changed');
       return reply
         .status(ready ? 200 : 503)
