@@ -182,5 +182,5 @@ describe('docker-compose.yml', () => {
       headers: { 'idempotency-key': state.healedBy[0]! },
     });
     expect(again.status).toBe(409);
-  });
+  }, 90_000);
 });

@@ -123,5 +123,5 @@ describe('Dockerfile', () => {
     expect(check()).toBe(0);
     await salve.stop();
     expect(check()).toBe(1);
-  });
+  }, 90_000);
 });

@@ -11,6 +11,9 @@ import { waitFor } from './wait.js';
 export const alertmanagerBinary = '/usr/bin/prometheus-alertmanager';
 export const hasAlertmanager = (): boolean => fs.existsSync(alertmanagerBinary);
 
+/** Each end-to-end test starts salve from its sources (several seconds on a busy machine) and real peers. */
+export const E2E_TIMEOUT_MS = 90_000;
+
 export type AmAlert = {
   labels: Record<string, string>;
   annotations?: Record<string, string>;
@@ -29,7 +32,13 @@ export type AlertmanagerOptions = {
   groupInterval?: string;
   repeatInterval?: string;
   /** Gossip with peers on loopback; without it Alertmanager runs single-node. */
-  cluster?: { listenPort: number; peers: number[]; peerTimeout?: string };
+  cluster?: {
+    listenPort: number;
+    peers: number[];
+    peerTimeout?: string;
+    gossipInterval?: string;
+    probeInterval?: string;
+  };
   /** Where config and storage go; default: a new temporary directory. */
   dir?: string;
 };
@@ -89,8 +98,9 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<A
         `--cluster.listen-address=127.0.0.1:${options.cluster.listenPort}`,
         ...options.cluster.peers.map((p) => `--cluster.peer=127.0.0.1:${p}`),
         `--cluster.peer-timeout=${options.cluster.peerTimeout ?? '1ms'}`,
-        // Fast gossip so the cluster settles in about a second instead of a minute.
-        '--cluster.gossip-interval=50ms',
+        `--cluster.gossip-interval=${options.cluster.gossipInterval ?? '50ms'}`,
+        `--cluster.probe-interval=${options.cluster.probeInterval ?? '1s'}`,
+        // Alertmanager waits for the cluster to settle before its first notification: not a minute here.
         '--cluster.settle-timeout=2s',
       ]
     : ['--cluster.listen-address='];
