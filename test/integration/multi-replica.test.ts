@@ -1,0 +1,263 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { testTokens } from '../support/build-test-app.js';
+import { type ChildSalve, startChildSalve } from '../support/child-salve.js';
+import { payload } from '../support/fixtures.js';
+import { type HoldingProxy, startHoldingProxy } from '../support/holding-proxy.js';
+import { type KubeSim, startKubeSim } from '../support/kube-sim/index.js';
+import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+
+const viewer = { authorization: `Bearer ${testTokens.viewer}` };
+const am = { authorization: `Bearer ${testTokens.alertmanager}`, 'content-type': 'application/json' };
+
+const policy = `apiVersion: salve/v1
+policies:
+  - name: serving-restart
+    description: Restart a serving Deployment whose error rate is high
+    match:
+      - alertname="ModelServingErrorRate"
+    target:
+      kind: Deployment
+      namespace: "{{ labels.namespace }}"
+      name: "{{ labels.deployment }}"
+    allow: { namespaces: [ml-prod] }
+    steps:
+      - action: k8s.restart
+        verify: { resolved: 1m }
+`;
+
+/** One Alertmanager group: two pods of one Deployment firing (or resolved). */
+const group = (deployment: string, status: 'firing' | 'resolved' = 'firing') =>
+  JSON.stringify(
+    payload(
+      ['a', 'b'].map((pod) => ({
+        status,
+        labels: {
+          alertname: 'ModelServingErrorRate',
+          namespace: 'ml-prod',
+          deployment,
+          pod: `${deployment}-${pod}`,
+        },
+        startsAt: '2026-11-27T02:00:00.000Z',
+      })),
+      { groupKey: `{}:{alertname="ModelServingErrorRate", deployment="${deployment}"}` },
+    ),
+  );
+
+type Heal = { id: string; state: string; phase: string; targetKey: string };
+type HealView = { heal: Heal; timeline: Array<{ type: string; outcome: string | null; at: string }> };
+
+async function waitFor<T>(
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  ms = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 2000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const getJson = async <T>(url: string): Promise<T> =>
+  (await (await fetch(url, { headers: viewer })).json()) as T;
+const deliver = (replica: ChildSalve, body: string) =>
+  fetch(`${replica.url}/v1/alertmanager`, { method: 'POST', headers: am, body });
+
+/** PATCH requests the simulator received for each Deployment path. */
+function patchesByDeployment(sim: KubeSim): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of sim.requests) {
+    if (r.method === 'PATCH' && /\/deployments\/[^/]+$/.test(r.path))
+      counts.set(r.path, (counts.get(r.path) ?? 0) + 1);
+  }
+  return counts;
+}
+
+describe('several replicas on one PostgreSQL', () => {
+  let pg: TestPostgres;
+  let sim: KubeSim;
+  let replicas: ChildSalve[] = [];
+  let proxy: HoldingProxy | undefined;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    // No controller loop: these policies verify resolution, not rollouts, and a controller pass over a hundred
+    // Deployments on every tick would slow every API request down.
+    [pg, sim] = await Promise.all([startTestPostgres(), startKubeSim({ tickMs: 0 })]);
+  });
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') {
+      // What the replicas said is the first thing to read when this fails.
+      for (const [i, r] of replicas.entries()) {
+        const lines = r
+          .output()
+          .split('\n')
+          .filter((l) => !l.includes('"level":30'));
+        console.error(
+          `replica ${i} (pid ${r.process.pid}), last warnings and errors:\n${lines.slice(-30).join('\n')}`,
+        );
+      }
+    }
+    await Promise.all(replicas.map((r) => r.stop()));
+    replicas = [];
+    await proxy?.close();
+    proxy = undefined;
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await pg?.stop();
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** `n` salve processes sharing one database, one policy directory and one token file. */
+  async function startReplicas(n: number, kubeconfig: string, env: Record<string, string> = {}) {
+    const database = await pg.createDatabase();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-replicas-'));
+    dirs.push(dir);
+    fs.mkdirSync(path.join(dir, 'policies'));
+    fs.writeFileSync(path.join(dir, 'policies', 'serving.yaml'), policy);
+    const tokens = Object.entries(testTokens).map(([scope, token]) => ({
+      name: scope,
+      scopes: [scope],
+      token,
+    }));
+    fs.writeFileSync(path.join(dir, 'tokens.yaml'), YAML.stringify(tokens));
+    // One after another: three tsx compilations at once on a small machine can outlast the start timeout.
+    for (let i = 0; i < n; i++) {
+      replicas.push(
+        await startChildSalve({
+          SALVE_STORE: database,
+          SALVE_DATA_DIR: path.join(dir, `replica-${i}`),
+          SALVE_POLICIES: path.join(dir, 'policies'),
+          SALVE_TOKENS_FILE: path.join(dir, 'tokens.yaml'),
+          SALVE_KUBECONFIG: kubeconfig,
+          SALVE_MAX_ACTIONS_PER_HOUR: '1000',
+          HOME: dir,
+          ...env,
+        }),
+      );
+    }
+    return database;
+  }
+
+  it('the same group delivered to three replicas at once, for 100 targets: one heal and one restart per target', async () => {
+    const names = Array.from({ length: 100 }, (_, i) => `scorer-${String(i).padStart(3, '0')}`);
+    for (const name of names) {
+      sim.seed.deployment({
+        namespace: 'ml-prod',
+        name,
+        replicas: 1,
+        revisions: [{ image: `registry.example/${name}:1.0.0` }],
+      });
+    }
+    const kubeconfig = sim.writeKubeconfig(fs.mkdtempSync(path.join(os.tmpdir(), 'kc-replicas-')));
+    dirs.push(path.dirname(kubeconfig));
+    await startReplicas(3, kubeconfig);
+
+    const opened: string[] = [];
+    for (let i = 0; i < names.length; i += 10) {
+      const answers = await Promise.all(
+        names.slice(i, i + 10).flatMap((name) => replicas.map((r) => deliver(r, group(name)))),
+      );
+      for (const res of answers) {
+        expect(res.status).toBe(202);
+        const body = (await res.json()) as { heals: { opened: Array<{ id: string }> } };
+        opened.push(...body.heals.opened.map((h) => h.id));
+      }
+    }
+    expect(new Set(opened).size).toBe(100);
+    expect(opened).toHaveLength(100);
+
+    const phases = async () => {
+      const { heals } = await getJson<{ heals: Heal[] }>(`${replicas[1]!.url}/v1/heals?limit=500`);
+      const count: Record<string, number> = {};
+      for (const h of heals) count[`${h.state}/${h.phase}`] = (count[`${h.state}/${h.phase}`] ?? 0) + 1;
+      return count;
+    };
+    await waitFor(phases, (c) => c['verifying/resolve'] === 100, 'every heal to act');
+    for (const name of names) {
+      await Promise.all(replicas.map((r) => deliver(r, group(name, 'resolved'))));
+    }
+    await waitFor(phases, (c) => c['resolved/done'] === 100, 'every heal to resolve');
+    const { heals } = await getJson<{ heals: Heal[] }>(`${replicas[0]!.url}/v1/heals?limit=500`);
+    expect(heals).toHaveLength(100);
+    expect(new Set(heals.map((h) => h.targetKey)).size).toBe(100);
+
+    const patches = patchesByDeployment(sim);
+    expect(names.map((n) => patches.get(`/apis/apps/v1/namespaces/ml-prod/deployments/${n}`))).toEqual(
+      names.map(() => 1),
+    );
+    const finished = await getJson<{ records: Array<{ outcome: string }> }>(
+      `${replicas[2]!.url}/v1/audit?type=action.finished&limit=1000`,
+    );
+    expect(finished.records.map((r) => r.outcome)).toEqual(names.map(() => 'changed'));
+    for (const r of replicas) {
+      expect(await getJson(`${r.url}/v1/audit/verify`)).toMatchObject({ ok: true });
+    }
+  }, 90_000);
+
+  it('kill -9 of the replica in the middle of a restart: another replica finishes the heal after the lease, the change is applied once', async () => {
+    const name = 'crash-scorer';
+    const target = `/apis/apps/v1/namespaces/ml-prod/deployments/${name}`;
+    sim.seed.deployment({
+      namespace: 'ml-prod',
+      name,
+      replicas: 2,
+      revisions: [{ image: 'registry.example/crash:1.0.0' }],
+    });
+    // Every replica talks through the proxy; the first restart is applied by the API server, never answered.
+    proxy = await startHoldingProxy(sim.url, (method, p) => method === 'PATCH' && p === target);
+    const kubeconfig = sim.writeKubeconfig(fs.mkdtempSync(path.join(os.tmpdir(), 'kc-crash-')));
+    dirs.push(path.dirname(kubeconfig));
+    fs.writeFileSync(kubeconfig, fs.readFileSync(kubeconfig, 'utf8').replace(sim.url, proxy.url));
+    const database = await startReplicas(3, kubeconfig, { SALVE_LEASE_SECONDS: '3' });
+
+    const answers = await Promise.all(replicas.map((r) => deliver(r, group(name))));
+    const opened = (
+      await Promise.all(
+        answers.map(async (res) => ((await res.json()) as { heals: { opened: Heal[] } }).heals.opened),
+      )
+    ).flat();
+    expect(opened).toHaveLength(1);
+    const healId = opened[0]!.id;
+    expect((await proxy.held).status).toBe(200);
+
+    // Lease owners are `<host>-<pid>-<random>`: the pid names the replica in the middle of the restart.
+    const [lease] = await pg.query<{ lease_owner: string; lease_until: string }>(
+      database,
+      'SELECT lease_owner, lease_until FROM heals WHERE id = $1',
+      [healId],
+    );
+    const victim = replicas.find((r) => lease?.lease_owner.split('-').at(-2) === String(r.process.pid));
+    expect(victim, `no replica owns lease ${lease?.lease_owner}`).toBeDefined();
+    await victim!.kill9();
+    const survivors = replicas.filter((r) => r !== victim);
+
+    const heal = () => getJson<HealView>(`${survivors[0]!.url}/v1/heals/${healId}`);
+    await waitFor(heal, (h) => h.heal.phase === 'resolve', 'a survivor to finish the step', 20_000);
+    await Promise.all(survivors.map((r) => deliver(r, group(name, 'resolved'))));
+    const done = await waitFor(heal, (h) => h.heal.state === 'resolved', 'the heal to resolve');
+
+    expect(patchesByDeployment(sim).get(target)).toBe(1);
+    const actions = done.timeline.filter((r) => r.type.startsWith('action.'));
+    expect(actions.map((r) => `${r.type}:${r.outcome}`)).toEqual([
+      'action.started:started',
+      'action.started:started',
+      'action.finished:unchanged',
+    ]);
+    // The survivor took the step over once the dead replica's lease had run out, not beside it.
+    expect(
+      actions[1]!.at >= lease!.lease_until,
+      `took over at ${actions[1]!.at}, lease until ${lease!.lease_until}`,
+    ).toBe(true);
+    expect(await getJson(`${survivors[1]!.url}/v1/audit/verify`)).toMatchObject({ ok: true });
+  }, 60_000);
+});
