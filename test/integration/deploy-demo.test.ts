@@ -69,6 +69,12 @@ function expectTheStory(out: string) {
   expect(at).toEqual([...at].sort((a, b) => a - b));
 }
 
+if (!hasAlertmanager()) {
+  console.warn(
+    'SKIPPED the demo through Alertmanager: /usr/bin/prometheus-alertmanager is absent; the demo without it still runs',
+  );
+}
+
 describe('npm run demo', () => {
   it.skipIf(!hasAlertmanager())(
     'tells the closed loop through a real Alertmanager, exits 0 and leaves nothing listening',
