@@ -1,5 +1,6 @@
 import { advanceHeal } from './advance.js';
 import type { EngineDeps } from './context.js';
+import { createPollLoop } from './poll-loop.js';
 
 export type Scheduler = {
   /** Runs the durable work loop until stop(). */
@@ -20,10 +21,6 @@ export type Scheduler = {
 export function createScheduler(deps: EngineDeps): Scheduler {
   const { settings, log } = deps;
   const inFlight = new Map<string, Promise<void>>();
-  let running = false;
-  let loop: Promise<void> | null = null;
-  let wake: (() => void) | null = null;
-  let poked = false;
 
   function launch(healId: string, work: () => Promise<unknown>): Promise<void> {
     const p = work()
@@ -31,7 +28,8 @@ export function createScheduler(deps: EngineDeps): Scheduler {
       .catch((err: unknown) => log.error({ err, heal: healId }, 'heal advance failed; will retry when due'))
       .finally(() => {
         inFlight.delete(healId);
-        poke();
+        // What it freed (a target lock, a slot) may let other work start.
+        loop.poke();
       });
     inFlight.set(healId, p);
     return p;
@@ -51,46 +49,23 @@ export function createScheduler(deps: EngineDeps): Scheduler {
     return claimed.filter((h) => !inFlight.has(h.id)).map((h) => launch(h.id, () => advanceHeal(h, deps)));
   }
 
-  function poke(): void {
-    poked = true;
-    wake?.();
-  }
-
-  async function run(): Promise<void> {
-    while (running) {
-      poked = false;
-      try {
-        await claimAndLaunch();
-      } catch (err) {
-        log.error({ err }, 'scheduler could not claim work');
-      }
-      if (!running) break;
-      if (poked) continue;
-      // Real time, not the injected clock: this is only how often to look, never a decision.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, settings.pollMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = null;
-    }
-  }
+  const loop = createPollLoop({
+    pollMs: settings.pollMs,
+    log,
+    what: 'heals',
+    turn: async () => {
+      await claimAndLaunch();
+      return false;
+    },
+  });
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      loop = run();
-    },
+    start: loop.start,
     async stop() {
-      running = false;
-      wake?.();
-      await loop;
+      await loop.stop();
       await Promise.all(inFlight.values());
     },
-    poke,
+    poke: loop.poke,
     async runDue() {
       const launched = await claimAndLaunch();
       await Promise.all(launched);

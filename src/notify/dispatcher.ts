@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { createPollLoop } from '../engine/poll-loop.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OutboxItem, Store } from '../store/types.js';
@@ -64,10 +65,6 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { settings, log } = deps;
   const replies = new Set<Promise<void>>();
   const deliverDeps: DeliverDeps = deps;
-  let running = false;
-  let loop: Promise<void> | null = null;
-  let wake: (() => void) | null = null;
-  let poked = false;
   let checkedTable: string | null = null;
 
   const unknown = () => unknownNotifiers(deps.policies.current().policies, deps.notifiers);
@@ -97,47 +94,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return items.length;
   }
 
-  function poke(): void {
-    poked = true;
-    wake?.();
-  }
-
-  async function run(): Promise<void> {
-    while (running) {
-      poked = false;
-      let handled = 0;
-      try {
-        handled = await runDue();
-      } catch (err) {
-        log.error({ err }, 'notification dispatcher could not claim work');
-      }
-      if (!running) break;
-      if (poked || handled >= settings.batch) continue;
-      // Real time, not the injected clock: only how often to look, never a decision.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, settings.pollMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = null;
-    }
-  }
+  const loop = createPollLoop({
+    pollMs: settings.pollMs,
+    log,
+    what: 'notifications',
+    turn: async () => (await runDue()) >= settings.batch,
+  });
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      loop = run();
-    },
+    start: loop.start,
     async stop() {
-      running = false;
-      wake?.();
-      await loop;
+      await loop.stop();
       await Promise.all(replies);
     },
-    poke,
+    poke: loop.poke,
     runDue,
     async drain() {
       for (let i = 0; i < 100; i++) {
