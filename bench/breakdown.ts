@@ -3,11 +3,14 @@
  * ingestion runs: the steps of the webhook handler (src/http/routes/webhook.ts) one by one, then the store's
  * ingest with durable commits in batches, as the group-commit batcher forms them under load.
  */
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pino } from 'pino';
 import { createActionRegistry } from '../src/actions/registry.js';
 import { normaliseAlert, webhookPayloadSchema } from '../src/alerts/schema.js';
 import { systemClock } from '../src/clock.js';
+import { createLogger } from '../src/observability/logger.js';
 import { evaluateAlert } from '../src/policy/evaluate.js';
 import { loadPolicyDir } from '../src/policy/loader.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
@@ -44,6 +47,34 @@ async function storeMicros(dir: string, inputs: IngestInput[], batch: number): P
   } finally {
     await store.close();
   }
+}
+
+/** What fastify's request logging costs at `info`: "incoming request" and "request completed" per request. */
+async function requestLogMicros(file: string, count: number): Promise<number> {
+  // The same asynchronous sonic-boom destination salve logs to (src/observability/logger.ts), on a file.
+  const destination = pino.destination({ dest: file, sync: false });
+  await once(destination, 'ready');
+  const log = createLogger({
+    level: 'info',
+    destination: destination as unknown as NodeJS.WritableStream,
+  }).child({
+    reqId: 'req-1',
+  });
+  const requests = Array.from({ length: count }, (_, i) => i);
+  const micros = timeEach(requests, (i) => {
+    const req = {
+      method: 'POST',
+      url: '/v1/alertmanager',
+      host: '127.0.0.1:9095',
+      remoteAddress: '127.0.0.1',
+      remotePort: 40_000 + i,
+    };
+    log.info({ req }, 'incoming request');
+    log.info({ res: { statusCode: 202 }, responseTime: 3.2 }, 'request completed');
+  });
+  destination.flushSync();
+  destination.end();
+  return micros;
 }
 
 export async function benchBreakdown(dir: string, progress: (line: string) => void): Promise<BreakdownRow[]> {
@@ -92,6 +123,10 @@ export async function benchBreakdown(dir: string, progress: (line: string) => vo
   ];
   const storeDir = fs.mkdtempSync(path.join(dir, 'salve-bench-breakdown-'));
   try {
+    rows.push({
+      step: 'pino at info: the two request lines fastify writes (to a file)',
+      microsPerDelivery: await requestLogMicros(path.join(storeDir, 'log.ndjson'), bodies.length),
+    });
     for (const batch of [1, 10]) {
       rows.push({
         step: `store.ingest, new alerts, ${batch} deliveries per commit (synchronous=FULL)`,
