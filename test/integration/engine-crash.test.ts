@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { servingPolicy, testTokens } from '../support/build-test-app.js';
 import { type ChildSalve, startChildSalve } from '../support/child-salve.js';
 import { payload } from '../support/fixtures.js';
@@ -15,12 +15,22 @@ const alert = (status: 'firing' | 'resolved') =>
   payload([
     {
       status,
-      labels: { alertname: 'ModelServingErrorRate', severity: 'page', namespace: 'ml-prod', deployment: 'fraud-scorer' },
+      labels: {
+        alertname: 'ModelServingErrorRate',
+        severity: 'page',
+        namespace: 'ml-prod',
+        deployment: 'fraud-scorer',
+      },
       startsAt: '2026-11-27T02:00:00.000Z',
     },
   ]);
 
-async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 20_000): Promise<T> {
+async function waitFor<T>(
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  ms = 20_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await probe();
@@ -44,15 +54,23 @@ describe('crash recovery', () => {
       namespace: 'ml-prod',
       name: 'fraud-scorer',
       replicas: 2,
-      revisions: [{ image: 'registry.example/fraud-scorer:1.4.0' }, { image: 'registry.example/fraud-scorer:1.5.0' }],
+      revisions: [
+        { image: 'registry.example/fraud-scorer:1.4.0' },
+        { image: 'registry.example/fraud-scorer:1.5.0' },
+      ],
     });
-    const proxy = await startHoldingProxy(sim.url, (method, p) => method === 'PATCH' && p.includes('/deployments/'));
+    const proxy = await startHoldingProxy(
+      sim.url,
+      (method, p) => method === 'PATCH' && p.includes('/deployments/'),
+    );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-crash-'));
     fs.mkdirSync(path.join(dir, 'policies'));
     fs.writeFileSync(path.join(dir, 'policies', 'serving.yaml'), servingPolicy);
     fs.writeFileSync(
       path.join(dir, 'tokens.yaml'),
-      YAML.stringify(Object.entries(testTokens).map(([scope, token]) => ({ name: scope, scopes: [scope], token }))),
+      YAML.stringify(
+        Object.entries(testTokens).map(([scope, token]) => ({ name: scope, scopes: [scope], token })),
+      ),
     );
     const viaProxy = sim.writeKubeconfig(fs.mkdtempSync(path.join(os.tmpdir(), 'kc-proxy-')));
     fs.writeFileSync(viaProxy, fs.readFileSync(viaProxy, 'utf8').replace(sim.url, proxy.url));
@@ -60,7 +78,11 @@ describe('crash recovery', () => {
     const env = { SALVE_DATA_DIR: dir, SALVE_POLICIES: path.join(dir, 'policies'), HOME: dir };
 
     child = await startChildSalve({ ...env, SALVE_KUBECONFIG: viaProxy });
-    const res = await fetch(`${child.url}/v1/alertmanager`, { method: 'POST', headers: am, body: JSON.stringify(alert('firing')) });
+    const res = await fetch(`${child.url}/v1/alertmanager`, {
+      method: 'POST',
+      headers: am,
+      body: JSON.stringify(alert('firing')),
+    });
     expect(res.status).toBe(202);
     const healId = ((await res.json()) as { heals: { opened: Array<{ id: string }> } }).heals.opened[0]!.id;
     const held = await proxy.held;
@@ -73,19 +95,25 @@ describe('crash recovery', () => {
     child = await startChildSalve({ ...env, SALVE_KUBECONFIG: direct });
     const url = child.url;
     const getHeal = async () =>
-      ((await (await fetch(`${url}/v1/heals/${healId}`, { headers: viewer })).json()) as {
+      (await (await fetch(`${url}/v1/heals/${healId}`, { headers: viewer })).json()) as {
         heal: { state: string; phase: string };
         timeline: Array<{ type: string; outcome: string | null }>;
-      });
+      };
     await waitFor(getHeal, (h) => h.heal.phase === 'resolve', 'the step to finish after restart');
-    await fetch(`${url}/v1/alertmanager`, { method: 'POST', headers: am, body: JSON.stringify(alert('resolved')) });
+    await fetch(`${url}/v1/alertmanager`, {
+      method: 'POST',
+      headers: am,
+      body: JSON.stringify(alert('resolved')),
+    });
     const done = await waitFor(getHeal, (h) => h.heal.state === 'resolved', 'the heal to resolve');
 
     // The re-run found its own restart already in place: no second change at the API server.
     expect(sim.mutations().filter((r) => r.method === 'PATCH')).toHaveLength(1);
     const outcomes = done.timeline.filter((r) => r.type === 'action.finished').map((r) => r.outcome);
     expect(outcomes).toEqual(['unchanged']);
-    const verify = (await (await fetch(`${url}/v1/audit/verify`, { headers: viewer })).json()) as { ok: boolean };
+    const verify = (await (await fetch(`${url}/v1/audit/verify`, { headers: viewer })).json()) as {
+      ok: boolean;
+    };
     expect(verify.ok).toBe(true);
   });
 });

@@ -18,11 +18,12 @@ policies:
     guards: { cooldown: 0s, maxPerTarget: "2/1h" }
 `;
 
-const withGuards = (guards: string) =>
-  servingPolicy.replace(
-    '      - action: k8s.rollback\n        verify: { rollout: 5m, resolved: 15m }\n',
-    '',
-  ) + `    guards: ${guards}\n`;
+/** The serving policy with its restart step only, and the given guards. */
+const restartOnly = servingPolicy.replace(
+  '      - action: k8s.rollback\n        verify: { rollout: 5m, resolved: 15m }\n',
+  '',
+);
+const withGuards = (guards: string) => `${restartOnly}    guards: ${guards}\n`;
 
 async function resolvedHeal(
   h: EngineHarness,

@@ -40,7 +40,7 @@ export async function startChildSalve(env: Record<string, string>, port?: number
   });
   const url = `http://127.0.0.1:${listenPort}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`salve exited early (${child.exitCode}):\n${output}`);
     try {
@@ -51,7 +51,7 @@ export async function startChildSalve(env: Record<string, string>, port?: number
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`salve did not start within 20 s:\n${output}`);
+      throw new Error(`salve did not start within 60 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -12,7 +12,10 @@ export type HoldingProxy = {
  * Forwards everything to `upstream`; the first request matching `hold` is forwarded, its answer received,
  * and then never passed on — the moment between "the API server applied it" and "the client knows".
  */
-export async function startHoldingProxy(upstream: string, hold: (method: string, path: string) => boolean): Promise<HoldingProxy> {
+export async function startHoldingProxy(
+  upstream: string,
+  hold: (method: string, path: string) => boolean,
+): Promise<HoldingProxy> {
   let signal!: (v: { method: string; path: string; status: number }) => void;
   const held = new Promise<{ method: string; path: string; status: number }>((resolve) => {
     signal = resolve;

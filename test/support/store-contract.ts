@@ -156,7 +156,12 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       for (const [i, d] of ['a', 'b', 'c'].entries()) {
         await h.store.ingest(
           delivery(
-            [{ alert: alertOf({ alertname: 'X', deployment: d }, { fingerprint: `fp-${d}` }), outcomes: [matchFor(d)] }],
+            [
+              {
+                alert: alertOf({ alertname: 'X', deployment: d }, { fingerprint: `fp-${d}` }),
+                outcomes: [matchFor(d)],
+              },
+            ],
             `2026-11-27T03:00:0${i}.000Z`,
           ),
         );

@@ -163,7 +163,9 @@ describe('describeAction', () => {
       expect(description.parameters.$schema).toContain('json-schema.org');
       expect(action.params.safeParse(description.example).success, action.kind).toBe(true);
       // Actions on Kubernetes objects say which permissions they need; HTTP actions need none.
-      expect(description.rbac.length > 0).toBe(action.kind.startsWith('k8s.') || action.kind === 'retrain.cronjob');
+      expect(description.rbac.length > 0).toBe(
+        action.kind.startsWith('k8s.') || action.kind === 'retrain.cronjob',
+      );
       expect(JSON.parse(JSON.stringify(description))).toEqual(description);
     }
   });

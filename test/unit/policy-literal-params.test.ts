@@ -23,7 +23,10 @@ describe('parameters an alert may not fill', () => {
     );
     expect(table).toBeNull();
     expect(problems).toEqual([
-      expect.objectContaining({ path: 'policies[0].steps[0].with.url', message: expect.stringMatching(/must be written in the policy/) }),
+      expect.objectContaining({
+        path: 'policies[0].steps[0].with.url',
+        message: expect.stringMatching(/must be written in the policy/),
+      }),
     ]);
   });
 
