@@ -190,6 +190,42 @@ describe('PostgreSQL store shared by several replicas', () => {
     }
   });
 
+  it('deliveries committed together stand when one of them cannot be stored; that one is refused as invalid', async () => {
+    const r = await replicas(1);
+    const store = r.stores[0]!;
+    try {
+      const one = (i: number, fingerprint = `fp-${i}`) =>
+        delivery([
+          {
+            alert: alertOf({ alertname: 'X', deployment: `d${i}` }, { fingerprint }),
+            outcomes: [matchFor(`d${i}`)],
+          },
+        ]);
+      // Issued in one turn: they share a transaction, each in its own savepoint.
+      const results = await Promise.allSettled(
+        [0, 1, 2, 3, 4].map((i) => store.ingest(i === 2 ? one(i, 'fp-\u0000') : one(i))),
+      );
+      expect(results.map((x) => x.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'SALVE_REQUEST_INVALID' });
+      expect((await store.listAlerts({ limit: 10 })).map((a) => a.fingerprint)).toEqual([
+        'fp-0',
+        'fp-1',
+        'fp-3',
+        'fp-4',
+      ]);
+      expect(await store.countOpenHeals()).toBe(4);
+      expect(await store.verifyAudit()).toMatchObject({ ok: true, records: 8 });
+    } finally {
+      await r.close();
+    }
+  });
+
   it('answers the webhook 503 SALVE_STORE_UNAVAILABLE while PostgreSQL refuses connections, 202 once it is back', async () => {
     const url = await server.createDatabase();
     const database = new URL(url).pathname.slice(1);

@@ -8,8 +8,34 @@ export type Queryable = pg.Pool | pg.PoolClient;
 const rerunnable = new Set(['40001', '40P01']);
 const attempts = 4;
 
-function unavailable(what: string, cause: unknown): SalveError {
+export function unavailable(what: string, cause: unknown): SalveError {
   return new SalveError('SALVE_STORE_UNAVAILABLE', `PostgreSQL: ${what} failed`, { cause, retryable: true });
+}
+
+/** Invalid byte sequence, untranslatable character: PostgreSQL text cannot hold NUL (SQLite can). */
+const unstorable = new Set(['22021', '22P05']);
+
+/**
+ * What a store call throws: the store's own SalveErrors as they are; text PostgreSQL cannot hold is the
+ * sender's problem (4xx, not retried); everything else is the database's (503, retried).
+ */
+export function storeError(what: string, err: unknown): SalveError {
+  if (isSalveError(err)) return err;
+  if (err instanceof pg.DatabaseError && err.code !== undefined && unstorable.has(err.code)) {
+    return new SalveError('SALVE_REQUEST_INVALID', `PostgreSQL cannot store this text (${err.message})`, {
+      cause: err,
+    });
+  }
+  return unavailable(what, err);
+}
+
+/** Free text written by salve itself (details, reasons): a NUL is replaced rather than refused. */
+export const storableText = <T extends string | null>(text: T): T =>
+  (text === null ? text : text.replaceAll('\u0000', '\uFFFD')) as T;
+
+/** Deadlock victims and serialization failures: nothing was wrong with the work, only its timing. */
+export function isRerunnable(err: unknown): boolean {
+  return err instanceof pg.DatabaseError && err.code !== undefined && rerunnable.has(err.code);
 }
 
 /**
@@ -45,13 +71,11 @@ export function createPgRunner(pool: pg.Pool, log: Logger | undefined) {
         });
         // A connection-level failure (not an error the server answered with) leaves the client unusable.
         if (!(err instanceof pg.DatabaseError) && !isSalveError(err)) broken ??= err as Error;
-        if (isSalveError(err)) throw err;
-        const code = err instanceof pg.DatabaseError ? err.code : undefined;
-        if (code && rerunnable.has(code) && attempt < attempts) {
-          log?.debug({ what, code, attempt }, 'transaction ran into another; running it again');
+        if (isRerunnable(err) && attempt < attempts) {
+          log?.debug({ what, attempt }, 'transaction ran into another; running it again');
           continue;
         }
-        throw unavailable(what, err);
+        throw storeError(what, err);
       } finally {
         client.release(broken);
       }
@@ -69,8 +93,7 @@ export function createPgRunner(pool: pg.Pool, log: Logger | undefined) {
       try {
         return await fn(pool);
       } catch (err) {
-        if (isSalveError(err)) throw err;
-        throw unavailable(what, err);
+        throw storeError(what, err);
       }
     },
   };

@@ -4,7 +4,7 @@ import { auditTypes } from '../audit-types.js';
 import { newId } from '../ids.js';
 import type { ClaimQuery, Heal, HealPatch, HealTransition, HealTrigger, ManualHealInput } from '../types.js';
 import { appendAudit } from './audit.js';
-import { params, type Queryable } from './db.js';
+import { params, type Queryable, storableText } from './db.js';
 import { idempotencyLockKey, lockKeys, targetLockKey } from './locks.js';
 import { enqueueOutbox } from './outbox.js';
 import { type HealRow, healFromRow } from './rows.js';
@@ -60,7 +60,8 @@ export async function transition(client: pg.PoolClient, t: HealTransition, at: s
   const sets = [`updated_at = ${p.add(at)}`];
   for (const [key, value] of Object.entries(t.set)) {
     if (value === undefined) continue;
-    sets.push(`${columns[key as keyof HealPatch]} = ${p.add(value)}`);
+    const stored = typeof value === 'string' ? storableText(value) : value;
+    sets.push(`${columns[key as keyof HealPatch]} = ${p.add(stored)}`);
   }
   if (t.releaseLease) sets.push('lease_owner = NULL', 'lease_until = NULL');
   let where = `id = ${p.add(t.id)}`;
@@ -88,7 +89,7 @@ export async function transition(client: pg.PoolClient, t: HealTransition, at: s
   if (t.finishAction) {
     await client.query(
       'UPDATE actions SET status = $1, detail = $2, finished_at = $3 WHERE heal_id = $4 AND step = $5',
-      [t.finishAction.status, t.finishAction.detail, at, t.id, t.finishAction.step],
+      [t.finishAction.status, storableText(t.finishAction.detail), at, t.id, t.finishAction.step],
     );
   }
   if (t.notify) await enqueueOutbox(client, t.notify, t.id, at);

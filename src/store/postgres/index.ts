@@ -5,7 +5,7 @@ import type { Store } from '../types.js';
 import { appendAudit, queryAudit, verifyAudit } from './audit.js';
 import { createPgRunner } from './db.js';
 import * as heals from './heal-ops.js';
-import { ingestDelivery } from './ingest.js';
+import { createIngestBatcher } from './ingest-batcher.js';
 import { migratePostgres } from './migrations.js';
 import * as outbox from './outbox.js';
 import * as reads from './reads.js';
@@ -35,6 +35,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
   // An idle connection dropped by the server must not take the process down; the next checkout reconnects.
   pool.on('error', (err) => options.log?.warn({ err }, 'PostgreSQL connection lost'));
   const run = createPgRunner(pool, options.log);
+  const ingest = createIngestBatcher(pool, options.log);
   const now = () => options.clock.now().toISOString();
   let closed: Promise<void> | null = null;
 
@@ -49,7 +50,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       closed ??= pool.end();
       return closed;
     },
-    ingest: (input) => run.write('committing a delivery', (c) => ingestDelivery(c, input)),
+    ingest: (input) => ingest.ingest(input),
     listAlerts: (q) => run.read('listing alerts', (db) => reads.listAlerts(db, q)),
     getHeal: (id) => run.read('reading a heal', (db) => reads.getHeal(db, id)),
     listHeals: (q) => run.read('listing heals', (db) => reads.listHeals(db, q)),

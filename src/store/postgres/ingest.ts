@@ -4,7 +4,6 @@ import type { MatchOutcome } from '../../policy/types.js';
 import { auditTypes } from '../audit-types.js';
 import { newId } from '../ids.js';
 import type { AuditInput, HealTrigger, IngestAlert, IngestInput, IngestResult } from '../types.js';
-import { appendAudit } from './audit.js';
 import { lockKeys, targetLockKey } from './locks.js';
 
 type Match = Extract<MatchOutcome, { outcome: 'match' }>;
@@ -62,8 +61,13 @@ async function findOpenHeals(client: pg.PoolClient, pairs: Match[]): Promise<Map
   return new Map(rows.map((r) => [pairKey(r.policy, r.target_key), r.id]));
 }
 
-/** The write half of a webhook delivery, in one transaction: all of it or none. Same semantics as SQLite. */
-export async function ingestDelivery(client: pg.PoolClient, input: IngestInput): Promise<IngestResult> {
+export type IngestWrite = { result: IngestResult; audit: AuditInput[] };
+
+/**
+ * The write half of a webhook delivery, inside a transaction the caller commits, with the same semantics as
+ * SQLite. The audit records come back rather than being appended here: the caller appends them last.
+ */
+export async function ingestDelivery(client: pg.PoolClient, input: IngestInput): Promise<IngestWrite> {
   const at = input.receivedAt;
   const { delivery } = input;
   const { rows } = await client.query<{ id: string }>(
@@ -92,7 +96,7 @@ export async function ingestDelivery(client: pg.PoolClient, input: IngestInput):
     resolved: 0,
   };
   // Re-deliveries change nothing: no audit noise for a group Alertmanager merely repeated (or an HA peer sent).
-  if (fresh.length === 0) return result;
+  if (fresh.length === 0) return { result, audit: [] };
   await client.query('UPDATE deliveries SET new_count = $1 WHERE id = $2', [fresh.length, deliveryId]);
 
   const matches = fresh.flatMap(({ outcomes }) => outcomes.filter((o): o is Match => o.outcome === 'match'));
@@ -201,8 +205,7 @@ export async function ingestDelivery(client: pg.PoolClient, input: IngestInput):
     }
   }
   await pending.flush();
-  await appendAudit(client, audit, at);
-  return result;
+  return { result, audit: audit.map((record) => ({ ...record, at: record.at ?? at })) };
 }
 
 /** New heals and attachments, written in two statements rather than one per alert. */

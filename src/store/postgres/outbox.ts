@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { OutboxInput } from '../../notify/types.js';
 import type { AuditInput, ClaimQuery, OutboxItem, OutboxResult } from '../types.js';
 import { appendAudit } from './audit.js';
-import type { Queryable } from './db.js';
+import { type Queryable, storableText } from './db.js';
 
 type OutboxRow = {
   id: string;
@@ -77,13 +77,13 @@ export async function finishOutbox(
     await client.query(
       `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, lease_owner = NULL,
          lease_until = NULL WHERE id = $3`,
-      [result.nextAttemptAt, result.error, id],
+      [result.nextAttemptAt, storableText(result.error), id],
     );
   } else {
     await client.query(
       `UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $1, lease_owner = NULL,
          lease_until = NULL WHERE id = $2`,
-      [result.error, id],
+      [storableText(result.error), id],
     );
   }
   await appendAudit(client, records, result.at);
