@@ -4,30 +4,30 @@ import type { IngestInput, IngestResult } from '../types.js';
 import { appendAudit } from './audit.js';
 import { isRerunnable, storeError, unavailable } from './db.js';
 import { type IngestWrite, ingestDelivery } from './ingest.js';
+import { lockSpace, storeLocks } from './locks.js';
 
 type Job = { input: IngestInput; resolve: (r: IngestResult) => void; reject: (err: unknown) => void };
 
-export type IngestBatcherOptions = {
-  /** Batches in flight at once; their audit appends take turns, the rest overlaps. */
-  concurrency?: number;
-  maxBatch?: number;
-};
+export type IngestBatcherOptions = { maxBatch?: number };
 
 /**
- * Group commit for webhook deliveries: deliveries that arrive while others are being written share one
+ * Group commit for webhook deliveries: deliveries that arrive while a batch is being written share the next
  * transaction, so one fsync and one turn at the audit lock acknowledge many. Each delivery runs in its own
- * savepoint: one that fails rolls back alone (and is run again after a deadlock); the others commit. The
- * audit records of the whole batch are appended last, in delivery order, under the audit lock.
+ * savepoint: one that fails rolls back alone; the others commit. The audit records of the whole batch are
+ * appended last, in delivery order, under the audit lock.
+ *
+ * Batches take turns across every replica (one advisory lock). Two batches side by side would take the
+ * locks of their deliveries (alert identities, targets) one delivery after another, in no common order,
+ * and deadlock; the audit lock orders every write anyway, so the turns cost little.
  */
 export function createIngestBatcher(
   pool: pg.Pool,
   log: Logger | undefined,
   options: IngestBatcherOptions = {},
 ) {
-  const concurrency = options.concurrency ?? 4;
-  const maxBatch = options.maxBatch ?? 64;
+  const maxBatch = options.maxBatch ?? 256;
   let queue: Job[] = [];
-  let inFlight = 0;
+  let writing = false;
 
   async function runJob(client: pg.PoolClient, job: Job): Promise<IngestWrite | { failed: unknown }> {
     for (let attempt = 1; ; attempt++) {
@@ -61,6 +61,7 @@ export function createIngestBatcher(
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [lockSpace, storeLocks.ingest]);
       for (const job of batch) {
         const outcome = await runJob(client, job);
         if ('failed' in outcome) {
@@ -86,15 +87,14 @@ export function createIngestBatcher(
   }
 
   function next(): void {
-    while (inFlight < concurrency && queue.length > 0) {
-      const batch = queue.slice(0, maxBatch);
-      queue = queue.slice(maxBatch);
-      inFlight += 1;
-      void runBatch(batch).finally(() => {
-        inFlight -= 1;
-        next();
-      });
-    }
+    if (writing || queue.length === 0) return;
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(maxBatch);
+    writing = true;
+    void runBatch(batch).finally(() => {
+      writing = false;
+      next();
+    });
   }
 
   return {
