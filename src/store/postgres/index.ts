@@ -27,7 +27,8 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: 10_000,
+    // Alertmanager gives up on a webhook after about 10 s: answer 503 well before that.
+    connectionTimeoutMillis: 5_000,
     // A replica that stalls inside a transaction (stopped, partitioned) must not hold the audit lock forever.
     idle_in_transaction_session_timeout: 30_000,
     application_name: 'salve',
