@@ -39,9 +39,8 @@ export function isRerunnable(err: unknown): boolean {
 }
 
 /**
- * Every store call goes through here: writes are one transaction each, committed before the promise
- * resolves; anything the database or the network throws becomes SALVE_STORE_UNAVAILABLE (retryable, so the
- * webhook answers 503 and Alertmanager re-sends). SalveErrors raised by the store's own logic pass as they are.
+ * Every store call but ingest goes through here: writes are one transaction each, committed before the
+ * promise resolves, and what they throw is mapped by storeError (mostly SALVE_STORE_UNAVAILABLE, retryable).
  */
 export function createPgRunner(pool: pg.Pool, log: Logger | undefined) {
   async function connect(what: string): Promise<pg.PoolClient> {
