@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '../..');
-export const alertmanagerFixturesDir = path.resolve(repoRoot, '../shared/fixtures/alertmanager-0.25');
+/** Captured from a real Alertmanager 0.25 (body bytes and headers as sent); kept with the tests that use them. */
+export const alertmanagerFixturesDir = path.resolve(repoRoot, 'test/fixtures/alertmanager-0.25');
 
 /** Names of the real Alertmanager 0.25 payloads (without .json). */
 export function alertmanagerFixtureNames(): string[] {
