@@ -8,7 +8,9 @@ export const timestamp = z
   .regex(RFC3339, 'expected an RFC 3339 timestamp')
   .refine((s) => !Number.isNaN(Date.parse(s)), 'expected a valid date');
 
-const stringMap = z.record(z.string(), z.string());
+// NUL cannot be stored (PostgreSQL text refuses it) and never appears in real label values.
+const text = z.string().refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
+const stringMap = z.record(text, text);
 
 // Newer Alertmanagers add fields (notification_reason, routeLabels): unknown keys are tolerated and dropped.
 export const alertSchema = z.object({

@@ -40,6 +40,8 @@ export async function closeHeal(
     audit,
     notify,
     releaseLease: true,
+    // An alert that attached after the check keeps the heal open: it is verified at the next turn.
+    requireAlertsResolved: state === 'resolved',
   });
   await deps.store.releaseTargetLock(heal.targetKey, heal.id);
   const action = heal.steps[heal.step]?.action ?? 'none';

@@ -22,11 +22,30 @@ export function createScheduler(deps: EngineDeps): Scheduler {
   const { settings, log } = deps;
   const inFlight = new Map<string, Promise<void>>();
 
+  /** While a heal is being advanced, its lease is renewed, so a long step is never taken over mid-flight. */
+  function heartbeat(healId: string): () => void {
+    const timer = setInterval(
+      () => {
+        const until = new Date(deps.clock.now().getTime() + settings.leaseMs).toISOString();
+        deps.store
+          .transition({ id: healId, owner: settings.owner, set: {}, audit: [], renewLeaseUntil: until })
+          .catch((err: unknown) =>
+            log.warn({ err, heal: healId }, 'could not renew the lease of a heal in progress'),
+          );
+      },
+      Math.max(50, settings.leaseMs / 3),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   function launch(healId: string, work: () => Promise<unknown>): Promise<void> {
+    const stopHeartbeat = heartbeat(healId);
     const p = work()
       .then(() => undefined)
       .catch((err: unknown) => log.error({ err, heal: healId }, 'heal advance failed; will retry when due'))
       .finally(() => {
+        stopHeartbeat();
         inFlight.delete(healId);
         // What it freed (a target lock, a slot) may let other work start.
         loop.poke();

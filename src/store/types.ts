@@ -190,6 +190,13 @@ export type HealTransition = {
   owner: string | null;
   /** The move fails (SALVE_HEAL_CONFLICT) unless the heal is still in this state. */
   expectState?: HealState;
+  /**
+   * The move fails (SALVE_HEAL_CONFLICT) if an alert attached to the heal is still firing: closing a heal as
+   * resolved must not swallow an alert that attached after the check.
+   */
+  requireAlertsResolved?: boolean;
+  /** Extends the lease (a heartbeat while a long step runs). */
+  renewLeaseUntil?: string;
   set: HealPatch;
   audit: AuditInput[];
   /** Record that an action is about to run (counted by cooldown and rate limits from this moment). */

@@ -279,5 +279,44 @@ export function runEngineStoreContract(name: string, open: () => Promise<StoreHa
       expect(await h.store.countPendingOutbox()).toBe(0);
       expect((await h.store.queryAudit({ type: 'notification.sent', limit: 10 })).length).toBe(1);
     });
+
+    it('closing as resolved fails while an attached alert still fires', async () => {
+      const id = await openHeal();
+      await h.store.claimDueHeals({ now: T(1), owner: 'a', leaseUntil: T(31), limit: 10 });
+      await expect(
+        h.store.transition({
+          id,
+          owner: 'a',
+          set: { state: 'resolved' },
+          audit: [],
+          requireAlertsResolved: true,
+        }),
+      ).rejects.toMatchObject({ code: 'SALVE_HEAL_CONFLICT' });
+      const resolved = {
+        ...alertOf({ alertname: 'X', deployment: 'scorer' }, { fingerprint: 'fp-scorer' }),
+        status: 'resolved' as const,
+      };
+      await h.store.ingest(delivery([{ alert: resolved, outcomes: [] }], T(5)));
+      const closed = await h.store.transition({
+        id,
+        owner: 'a',
+        set: { state: 'resolved' },
+        audit: [],
+        requireAlertsResolved: true,
+      });
+      expect(closed.state).toBe('resolved');
+    });
+
+    it('a renewed lease keeps other owners away', async () => {
+      await openHeal();
+      const [heal] = await h.store.claimDueHeals({ now: T(1), owner: 'a', leaseUntil: T(31), limit: 10 });
+      await h.store.transition({ id: heal!.id, owner: 'a', set: {}, audit: [], renewLeaseUntil: T(100) });
+      expect(await h.store.claimDueHeals({ now: T(40), owner: 'b', leaseUntil: T(70), limit: 10 })).toEqual(
+        [],
+      );
+      expect(
+        await h.store.claimDueHeals({ now: T(101), owner: 'b', leaseUntil: T(130), limit: 10 }),
+      ).toHaveLength(1);
+    });
   });
 }

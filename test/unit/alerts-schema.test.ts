@@ -63,3 +63,12 @@ describe('Alertmanager payload schema', () => {
     expect(alertIdentity(firing)).not.toBe(alertIdentity(resolved));
   });
 });
+
+describe('label values', () => {
+  it('refuses NUL characters, which no store can keep', () => {
+    const body = alertmanagerFixture('firing-one');
+    (body.alerts[0] as { labels: Record<string, string> }).labels.instance = 'web\u00001';
+    const result = webhookPayloadSchema.safeParse(body);
+    expect(result.error?.issues[0]?.path).toEqual(['alerts', 0, 'labels', 'instance']);
+  });
+});

@@ -67,6 +67,11 @@ export async function transition(client: pg.PoolClient, t: HealTransition, at: s
   let where = `id = ${p.add(t.id)}`;
   if (t.owner !== null) where += ` AND lease_owner = ${p.add(t.owner)}`;
   if (t.expectState) where += ` AND state = ${p.add(t.expectState)}`;
+  if (t.requireAlertsResolved) {
+    where +=
+      ' AND NOT EXISTS (SELECT 1 FROM heal_alerts a WHERE a.heal_id = heals.id AND a.resolved_at IS NULL)';
+  }
+  if (t.renewLeaseUntil) sets.push(`lease_until = ${p.add(t.renewLeaseUntil)}`);
   const { rows } = await client.query<HealRow>(
     `UPDATE heals SET ${sets.join(', ')} WHERE ${where} RETURNING *`,
     p.values,

@@ -75,6 +75,13 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
         guard += ' AND state = @expectState';
         params.expectState = t.expectState;
       }
+      if (t.requireAlertsResolved) {
+        guard += ' AND NOT EXISTS (SELECT 1 FROM heal_alerts WHERE heal_id = @id AND resolved_at IS NULL)';
+      }
+      if (t.renewLeaseUntil) {
+        sets.push('lease_until = @renewLeaseUntil');
+        params.renewLeaseUntil = t.renewLeaseUntil;
+      }
       const { changes } = db
         .prepare(`UPDATE heals SET ${sets.join(', ')} WHERE id = @id${guard}`)
         .run(params);
