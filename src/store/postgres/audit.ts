@@ -1,8 +1,8 @@
 import { createChainVerifier, GENESIS_HASH, hashAuditRecord } from '../audit-chain.js';
+import { type AuditRow, auditFromRow } from '../rows.js';
 import type { AuditInput, AuditQuery, AuditRecord, AuditVerification } from '../types.js';
 import { type PgRunner, params, type Queryable } from './db.js';
 import { lockSpace, storeLocks } from './locks.js';
-import { type AuditRow, auditFromRow } from './rows.js';
 
 /**
  * Appends to the one hash chain. Every writer, on every replica, takes the same transaction-scoped advisory

@@ -2,25 +2,12 @@ import type pg from 'pg';
 import { SalveError } from '../../errors.js';
 import { auditTypes } from '../audit-types.js';
 import { newId } from '../ids.js';
+import { type HealRow, healFromRow, healPatchColumns } from '../rows.js';
 import type { ClaimQuery, Heal, HealPatch, HealTransition, HealTrigger, ManualHealInput } from '../types.js';
 import { appendAudit } from './audit.js';
 import { params, type Queryable, storableText } from './db.js';
 import { idempotencyLockKey, lockKeys, targetLockKey } from './locks.js';
 import { enqueueOutbox } from './outbox.js';
-import { type HealRow, healFromRow } from './rows.js';
-
-const columns: Record<keyof HealPatch, string> = {
-  state: 'state',
-  phase: 'phase',
-  step: 'step',
-  attempt: 'attempt',
-  nextRunAt: 'next_run_at',
-  deadlineAt: 'deadline_at',
-  reason: 'reason',
-  closedAt: 'closed_at',
-  approvedBy: 'approved_by',
-  approvedAt: 'approved_at',
-};
 
 const byDue = (a: HealRow, b: HealRow) =>
   (a.next_run_at ?? '') < (b.next_run_at ?? '')
@@ -61,7 +48,7 @@ export async function transition(client: pg.PoolClient, t: HealTransition, at: s
   for (const [key, value] of Object.entries(t.set)) {
     if (value === undefined) continue;
     const stored = typeof value === 'string' ? storableText(value) : value;
-    sets.push(`${columns[key as keyof HealPatch]} = ${p.add(stored)}`);
+    sets.push(`${healPatchColumns[key as keyof HealPatch]} = ${p.add(stored)}`);
   }
   if (t.releaseLease) sets.push('lease_owner = NULL', 'lease_until = NULL');
   let where = `id = ${p.add(t.id)}`;

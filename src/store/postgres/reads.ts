@@ -1,5 +1,3 @@
-import type { AlertQuery, Heal, HealAlert, HealQuery, StoredAlert } from '../types.js';
-import { params, type Queryable } from './db.js';
 import {
   type AlertRow,
   alertFromRow,
@@ -7,7 +5,9 @@ import {
   type HealRow,
   healAlertFromRow,
   healFromRow,
-} from './rows.js';
+} from '../rows.js';
+import type { AlertQuery, Heal, HealAlert, HealQuery, StoredAlert } from '../types.js';
+import { params, type Queryable } from './db.js';
 
 export async function getHeal(db: Queryable, id: string): Promise<Heal | null> {
   const { rows } = await db.query<HealRow>('SELECT * FROM heals WHERE id = $1', [id]);

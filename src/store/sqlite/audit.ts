@@ -1,36 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { createChainVerifier, GENESIS_HASH, hashAuditRecord } from '../audit-chain.js';
+import { type AuditRow, auditFromRow } from '../rows.js';
 import type { AuditInput, AuditQuery, AuditRecord, AuditVerification } from '../types.js';
-
-type AuditRow = {
-  seq: number;
-  at: string;
-  type: string;
-  actor: string;
-  heal_id: string | null;
-  policy: string | null;
-  target: string | null;
-  outcome: string | null;
-  data: string;
-  prev_hash: string;
-  hash: string;
-};
-
-export function auditFromRow(row: AuditRow): AuditRecord {
-  return {
-    seq: row.seq,
-    at: row.at,
-    type: row.type,
-    actor: row.actor,
-    healId: row.heal_id,
-    policy: row.policy,
-    target: row.target,
-    outcome: row.outcome,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-}
 
 /** The hash chain's head is cached: SQLite has one writer, and every append goes through it. */
 export function createSqliteAudit(db: Database) {

@@ -2,23 +2,10 @@ import type { Database } from 'better-sqlite3';
 import { SalveError } from '../../errors.js';
 import { auditTypes } from '../audit-types.js';
 import { newId } from '../ids.js';
+import { type HealRow, healFromRow, healPatchColumns } from '../rows.js';
 import type { ClaimQuery, Heal, HealPatch, HealTransition, HealTrigger, ManualHealInput } from '../types.js';
 import type { SqliteAudit } from './audit.js';
 import type { SqliteOutbox } from './outbox.js';
-import { type HealRow, healFromRow } from './reads.js';
-
-const columns: Record<keyof HealPatch, string> = {
-  state: 'state',
-  phase: 'phase',
-  step: 'step',
-  attempt: 'attempt',
-  nextRunAt: 'next_run_at',
-  deadlineAt: 'deadline_at',
-  reason: 'reason',
-  closedAt: 'closed_at',
-  approvedBy: 'approved_by',
-  approvedAt: 'approved_at',
-};
 
 /** The engine's half of the SQLite store: claims, transitions, locks and the action ledger. Synchronous. */
 export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: SqliteOutbox) {
@@ -65,7 +52,7 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
       const sets = ['updated_at = @at'];
       const params: Record<string, unknown> = { id: t.id, at, owner: t.owner };
       for (const [key, value] of Object.entries(t.set)) {
-        const column = columns[key as keyof HealPatch];
+        const column = healPatchColumns[key as keyof HealPatch];
         sets.push(`${column} = @${key}`);
         params[key] = value;
       }

@@ -1,66 +1,13 @@
 import type { Database } from 'better-sqlite3';
+import {
+  type AlertRow,
+  alertFromRow,
+  type HealAlertRow,
+  type HealRow,
+  healAlertFromRow,
+  healFromRow,
+} from '../rows.js';
 import type { AlertQuery, Heal, HealAlert, HealQuery, StoredAlert } from '../types.js';
-
-export type HealRow = {
-  id: string;
-  policy: string;
-  target_key: string;
-  target: string;
-  state: Heal['state'];
-  step: number;
-  steps: string;
-  dry_run: number;
-  trigger: string;
-  opened_at: string;
-  updated_at: string;
-  closed_at: string | null;
-  phase: Heal['phase'];
-  attempt: number;
-  next_run_at: string | null;
-  deadline_at: string | null;
-  reason: string | null;
-  idempotency_key: string | null;
-  approved_by: string | null;
-  approved_at: string | null;
-};
-
-export function healFromRow(row: HealRow): Heal {
-  return {
-    id: row.id,
-    policy: row.policy,
-    targetKey: row.target_key,
-    target: JSON.parse(row.target),
-    state: row.state,
-    phase: row.phase,
-    step: row.step,
-    attempt: row.attempt,
-    nextRunAt: row.next_run_at,
-    deadlineAt: row.deadline_at,
-    reason: row.reason,
-    idempotencyKey: row.idempotency_key,
-    approvedBy: row.approved_by,
-    approvedAt: row.approved_at,
-    steps: JSON.parse(row.steps),
-    dryRun: row.dry_run === 1,
-    trigger: JSON.parse(row.trigger),
-    openedAt: row.opened_at,
-    updatedAt: row.updated_at,
-    closedAt: row.closed_at,
-  };
-}
-
-type AlertRow = {
-  id: number;
-  fingerprint: string;
-  starts_at: string;
-  status: StoredAlert['status'];
-  ends_at: string | null;
-  labels: string;
-  annotations: string;
-  generator_url: string;
-  delivery_id: number;
-  received_at: string;
-};
 
 export function createSqliteReads(db: Database) {
   const getHeal = db.prepare('SELECT * FROM heals WHERE id = ?');
@@ -90,13 +37,7 @@ export function createSqliteReads(db: Database) {
       return rows.map(healFromRow);
     },
     healAlerts(id: string): HealAlert[] {
-      return (healAlerts.all(id) as Array<Record<string, string | null>>).map((r) => ({
-        fingerprint: r.fingerprint as string,
-        startsAt: r.starts_at as string,
-        alertname: r.alertname as string,
-        attachedAt: r.attached_at as string,
-        resolvedAt: r.resolved_at ?? null,
-      }));
+      return (healAlerts.all(id) as HealAlertRow[]).map(healAlertFromRow);
     },
     countOpenHeals(): number {
       return (countOpen.get() as { n: number }).n;
@@ -108,18 +49,7 @@ export function createSqliteReads(db: Database) {
       const rows = db
         .prepare(`SELECT * FROM alerts WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`)
         .all({ ...q, afterId: q.afterId ?? 0 }) as AlertRow[];
-      return rows.map((r) => ({
-        id: r.id,
-        fingerprint: r.fingerprint,
-        startsAt: r.starts_at,
-        status: r.status,
-        endsAt: r.ends_at,
-        labels: JSON.parse(r.labels),
-        annotations: JSON.parse(r.annotations),
-        generatorURL: r.generator_url,
-        deliveryId: r.delivery_id,
-        receivedAt: r.received_at,
-      }));
+      return rows.map(alertFromRow);
     },
     getSetting(key: string): string | null {
       return (getSetting.get(key) as { value: string } | undefined)?.value ?? null;

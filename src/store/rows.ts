@@ -1,4 +1,7 @@
-import type { AuditRecord, Heal, HealAlert, StoredAlert } from '../types.js';
+import type { AuditRecord, Heal, HealAlert, HealPatch, StoredAlert } from './types.js';
+
+// Rows as both stores return them: the same column names; SQLite gives numbers where node-postgres gives
+// bigint strings, and 0/1 where PostgreSQL gives booleans.
 
 export type HealRow = {
   id: string;
@@ -10,7 +13,7 @@ export type HealRow = {
   step: number;
   attempt: number;
   steps: string;
-  dry_run: boolean;
+  dry_run: boolean | number;
   trigger: string;
   opened_at: string;
   updated_at: string;
@@ -40,7 +43,7 @@ export function healFromRow(row: HealRow): Heal {
     approvedBy: row.approved_by,
     approvedAt: row.approved_at,
     steps: JSON.parse(row.steps),
-    dryRun: row.dry_run,
+    dryRun: row.dry_run === true || row.dry_run === 1,
     trigger: JSON.parse(row.trigger),
     openedAt: row.opened_at,
     updatedAt: row.updated_at,
@@ -68,7 +71,7 @@ export function healAlertFromRow(r: HealAlertRow): HealAlert {
 
 export type AlertRow = {
   /** bigint: node-postgres hands it over as a string. */
-  id: string;
+  id: string | number;
   fingerprint: string;
   starts_at: string;
   status: StoredAlert['status'];
@@ -76,7 +79,7 @@ export type AlertRow = {
   labels: string;
   annotations: string;
   generator_url: string;
-  delivery_id: string;
+  delivery_id: string | number;
   received_at: string;
 };
 
@@ -96,7 +99,7 @@ export function alertFromRow(r: AlertRow): StoredAlert & { id: number } {
 }
 
 export type AuditRow = {
-  seq: string;
+  seq: string | number;
   at: string;
   type: string;
   actor: string;
@@ -124,3 +127,17 @@ export function auditFromRow(row: AuditRow): AuditRecord {
     hash: row.hash,
   };
 }
+
+/** Heal fields a transition may set, and their columns. */
+export const healPatchColumns: Record<keyof HealPatch, string> = {
+  state: 'state',
+  phase: 'phase',
+  step: 'step',
+  attempt: 'attempt',
+  nextRunAt: 'next_run_at',
+  deadlineAt: 'deadline_at',
+  reason: 'reason',
+  closedAt: 'closed_at',
+  approvedBy: 'approved_by',
+  approvedAt: 'approved_at',
+};
