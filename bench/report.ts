@@ -101,6 +101,7 @@ export function stormReport(runs: readonly StormRun[]): string {
     grouped(r.alerts),
     fixed(r.seconds, 1),
     fixed(r.rssBeforeMiB, 0),
+    fixed(r.heapBeforeMiB, 0),
     fixed(r.peakRssMiB, 0),
     fixed(r.rssAfterMiB, 0),
     fixed(r.rssAfterGcMiB, 0),

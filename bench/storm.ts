@@ -14,6 +14,7 @@ export type StormRun = {
   seconds: number;
   /** After start-up, after a full GC. */
   rssBeforeMiB: number;
+  heapBeforeMiB: number;
   peakRssMiB: number;
   /** Right after the storm, then after a full GC: what salve keeps, not what it was still collecting. */
   rssAfterMiB: number;
@@ -69,6 +70,7 @@ async function stormOnce(kind: ServerKind, options: BenchOptions, progress: (lin
       alerts: load.acknowledged * options.alertsPerDelivery,
       seconds: load.seconds,
       rssBeforeMiB: mib(before.rss),
+      heapBeforeMiB: mib(before.heapUsed),
       peakRssMiB: mib(afterGc.peakRss),
       rssAfterMiB: mib(after.rss),
       rssAfterGcMiB: mib(afterGc.rss),
