@@ -122,6 +122,7 @@ export function stormReport(runs: readonly StormRun[]): string {
         'alerts',
         'seconds',
         'RSS before MiB',
+        'heap before MiB',
         'peak MiB',
         'after MiB',
         'after GC MiB',
