@@ -152,22 +152,8 @@ describe('salve actions', () => {
 describe('salve heal', () => {
   it('opens a heal on a running salve and says so; the same idempotency key finds the same heal', async () => {
     const { startChildSalve } = await import('../support/child-salve.js');
-    const { testTokens } = await import('../support/build-test-app.js');
-    const YAML = (await import('yaml')).default;
-    const dir = tempDir('salve-heal-');
-    fs.mkdirSync(path.join(dir, 'policies'));
-    fs.writeFileSync(path.join(dir, 'policies', 'serving.yaml'), servingPolicy);
-    fs.writeFileSync(
-      path.join(dir, 'tokens.yaml'),
-      YAML.stringify(
-        Object.entries(testTokens).map(([scope, token]) => ({ name: scope, scopes: [scope], token })),
-      ),
-    );
-    const child = await startChildSalve({
-      SALVE_DATA_DIR: dir,
-      SALVE_POLICIES: path.join(dir, 'policies'),
-      HOME: dir,
-    });
+    const { prepareSalveDir, testTokens } = await import('../support/build-test-app.js');
+    const child = await startChildSalve(prepareSalveDir().env);
     try {
       const args = [
         'heal',

@@ -1,9 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import YAML from 'yaml';
-import { servingPolicy, testTokens } from '../support/build-test-app.js';
+import { prepareSalveDir, testTokens } from '../support/build-test-app.js';
 import { type ChildSalve, startChildSalve } from '../support/child-salve.js';
 import { payload } from '../support/fixtures.js';
 
@@ -14,16 +10,7 @@ describe('durability', () => {
   });
 
   it('a kill -9 right after a 202 loses nothing: after restart the alert and its heal are there', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-crash-'));
-    fs.mkdirSync(path.join(dir, 'policies'));
-    fs.writeFileSync(path.join(dir, 'policies', 'serving.yaml'), servingPolicy);
-    fs.writeFileSync(
-      path.join(dir, 'tokens.yaml'),
-      YAML.stringify(
-        Object.entries(testTokens).map(([scope, token]) => ({ name: scope, scopes: [scope], token })),
-      ),
-    );
-    const env = { SALVE_DATA_DIR: dir, SALVE_POLICIES: path.join(dir, 'policies') };
+    const { env } = prepareSalveDir();
     child = await startChildSalve(env);
     const alerts = Array.from({ length: 20 }, (_, i) => ({
       labels: {

@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import YAML from 'yaml';
-import { servingPolicy, testTokens } from '../support/build-test-app.js';
+import { prepareSalveDir, testTokens } from '../support/build-test-app.js';
 import { type ChildSalve, startChildSalve } from '../support/child-salve.js';
 import { payload } from '../support/fixtures.js';
 import { startHoldingProxy } from '../support/holding-proxy.js';
@@ -63,19 +62,10 @@ describe('crash recovery', () => {
       sim.url,
       (method, p) => method === 'PATCH' && p.includes('/deployments/'),
     );
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-crash-'));
-    fs.mkdirSync(path.join(dir, 'policies'));
-    fs.writeFileSync(path.join(dir, 'policies', 'serving.yaml'), servingPolicy);
-    fs.writeFileSync(
-      path.join(dir, 'tokens.yaml'),
-      YAML.stringify(
-        Object.entries(testTokens).map(([scope, token]) => ({ name: scope, scopes: [scope], token })),
-      ),
-    );
+    const { env } = prepareSalveDir();
     const viaProxy = sim.writeKubeconfig(fs.mkdtempSync(path.join(os.tmpdir(), 'kc-proxy-')));
     fs.writeFileSync(viaProxy, fs.readFileSync(viaProxy, 'utf8').replace(sim.url, proxy.url));
     const direct = sim.writeKubeconfig(fs.mkdtempSync(path.join(os.tmpdir(), 'kc-direct-')));
-    const env = { SALVE_DATA_DIR: dir, SALVE_POLICIES: path.join(dir, 'policies'), HOME: dir };
 
     child = await startChildSalve({ ...env, SALVE_KUBECONFIG: viaProxy });
     const res = await fetch(`${child.url}/v1/alertmanager`, {

@@ -55,22 +55,36 @@ export type TestAppOptions = {
   dir?: string;
 };
 
-export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'salve-test-'));
+export type SalveDir = {
+  dir: string;
+  policiesDir: string;
+  /** What a child `salve serve` needs to run on this directory, and nothing from the machine (HOME). */
+  env: { SALVE_DATA_DIR: string; SALVE_POLICIES: string; HOME: string };
+};
+
+/** A data directory with policy files and the test tokens, as an operator would prepare one. */
+export function prepareSalveDir(
+  policies: Record<string, string> = { 'serving.yaml': servingPolicy },
+  existing?: string,
+): SalveDir {
+  const dir = existing ?? fs.mkdtempSync(path.join(os.tmpdir(), 'salve-test-'));
   const policiesDir = path.join(dir, 'policies');
   fs.mkdirSync(policiesDir, { recursive: true });
-  for (const [name, text] of Object.entries(options.policies ?? { 'serving.yaml': servingPolicy })) {
-    fs.writeFileSync(path.join(policiesDir, name), text);
-  }
+  for (const [name, text] of Object.entries(policies)) fs.writeFileSync(path.join(policiesDir, name), text);
   const tokensFile = path.join(dir, 'tokens.yaml');
   if (!fs.existsSync(tokensFile)) {
-    fs.writeFileSync(
-      tokensFile,
-      YAML.stringify(
-        Object.entries(testTokens).map(([scope, token]) => ({ name: scope, scopes: [scope], token })),
-      ),
-    );
+    const entries = Object.entries(testTokens).map(([scope, token]) => ({
+      name: scope,
+      scopes: [scope],
+      token,
+    }));
+    fs.writeFileSync(tokensFile, YAML.stringify(entries));
   }
+  return { dir, policiesDir, env: { SALVE_DATA_DIR: dir, SALVE_POLICIES: policiesDir, HOME: dir } };
+}
+
+export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const { dir, policiesDir } = prepareSalveDir(options.policies, options.dir);
   const config = loadConfig({
     SALVE_DATA_DIR: dir,
     SALVE_POLICIES: policiesDir,
