@@ -33,9 +33,11 @@ export async function closeHeal(
   reason: string,
   audit: AuditInput[],
   notify: OutboxInput[] = [],
+  resolveAlerts: Array<{ fingerprint: string; startsAt: string }> = [],
 ): Promise<Heal> {
   const at = nowIso(deps);
   const closed = await move(heal, deps, {
+    resolveAlerts,
     set: { state, phase: 'done', nextRunAt: null, deadlineAt: null, reason, closedAt: at },
     audit,
     notify,

@@ -101,6 +101,8 @@ export async function resolvePhase(heal: Heal, deps: EngineDeps): Promise<Heal> 
       await notificationsFor({ ...heal, state: 'resolved' }, deps, 'heal.resolved', {
         resolution: { timeToResolveSeconds: ttrSeconds },
       }),
+      // Alertmanager no longer lists them: they are resolved, even before its resolved notification arrives.
+      firing.map((a) => ({ fingerprint: a.fingerprint, startsAt: a.startsAt })),
     );
   }
   if (expired(heal, deps)) {

@@ -195,6 +195,8 @@ export type HealTransition = {
    * resolved must not swallow an alert that attached after the check.
    */
   requireAlertsResolved?: boolean;
+  /** Attached alerts known to have resolved by other means (Alertmanager's API), marked so before the checks. */
+  resolveAlerts?: Array<{ fingerprint: string; startsAt: string }>;
   /** Extends the lease (a heartbeat while a long step runs). */
   renewLeaseUntil?: string;
   set: HealPatch;

@@ -318,5 +318,21 @@ export function runEngineStoreContract(name: string, open: () => Promise<StoreHa
         await h.store.claimDueHeals({ now: T(101), owner: 'b', leaseUntil: T(130), limit: 10 }),
       ).toHaveLength(1);
     });
+
+    it('alerts known resolved by other means are marked so by the closing move itself', async () => {
+      const id = await openHeal();
+      await h.store.claimDueHeals({ now: T(1), owner: 'a', leaseUntil: T(31), limit: 10 });
+      const [attached] = await h.store.healAlerts(id);
+      const closed = await h.store.transition({
+        id,
+        owner: 'a',
+        set: { state: 'resolved' },
+        audit: [],
+        requireAlertsResolved: true,
+        resolveAlerts: [{ fingerprint: attached!.fingerprint, startsAt: attached!.startsAt }],
+      });
+      expect(closed.state).toBe('resolved');
+      expect((await h.store.healAlerts(id))[0]?.resolvedAt).toEqual(expect.any(String));
+    });
   });
 }

@@ -43,6 +43,13 @@ export async function claimDueHeals(db: Queryable, q: ClaimQuery): Promise<Heal[
 
 /** A compare-and-set on (id, lease owner, state), then the bookkeeping, audit last. */
 export async function transition(client: pg.PoolClient, t: HealTransition, at: string): Promise<Heal> {
+  for (const a of t.resolveAlerts ?? []) {
+    await client.query(
+      `UPDATE heal_alerts SET resolved_at = $1
+       WHERE heal_id = $2 AND fingerprint = $3 AND starts_at = $4 AND resolved_at IS NULL`,
+      [at, t.id, a.fingerprint, a.startsAt],
+    );
+  }
   const p = params();
   const sets = [`updated_at = ${p.add(at)}`];
   for (const [key, value] of Object.entries(t.set)) {

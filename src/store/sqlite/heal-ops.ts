@@ -24,6 +24,9 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
   const finishAction = db.prepare(
     'UPDATE actions SET status = ?, detail = ?, finished_at = ? WHERE heal_id = ? AND step = ?',
   );
+  const markAlertResolved = db.prepare(
+    'UPDATE heal_alerts SET resolved_at = ? WHERE heal_id = ? AND fingerprint = ? AND starts_at = ? AND resolved_at IS NULL',
+  );
   const lockGet = db.prepare('SELECT heal_id, until FROM target_locks WHERE target_key = ?');
   const lockPut = db.prepare(
     `INSERT INTO target_locks (target_key, heal_id, until) VALUES (?, ?, ?)
@@ -49,6 +52,7 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
     },
 
     transition(t: HealTransition, at: string): Heal {
+      for (const a of t.resolveAlerts ?? []) markAlertResolved.run(at, t.id, a.fingerprint, a.startsAt);
       const sets = ['updated_at = @at'];
       const params: Record<string, unknown> = { id: t.id, at, owner: t.owner };
       for (const [key, value] of Object.entries(t.set)) {
