@@ -249,6 +249,13 @@ export interface Store {
   /** Commits a delivery's new alerts, heal openings/attachments and audit records atomically. */
   ingest(input: IngestInput): Promise<IngestResult>;
   listAlerts(query: AlertQuery): Promise<Array<StoredAlert & { id: number }>>;
+  /**
+   * Which of these alert identities are already committed (a read, no transaction). Lets a pure re-delivery be
+   * acknowledged without a write: everything it carries is already durable.
+   */
+  knownAlerts(
+    alerts: ReadonlyArray<Pick<ReceivedAlert, 'fingerprint' | 'startsAt' | 'status'>>,
+  ): Promise<Set<string>>;
 
   getHeal(id: string): Promise<Heal | null>;
   listHeals(query: HealQuery): Promise<Heal[]>;

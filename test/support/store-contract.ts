@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ReceivedAlert } from '../../src/alerts/schema.js';
+import { alertIdentity, type ReceivedAlert } from '../../src/alerts/schema.js';
 import type { MatchOutcome } from '../../src/policy/types.js';
 import type { IngestInput, Store } from '../../src/store/types.js';
 
@@ -76,6 +76,15 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       const again = await h.store.ingest(delivery(alerts));
       expect(again).toMatchObject({ received: 2, new: 0, deduplicated: 2, opened: [], attached: [] });
       expect(await h.store.listAlerts({ limit: 10 })).toHaveLength(2);
+    });
+
+    it('tells which alert identities are already committed', async () => {
+      const a = alertOf({ alertname: 'X', pod: 'a' });
+      const b = alertOf({ alertname: 'X', pod: 'b' });
+      await h.store.ingest(delivery([{ alert: a, outcomes: [] }]));
+      const known = await h.store.knownAlerts([a, b, { ...a, status: 'resolved' }]);
+      expect([...known]).toEqual([alertIdentity(a)]);
+      expect(await h.store.knownAlerts([])).toEqual(new Set());
     });
 
     it('treats the resolved notification of an alert as a new event, and its repeat as a duplicate', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { normaliseAlert, webhookPayloadSchema } from '../../alerts/schema.js';
+import { alertIdentity, normaliseAlert, webhookPayloadSchema } from '../../alerts/schema.js';
 import type { Deps } from '../../deps.js';
 import { evaluateAlert } from '../../policy/evaluate.js';
 import { parseOrThrow } from '../validate.js';
@@ -36,11 +36,28 @@ export function webhookRoutes(app: FastifyInstance, deps: Deps): void {
     async (request, reply) => {
       const started = process.hrtime.bigint();
       const payload = parseOrThrow(webhookPayloadSchema, request.body, 'SALVE_WEBHOOK_INVALID');
+      const received = payload.alerts.map(normaliseAlert);
+      for (const alert of received) metrics.alertsReceived.inc({ status: alert.status });
+      // Alertmanager re-sends whole groups every group_interval and repeat_interval, and HA peers send them
+      // twice: when every alert is already committed, the delivery is durable as it stands. No write.
+      const known = await store.knownAlerts(received);
+      if (known.size === received.length) {
+        metrics.alertsDeduplicated.inc(received.length);
+        metrics.webhookAckSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        return reply.status(202).send({
+          status: 'accepted',
+          delivery: null,
+          alerts: { received: received.length, new: 0, deduplicated: received.length },
+          heals: { opened: [], attached: [] },
+          refused: 0,
+          truncatedAlerts: payload.truncatedAlerts,
+        });
+      }
       const table = policies.current();
-      const alerts = payload.alerts.map((raw) => {
-        const alert = normaliseAlert(raw);
-        return { alert, outcomes: evaluateAlert(table, alert, registry) };
-      });
+      const alerts = received.map((alert) => ({
+        alert,
+        outcomes: known.has(alertIdentity(alert)) ? [] : evaluateAlert(table, alert, registry),
+      }));
       const result = await store.ingest({
         receivedAt: clock.now().toISOString(),
         actor: `alertmanager:${payload.receiver || 'unknown'}`,
@@ -56,13 +73,10 @@ export function webhookRoutes(app: FastifyInstance, deps: Deps): void {
       });
       // Never act inside the request: the engine picks the work up from the store.
       if (result.opened.length > 0 || result.resolved > 0) deps.engine.poke();
-      for (const { alert } of alerts) metrics.alertsReceived.inc({ status: alert.status });
       metrics.alertsDeduplicated.inc(result.deduplicated);
-      if (result.new > 0) {
-        for (const { outcomes } of alerts) {
-          for (const o of outcomes) {
-            if (o.outcome === 'refused') metrics.matchRefusals.inc({ policy: o.policy, reason: o.reason });
-          }
+      for (const { outcomes } of alerts) {
+        for (const o of outcomes) {
+          if (o.outcome === 'refused') metrics.matchRefusals.inc({ policy: o.policy, reason: o.reason });
         }
       }
       for (const heal of result.opened) {

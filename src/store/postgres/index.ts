@@ -53,6 +53,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     },
     ingest: (input) => ingest.ingest(input),
     listAlerts: (q) => run.read('listing alerts', (db) => reads.listAlerts(db, q)),
+    knownAlerts: (alerts) => run.read('looking up alerts', (db) => reads.knownAlerts(db, alerts)),
     getHeal: (id) => run.read('reading a heal', (db) => reads.getHeal(db, id)),
     listHeals: (q) => run.read('listing heals', (db) => reads.listHeals(db, q)),
     healAlerts: (id) => run.read("reading a heal's alerts", (db) => reads.healAlerts(db, id)),

@@ -1,3 +1,4 @@
+import { alertIdentity, type ReceivedAlert } from '../../alerts/schema.js';
 import {
   type AlertRow,
   alertFromRow,
@@ -54,6 +55,26 @@ export async function listAlerts(db: Queryable, q: AlertQuery): Promise<Array<St
     p.values,
   );
   return rows.map(alertFromRow);
+}
+
+export async function knownAlerts(
+  db: Queryable,
+  alerts: ReadonlyArray<Pick<ReceivedAlert, 'fingerprint' | 'startsAt' | 'status'>>,
+): Promise<Set<string>> {
+  if (alerts.length === 0) return new Set();
+  const { rows } = await db.query<{
+    fingerprint: string;
+    starts_at: string;
+    status: ReceivedAlert['status'];
+  }>(
+    `SELECT a.fingerprint, a.starts_at, a.status FROM alerts a
+     JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(fingerprint, starts_at, status)
+       ON a.fingerprint = k.fingerprint AND a.starts_at = k.starts_at AND a.status = k.status`,
+    [alerts.map((a) => a.fingerprint), alerts.map((a) => a.startsAt), alerts.map((a) => a.status)],
+  );
+  return new Set(
+    rows.map((r) => alertIdentity({ fingerprint: r.fingerprint, startsAt: r.starts_at, status: r.status })),
+  );
 }
 
 export async function getSetting(db: Queryable, key: string): Promise<string | null> {

@@ -66,6 +66,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
     ingest: (input) => write(() => ingest(input)),
     listAlerts: async (q) => reads.listAlerts(q),
+    knownAlerts: async (alerts) => reads.knownAlerts(alerts),
     getHeal: async (id) => reads.getHeal(id),
     listHeals: async (q) => reads.listHeals(q),
     healAlerts: async (id) => reads.healAlerts(id),

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { alertIdentity } from '../../alerts/schema.js';
 import {
   type AlertRow,
   alertFromRow,
@@ -19,6 +20,9 @@ export function createSqliteReads(db: Database) {
     `SELECT count(*) AS n FROM heals WHERE state IN ('pending', 'awaiting_approval', 'running', 'verifying')`,
   );
   const getSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
+  const alertExists = db.prepare(
+    'SELECT 1 FROM alerts WHERE fingerprint = ? AND starts_at = ? AND status = ?',
+  );
 
   return {
     getHeal(id: string): Heal | null {
@@ -50,6 +54,15 @@ export function createSqliteReads(db: Database) {
         .prepare(`SELECT * FROM alerts WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`)
         .all({ ...q, afterId: q.afterId ?? 0 }) as AlertRow[];
       return rows.map(alertFromRow);
+    },
+    knownAlerts(
+      alerts: ReadonlyArray<Pick<StoredAlert, 'fingerprint' | 'startsAt' | 'status'>>,
+    ): Set<string> {
+      const known = new Set<string>();
+      for (const a of alerts) {
+        if (alertExists.get(a.fingerprint, a.startsAt, a.status)) known.add(alertIdentity(a));
+      }
+      return known;
     },
     getSetting(key: string): string | null {
       return (getSetting.get(key) as { value: string } | undefined)?.value ?? null;
