@@ -18,6 +18,21 @@ describe('salve check', () => {
     expect(res.code).toBe(0);
   });
 
+  it('warns about notifiers the policies name that this environment does not configure', async () => {
+    const bare = await runCli(['check', 'policies'], {
+      SALVE_SLACK_WEBHOOK_URL: '',
+      SALVE_NOTIFIERS_FILE: '',
+    });
+    expect(bare.stdout).toMatch(
+      /^warning: policy scorer-error-rate notifies "slack", which is not configured here/m,
+    );
+    const configured = await runCli(['check', 'policies'], {
+      SALVE_SLACK_WEBHOOK_URL: 'https://hooks.slack.example/T/B/x',
+    });
+    expect(configured.stdout).not.toMatch(/notifies "slack"/);
+    expect(configured.code).toBe(0);
+  });
+
   it('exits 1 and reports every problem with its file and path', async () => {
     const dir = tempDir('salve-check-');
     fs.writeFileSync(
