@@ -26,7 +26,23 @@ export type StartOptions = {
   engine?: boolean;
   /** Write CPU profiles into `<dir>/<label>/` on a graceful stop (one per thread: main and tsx's loader). */
   profile?: { dir: string; label: string };
+  /** salve only: settings beyond the workspace's, as environment variables (SALVE_STORE, SALVE_KUBECONFIG...). */
+  settings?: Record<string, string>;
 };
+
+/**
+ * The child's environment: the settings the bench chose, and none of the caller's own salve or Kubernetes
+ * settings, so a shell with SALVE_STORE or KUBECONFIG exported never points a benchmark at a real store or
+ * cluster. HOME is the workspace, so no ~/.kube/config is found either.
+ */
+function childEnv(options: StartOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(SALVE_|KUBECONFIG$|KUBERNETES_SERVICE_)/.test(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, HOME: options.dir, ...options.settings };
+}
 
 function request(child: ChildProcess, message: ToServer): Promise<FromServer> {
   return new Promise((resolve, reject) => {
@@ -53,7 +69,10 @@ export async function startServer(options: StartOptions): Promise<ServerChild> {
   if (options.engine) args.push('--engine');
   // The log goes to a file, as it would to a container runtime's log pipe: written, never read back here.
   const log = fs.openSync(path.join(options.dir, `${options.kind}-server.log`), 'a');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', log, 'pipe', 'ipc'] });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', log, 'pipe', 'ipc'],
+    env: childEnv(options),
+  });
   fs.closeSync(log);
   let stderr = '';
   child.stderr?.on('data', (d) => {

@@ -16,6 +16,8 @@ export type IngestRun = {
   server: ServerKind;
   /** salve only. */
   logLevel: string | null;
+  /** salve only: where it committed. */
+  store: 'sqlite' | 'postgres' | null;
   seconds: number;
   deliveriesPerSecond: number;
   alertsPerSecond: number;
@@ -27,6 +29,8 @@ export type IngestRun = {
    * processes compete for the CPU, so it is the steadier figure for comparing salve with the bare route.
    */
   cpuMicrosPerDelivery: number;
+  /** PostgreSQL's CPU time per acknowledged delivery (its own processes); null for SQLite, inside salve. */
+  storeCpuMicrosPerDelivery: number | null;
   /** Share of the run the server's event loop was busy: near 1, the server (not the load) is the limit. */
   loopBusy: number;
   statusCounts: Record<string, number>;
@@ -37,14 +41,27 @@ export type IngestRun = {
   durability: DurabilityCheck | null;
 };
 
-type RunSpec = { scenario: Scenario; server: ServerKind; logLevel: string | null; salt: number };
+export type RunSpec = {
+  scenario: Scenario;
+  server: ServerKind;
+  logLevel: string | null;
+  salt: number;
+  /** salve only: an empty PostgreSQL database to commit to instead of SQLite in the data directory. */
+  postgresUrl?: string;
+  /** CPU time (microseconds) the database server has used so far, when it runs in processes of its own. */
+  storeCpuMicros?: (() => number) | null;
+};
 
-async function runOnce(
+export async function runOnce(
   spec: RunSpec,
   options: BenchOptions,
   progress: (line: string) => void,
 ): Promise<IngestRun> {
-  const label = spec.server === 'bare' ? 'bare' : `${spec.scenario}-salve-${spec.logLevel}`;
+  const storeKind = spec.server === 'bare' ? null : spec.postgresUrl ? 'postgres' : 'sqlite';
+  const label =
+    spec.server === 'bare'
+      ? 'bare'
+      : `${spec.scenario}-salve${storeKind === 'postgres' ? '-postgres' : ''}-${spec.logLevel}`;
   const workspace = createWorkspace(options.dir, label);
   const stream = createDeliveryStream({
     alertsPerDelivery: options.alertsPerDelivery,
@@ -59,6 +76,7 @@ async function runOnce(
     logLevel: spec.logLevel ?? 'info',
     engine: options.engine,
     ...(profile ? { profile } : {}),
+    ...(spec.postgresUrl ? { settings: { SALVE_STORE: spec.postgresUrl } } : {}),
   });
   try {
     progress(`ingest: ${label} (${options.warmup}s warm-up + ${options.duration}s)`);
@@ -67,8 +85,10 @@ async function runOnce(
     const logFile = path.join(workspace.dir, `${spec.server}-server.log`);
     const logBefore = fs.statSync(logFile).size;
     const before = await server.stats();
+    const storeCpuBefore = spec.storeCpuMicros?.() ?? null;
     const load = await drive({ ...base, duration: options.duration });
     const stats = await server.stats();
+    const storeCpuAfter = spec.storeCpuMicros?.() ?? null;
     const logBytes = fs.statSync(logFile).size - logBefore;
     let durability: DurabilityCheck | null = null;
     if (spec.server === 'salve') {
@@ -76,7 +96,9 @@ async function runOnce(
       else await server.kill9();
       const groups = new Set([...(warm?.ackedGroups ?? []), ...load.ackedGroups]);
       durability = await verifyDurability(
-        workspace.dir,
+        spec.postgresUrl
+          ? { kind: 'postgres', url: spec.postgresUrl }
+          : { kind: 'sqlite', dir: workspace.dir },
         stream,
         groups,
         (warm?.acknowledged ?? 0) + load.acknowledged,
@@ -86,6 +108,7 @@ async function runOnce(
       scenario: spec.server === 'bare' ? null : spec.scenario,
       server: spec.server,
       logLevel: spec.logLevel,
+      store: storeKind,
       seconds: load.seconds,
       deliveriesPerSecond: load.acknowledged / load.seconds,
       alertsPerSecond: (load.acknowledged * options.alertsPerDelivery) / load.seconds,
@@ -93,6 +116,10 @@ async function runOnce(
       p99Ms: percentile(load.latenciesMs, 99),
       peakRssMiB: mib(stats.peakRss),
       cpuMicrosPerDelivery: (stats.cpuMicros - before.cpuMicros) / Math.max(1, load.acknowledged),
+      storeCpuMicrosPerDelivery:
+        storeCpuBefore === null || storeCpuAfter === null
+          ? null
+          : (storeCpuAfter - storeCpuBefore) / Math.max(1, load.acknowledged),
       loopBusy: (stats.loopActiveMs - before.loopActiveMs) / (stats.atMs - before.atMs),
       statusCounts: load.statusCounts,
       errors: load.errors,

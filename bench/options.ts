@@ -1,9 +1,9 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 
-export const sections = ['ingest', 'storm', 'match', 'breakdown'] as const;
+export const sections = ['ingest', 'ingest-postgres', 'storm', 'match', 'firstaction', 'breakdown'] as const;
 /** What a plain `npm run bench` runs; `breakdown` is for finding out why, on demand. */
-export const defaultSections: Section[] = ['ingest', 'storm', 'match'];
+export const defaultSections: Section[] = ['ingest', 'ingest-postgres', 'storm', 'match', 'firstaction'];
 export type Section = (typeof sections)[number];
 
 export type BenchOptions = {
@@ -23,6 +23,10 @@ export type BenchOptions = {
   dir: string;
   /** Run salve's heal scheduler and notification dispatcher during the load, as `salve serve` does. */
   engine: boolean;
+  /** Measured alerts per phase of the first-action section (each opens a heal on a Deployment of its own). */
+  firstActionSamples: number;
+  /** Background deliveries per second during the loaded phase of the first-action section. */
+  backgroundRate: number;
   /** Write a V8 CPU profile of each salve child into this directory. */
   profileDir: string | null;
   json: boolean;
@@ -36,10 +40,14 @@ export const usage = `usage: npm run bench -- [options]
   --redelivery-ratio R  share of re-deliveries in the second scenario (default 0.9)
   --storm-alerts N      alerts sent in the memory storm (default 100000)
   --log-levels L,L      salve log levels to measure, first is the headline (default info,warn)
-  --only S,S            sections to run: ingest, storm, match, breakdown (default: all but breakdown)
+  --only S,S            sections to run: ingest, ingest-postgres, storm, match, firstaction, breakdown
+                        (default: all but breakdown)
   --dir PATH            where the temporary data directories go (default the OS temp dir)
   --engine              also run the heal scheduler and notifier in salve, as \`salve serve\` does
                         (off by default: the figures are the webhook's alone)
+  --first-action-samples N
+                        alerts measured per phase of the firstaction section (default 150)
+  --background-rate N   deliveries/s of background load in the firstaction section (default 100)
   --profile DIR         write a CPU profile of every salve server into DIR
   --json                print machine-readable figures instead of tables
 `;
@@ -88,6 +96,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       dir: { type: 'string' },
       profile: { type: 'string' },
       engine: { type: 'boolean' },
+      'first-action-samples': { type: 'string' },
+      'background-rate': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -105,6 +115,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     only: list('only', values.only, sections, defaultSections),
     dir: values.dir ?? os.tmpdir(),
     engine: values.engine ?? false,
+    firstActionSamples: number('first-action-samples', values['first-action-samples'], 150, 10, 10_000),
+    backgroundRate: number('background-rate', values['background-rate'], 100, 1, 10_000),
     profileDir: values.profile ?? null,
     json: values.json ?? false,
   };

@@ -30,7 +30,9 @@ export function verdict(run: IngestRun, runs: readonly IngestRun[]): Verdict | n
 
 const mark = (met: boolean) => (met ? 'met' : 'MISSED');
 const serverName = (run: IngestRun) =>
-  run.server === 'bare' ? 'bare fastify' : `salve (log ${run.logLevel})`;
+  run.server === 'bare'
+    ? 'bare fastify'
+    : `salve (${run.store === 'postgres' ? 'postgres, ' : ''}log ${run.logLevel})`;
 const scenarioNames = { new: 'new alerts', redelivery: 're-deliveries' } as const;
 const scenarioName = (run: IngestRun) => (run.scenario === null ? 'either' : scenarioNames[run.scenario]);
 
@@ -53,6 +55,7 @@ export function ingestReport(runs: readonly IngestRun[], redeliveryRatio: number
       fixed(run.p99Ms, 2),
       fixed(run.peakRssMiB, 0),
       grouped(run.cpuMicrosPerDelivery),
+      run.storeCpuMicrosPerDelivery === null ? '-' : grouped(run.storeCpuMicrosPerDelivery),
       `${fixed(run.loopBusy * 100, 0)}%`,
       run.logBytes > 0 ? fixed(run.logBytes / run.seconds / 1024, 0) : '-',
       v ? `${fixed(v.ratio, 2)} ${mark(v.ratioMet)}` : '-',
@@ -71,6 +74,7 @@ export function ingestReport(runs: readonly IngestRun[], redeliveryRatio: number
       'p99 ms',
       'peak RSS MiB',
       'CPU us/delivery',
+      'PostgreSQL CPU us/delivery',
       'loop busy',
       'log KiB/s',
       `ratio (>= ${targets.minRatio})`,

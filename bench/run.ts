@@ -1,10 +1,14 @@
 /**
- * `npm run bench`: webhook ingestion (salve vs a bare fastify route, each in its own process), memory under
- * an alert storm, and policy match cost. Never part of `npm test`; nothing here asserts a timing.
+ * `npm run bench`: webhook ingestion (salve on SQLite and on PostgreSQL vs a bare fastify route, each in its
+ * own process), memory under an alert storm, policy match cost, and the time from receipt to the first
+ * Kubernetes request. Never part of `npm test`; nothing here asserts a timing.
  */
 import os from 'node:os';
 import { type BreakdownRow, benchBreakdown } from './breakdown.js';
+import { benchFirstAction, type FirstActionRun } from './first-action.js';
+import { firstActionReport } from './first-action-report.js';
 import { benchIngest, type IngestRun } from './ingest.js';
+import { benchIngestPostgres } from './ingest-postgres.js';
 import { benchMatch, type MatchRow } from './match.js';
 import { parseBenchOptions, usage } from './options.js';
 import { breakdownReport, ingestReport, matchReport, stormReport, targets, verdict } from './report.js';
@@ -31,10 +35,16 @@ async function main(argv: string[]): Promise<number> {
   let storm: StormRun[] = [];
   let match: MatchRow[] = [];
   let breakdown: BreakdownRow[] = [];
+  let firstAction: FirstActionRun[] = [];
   // Match first: it runs in this process, before any child has warmed the CPU caches of the other core.
   if (options.only.includes('match')) match = benchMatch([10, 1_000, 10_000], progress);
   if (options.only.includes('ingest')) ingest = await benchIngest(options, progress);
+  if (options.only.includes('ingest-postgres')) {
+    const withBare = !ingest.some((r) => r.server === 'bare');
+    ingest = [...ingest, ...(await benchIngestPostgres(options, progress, withBare))];
+  }
   if (options.only.includes('storm')) storm = await benchStorm(options, progress);
+  if (options.only.includes('firstaction')) firstAction = await benchFirstAction(options, progress);
   if (options.only.includes('breakdown')) breakdown = await benchBreakdown(options.dir, progress);
   const seconds = (Date.now() - started) / 1000;
   const loadAverageAtEnd = os.loadavg()[0] ?? 0;
@@ -43,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   if (options.json) {
     const verdicts = ingest.map((r) => verdict(r, ingest));
     process.stdout.write(
-      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, breakdown, durable }, null, 2)}\n`,
+      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, firstAction, breakdown, durable }, null, 2)}\n`,
     );
   } else {
     const sections = [
@@ -54,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
     if (ingest.length > 0) sections.push(ingestReport(ingest, options.redeliveryRatio));
     if (storm.length > 0) sections.push(stormReport(storm));
     if (match.length > 0) sections.push(matchReport(match));
+    if (firstAction.length > 0) sections.push(firstActionReport(firstAction));
     if (breakdown.length > 0) sections.push(breakdownReport(breakdown));
     process.stdout.write(`${sections.join('\n\n')}\n`);
   }

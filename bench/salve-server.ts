@@ -6,12 +6,15 @@ import { createLogger } from '../src/observability/logger.js';
 import type { ServerUnderTest } from './bare-server.js';
 
 /**
- * The real service as `salve serve` builds it: durable SQLite in `dir`, auth on, the policies in `dir`.
- * With `engine`, the heal scheduler and notification dispatcher run too, as in `salve serve` (no Kubernetes
- * is configured, so opened heals fail their first action and escalate).
+ * The real service as `salve serve` builds it: durable SQLite in `dir` (or the store SALVE_STORE names),
+ * auth on, the policies in `dir`. Other settings come from the SALVE_* variables the parent put in this
+ * process's environment (bench/child.ts passes only its own). With `engine`, the heal scheduler and
+ * notification dispatcher run too, as in `salve serve`; without SALVE_KUBECONFIG no Kubernetes is configured,
+ * so opened heals fail their first action and escalate.
  */
 export async function startSalve(dir: string, logLevel: string, engine: boolean): Promise<ServerUnderTest> {
   const config = loadConfig({
+    ...process.env,
     SALVE_DATA_DIR: dir,
     SALVE_POLICIES: path.join(dir, 'policies'),
     SALVE_TOKENS_FILE: path.join(dir, 'tokens.yaml'),

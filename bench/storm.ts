@@ -63,7 +63,12 @@ async function stormOnce(kind: ServerKind, options: BenchOptions, progress: (lin
     if (kind === 'salve') {
       await server.kill9();
       storeMiB = mib(storeBytes(workspace.dir));
-      durability = await verifyDurability(workspace.dir, stream, load.ackedGroups, load.acknowledged);
+      durability = await verifyDurability(
+        { kind: 'sqlite', dir: workspace.dir },
+        stream,
+        load.ackedGroups,
+        load.acknowledged,
+      );
     }
     return {
       server: kind,

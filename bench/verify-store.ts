@@ -1,7 +1,18 @@
 import path from 'node:path';
 import { systemClock } from '../src/clock.js';
+import { openPostgresStore } from '../src/store/postgres/index.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
+import type { Store } from '../src/store/types.js';
 import type { DeliveryStream } from './deliveries.js';
+
+/** Where a killed server left its alerts: salve.db in its data directory, or a PostgreSQL database. */
+export type StoreLocation = { kind: 'sqlite'; dir: string } | { kind: 'postgres'; url: string };
+
+function openAt(location: StoreLocation): Store {
+  return location.kind === 'sqlite'
+    ? openSqliteStore({ file: path.join(location.dir, 'salve.db'), clock: systemClock() })
+    : openPostgresStore({ url: location.url, clock: systemClock() });
+}
 
 export type DurabilityCheck = {
   acknowledgedDeliveries: number;
@@ -17,12 +28,12 @@ export type DurabilityCheck = {
  * alert of every acknowledged delivery is in it. More may be stored (requests in flight when the load stopped).
  */
 export async function verifyDurability(
-  dir: string,
+  location: StoreLocation,
   stream: DeliveryStream,
   ackedGroups: ReadonlySet<number>,
   acknowledgedDeliveries: number,
 ): Promise<DurabilityCheck> {
-  const store = openSqliteStore({ file: path.join(dir, 'salve.db'), clock: systemClock() });
+  const store = openAt(location);
   try {
     const stored = new Set<string>();
     let afterId = 0;

@@ -11,16 +11,20 @@ export const benchToken = 'bench-alertmanager-token-0123456789';
 export type Workspace = { dir: string; remove(): void };
 
 /**
- * A fresh data directory holding the example policies shipped in policies/ (what salve loads by default)
- * and a tokens file with one `alertmanager`-scoped token.
+ * A fresh data directory holding the example policies shipped in policies/ (what salve loads by default),
+ * or only `policyText` when given, and a tokens file with one `alertmanager`-scoped token.
  */
-export function createWorkspace(parent: string, label: string): Workspace {
+export function createWorkspace(parent: string, label: string, policyText?: string): Workspace {
   const dir = fs.mkdtempSync(path.join(parent, `salve-bench-${label}-`));
   const policies = path.join(dir, 'policies');
   fs.mkdirSync(policies);
-  const source = path.join(repoRoot, 'policies');
-  for (const name of fs.readdirSync(source).filter((n) => /\.ya?ml$/.test(n))) {
-    fs.copyFileSync(path.join(source, name), path.join(policies, name));
+  if (policyText !== undefined) {
+    fs.writeFileSync(path.join(policies, 'bench.yaml'), policyText);
+  } else {
+    const source = path.join(repoRoot, 'policies');
+    for (const name of fs.readdirSync(source).filter((n) => /\.ya?ml$/.test(n))) {
+      fs.copyFileSync(path.join(source, name), path.join(policies, name));
+    }
   }
   fs.writeFileSync(
     path.join(dir, 'tokens.yaml'),

@@ -1,0 +1,44 @@
+import { startTestPostgres } from '../test/support/postgres.js';
+import { type IngestRun, runOnce } from './ingest.js';
+import type { BenchOptions } from './options.js';
+import { postgresCpuReader } from './postgres-cpu.js';
+
+/**
+ * The ingestion scenarios again with salve committing to PostgreSQL (SALVE_STORE=postgres://...), one fresh
+ * database per run on one embedded PostgreSQL with fsync on, as in production. The server runs on this
+ * machine, so it competes with salve and the load generator for the same CPUs. Only the headline log level:
+ * the log costs the same whatever the store.
+ */
+export async function benchIngestPostgres(
+  options: BenchOptions,
+  progress: (line: string) => void,
+  /** The bare route's run, when the ingest section has not measured it already (the ratio needs it). */
+  withBare: boolean,
+): Promise<IngestRun[]> {
+  progress('ingest-postgres: starting an embedded PostgreSQL (fsync on)');
+  const pg = await startTestPostgres({ durable: true });
+  try {
+    const storeCpuMicros = await postgresCpuReader(pg);
+    let salt = 50;
+    const runs: IngestRun[] = [];
+    if (withBare) {
+      runs.push(
+        await runOnce({ scenario: 'new', server: 'bare', logLevel: null, salt: salt++ }, options, progress),
+      );
+    }
+    const logLevel = options.logLevels[0] ?? 'info';
+    for (const scenario of ['new', 'redelivery'] as const) {
+      const postgresUrl = await pg.createDatabase();
+      runs.push(
+        await runOnce(
+          { scenario, server: 'salve', logLevel, salt: salt++, postgresUrl, storeCpuMicros },
+          options,
+          progress,
+        ),
+      );
+    }
+    return runs;
+  } finally {
+    await pg.stop();
+  }
+}
