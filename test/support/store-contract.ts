@@ -13,6 +13,9 @@ export type StoreHarness = {
 
 const T0 = '2026-11-27T03:00:00.000Z';
 
+/** 03:00:SS on the test day. */
+export const T = (s: number) => new Date(Date.UTC(2026, 10, 27, 3, 0, s)).toISOString();
+
 export function alertOf(
   labels: Record<string, string>,
   overrides: Partial<ReceivedAlert> = {},
@@ -251,4 +254,11 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       expect(await h.store.getSetting('paused')).toBeNull();
     });
   });
+}
+
+/** Opens a heal the way a matching alert does; returns its id. */
+export async function openTestHeal(h: StoreHarness, deployment = 'scorer', at = T(0)): Promise<string> {
+  const alert = alertOf({ alertname: 'X', deployment }, { fingerprint: `fp-${deployment}` });
+  const r = await h.store.ingest(delivery([{ alert, outcomes: [matchFor(deployment)] }], at));
+  return r.opened[0]!.id;
 }
