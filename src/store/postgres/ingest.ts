@@ -1,8 +1,15 @@
 import type pg from 'pg';
 import { type AlertStatus, alertIdentity } from '../../alerts/schema.js';
 import type { MatchOutcome } from '../../policy/types.js';
-import { auditTypes } from '../audit-types.js';
 import { newId } from '../ids.js';
+import {
+  alertRefOf,
+  alertResolvedRecord,
+  alertTrigger,
+  deliveryReceivedRecord,
+  healAlertRecord,
+  refusalRecord,
+} from '../ingest-records.js';
 import type { AuditInput, HealTrigger, IngestAlert, IngestInput, IngestResult } from '../types.js';
 import { lockKeys, targetLockKey } from './locks.js';
 
@@ -109,28 +116,10 @@ export async function ingestDelivery(client: pg.PoolClient, input: IngestInput):
   );
   const open = pairs.length > 0 ? await findOpenHeals(client, pairs) : new Map<string, string>();
   const pending = createPendingWrites(client, input);
-  const audit: AuditInput[] = [
-    {
-      type: auditTypes.deliveryReceived,
-      actor: input.actor,
-      healId: null,
-      policy: null,
-      target: null,
-      outcome: null,
-      data: {
-        deliveryId,
-        receiver: delivery.receiver,
-        groupKey: delivery.groupKey,
-        externalURL: delivery.externalURL,
-        alerts: fresh.map(({ alert }) => alertIdentity(alert)),
-        deduplicated: result.deduplicated,
-      },
-    },
-  ];
+  const audit: AuditInput[] = [deliveryReceivedRecord(input, deliveryId, fresh, result.deduplicated)];
 
   for (const { alert, outcomes } of fresh) {
-    const alertname = alert.labels.alertname ?? '';
-    const alertRef = { fingerprint: alert.fingerprint, startsAt: alert.startsAt, alertname };
+    const ref = alertRefOf(alert);
     if (alert.status === 'resolved') {
       await pending.flush();
       // Wake the heals that wait on this alert: verification or a pending approval can conclude now.
@@ -147,29 +136,14 @@ export async function ingestDelivery(client: pg.PoolClient, input: IngestInput):
       );
       for (const a of resolved.rows) {
         result.resolved += 1;
-        audit.push({
-          type: auditTypes.healAlertResolved,
-          actor: input.actor,
-          healId: a.heal_id,
-          policy: a.policy,
-          target: a.target_key,
-          outcome: 'resolved',
-          data: { ...alertRef, endsAt: alert.endsAt },
-        });
+        const heal = { healId: a.heal_id, policy: a.policy, targetKey: a.target_key };
+        audit.push(alertResolvedRecord(input, heal, ref, alert.endsAt));
       }
     }
     for (const outcome of outcomes) {
       if (outcome.outcome === 'refused') {
         result.refused += 1;
-        audit.push({
-          type: auditTypes.policyRefused,
-          actor: input.actor,
-          healId: null,
-          policy: outcome.policy,
-          target: null,
-          outcome: outcome.reason,
-          data: { ...alertRef, reason: outcome.reason, detail: outcome.detail },
-        });
+        audit.push(refusalRecord(input, outcome, ref));
         continue;
       }
       const key = pairKey(outcome.policy, outcome.targetKey);
@@ -177,31 +151,14 @@ export async function ingestDelivery(client: pg.PoolClient, input: IngestInput):
       let healId = existing;
       if (!healId) {
         healId = newId('heal', new Date(at));
-        const trigger: HealTrigger = {
-          kind: 'alert',
-          ...alertRef,
-          receiver: delivery.receiver,
-          groupKey: delivery.groupKey,
-          externalURL: delivery.externalURL,
-        };
-        pending.heal(healId, outcome, trigger);
+        pending.heal(healId, outcome, alertTrigger(input, ref));
         open.set(key, healId);
         result.opened.push({ id: healId, policy: outcome.policy, target: outcome.targetKey });
       } else if (![...result.opened, ...result.attached].some((h) => h.id === healId)) {
         result.attached.push({ id: healId, policy: outcome.policy, target: outcome.targetKey });
       }
-      pending.attach(healId, alertRef);
-      audit.push({
-        type: existing ? auditTypes.healAlertAttached : auditTypes.healOpened,
-        actor: input.actor,
-        healId,
-        policy: outcome.policy,
-        target: outcome.targetKey,
-        outcome: existing ? 'attached' : 'pending',
-        data: existing
-          ? alertRef
-          : { trigger: alertRef, target: outcome.target, steps: outcome.steps, dryRun: input.dryRun },
-      });
+      pending.attach(healId, ref);
+      audit.push(healAlertRecord(input, healId, outcome, ref, existing !== undefined));
     }
   }
   await pending.flush();

@@ -1,8 +1,14 @@
 import type { Database } from 'better-sqlite3';
-import { alertIdentity } from '../../alerts/schema.js';
-import { auditTypes } from '../audit-types.js';
 import { newId } from '../ids.js';
-import type { HealTrigger, IngestInput, IngestResult } from '../types.js';
+import {
+  alertRefOf,
+  alertResolvedRecord,
+  alertTrigger,
+  deliveryReceivedRecord,
+  healAlertRecord,
+  refusalRecord,
+} from '../ingest-records.js';
+import type { IngestInput, IngestResult } from '../types.js';
 import type { SqliteAudit } from './audit.js';
 
 /** The write half of a webhook delivery. Runs inside the batcher's transaction: all of it or none. */
@@ -80,29 +86,10 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
     // Re-deliveries change nothing: no audit noise for a group Alertmanager merely repeated.
     if (fresh.length === 0) return result;
     setNewCount.run(fresh.length, deliveryId);
-    audit.append(
-      {
-        type: auditTypes.deliveryReceived,
-        actor: input.actor,
-        healId: null,
-        policy: null,
-        target: null,
-        outcome: null,
-        data: {
-          deliveryId,
-          receiver: delivery.receiver,
-          groupKey: delivery.groupKey,
-          externalURL: delivery.externalURL,
-          alerts: fresh.map(({ alert }) => alertIdentity(alert)),
-          deduplicated: result.deduplicated,
-        },
-      },
-      at,
-    );
+    audit.append(deliveryReceivedRecord(input, deliveryId, fresh, result.deduplicated), at);
 
     for (const { alert, outcomes } of fresh) {
-      const alertname = alert.labels.alertname ?? '';
-      const alertRef = { fingerprint: alert.fingerprint, startsAt: alert.startsAt, alertname };
+      const ref = alertRefOf(alert);
       if (alert.status === 'resolved') {
         const attachments = unresolvedAttachments.all(alert.fingerprint, alert.startsAt) as Array<{
           heal_id: string;
@@ -110,52 +97,24 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
           target_key: string;
         }>;
         markResolved.run(at, alert.fingerprint, alert.startsAt);
-        // Wake the heals that wait on this alert: verification or a pending approval can conclude now.
-        for (const a of attachments) wake.run(at, a.heal_id);
         for (const a of attachments) {
+          // Wake the heals that wait on this alert: verification or a pending approval can conclude now.
+          wake.run(at, a.heal_id);
           result.resolved += 1;
-          audit.append(
-            {
-              type: auditTypes.healAlertResolved,
-              actor: input.actor,
-              healId: a.heal_id,
-              policy: a.policy,
-              target: a.target_key,
-              outcome: 'resolved',
-              data: { ...alertRef, endsAt: alert.endsAt },
-            },
-            at,
-          );
+          const heal = { healId: a.heal_id, policy: a.policy, targetKey: a.target_key };
+          audit.append(alertResolvedRecord(input, heal, ref, alert.endsAt), at);
         }
       }
       for (const outcome of outcomes) {
         if (outcome.outcome === 'refused') {
           result.refused += 1;
-          audit.append(
-            {
-              type: auditTypes.policyRefused,
-              actor: input.actor,
-              healId: null,
-              policy: outcome.policy,
-              target: null,
-              outcome: outcome.reason,
-              data: { ...alertRef, reason: outcome.reason, detail: outcome.detail },
-            },
-            at,
-          );
+          audit.append(refusalRecord(input, outcome, ref), at);
           continue;
         }
         const open = findOpenHeal.get(outcome.policy, outcome.targetKey) as { id: string } | undefined;
         let healId = open?.id;
         if (!healId) {
           healId = newId('heal', new Date(at));
-          const trigger: HealTrigger = {
-            kind: 'alert',
-            ...alertRef,
-            receiver: delivery.receiver,
-            groupKey: delivery.groupKey,
-            externalURL: delivery.externalURL,
-          };
           insertHeal.run(
             healId,
             outcome.policy,
@@ -163,7 +122,7 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
             JSON.stringify(outcome.target),
             JSON.stringify(outcome.steps),
             input.dryRun ? 1 : 0,
-            JSON.stringify(trigger),
+            JSON.stringify(alertTrigger(input, ref)),
             at,
             at,
             at,
@@ -172,21 +131,8 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
         } else if (![...result.opened, ...result.attached].some((h) => h.id === healId)) {
           result.attached.push({ id: healId, policy: outcome.policy, target: outcome.targetKey });
         }
-        attach.run(healId, alert.fingerprint, alert.startsAt, alertname, at);
-        audit.append(
-          {
-            type: open ? auditTypes.healAlertAttached : auditTypes.healOpened,
-            actor: input.actor,
-            healId,
-            policy: outcome.policy,
-            target: outcome.targetKey,
-            outcome: open ? 'attached' : 'pending',
-            data: open
-              ? alertRef
-              : { trigger: alertRef, target: outcome.target, steps: outcome.steps, dryRun: input.dryRun },
-          },
-          at,
-        );
+        attach.run(healId, alert.fingerprint, alert.startsAt, ref.alertname, at);
+        audit.append(healAlertRecord(input, healId, outcome, ref, open !== undefined), at);
       }
     }
     return result;

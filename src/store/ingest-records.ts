@@ -1,0 +1,102 @@
+import { alertIdentity, type ReceivedAlert } from '../alerts/schema.js';
+import type { MatchOutcome } from '../policy/types.js';
+import { auditTypes } from './audit-types.js';
+import type { AuditInput, HealTrigger, IngestAlert, IngestInput } from './types.js';
+
+// What a delivery's ingestion records, the same on every store: stores differ in how they write, not in what.
+
+export type AlertRef = { fingerprint: string; startsAt: string; alertname: string };
+type Match = Extract<MatchOutcome, { outcome: 'match' }>;
+type Refusal = Extract<MatchOutcome, { outcome: 'refused' }>;
+
+export function alertRefOf(alert: ReceivedAlert): AlertRef {
+  return {
+    fingerprint: alert.fingerprint,
+    startsAt: alert.startsAt,
+    alertname: alert.labels.alertname ?? '',
+  };
+}
+
+export function alertTrigger(input: IngestInput, ref: AlertRef): HealTrigger {
+  const { delivery } = input;
+  return {
+    kind: 'alert',
+    ...ref,
+    receiver: delivery.receiver,
+    groupKey: delivery.groupKey,
+    externalURL: delivery.externalURL,
+  };
+}
+
+export function deliveryReceivedRecord(
+  input: IngestInput,
+  deliveryId: number,
+  fresh: readonly IngestAlert[],
+  deduplicated: number,
+): AuditInput {
+  const { delivery } = input;
+  return {
+    type: auditTypes.deliveryReceived,
+    actor: input.actor,
+    healId: null,
+    policy: null,
+    target: null,
+    outcome: null,
+    data: {
+      deliveryId,
+      receiver: delivery.receiver,
+      groupKey: delivery.groupKey,
+      externalURL: delivery.externalURL,
+      alerts: fresh.map(({ alert }) => alertIdentity(alert)),
+      deduplicated,
+    },
+  };
+}
+
+export function alertResolvedRecord(
+  input: IngestInput,
+  heal: { healId: string; policy: string; targetKey: string },
+  ref: AlertRef,
+  endsAt: string | null,
+): AuditInput {
+  return {
+    type: auditTypes.healAlertResolved,
+    actor: input.actor,
+    healId: heal.healId,
+    policy: heal.policy,
+    target: heal.targetKey,
+    outcome: 'resolved',
+    data: { ...ref, endsAt },
+  };
+}
+
+export function refusalRecord(input: IngestInput, refusal: Refusal, ref: AlertRef): AuditInput {
+  return {
+    type: auditTypes.policyRefused,
+    actor: input.actor,
+    healId: null,
+    policy: refusal.policy,
+    target: null,
+    outcome: refusal.reason,
+    data: { ...ref, reason: refusal.reason, detail: refusal.detail },
+  };
+}
+
+/** The heal this alert opened, or the open one it attached to. */
+export function healAlertRecord(
+  input: IngestInput,
+  healId: string,
+  match: Match,
+  ref: AlertRef,
+  attached: boolean,
+): AuditInput {
+  return {
+    type: attached ? auditTypes.healAlertAttached : auditTypes.healOpened,
+    actor: input.actor,
+    healId,
+    policy: match.policy,
+    target: match.targetKey,
+    outcome: attached ? 'attached' : 'pending',
+    data: attached ? ref : { trigger: ref, target: match.target, steps: match.steps, dryRun: input.dryRun },
+  };
+}
