@@ -1,7 +1,7 @@
 import { alertIdentity, type ReceivedAlert } from '../alerts/schema.js';
 import type { MatchOutcome } from '../policy/types.js';
 import { auditTypes } from './audit-types.js';
-import type { AuditInput, HealTrigger, IngestAlert, IngestInput } from './types.js';
+import type { AuditInput, HealTrigger, IngestAlert, IngestInput, IngestResult } from './types.js';
 
 // What a delivery's ingestion records, the same on every store: stores differ in how they write, not in what.
 
@@ -98,5 +98,23 @@ export function healAlertRecord(
     target: match.targetKey,
     outcome: attached ? 'attached' : 'pending',
     data: attached ? ref : { trigger: ref, target: match.target, steps: match.steps, dryRun: input.dryRun },
+  };
+}
+
+/** A delivery's result before its heals are opened or attached: what was new and what was a repeat. */
+export function newIngestResult(
+  deliveryId: number,
+  input: IngestInput,
+  fresh: readonly IngestAlert[],
+): IngestResult {
+  return {
+    deliveryId,
+    received: input.alerts.length,
+    new: fresh.length,
+    deduplicated: input.alerts.length - fresh.length,
+    opened: [],
+    attached: [],
+    refused: 0,
+    resolved: 0,
   };
 }

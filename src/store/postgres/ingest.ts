@@ -8,6 +8,7 @@ import {
   alertTrigger,
   deliveryReceivedRecord,
   healAlertRecord,
+  newIngestResult,
   refusalRecord,
 } from '../ingest-records.js';
 import type { AuditInput, HealTrigger, IngestAlert, IngestInput, IngestResult } from '../types.js';
@@ -92,16 +93,7 @@ export async function ingestDelivery(client: pg.PoolClient, input: IngestInput):
   );
   const deliveryId = Number(rows[0]!.id);
   const fresh = await insertAlerts(client, input, deliveryId);
-  const result: IngestResult = {
-    deliveryId,
-    received: input.alerts.length,
-    new: fresh.length,
-    deduplicated: input.alerts.length - fresh.length,
-    opened: [],
-    attached: [],
-    refused: 0,
-    resolved: 0,
-  };
+  const result = newIngestResult(deliveryId, input, fresh);
   // Re-deliveries change nothing: no audit noise for a group Alertmanager merely repeated (or an HA peer sent).
   if (fresh.length === 0) return { result, audit: [] };
   await client.query('UPDATE deliveries SET new_count = $1 WHERE id = $2', [fresh.length, deliveryId]);

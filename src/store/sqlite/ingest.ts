@@ -6,6 +6,7 @@ import {
   alertTrigger,
   deliveryReceivedRecord,
   healAlertRecord,
+  newIngestResult,
   refusalRecord,
 } from '../ingest-records.js';
 import type { IngestInput, IngestResult } from '../types.js';
@@ -73,16 +74,7 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
       );
       return changes > 0;
     });
-    const result: IngestResult = {
-      deliveryId,
-      received: input.alerts.length,
-      new: fresh.length,
-      deduplicated: input.alerts.length - fresh.length,
-      opened: [],
-      attached: [],
-      refused: 0,
-      resolved: 0,
-    };
+    const result = newIngestResult(deliveryId, input, fresh);
     // Re-deliveries change nothing: no audit noise for a group Alertmanager merely repeated.
     if (fresh.length === 0) return result;
     setNewCount.run(fresh.length, deliveryId);
