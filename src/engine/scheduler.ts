@@ -1,3 +1,4 @@
+import { isStoreUnavailable } from '../errors.js';
 import { advanceHeal } from './advance.js';
 import type { EngineDeps } from './context.js';
 import { createPollLoop } from './poll-loop.js';
@@ -29,9 +30,11 @@ export function createScheduler(deps: EngineDeps): Scheduler {
         const until = new Date(deps.clock.now().getTime() + settings.leaseMs).toISOString();
         deps.store
           .transition({ id: healId, owner: settings.owner, set: {}, audit: [], renewLeaseUntil: until })
-          .catch((err: unknown) =>
-            log.warn({ err, heal: healId }, 'could not renew the lease of a heal in progress'),
-          );
+          .catch((err: unknown) => {
+            if (isStoreUnavailable(err))
+              log.debug({ heal: healId }, 'lease not renewed: the store is unavailable');
+            else log.warn({ err, heal: healId }, 'could not renew the lease of a heal in progress');
+          });
       },
       Math.max(50, settings.leaseMs / 3),
     );
@@ -43,7 +46,10 @@ export function createScheduler(deps: EngineDeps): Scheduler {
     const stopHeartbeat = heartbeat(healId);
     const p = work()
       .then(() => undefined)
-      .catch((err: unknown) => log.error({ err, heal: healId }, 'heal advance failed; will retry when due'))
+      .catch((err: unknown) => {
+        if (isStoreUnavailable(err)) log.debug({ heal: healId }, 'heal advance waits for the store');
+        else log.error({ err, heal: healId }, 'heal advance failed; will retry when due');
+      })
       .finally(() => {
         stopHeartbeat();
         inFlight.delete(healId);
