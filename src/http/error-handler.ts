@@ -16,7 +16,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (isSalveError(error)) {
       // A store outage is logged once by the store's availability monitor, not with a stack per request.
       if (isStoreUnavailable(error))
-        request.log.debug({ code: error.code, reason: error.message }, 'store unavailable');
+        request.log.debug(
+          { code: error.code, reason: error.message },
+          'answered 503: the store is unavailable',
+        );
       else if (error.status >= 500) request.log.error({ err: error, code: error.code }, 'request failed');
       else request.log.info({ code: error.code, reason: error.message }, 'request refused');
       return reply.status(error.status).send({ error: { code: error.code, message: error.message } });

@@ -27,11 +27,17 @@ export function unavailable(what: string, cause: unknown): SalveError {
 /** pg's own client-side timeout (query_timeout): the statement was sent and its answer never came. */
 const isAnswerTimeout = (err: unknown) => err instanceof Error && err.message === 'Query read timeout';
 
+/** The server ended the session (shutdown 57P01, crash 57P02, a FATAL of any kind, connection class 08). */
+const sessionEnded = (err: pg.DatabaseError) =>
+  err.severity === 'FATAL' || err.severity === 'PANIC' || (err.code ?? '').startsWith('08');
+
 /**
- * The connection itself failed (not an error the server answered with, nor one of salve's): the client is
- * unusable and goes back to the pool to be discarded.
+ * The connection itself failed (not an error the server answered a statement with, nor one of salve's): the
+ * client is unusable and goes back to the pool to be discarded. A session the server ended while the client
+ * sat idle shows as the FATAL message read in answer to the next statement.
  */
-export const isConnectionFailure = (err: unknown) => !(err instanceof pg.DatabaseError) && !isSalveError(err);
+export const isConnectionFailure = (err: unknown) =>
+  err instanceof pg.DatabaseError ? sessionEnded(err) : !isSalveError(err);
 
 /**
  * A connection found dead before its first statement got anywhere (a pooled connection the server closed

@@ -50,7 +50,7 @@ export async function waitForPostgres(options: WaitOptions): Promise<void> {
     } catch (err) {
       const problem = classifyConnectionError(err);
       const waited = performance.now() - started;
-      if (!problem.retry || waited + delay > options.waitMs) {
+      if (!problem.retry || waited >= options.waitMs) {
         const gaveUp = problem.retry
           ? `; still failing after ${Math.round(waited / 1000)} s and ${tries} attempts (SALVE_STORE_WAIT)`
           : '';
@@ -67,7 +67,8 @@ export async function waitForPostgres(options: WaitOptions): Promise<void> {
           'waiting for PostgreSQL',
         );
       }
-      await sleep(delay * (0.75 + Math.random() * 0.5));
+      // The last attempt comes when the wait is over, not a backoff step before it.
+      await sleep(Math.min(delay * (0.75 + Math.random() * 0.5), options.waitMs - waited));
       delay = Math.min(delay * 2, 5_000);
     }
   }
