@@ -11,6 +11,11 @@ export type StoreAvailabilityOptions = {
   probeEveryMs?: number;
   /** /readyz answers within this, whatever the store does. */
   answerMs?: number;
+  /**
+   * /readyz probes the store itself (it must say what the store does now, not seconds ago), but reuses a probe
+   * younger than this: /readyz is unauthenticated, and a flood of it must not become a flood of writes.
+   */
+  reuseProbeMs?: number;
   /** While the store is down, one summary line this often. */
   summaryEveryMs?: number;
 };
@@ -42,6 +47,7 @@ export function createStoreAvailability(options: StoreAvailabilityOptions): Stor
   const probeEveryMs = options.probeEveryMs ?? 2_000;
   const answerMs = options.answerMs ?? 800;
   const summaryEveryMs = options.summaryEveryMs ?? 30_000;
+  const reuseProbeMs = options.reuseProbeMs ?? 250;
   let up = true;
   let downSince = 0;
   let lastSummary = 0;
@@ -142,8 +148,8 @@ export function createStoreAvailability(options: StoreAvailabilityOptions): Stor
     },
 
     async readiness() {
-      const fresh = lastProbe !== null && performance.now() - lastProbe.at < 2 * probeEveryMs;
-      if (!fresh || !up) {
+      const fresh = lastProbe !== null && performance.now() - lastProbe.at < reuseProbeMs;
+      if (!fresh) {
         let wait: NodeJS.Timeout | undefined;
         const answered = await Promise.race([
           probe().then(() => true),

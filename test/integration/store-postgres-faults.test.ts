@@ -71,16 +71,11 @@ describe('PostgreSQL faults: connections fail their work, never the process', ()
 
   it('idle pooled connections ended by the server are replaced: the next call succeeds', async () => {
     const url = await server.createDatabase();
-    const database = new URL(url).pathname.slice(1);
     const store = openPostgresStore({ url, clock: fakeClock(), poolSize: 4 });
     await store.migrate();
     try {
       await Promise.all([1, 2, 3].map(() => store.countOpenHeals()));
-      await server.query(
-        server.adminUrl,
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'salve'`,
-        [database],
-      );
+      await server.endSessions(url);
       await expect(store.countOpenHeals()).resolves.toBe(0);
       await expect(store.ping()).resolves.toBeUndefined();
     } finally {

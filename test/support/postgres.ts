@@ -20,6 +20,11 @@ export type TestPostgres = {
   /** Where the server listens. */
   port: number;
   /**
+   * Ends salve's sessions on the database at `url` (pg_terminate_backend: FATAL 57P01 to each) and resolves once
+   * the server has let them go, so their clients have been told.
+   */
+  endSessions(url: string): Promise<void>;
+  /**
    * Stops the server as `pg_ctl stop -m fast` (SIGINT: sessions get FATAL 57P01) or `-m immediate` (SIGQUIT:
    * no checkpoint, crash recovery at the next start), waits `downMs` and starts it again on the same port
    * and data. Resolves once it accepts connections again.
@@ -153,6 +158,19 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
   return {
     adminUrl,
     port,
+    async endSessions(url) {
+      const database = new URL(url).pathname.slice(1);
+      const salve = `datname = $1 AND application_name = 'salve' AND pid <> pg_backend_pid()`;
+      await query(adminUrl, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${salve}`, [
+        database,
+      ]);
+      for (let i = 0; i < 200; i++) {
+        const rows = await query(adminUrl, `SELECT 1 FROM pg_stat_activity WHERE ${salve}`, [database]);
+        if (rows.length === 0) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`salve's sessions on ${database} did not end`);
+    },
     async restart(mode, downMs = 0) {
       await shutdown(mode);
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));

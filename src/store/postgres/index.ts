@@ -28,7 +28,8 @@ export type PostgresStoreOptions = {
 
 /** The write that proves the database commits; each replica keeps one row, rows of long-gone ones are dropped. */
 const probeSql = `WITH gone AS (DELETE FROM store_probe WHERE at < $3 AND owner <> $1)
-  INSERT INTO store_probe (owner, at) VALUES ($1, $2) ON CONFLICT (owner) DO UPDATE SET at = excluded.at`;
+  INSERT INTO store_probe (owner, at) VALUES ($1, $2)
+  ON CONFLICT (owner) DO UPDATE SET at = excluded.at, writes = store_probe.writes + 1`;
 
 /**
  * The store for several replicas behind one Service. Nothing is cached between calls: every replica reads

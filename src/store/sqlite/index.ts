@@ -35,7 +35,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   migrateSqlite(db, () => options.clock.now());
   const now = () => options.clock.now().toISOString();
   const probe = db.prepare(
-    'INSERT INTO store_probe (owner, at) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET at = excluded.at',
+    // Every probe changes the row: SQLite skips writing a page whose bytes would not change.
+    `INSERT INTO store_probe (owner, at) VALUES (?, ?)
+     ON CONFLICT (owner) DO UPDATE SET at = excluded.at, writes = writes + 1`,
   );
   // A first commit: the WAL exists from here on, and both files are watched from the start.
   probe.run('salve', now());
