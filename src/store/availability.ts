@@ -38,9 +38,10 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 /**
  * The store's health as salve sees it: a cheap write probe proves that the store can commit (a read-only
  * disk, a full disk, a deleted SQLite file or a read-only PostgreSQL all fail it), and every store call that
- * fails counts. Outage logging lives here, once: one error line when the store becomes unavailable, one line
- * when it is back, and a summary at most every `summaryEveryMs` in between. Callers of the store log nothing
- * of their own for SALVE_STORE_UNAVAILABLE (no stack per request, per work-loop turn).
+ * fails is counted and sends a probe to confirm. Outage logging lives here, once: one error line when a probe
+ * confirms the store unavailable, one line when a probe commits again, and a summary at most every
+ * `summaryEveryMs` in between. Callers of the store log nothing of their own for SALVE_STORE_UNAVAILABLE (no
+ * stack per request, per work-loop turn).
  */
 export function createStoreAvailability(options: StoreAvailabilityOptions): StoreAvailability {
   const { log, metrics } = options;
@@ -50,7 +51,7 @@ export function createStoreAvailability(options: StoreAvailabilityOptions): Stor
   const reuseProbeMs = options.reuseProbeMs ?? 250;
   let up = true;
   let downSince = 0;
-  let lastSummary = 0;
+  let lastSummary = -Infinity;
   let cause = '';
   let lastProbe: { at: number; ok: boolean; detail: string } | null = null;
   let inFlight: Promise<boolean> | null = null;
@@ -61,20 +62,39 @@ export function createStoreAvailability(options: StoreAvailabilityOptions): Stor
 
   const countsOf = () => Object.fromEntries(failures);
 
-  function failed(where: string, err: unknown): void {
+  const count = (where: string) => {
     failures.set(where, (failures.get(where) ?? 0) + 1);
     metrics.storeFailures.inc({ operation: where });
-    const now = performance.now();
+  };
+
+  /**
+   * A store call failed. Whether the store is down is for a probe to say: one slow commit under load is not
+   * an outage, and must not log like one.
+   */
+  function failed(where: string, err: unknown): void {
+    count(where);
     if (up) {
-      up = false;
-      downSince = now;
-      lastSummary = now;
       cause = messageOf(err);
-      metrics.storeUp.set(0);
-      log.error({ store: options.store.kind, operation: where, cause }, `store unavailable: ${cause}`);
+      void probe();
+    } else summarise(performance.now());
+  }
+
+  function wentDown(err: unknown): void {
+    const now = performance.now();
+    if (!up) {
+      summarise(now);
       return;
     }
-    summarise(now);
+    up = false;
+    downSince = now;
+    lastSummary = now;
+    const why = messageOf(err);
+    metrics.storeUp.set(0);
+    log.error(
+      { store: options.store.kind, cause: why, ...(cause && cause !== why ? { firstFailure: cause } : {}) },
+      `store unavailable: ${why}`,
+    );
+    cause = why;
   }
 
   function summarise(now: number): void {
@@ -86,16 +106,25 @@ export function createStoreAvailability(options: StoreAvailabilityOptions): Stor
     );
   }
 
-  function recovered(): void {
-    if (up) return;
+  function committed(): void {
+    const now = performance.now();
+    if (up) {
+      // Calls failed, yet the store commits: slow or passing trouble, told at most once per summary period.
+      if (failures.size > 0 && now - lastSummary >= summaryEveryMs) {
+        lastSummary = now;
+        log.warn(
+          { store: options.store.kind, failures: countsOf(), cause },
+          'store calls failed while the store commits',
+        );
+        failures.clear();
+      }
+      return;
+    }
     up = true;
+    lastSummary = now;
     metrics.storeUp.set(1);
     log.info(
-      {
-        store: options.store.kind,
-        downForMs: Math.round(performance.now() - downSince),
-        failures: countsOf(),
-      },
+      { store: options.store.kind, downForMs: Math.round(now - downSince), failures: countsOf() },
       'store available again',
     );
     failures.clear();
@@ -107,12 +136,13 @@ export function createStoreAvailability(options: StoreAvailabilityOptions): Stor
       .then(
         () => {
           lastProbe = { at: performance.now(), ok: true, detail: 'ok' };
-          recovered();
+          committed();
           return true;
         },
         (err: unknown) => {
           lastProbe = { at: performance.now(), ok: false, detail: messageOf(err) };
-          failed('probe', err);
+          count('probe');
+          wentDown(err);
           return false;
         },
       )

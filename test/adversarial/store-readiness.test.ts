@@ -95,7 +95,7 @@ describe('SQLite: the database files deleted or replaced while salve runs', () =
       expect(refused.statusCode).toBe(503);
       expect(refused.json().error.code).toBe('SALVE_STORE_UNAVAILABLE');
       expect(refused.json().error.message).toMatch(v.says);
-      const ready = await readiness(t);
+      const ready = await readinessBecomes(t, 503);
       expect(ready.status).toBe(503);
       expect(ready.body.checks.store).toMatch(v.says);
       // It stays lost: a later delivery is refused too, and the engine commits nothing either.

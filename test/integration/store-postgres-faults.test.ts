@@ -121,12 +121,13 @@ describe('PostgreSQL partitioned from salve (a TCP proxy that stops passing anyt
       expect(res.statusCode).toBe(503);
       expect(res.json()).toMatchObject({ error: { code: 'SALVE_STORE_UNAVAILABLE' } });
     }
-    // The deadline, plus what a loaded machine adds; far under Alertmanager's 10 s either way.
-    expect(elapsed).toBeLessThan(1_500 + 2_000);
+    // The deadline, plus what a loaded shared machine adds: under Alertmanager's 10 s either way.
+    expect(elapsed).toBeLessThan(1_500 + 3_500);
 
     const readyStarted = performance.now();
     const ready = await t.app.inject({ url: '/readyz' });
-    expect(performance.now() - readyStarted).toBeLessThan(1_000 + 500);
+    // Within the kubelet's probe timeout (3 s in deploy/), whatever the machine's load.
+    expect(performance.now() - readyStarted).toBeLessThan(3_000);
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toMatchObject({ status: 'not ready' });
 
@@ -171,16 +172,18 @@ describe('PostgreSQL partitioned from salve (a TCP proxy that stops passing anyt
       await store.ingest(one(0));
       // The pooled connection goes silent (a lost NAT entry); new connections still pass.
       proxy.stallEstablished();
-      const started = performance.now();
-      const stuck = store.ingest(one(1));
+      const settled: string[] = [];
+      const stuck = store.ingest(one(1)).finally(() => settled.push('stuck'));
       stuck.catch(() => undefined);
       // Two turns of the event loop: the first delivery's batch has taken the stalled connection.
       await new Promise((r) => setImmediate(r));
       await new Promise((r) => setImmediate(r));
-      await expect(store.ingest(one(2))).resolves.toMatchObject({ new: 1 });
-      const behind = performance.now() - started;
-      expect(behind).toBeLessThan(4_000);
+      await expect(store.ingest(one(2)).finally(() => settled.push('behind'))).resolves.toMatchObject({
+        new: 1,
+      });
       await expect(stuck).rejects.toMatchObject({ code: 'SALVE_STORE_UNAVAILABLE' });
+      // The delivery behind was committed on another connection, without waiting for the stuck one's deadline.
+      expect(settled).toEqual(['behind', 'stuck']);
       // What was answered 503 is sent again by Alertmanager; it is committed then.
       await expect(store.ingest(one(1))).resolves.toMatchObject({ new: 1 });
     } finally {
