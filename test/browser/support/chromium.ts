@@ -61,6 +61,8 @@ export async function openPage(
     locale: 'en-GB',
     timezoneId: 'UTC',
   });
+  // Well inside the tests' own timeouts, so a missing element fails with its locator named.
+  context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   const watched: WatchedPage = { page, context, dialogs: [], errors: [], violations: [] };
   page.on('dialog', (d) => {
@@ -73,4 +75,13 @@ export async function openPage(
     if (/Content Security Policy|Trusted Type|TrustedHTML/i.test(text)) watched.violations.push(text);
   });
   return watched;
+}
+
+/** Nothing that must never happen did: no script dialog, no uncaught error, no policy violation. */
+export function quietProblems(w: WatchedPage): string[] {
+  return [
+    ...w.dialogs.map((d) => `dialog ${d}`),
+    ...w.errors.map((e) => `page error ${e}`),
+    ...w.violations.map((v) => `violation ${v}`),
+  ];
 }
