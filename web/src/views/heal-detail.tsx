@@ -20,10 +20,31 @@ export function HealDetailView({ id }: { id: string }) {
     return { ...d, attached };
   }, `heal ${id}`);
 
-  if (!detail.data) {
+  const heal = detail.data?.heal;
+  // One heading element whether loading or loaded, so the focus a new view gives it survives the data's arrival.
+  const head = (
+    <>
+      <p class="crumbs">
+        <a href="#/heals">Heals</a> ›
+      </p>
+      <div class="title">
+        <h1 tabIndex={-1}>
+          {heal ? (
+            <>
+              {heal.targetKey} <StateBadge state={heal.state} />
+            </>
+          ) : (
+            'Heal'
+          )}
+        </h1>
+        {heal && <Live error={detail.error} />}
+      </div>
+    </>
+  );
+  if (!detail.data || !heal) {
     return (
       <>
-        <h1 tabIndex={-1}>Heal</h1>
+        {head}
         {detail.error?.status === 404 ? (
           <p class="note note-bad" role="alert">
             There is no heal {id}. <a href="#/heals">Back to the heals</a>.
@@ -35,20 +56,12 @@ export function HealDetailView({ id }: { id: string }) {
       </>
     );
   }
-  const { heal, timeline, attached } = detail.data;
+  const { timeline, attached } = detail.data;
   return (
     <>
-      <p class="crumbs">
-        <a href="#/heals">Heals</a> ›
-      </p>
-      <div class="title">
-        <h1 tabIndex={-1}>
-          {heal.targetKey} <StateBadge state={heal.state} />
-        </h1>
-        <Live error={detail.error} />
-      </div>
+      {head}
       <p class="subtitle">
-        Policy <a href={`#/policies`}>{heal.policy}</a> · heal <code class="heal-id">{heal.id}</code>
+        Policy <a href="#/policies">{heal.policy}</a> · heal <code class="heal-id">{heal.id}</code>
       </p>
       <ApprovalPanel heal={heal} onDecided={detail.refresh} />
       <section aria-labelledby="summary">
