@@ -6,7 +6,7 @@ import { buildTestConsole, type ConsoleHarness, startConsole } from './console-h
 
 export type BrowserSuite = {
   /** salve with the console, stopped after the test. */
-  salve(options?: TestAppOptions & { deployments?: string[] }): Promise<ConsoleHarness>;
+  salve(options?: TestAppOptions & { deployments?: string[]; engine?: boolean }): Promise<ConsoleHarness>;
   /** A fresh browser context (its own storage), closed after the test, checked for problems first. */
   page(options?: { viewport?: Viewport; colorScheme?: 'light' | 'dark' }): Promise<WatchedPage>;
   browser(): Browser;

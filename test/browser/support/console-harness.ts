@@ -25,14 +25,19 @@ export type ConsoleHarness = EngineHarness & {
  * simulator on a fake clock, listening on a free loopback port and serving the built console.
  */
 export async function startConsole(
-  options: TestAppOptions & { deployments?: string[]; consoleDir: string },
+  options: TestAppOptions & {
+    deployments?: string[];
+    consoleDir: string;
+    /** false: this replica only serves; another one's engine does the work. */
+    engine?: boolean;
+  },
 ): Promise<ConsoleHarness> {
   const h = await startEngineHarness({
     ...options,
     overrides: { ...options.overrides, consoleDir: options.consoleDir },
   });
   const address = await h.app.listen({ host: '127.0.0.1', port: 0 });
-  h.deps.engine.start();
+  if (options.engine !== false) h.deps.engine.start();
   return {
     ...h,
     url: `${address}/`,
