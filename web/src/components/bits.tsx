@@ -77,3 +77,14 @@ export function Cell({ label, children }: { label: string; children?: ComponentC
     </td>
   );
 }
+
+/** Filters fold away on a phone, where the list matters more, unless some are in use. */
+export function FilterBox({ active, children }: { active: boolean; children: ComponentChildren }) {
+  const wide = window.matchMedia?.('(min-width: 641px)').matches ?? true;
+  return (
+    <details class="filter-box" open={active || wide}>
+      <summary>Filters{active ? ' (in use)' : ''}</summary>
+      {children}
+    </details>
+  );
+}

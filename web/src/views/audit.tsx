@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { AuditPage, AuditRecord, AuditVerification } from '../../../src/http/api-types.js';
 import { auditTypes } from '../../../src/store/audit-types.js';
 import { queryString } from '../api.js';
-import { Cell, ErrorNote, KeyValues, Live, Loading, Time } from '../components/bits.js';
+import { Cell, ErrorNote, FilterBox, KeyValues, Live, Loading, Time } from '../components/bits.js';
 import { useSigned } from '../context.js';
 import { asText, words } from '../format.js';
 import { usePoll } from '../poll.js';
@@ -98,39 +98,41 @@ function ChainStatus() {
 function AuditFilters({ initial }: { initial: Record<FieldName, string> }) {
   const [values, setValues] = useState(initial);
   return (
-    <form
-      class="filters"
-      aria-label="Filter the audit log"
-      onSubmit={(e) => {
-        e.preventDefault();
-        const trimmed = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.trim()]));
-        navigate(href('/audit', trimmed));
-      }}
-    >
-      {fields.map((f) => (
-        <p class="field" key={f.name}>
-          <label for={`audit-${f.name}`}>{f.label}</label>
-          <input
-            id={`audit-${f.name}`}
-            list={f.name === 'type' ? 'audit-types' : undefined}
-            value={values[f.name]}
-            placeholder={f.placeholder}
-            onInput={(e) => setValues({ ...values, [f.name]: e.currentTarget.value })}
-          />
-        </p>
-      ))}
-      <datalist id="audit-types">
-        {Object.values(auditTypes).map((t) => (
-          <option key={t} value={t} />
+    <FilterBox active={Object.values(initial).some(Boolean)}>
+      <form
+        class="filters"
+        aria-label="Filter the audit log"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const trimmed = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.trim()]));
+          navigate(href('/audit', trimmed));
+        }}
+      >
+        {fields.map((f) => (
+          <p class="field" key={f.name}>
+            <label for={`audit-${f.name}`}>{f.label}</label>
+            <input
+              id={`audit-${f.name}`}
+              list={f.name === 'type' ? 'audit-types' : undefined}
+              value={values[f.name]}
+              placeholder={f.placeholder}
+              onInput={(e) => setValues({ ...values, [f.name]: e.currentTarget.value })}
+            />
+          </p>
         ))}
-      </datalist>
-      <div class="buttons">
-        <button type="submit">Apply filters</button>
-        <a class="button-link" href="#/audit">
-          Clear
-        </a>
-      </div>
-    </form>
+        <datalist id="audit-types">
+          {Object.values(auditTypes).map((t) => (
+            <option key={t} value={t} />
+          ))}
+        </datalist>
+        <div class="buttons">
+          <button type="submit">Apply filters</button>
+          <a class="button-link" href="#/audit">
+            Clear
+          </a>
+        </div>
+      </form>
+    </FilterBox>
   );
 }
 

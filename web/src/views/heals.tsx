@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Heal, HealList, PolicyList } from '../../../src/http/api-types.js';
 import { queryString } from '../api.js';
-import { Cell, ErrorNote, Live, Loading, StateBadge, Time } from '../components/bits.js';
+import { Cell, ErrorNote, FilterBox, Live, Loading, StateBadge, Time } from '../components/bits.js';
 import { useSigned } from '../context.js';
 import { currentStep, reasonText, words } from '../format.js';
 import { usePoll } from '../poll.js';
@@ -94,54 +94,56 @@ function Filters(props: { state: string; policy: string; target: string }) {
   // Policy names to pick from; the filter also takes any name (a policy since removed).
   const policies = usePoll(() => api.get<PolicyList>('/v1/policies'), 'heal-filter-policies', 0);
   return (
-    <form
-      class="filters"
-      aria-label="Filter heals"
-      onSubmit={(e) => {
-        e.preventDefault();
-        navigate(href('/heals', { state, policy: policy.trim(), target: target.trim() }));
-      }}
-    >
-      <p class="field">
-        <label for="filter-state">State</label>
-        <select id="filter-state" value={state} onChange={(e) => setState(e.currentTarget.value)}>
-          {stateChoices.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </p>
-      <p class="field">
-        <label for="filter-policy">Policy</label>
-        <input
-          id="filter-policy"
-          list="policy-names"
-          value={policy}
-          onInput={(e) => setPolicy(e.currentTarget.value)}
-        />
-        <datalist id="policy-names">
-          {policies.data?.policies.map((p) => (
-            <option key={p.name} value={p.name} />
-          ))}
-        </datalist>
-      </p>
-      <p class="field">
-        <label for="filter-target">Target</label>
-        <input
-          id="filter-target"
-          placeholder="Deployment/namespace/name"
-          value={target}
-          onInput={(e) => setTarget(e.currentTarget.value)}
-        />
-      </p>
-      <div class="buttons">
-        <button type="submit">Apply filters</button>
-        <a class="button-link" href="#/heals">
-          Clear
-        </a>
-      </div>
-    </form>
+    <FilterBox active={Boolean(props.state || props.policy || props.target)}>
+      <form
+        class="filters"
+        aria-label="Filter heals"
+        onSubmit={(e) => {
+          e.preventDefault();
+          navigate(href('/heals', { state, policy: policy.trim(), target: target.trim() }));
+        }}
+      >
+        <p class="field">
+          <label for="filter-state">State</label>
+          <select id="filter-state" value={state} onChange={(e) => setState(e.currentTarget.value)}>
+            {stateChoices.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </p>
+        <p class="field">
+          <label for="filter-policy">Policy</label>
+          <input
+            id="filter-policy"
+            list="policy-names"
+            value={policy}
+            onInput={(e) => setPolicy(e.currentTarget.value)}
+          />
+          <datalist id="policy-names">
+            {policies.data?.policies.map((p) => (
+              <option key={p.name} value={p.name} />
+            ))}
+          </datalist>
+        </p>
+        <p class="field">
+          <label for="filter-target">Target</label>
+          <input
+            id="filter-target"
+            placeholder="Deployment/namespace/name"
+            value={target}
+            onInput={(e) => setTarget(e.currentTarget.value)}
+          />
+        </p>
+        <div class="buttons">
+          <button type="submit">Apply filters</button>
+          <a class="button-link" href="#/heals">
+            Clear
+          </a>
+        </div>
+      </form>
+    </FilterBox>
   );
 }
 
