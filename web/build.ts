@@ -12,7 +12,14 @@ import { build } from 'esbuild';
 const webDir = path.dirname(fileURLToPath(import.meta.url));
 export const defaultOutDir = path.join(webDir, '..', 'dist', 'console');
 
-export type ConsoleBuild = { outDir: string; script: string; stylesheet: string; bytes: number };
+export type ConsoleBuild = {
+  outDir: string;
+  script: string;
+  stylesheet: string;
+  bytes: number;
+  /** Every source file that went into the bundle, relative to the repository. */
+  inputs: string[];
+};
 
 export async function buildConsole(outDir: string = defaultOutDir): Promise<ConsoleBuild> {
   const assetDir = path.join(outDir, 'assets');
@@ -47,7 +54,10 @@ export async function buildConsole(outDir: string = defaultOutDir): Promise<Cons
     .replaceAll('{{icon}}', `/console/${icon}`);
   fs.writeFileSync(path.join(outDir, 'index.html'), html);
   const bytes = [script, stylesheet].reduce((n, f) => n + fs.statSync(path.join(assetDir, f)).size, 0);
-  return { outDir, script, stylesheet, bytes };
+  const inputs = Object.keys(result.metafile.inputs).map((f) =>
+    path.relative(path.join(webDir, '..'), path.resolve(f)),
+  );
+  return { outDir, script, stylesheet, bytes, inputs };
 }
 
 function copyHashed(file: string, dir: string): string {

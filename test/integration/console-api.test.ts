@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consoleCsp } from '../../src/http/routes/console-page.js';
-import { buildTestConsole } from '../browser/support/console-harness.js';
+import type { ConsoleBuild } from '../../web/build.js';
+import { buildTestConsoleDetails } from '../browser/support/console-harness.js';
 import { buildTestApp, servingPolicy, type TestApp, type testTokens } from '../support/build-test-app.js';
 import { type EngineHarness, startEngineHarness } from '../support/engine-harness.js';
 import { payload } from '../support/fixtures.js';
@@ -28,10 +29,12 @@ afterAll(() => {
 });
 
 describe('GET / serves the console', () => {
+  let built: ConsoleBuild;
   let consoleDir: string;
   let t: TestApp;
   beforeAll(async () => {
-    consoleDir = await buildTestConsole();
+    built = await buildTestConsoleDetails();
+    consoleDir = built.outDir;
     t = await buildTestApp({ overrides: { consoleDir } });
   });
   afterAll(async () => {
@@ -100,6 +103,18 @@ describe('GET / serves the console', () => {
       ).toEqual([]);
       if (file.endsWith('.css')) expect(text).not.toMatch(/@import|url\(/);
     }
+  });
+
+  it('bundles the page, Preact and the API shared types and constants, never server code', () => {
+    const outside = built.inputs.filter(
+      (f) =>
+        !f.startsWith('web/src/') &&
+        !f.startsWith('node_modules/preact/') &&
+        !['src/store/types.ts', 'src/store/audit-types.ts'].includes(f),
+    );
+    expect(outside).toEqual([]);
+    // Small enough to load at once on a phone over a VPN at 3 a.m.
+    expect(built.bytes).toBeLessThan(120_000);
   });
 
   it('stays out of the API documentation', async () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { buildConsole } from '../../../web/build.js';
+import { buildConsole, type ConsoleBuild } from '../../../web/build.js';
 import type { TestAppOptions } from '../../support/build-test-app.js';
 import { testTokens } from '../../support/build-test-app.js';
 import { type EngineHarness, startEngineHarness } from '../../support/engine-harness.js';
@@ -11,8 +11,11 @@ export { testTokens };
 
 /** The console bundle, built as `npm run build` builds it, into a directory of the test's own. */
 export async function buildTestConsole(): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-console-'));
-  return (await buildConsole(dir)).outDir;
+  return (await buildTestConsoleDetails()).outDir;
+}
+
+export function buildTestConsoleDetails(): Promise<ConsoleBuild> {
+  return buildConsole(fs.mkdtempSync(path.join(os.tmpdir(), 'salve-console-')));
 }
 
 export type ConsoleHarness = EngineHarness & {

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Heal, HealList, PolicyList } from '../../../src/http/api-types.js';
+import { healStates } from '../../../src/store/types.js';
 import { queryString } from '../api.js';
 import { Cell, ErrorNote, FilterBox, Live, Loading, StateBadge, Time } from '../components/bits.js';
 import { useSigned } from '../context.js';
@@ -7,22 +8,12 @@ import { currentStep, reasonText, words } from '../format.js';
 import { usePoll } from '../poll.js';
 import { healHref, href, navigate } from '../router.js';
 
-/** The states an operator filters by; `''` is the default view: open heals first, then recent ones. */
+/** The states an operator filters by (the API's own list); `''` is the default: open first, then recent. */
 const stateChoices = [
   ['', 'Open first, then recent'],
   ['open', 'Open only'],
   ['any', 'Any state'],
-  ...[
-    'pending',
-    'awaiting_approval',
-    'running',
-    'verifying',
-    'resolved',
-    'escalated',
-    'failed',
-    'cancelled',
-    'refused',
-  ].map((s) => [s, words(s)]),
+  ...healStates.map((s) => [s, words(s)]),
 ] as const;
 
 const openPage = 200;
