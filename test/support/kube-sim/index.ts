@@ -1,13 +1,17 @@
 import type { AddressInfo } from 'node:net';
+import { runCronJob } from './controllers/cronjob.js';
 import { syncDeployment } from './controllers/deployment.js';
 import { type ControllerEnv, stallKey } from './controllers/env.js';
 import { runControllers } from './controllers/index.js';
-import { finishJob, type JobOutcome } from './controllers/job.js';
+import { finishJob, type JobOutcome, type JobOutcomeRule } from './controllers/job.js';
 import { syncDaemonSet, syncStatefulSet } from './controllers/revisions.js';
 import { type Faults, FaultTable } from './faults.js';
 import { deleteWithDependents } from './gc.js';
 import { type KubeconfigOptions, writeKubeconfig } from './kubeconfig.js';
 import { prepareWrite } from './lifecycle.js';
+import { newHealthRules, type PodHealth } from './pods/health.js';
+import { makeNode } from './pods/nodes.js';
+import { refreshPod } from './pods/pod-ops.js';
 import { findByKind } from './resources.js';
 import { makeSeeds, type Seeds } from './seed.js';
 import { createApiServer } from './server.js';
@@ -15,7 +19,9 @@ import { ObjectStore } from './store.js';
 import type { KubeObject, KubeSimOptions, RecordedRequest } from './types.js';
 import { listView, readView, toStored } from './views.js';
 
+export type { JobOutcome, JobOutcomeRule } from './controllers/job.js';
 export type { FaultMatch, Faults } from './faults.js';
+export type { PodHealth } from './pods/health.js';
 export { scenarioDemo } from './scenario-demo.js';
 export type { SeedCronJob, SeedDaemonSet, SeedDeployment, SeedRevision, SeedStatefulSet } from './seed.js';
 export type { KubeObject, KubeSimOptions, ObjectMeta, OwnerReference, RecordedRequest } from './types.js';
@@ -42,8 +48,19 @@ export type KubeSim = {
   /** The next (or current unfinished) rollout of this Deployment never completes. kind: StatefulSet|DaemonSet too. */
   stall(namespace: string, name: string, kind?: 'Deployment' | 'StatefulSet' | 'DaemonSet'): void;
   unstall(namespace: string, name: string, kind?: 'Deployment' | 'StatefulSet' | 'DaemonSet'): void;
-  /** Finish a Job as the Job controller would (status, Complete/Failed conditions). */
+  /** Finish a Job as the Job controller would (status, Complete/Failed conditions, its pods). */
   completeJob(namespace: string, name: string, outcome?: JobOutcome): KubeObject;
+  /** Jobs the rule names (now and later) finish with its outcome on the tick after they start. */
+  jobOutcome(rule: JobOutcomeRule): void;
+  /** The CronJob controller's run at the simulator's now: creates and returns the Job `<name>-<minutes>`. */
+  runCronJob(namespace: string, name: string): KubeObject;
+  /** What pods' containers do once kubelet starts them (default: healthy). */
+  pods: {
+    /** This pod behaves as `health` from now on, until it is replaced. Returns the pod as kubelet reports it. */
+    setHealth(namespace: string, name: string, health: PodHealth): KubeObject;
+    /** Every pod running `image`, now and later, behaves as `health` (a bad release); undefined clears it. */
+    setImageHealth(image: string, health: PodHealth | undefined): void;
+  };
   close(): Promise<void>;
 };
 
@@ -64,7 +81,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     store,
     now,
     readyPerTick: options.readyPerTick ?? Number.POSITIVE_INFINITY,
-    nodes: options.nodes ?? 3,
+    health: newHealthRules(),
+    jobOutcomes: [],
     stalls: new Map(),
     memo: new Map(),
   };
@@ -97,6 +115,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     objects.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   }
+  for (let i = 1; i <= (options.nodes ?? 3); i++) objects.put(makeNode(i, now()));
   const server = createApiServer({
     store,
     faults,
@@ -152,6 +171,27 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       const job = store.get('batch/v1', 'Job', namespace, name);
       if (job === undefined) throw new Error(`kube-sim: no Job ${namespace}/${name}`);
       return finishJob(env, job, outcome);
+    },
+    jobOutcome(rule) {
+      env.jobOutcomes.unshift(rule);
+    },
+    runCronJob(namespace, name) {
+      const cj = store.get('batch/v1', 'CronJob', namespace, name);
+      if (cj === undefined) throw new Error(`kube-sim: no CronJob ${namespace}/${name}`);
+      return runCronJob(env, cj);
+    },
+    pods: {
+      setHealth(namespace, name, health) {
+        const pod = store.get('v1', 'Pod', namespace, name);
+        if (pod === undefined) throw new Error(`kube-sim: no Pod ${namespace}/${name}`);
+        env.health.pods.set(pod.metadata.uid ?? '', { ...health, since: now() });
+        return refreshPod(env, pod);
+      },
+      setImageHealth(image, health) {
+        if (health === undefined) env.health.images.delete(image);
+        else env.health.images.set(image, health);
+        for (const pod of store.list('v1', 'Pod')) refreshPod(env, pod);
+      },
     },
     async close() {
       if (timer !== undefined) clearInterval(timer);
