@@ -10,6 +10,7 @@ import { deleteWithDependents } from './gc.js';
 import { type KubeconfigOptions, writeKubeconfig } from './kubeconfig.js';
 import { prepareWrite } from './lifecycle.js';
 import { newHealthRules, type PodHealth } from './pods/health.js';
+import { runKubelets } from './pods/kubelet-pass.js';
 import { makeNode } from './pods/nodes.js';
 import { refreshPod } from './pods/pod-ops.js';
 import { findByKind } from './resources.js';
@@ -45,6 +46,8 @@ export type KubeSim = {
   faults: Faults;
   tick(): void;
   seed: Seeds;
+  /** Ends every open watch stream, as an API server restart or a load balancer does; clients re-watch. */
+  closeWatches(): void;
   /** The next (or current unfinished) rollout of this Deployment never completes. kind: StatefulSet|DaemonSet too. */
   stall(namespace: string, name: string, kind?: 'Deployment' | 'StatefulSet' | 'DaemonSet'): void;
   unstall(namespace: string, name: string, kind?: 'Deployment' | 'StatefulSet' | 'DaemonSet'): void;
@@ -124,6 +127,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     token,
     requireAuth: options.requireAuth ?? false,
     openWatches,
+    bookmarkMs: options.watchBookmarkMs ?? 60_000,
     serverAddress: () => `127.0.0.1:${(server.address() as AddressInfo).port}`,
   });
   await new Promise<void>((resolve, reject) => {
@@ -150,6 +154,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     if (kind === 'Deployment') syncDeployment(settleEnv, obj);
     if (kind === 'StatefulSet') syncStatefulSet(settleEnv, obj);
     if (kind === 'DaemonSet') syncDaemonSet(settleEnv, obj);
+    runKubelets(settleEnv);
   };
   return {
     url,
@@ -160,6 +165,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     mutations: () => requests.filter((r) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method)),
     faults: faults.api(),
     tick: () => runControllers(env),
+    closeWatches() {
+      for (const close of [...openWatches]) close();
+    },
     seed: makeSeeds({ put: objects.put, get: objects.get, settle }),
     stall: (namespace, name, kind = 'Deployment') => {
       env.stalls.set(stallKey(kind, namespace, name), {});

@@ -1,8 +1,8 @@
 import type { ControllerEnv } from '../controllers/env.js';
 import type { KubeObject } from '../types.js';
 import { isReady, isTerminal, nodeNameOf } from './kubelet.js';
-import { budgetedStarter, deleteAll, podsOf } from './owned.js';
-import { createPod, deletePod, nodesOf, podFromTemplate } from './pod-ops.js';
+import { budgetedStarter, podsOf, terminateAll } from './owned.js';
+import { createPod, nodesOf, podFromTemplate, terminatePod } from './pod-ops.js';
 
 export type DaemonSetPods = {
   desired: number;
@@ -52,7 +52,7 @@ export function syncDaemonSetPods(
   const nodes = nodesOf(env).filter((n) => wantsNode(template, n));
   const names = new Set(nodes.map((n) => n.metadata.name));
   const all = podsOf(env, ds);
-  deleteAll(
+  terminateAll(
     env,
     all.filter((p) => !names.has(nodeNameOf(p) ?? '') || isTerminal(p)),
   );
@@ -109,7 +109,7 @@ export function syncDaemonSetPods(
     if (unavailable >= maxUnavailable && isReady(pod)) break;
     if (replacements <= 0) break;
     replacements -= 1;
-    deletePod(env, pod);
+    terminatePod(env, pod);
     onNode.set(name, start(make(name)));
   }
   const pods = [...onNode.values()];

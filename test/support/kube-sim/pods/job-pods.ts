@@ -2,7 +2,7 @@ import { type ControllerEnv, write } from '../controllers/env.js';
 import type { KubeObject } from '../types.js';
 import { isReady, isTerminal, terminatedStatus } from './kubelet.js';
 import { podsOf } from './owned.js';
-import { createPod, deletePod, podFromTemplate, startPod } from './pod-ops.js';
+import { createPod, podFromTemplate, startPod, terminatePod } from './pod-ops.js';
 
 const TRACKING = 'batch.kubernetes.io/job-tracking';
 
@@ -49,7 +49,7 @@ export function finishJobPods(env: ControllerEnv, job: KubeObject, outcome: 'suc
     return;
   }
   if (spec.template?.spec?.restartPolicy === 'OnFailure') {
-    for (const p of pods) deletePod(env, p);
+    for (const p of pods) terminatePod(env, p);
     return;
   }
   for (const p of pods) if (!isTerminal(p)) settle(p, 'Failed');

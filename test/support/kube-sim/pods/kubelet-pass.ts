@@ -1,6 +1,6 @@
 import { type ControllerEnv, controllerRef } from '../controllers/env.js';
 import { isCreating, isTerminal, statusOf } from './kubelet.js';
-import { refreshPod, retrySchedule, startedAt, startPod } from './pod-ops.js';
+import { deletePod, refreshPod, retrySchedule, startedAt, startPod } from './pod-ops.js';
 
 // Controllers that pace their own pods' start (readyPerTick, stalled rollouts).
 const PACED = new Set(['ReplicaSet', 'StatefulSet', 'DaemonSet']);
@@ -13,10 +13,15 @@ function isUnscheduled(pod: Parameters<typeof statusOf>[0]): boolean {
 /**
  * The scheduler and every node's kubelet, once per tick: place pods nobody could place yet, start pods whose
  * controller does not pace them (bare pods, Job pods), and refresh the status of running pods from their health on
- * the simulator clock. Pods put with a status of their own and never started here are left as they are.
+ * the simulator clock; remove terminating pods. Pods put with a status of their own and never started here are left as they are.
  */
 export function runKubelets(env: ControllerEnv): void {
   for (const pod of env.store.list('v1', 'Pod')) {
+    // Terminating pods are gone by the next pass, as if their grace period had run out.
+    if (pod.metadata.deletionTimestamp !== undefined) {
+      deletePod(env, pod);
+      continue;
+    }
     if (isTerminal(pod)) continue;
     if (statusOf(pod).phase === undefined || isUnscheduled(pod)) {
       const placed = retrySchedule(env, pod);

@@ -1,13 +1,13 @@
 import { type ControllerEnv, controllerRef } from '../controllers/env.js';
 import type { KubeObject } from '../types.js';
 import { isCreating, isReady, isTerminal, nodeNameOf, statusOf } from './kubelet.js';
-import { deletePod, startedAt, startPod } from './pod-ops.js';
+import { startedAt, startPod, terminatePod } from './pod-ops.js';
 
-/** Pods whose controller is `owner` (by uid), oldest first. */
+/** Pods whose controller is `owner` (by uid) and that are not terminating (FilterActivePods), oldest first. */
 export function podsOf(env: ControllerEnv, owner: KubeObject): KubeObject[] {
   return env.store
     .list('v1', 'Pod', owner.metadata.namespace ?? '')
-    .filter((p) => controllerRef(p)?.uid === owner.metadata.uid)
+    .filter((p) => controllerRef(p)?.uid === owner.metadata.uid && p.metadata.deletionTimestamp === undefined)
     .sort(
       (a, b) =>
         String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)) ||
@@ -45,8 +45,9 @@ export function pickForDeletion(env: ControllerEnv, pods: KubeObject[], n: numbe
   return ranked.slice(0, n).map((x) => x.p);
 }
 
-export function deleteAll(env: ControllerEnv, pods: KubeObject[]): void {
-  for (const p of pods) deletePod(env, p);
+/** Graceful deletes (pods with generated names only: a StatefulSet re-uses the name at once). */
+export function terminateAll(env: ControllerEnv, pods: KubeObject[]): void {
+  for (const p of pods) terminatePod(env, p);
 }
 
 /** Starts pods whose containers are being created, at most `budget` of them over its life. */

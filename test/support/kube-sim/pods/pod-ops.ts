@@ -1,6 +1,6 @@
 import { type ControllerEnv, ownerRefTo, write } from '../controllers/env.js';
 import type { KubeObject } from '../types.js';
-import { clone, randomSuffix } from '../util.js';
+import { clone, randomSuffix, rfc3339 } from '../util.js';
 import { recordPodEvent } from './events.js';
 import { healthOf } from './health.js';
 import {
@@ -95,9 +95,9 @@ function admit(env: ControllerEnv, pod: KubeObject): KubeObject {
   return saved;
 }
 
-/** Retries scheduling for a pending pod nobody could place before. */
+/** Schedules a pod nobody placed yet (or admits one created already bound to a node). */
 export function retrySchedule(env: ControllerEnv, pod: KubeObject): KubeObject {
-  const placed = schedule(env, pod);
+  const placed = nodeNameOf(pod) === undefined ? schedule(env, pod) : pod;
   return nodeNameOf(placed) === undefined ? write(env, placed) : admit(env, placed);
 }
 
@@ -176,7 +176,26 @@ function warnAbout(env: ControllerEnv, pod: KubeObject): void {
   }
 }
 
-/** Deletes a pod at once (no graceful termination) and forgets kubelet's bookkeeping of it. */
+/**
+ * A controller's delete: the pod is Terminating (deletionTimestamp set, grace period 30s) until the next kubelet
+ * pass removes it, so watchers see it go as on a cluster. Controllers no longer count it.
+ */
+export function terminatePod(env: ControllerEnv, pod: KubeObject): void {
+  if (pod.metadata.deletionTimestamp !== undefined) return;
+  const grace = Number(
+    (pod.spec as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30,
+  );
+  write(env, {
+    ...pod,
+    metadata: {
+      ...pod.metadata,
+      deletionTimestamp: rfc3339(env.now() + grace * 1000),
+      deletionGracePeriodSeconds: grace,
+    },
+  });
+}
+
+/** Removes a pod at once and forgets kubelet's bookkeeping of it. */
 export function deletePod(env: ControllerEnv, pod: KubeObject): void {
   env.store.remove('v1', 'Pod', pod.metadata.namespace ?? '', pod.metadata.name ?? '');
   env.memo.delete(startKey(pod));

@@ -1,6 +1,6 @@
 import type { ControllerEnv } from '../controllers/env.js';
 import type { KubeObject } from '../types.js';
-import { countPods, deleteAll, type PodCounts, pickForDeletion, podsOf, startSome } from './owned.js';
+import { countPods, type PodCounts, pickForDeletion, podsOf, startSome, terminateAll } from './owned.js';
 import { createPod, podFromTemplate } from './pod-ops.js';
 
 /**
@@ -18,7 +18,7 @@ export function syncReplicaSetPods(
   let pods = podsOf(env, rs);
   if (pods.length > want) {
     const gone = pickForDeletion(env, pods, pods.length - want);
-    deleteAll(env, gone);
+    terminateAll(env, gone);
     pods = pods.filter((p) => !gone.includes(p));
   }
   const template = (rs.spec as { template?: unknown } | undefined)?.template;

@@ -1,7 +1,7 @@
 import type { ControllerEnv } from '../controllers/env.js';
 import type { KubeObject } from '../types.js';
 import { isReady, isTerminal } from './kubelet.js';
-import { budgetedStarter, deleteAll, podsOf } from './owned.js';
+import { budgetedStarter, podsOf } from './owned.js';
 import { createPod, deletePod, podFromTemplate } from './pod-ops.js';
 
 const REVISION_LABEL = 'controller-revision-hash';
@@ -53,10 +53,7 @@ export function syncStatefulSetPods(
   // Replacing a pod needs room to start its successor (a stalled rollout replaces one and waits forever).
   let replacements = stalled ? 1 : budget;
   const all = podsOf(env, sts);
-  deleteAll(
-    env,
-    all.filter((p) => ordinalOf(sts, p) >= want || ordinalOf(sts, p) < 0),
-  );
+  for (const p of all.filter((p) => ordinalOf(sts, p) >= want || ordinalOf(sts, p) < 0)) deletePod(env, p);
   const byOrdinal = new Map(
     all.filter((p) => ordinalOf(sts, p) >= 0 && ordinalOf(sts, p) < want).map((p) => [ordinalOf(sts, p), p]),
   );
