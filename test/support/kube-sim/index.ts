@@ -18,12 +18,18 @@ import { makeSeeds, type Seeds } from './seed.js';
 import { createApiServer } from './server.js';
 import { ObjectStore } from './store.js';
 import type { KubeObject, KubeSimOptions, RecordedRequest } from './types.js';
+import { randomSuffix, seededSuffix } from './util.js';
 import { listView, readView, toStored } from './views.js';
 
 export type { JobOutcome, JobOutcomeRule } from './controllers/job.js';
 export type { FaultMatch, Faults } from './faults.js';
 export type { PodHealth } from './pods/health.js';
 export { scenarioDemo } from './scenario-demo.js';
+export {
+  KUBE_PROMETHEUS_SEED,
+  RETRAIN_SCHEDULED_AT,
+  scenarioKubePrometheus,
+} from './scenario-kube-prometheus.js';
 export type { SeedCronJob, SeedDaemonSet, SeedDeployment, SeedRevision, SeedStatefulSet } from './seed.js';
 export type { KubeObject, KubeSimOptions, ObjectMeta, OwnerReference, RecordedRequest } from './types.js';
 
@@ -51,12 +57,18 @@ export type KubeSim = {
   /** The next (or current unfinished) rollout of this Deployment never completes. kind: StatefulSet|DaemonSet too. */
   stall(namespace: string, name: string, kind?: 'Deployment' | 'StatefulSet' | 'DaemonSet'): void;
   unstall(namespace: string, name: string, kind?: 'Deployment' | 'StatefulSet' | 'DaemonSet'): void;
+  /**
+   * Its controller stops syncing this object (metadata.generation runs ahead of status.observedGeneration), as
+   * when the controller cannot process it; `thaw` resumes. kind: Deployment, StatefulSet, DaemonSet, Job, ...
+   */
+  freeze(namespace: string, name: string, kind: string): void;
+  thaw(namespace: string, name: string, kind: string): void;
   /** Finish a Job as the Job controller would (status, Complete/Failed conditions, its pods). */
   completeJob(namespace: string, name: string, outcome?: JobOutcome): KubeObject;
   /** Jobs the rule names (now and later) finish with its outcome on the tick after they start. */
   jobOutcome(rule: JobOutcomeRule): void;
-  /** The CronJob controller's run at the simulator's now: creates and returns the Job `<name>-<minutes>`. */
-  runCronJob(namespace: string, name: string): KubeObject;
+  /** The CronJob controller's run scheduled at `at` (default the simulator's now): the new Job `<name>-<minutes>`. */
+  runCronJob(namespace: string, name: string, at?: number): KubeObject;
   /** What pods' containers do once kubelet starts them (default: healthy). */
   pods: {
     /** This pod behaves as `health` from now on, until it is replaced. Returns the pod as kubelet reports it. */
@@ -85,6 +97,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     now,
     readyPerTick: options.readyPerTick ?? Number.POSITIVE_INFINITY,
     health: newHealthRules(),
+    suffix: options.randomSeed === undefined ? randomSuffix : seededSuffix(options.randomSeed),
+    frozen: new Set(),
     jobOutcomes: [],
     stalls: new Map(),
     memo: new Map(),
@@ -175,6 +189,12 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     unstall: (namespace, name, kind = 'Deployment') => {
       env.stalls.delete(stallKey(kind, namespace, name));
     },
+    freeze: (namespace, name, kind) => {
+      env.frozen.add(stallKey(kind, namespace, name));
+    },
+    thaw: (namespace, name, kind) => {
+      env.frozen.delete(stallKey(kind, namespace, name));
+    },
     completeJob(namespace, name, outcome = 'succeeded') {
       const job = store.get('batch/v1', 'Job', namespace, name);
       if (job === undefined) throw new Error(`kube-sim: no Job ${namespace}/${name}`);
@@ -183,10 +203,10 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     jobOutcome(rule) {
       env.jobOutcomes.unshift(rule);
     },
-    runCronJob(namespace, name) {
+    runCronJob(namespace, name, at) {
       const cj = store.get('batch/v1', 'CronJob', namespace, name);
       if (cj === undefined) throw new Error(`kube-sim: no CronJob ${namespace}/${name}`);
-      return runCronJob(env, cj);
+      return runCronJob(env, cj, at);
     },
     pods: {
       setHealth(namespace, name, health) {

@@ -65,6 +65,8 @@ export type KubeSimOptions = {
   nodes?: number;
   /** Store events kept for watches resuming from an old resourceVersion (default 10000); older gives 410 Gone. */
   historyLimit?: number;
+  /** Seeds the random characters in generated pod names, so a scenario yields the same names every run. */
+  randomSeed?: string;
   /** How often watches with allowWatchBookmarks=true get a BOOKMARK (default 60000, about what kube-apiserver does). */
   watchBookmarkMs?: number;
 };

@@ -16,6 +16,10 @@ export type ControllerEnv = {
   jobOutcomes: JobOutcomeRule[];
   /** Rollouts that must not progress, keyed `Kind/namespace/name`; bound to the rollout they caught. */
   stalls: Map<string, Stall>;
+  /** The 5 random characters generateName adds (seeded for reproducible scenarios). */
+  suffix: (n: number) => string;
+  /** Objects whose controller does nothing (`Kind/namespace/name`): a controller that cannot sync them. */
+  frozen: Set<string>;
   /** Controller bookkeeping that real controllers keep in their caches, not in the objects. */
   memo: Map<string, string>;
 };

@@ -1,6 +1,6 @@
 import { type ControllerEnv, ownerRefTo, write } from '../controllers/env.js';
 import type { KubeObject } from '../types.js';
-import { clone, randomSuffix, rfc3339 } from '../util.js';
+import { clone, rfc3339 } from '../util.js';
 import { recordPodEvent } from './events.js';
 import { healthOf } from './health.js';
 import {
@@ -19,7 +19,7 @@ type Template = {
 };
 
 export type PodShape = {
-  /** Exact name (StatefulSet) or, when absent, `<owner>-<5 random>` as generateName gives. */
+  /** Exact name (StatefulSet) or, when absent, generateName `<owner>-` (createPod adds 5 random characters). */
   name?: string;
   /** Labels the controller adds to the template's (pod-template-hash, controller-revision-hash, ...). */
   labels?: Record<string, string>;
@@ -43,7 +43,7 @@ export function podFromTemplate(owner: KubeObject, template: unknown, shape: Pod
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: shape.name ?? `${owner.metadata.name}-${randomSuffix(5)}`,
+      ...(shape.name === undefined ? {} : { name: shape.name }),
       namespace: owner.metadata.namespace,
       labels: { ...t.metadata?.labels, ...shape.labels },
       ownerReferences: [ownerRefTo(owner)],
@@ -76,7 +76,11 @@ function schedule(env: ControllerEnv, pod: KubeObject): KubeObject {
 
 /** A new pod (scheduled, containers being created), as the controller posts it and the scheduler binds it. */
 export function createPod(env: ControllerEnv, pod: KubeObject): KubeObject {
-  const bound = nodeNameOf(pod) === undefined ? schedule(env, pod) : pod;
+  const named =
+    pod.metadata.name === undefined
+      ? { ...pod, metadata: { ...pod.metadata, name: `${pod.metadata.generateName}${env.suffix(5)}` } }
+      : pod;
+  const bound = nodeNameOf(named) === undefined ? schedule(env, named) : named;
   return admit(env, bound);
 }
 
