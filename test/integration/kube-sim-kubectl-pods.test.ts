@@ -179,27 +179,14 @@ describe.skipIf(!hasKubectl)('kube-sim pods against kubectl', () => {
 
   it('get hpa prints reference, targets and replicas; cordon marks a node SchedulingDisabled through PATCH spec.unschedulable', async () => {
     const { sim, kubectl } = await cluster();
-    sim.objects.put({
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name: 'fraud-scorer', namespace: ns },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'fraud-scorer' },
-        minReplicas: 2,
-        maxReplicas: 4,
-        metrics: [
-          {
-            type: 'Resource',
-            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } },
-          },
-        ],
-      },
-      status: {
-        desiredReplicas: 6,
-        currentMetrics: [
-          { type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 97 } } },
-        ],
-      },
+    sim.seed.hpa({
+      namespace: ns,
+      name: 'fraud-scorer',
+      target: { name: 'fraud-scorer' },
+      minReplicas: 2,
+      maxReplicas: 4,
+      desiredReplicas: 6,
+      cpu: { target: 80, current: 97 },
     });
     sim.tick();
     sim.tick();

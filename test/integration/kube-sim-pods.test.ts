@@ -356,22 +356,14 @@ describe('kube-sim pods of StatefulSets, DaemonSets, Jobs and CronJobs', () => {
 
   it('an HPA scales its target to the desired count within bounds and reports current replicas and ScalingLimited', async () => {
     const sim = await demo();
-    sim.objects.put({
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name: 'fraud-scorer', namespace: ns },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'fraud-scorer' },
-        minReplicas: 2,
-        maxReplicas: 5,
-        metrics: [
-          {
-            type: 'Resource',
-            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } },
-          },
-        ],
-      },
-      status: { desiredReplicas: 9, currentReplicas: 3 },
+    sim.seed.hpa({
+      namespace: ns,
+      name: 'fraud-scorer',
+      target: { name: 'fraud-scorer' },
+      minReplicas: 2,
+      maxReplicas: 5,
+      desiredReplicas: 9,
+      cpu: { target: 80 },
     });
     sim.tick();
     sim.tick();

@@ -242,15 +242,12 @@ describe('kube-sim watch semantics', () => {
 
   it('lists HorizontalPodAutoscalers (autoscaling/v2) with their scaleTargetRef and status', async () => {
     const { sim, kc } = await cluster();
-    sim.objects.put({
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name: 'fraud-scorer', namespace: ns },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'fraud-scorer' },
-        maxReplicas: 3,
-      },
-      status: { desiredReplicas: 3 },
+    sim.seed.hpa({
+      namespace: ns,
+      name: 'fraud-scorer',
+      target: { name: 'fraud-scorer' },
+      maxReplicas: 3,
+      desiredReplicas: 3,
     });
     sim.tick();
     const hpas = await kc

@@ -30,7 +30,14 @@ export {
   RETRAIN_SCHEDULED_AT,
   scenarioKubePrometheus,
 } from './scenario-kube-prometheus.js';
-export type { SeedCronJob, SeedDaemonSet, SeedDeployment, SeedRevision, SeedStatefulSet } from './seed.js';
+export type {
+  SeedCronJob,
+  SeedDaemonSet,
+  SeedDeployment,
+  SeedHpa,
+  SeedRevision,
+  SeedStatefulSet,
+} from './seed.js';
 export type { KubeObject, KubeSimOptions, ObjectMeta, OwnerReference, RecordedRequest } from './types.js';
 
 export type KubeSimObjects = {

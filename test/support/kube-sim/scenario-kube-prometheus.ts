@@ -78,25 +78,14 @@ export function scenarioKubePrometheus(sim: KubeSim): void {
     replicas: 4,
     revisions: [release('shop', 'frontend', '7.2.0')],
   });
-  sim.objects.put({
-    apiVersion: 'autoscaling/v2',
-    kind: 'HorizontalPodAutoscaler',
-    metadata: { name: 'frontend', namespace: 'shop' },
-    spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'frontend' },
-      minReplicas: 2,
-      maxReplicas: 6,
-      metrics: [
-        {
-          type: 'Resource',
-          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
-        },
-      ],
-    },
-    status: {
-      desiredReplicas: 9,
-      currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 145 } } }],
-    },
+  sim.seed.hpa({
+    namespace: 'shop',
+    name: 'frontend',
+    target: { name: 'frontend' },
+    minReplicas: 2,
+    maxReplicas: 6,
+    desiredReplicas: 9,
+    cpu: { target: 70, current: 145 },
   });
 
   sim.seed.statefulSet({
