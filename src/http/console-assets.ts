@@ -17,7 +17,6 @@ const types: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
-  '.png': 'image/png',
 };
 
 /** dist/console beside the compiled server, whether it runs from dist/src (npm start) or from src (tsx). */
