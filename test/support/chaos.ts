@@ -229,7 +229,7 @@ export async function waitFor<T>(
   }
 }
 
-/** PATCHes and Events the simulator received, by Deployment. */
+/** PATCHes of Deployments the simulator received, and salve's Events about them, by Deployment. */
 export function kubeEffects(sim: KubeSim): { patches: Map<string, number>; events: Map<string, number> } {
   const patches = new Map<string, number>();
   const events = new Map<string, number>();
@@ -238,6 +238,8 @@ export function kubeEffects(sim: KubeSim): { patches: Map<string, number>; event
     if (r.method === 'PATCH' && patch) patches.set(patch[1]!, (patches.get(patch[1]!) ?? 0) + 1);
   }
   for (const e of sim.objects.list('events.k8s.io/v1', 'Event', 'ml-prod')) {
+    // salve's own Events; the simulator's controllers record theirs about Pods.
+    if (e.reportingController !== 'salve.dev/salve') continue;
     const name = (e.regarding as { name?: string } | undefined)?.name ?? '?';
     events.set(name, (events.get(name) ?? 0) + 1);
   }
