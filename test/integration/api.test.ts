@@ -53,7 +53,9 @@ describe('read API', () => {
       (b) => b.ok === true,
     );
     expect(fixed.policies.map((p: { name: string }) => p.name)).toEqual(['scorer-errors']);
-    expect((await t.app.inject({ url: '/metrics' })).body).toMatch(/^salve_policy_last_reload_successful 1$/m);
+    expect((await t.app.inject({ url: '/metrics' })).body).toMatch(
+      /^salve_policy_last_reload_successful 1$/m,
+    );
   });
 
   it('POST /v1/policies/test says what would happen and records nothing', async () => {
