@@ -65,8 +65,12 @@ describe('checkPromQL', () => {
     );
     expect(check('sum without (nope) (app_open)')[0]).toMatch(/names label "nope"/);
     // After an aggregation only its grouping labels are left.
-    expect(check('max by (state) (sum by (job) (app_open))')[0]).toMatch(/label "state", which is not on \[job\]/);
-    expect(check('app_open > on (policy) app_seconds_count')[0]).toMatch(/on \(left side\) names label "policy"/);
+    expect(check('max by (state) (sum by (job) (app_open))')[0]).toMatch(
+      /label "state", which is not on \[job\]/,
+    );
+    expect(check('app_open > on (policy) app_seconds_count')[0]).toMatch(
+      /on \(left side\) names label "policy"/,
+    );
     expect(check('app_open * on (job) group_left (nope) app_seconds_count')[0]).toMatch(
       /group_left names label "nope"/,
     );
