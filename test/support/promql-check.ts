@@ -9,6 +9,7 @@ import {
   paramAggregations,
   sameLabels,
   setOps,
+  unknownValues,
 } from './promql-functions.js';
 
 /**
@@ -164,16 +165,11 @@ class Checker {
         continue;
       }
       const known = info.values?.get(p.name);
-      if (!known || p.value === '' || p.op.startsWith('!')) continue;
-      // A regex of plain alternatives (a|b|c) is checked value by value; anything richer is left alone.
-      const wanted = p.op === '=~' ? (/^[\w|-]+$/.test(p.value) ? p.value.split('|') : []) : [p.value];
-      for (const w of wanted) {
-        if (!known.has(w)) {
-          this.problem(
-            p.node,
-            `${metric}{${p.name}} is never "${w}" (it is one of ${[...known].sort().join(', ')})`,
-          );
-        }
+      for (const w of known ? unknownValues(p.op, p.value, known) : []) {
+        this.problem(
+          p.node,
+          `${metric}{${p.name}} is never "${w}" (it is one of ${[...known!].sort().join(', ')})`,
+        );
       }
     }
     return vectorOf(info.labels, [info]);
@@ -264,10 +260,9 @@ class Checker {
     const groupRight = clause?.getChild('GroupRight') ?? null;
     const include = this.labelNames(groups[1] ?? null);
     if (clause) {
-      const which = on ? 'on' : 'ignoring';
       if (on) {
-        this.requireLabels(n, left, matching, `${which} (left side)`);
-        this.requireLabels(n, right, matching, `${which} (right side)`);
+        this.requireLabels(n, left, matching, 'on (left side)');
+        this.requireLabels(n, right, matching, 'on (right side)');
       } else {
         for (const l of matching) {
           if (!left.labels.has(l) && !right.labels.has(l))

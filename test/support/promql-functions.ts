@@ -60,3 +60,13 @@ export function distance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
+
+/**
+ * The values a positive matcher asks for that the label never takes. A regex of plain alternatives (a|b|c) is
+ * checked value by value; anything richer, an empty value or a negative matcher is left alone.
+ */
+export function unknownValues(op: string, value: string, known: ReadonlySet<string>): string[] {
+  if (value === '' || op.startsWith('!')) return [];
+  const wanted = op === '=~' ? (/^[\w|-]+$/.test(value) ? value.split('|') : []) : [value];
+  return wanted.filter((w) => !known.has(w));
+}
