@@ -56,7 +56,12 @@ export function openStore(config: Config, clock: Clock, log?: Logger): Store {
   return openPostgresStore({ url: config.store, clock, log: log?.child({ component: 'store' }) });
 }
 
-function kubeFrom(config: Config, env: NodeJS.ProcessEnv, log: Logger): KubeClient {
+/** The Kubernetes client the configuration and environment point at (an unconfigured one when none). */
+export function kubeFrom(
+  config: Pick<Config, 'kubeconfig' | 'kubeContext'>,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+): KubeClient {
   return createKubeClient({
     kubeconfig: config.kubeconfig ?? env.KUBECONFIG,
     context: config.kubeContext,

@@ -1,12 +1,16 @@
 #!/usr/bin/env node
+import { createSecretReader } from './actions/secrets.js';
 import { listActions } from './cli/actions.js';
 import { audit } from './cli/audit.js';
 import { check } from './cli/check.js';
 import { manualHeal } from './cli/heal.js';
 import { serve } from './cli/serve.js';
 import { testPayload } from './cli/test-payload.js';
-import { parseCommandLine } from './config/load.js';
+import { systemClock } from './clock.js';
+import { loadConfig, parseCommandLine } from './config/load.js';
+import { kubeFrom } from './deps.js';
 import { isSalveError } from './errors.js';
+import { createLogger } from './observability/logger.js';
 
 const USAGE = `usage: salve <command> [options]
 
@@ -35,13 +39,17 @@ async function main(argv: string[]): Promise<number> {
       return check(parseCommandLine(rest).positionals, process.env, process.stdout);
     case 'test': {
       const cmd = parseCommandLine(rest, { json: { type: 'boolean' } });
+      const config = loadConfig(process.env, cmd.raw);
+      const log = createLogger({ level: 'silent' });
+      const preview = {
+        kube: kubeFrom(config, process.env, log),
+        secrets: createSecretReader(process.env),
+        clock: systemClock(),
+        log,
+      };
       return testPayload(
         cmd.positionals[0],
-        {
-          policies: String(cmd.raw.policies ?? process.env.SALVE_POLICIES ?? './policies'),
-          json: Boolean(cmd.extra.json),
-          dryRun: Boolean(cmd.raw.dryRun),
-        },
+        { policies: config.policies, json: Boolean(cmd.extra.json), dryRun: config.dryRun, preview },
         process.stdout,
       );
     }

@@ -26,6 +26,11 @@ export type ActionContext = {
     /** Index of the step in the policy's escalation chain. */
     step: number;
     attempt: number;
+    /**
+     * When the incident began: the earliest `startsAt` of the alerts attached to the heal. Absent for a manual
+     * heal. k8s.rollback never picks a release created after it (unless its step says so).
+     */
+    alertStartedAt?: string;
   };
   target: TargetRef;
   kube: KubeClient;
@@ -66,6 +71,11 @@ export interface Action<P = unknown> {
   literalParams?: readonly string[];
   /** What the action would do, without any I/O: dry-run and approval messages use it. */
   describe(target: TargetRef, params: P): string;
+  /**
+   * What run() would do now, found by reads alone (the context's client refuses writes): `salve test` and
+   * POST /v1/policies/test show it when salve can reach the target. Actions without it are described.
+   */
+  preview?(ctx: ActionContext, params: P): Promise<string>;
   /** Reads state first; returns `unchanged` when the target is already where the step wants it. */
   run(ctx: ActionContext, params: P): Promise<ActionResult>;
   /** For rollout actions: kubectl's rollout-status rule against the target. */

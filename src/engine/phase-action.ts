@@ -31,9 +31,21 @@ function verifyPlan(heal: Heal, action: AnyAction, deps: EngineDeps) {
   };
 }
 
-export function actionContext(heal: Heal, deps: EngineDeps): ActionContext {
+/** When the heal's incident began: the earliest startsAt of its alerts (none for a manual heal). */
+export async function alertStartedAt(heal: Heal, deps: EngineDeps): Promise<string | undefined> {
+  const starts = (await deps.store.healAlerts(heal.id)).map((a) => a.startsAt).sort();
+  return starts[0];
+}
+
+export function actionContext(heal: Heal, deps: EngineDeps, startedAt?: string): ActionContext {
   return {
-    heal: { id: heal.id, policy: heal.policy, step: heal.step, attempt: heal.attempt },
+    heal: {
+      id: heal.id,
+      policy: heal.policy,
+      step: heal.step,
+      attempt: heal.attempt,
+      ...(startedAt === undefined ? {} : { alertStartedAt: startedAt }),
+    },
     target: heal.target,
     kube: deps.kube,
     secrets: deps.secrets,
@@ -115,9 +127,10 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       }),
     ],
   });
+  const ctx = actionContext(started, deps, await alertStartedAt(heal, deps));
   const t0 = performance.now();
   try {
-    const result = await action.run(actionContext(started, deps), params);
+    const result = await action.run(ctx, params);
     const durationMs = Math.round(performance.now() - t0);
     deps.metrics.actionDuration.observe({ action: step.action, outcome: result.status }, durationMs / 1000);
     deps.log.info(

@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp, servingPolicy } from '../support/build-test-app.js';
 import { alertmanagerFixtureBody, payload } from '../support/fixtures.js';
+import { demoReleasedAgoMs, releaseClock, scenarioDemo, startKubeSim } from '../support/kube-sim/index.js';
 import { runCli } from '../support/run-cli.js';
 
 function tempDir(prefix: string): string {
@@ -85,6 +86,37 @@ describe('salve test', () => {
     expect(res.stdout).toMatch(/policy scorer-error-rate: open a heal on Deployment\/ml-prod\/fraud-scorer/);
     expect(res.stdout).toMatch(/step 1: .*restart/i);
     expect(res.stdout).toMatch(/policy scorer-error-rate: refused \(not_allowed\)/);
+  });
+
+  it('with a cluster configured, says which revision and image a rollback would go to now', async () => {
+    const dir = tempDir('salve-test-');
+    const released = releaseClock(demoReleasedAgoMs);
+    const sim = await startKubeSim({ tickMs: 0, now: released.now });
+    try {
+      scenarioDemo(sim);
+      released.present();
+      const file = path.join(dir, 'payload.json');
+      const labels = {
+        alertname: 'ModelServingErrorRate',
+        severity: 'critical',
+        namespace: 'ml-prod',
+        deployment: 'fraud-scorer',
+        model: 'fraud-scorer',
+      };
+      fs.writeFileSync(file, JSON.stringify(payload([{ labels, startsAt: new Date().toISOString() }])));
+      const res = await runCli(['test', '--policies', 'policies', file], {
+        SALVE_KUBECONFIG: sim.writeKubeconfig(dir),
+        HOME: dir,
+      });
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain(
+        'now: would roll back Deployment ml-prod/fraud-scorer from revision 2 to revision 1 (image registry.example/fraud-scorer:1.4.0)',
+      );
+      expect(res.stdout).not.toContain('no Kubernetes cluster is configured');
+      expect(sim.mutations()).toEqual([]);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('says that a captured payload matching no policy matches nothing', async () => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { scenarioDemo, startKubeSim } from './index.js';
+import { demoReleasedAgoMs, releaseClock, scenarioDemo, startKubeSim } from './index.js';
 
 const USAGE = `usage: npm run kube-sim -- [--port P] [--scenario demo] [--kubeconfig PATH] [--namespace NS]
                         [--tick-ms MS] [--ready-per-tick N]`;
@@ -27,12 +27,15 @@ async function main(): Promise<void> {
     throw new Error(`unknown scenario "${values.scenario}" (known: demo)\n${USAGE}`);
   }
   const readyPerTick = values['ready-per-tick'] === undefined ? undefined : Number(values['ready-per-tick']);
+  const clock = releaseClock(values.scenario === 'demo' ? demoReleasedAgoMs : 0);
   const sim = await startKubeSim({
+    now: clock.now,
     port: Number(values.port),
     tickMs: Number(values['tick-ms']),
     ...(readyPerTick === undefined ? {} : { readyPerTick }),
   });
   if (values.scenario === 'demo') scenarioDemo(sim);
+  clock.present();
   const target = values.kubeconfig;
   const dir = target === undefined ? mkdtempSync(join(tmpdir(), 'kube-sim-')) : dirname(target);
   mkdirSync(dir, { recursive: true });

@@ -16,6 +16,7 @@ import type { KubeObject, KubeSimOptions, RecordedRequest } from './types.js';
 import { listView, readView, toStored } from './views.js';
 
 export type { FaultMatch, Faults } from './faults.js';
+export { demoReleasedAgoMs, releaseClock } from './release-clock.js';
 export { scenarioDemo } from './scenario-demo.js';
 export type { SeedCronJob, SeedDaemonSet, SeedDeployment, SeedRevision, SeedStatefulSet } from './seed.js';
 export type { KubeObject, KubeSimOptions, ObjectMeta, OwnerReference, RecordedRequest } from './types.js';
