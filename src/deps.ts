@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ActionRegistry, createActionRegistry } from './actions/registry.js';
 import { createSecretReader } from './actions/secrets.js';
+import { createTokenCache } from './actions/token-cache.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { loadOrCreateTokens } from './config/tokens.js';
@@ -121,6 +122,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     policies,
     kube,
     secrets: createSecretReader(env),
+    tokens: createTokenCache(clock),
     alertmanager: config.alertmanagerUrl ? createAlertmanagerClient(config.alertmanagerUrl) : null,
     settings,
     random: overrides.random,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createSecretReader } from './actions/secrets.js';
+import { createTokenCache } from './actions/token-cache.js';
 import { listActions } from './cli/actions.js';
 import { audit } from './cli/audit.js';
 import { check } from './cli/check.js';
@@ -44,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
       const preview = {
         kube: kubeFrom(config, process.env, log),
         secrets: createSecretReader(process.env),
+        tokens: createTokenCache(systemClock()),
         clock: systemClock(),
         log,
       };

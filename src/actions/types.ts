@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretReader } from './secrets.js';
+import type { TokenCache } from './token-cache.js';
 
 /** What an action acts on, resolved from the policy's templates and validated (DNS-1123, `allow`). */
 export type TargetRef = {
@@ -36,6 +37,8 @@ export type ActionContext = {
   kube: KubeClient;
   /** Credentials named by policies (environment variables or mounted files). */
   secrets: SecretReader;
+  /** Tokens peers issued for those credentials, kept for their lifetime (one per process). */
+  tokens: TokenCache;
   clock: Clock;
   log: Logger;
   signal?: AbortSignal;

@@ -1,12 +1,9 @@
 import type { ActionRegistry } from '../actions/registry.js';
-import type { SecretReader } from '../actions/secrets.js';
 import type { ActionContext, AnyAction } from '../actions/types.js';
 import { normaliseAlert, type ReceivedAlert, type WebhookPayload } from '../alerts/schema.js';
-import type { Clock } from '../clock.js';
 import { isSalveError } from '../errors.js';
 import type { KubeClient } from '../kube/port.js';
 import { readOnlyKube } from '../kube/read-only.js';
-import type { Logger } from '../observability/logger.js';
 import { evaluateAlert } from '../policy/evaluate.js';
 import type { MatchOutcome, PolicyTable } from '../policy/types.js';
 import { openHealStates, type Store } from '../store/types.js';
@@ -42,22 +39,19 @@ export type Explanation = {
 const openStates: ReadonlySet<string> = new Set(openHealStates);
 
 /** What previews read through: the cluster (writes refused) and the credentials policies name. */
-export type PreviewDeps = { kube: KubeClient; secrets: SecretReader; clock: Clock; log: Logger };
+export type PreviewDeps = Pick<ActionContext, 'secrets' | 'tokens' | 'clock' | 'log'> & { kube: KubeClient };
 
 async function previewStep(
   action: AnyAction | undefined,
   params: unknown,
-  ctx: Omit<ActionContext, 'kube' | 'secrets' | 'clock' | 'log'>,
+  ctx: Pick<ActionContext, 'heal' | 'target'>,
   deps: PreviewDeps | undefined,
 ): Promise<{ preview?: string; previewError?: string }> {
   if (!action?.preview || !deps?.kube.configured) return {};
   try {
     const kube = readOnlyKube(deps.kube);
     return {
-      preview: await action.preview(
-        { ...ctx, kube, secrets: deps.secrets, clock: deps.clock, log: deps.log },
-        params,
-      ),
+      preview: await action.preview({ ...deps, ...ctx, kube }, params),
     };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

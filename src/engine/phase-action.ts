@@ -49,6 +49,7 @@ export function actionContext(heal: Heal, deps: EngineDeps, startedAt?: string):
     target: heal.target,
     kube: deps.kube,
     secrets: deps.secrets,
+    tokens: deps.tokens,
     clock: deps.clock,
     log: deps.log.child({ heal: heal.id, policy: heal.policy, target: heal.targetKey }),
   };

@@ -110,7 +110,7 @@ describe('retrain.argo', () => {
     const { context } = httpActionEnv(target, { ARGO_TOKEN: 'expired-argo-token' });
     const err = await actionFailure(retrainArgo.run(context(), params(fake)));
     expect(err).toMatchObject({ code: 'SALVE_HTTP_UNAUTHORIZED', retryable: false });
-    expect(err.message).toContain('the token from environment variable ARGO_TOKEN was refused');
+    expect(err.message).toContain('credentials refused: the token from environment variable ARGO_TOKEN');
     expect(err.message).not.toContain('expired-argo-token');
   });
 

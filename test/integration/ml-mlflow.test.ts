@@ -271,7 +271,7 @@ describe('mlflow.alias over a flaky or hostile network', () => {
     const err = await actionFailure(mlflowAlias.run(context(), params(fake)));
     expect(err).toMatchObject({ code: 'SALVE_HTTP_UNAUTHORIZED', retryable: false });
     expect(err.message).toContain('UNAUTHENTICATED');
-    expect(err.message).toContain('the token from environment variable MLFLOW_TOKEN was refused');
+    expect(err.message).toContain('credentials refused: the token from environment variable MLFLOW_TOKEN');
     expect(err.message).not.toContain('stale-token-456');
     expect(logs.text()).not.toContain('stale-token-456');
   });

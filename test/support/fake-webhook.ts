@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSecretReader } from '../../src/actions/secrets.js';
+import { createTokenCache } from '../../src/actions/token-cache.js';
 import type { ActionContext, TargetRef } from '../../src/actions/types.js';
 import type { Clock } from '../../src/clock.js';
 import { ActionFailed } from '../../src/errors.js';
@@ -126,6 +127,8 @@ export function httpActionEnv(target: TargetRef, env: Record<string, string> = {
   const clock = instantClock();
   const logs = captureLogs();
   const kube = createUnconfiguredKubeClient('HTTP actions never call Kubernetes');
+  // One cache for every context of this environment, as the engine has one per process.
+  const tokens = createTokenCache(clock);
   return {
     clock,
     logs,
@@ -134,6 +137,7 @@ export function httpActionEnv(target: TargetRef, env: Record<string, string> = {
       target,
       kube,
       secrets: createSecretReader(env),
+      tokens,
       clock,
       log: logs.log,
     }),

@@ -51,7 +51,7 @@ export function policyRoutes(app: FastifyInstance, deps: Deps): void {
         registry: deps.registry,
         store: deps.store,
         dryRun: deps.config.dryRun,
-        preview: { kube: deps.kube, secrets: deps.engineDeps.secrets, clock: deps.clock, log: deps.log },
+        preview: { ...deps.engineDeps, kube: deps.kube },
       });
     },
   );
