@@ -1,4 +1,5 @@
 import type { OutboxInput } from '../notify/types.js';
+import { auditTypes } from '../store/audit-types.js';
 import type { AuditInput, Heal, HealState, HealTransition } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 
@@ -25,16 +26,65 @@ export const inMs = (deps: EngineDeps, ms: number) => new Date(deps.clock.now().
 
 type Closing = Extract<HealState, 'resolved' | 'escalated' | 'cancelled' | 'refused' | 'failed'>;
 
+/** A heal whose steps only say what they would do: globally, by its policy, or as opened by hand. */
+export function isDryRun(heal: Heal, deps: EngineDeps): boolean {
+  const policy = deps.policies.current().byName.get(heal.policy);
+  return deps.settings.dryRun || heal.dryRun || policy?.guards.dryRun === true;
+}
+
+const wouldHaveTypes: ReadonlySet<string> = new Set([auditTypes.healResolved, auditTypes.healEscalated]);
+
+/**
+ * A dry run that would have resolved or escalated ends as `dry_run`: it healed nothing and paged no one, so it
+ * must not count as a resolution (nor page as "needs a human"). Its records and notification say what it
+ * would have come to.
+ */
+function asDryRun(
+  state: 'resolved' | 'escalated',
+  reason: string,
+  audit: AuditInput[],
+  notify: OutboxInput[],
+) {
+  const why = `would have ${state === 'resolved' ? 'resolved' : 'escalated'}: ${reason}`;
+  return {
+    reason: why,
+    audit: audit.map((record) =>
+      wouldHaveTypes.has(record.type)
+        ? {
+            ...record,
+            type: auditTypes.healDryRunFinished,
+            outcome: 'dry_run',
+            data: { ...record.data, wouldHave: state },
+          }
+        : record,
+    ),
+    notify: notify.map((n) => ({
+      ...n,
+      event: {
+        ...n.event,
+        kind: 'heal.dry_run' as const,
+        heal: { ...n.event.heal, state: 'dry_run', dryRun: true },
+        dryRun: { wouldHave: state, why: n.event.escalation?.why ?? reason },
+      },
+    })),
+  };
+}
+
 /** Closes a heal: no more work is scheduled, the target is free for other heals. */
 export async function closeHeal(
   heal: Heal,
   deps: EngineDeps,
-  state: Closing,
-  reason: string,
-  audit: AuditInput[],
-  notify: OutboxInput[] = [],
+  closing: Closing,
+  closingReason: string,
+  closingAudit: AuditInput[],
+  closingNotify: OutboxInput[] = [],
   resolveAlerts: Array<{ fingerprint: string; startsAt: string }> = [],
 ): Promise<Heal> {
+  const dry = (closing === 'resolved' || closing === 'escalated') && isDryRun(heal, deps);
+  const state: HealState = dry ? 'dry_run' : closing;
+  const { reason, audit, notify } = dry
+    ? asDryRun(closing as 'resolved' | 'escalated', closingReason, closingAudit, closingNotify)
+    : { reason: closingReason, audit: closingAudit, notify: closingNotify };
   const at = nowIso(deps);
   const closed = await move(heal, deps, {
     resolveAlerts,
@@ -43,7 +93,7 @@ export async function closeHeal(
     notify,
     releaseLease: true,
     // An alert that attached after the check keeps the heal open: it is verified at the next turn.
-    requireAlertsResolved: state === 'resolved',
+    requireAlertsResolved: closing === 'resolved',
   });
   await deps.store.releaseTargetLock(heal.targetKey, heal.id);
   const action = heal.steps[heal.step]?.action ?? 'none';

@@ -4,7 +4,7 @@ import { auditTypes } from '../store/audit-types.js';
 import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { nextStepOrEscalate } from './escalate.js';
-import { closeHeal, healAudit, inMs, move, nowIso } from './moves.js';
+import { closeHeal, healAudit, inMs, isDryRun, move, nowIso } from './moves.js';
 import { notificationsFor } from './notify-events.js';
 
 function backoffMs(deps: EngineDeps, attempt: number): number {
@@ -69,8 +69,7 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
     ]);
   }
   const params = parsed.data;
-  const policy = deps.policies.current().byName.get(heal.policy);
-  const dryRun = deps.settings.dryRun || heal.dryRun || policy?.guards.dryRun === true;
+  const dryRun = isDryRun(heal, deps);
   const record = {
     healId: heal.id,
     policy: heal.policy,

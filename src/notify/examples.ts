@@ -99,6 +99,13 @@ export const exampleEvents: Array<{ title: string; event: NotificationEvent }> =
     }),
   },
   {
+    title: 'Dry run finished',
+    event: base('heal.dry_run', '2026-11-27T03:04:12.000Z', {
+      heal: { ...heal, state: 'dry_run', dryRun: true },
+      dryRun: { wouldHave: 'resolved', why: 'alerts_resolved' },
+    }),
+  },
+  {
     title: 'Refused by a guard',
     event: base('heal.refused', '2026-11-27T03:10:00.000Z', {
       heal: { ...heal, state: 'refused' },

@@ -95,6 +95,16 @@ const builders: Record<NotificationKind, Builder> = {
     };
   },
 
+  'heal.dry_run': (e) => {
+    const wouldHave = e.dryRun?.wouldHave === 'escalated' ? 'escalated to a human' : 'resolved';
+    const why = esc(e.dryRun?.why ?? '');
+    return {
+      headline: `:test_tube: *Dry run finished* for ${code(targetText(e.heal.target))}: salve would have *${wouldHave}*`,
+      details: clip(`*Why:* ${why}\n${alertLine(e)}\nNothing outside salve was changed.`),
+      fallback: `Dry run finished for ${esc(targetText(e.heal.target))}: salve would have ${wouldHave} (${clip(why, 300)}); nothing was changed`,
+    };
+  },
+
   'heal.refused': (e) => {
     const reason = e.refusal?.reason ?? 'refused';
     const words = esc(refusalWords[reason] ?? reason);

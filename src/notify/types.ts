@@ -8,6 +8,7 @@ export const notificationKinds = [
   'heal.escalated',
   'heal.refused',
   'heal.cancelled',
+  'heal.dry_run',
   'approval.requested',
   'approval.decided',
 ] as const;
@@ -48,6 +49,8 @@ export type NotificationEvent = {
   escalation?: { why: string; tried: Array<{ step: number; action: string }> };
   resolution?: { timeToResolveSeconds: number };
   cancellation?: { reason: string };
+  /** A dry run's end: the state it would have come to, and why. Nothing outside salve was changed. */
+  dryRun?: { wouldHave: 'resolved' | 'escalated'; why: string };
   approval?: {
     expiresAt?: string;
     /** What would be done, in words (the actions' describe()). */
