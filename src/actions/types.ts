@@ -24,7 +24,7 @@ export type ActionContext = {
     /** Stable heal id: deterministic names of created objects derive from it. */
     id: string;
     policy: string;
-    /** Index of the step in the policy's escalation chain. */
+    /** The step's number in the policy's escalation chain, from 1 (Events, run ids and marks show it). */
     step: number;
     attempt: number;
     /**

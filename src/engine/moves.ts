@@ -21,6 +21,12 @@ export function move(heal: Heal, deps: EngineDeps, m: Move): Promise<Heal> {
   return deps.store.transition({ id: heal.id, owner: deps.settings.owner, expectState: heal.state, ...m });
 }
 
+/**
+ * The step as people and clients see it, counted from 1 as the policy lists them: in the API, the audit log,
+ * notifications, Kubernetes Events and the names salve gives what it creates. `heal.step` stays the index.
+ */
+export const stepNumber = (heal: Pick<Heal, 'step'>) => heal.step + 1;
+
 export const nowIso = (deps: EngineDeps) => deps.clock.now().toISOString();
 export const inMs = (deps: EngineDeps, ms: number) => new Date(deps.clock.now().getTime() + ms).toISOString();
 

@@ -4,7 +4,7 @@ import { auditTypes } from '../store/audit-types.js';
 import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { nextStepOrEscalate } from './escalate.js';
-import { closeHeal, healAudit, inMs, isDryRun, move, nowIso } from './moves.js';
+import { closeHeal, healAudit, inMs, isDryRun, move, nowIso, stepNumber } from './moves.js';
 import { notificationsFor } from './notify-events.js';
 
 function backoffMs(deps: EngineDeps, attempt: number): number {
@@ -42,7 +42,7 @@ export function actionContext(heal: Heal, deps: EngineDeps, startedAt?: string):
     heal: {
       id: heal.id,
       policy: heal.policy,
-      step: heal.step,
+      step: stepNumber(heal),
       attempt: heal.attempt,
       ...(startedAt === undefined ? {} : { alertStartedAt: startedAt }),
     },
@@ -65,7 +65,7 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       ? `parameters no longer valid for ${step.action}`
       : `action ${step.action} is not registered`;
     return closeHeal(heal, deps, 'failed', 'invalid_step', [
-      healAudit(heal, auditTypes.healFailed, 'invalid_step', { step: heal.step, why }),
+      healAudit(heal, auditTypes.healFailed, 'invalid_step', { step: stepNumber(heal), why }),
     ]);
   }
   const params = parsed.data;
@@ -94,11 +94,16 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       startAction: record,
       finishAction: { step: heal.step, status: 'dry_run', detail: `would have: ${wouldDo}` },
       notify: await notificationsFor(heal, deps, 'step.result', {
-        step: { index: heal.step, action: step.action, status: 'dry_run', detail: `would have: ${wouldDo}` },
+        step: {
+          number: stepNumber(heal),
+          action: step.action,
+          status: 'dry_run',
+          detail: `would have: ${wouldDo}`,
+        },
       }),
       audit: [
         healAudit(heal, auditTypes.actionDryRun, 'dry_run', {
-          step: heal.step,
+          step: stepNumber(heal),
           action: step.action,
           wouldHave: wouldDo,
           dryRun: true,
@@ -120,7 +125,7 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
     startAction: record,
     audit: [
       healAudit(heal, auditTypes.actionStarted, 'started', {
-        step: heal.step,
+        step: stepNumber(heal),
         action: step.action,
         attempt: heal.attempt,
         params,
@@ -137,6 +142,7 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       {
         heal: heal.id,
         policy: heal.policy,
+        step: stepNumber(heal),
         action: step.action,
         target: heal.targetKey,
         outcome: result.status,
@@ -147,11 +153,11 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       set: { state: 'verifying', ...plan },
       finishAction: { step: heal.step, status: result.status, detail: result.detail },
       notify: await notificationsFor(started, deps, 'step.result', {
-        step: { index: heal.step, action: step.action, status: result.status, detail: result.detail },
+        step: { number: stepNumber(heal), action: step.action, status: result.status, detail: result.detail },
       }),
       audit: [
         healAudit(heal, auditTypes.actionFinished, result.status, {
-          step: heal.step,
+          step: stepNumber(heal),
           action: step.action,
           attempt: heal.attempt,
           detail: result.detail,
@@ -168,7 +174,7 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
     // Unknown errors are bugs, not weather: retrying them would only repeat them.
     const retryable = isSalveError(err) && err.retryable;
     const failure = {
-      step: heal.step,
+      step: stepNumber(heal),
       action: step.action,
       attempt: heal.attempt,
       code,
@@ -180,6 +186,7 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       {
         heal: heal.id,
         policy: heal.policy,
+        step: stepNumber(heal),
         action: step.action,
         target: heal.targetKey,
         outcome: 'failed',
@@ -199,7 +206,12 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       set: {},
       finishAction: { step: heal.step, status: 'failed', detail: `${code}: ${message}` },
       notify: await notificationsFor(started, deps, 'step.result', {
-        step: { index: heal.step, action: step.action, status: 'failed', detail: `${code}: ${message}` },
+        step: {
+          number: stepNumber(heal),
+          action: step.action,
+          status: 'failed',
+          detail: `${code}: ${message}`,
+        },
       }),
       audit: [healAudit(heal, auditTypes.actionFailed, code, failure)],
     });

@@ -49,8 +49,8 @@ const builders: Record<NotificationKind, Builder> = {
   }),
 
   'step.result': (e) => {
-    const step = e.step ?? { index: 0, action: 'unknown', status: 'failed' as const, detail: '' };
-    const n = `${step.index + 1} of ${e.heal.steps.length}`;
+    const step = e.step ?? { number: 0, action: 'unknown', status: 'failed' as const, detail: '' };
+    const n = `${step.number} of ${e.heal.steps.length}`;
     const target = targetText(e.heal.target);
     if (step.status === 'dry_run') {
       const wouldHave = step.detail.replace(/^would have:\s*/, '');
@@ -81,7 +81,7 @@ const builders: Record<NotificationKind, Builder> = {
     const tried = e.escalation?.tried ?? [];
     const triedText =
       tried.length > 0
-        ? tried.map((t) => `${t.step + 1}. ${code(t.action)}`).join(', ')
+        ? tried.map((t) => `${t.step}. ${code(t.action)}`).join(', ')
         : e.refusal
           ? `nothing: refused by the ${esc(refusalWords[e.refusal.reason] ?? e.refusal.reason)} guard`
           : 'nothing';

@@ -40,12 +40,14 @@ export type NotificationEvent = {
     alertmanagerURL: string | null;
   } | null;
   step?: {
-    index: number;
+    /** From 1, as everywhere people see steps. */
+    number: number;
     action: string;
     status: 'changed' | 'unchanged' | 'failed' | 'dry_run';
     detail: string;
   };
   refusal?: { guard: string; reason: string; detail: string };
+  /** `tried[].step` counts from 1. */
   escalation?: { why: string; tried: Array<{ step: number; action: string }> };
   resolution?: { timeToResolveSeconds: number };
   cancellation?: { reason: string };

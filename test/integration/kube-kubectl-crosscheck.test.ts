@@ -132,7 +132,7 @@ describe.skipIf(!hasKubectl)('salve against kubectl, on identical simulated clus
     expect(more).toHaveLength(0);
     expect(ours?.contentType).toBe(theirs?.contentType);
     const { metadata, ...ourData } = (ours?.body ?? {}) as { metadata?: unknown };
-    expect(metadata).toEqual({ annotations: { 'salve.dev/rollback-for': 'heal-0001/0' } });
+    expect(metadata).toEqual({ annotations: { 'salve.dev/rollback-for': 'heal-0001/1' } });
     expect(ourData).toEqual(theirs?.body);
     const template = (h: KubeActionHarness) =>
       (h.workload('StatefulSet', ns, 'store').spec as { template: unknown }).template;

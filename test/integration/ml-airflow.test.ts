@@ -34,11 +34,11 @@ describe('retrain.airflow against Airflow 2', () => {
     expect(result.status).toBe('changed');
     expect(result.data).toMatchObject({
       dag: 'retrain_fraud',
-      dagRunId: 'salve-heal_01jdx0000000000000000000-0',
+      dagRunId: 'salve-heal_01jdx0000000000000000000-1',
     });
     expect(fake.runs).toEqual([
       expect.objectContaining({
-        dag_run_id: 'salve-heal_01jdx0000000000000000000-0',
+        dag_run_id: 'salve-heal_01jdx0000000000000000000-1',
         logical_date: '2026-11-27T03:00:00.000Z',
         conf: { model: 'fraud' },
         state: 'queued',
@@ -59,11 +59,11 @@ describe('retrain.airflow against Airflow 2', () => {
     const again = await retrainAirflow.run(context({ attempt: 2 }), params(fake));
     expect(again.status).toBe('unchanged');
     expect(again.detail).toContain('already triggered');
-    const next = await retrainAirflow.run(context({ step: 1 }), params(fake));
+    const next = await retrainAirflow.run(context({ step: 2 }), params(fake));
     expect(next.status).toBe('changed');
     expect(fake.runs.map((r) => r.dag_run_id)).toEqual([
-      'salve-heal_01jdx0000000000000000000-0',
       'salve-heal_01jdx0000000000000000000-1',
+      'salve-heal_01jdx0000000000000000000-2',
     ]);
   });
 

@@ -52,13 +52,13 @@ describe('mlflow.alias rolls an alias back', () => {
     );
     expect(result.data).toMatchObject({ model: 'fraud', alias: 'champion', fromVersion: 5, toVersion: 3 });
     expect(fake.alias('fraud', 'champion')).toBe(3);
-    const moved = 'heal heal_01jdx0000000000000000000 step 0: champion 5 -> 3';
+    const moved = 'heal heal_01jdx0000000000000000000 step 1: champion 5 -> 3';
     expect(fake.writes).toEqual([
-      `tag ${healTag}=heal_01jdx0000000000000000000/0:5->3`,
+      `tag ${healTag}=heal_01jdx0000000000000000000/1:5->3`,
       'alias champion=3',
       `version 3 tag salve.moved_to/champion=${moved}`,
       `version 5 tag salve.moved_from/champion=${moved}`,
-      `tag ${healTag}=heal_01jdx0000000000000000000/0:5->3 done`,
+      `tag ${healTag}=heal_01jdx0000000000000000000/1:5->3 done`,
     ]);
     // Five versions at two per page: every page was read.
     expect(fake.requests.filter((r) => r.path.endsWith('/model-versions/search'))).toHaveLength(3);
@@ -74,7 +74,7 @@ describe('mlflow.alias rolls an alias back', () => {
     expect(again.detail).toContain('already moved by this heal step');
     expect(fake.alias('fraud', 'champion')).toBe(3);
     expect(fake.writes).toHaveLength(5);
-    const next = await mlflowAlias.run(context({ step: 1 }), params(fake));
+    const next = await mlflowAlias.run(context({ step: 2 }), params(fake));
     expect(next.status).toBe('changed');
     expect(fake.alias('fraud', 'champion')).toBe(2);
   });
@@ -104,7 +104,7 @@ describe('mlflow.alias rolls an alias back', () => {
     const { context } = httpActionEnv(target, env);
     fake.failNext(503, 1, /registered-models\/alias$/);
     await actionFailure(mlflowAlias.run(context(), params(fake, { retries: 0 })));
-    expect(fake.tag('fraud', healTag)).toBe('heal_01jdx0000000000000000000/0:5->3');
+    expect(fake.tag('fraud', healTag)).toBe('heal_01jdx0000000000000000000/1:5->3');
     expect(fake.alias('fraud', 'champion')).toBe(5);
     const rerun = await mlflowAlias.run(context({ attempt: 2 }), params(fake));
     expect(rerun.status).toBe('changed');
@@ -187,7 +187,7 @@ describe('mlflow.alias rolls an alias back', () => {
       ],
     });
     // Traceable in MLflow: both versions name the heal and step that moved the alias.
-    const value = 'heal heal_01jdx0000000000000000000 step 0: champion 5 -> 2';
+    const value = 'heal heal_01jdx0000000000000000000 step 1: champion 5 -> 2';
     expect(fake.versionTag('fraud', 2, 'salve.moved_to/champion')).toBe(value);
     expect(fake.versionTag('fraud', 5, 'salve.moved_from/champion')).toBe(value);
     expect(fake.versionTag('fraud', 3, 'salve.moved_to/champion')).toBeUndefined();

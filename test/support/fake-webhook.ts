@@ -133,7 +133,7 @@ export function httpActionEnv(target: TargetRef, env: Record<string, string> = {
     clock,
     logs,
     context: (heal = {}) => ({
-      heal: { id: 'heal_01jdx0000000000000000000', policy: 'model-retrain', step: 0, attempt: 1, ...heal },
+      heal: { id: 'heal_01jdx0000000000000000000', policy: 'model-retrain', step: 1, attempt: 1, ...heal },
       target,
       kube,
       secrets: createSecretReader(env),

@@ -48,7 +48,7 @@ export async function startKubeActionHarness(
     clock,
     kubeconfig,
     context: (target, heal = {}) => ({
-      heal: { id: 'heal-0001', policy: 'scorer-error-rate', step: 0, attempt: 1, ...heal },
+      heal: { id: 'heal-0001', policy: 'scorer-error-rate', step: 1, attempt: 1, ...heal },
       target,
       kube,
       secrets: createSecretReader({}),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { SalveError } from '../../errors.js';
 import { healStates } from '../../store/types.js';
+import { healView } from '../heal-view.js';
 import { parseOrThrow } from '../validate.js';
 
 const listQuery = z.object({
@@ -25,7 +26,7 @@ export function healRoutes(app: FastifyInstance, deps: Deps): void {
       const q = parseOrThrow(listQuery, request.query);
       const heals = await store.listHeals({ ...q, beforeId: q.cursor, limit: q.limit });
       const last = heals.at(-1);
-      return { heals, nextCursor: heals.length === q.limit && last ? last.id : null };
+      return { heals: heals.map(healView), nextCursor: heals.length === q.limit && last ? last.id : null };
     },
   );
 
@@ -43,7 +44,7 @@ export function healRoutes(app: FastifyInstance, deps: Deps): void {
         store.healAlerts(id),
         store.queryAudit({ healId: id, limit: 1000 }),
       ]);
-      return { heal, alerts, timeline };
+      return { heal: healView(heal), alerts, timeline };
     },
   );
 }
