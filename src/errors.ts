@@ -2,6 +2,7 @@
 // too, so the error handler maps codes in one table and nothing branches on messages.
 export const errorCatalogue = {
   SALVE_CONFIG_INVALID: { status: 500, summary: 'configuration is invalid' },
+  SALVE_LISTEN_FAILED: { status: 500, summary: 'cannot listen on the configured address' },
   SALVE_AUTH_MISSING: { status: 401, summary: 'authentication required' },
   SALVE_AUTH_INVALID: { status: 401, summary: 'token not recognised' },
   SALVE_AUTH_FORBIDDEN: { status: 403, summary: 'token lacks the required scope' },

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -235,3 +236,69 @@ describe('salve heal', () => {
     // that alone can pass 30 s. The test waits on each one's answer, not on time.
   }, 120_000);
 });
+
+describe('salve serve', () => {
+  it('on a busy port exits 1 at once with one line naming the address, before opening the store', async () => {
+    const dir = tempDir('salve-busy-');
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as net.AddressInfo;
+    try {
+      const res = await runCli(['serve'], {
+        SALVE_LISTEN: `127.0.0.1:${port}`,
+        SALVE_DATA_DIR: path.join(dir, 'data'),
+        SALVE_POLICIES: 'policies',
+        HOME: dir,
+      });
+      expect(res.code).toBe(1);
+      expect(res.stderr).toBe(
+        `salve: SALVE_LISTEN_FAILED: cannot listen on 127.0.0.1:${port}: address already in use (is another salve running? set SALVE_LISTEN)\n`,
+      );
+      expect(res.stdout).toBe('');
+      expect(fs.existsSync(path.join(dir, 'data', 'salve.db'))).toBe(false);
+    } finally {
+      busy.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('logs JSON lines when stdout is not a terminal, readable lines when asked, and no line per probe', async () => {
+    const { startChildSalve } = await import('../support/child-salve.js');
+    const { prepareSalveDir } = await import('../support/build-test-app.js');
+    const json = await startChildSalve(prepareSalveDir().env);
+    try {
+      const get = async (route: string) => (await fetch(`${json.url}${route}`)).text();
+      for (let i = 0; i < 5; i++) await get('/healthz');
+      await get('/readyz');
+      await get('/v1/heals');
+      // The request to /v1/heals is logged: once it is, the probes before it would have been too.
+      await waitFor(() => json.output().includes('/v1/heals'));
+      const lines = json
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
+      expect(lines.length).toBeGreaterThan(3);
+      expect(lines.every((l) => typeof JSON.parse(l).level === 'number')).toBe(true);
+      expect(json.output()).not.toContain('/healthz');
+      expect(json.output()).not.toContain('/readyz');
+    } finally {
+      await json.stop();
+    }
+    const pretty = await startChildSalve({ ...prepareSalveDir().env, SALVE_LOG_FORMAT: 'pretty' });
+    try {
+      await waitFor(() => pretty.output().includes('salve is serving'));
+      expect(pretty.output()).toMatch(/INFO.*salve is serving/);
+      expect(pretty.output()).not.toMatch(/^\{"level"/m);
+    } finally {
+      await pretty.stop();
+    }
+  }, 120_000);
+});
+
+async function waitFor(condition: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
