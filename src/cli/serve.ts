@@ -62,7 +62,10 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   } catch (err) {
     await app.close();
     await deps.close();
-    throw new SalveError('SALVE_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${(err as Error).message}`);
+    throw new SalveError(
+      'SALVE_LISTEN_FAILED',
+      `cannot listen on ${host}:${port}: ${(err as Error).message}`,
+    );
   }
   // Only a salve that serves acts: the engine starts once the port is ours.
   deps.policies.watch();
