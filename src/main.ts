@@ -4,6 +4,8 @@ import { createTokenCache } from './actions/token-cache.js';
 import { listActions } from './cli/actions.js';
 import { audit } from './cli/audit.js';
 import { check } from './cli/check.js';
+import { serverUrl } from './cli/client.js';
+import { fire } from './cli/fire.js';
 import { manualHeal } from './cli/heal.js';
 import { serve } from './cli/serve.js';
 import { testPayload } from './cli/test-payload.js';
@@ -22,6 +24,9 @@ commands:
   audit [--follow] [--verify] [--json]
                              print the audit log, follow it, or verify its hash chain
   actions [--json]           the action registry: parameters, example, RBAC needed
+  fire FILE|EXAMPLE [--server URL]
+                             send an Alertmanager payload to a running salve, stamped now (token from
+                             SALVE_TOKEN); EXAMPLE: model-error-rate-firing, model-error-rate-resolved
   heal --policy NAME --label k=v ... --reason WHY [--dry-run] [--force] [--idempotency-key K]
        [--server URL]        open a heal by hand on a running salve (token from SALVE_TOKEN)
 
@@ -69,6 +74,17 @@ async function main(argv: string[]): Promise<number> {
       const cmd = parseCommandLine(rest, { json: { type: 'boolean' } });
       return listActions(Boolean(cmd.extra.json), process.stdout);
     }
+    case 'fire': {
+      const cmd = parseCommandLine(rest, { server: { type: 'string' } });
+      return fire(
+        {
+          payload: cmd.positionals[0],
+          server: serverUrl(cmd.extra.server, process.env),
+          token: process.env.SALVE_TOKEN,
+        },
+        process.stdout,
+      );
+    }
     case 'heal': {
       const cmd = parseCommandLine(rest, {
         server: { type: 'string' },
@@ -78,10 +94,9 @@ async function main(argv: string[]): Promise<number> {
         force: { type: 'boolean' },
         'idempotency-key': { type: 'string' },
       });
-      const listen = process.env.SALVE_LISTEN ?? '127.0.0.1:9095';
       return manualHeal(
         {
-          server: String(cmd.extra.server ?? process.env.SALVE_SERVER ?? `http://${listen}`),
+          server: serverUrl(cmd.extra.server, process.env),
           token: process.env.SALVE_TOKEN,
           policy: cmd.extra.policy as string | undefined,
           labels: (cmd.extra.label as string[] | undefined) ?? [],
