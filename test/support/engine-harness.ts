@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Heal } from '../../src/store/types.js';
 import { buildTestApp, type TestApp, type TestAppOptions } from './build-test-app.js';
 import { fakeClock } from './fake-clock.js';
@@ -49,7 +52,8 @@ export async function startEngineHarness(
     });
   }
   released.present();
-  const kubeconfig = sim.writeKubeconfig((await import('node:os')).tmpdir());
+  const kubeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-kc-'));
+  const kubeconfig = sim.writeKubeconfig(kubeDir);
   const t = await buildTestApp({
     ...options,
     env: { SALVE_KUBECONFIG: kubeconfig, ...options.env },
@@ -121,6 +125,7 @@ export async function startEngineHarness(
     async close() {
       await t.close();
       await sim.close();
+      fs.rmSync(kubeDir, { recursive: true, force: true });
     },
   };
   return h;
