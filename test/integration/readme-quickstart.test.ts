@@ -9,7 +9,7 @@ import { hasKubectl } from '../support/kubectl.js';
 
 // The README's quick start, run as written: every command of its shell blocks, in order, in a shell. Only
 // what cannot be literal here changes: the ports (free ones, as tests run side by side), ./data (a temporary
-// directory) and the token (the one salve printed). `npm ci` is what CI itself has just run; `npm test` is
+// directory, in the commands and as SALVE_DATA_DIR) and the token (the one salve printed). `npm ci` is what CI itself has just run; `npm test` is
 // this very suite.
 
 type Step = { command: string; background: boolean };
@@ -68,6 +68,8 @@ describe('the README quick start', () => {
       PATH: process.env.PATH ?? '',
       HOME: dir,
       SALVE_LISTEN: `127.0.0.1:${appPort}`,
+      // The README's ./data, which the commands name and `npm start` uses by default.
+      SALVE_DATA_DIR: path.join(dir, 'data'),
     };
     const literal = (command: string) =>
       command
@@ -118,7 +120,7 @@ describe('the README quick start', () => {
       }
       const token = /^\s+(salve_\S+)$/m.exec(salveOutput)?.[1];
       if (command.startsWith('export SALVE_TOKEN=')) {
-        expect(token, 'salve printed a token on first start').toBeDefined();
+        expect(token, `salve printed a token on first start:\n${salveOutput}`).toBeDefined();
         env.SALVE_TOKEN = token!;
         continue;
       }

@@ -116,8 +116,6 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     async close() {
       await app.close();
       await deps.close();
-      // A directory this app made is its own to remove; one the test handed in (a restart) is the test's.
-      if (options.dir === undefined) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

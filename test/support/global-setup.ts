@@ -9,6 +9,8 @@ import path from 'node:path';
  */
 export default function setup(): () => void {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-test-run-'));
+  // Others may pass through, never list: the embedded PostgreSQL runs as its own user (test/support/postgres.ts).
+  fs.chmodSync(root, 0o711);
   const previous = process.env.TMPDIR;
   process.env.TMPDIR = root;
   return () => {
