@@ -1,11 +1,13 @@
-// `npm start` runs this first: it compiles only when the sources changed since the last build, so a second
-// start takes well under a second instead of a full type-check (tsc then rebuilds incrementally).
+// `npm start` runs this first: it builds (`npm run build`: the server with incremental tsc, then the console)
+// only when the sources changed since the last build, so a second start takes well under a second instead of
+// a full type-check.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 
 const stamp = 'dist/.tsbuildinfo';
-const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+const inputs = ['src', 'web', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+const outputs = ['dist/src/main.js', 'dist/console/index.html'];
 
 function newest(path) {
   const info = statSync(path, { throwIfNoEntry: false });
@@ -15,13 +17,11 @@ function newest(path) {
 }
 
 const built = newest(stamp);
-if (built > 0 && Math.max(...inputs.map(newest)) <= built && newest('dist/src/main.js') > 0) {
+if (built > 0 && Math.max(...inputs.map(newest)) <= built && outputs.every((o) => newest(o) > 0)) {
   process.exit(0);
 }
-process.stdout.write('salve: building (tsc, incremental)...\n');
-const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-  stdio: 'inherit',
-});
+process.stdout.write('salve: building (sources changed since the last build)...\n');
+const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 // tsc leaves its build info alone when a touched file's content is unchanged: mark this check as done.
-if (tsc.status === 0) utimesSync(stamp, new Date(), new Date());
-process.exit(tsc.status ?? 1);
+if (build.status === 0) utimesSync(stamp, new Date(), new Date());
+process.exit(build.status ?? 1);

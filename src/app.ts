@@ -3,10 +3,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
 import { authHook } from './http/auth.js';
+import { refuseCrossSiteWrites } from './http/cross-site.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { actionRoutes } from './http/routes/actions.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { auditRoutes } from './http/routes/audit.js';
+import { consoleRoutes } from './http/routes/console.js';
 import { healCommandRoutes } from './http/routes/heal-commands.js';
 import { healRoutes } from './http/routes/heals.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -56,6 +58,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   registerErrorHandling(app);
+  app.addHook('onRequest', refuseCrossSiteWrites);
   app.addHook('onRequest', authHook(deps.auth));
   app.addHook('onError', async (request, _reply, error) => {
     if ((error as { code?: string }).code?.startsWith('SALVE_AUTH_')) {
@@ -76,5 +79,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   actionRoutes(app, deps);
   healthRoutes(app, deps);
   slackRoutes(app, deps);
+  consoleRoutes(app, deps);
   return app;
 }

@@ -11,6 +11,7 @@ import { createAlertmanagerClient } from './engine/alertmanager-client.js';
 import { defaultEngineSettings, type EngineDeps, type EngineSettings } from './engine/context.js';
 import { createScheduler, type Scheduler } from './engine/scheduler.js';
 import { type Authenticator, createAuthenticator } from './http/auth.js';
+import { type ConsoleAssets, loadConsoleAssets } from './http/console-assets.js';
 import { createKubeClient } from './kube/config.js';
 import type { KubeClient } from './kube/port.js';
 import type { Dispatcher, DispatcherSettings } from './notify/dispatcher.js';
@@ -38,6 +39,8 @@ export type Deps = {
   /** Sends the durable outbox's notifications (Slack, webhooks). */
   dispatcher: Dispatcher;
   engineDeps: EngineDeps;
+  /** The operator console's bundle, served at GET /. */
+  consoleAssets: ConsoleAssets;
   /** Set when salve generated a token on this start: printed once, never logged. */
   generatedToken?: { name: string; token: string; file: string };
   close(): Promise<void>;
@@ -49,6 +52,8 @@ export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'store' | 'registry' | 
   /** Where KUBECONFIG, HOME and KUBERNETES_SERVICE_* come from; default: the process environment. */
   env?: NodeJS.ProcessEnv;
   random?: () => number;
+  /** Where the console bundle is; default dist/console. */
+  consoleDir?: string;
 };
 
 export function openStore(config: Config, clock: Clock, log?: Logger): Store {
@@ -152,6 +157,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     notifiers: notify.notifiers,
     dispatcher,
     engineDeps,
+    consoleAssets: loadConsoleAssets(overrides.consoleDir),
     generatedToken,
     async close() {
       await engine.stop();

@@ -107,6 +107,10 @@ export type AuditQuery = {
   outcome?: string;
   /** Exclusive: records after this sequence number. */
   afterSeq?: number;
+  /** Exclusive: records before this sequence number (paging newest first). */
+  beforeSeq?: number;
+  /** Newest first: what a reader of recent activity wants (the console's audit view). Default oldest first. */
+  newestFirst?: boolean;
   limit: number;
 };
 

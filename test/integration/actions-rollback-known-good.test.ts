@@ -4,7 +4,7 @@ import { k8sRollback, type RollbackParams } from '../../src/actions/k8s-rollback
 import type { ActionContext, TargetRef } from '../../src/actions/types.js';
 import { ActionFailed } from '../../src/errors.js';
 import { imageOf, type KubeActionHarness, startKubeActionHarness } from '../support/kube-action-harness.js';
-import { hasKubectl, historyRows, kubectlFor } from '../support/kubectl.js';
+import { hasKubectl, historyRows, kubectlInNamespace } from '../support/kubectl.js';
 
 // The escalation chain "restart, then roll back" as an operator means it: the rollback brings back the release
 // that ran before the incident, not the restart's copy of the failing release (kubectl's "previous").
@@ -30,7 +30,7 @@ async function cluster() {
   const at = (iso: string) => {
     clock.now = Date.parse(iso);
   };
-  return { h, at, kubectl: kubectlFor(h.kubeconfig, ns) };
+  return { h, at, kubectl: kubectlInNamespace(h.kubeconfig, ns) };
 }
 
 function seedScorer(h: KubeActionHarness) {

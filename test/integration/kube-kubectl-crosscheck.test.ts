@@ -4,7 +4,7 @@ import { retrainCronjob } from '../../src/actions/retrain-cronjob.js';
 import type { TargetRef } from '../../src/actions/types.js';
 import { type KubeActionHarness, startKubeActionHarness } from '../support/kube-action-harness.js';
 import type { KubeObject, RecordedRequest } from '../support/kube-sim/index.js';
-import { hasKubectl, kubectlFor } from '../support/kubectl.js';
+import { hasKubectl, kubectlInNamespace } from '../support/kubectl.js';
 
 // The same starting state in two simulators: kubectl acts on one, salve on the other, and the requests and
 // resulting objects must agree (salve's own `salve.dev/` annotations aside).
@@ -13,7 +13,7 @@ const ns = 'ml-prod';
 const scorer: TargetRef = { kind: 'Deployment', namespace: ns, name: 'scorer' };
 
 async function kubectl(h: KubeActionHarness, ...args: string[]): Promise<string> {
-  const result = await kubectlFor(h.kubeconfig, ns)(...args);
+  const result = await kubectlInNamespace(h.kubeconfig, ns)(...args);
   if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
   return result.stdout.trim();
 }
