@@ -12,6 +12,7 @@ import { benchIngestPostgres } from './ingest-postgres.js';
 import { benchMatch, type MatchRow } from './match.js';
 import { parseBenchOptions, usage } from './options.js';
 import { breakdownReport, ingestReport, matchReport, stormReport, targets, verdict } from './report.js';
+import { benchStoreFaults, type StoreFaultRun, storeFaultsReport } from './store-faults.js';
 import { benchStorm, type StormRun } from './storm.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
   let match: MatchRow[] = [];
   let breakdown: BreakdownRow[] = [];
   let firstAction: FirstActionRun[] = [];
+  let storeFaults: StoreFaultRun[] = [];
   // Match first: it runs in this process, before any child has warmed the CPU caches of the other core.
   if (options.only.includes('match')) match = benchMatch([10, 1_000, 10_000], progress);
   if (options.only.includes('ingest')) ingest = await benchIngest(options, progress);
@@ -45,15 +47,18 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.only.includes('storm')) storm = await benchStorm(options, progress);
   if (options.only.includes('firstaction')) firstAction = await benchFirstAction(options, progress);
+  if (options.only.includes('store-faults')) storeFaults = await benchStoreFaults(progress);
   if (options.only.includes('breakdown')) breakdown = await benchBreakdown(options.dir, progress);
   const seconds = (Date.now() - started) / 1000;
   const loadAverageAtEnd = os.loadavg()[0] ?? 0;
-  const durable = [...ingest, ...storm].every((r) => r.durability === null || r.durability.ok);
+  const durable =
+    [...ingest, ...storm].every((r) => r.durability === null || r.durability.ok) &&
+    storeFaults.every((r) => r.lost === 0);
 
   if (options.json) {
     const verdicts = ingest.map((r) => verdict(r, ingest));
     process.stdout.write(
-      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, firstAction, breakdown, durable }, null, 2)}\n`,
+      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, firstAction, storeFaults, breakdown, durable }, null, 2)}\n`,
     );
   } else {
     const sections = [
@@ -65,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
     if (storm.length > 0) sections.push(stormReport(storm));
     if (match.length > 0) sections.push(matchReport(match));
     if (firstAction.length > 0) sections.push(firstActionReport(firstAction));
+    if (storeFaults.length > 0) sections.push(storeFaultsReport(storeFaults));
     if (breakdown.length > 0) sections.push(breakdownReport(breakdown));
     process.stdout.write(`${sections.join('\n\n')}\n`);
   }

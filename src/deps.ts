@@ -20,6 +20,7 @@ import { prepareNotify } from './notify/setup.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createPolicySource, type PolicySource } from './policy/source.js';
+import { createStoreAvailability, type StoreAvailability } from './store/availability.js';
 import { openPostgresStore } from './store/postgres/index.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/types.js';
@@ -30,6 +31,8 @@ export type Deps = {
   log: Logger;
   metrics: Metrics;
   store: Store;
+  /** Whether the store commits: the write probe behind /readyz, and the outage log. */
+  storeHealth: StoreAvailability;
   auth: Authenticator;
   registry: ActionRegistry;
   policies: PolicySource;
@@ -59,7 +62,13 @@ export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'store' | 'registry' | 
 export function openStore(config: Config, clock: Clock, log?: Logger): Store {
   if (config.store === 'sqlite')
     return openSqliteStore({ file: path.join(config.dataDir, 'salve.db'), clock });
-  return openPostgresStore({ url: config.store, clock, log: log?.child({ component: 'store' }) });
+  return openPostgresStore({
+    url: config.store,
+    clock,
+    log: log?.child({ component: 'store' }),
+    deliveryDeadlineMs: config.deliveryDeadline,
+    startupWaitMs: config.storeWait,
+  });
 }
 
 /** The Kubernetes client the configuration and environment point at (an unconfigured one when none). */
@@ -106,8 +115,14 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   metrics.policiesLoaded.set(policies.current().policies.length);
   const kube = overrides.kube ?? kubeFrom(config, env, log);
   const notify = prepareNotify({ settings: config, env, clock, log });
-  const store = overrides.store ?? openStore(config, clock, log);
-  await store.migrate();
+  const opened = overrides.store ?? openStore(config, clock, log);
+  await opened.migrate();
+  const storeHealth = createStoreAvailability({
+    store: opened,
+    log: log.child({ component: 'store' }),
+    metrics,
+  });
+  const store = storeHealth.observe(opened);
   const settings: EngineSettings = {
     ...defaultEngineSettings,
     owner: `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
@@ -149,6 +164,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     log,
     metrics,
     store,
+    storeHealth,
     auth,
     registry,
     policies,
@@ -162,6 +178,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     async close() {
       await engine.stop();
       await dispatcher.stop();
+      await storeHealth.stop();
       policies.close();
       await store.close();
     },

@@ -22,6 +22,10 @@ export const errorCatalogue = {
   SALVE_HEAL_REFUSED: { status: 422, summary: 'the policy refuses to act on this target' },
   SALVE_STORE_UNAVAILABLE: { status: 503, summary: 'the store could not commit' },
   SALVE_STORE_MIGRATION_FAILED: { status: 500, summary: 'store migration failed' },
+  SALVE_LIMIT_REACHED: {
+    status: 409,
+    summary: 'a counted limit (ceiling, breaker, cooldown) has no slot left',
+  },
   SALVE_AUDIT_CURSOR_INVALID: { status: 400, summary: 'audit cursor is invalid' },
   SALVE_KUBE_NOT_CONFIGURED: { status: 503, summary: 'no Kubernetes cluster is configured' },
   SALVE_KUBE_REQUEST_FAILED: { status: 502, summary: 'Kubernetes API request failed' },
@@ -81,4 +85,9 @@ export class ActionFailed extends SalveError {
 
 export function isSalveError(err: unknown): err is SalveError {
   return err instanceof SalveError;
+}
+
+/** The store could not commit: reported once per outage by the store's availability monitor, not by callers. */
+export function isStoreUnavailable(err: unknown): boolean {
+  return isSalveError(err) && err.code === 'SALVE_STORE_UNAVAILABLE';
 }

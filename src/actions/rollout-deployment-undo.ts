@@ -101,6 +101,8 @@ function historyEntry(replicaSet: ReplicaSet): HistoryEntry | undefined {
 /** What the undo comes to, from reads alone: already done, nothing to do, or the patch to send and why. */
 type DeploymentPlan =
   | { kind: 'done'; result: ActionResult }
+  /** This heal step rolled it back already (a re-run after a crash): only its Event may be missing. */
+  | { kind: 'mine'; deployment: Workload; result: ActionResult }
   | {
       kind: 'patch';
       deployment: Workload;
@@ -116,7 +118,7 @@ async function planDeploymentUndo(ctx: ActionContext, request: RollbackRequest):
   const fromRevision = revisionOf(deployment.metadata.annotations);
   if (deployment.metadata.annotations?.[annotationKeys.rollbackFor] === healMark(ctx)) {
     const detail = `${label} was already rolled back by this heal step (now at revision ${fromRevision})`;
-    return { kind: 'done', result: unchanged(detail, { revision: fromRevision }) };
+    return { kind: 'mine', deployment, result: unchanged(detail, { revision: fromRevision }) };
   }
   const selector = selectorToString(deployment.spec.selector);
   const owned = (await ctx.kube.listReplicaSets(namespace, selector)).filter((rs) =>
@@ -149,7 +151,7 @@ async function planDeploymentUndo(ctx: ActionContext, request: RollbackRequest):
 /** What undoDeployment would do now, from reads alone: `salve test` and the explain route show it. */
 export async function previewDeploymentUndo(ctx: ActionContext, request: RollbackRequest): Promise<string> {
   const plan = await planDeploymentUndo(ctx, request);
-  if (plan.kind === 'done') return `would change nothing: ${plan.result.detail}`;
+  if (plan.kind !== 'patch') return `would change nothing: ${plan.result.detail}`;
   const { fromRevision, choice } = plan;
   return `would roll back ${targetLabel(ctx.target)} from revision ${fromRevision} to ${revisionText(choice.entry)}: ${choice.why}`;
 }
@@ -157,7 +159,16 @@ export async function previewDeploymentUndo(ctx: ActionContext, request: Rollbac
 /** `kubectl rollout undo deployment/NAME [--to-revision=N]`, step for step, as one JSON Patch. */
 export async function undoDeployment(ctx: ActionContext, request: RollbackRequest): Promise<ActionResult> {
   const plan = await planDeploymentUndo(ctx, request);
-  if (plan.kind === 'done') return plan.result;
+  if (plan.kind === 'mine') {
+    // The change is this step's own: make sure its Event was posted (a crash may have come in between).
+    await recordEvent(ctx, {
+      regarding: workloadRef('Deployment', plan.deployment, ctx.target),
+      action: 'RolloutUndo',
+      reason: 'RolledBack',
+      note: `rolled back ${targetLabel(ctx.target)} to revision ${plan.deployment.metadata.annotations?.[annotationKeys.revision]}`,
+    });
+  }
+  if (plan.kind !== 'patch') return plan.result;
   const { deployment, replicaSet, fromRevision, choice } = plan;
   const { namespace, name } = ctx.target;
   const label = targetLabel(ctx.target);

@@ -70,6 +70,8 @@ function historyEntry(revision: ControllerRevision): HistoryEntry {
 
 type HistoryPlan =
   | { kind: 'done'; result: ActionResult }
+  /** This heal step rolled it back already (a re-run after a crash): only its Event may be missing. */
+  | { kind: 'mine'; workload: Workload; result: ActionResult }
   | {
       kind: 'patch';
       workload: Workload;
@@ -87,7 +89,11 @@ async function planHistoryUndo(
   const label = targetLabel(ctx.target);
   const workload = await ctx.kube.getWorkload(kind, namespace, name);
   if (workload.metadata.annotations?.[annotationKeys.rollbackFor] === healMark(ctx)) {
-    return { kind: 'done', result: unchanged(`${label} was already rolled back by this heal step`) };
+    return {
+      kind: 'mine',
+      workload,
+      result: unchanged(`${label} was already rolled back by this heal step`),
+    };
   }
   const history = (
     await ctx.kube.listControllerRevisions(namespace, selectorToString(workload.spec.selector))
@@ -114,7 +120,7 @@ export async function previewHistoryUndo(
   request: RollbackRequest,
 ): Promise<string> {
   const plan = await planHistoryUndo(ctx, kind, request);
-  if (plan.kind === 'done') return `would change nothing: ${plan.result.detail}`;
+  if (plan.kind !== 'patch') return `would change nothing: ${plan.result.detail}`;
   const { fromRevision, choice } = plan;
   return `would roll back ${targetLabel(ctx.target)} from revision ${fromRevision ?? 'unknown'} to ${revisionText(choice.entry)}: ${choice.why}`;
 }
@@ -129,7 +135,16 @@ export async function undoFromHistory(
   request: RollbackRequest,
 ): Promise<ActionResult> {
   const plan = await planHistoryUndo(ctx, kind, request);
-  if (plan.kind === 'done') return plan.result;
+  if (plan.kind === 'mine') {
+    // The change is this step's own: make sure its Event was posted (a crash may have come in between).
+    await recordEvent(ctx, {
+      regarding: workloadRef(kind, plan.workload, ctx.target),
+      action: 'RolloutUndo',
+      reason: 'RolledBack',
+      note: `rolled back ${targetLabel(ctx.target)}`,
+    });
+  }
+  if (plan.kind !== 'patch') return plan.result;
   const { workload, target, fromRevision, choice } = plan;
   const { namespace, name } = ctx.target;
   await ctx.kube.patchWorkload(kind, namespace, name, {

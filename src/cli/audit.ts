@@ -23,7 +23,8 @@ export async function audit(
 ): Promise<number> {
   const config = loadConfig(env, cmd.raw);
   const clock = systemClock();
-  const store = openStore(config, clock);
+  // A command answers at once: waiting for the database at start-up (SALVE_STORE_WAIT) is the server's.
+  const store = openStore({ ...config, storeWait: 0 }, clock);
   try {
     await store.migrate();
     if (cmd.extra.verify) {

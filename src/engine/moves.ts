@@ -1,6 +1,7 @@
 import type { OutboxInput } from '../notify/types.js';
+import type { Policy } from '../policy/types.js';
 import { auditTypes } from '../store/audit-types.js';
-import type { AuditInput, Heal, HealState, HealTransition } from '../store/types.js';
+import type { ActionRecordInput, AuditInput, Heal, HealState, HealTransition } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 
 /** An audit record about a heal, by salve itself unless someone else is named. */
@@ -28,15 +29,26 @@ export function move(heal: Heal, deps: EngineDeps, m: Move): Promise<Heal> {
 export const stepNumber = (heal: Pick<Heal, 'step'>) => heal.step + 1;
 
 export const nowIso = (deps: EngineDeps) => deps.clock.now().toISOString();
+
+/** Global dry-run, the heal's own (opened under it), or its policy's: the step changes nothing. */
+export const isDryRun = (heal: Heal, policy: Policy | undefined, deps: EngineDeps) =>
+  deps.settings.dryRun || heal.dryRun || policy?.guards.dryRun === true;
+
+/** The action ledger's row for the heal's current step. */
+export function actionRecord(heal: Heal, dryRun: boolean): ActionRecordInput {
+  return {
+    healId: heal.id,
+    policy: heal.policy,
+    targetKey: heal.targetKey,
+    action: heal.steps[heal.step]?.action ?? 'none',
+    step: heal.step,
+    attempt: heal.attempt,
+    dryRun,
+  };
+}
 export const inMs = (deps: EngineDeps, ms: number) => new Date(deps.clock.now().getTime() + ms).toISOString();
 
 type Closing = Extract<HealState, 'resolved' | 'escalated' | 'cancelled' | 'refused' | 'failed'>;
-
-/** A heal whose steps only say what they would do: globally, by its policy, or as opened by hand. */
-export function isDryRun(heal: Heal, deps: EngineDeps): boolean {
-  const policy = deps.policies.current().byName.get(heal.policy);
-  return deps.settings.dryRun || heal.dryRun || policy?.guards.dryRun === true;
-}
 
 const wouldHaveTypes: ReadonlySet<string> = new Set([auditTypes.healResolved, auditTypes.healEscalated]);
 
@@ -86,7 +98,9 @@ export async function closeHeal(
   closingNotify: OutboxInput[] = [],
   resolveAlerts: Array<{ fingerprint: string; startsAt: string }> = [],
 ): Promise<Heal> {
-  const dry = (closing === 'resolved' || closing === 'escalated') && isDryRun(heal, deps);
+  const dry =
+    (closing === 'resolved' || closing === 'escalated') &&
+    isDryRun(heal, deps.policies.current().byName.get(heal.policy), deps);
   const state: HealState = dry ? 'dry_run' : closing;
   const { reason, audit, notify } = dry
     ? asDryRun(closing as 'resolved' | 'escalated', closingReason, closingAudit, closingNotify)

@@ -145,6 +145,16 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sq
       CREATE INDEX outbox_heal ON outbox (heal_id);
     `,
   },
+  {
+    version: 5,
+    name: 'store probe and action slots',
+    sql: `
+      -- Rewritten by the readiness probe: proof that the database file still takes commits.
+      CREATE TABLE store_probe (owner TEXT PRIMARY KEY, at TEXT NOT NULL, writes INTEGER NOT NULL DEFAULT 0);
+      -- The global ceiling counts every action of the last hour, whatever its target.
+      CREATE INDEX actions_started ON actions (started_at);
+    `,
+  },
 ];
 
 export function migrateSqlite(db: Database, now: () => Date): void {
