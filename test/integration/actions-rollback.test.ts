@@ -78,10 +78,10 @@ describe('k8s.rollback of a Deployment, mode previous (kubectl rollout undo)', (
 
   it('rollback twice flips back to the newer template, as the real controller does', async () => {
     seed(['scorer:1', 'scorer:2']);
-    await k8sRollback.run(h.context(scorer, { step: 0 }), previous);
+    await k8sRollback.run(h.context(scorer, { step: 1 }), previous);
     h.sim.tick();
     expect(imageOf(h.workload('Deployment', ns, 'scorer'))).toBe('scorer:1');
-    const second = await k8sRollback.run(h.context(scorer, { id: 'heal-0002', step: 0 }), previous);
+    const second = await k8sRollback.run(h.context(scorer, { id: 'heal-0002', step: 1 }), previous);
     expect(second).toMatchObject({ status: 'changed', data: { fromRevision: 3, toRevision: 2 } });
     h.sim.tick();
     const deployment = h.workload('Deployment', ns, 'scorer');
