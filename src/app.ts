@@ -18,6 +18,7 @@ import { slackRoutes } from './http/routes/slack.js';
 import { webhookRoutes } from './http/routes/webhook.js';
 
 export const BODY_LIMIT = 1024 * 1024;
+const quietRoutes: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Routes only: no I/O at import time, no listening. The server (main.ts) and tests (inject) share it. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -29,6 +30,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     keepAliveTimeout: 75_000,
   });
   app.decorateRequest('principal', null);
+  // Probes come every few seconds (kubelet, Prometheus): a line per probe would bury everything else.
+  app.addHook('onRoute', (route) => {
+    if (quietRoutes.has(route.url)) route.logLevel = 'warn';
+  });
   // JSON only: a text body is a client mistake (415), not a payload to half-parse.
   app.removeContentTypeParser('text/plain');
   // zod validates inside the handlers (with errors that name the field); JSON Schemas are for the docs only.

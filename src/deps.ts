@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ActionRegistry, createActionRegistry } from './actions/registry.js';
 import { createSecretReader } from './actions/secrets.js';
+import { createTokenCache } from './actions/token-cache.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { loadOrCreateTokens } from './config/tokens.js';
@@ -70,7 +71,12 @@ export function openStore(config: Config, clock: Clock, log?: Logger): Store {
   });
 }
 
-function kubeFrom(config: Config, env: NodeJS.ProcessEnv, log: Logger): KubeClient {
+/** The Kubernetes client the configuration and environment point at (an unconfigured one when none). */
+export function kubeFrom(
+  config: Pick<Config, 'kubeconfig' | 'kubeContext'>,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+): KubeClient {
   return createKubeClient({
     kubeconfig: config.kubeconfig ?? env.KUBECONFIG,
     context: config.kubeContext,
@@ -138,6 +144,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     policies,
     kube,
     secrets: createSecretReader(env),
+    tokens: createTokenCache(clock),
     alertmanager: config.alertmanagerUrl ? createAlertmanagerClient(config.alertmanagerUrl) : null,
     settings,
     random: overrides.random,

@@ -5,6 +5,7 @@ import { decideApproval } from '../../engine/approvals.js';
 import { SalveError } from '../../errors.js';
 import { evaluateLabels } from '../../policy/evaluate.js';
 import { auditTypes } from '../../store/audit-types.js';
+import { healView } from '../heal-view.js';
 import { parseOrThrow } from '../validate.js';
 
 const manualHeal = z.object({
@@ -88,7 +89,7 @@ export function healCommandRoutes(app: FastifyInstance, deps: Deps): void {
         deps.metrics.healsOpened.inc({ policy: heal.policy });
         deps.engine.poke();
       }
-      return reply.status(created ? 201 : 200).send({ heal, created });
+      return reply.status(created ? 201 : 200).send({ heal: healView(heal), created });
     },
   );
 
@@ -119,7 +120,7 @@ export function healCommandRoutes(app: FastifyInstance, deps: Deps): void {
             action: heal.steps[heal.step]?.action ?? 'none',
             outcome: 'cancelled',
           });
-        return { heal };
+        return { heal: healView(heal) };
       },
     );
   }
