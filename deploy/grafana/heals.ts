@@ -22,7 +22,8 @@ export const heals: Section = {
         },
       ],
       {
-        description: 'resolved, escalated (a human must act), failed, cancelled, refused by a guard.',
+        description:
+          'resolved, escalated (a human must act), failed, cancelled, refused by a guard, dry_run (a dry-run heal ended).',
         bars: true,
       },
     ),
