@@ -3,12 +3,12 @@ import type { PolicyIndex } from './table.js';
 
 export type MatcherOp = '=' | '!=' | '=~' | '!~';
 
-/** One Alertmanager-style matcher; regexes are compiled fully anchored at load time. */
+/** One Alertmanager-style matcher; regexes are compiled (RE2, fully anchored) at load time. */
 export type LabelMatcher = {
   label: string;
   op: MatcherOp;
   value: string;
-  regex?: RegExp;
+  regex?: { test(value: string): boolean };
 };
 
 /** A string that may hold `{{ labels.X }}` / `{{ annotations.X }}` placeholders. */
