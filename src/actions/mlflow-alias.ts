@@ -154,6 +154,11 @@ export const mlflowAlias: Action<MlflowAliasParams> = {
   },
   rbac: [],
   literalParams: httpLiteralParams,
+  designators: {
+    model: { allow: 'models' },
+    alias: { allow: 'aliases' },
+    toVersion: { allow: 'modelVersions' },
+  },
 
   describe(target: TargetRef, params: MlflowAliasParams): string {
     const to = params.toVersion === undefined ? 'the previous READY version' : `version ${params.toVersion}`;

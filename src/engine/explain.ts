@@ -1,6 +1,7 @@
 import type { ActionRegistry } from '../actions/registry.js';
 import { normaliseAlert, type WebhookPayload } from '../alerts/schema.js';
 import { evaluateAlert } from '../policy/evaluate.js';
+import { type RemitBound, remitOf } from '../policy/remit.js';
 import type { MatchOutcome, PolicyTable } from '../policy/types.js';
 import { openHealStates, type Store } from '../store/types.js';
 
@@ -15,6 +16,8 @@ export type ExplainedOutcome =
       dryRun: boolean;
       approval: boolean;
       guards: { cooldown: number; maxPerTarget: string | null };
+      /** What the heal may act on and what bounds each designator: a literal, an `allow` list, a namespace. */
+      remit: RemitBound[];
       steps: Array<{ action: string; wouldDo: string }>;
     };
 
@@ -45,6 +48,7 @@ export async function explainPayload(
         continue;
       }
       const policy = ctx.table.byName.get(o.policy)!;
+      const remit = remitOf(ctx.table.index.byName.get(o.policy)!, o.target, o.steps, ctx.registry);
       const open = ctx.store
         ? (await ctx.store.listHeals({ policy: o.policy, target: o.targetKey, limit: 20 })).find((h) =>
             openStates.has(h.state),
@@ -64,6 +68,8 @@ export async function explainPayload(
             ? `${policy.guards.maxPerTarget.count}/${policy.guards.maxPerTarget.windowMs}ms`
             : null,
         },
+        // evaluateAlert refuses what is out of bounds, so a match always has its bounds.
+        remit: remit.ok ? remit.bounds : [],
         steps: o.steps.map((s) => ({
           action: s.action,
           wouldDo: ctx.registry.get(s.action)?.describe(o.target, s.params) ?? s.action,
