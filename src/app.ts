@@ -14,6 +14,7 @@ import { pauseRoutes } from './http/routes/pause.js';
 import { policyRoutes } from './http/routes/policies.js';
 import { slackRoutes } from './http/routes/slack.js';
 import { webhookRoutes } from './http/routes/webhook.js';
+import { requireWellFormedText } from './http/well-formed.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -29,6 +30,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.decorateRequest('principal', null);
   // JSON only: a text body is a client mistake (415), not a payload to half-parse.
   app.removeContentTypeParser('text/plain');
+  requireWellFormedText(app);
   // zod validates inside the handlers (with errors that name the field); JSON Schemas are for the docs only.
   app.setValidatorCompiler(() => () => true);
 

@@ -3,12 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ActionRegistry, createActionRegistry } from './actions/registry.js';
 import { createSecretReader } from './actions/secrets.js';
+import { type AuditAnchor, createAuditAnchor } from './audit/anchor.js';
+import { type LoadedAuditKey, loadOrCreateAuditKey } from './audit/key.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { loadOrCreateTokens } from './config/tokens.js';
 import { createAlertmanagerClient } from './engine/alertmanager-client.js';
 import { defaultEngineSettings, type EngineDeps, type EngineSettings } from './engine/context.js';
 import { createScheduler, type Scheduler } from './engine/scheduler.js';
+import { SalveError } from './errors.js';
 import { type Authenticator, createAuthenticator } from './http/auth.js';
 import { createKubeClient } from './kube/config.js';
 import type { KubeClient } from './kube/port.js';
@@ -18,6 +21,7 @@ import { prepareNotify } from './notify/setup.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createPolicySource, type PolicySource } from './policy/source.js';
+import { type AuditKey, keyedMarker } from './store/audit-chain.js';
 import { openPostgresStore } from './store/postgres/index.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/types.js';
@@ -37,6 +41,9 @@ export type Deps = {
   /** Sends the durable outbox's notifications (Slack, webhooks). */
   dispatcher: Dispatcher;
   engineDeps: EngineDeps;
+  auditKey: LoadedAuditKey;
+  /** Verifies the audit chain incrementally and publishes its checkpoints. */
+  anchor: AuditAnchor;
   /** Set when salve generated a token on this start: printed once, never logged. */
   generatedToken?: { name: string; token: string; file: string };
   close(): Promise<void>;
@@ -50,10 +57,28 @@ export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'store' | 'registry' | 
   random?: () => number;
 };
 
-export function openStore(config: Config, clock: Clock, log?: Logger): Store {
+export function openStore(config: Config, clock: Clock, auditKey: AuditKey, log?: Logger): Store {
   if (config.store === 'sqlite')
-    return openSqliteStore({ file: path.join(config.dataDir, 'salve.db'), clock });
-  return openPostgresStore({ url: config.store, clock, log: log?.child({ component: 'store' }) });
+    return openSqliteStore({ file: path.join(config.dataDir, 'salve.db'), clock, auditKey });
+  return openPostgresStore({ url: config.store, clock, auditKey, log: log?.child({ component: 'store' }) });
+}
+
+/** The audit key: generated on first start for one SQLite replica, required with PostgreSQL (see key.ts). */
+export function loadAuditKey(config: Config): LoadedAuditKey {
+  return loadOrCreateAuditKey(config.auditKeyFile, { generate: config.store === 'sqlite' });
+}
+
+/** A key that does not verify the newest sealed record would fork the chain's seals: refuse to start. */
+async function checkAuditKey(store: Store, loaded: LoadedAuditKey): Promise<void> {
+  const check = await store.checkAuditKey();
+  if (check === null || check.ok) return;
+  throw new SalveError(
+    'SALVE_CONFIG_INVALID',
+    `the audit key in ${loaded.file} (key id ${loaded.key.id}) does not verify the newest audit record ` +
+      `(#${check.seq}): it is not the key that sealed this chain, or that record was altered. Restore the ` +
+      'key that sealed it (every replica must use the same one); `salve audit --verify` with that key names ' +
+      'any altered record',
+  );
 }
 
 function kubeFrom(config: Config, env: NodeJS.ProcessEnv, log: Logger): KubeClient {
@@ -95,8 +120,21 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   metrics.policiesLoaded.set(policies.current().policies.length);
   const kube = overrides.kube ?? kubeFrom(config, env, log);
   const notify = prepareNotify({ settings: config, env, clock, log });
-  const store = overrides.store ?? openStore(config, clock, log);
+  const auditKey = loadAuditKey(config);
+  const store = overrides.store ?? openStore(config, clock, auditKey.key, log);
   await store.migrate();
+  await checkAuditKey(store, auditKey);
+  // From its first start with a key, salve's chain holds a sealed record: a chain without one was rewritten.
+  await store.appendAudit([keyedMarker()]);
+  const anchor = createAuditAnchor({
+    store,
+    clock,
+    log: log.child({ component: 'audit' }),
+    metrics,
+    keyId: auditKey.key.id,
+    intervalMs: config.auditCheckpointInterval,
+    ...(config.auditCheckpointUrl ? { sinkUrl: config.auditCheckpointUrl } : {}),
+  });
   const settings: EngineSettings = {
     ...defaultEngineSettings,
     owner: `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
@@ -145,10 +183,13 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     notifiers: notify.notifiers,
     dispatcher,
     engineDeps,
+    auditKey,
+    anchor,
     generatedToken,
     async close() {
       await engine.stop();
       await dispatcher.stop();
+      await anchor.stop();
       policies.close();
       await store.close();
     },

@@ -9,6 +9,7 @@ export const errorCatalogue = {
   SALVE_REQUEST_BAD_JSON: { status: 400, summary: 'body is not valid JSON' },
   SALVE_REQUEST_TOO_LARGE: { status: 413, summary: 'body exceeds the size limit' },
   SALVE_REQUEST_UNSUPPORTED_MEDIA: { status: 415, summary: 'content type not supported' },
+  SALVE_REQUEST_INVALID_TEXT: { status: 400, summary: 'a string is not well-formed Unicode or holds NUL' },
   SALVE_WEBHOOK_INVALID: { status: 400, summary: 'Alertmanager payload is invalid' },
   SALVE_NOT_FOUND: { status: 404, summary: 'not found' },
   SALVE_ROUTE_NOT_FOUND: { status: 404, summary: 'no such route' },

@@ -14,8 +14,9 @@ commands:
   serve                      run the webhook receiver and API (the default of npm start)
   check [DIR]                validate policy files; exit 1 with every problem, each with file and path
   test --policies DIR FILE   what would happen for an Alertmanager payload (add --json for JSON)
-  audit [--follow] [--verify] [--json]
-                             print the audit log, follow it, or verify its hash chain
+  audit [--follow] [--verify [--expect SEQ:HEAD]] [--json]
+                             print the audit log, follow it, or verify its sealed chain (every broken
+                             record; --expect: against a checkpoint salve published)
   actions [--json]           the action registry: parameters, example, RBAC needed
   heal --policy NAME --label k=v ... --reason WHY [--dry-run] [--force] [--idempotency-key K]
        [--server URL]        open a heal by hand on a running salve (token from SALVE_TOKEN)
@@ -49,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
       const cmd = parseCommandLine(rest, {
         follow: { type: 'boolean', short: 'f' },
         verify: { type: 'boolean' },
+        expect: { type: 'string' },
         json: { type: 'boolean' },
       });
       const controller = new AbortController();

@@ -22,10 +22,23 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
       'AUTHENTICATION IS DISABLED: anyone who can reach this port can trigger heals and read the audit log',
     );
   }
+  if (deps.auditKey.generated) {
+    log.warn(
+      { auditKeyFile: deps.auditKey.file, keyId: deps.auditKey.key.id },
+      'generated the audit key: keep a copy outside the data directory (a Secret): without it the audit chain cannot be verified',
+    );
+  }
+  if (deps.auditKey.exposed) {
+    log.warn(
+      { auditKeyFile: deps.auditKey.file },
+      'the audit key file can be read by other users: whoever reads it can re-seal a tampered audit chain (chmod 600)',
+    );
+  }
   const app = await buildApp(deps);
   deps.policies.watch();
   deps.engine.start();
   deps.dispatcher.start();
+  deps.anchor.start();
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');
     else log.info({ signal }, 'shutting down');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { SalveError } from '../errors.js';
+import { textProblem } from '../well-formed.js';
 
 export const scopes = ['alertmanager', 'operator', 'viewer'] as const;
 export type Scope = (typeof scopes)[number];
@@ -12,7 +13,10 @@ const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex 
 
 const tokenEntry = z
   .object({
-    name: z.string().min(1),
+    name: z
+      .string()
+      .min(1)
+      .refine((n) => textProblem(n) === null, 'must be well-formed Unicode without NUL'),
     scopes: z.array(z.enum(scopes)).min(1),
     token: z.string().min(16, 'tokens must be at least 16 characters').optional(),
     sha256: sha256Hex.optional(),

@@ -6,6 +6,7 @@ import { type ErrorCode, isSalveError, SalveError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuditInput, Store } from '../store/types.js';
+import { describePath, findMalformedText } from '../well-formed.js';
 import { notifyAuditTypes } from './records.js';
 import { approvalBlockPrefix, approveActionId, rejectActionId } from './slack-blocks.js';
 import { slackResponseKey, slackSeenKey } from './slack-keys.js';
@@ -195,6 +196,14 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
         json = JSON.parse(raw ?? '');
       } catch {
         throw new SalveError('SALVE_SLACK_PAYLOAD_INVALID', 'expected a form field "payload" holding JSON');
+      }
+      // Names and ids from Slack end up in the audit log: well-formed text only, like every other input.
+      const malformed = findMalformedText(json);
+      if (malformed) {
+        throw new SalveError(
+          'SALVE_REQUEST_INVALID_TEXT',
+          `payload ${describePath(malformed)}: ${malformed.problem}`,
+        );
       }
       if ((json as { type?: unknown })?.type !== 'block_actions') {
         deps.log.debug(

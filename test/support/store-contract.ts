@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertIdentity, type ReceivedAlert } from '../../src/alerts/schema.js';
 import type { MatchOutcome } from '../../src/policy/types.js';
+import { auditKeyFrom } from '../../src/store/audit-chain.js';
 import type { IngestInput, Store } from '../../src/store/types.js';
 
 export type StoreHarness = {
@@ -12,6 +13,9 @@ export type StoreHarness = {
 };
 
 const T0 = '2026-11-27T03:00:00.000Z';
+
+/** One audit key for stores that share a database in a test, as replicas share one from a Secret. */
+export const testAuditKey = auditKeyFrom(Buffer.from('salve-test-audit-key-0123456789abcdef'));
 
 /** 03:00:SS on the test day. */
 export const T = (s: number) => new Date(Date.UTC(2026, 10, 27, 3, 0, s)).toISOString();
@@ -243,7 +247,11 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         })),
       );
       await h.deleteAuditRecord(2);
-      expect(await h.store.verifyAudit()).toMatchObject({ ok: false, brokenAt: 3 });
+      expect(await h.store.verifyAudit()).toMatchObject({
+        ok: false,
+        brokenAt: 2,
+        problems: [{ seq: 2, reason: 'record #2 is missing' }],
+      });
     });
 
     it('stores and clears settings', async () => {

@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
+import { SalveError } from '../../errors.js';
 import { createSlackInteractions, slackInteractionsRoute } from '../../notify/slack-interactions.js';
 
 const SLACK_BODY_LIMIT = 64 * 1024;
@@ -29,8 +31,15 @@ export function slackRoutes(app: FastifyInstance, deps: Deps): void {
   app.register(async (scope) => {
     scope.addContentTypeParser(
       'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: SLACK_BODY_LIMIT },
-      (_request, body, done) => done(null, body),
+      { parseAs: 'buffer', bodyLimit: SLACK_BODY_LIMIT },
+      (_request, body, done) => {
+        // Decoding bytes that are not UTF-8 would replace them: the text would not be what Slack signed.
+        if (!isUtf8(body as Buffer)) {
+          done(new SalveError('SALVE_REQUEST_INVALID_TEXT', 'the body is not valid UTF-8'), undefined);
+          return;
+        }
+        done(null, (body as Buffer).toString('utf8'));
+      },
     );
     scope.post(
       slackInteractionsRoute,

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { SalveError } from '../../errors.js';
+import type { AuditKey } from '../audit-chain.js';
 import { auditTypes } from '../audit-types.js';
 import { newId } from '../ids.js';
 import { type HealRow, healFromRow, healPatchColumns } from '../rows.js';
@@ -42,7 +43,12 @@ export async function claimDueHeals(db: Queryable, q: ClaimQuery): Promise<Heal[
 }
 
 /** A compare-and-set on (id, lease owner, state), then the bookkeeping, audit last. */
-export async function transition(client: pg.PoolClient, t: HealTransition, at: string): Promise<Heal> {
+export async function transition(
+  client: pg.PoolClient,
+  t: HealTransition,
+  at: string,
+  key: AuditKey,
+): Promise<Heal> {
   for (const a of t.resolveAlerts ?? []) {
     await client.query(
       `UPDATE heal_alerts SET resolved_at = $1
@@ -92,7 +98,7 @@ export async function transition(client: pg.PoolClient, t: HealTransition, at: s
     );
   }
   if (t.notify) await enqueueOutbox(client, t.notify, t.id, at);
-  await appendAudit(client, t.audit, at);
+  await appendAudit(client, key, t.audit, at);
   return healFromRow(row);
 }
 
@@ -152,6 +158,7 @@ export async function lastActionAt(db: Queryable, policy: string, targetKey: str
 export async function openManualHeal(
   client: pg.PoolClient,
   input: ManualHealInput,
+  key: AuditKey,
 ): Promise<{ heal: Heal; created: boolean }> {
   const keys = [targetLockKey(input.policy, input.targetKey)];
   if (input.idempotencyKey) keys.push(idempotencyLockKey(input.idempotencyKey));
@@ -195,6 +202,7 @@ export async function openManualHeal(
   );
   await appendAudit(
     client,
+    key,
     [
       {
         type: auditTypes.healOpened,

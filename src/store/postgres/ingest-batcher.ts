@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../../observability/logger.js';
+import type { AuditKey } from '../audit-chain.js';
 import type { IngestInput, IngestResult } from '../types.js';
 import { appendAudit } from './audit.js';
 import { isRerunnable, storeError, unavailable } from './db.js';
@@ -8,7 +9,7 @@ import { lockSpace, storeLocks } from './locks.js';
 
 type Job = { input: IngestInput; resolve: (r: IngestResult) => void; reject: (err: unknown) => void };
 
-export type IngestBatcherOptions = { maxBatch?: number };
+export type IngestBatcherOptions = { maxBatch?: number; auditKey: AuditKey };
 
 /**
  * Group commit for webhook deliveries: deliveries that arrive while a batch is being written share the next
@@ -20,11 +21,7 @@ export type IngestBatcherOptions = { maxBatch?: number };
  * locks of their deliveries (alert identities, targets) one delivery after another, in no common order,
  * and deadlock; the audit lock orders every write anyway, so the turns cost little.
  */
-export function createIngestBatcher(
-  pool: pg.Pool,
-  log: Logger | undefined,
-  options: IngestBatcherOptions = {},
-) {
+export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, options: IngestBatcherOptions) {
   const maxBatch = options.maxBatch ?? 256;
   let queue: Job[] = [];
   let writing = false;
@@ -71,7 +68,7 @@ export function createIngestBatcher(
       }
       // Every record carries its delivery's receivedAt already; the fallback time is never used.
       const audit = written.flatMap(({ write }) => write.audit);
-      await appendAudit(client, audit, batch[0]!.input.receivedAt);
+      await appendAudit(client, options.auditKey, audit, batch[0]!.input.receivedAt);
       await client.query('COMMIT');
     } catch (cause) {
       await client.query('ROLLBACK').catch((rollbackErr: Error) => {

@@ -144,6 +144,15 @@ export const postgresMigrations: ReadonlyArray<{ version: number; name: string; 
       CREATE INDEX outbox_heal ON outbox (heal_id);
     `,
   },
+  // Version 3 is SQLite's outbox, which PostgreSQL had from its version 2: the numbers are shared from 4 on.
+  {
+    version: 4,
+    name: 'keyed audit chain',
+    sql: `
+      -- Records written before the audit key existed are scheme 1 (SHA-256); new ones are HMAC-sealed (2).
+      ALTER TABLE audit ADD COLUMN scheme integer NOT NULL DEFAULT 1;
+    `,
+  },
 ];
 
 async function applyPending(client: pg.PoolClient, now: () => Date): Promise<void> {

@@ -145,6 +145,14 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sq
       CREATE INDEX outbox_heal ON outbox (heal_id);
     `,
   },
+  {
+    version: 4,
+    name: 'keyed audit chain',
+    sql: `
+      -- Records written before the audit key existed are scheme 1 (SHA-256); new ones are HMAC-sealed (2).
+      ALTER TABLE audit ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
 ];
 
 export function migrateSqlite(db: Database, now: () => Date): void {
