@@ -1,7 +1,8 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
-import { buildTestApp, type TestApp, type TestAppOptions } from './build-test-app.js';
+import { buildTestApp, prepareSalveDir, type TestApp, type TestAppOptions } from './build-test-app.js';
 import { fakeClock } from './fake-clock.js';
 import type { TestPostgres } from './postgres.js';
 import { testAuditKey } from './store-contract.js';
@@ -14,6 +15,8 @@ export type Backend = {
   kind: 'sqlite' | 'postgres';
   t: TestApp;
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Stops this salve and starts another on the same data directory and database (a restart). */
+  restart(): Promise<Backend>;
   close(): Promise<void>;
 };
 
@@ -32,19 +35,34 @@ export async function sqliteBackend(options: TestAppOptions = {}): Promise<Backe
         db.close();
       }
     },
+    async restart() {
+      await t.close();
+      return sqliteBackend({ ...options, dir: t.dir });
+    },
     close: () => t.close(),
   };
 }
 
-export async function postgresBackend(server: TestPostgres, options: TestAppOptions = {}): Promise<Backend> {
-  const url = await server.createDatabase();
+export async function postgresBackend(
+  server: TestPostgres,
+  options: TestAppOptions = {},
+  existing?: string,
+): Promise<Backend> {
+  const url = existing ?? (await server.createDatabase());
   const store = openPostgresStore({ url, clock: fakeClock(), auditKey: testAuditKey });
-  const t = await buildTestApp({ ...options, overrides: { ...options.overrides, store } });
+  // The key file holds the store's key, as every replica's would: what salve reports is what seals.
+  const { dir } = prepareSalveDir(options.policies, options.dir);
+  fs.writeFileSync(path.join(dir, 'audit.key'), testAuditKey.secret, { mode: 0o600 });
+  const t = await buildTestApp({ ...options, dir, overrides: { ...options.overrides, store } });
   return {
     kind: 'postgres',
     t,
     sql: <T>(text: string, params: unknown[] = []) =>
       server.query(url, text, params) as unknown as Promise<T[]>,
+    async restart() {
+      await t.close();
+      return postgresBackend(server, { ...options, dir: t.dir }, url);
+    },
     close: () => t.close(),
   };
 }
