@@ -11,8 +11,17 @@ import { benchIngest, type IngestRun } from './ingest.js';
 import { benchIngestPostgres } from './ingest-postgres.js';
 import { benchMatch, type MatchRow } from './match.js';
 import { parseBenchOptions, usage } from './options.js';
-import { breakdownReport, ingestReport, matchReport, stormReport, targets, verdict } from './report.js';
+import {
+  breakdownReport,
+  ingestReport,
+  matchReport,
+  stormReport,
+  targets,
+  verdict,
+  verifyReport,
+} from './report.js';
 import { benchStorm, type StormRun } from './storm.js';
+import { benchVerify, type VerifyRun } from './verify.js';
 
 async function main(argv: string[]): Promise<number> {
   const options = parseBenchOptions(argv);
@@ -45,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.only.includes('storm')) storm = await benchStorm(options, progress);
   if (options.only.includes('firstaction')) firstAction = await benchFirstAction(options, progress);
+  let verify: VerifyRun | null = null;
+  if (options.only.includes('verify')) verify = await benchVerify(options, progress);
   if (options.only.includes('breakdown')) breakdown = await benchBreakdown(options.dir, progress);
   const seconds = (Date.now() - started) / 1000;
   const loadAverageAtEnd = os.loadavg()[0] ?? 0;
@@ -53,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
   if (options.json) {
     const verdicts = ingest.map((r) => verdict(r, ingest));
     process.stdout.write(
-      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, firstAction, breakdown, durable }, null, 2)}\n`,
+      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, firstAction, verify, breakdown, durable }, null, 2)}\n`,
     );
   } else {
     const sections = [
@@ -65,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
     if (storm.length > 0) sections.push(stormReport(storm));
     if (match.length > 0) sections.push(matchReport(match));
     if (firstAction.length > 0) sections.push(firstActionReport(firstAction));
+    if (verify) sections.push(verifyReport(verify));
     if (breakdown.length > 0) sections.push(breakdownReport(breakdown));
     process.stdout.write(`${sections.join('\n\n')}\n`);
   }
