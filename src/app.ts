@@ -2,7 +2,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
+import { isSalveError } from './errors.js';
 import { authHook } from './http/auth.js';
+import { authFailureCodes, createAuthFailureReporter } from './http/auth-failures.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { actionRoutes } from './http/routes/actions.js';
 import { alertRoutes } from './http/routes/alerts.js';
@@ -54,12 +56,14 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
   app.addHook('onRequest', authHook(deps.auth));
+  const refused = createAuthFailureReporter({
+    log: deps.log,
+    metrics: deps.metrics,
+    now: () => deps.clock.now().getTime(),
+  });
   app.addHook('onError', async (request, _reply, error) => {
-    if ((error as { code?: string }).code?.startsWith('SALVE_AUTH_')) {
-      deps.metrics.authFailures.inc({
-        route: request.routeOptions.url ?? 'unknown',
-        reason: (error as { code: string }).code,
-      });
+    if (isSalveError(error) && authFailureCodes.has(error.code)) {
+      refused({ route: request.routeOptions.url ?? 'unknown', code: error.code, ip: request.ip });
     }
   });
 

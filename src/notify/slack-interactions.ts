@@ -71,21 +71,12 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
   // Two deliveries of one request racing each other inside this process; the store covers restarts.
   const inFlight = new Set<string>();
 
-  async function reject(reason: keyof typeof rejections): Promise<never> {
-    const code = rejections[reason];
-    deps.metrics.authFailures.inc({ route: slackInteractionsRoute, reason: code });
-    await deps.store.appendAudit([
-      {
-        type: notifyAuditTypes.slackRejected,
-        actor: 'slack',
-        healId: null,
-        policy: null,
-        target: null,
-        outcome: reason,
-        data: { code },
-      },
-    ]);
-    throw new SalveError(code, rejectionWords[reason]);
+  /**
+   * What Slack did not sign (or signed once, and someone sends again) writes nothing: an unauthenticated
+   * client must not be able to fill the store. The refusal is counted and logged by the HTTP layer.
+   */
+  function reject(reason: keyof typeof rejections): never {
+    throw new SalveError(rejections[reason], rejectionWords[reason]);
   }
 
   async function verify(req: SlackRequest & { rawBody: string }, secret: string): Promise<void> {
