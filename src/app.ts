@@ -20,14 +20,33 @@ import { requireWellFormedText } from './http/well-formed.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
+/**
+ * A client that opens a socket and sends its headers or body a byte at a time must not hold it forever.
+ * Alertmanager gives up on a webhook after about 10 s, so nothing legitimate needs longer.
+ */
+export const serverTimeouts = {
+  /** Time to receive the request line and headers. */
+  headersMs: 10_000,
+  /** Time to receive the whole request, body included. */
+  requestMs: 15_000,
+  /** An idle keep-alive connection is closed after this; Alertmanager reuses connections group after group. */
+  keepAliveMs: 75_000,
+  /** How often Node looks for sockets past those deadlines. */
+  checkEveryMs: 1_000,
+} as const;
+
 /** Routes only: no I/O at import time, no listening. The server (main.ts) and tests (inject) share it. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     requestIdHeader: 'x-request-id',
-    // Alertmanager posts group after group on keep-alive connections.
-    keepAliveTimeout: 75_000,
+    keepAliveTimeout: serverTimeouts.keepAliveMs,
+    requestTimeout: serverTimeouts.requestMs,
+    http: {
+      headersTimeout: serverTimeouts.headersMs,
+      connectionsCheckingInterval: serverTimeouts.checkEveryMs,
+    },
   });
   app.decorateRequest('principal', null);
   // JSON only: a text body is a client mistake (415), not a payload to half-parse.

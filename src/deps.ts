@@ -44,6 +44,8 @@ export type Deps = {
   auditKey: LoadedAuditKey;
   /** Verifies the audit chain incrementally and publishes its checkpoints. */
   anchor: AuditAnchor;
+  /** Said at start (log) and in /readyz: settings that leave a door open, and what to do about them. */
+  warnings: string[];
   /** Set when salve generated a token on this start: printed once, never logged. */
   generatedToken?: { name: string; token: string; file: string };
   close(): Promise<void>;
@@ -66,6 +68,20 @@ export function openStore(config: Config, clock: Clock, auditKey: AuditKey, log?
 /** The audit key: generated on first start for one SQLite replica, required with PostgreSQL (see key.ts). */
 export function loadAuditKey(config: Config): LoadedAuditKey {
   return loadOrCreateAuditKey(config.auditKeyFile, { generate: config.store === 'sqlite' });
+}
+
+/** Slack approvals are denied unless someone is listed; `*` lets anyone who can click approve, and says so. */
+function slackApprovalWarnings(config: Config): string[] {
+  if (!config.slackSigningSecret) return [];
+  if (!config.slackApprovers || config.slackApprovers.length === 0) {
+    return [
+      'Slack approvals are denied: SALVE_SLACK_APPROVERS lists no one (approve with POST /v1/heals/:id/approve, or list Slack user ids)',
+    ];
+  }
+  if (config.slackApprovers.includes('*')) {
+    return ['SALVE_SLACK_APPROVERS is *: anyone who can click in the Slack channel can approve heals'];
+  }
+  return [];
 }
 
 /** A key that does not verify the newest sealed record would fork the chain's seals: refuse to start. */
@@ -100,13 +116,16 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   const registry = overrides.registry ?? createActionRegistry();
   let generatedToken: Deps['generatedToken'];
   let auth: Authenticator;
+  const warnings: string[] = [];
   if (config.insecureNoAuth) {
     auth = createAuthenticator(null);
   } else {
     const loaded = loadOrCreateTokens(config.tokensFile);
     generatedToken = loaded.generated;
     auth = createAuthenticator(loaded.tokens);
+    if (loaded.warning) warnings.push(loaded.warning);
   }
+  warnings.push(...slackApprovalWarnings(config));
   const policies = await createPolicySource({
     dir: config.policies,
     registry,
@@ -121,6 +140,11 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   const kube = overrides.kube ?? kubeFrom(config, env, log);
   const notify = prepareNotify({ settings: config, env, clock, log });
   const auditKey = loadAuditKey(config);
+  if (auditKey.exposed) {
+    warnings.push(
+      `the audit key ${auditKey.file} can be read by other users: whoever reads it and can write the database can re-seal a tampered audit chain (chmod 600)`,
+    );
+  }
   const store = overrides.store ?? openStore(config, clock, auditKey.key, log);
   await store.migrate();
   await checkAuditKey(store, auditKey);
@@ -185,6 +209,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     engineDeps,
     auditKey,
     anchor,
+    warnings,
     generatedToken,
     async close() {
       await engine.stop();

@@ -19,6 +19,10 @@ export const errorCatalogue = {
   SALVE_HEAL_NOT_FOUND: { status: 404, summary: 'no such heal' },
   SALVE_HEAL_CONFLICT: { status: 409, summary: 'heal is not in a state that allows this' },
   SALVE_HEAL_REFUSED: { status: 422, summary: 'the policy refuses to act on this target' },
+  SALVE_HEAL_IDEMPOTENCY_MISMATCH: {
+    status: 422,
+    summary: 'the Idempotency-Key was used for another request',
+  },
   SALVE_STORE_UNAVAILABLE: { status: 503, summary: 'the store could not commit' },
   SALVE_STORE_MIGRATION_FAILED: { status: 500, summary: 'store migration failed' },
   SALVE_AUDIT_CURSOR_INVALID: { status: 400, summary: 'audit cursor is invalid' },

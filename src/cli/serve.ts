@@ -28,12 +28,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
       'generated the audit key: keep a copy outside the data directory (a Secret): without it the audit chain cannot be verified',
     );
   }
-  if (deps.auditKey.exposed) {
-    log.warn(
-      { auditKeyFile: deps.auditKey.file },
-      'the audit key file can be read by other users: whoever reads it can re-seal a tampered audit chain (chmod 600)',
-    );
-  }
+  for (const warning of deps.warnings) log.warn(warning);
   const app = await buildApp(deps);
   deps.policies.watch();
   deps.engine.start();

@@ -65,7 +65,7 @@ export const configSchema = z.object({
   slackWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Verifies Slack's button clicks (POST /v1/slack/interactions); without it the route answers 404. */
   slackSigningSecret: z.string().min(1).optional(),
-  /** Slack user ids allowed to approve or reject, comma-separated; unset: anyone who can click. */
+  /** Slack user ids allowed to approve or reject, comma-separated; unset: nobody; `*`: anyone who can click. */
   slackApprovers: z
     .string()
     .transform((v) =>

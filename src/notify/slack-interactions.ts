@@ -16,8 +16,8 @@ export const slackInteractionsRoute = '/v1/slack/interactions';
 
 export type SlackInteractionDeps = {
   signingSecret: string | null;
-  /** Slack user ids allowed to decide; null: anyone in the channel. */
-  approvers: ReadonlySet<string> | null;
+  /** Slack user ids allowed to decide (none when empty); 'anyone' only when SALVE_SLACK_APPROVERS is `*`. */
+  approvers: ReadonlySet<string> | 'anyone';
   store: Store;
   clock: Clock;
   log: Logger;
@@ -112,14 +112,22 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
       outcome,
       data: { user: who, ...data },
     });
-    if (deps.approvers && !deps.approvers.has(payload.user.id)) {
+    if (deps.approvers !== 'anyone' && !deps.approvers.has(payload.user.id)) {
+      const nobody = deps.approvers.size === 0;
       await deps.store.appendAudit([
-        audit(notifyAuditTypes.slackNotAllowed, 'not_allowed', { button: action.action_id }),
+        audit(notifyAuditTypes.slackNotAllowed, 'not_allowed', {
+          button: action.action_id,
+          ...(nobody ? { why: 'no approver list (SALVE_SLACK_APPROVERS)' } : {}),
+        }),
       ]);
       if (responseUrl) {
         deps.respond(
           responseUrl,
-          ephemeral(`:lock: You are not on salve's approver list, so this click changed nothing.`),
+          ephemeral(
+            nobody
+              ? ':lock: salve has no Slack approver list (SALVE_SLACK_APPROVERS), so nobody can approve from Slack: this click changed nothing.'
+              : `:lock: You are not on salve's approver list, so this click changed nothing.`,
+          ),
         );
       }
       return;

@@ -274,6 +274,8 @@ export type ManualHealInput = {
   reason: string;
   force: boolean;
   idempotencyKey: string | null;
+  /** SHA-256 of the request the key came with: the same key with another request is refused. */
+  requestDigest: string | null;
   at: string;
 };
 
@@ -310,7 +312,8 @@ export interface Store {
   checkAuditKey(): Promise<{ seq: number; ok: boolean } | null>;
 
   getSetting(key: string): Promise<string | null>;
-  setSetting(key: string, value: string | null): Promise<void>;
+  /** Sets (or, with null, clears) a setting; with `audit`, the records that tell it commit in the same transaction. */
+  setSetting(key: string, value: string | null, audit?: AuditInput[]): Promise<void>;
 
   /** Leases due open heals to `owner` (skipping heals leased to others until their lease expires). */
   claimDueHeals(query: ClaimQuery): Promise<Heal[]>;

@@ -29,7 +29,13 @@ describe('Slack approvals by button', () => {
     slack = await startFakeSlack();
     h = await startEngineHarness({
       policies: { 'p.yaml': approvalPolicy },
-      env: { SALVE_SLACK_WEBHOOK_URL: slack.webhookUrl, SALVE_SLACK_SIGNING_SECRET: SECRET, ...env },
+      env: {
+        SALVE_SLACK_WEBHOOK_URL: slack.webhookUrl,
+        SALVE_SLACK_SIGNING_SECRET: SECRET,
+        // The user the example clicks come from (blockActionsPayload); without a list nobody may approve.
+        SALVE_SLACK_APPROVERS: 'U2CERLKJA',
+        ...env,
+      },
     });
     const { opened } = await h.fire('fraud-scorer');
     await h.run();
@@ -206,7 +212,7 @@ describe('Slack approvals by button', () => {
   });
 
   it('a click on a heal that no longer waits is answered privately and changes nothing', async () => {
-    const id = await start();
+    const id = await start({ SALVE_SLACK_APPROVERS: 'U2CERLKJA,ULATECOMER' });
     await click({ healId: id, action: 'reject' });
     const late = await click({ healId: id, action: 'approve', user: { id: 'ULATECOMER', username: 'late' } });
     expect(late.statusCode).toBe(200);

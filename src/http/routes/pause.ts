@@ -44,8 +44,10 @@ export function pauseRoutes(app: FastifyInstance, deps: Deps): void {
       const { reason } = parseOrThrow(pauseBody, request.body ?? {});
       const by = actor(request);
       const state = { by, at: deps.clock.now().toISOString(), reason };
-      await deps.store.setSetting(pauseKey, JSON.stringify(state));
-      await deps.store.appendAudit([audit(auditTypes.pauseSet, by, { reason })]);
+      // One transaction: a pause is never in force without its audit record, nor the other way round.
+      await deps.store.setSetting(pauseKey, JSON.stringify(state), [
+        audit(auditTypes.pauseSet, by, { reason }),
+      ]);
       deps.metrics.paused.set(1);
       request.log.warn({ by, reason }, 'salve paused');
       return { paused: true, ...state };
@@ -57,8 +59,7 @@ export function pauseRoutes(app: FastifyInstance, deps: Deps): void {
     { config: { scope: 'operator' }, schema: { summary: 'Resume acting', tags: ['pause'] } },
     async (request) => {
       const by = actor(request);
-      await deps.store.setSetting(pauseKey, null);
-      await deps.store.appendAudit([audit(auditTypes.pauseCleared, by, {})]);
+      await deps.store.setSetting(pauseKey, null, [audit(auditTypes.pauseCleared, by, {})]);
       deps.metrics.paused.set(0);
       request.log.warn({ by }, 'salve resumed');
       deps.engine.poke();
@@ -76,8 +77,9 @@ export function pauseRoutes(app: FastifyInstance, deps: Deps): void {
       const { target } = parseOrThrow(resetBody, request.body);
       const by = actor(request);
       const at = deps.clock.now().toISOString();
-      await deps.store.setSetting(breakerResetKey(target), at);
-      await deps.store.appendAudit([audit(auditTypes.breakerReset, by, { target })]);
+      await deps.store.setSetting(breakerResetKey(target), at, [
+        audit(auditTypes.breakerReset, by, { target }),
+      ]);
       return { target, resetAt: at };
     },
   );

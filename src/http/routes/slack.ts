@@ -17,7 +17,10 @@ function header(value: string | string[] | undefined): string | undefined {
 export function slackRoutes(app: FastifyInstance, deps: Deps): void {
   const interactions = createSlackInteractions({
     signingSecret: deps.config.slackSigningSecret ?? null,
-    approvers: deps.config.slackApprovers ? new Set(deps.config.slackApprovers) : null,
+    // Nobody unless listed: a click from anyone in the channel must not be enough to act on production.
+    approvers: deps.config.slackApprovers?.includes('*')
+      ? 'anyone'
+      : new Set(deps.config.slackApprovers ?? []),
     store: deps.store,
     clock: deps.clock,
     log: deps.log.child({ component: 'slack' }),

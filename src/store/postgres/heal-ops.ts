@@ -4,6 +4,7 @@ import type { AuditKey } from '../audit-chain.js';
 import { auditTypes } from '../audit-types.js';
 import { newId } from '../ids.js';
 import { type HealRow, healFromRow, healPatchColumns } from '../rows.js';
+import { reuseByKey } from '../idempotency.js';
 import type { ClaimQuery, Heal, HealPatch, HealTransition, HealTrigger, ManualHealInput } from '../types.js';
 import { appendAudit } from './audit.js';
 import { params, type Queryable, storableText } from './db.js';
@@ -161,13 +162,15 @@ export async function openManualHeal(
   key: AuditKey,
 ): Promise<{ heal: Heal; created: boolean }> {
   const keys = [targetLockKey(input.policy, input.targetKey)];
-  if (input.idempotencyKey) keys.push(idempotencyLockKey(input.idempotencyKey));
+  if (input.idempotencyKey) keys.push(idempotencyLockKey(`${input.actor}\u0000${input.idempotencyKey}`));
   await lockKeys(client, keys);
   if (input.idempotencyKey) {
-    const { rows } = await client.query<HealRow>(`SELECT * FROM heals WHERE idempotency_key = $1`, [
-      input.idempotencyKey,
-    ]);
-    if (rows[0]) return { heal: healFromRow(rows[0]), created: false };
+    // Keys are the caller's own: scoped to the actor (its token) that sent them.
+    const { rows } = await client.query<HealRow>(
+      'SELECT * FROM heals WHERE idempotency_scope = $1 AND idempotency_key = $2',
+      [input.actor, input.idempotencyKey],
+    );
+    if (rows[0]) return reuseByKey(rows[0], input);
   }
   const open = await client.query<HealRow>(
     `SELECT * FROM heals WHERE policy = $1 AND target_key = $2
@@ -185,8 +188,8 @@ export async function openManualHeal(
   };
   const { rows } = await client.query<HealRow>(
     `INSERT INTO heals (id, policy, target_key, target, state, step, steps, dry_run, trigger, opened_at, updated_at,
-                        phase, next_run_at, idempotency_key)
-     VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7, $8, $8, 'guards', $8, $9)
+                        phase, next_run_at, idempotency_key, idempotency_scope, idempotency_digest)
+     VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7, $8, $8, 'guards', $8, $9, $10, $11)
      RETURNING *`,
     [
       id,
@@ -198,6 +201,8 @@ export async function openManualHeal(
       JSON.stringify(trigger),
       input.at,
       input.idempotencyKey,
+      input.idempotencyKey === null ? null : input.actor,
+      input.idempotencyKey === null ? null : input.requestDigest,
     ],
   );
   await appendAudit(

@@ -69,7 +69,12 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     verifyAudit: (verifyOptions) => verifyAudit(run, key, verifyOptions),
     checkAuditKey: () => checkAuditKey(run, key),
     getSetting: (key) => run.read('reading a setting', (db) => reads.getSetting(db, key)),
-    setSetting: (key, value) => run.write('writing a setting', (c) => reads.setSetting(c, key, value, now())),
+    setSetting: (name, value, records = []) =>
+      run.write('writing a setting', async (c) => {
+        await reads.setSetting(c, name, value, now());
+        // Last, as every transaction does: the audit lock is held only until the commit.
+        await appendAudit(c, key, records, now());
+      }),
     claimDueHeals: (q) => run.write('claiming due heals', (c) => heals.claimDueHeals(c, q)),
     transition: (t) => run.write('moving a heal', (c) => heals.transition(c, t, now(), key)),
     releaseLeases: (owner) => run.write('releasing leases', (c) => heals.releaseLeases(c, owner)),

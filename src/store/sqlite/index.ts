@@ -80,8 +80,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     verifyAudit: (verifyOptions) => audit.verify(verifyOptions),
     checkAuditKey: () => audit.checkKey(),
     getSetting: async (key) => reads.getSetting(key),
-    setSetting: (key, value) =>
+    setSetting: (key, value, records = []) =>
       write(() => {
+        for (const r of records) audit.append(r, now());
         if (value === null) db.prepare('DELETE FROM settings WHERE key = ?').run(key);
         else
           db.prepare(
