@@ -7,7 +7,7 @@ import { type AuditAnchor, createAuditAnchor } from './audit/anchor.js';
 import { type LoadedAuditKey, loadOrCreateAuditKey } from './audit/key.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
-import { loadOrCreateTokens } from './config/tokens.js';
+import { followTokensFile, loadOrCreateTokens } from './config/tokens.js';
 import { createAlertmanagerClient } from './engine/alertmanager-client.js';
 import { defaultEngineSettings, type EngineDeps, type EngineSettings } from './engine/context.js';
 import { createScheduler, type Scheduler } from './engine/scheduler.js';
@@ -122,7 +122,19 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   } else {
     const loaded = loadOrCreateTokens(config.tokensFile);
     generatedToken = loaded.generated;
-    auth = createAuthenticator(loaded.tokens);
+    const tokensLog = log.child({ component: 'tokens' });
+    auth = createAuthenticator(
+      followTokensFile(config.tokensFile, loaded.tokens, {
+        now: () => clock.now().getTime(),
+        onReload: (r) =>
+          r.ok
+            ? tokensLog.info({ tokens: r.tokens }, 'tokens file changed: tokens reloaded')
+            : tokensLog.error(
+                { err: r.error },
+                'tokens file changed but is invalid: the previous tokens stay in force',
+              ),
+      }),
+    );
     if (loaded.warning) warnings.push(loaded.warning);
   }
   warnings.push(...slackApprovalWarnings(config));

@@ -5,6 +5,7 @@ import { check } from './cli/check.js';
 import { manualHeal } from './cli/heal.js';
 import { serve } from './cli/serve.js';
 import { testPayload } from './cli/test-payload.js';
+import { token } from './cli/token.js';
 import { parseCommandLine } from './config/load.js';
 import { isSalveError } from './errors.js';
 
@@ -18,6 +19,10 @@ commands:
                              print the audit log, follow it, or verify its sealed chain (every broken
                              record; --expect: against a checkpoint salve published)
   actions [--json]           the action registry: parameters, example, RBAC needed
+  token create --name NAME --scopes alertmanager,operator,viewer
+                             make a token: printed once, only its SHA-256 digest goes into the tokens file
+  token list | token revoke NAME
+                             the tokens in the file (never their secrets); remove one
   heal --policy NAME --label k=v ... --reason WHY [--dry-run] [--force] [--idempotency-key K]
        [--server URL]        open a heal by hand on a running salve (token from SALVE_TOKEN)
 
@@ -56,6 +61,10 @@ async function main(argv: string[]): Promise<number> {
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
       return audit(cmd, process.env, process.stdout, controller.signal);
+    }
+    case 'token': {
+      const cmd = parseCommandLine(rest, { name: { type: 'string' }, scopes: { type: 'string' } });
+      return token(cmd, process.env, process.stdout, process.stderr);
     }
     case 'actions': {
       const cmd = parseCommandLine(rest, { json: { type: 'boolean' } });

@@ -116,6 +116,47 @@ export type LoadedTokens = {
 };
 
 /**
+ * The tokens in force, read again when the file changes (checked at most once a second, on use): a token
+ * revoked with `salve token revoke`, or by updating the Secret, stops working without a restart. A file
+ * that changes into something invalid keeps the previous tokens in force, and says so.
+ */
+export function followTokensFile(
+  file: string,
+  initial: TokenIdentity[],
+  deps: {
+    now: () => number;
+    onReload(outcome: { ok: true; tokens: number } | { ok: false; error: unknown }): void;
+  },
+): () => readonly TokenIdentity[] {
+  const stamp = () => {
+    try {
+      const s = fs.statSync(file);
+      return `${s.ino}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      return 'missing';
+    }
+  };
+  let current = initial;
+  let seen = stamp();
+  let checkedAt = deps.now();
+  return () => {
+    const now = deps.now();
+    if (now - checkedAt < 1_000) return current;
+    checkedAt = now;
+    const next = stamp();
+    if (next === seen) return current;
+    seen = next;
+    try {
+      current = parseTokensFile(file, fs.readFileSync(file, 'utf8'));
+      deps.onReload({ ok: true, tokens: current.length });
+    } catch (error) {
+      deps.onReload({ ok: false, error });
+    }
+    return current;
+  };
+}
+
+/**
  * Reads the tokens file. When it does not exist, generates one token with every scope, stores only its
  * digest (mode 0600) and hands the plaintext back so the caller can print it once.
  */

@@ -7,7 +7,10 @@ import type { Heal, ManualHealInput } from './types.js';
  * under the same key is refused (422), never silently answered with the first request's heal. Keys are scoped
  * to the caller (its token), so two callers choosing the same key never see each other's heals.
  */
-export function reuseByKey(row: HealRow & { idempotency_digest?: string | null }, input: ManualHealInput): {
+export function reuseByKey(
+  row: HealRow & { idempotency_digest?: string | null },
+  input: ManualHealInput,
+): {
   heal: Heal;
   created: false;
 } {

@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import { SalveError } from '../../errors.js';
 import { auditTypes } from '../audit-types.js';
+import { reuseByKey } from '../idempotency.js';
 import { newId } from '../ids.js';
 import { type HealRow, healFromRow, healPatchColumns } from '../rows.js';
-import { reuseByKey } from '../idempotency.js';
 import type { ClaimQuery, Heal, HealPatch, HealTransition, HealTrigger, ManualHealInput } from '../types.js';
 import type { SqliteAudit } from './audit.js';
 import type { SqliteOutbox } from './outbox.js';
