@@ -4,9 +4,6 @@ import path from 'node:path';
 import { SalveError } from '../errors.js';
 import { type AuditKey, auditKeyFrom } from '../store/audit-chain.js';
 
-/** What deploy/ ships in its Secret until someone generates a real key: refused, never used. */
-export const auditKeyPlaceholder = 'replace-with-the-output-of-openssl-rand-hex-32';
-
 export type LoadedAuditKey = {
   key: AuditKey;
   file: string;
@@ -17,6 +14,7 @@ export type LoadedAuditKey = {
 
 function parseKey(file: string, text: string): AuditKey {
   const secret = text.trim();
+  // deploy/ ships `replace-with-the-output-of-openssl-rand-hex-32` until someone makes a real key.
   if (secret.startsWith('replace-with')) {
     throw new SalveError(
       'SALVE_CONFIG_INVALID',
