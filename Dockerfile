@@ -24,6 +24,8 @@ FROM toolchain AS build
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The operator console (web/) is bundled into dist/console by the same build.
+COPY web ./web
 RUN npm run build
 
 # Production dependencies only, compiled against the same Node.js as the runtime stage.

@@ -8,6 +8,7 @@ export const sections = [
   'match',
   'firstaction',
   'verify',
+  'store-faults',
   'breakdown',
 ] as const;
 /** What a plain `npm run bench` runs; `breakdown` is for finding out why, on demand. */
@@ -18,6 +19,7 @@ export const defaultSections: Section[] = [
   'match',
   'firstaction',
   'verify',
+  'store-faults',
 ];
 export type Section = (typeof sections)[number];
 
@@ -57,8 +59,8 @@ export const usage = `usage: npm run bench -- [options]
   --redelivery-ratio R  share of re-deliveries in the second scenario (default 0.9)
   --storm-alerts N      alerts sent in the memory storm (default 100000)
   --log-levels L,L      salve log levels to measure, first is the headline (default info,warn)
-  --only S,S            sections to run: ingest, ingest-postgres, storm, match, firstaction, verify, breakdown
-                        (default: all but breakdown)
+  --only S,S            sections to run: ingest, ingest-postgres, storm, match, firstaction, verify,
+                        store-faults, breakdown (default: all but breakdown)
   --dir PATH            where the temporary data directories go (default the OS temp dir)
   --engine              also run the heal scheduler and notifier in salve, as \`salve serve\` does
                         (off by default: the figures are the webhook's alone)

@@ -20,6 +20,7 @@ import {
   verdict,
   verifyReport,
 } from './report.js';
+import { benchStoreFaults, type StoreFaultRun, storeFaultsReport } from './store-faults.js';
 import { benchStorm, type StormRun } from './storm.js';
 import { benchVerify, type VerifyRun } from './verify.js';
 
@@ -45,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
   let match: MatchRow[] = [];
   let breakdown: BreakdownRow[] = [];
   let firstAction: FirstActionRun[] = [];
+  let storeFaults: StoreFaultRun[] = [];
   // Match first: it runs in this process, before any child has warmed the CPU caches of the other core.
   if (options.only.includes('match')) match = benchMatch([10, 1_000, 10_000], progress);
   if (options.only.includes('ingest')) ingest = await benchIngest(options, progress);
@@ -56,15 +58,18 @@ async function main(argv: string[]): Promise<number> {
   if (options.only.includes('firstaction')) firstAction = await benchFirstAction(options, progress);
   let verify: VerifyRun | null = null;
   if (options.only.includes('verify')) verify = await benchVerify(options, progress);
+  if (options.only.includes('store-faults')) storeFaults = await benchStoreFaults(progress);
   if (options.only.includes('breakdown')) breakdown = await benchBreakdown(options.dir, progress);
   const seconds = (Date.now() - started) / 1000;
   const loadAverageAtEnd = os.loadavg()[0] ?? 0;
-  const durable = [...ingest, ...storm].every((r) => r.durability === null || r.durability.ok);
+  const durable =
+    [...ingest, ...storm].every((r) => r.durability === null || r.durability.ok) &&
+    storeFaults.every((r) => r.lost === 0);
 
   if (options.json) {
     const verdicts = ingest.map((r) => verdict(r, ingest));
     process.stdout.write(
-      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, firstAction, verify, breakdown, durable }, null, 2)}\n`,
+      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, firstAction, verify, storeFaults, breakdown, durable }, null, 2)}\n`,
     );
   } else {
     const sections = [
@@ -77,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
     if (match.length > 0) sections.push(matchReport(match));
     if (firstAction.length > 0) sections.push(firstActionReport(firstAction));
     if (verify) sections.push(verifyReport(verify));
+    if (storeFaults.length > 0) sections.push(storeFaultsReport(storeFaults));
     if (breakdown.length > 0) sections.push(breakdownReport(breakdown));
     process.stdout.write(`${sections.join('\n\n')}\n`);
   }

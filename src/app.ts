@@ -5,10 +5,12 @@ import type { Deps } from './deps.js';
 import { isSalveError } from './errors.js';
 import { authHook } from './http/auth.js';
 import { authFailureCodes, createAuthFailureReporter } from './http/auth-failures.js';
+import { refuseCrossSiteWrites } from './http/cross-site.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { actionRoutes } from './http/routes/actions.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { auditRoutes } from './http/routes/audit.js';
+import { consoleRoutes } from './http/routes/console.js';
 import { healCommandRoutes } from './http/routes/heal-commands.js';
 import { healRoutes } from './http/routes/heals.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -74,6 +76,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   registerErrorHandling(app);
+  app.addHook('onRequest', refuseCrossSiteWrites);
   app.addHook('onRequest', authHook(deps.auth));
   const refused = createAuthFailureReporter({
     log: deps.log,
@@ -96,5 +99,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   actionRoutes(app, deps);
   healthRoutes(app, deps);
   slackRoutes(app, deps);
+  consoleRoutes(app, deps);
   return app;
 }

@@ -13,6 +13,7 @@ import { defaultEngineSettings, type EngineDeps, type EngineSettings } from './e
 import { createScheduler, type Scheduler } from './engine/scheduler.js';
 import { SalveError } from './errors.js';
 import { type Authenticator, createAuthenticator } from './http/auth.js';
+import { type ConsoleAssets, loadConsoleAssets } from './http/console-assets.js';
 import { createKubeClient } from './kube/config.js';
 import type { KubeClient } from './kube/port.js';
 import type { Dispatcher, DispatcherSettings } from './notify/dispatcher.js';
@@ -22,6 +23,7 @@ import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createPolicySource, type PolicySource } from './policy/source.js';
 import { type AuditKey, keyedMarker } from './store/audit-chain.js';
+import { createStoreAvailability, type StoreAvailability } from './store/availability.js';
 import { openPostgresStore } from './store/postgres/index.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/types.js';
@@ -32,6 +34,8 @@ export type Deps = {
   log: Logger;
   metrics: Metrics;
   store: Store;
+  /** Whether the store commits: the write probe behind /readyz, and the outage log. */
+  storeHealth: StoreAvailability;
   auth: Authenticator;
   registry: ActionRegistry;
   policies: PolicySource;
@@ -46,6 +50,8 @@ export type Deps = {
   anchor: AuditAnchor;
   /** Said at start (log) and in /readyz: settings that leave a door open, and what to do about them. */
   warnings: string[];
+  /** The operator console's bundle, served at GET /. */
+  consoleAssets: ConsoleAssets;
   /** Set when salve generated a token on this start: printed once, never logged. */
   generatedToken?: { name: string; token: string; file: string };
   close(): Promise<void>;
@@ -57,12 +63,21 @@ export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'store' | 'registry' | 
   /** Where KUBECONFIG, HOME and KUBERNETES_SERVICE_* come from; default: the process environment. */
   env?: NodeJS.ProcessEnv;
   random?: () => number;
+  /** Where the console bundle is; default dist/console. */
+  consoleDir?: string;
 };
 
 export function openStore(config: Config, clock: Clock, auditKey: AuditKey, log?: Logger): Store {
   if (config.store === 'sqlite')
     return openSqliteStore({ file: path.join(config.dataDir, 'salve.db'), clock, auditKey });
-  return openPostgresStore({ url: config.store, clock, auditKey, log: log?.child({ component: 'store' }) });
+  return openPostgresStore({
+    url: config.store,
+    clock,
+    auditKey,
+    log: log?.child({ component: 'store' }),
+    deliveryDeadlineMs: config.deliveryDeadline,
+    startupWaitMs: config.storeWait,
+  });
 }
 
 /** The audit key: generated on first start for one SQLite replica, required with PostgreSQL (see key.ts). */
@@ -157,9 +172,15 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
       `the audit key ${auditKey.file} can be read by other users: whoever reads it and can write the database can re-seal a tampered audit chain (chmod 600)`,
     );
   }
-  const store = overrides.store ?? openStore(config, clock, auditKey.key, log);
-  await store.migrate();
-  await checkAuditKey(store, auditKey);
+  const opened = overrides.store ?? openStore(config, clock, auditKey.key, log);
+  await opened.migrate();
+  await checkAuditKey(opened, auditKey);
+  const storeHealth = createStoreAvailability({
+    store: opened,
+    log: log.child({ component: 'store' }),
+    metrics,
+  });
+  const store = storeHealth.observe(opened);
   // From its first start with a key, salve's chain holds a sealed record: a chain without one was rewritten.
   await store.appendAudit([keyedMarker()]);
   const anchor = createAuditAnchor({
@@ -211,6 +232,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     log,
     metrics,
     store,
+    storeHealth,
     auth,
     registry,
     policies,
@@ -222,11 +244,13 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     auditKey,
     anchor,
     warnings,
+    consoleAssets: loadConsoleAssets(overrides.consoleDir),
     generatedToken,
     async close() {
       await engine.stop();
       await dispatcher.stop();
       await anchor.stop();
+      await storeHealth.stop();
       policies.close();
       await store.close();
     },

@@ -10,6 +10,7 @@ export const errorCatalogue = {
   SALVE_REQUEST_TOO_LARGE: { status: 413, summary: 'body exceeds the size limit' },
   SALVE_REQUEST_UNSUPPORTED_MEDIA: { status: 415, summary: 'content type not supported' },
   SALVE_REQUEST_INVALID_TEXT: { status: 400, summary: 'a string is not well-formed Unicode or holds NUL' },
+  SALVE_REQUEST_CROSS_SITE: { status: 403, summary: 'a page on another site sent this request' },
   SALVE_WEBHOOK_INVALID: { status: 400, summary: 'Alertmanager payload is invalid' },
   SALVE_NOT_FOUND: { status: 404, summary: 'not found' },
   SALVE_ROUTE_NOT_FOUND: { status: 404, summary: 'no such route' },
@@ -25,6 +26,10 @@ export const errorCatalogue = {
   },
   SALVE_STORE_UNAVAILABLE: { status: 503, summary: 'the store could not commit' },
   SALVE_STORE_MIGRATION_FAILED: { status: 500, summary: 'store migration failed' },
+  SALVE_LIMIT_REACHED: {
+    status: 409,
+    summary: 'a counted limit (ceiling, breaker, cooldown) has no slot left',
+  },
   SALVE_AUDIT_CURSOR_INVALID: { status: 400, summary: 'audit cursor is invalid' },
   SALVE_KUBE_NOT_CONFIGURED: { status: 503, summary: 'no Kubernetes cluster is configured' },
   SALVE_KUBE_REQUEST_FAILED: { status: 502, summary: 'Kubernetes API request failed' },
@@ -83,4 +88,9 @@ export class ActionFailed extends SalveError {
 
 export function isSalveError(err: unknown): err is SalveError {
   return err instanceof SalveError;
+}
+
+/** The store could not commit: reported once per outage by the store's availability monitor, not by callers. */
+export function isStoreUnavailable(err: unknown): boolean {
+  return isSalveError(err) && err.code === 'SALVE_STORE_UNAVAILABLE';
 }

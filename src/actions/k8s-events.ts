@@ -1,5 +1,6 @@
-import { randomInt } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { isAlreadyExists } from '../kube/api-errors.js';
 import type { KubeEvent, ObjectRef } from '../kube/port.js';
 import type { ActionContext } from './types.js';
 
@@ -13,12 +14,13 @@ export function microTime(at: Date): string {
 }
 
 /**
- * client-go names events `<regarding.name>.<hex of unix nanoseconds>`; our clock has milliseconds, so the
- * sub-millisecond part is random, which also keeps two events of one millisecond apart.
+ * client-go names events `<regarding.name>.<16 hex digits>` (its clock in nanoseconds). Ours come from the
+ * heal step instead: a step that runs again (a crash between its change and its Event, a lease handed over)
+ * names the same Event, so it is posted once, and a re-run that finds it missing posts it then.
  */
-export function eventName(regardingName: string, at: Date): string {
-  const nanos = BigInt(at.getTime()) * 1_000_000n + BigInt(randomInt(1_000_000));
-  return `${regardingName}.${nanos.toString(16)}`;
+export function eventName(regardingName: string, heal: { id: string; step: number }): string {
+  const digest = createHash('sha256').update(`${heal.id}\u0000${heal.step}`).digest('hex').slice(0, 16);
+  return `${regardingName}.${digest}`;
 }
 
 function reportingInstance(): string {
@@ -40,7 +42,7 @@ export function buildEvent(ctx: ActionContext, input: EventInput): KubeEvent {
   const at = ctx.clock.now();
   const note = `salve heal ${ctx.heal.id} (policy ${ctx.heal.policy}, step ${ctx.heal.step}): ${input.note}`;
   return {
-    metadata: { name: eventName(input.regarding.name, at), namespace: input.regarding.namespace },
+    metadata: { name: eventName(input.regarding.name, ctx.heal), namespace: input.regarding.namespace },
     eventTime: microTime(at),
     type: 'Normal',
     reportingController,
@@ -53,12 +55,17 @@ export function buildEvent(ctx: ActionContext, input: EventInput): KubeEvent {
   };
 }
 
-/** Records what salve did on the object. The change already happened, so a failure here is only logged. */
+/**
+ * Makes sure the Event telling what this heal step did exists on the object: called after the change, and
+ * again by a re-run that finds the change already made (its Event may never have been posted). Already there
+ * is success. The change already happened, so a failure here is only logged.
+ */
 export async function recordEvent(ctx: ActionContext, input: EventInput): Promise<void> {
   const event = buildEvent(ctx, input);
   try {
     await ctx.kube.createEvent(input.regarding.namespace, event);
   } catch (err) {
+    if (isAlreadyExists(err)) return;
     ctx.log.warn(
       { err, heal: ctx.heal.id, regarding: input.regarding, event: event.metadata.name },
       'kubernetes event not recorded',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { WorkloadKind } from '../kube/port.js';
+import type { Workload, WorkloadKind } from '../kube/port.js';
 import { retryOnConflict } from './k8s-conflict.js';
-import { recordEvent } from './k8s-events.js';
+import { type EventInput, recordEvent } from './k8s-events.js';
 import { eventRule } from './k8s-rbac.js';
 import {
   annotationKeys,
@@ -34,6 +34,7 @@ async function restart(ctx: ActionContext, kind: WorkloadKind): Promise<ActionRe
   const templateAnnotations = workload.spec.template.metadata?.annotations ?? {};
   if (templateAnnotations[annotationKeys.restartFor] === mark) {
     const at = templateAnnotations[annotationKeys.restartedAt];
+    await recordEvent(ctx, restartEvent(kind, workload, ctx, `restarted ${label} (restartedAt ${at})`));
     return unchanged(`${label} was already restarted by this heal step (at ${at ?? 'an unknown time'})`, {
       restartedAt: at,
     });
@@ -55,14 +56,21 @@ async function restart(ctx: ActionContext, kind: WorkloadKind): Promise<ActionRe
     },
   });
   const detail = `restarted ${label} (restartedAt ${restartedAt})`;
-  await recordEvent(ctx, {
-    regarding: workloadRef(kind, workload, ctx.target),
-    action: 'RolloutRestart',
-    reason: 'Restarted',
-    note: detail,
-  });
+  await recordEvent(ctx, restartEvent(kind, workload, ctx, detail));
   return changed(detail, { restartedAt });
 }
+
+const restartEvent = (
+  kind: WorkloadKind,
+  workload: Workload,
+  ctx: ActionContext,
+  note: string,
+): EventInput => ({
+  regarding: workloadRef(kind, workload, ctx.target),
+  action: 'RolloutRestart',
+  reason: 'Restarted',
+  note,
+});
 
 export const k8sRestart: Action<RestartParams> = {
   kind: 'k8s.restart',

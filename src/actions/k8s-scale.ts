@@ -56,6 +56,13 @@ async function scale(ctx: ActionContext, kind: WorkloadKind, params: ScaleParams
   // The API server defaults spec.replicas to 1.
   const current = workload.spec.replicas ?? 1;
   if (!('replicas' in params) && workload.metadata.annotations?.[annotationKeys.scaleFor] === mark) {
+    // The change is this step's own: make sure its Event was posted (a crash may have come in between).
+    await recordEvent(ctx, {
+      regarding: workloadRef(kind, workload, ctx.target),
+      action: 'Scale',
+      reason: 'Scaled',
+      note: `scaled ${label} to ${current} replicas`,
+    });
     return unchanged(`${label} was already scaled by this heal step (now ${current} replicas)`, {
       replicas: current,
     });

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ActionFailed } from '../errors.js';
 import { isAlreadyExists } from '../kube/api-errors.js';
-import type { Job } from '../kube/port.js';
-import { recordEvent } from './k8s-events.js';
+import type { CronJob, Job } from '../kube/port.js';
+import { type EventInput, recordEvent } from './k8s-events.js';
 import { jobFromCronJob, jobNameFor } from './k8s-job-from-cronjob.js';
 import { eventRule } from './k8s-rbac.js';
 import { changed, healMark, isControlledBy, objectRef, refused, unchanged } from './k8s-target.js';
@@ -52,10 +52,22 @@ async function trigger(ctx: ActionContext, params: RetrainCronjobParams): Promis
   const cronJobName = cronJobNameOf(ctx.target, params);
   const jobName = jobNameFor(cronJobName, ctx.heal.id, ctx.heal.step);
   const facts = { cronJob: cronJobName, jobName };
-  if ((await findJob(ctx, namespace, jobName)) !== undefined) {
+  const cronJob = await ctx.kube.getCronJob(namespace, cronJobName);
+  const ours = await findJob(ctx, namespace, jobName);
+  if (ours !== undefined) {
+    // The Job is this step's own (its name comes from the heal step): make sure its Event was posted too.
+    await recordEvent(
+      ctx,
+      createJobEvent(
+        ctx,
+        cronJob,
+        ours,
+        jobName,
+        `created job ${jobName} from CronJob ${namespace}/${cronJobName}`,
+      ),
+    );
     return unchanged(`job ${jobName} already exists`, facts);
   }
-  const cronJob = await ctx.kube.getCronJob(namespace, cronJobName);
   // A retrain of this CronJob already under way (scheduled or manual) is what this step wants: starting a
   // second one would compete for the same data and accelerators.
   const running = (await ctx.kube.listJobs(namespace)).find(
@@ -75,14 +87,24 @@ async function trigger(ctx: ActionContext, params: RetrainCronjobParams): Promis
     throw err;
   }
   const detail = `created job ${jobName} from CronJob ${namespace}/${cronJobName}`;
-  await recordEvent(ctx, {
+  await recordEvent(ctx, createJobEvent(ctx, cronJob, created, jobName, detail));
+  return changed(detail, { ...facts, jobUid: created.metadata.uid });
+}
+
+function createJobEvent(
+  ctx: ActionContext,
+  cronJob: CronJob,
+  job: Job,
+  jobName: string,
+  note: string,
+): EventInput {
+  return {
     regarding: objectRef('batch/v1', 'CronJob', cronJob.metadata, ctx.target),
-    related: objectRef('batch/v1', 'Job', created.metadata, { ...ctx.target, name: jobName }),
+    related: objectRef('batch/v1', 'Job', job.metadata, { ...ctx.target, name: jobName }),
     action: 'CreateJob',
     reason: 'RetrainStarted',
-    note: detail,
-  });
-  return changed(detail, { ...facts, jobUid: created.metadata.uid });
+    note,
+  };
 }
 
 export const retrainCronjob: Action<RetrainCronjobParams> = {

@@ -85,6 +85,13 @@ export async function undoDeployment(ctx: ActionContext, toRevision: number): Pr
   const deployment = await ctx.kube.getWorkload('Deployment', namespace, name);
   const fromRevision = revisionOf(deployment.metadata.annotations);
   if (deployment.metadata.annotations?.[annotationKeys.rollbackFor] === mark) {
+    // The change is this step's own: make sure its Event was posted (a crash may have come in between).
+    await recordEvent(ctx, {
+      regarding: workloadRef('Deployment', deployment, ctx.target),
+      action: 'RolloutUndo',
+      reason: 'RolledBack',
+      note: `rolled back ${label} to revision ${fromRevision}`,
+    });
     return unchanged(`${label} was already rolled back by this heal step (now at revision ${fromRevision})`, {
       revision: fromRevision,
     });

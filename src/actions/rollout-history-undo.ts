@@ -64,6 +64,13 @@ export async function undoFromHistory(
   const mark = healMark(ctx);
   const workload = await ctx.kube.getWorkload(kind, namespace, name);
   if (workload.metadata.annotations?.[annotationKeys.rollbackFor] === mark) {
+    // The change is this step's own: make sure its Event was posted (a crash may have come in between).
+    await recordEvent(ctx, {
+      regarding: workloadRef(kind, workload, ctx.target),
+      action: 'RolloutUndo',
+      reason: 'RolledBack',
+      note: `rolled back ${label}`,
+    });
     return unchanged(`${label} was already rolled back by this heal step`);
   }
   const history = (

@@ -66,7 +66,8 @@ export async function audit(
         }
       })()
     : auditKeyFrom(randomBytes(32));
-  const store = openStore(config, clock, key);
+  // A command answers at once: waiting for the database at start-up (SALVE_STORE_WAIT) is the server's.
+  const store = openStore({ ...config, storeWait: 0 }, clock, key);
   try {
     await store.migrate();
     if (cmd.extra.verify) {

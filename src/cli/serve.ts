@@ -34,6 +34,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   deps.engine.start();
   deps.dispatcher.start();
   deps.anchor.start();
+  deps.storeHealth.start();
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');
     else log.info({ signal }, 'shutting down');

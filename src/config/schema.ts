@@ -61,6 +61,15 @@ export const configSchema = z.object({
    * work passes to another one this long after it last claimed it. Longer than any single action takes.
    */
   leaseSeconds: z.coerce.number().int().positive().max(3600).default(30),
+  /**
+   * A webhook delivery not committed within this long is answered 503, and Alertmanager sends it again: well
+   * under Alertmanager's own patience (about 10 s), so a slow store costs a retry, never a lost notification.
+   */
+  deliveryDeadline: duration
+    .refine((ms) => ms >= 100 && ms <= 60_000, 'expected a duration between 100ms and 60s')
+    .default(5_000),
+  /** At start, how long to wait for a PostgreSQL store that is not reachable yet before giving up. */
+  storeWait: duration.default(60_000),
   /** Slack incoming webhook: defines the notifier named `slack`. A secret: never logged. */
   slackWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Verifies Slack's button clicks (POST /v1/slack/interactions); without it the route answers 404. */
@@ -104,6 +113,8 @@ export const settingEnv = {
   maxActionsPerHour: 'SALVE_MAX_ACTIONS_PER_HOUR',
   approvalTimeout: 'SALVE_APPROVAL_TIMEOUT',
   leaseSeconds: 'SALVE_LEASE_SECONDS',
+  deliveryDeadline: 'SALVE_DELIVERY_DEADLINE',
+  storeWait: 'SALVE_STORE_WAIT',
   slackWebhookUrl: 'SALVE_SLACK_WEBHOOK_URL',
   slackSigningSecret: 'SALVE_SLACK_SIGNING_SECRET',
   slackApprovers: 'SALVE_SLACK_APPROVERS',

@@ -1,6 +1,7 @@
 import { remitOf } from '../policy/remit.js';
 import type { Policy } from '../policy/types.js';
-import type { Heal } from '../store/types.js';
+import type { LimitHit } from '../store/limits.js';
+import type { ActionLimits, Heal } from '../store/types.js';
 import { breakerResetKey, type EngineDeps, pauseKey } from './context.js';
 
 /** Safety rails as ordered stages: the first that does not pass decides. */
@@ -18,6 +19,76 @@ export type GuardDecision =
 type GuardFn = (heal: Heal, policy: Policy | undefined, deps: EngineDeps) => Promise<GuardDecision>;
 
 const pass = (guard: GuardName, detail: string): GuardDecision => ({ guard, verdict: 'pass', detail });
+
+const hourMs = 3_600_000;
+const isoBefore = (deps: EngineDeps, ms: number) => new Date(deps.clock.now().getTime() - ms).toISOString();
+const forced = (heal: Heal) => heal.trigger.kind === 'manual' && heal.trigger.force;
+
+/** Start of the heal-loop breaker's window: its rate window, or an operator's reset within it. */
+async function breakerSince(heal: Heal, windowMs: number, deps: EngineDeps): Promise<string> {
+  const windowStart = isoBefore(deps, windowMs);
+  const reset = await deps.store.getSetting(breakerResetKey(heal.targetKey));
+  return reset && reset > windowStart ? reset : windowStart;
+}
+
+/** The refusal each counted limit gives when it is full: from the guards' reads or from a failed reservation. */
+export function limitRefusal(
+  heal: Heal,
+  policy: Policy | undefined,
+  hit: LimitHit,
+  deps: EngineDeps,
+): GuardDecision {
+  switch (hit.limit) {
+    case 'cooldown': {
+      const until = new Date(new Date(hit.lastAt).getTime() + (policy?.guards.cooldownMs ?? 0)).toISOString();
+      return {
+        guard: 'cooldown',
+        verdict: 'refuse',
+        reason: 'cooldown',
+        detail: `policy ${heal.policy} acted on ${heal.targetKey} at ${hit.lastAt}; cooling down until ${until}`,
+        until,
+        escalate: false,
+      };
+    }
+    case 'target':
+      return {
+        guard: 'rate_limit',
+        verdict: 'refuse',
+        reason: 'loop_breaker',
+        detail: `${heal.targetKey} was acted on ${hit.count} times since ${hit.since} (limit ${hit.max}): heal loop broken, a human must look`,
+        escalate: true,
+      };
+    case 'global':
+      return {
+        guard: 'rate_limit',
+        verdict: 'refuse',
+        reason: 'global_rate_limit',
+        detail: `${hit.count} actions in the last hour reached the global ceiling of ${deps.settings.maxActionsPerHour}`,
+        escalate: true,
+      };
+  }
+}
+
+/**
+ * The counted limits the heal's next action must fit in. The guards read them to decide; the move that starts
+ * the action reserves its slot against them atomically in the store, so concurrent heals cannot overshoot.
+ */
+export async function actionLimits(
+  heal: Heal,
+  policy: Policy | undefined,
+  deps: EngineDeps,
+): Promise<ActionLimits> {
+  const limits: ActionLimits = {
+    global: { since: isoBefore(deps, hourMs), max: deps.settings.maxActionsPerHour },
+  };
+  const perTarget = policy?.guards.maxPerTarget;
+  if (perTarget) {
+    limits.target = { since: await breakerSince(heal, perTarget.windowMs, deps), max: perTarget.count };
+  }
+  const cooldownMs = policy?.guards.cooldownMs ?? 0;
+  if (cooldownMs > 0 && !forced(heal)) limits.cooldownSince = isoBefore(deps, cooldownMs);
+  return limits;
+}
 
 const guards: Record<GuardName, GuardFn> = {
   async paused(_heal, _policy, deps) {
@@ -54,56 +125,29 @@ const guards: Record<GuardName, GuardFn> = {
   },
 
   async cooldown(heal, policy, deps) {
-    if (heal.trigger.kind === 'manual' && heal.trigger.force)
-      return pass('cooldown', 'skipped: forced by an operator');
+    if (forced(heal)) return pass('cooldown', 'skipped: forced by an operator');
     const last = await deps.store.lastActionAt(heal.policy, heal.targetKey);
     const cooldownMs = policy!.guards.cooldownMs;
-    if (last && cooldownMs > 0) {
-      const until = new Date(new Date(last).getTime() + cooldownMs);
-      if (until > deps.clock.now()) {
-        return {
-          guard: 'cooldown',
-          verdict: 'refuse',
-          reason: 'cooldown',
-          detail: `policy ${heal.policy} acted on ${heal.targetKey} at ${last}; cooling down until ${until.toISOString()}`,
-          until: until.toISOString(),
-          escalate: false,
-        };
-      }
+    if (last && cooldownMs > 0 && new Date(last).getTime() + cooldownMs > deps.clock.now().getTime()) {
+      return limitRefusal(heal, policy, { limit: 'cooldown', lastAt: last }, deps);
     }
     return pass('cooldown', last ? `last action at ${last}` : 'no earlier action');
   },
 
   async rate_limit(heal, policy, deps) {
-    const now = deps.clock.now();
     const limit = policy!.guards.maxPerTarget;
     if (limit) {
-      const windowStart = new Date(now.getTime() - limit.windowMs).toISOString();
-      const reset = await deps.store.getSetting(breakerResetKey(heal.targetKey));
-      const since = reset && reset > windowStart ? reset : windowStart;
+      const since = await breakerSince(heal, limit.windowMs, deps);
       // Every policy's actions on this target count: two policies must not take turns forever.
       const count = await deps.store.countActions({ targetKey: heal.targetKey, since, excludeDryRun: true });
       if (count >= limit.count) {
-        return {
-          guard: 'rate_limit',
-          verdict: 'refuse',
-          reason: 'loop_breaker',
-          detail: `${heal.targetKey} was acted on ${count} times since ${since} (limit ${limit.count}): heal loop broken, a human must look`,
-          escalate: true,
-        };
+        return limitRefusal(heal, policy, { limit: 'target', count, max: limit.count, since }, deps);
       }
     }
-    const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
-    const global = await deps.store.countActions({ since: hourAgo, excludeDryRun: true });
-    if (global >= deps.settings.maxActionsPerHour) {
-      return {
-        guard: 'rate_limit',
-        verdict: 'refuse',
-        reason: 'global_rate_limit',
-        detail: `${global} actions in the last hour reached the global ceiling of ${deps.settings.maxActionsPerHour}`,
-        escalate: true,
-      };
-    }
+    const since = isoBefore(deps, hourMs);
+    const count = await deps.store.countActions({ since, excludeDryRun: true });
+    const max = deps.settings.maxActionsPerHour;
+    if (count >= max) return limitRefusal(heal, policy, { limit: 'global', count, max, since }, deps);
     return pass('rate_limit', 'within limits');
   },
 

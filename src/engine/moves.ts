@@ -1,5 +1,6 @@
 import type { OutboxInput } from '../notify/types.js';
-import type { AuditInput, Heal, HealState, HealTransition } from '../store/types.js';
+import type { Policy } from '../policy/types.js';
+import type { ActionRecordInput, AuditInput, Heal, HealState, HealTransition } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 
 /** An audit record about a heal, by salve itself unless someone else is named. */
@@ -21,6 +22,23 @@ export function move(heal: Heal, deps: EngineDeps, m: Move): Promise<Heal> {
 }
 
 export const nowIso = (deps: EngineDeps) => deps.clock.now().toISOString();
+
+/** Global dry-run, the heal's own (opened under it), or its policy's: the step changes nothing. */
+export const isDryRun = (heal: Heal, policy: Policy | undefined, deps: EngineDeps) =>
+  deps.settings.dryRun || heal.dryRun || policy?.guards.dryRun === true;
+
+/** The action ledger's row for the heal's current step. */
+export function actionRecord(heal: Heal, dryRun: boolean): ActionRecordInput {
+  return {
+    healId: heal.id,
+    policy: heal.policy,
+    targetKey: heal.targetKey,
+    action: heal.steps[heal.step]?.action ?? 'none',
+    step: heal.step,
+    attempt: heal.attempt,
+    dryRun,
+  };
+}
 export const inMs = (deps: EngineDeps, ms: number) => new Date(deps.clock.now().getTime() + ms).toISOString();
 
 type Closing = Extract<HealState, 'resolved' | 'escalated' | 'cancelled' | 'refused' | 'failed'>;

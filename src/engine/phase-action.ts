@@ -4,8 +4,10 @@ import { auditTypes } from '../store/audit-types.js';
 import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { nextStepOrEscalate } from './escalate.js';
-import { closeHeal, healAudit, inMs, move, nowIso } from './moves.js';
+import { actionLimits } from './guards.js';
+import { actionRecord, closeHeal, healAudit, inMs, isDryRun, move, nowIso } from './moves.js';
 import { notificationsFor } from './notify-events.js';
+import { withSlot } from './refuse.js';
 
 function backoffMs(deps: EngineDeps, attempt: number): number {
   const { baseMs, maxMs } = deps.settings.retry;
@@ -57,16 +59,8 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
   }
   const params = parsed.data;
   const policy = deps.policies.current().byName.get(heal.policy);
-  const dryRun = deps.settings.dryRun || heal.dryRun || policy?.guards.dryRun === true;
-  const record = {
-    healId: heal.id,
-    policy: heal.policy,
-    targetKey: heal.targetKey,
-    action: step.action,
-    step: heal.step,
-    attempt: heal.attempt,
-    dryRun,
-  };
+  const dryRun = isDryRun(heal, policy, deps);
+  const record = actionRecord(heal, dryRun);
   const plan = verifyPlan(heal, action, deps);
 
   if (dryRun) {
@@ -103,18 +97,24 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
     return move(heal, deps, { set: { nextRunAt: inMs(deps, deps.settings.pollMs) }, audit: [] });
   }
   // Recorded before the request: a crash after it re-runs the (idempotent) action rather than forgetting it.
-  const started = await move(heal, deps, {
-    set: { state: 'running' },
-    startAction: record,
-    audit: [
-      healAudit(heal, auditTypes.actionStarted, 'started', {
-        step: heal.step,
-        action: step.action,
-        attempt: heal.attempt,
-        params,
-      }),
-    ],
-  });
+  // The slot the guards reserved becomes the action; a later step takes its own slot here, atomically.
+  const limits = await actionLimits(heal, policy, deps);
+  const started = await withSlot(heal, policy, deps, [], () =>
+    move(heal, deps, {
+      set: { state: 'running' },
+      reserveSlot: { action: record, limits },
+      startAction: record,
+      audit: [
+        healAudit(heal, auditTypes.actionStarted, 'started', {
+          step: heal.step,
+          action: step.action,
+          attempt: heal.attempt,
+          params,
+        }),
+      ],
+    }),
+  );
+  if (started.phase === 'done') return started;
   const t0 = performance.now();
   try {
     const result = await action.run(actionContext(started, deps), params);

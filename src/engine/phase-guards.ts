@@ -1,26 +1,19 @@
 import { auditTypes } from '../store/audit-types.js';
 import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
-import { type GuardDecision, runGuards } from './guards.js';
-import { allAlertsResolved, closeHeal, healAudit, inMs, move, nowIso } from './moves.js';
+import { actionLimits, type GuardDecision, runGuards } from './guards.js';
+import {
+  actionRecord,
+  allAlertsResolved,
+  closeHeal,
+  healAudit,
+  inMs,
+  isDryRun,
+  move,
+  nowIso,
+} from './moves.js';
 import { notificationsFor } from './notify-events.js';
-
-function decisionAudit(heal: Heal, d: GuardDecision) {
-  const type =
-    d.verdict === 'pass'
-      ? auditTypes.guardPassed
-      : d.verdict === 'hold'
-        ? auditTypes.guardHeld
-        : d.verdict === 'refuse'
-          ? auditTypes.guardRefused
-          : auditTypes.approvalRequested;
-  const outcome = d.verdict === 'refuse' ? d.reason : d.verdict;
-  return healAudit(heal, type, outcome, {
-    guard: d.guard,
-    detail: d.detail,
-    ...(d.verdict === 'refuse' && d.until ? { until: d.until } : {}),
-  });
-}
+import { decisionAudit, refuseHeal, withSlot } from './refuse.js';
 
 /** pending -> guards in order -> refused | held | awaiting_approval | running. */
 export async function guardsPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
@@ -52,7 +45,6 @@ export async function guardsPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
         : d,
   );
   const last = decisions.at(-1)!;
-  for (const d of decisions) if (d.verdict === 'refuse') deps.metrics.guardRefusals.inc({ guard: d.guard });
 
   switch (last.verdict) {
     case 'hold': {
@@ -63,31 +55,8 @@ export async function guardsPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
         audit: first ? decisions.map((d) => decisionAudit(heal, d)) : [],
       });
     }
-    case 'refuse': {
-      const state = last.escalate ? 'escalated' : 'refused';
-      const refusal = { guard: last.guard, reason: last.reason, detail: last.detail };
-      const notify = last.escalate
-        ? await notificationsFor({ ...heal, state }, deps, 'heal.escalated', {
-            refusal,
-            escalation: { why: `${last.reason}: ${last.detail}`, tried: [] },
-          })
-        : await notificationsFor({ ...heal, state }, deps, 'heal.refused', { refusal });
-      return closeHeal(
-        heal,
-        deps,
-        state,
-        last.reason,
-        [
-          ...decisions.map((d) => decisionAudit(heal, d)),
-          healAudit(heal, last.escalate ? auditTypes.healEscalated : auditTypes.healRefused, state, {
-            guard: last.guard,
-            why: last.reason,
-            detail: last.detail,
-          }),
-        ],
-        notify,
-      );
-    }
+    case 'refuse':
+      return refuseHeal(heal, deps, decisions, last);
     case 'await_approval': {
       const deadline = inMs(deps, deps.settings.approvalTimeoutMs);
       const wouldDo = heal.steps.map(
@@ -107,13 +76,26 @@ export async function guardsPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
         audit: decisions.map((d) => decisionAudit(heal, d)),
       });
     }
-    case 'pass':
-      return move(heal, deps, {
-        // Told once: after an approval, the decision message already said that salve acts now.
-        notify: approved ? [] : await notificationsFor({ ...heal, state: 'running' }, deps, 'heal.opened'),
-        set: { state: 'running', phase: 'action', attempt: 0, nextRunAt: nowIso(deps), reason: null },
-        audit: decisions.map((d) => decisionAudit(heal, d)),
-      });
+    case 'pass': {
+      // Told once: after an approval, the decision message already said that salve acts now.
+      const notify = approved
+        ? []
+        : await notificationsFor({ ...heal, state: 'running' }, deps, 'heal.opened');
+      // The action's slot in the counted limits is taken with this move: what the guards read is re-checked,
+      // atomically, against every heal that passed at the same moment on any replica.
+      const dryRun = isDryRun(heal, policy, deps);
+      const reserveSlot = dryRun
+        ? undefined
+        : { action: actionRecord(heal, dryRun), limits: await actionLimits(heal, policy, deps) };
+      return withSlot(heal, policy, deps, decisions, () =>
+        move(heal, deps, {
+          notify,
+          set: { state: 'running', phase: 'action', attempt: 0, nextRunAt: nowIso(deps), reason: null },
+          audit: decisions.map((d) => decisionAudit(heal, d)),
+          reserveSlot,
+        }),
+      );
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { isStoreUnavailable } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 
 export type PollLoop = {
@@ -31,7 +32,10 @@ export function createPollLoop(options: {
       try {
         more = await options.turn();
       } catch (err) {
-        options.log.error({ err, loop: options.what }, 'work loop turn failed');
+        // The store's outage is logged once, where it is watched; a turn a second would repeat it.
+        if (isStoreUnavailable(err))
+          options.log.debug({ loop: options.what }, 'work loop waits for the store');
+        else options.log.error({ err, loop: options.what }, 'work loop turn failed');
       }
       if (!running) break;
       if (poked || more) continue;

@@ -1,3 +1,4 @@
+import { isSalveError, isStoreUnavailable } from '../errors.js';
 import { advanceHeal } from './advance.js';
 import type { EngineDeps } from './context.js';
 import { createPollLoop } from './poll-loop.js';
@@ -22,16 +23,28 @@ export function createScheduler(deps: EngineDeps): Scheduler {
   const { settings, log } = deps;
   const inFlight = new Map<string, Promise<void>>();
 
-  /** While a heal is being advanced, its lease is renewed, so a long step is never taken over mid-flight. */
+  /**
+   * While a heal is being advanced, its lease is renewed, so a long step is never taken over mid-flight. A lease
+   * found lost (the store was out longer than a lease and another replica took the heal over) is not renewed
+   * again: the step in flight ends at its next move, which fails the same way, and the heal is the other's.
+   */
   function heartbeat(healId: string): () => void {
     const timer = setInterval(
       () => {
         const until = new Date(deps.clock.now().getTime() + settings.leaseMs).toISOString();
         deps.store
           .transition({ id: healId, owner: settings.owner, set: {}, audit: [], renewLeaseUntil: until })
-          .catch((err: unknown) =>
-            log.warn({ err, heal: healId }, 'could not renew the lease of a heal in progress'),
-          );
+          .catch((err: unknown) => {
+            if (isStoreUnavailable(err)) {
+              log.debug({ heal: healId }, 'lease not renewed: the store is unavailable');
+            } else if (isSalveError(err) && err.code === 'SALVE_HEAL_CONFLICT') {
+              clearInterval(timer);
+              log.warn(
+                { heal: healId },
+                'lease of a heal in progress lost to another replica; leaving it to them',
+              );
+            } else log.warn({ err, heal: healId }, 'could not renew the lease of a heal in progress');
+          });
       },
       Math.max(50, settings.leaseMs / 3),
     );
@@ -43,7 +56,10 @@ export function createScheduler(deps: EngineDeps): Scheduler {
     const stopHeartbeat = heartbeat(healId);
     const p = work()
       .then(() => undefined)
-      .catch((err: unknown) => log.error({ err, heal: healId }, 'heal advance failed; will retry when due'))
+      .catch((err: unknown) => {
+        if (isStoreUnavailable(err)) log.debug({ heal: healId }, 'heal advance waits for the store');
+        else log.error({ err, heal: healId }, 'heal advance failed; will retry when due');
+      })
       .finally(() => {
         stopHeartbeat();
         inFlight.delete(healId);

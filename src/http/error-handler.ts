@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { type ErrorCode, errorCatalogue, isSalveError } from '../errors.js';
+import { type ErrorCode, errorCatalogue, isSalveError, isStoreUnavailable } from '../errors.js';
 import { authFailureCodes } from './auth-failures.js';
 
 /** Fastify's own failures, mapped onto salve's catalogue by their code (never by message). */
@@ -15,7 +15,13 @@ const fastifyCodes: Record<string, ErrorCode> = {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isSalveError(error)) {
-      if (error.status >= 500) request.log.error({ err: error, code: error.code }, 'request failed');
+      // A store outage is logged once by the store's availability monitor, not with a stack per request.
+      if (isStoreUnavailable(error))
+        request.log.debug(
+          { code: error.code, reason: error.message },
+          'answered 503: the store is unavailable',
+        );
+      else if (error.status >= 500) request.log.error({ err: error, code: error.code }, 'request failed');
       // Authentication failures are counted and logged, rate-limited, by the onError hook (app.ts).
       else if (!authFailureCodes.has(error.code))
         request.log.info({ code: error.code, reason: error.message }, 'request refused');

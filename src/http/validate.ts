@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { type ErrorCode, SalveError } from '../errors.js';
 
 export function formatIssuePath(path: readonly PropertyKey[]): string {
@@ -24,4 +24,13 @@ export function parseOrThrow<S extends z.ZodType>(
     .map((i) => `${where}${formatIssuePath(i.path)}: ${i.message}`);
   const more = result.error.issues.length > 5 ? ` (and ${result.error.issues.length - 5} more)` : '';
   throw new SalveError(code, `${issues.join('; ')}${more}`, { details: { issues: issues.length } });
+}
+
+/**
+ * A query schema as JSON Schema, for the OpenAPI document only: handlers validate with zod (errors that name the
+ * field), and the app's validator compiler accepts everything.
+ */
+export function querySchema(schema: z.ZodObject): Record<string, unknown> {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return json;
 }

@@ -120,6 +120,17 @@ export function createMetrics(registry: Registry = new Registry()) {
       help: 'Checkpoints the external sink (SALVE_AUDIT_CHECKPOINT_URL) did not accept',
       registers,
     }),
+    storeUp: new Gauge({
+      name: 'salve_store_up',
+      help: '1 while the store commits (the write probe and every store call succeed), 0 during an outage',
+      registers,
+    }),
+    storeFailures: new Counter({
+      name: 'salve_store_failures_total',
+      help: 'Store calls that failed because the store could not commit or answer in time, by operation',
+      labelNames: ['operation'] as const,
+      registers,
+    }),
     authFailures: new Counter({
       name: 'salve_auth_failures_total',
       help: 'Requests refused for a missing, unknown or under-scoped token, by route',

@@ -82,7 +82,7 @@ export function checkPolicy(registry: ActionRegistry) {
         });
       });
     }
-    steps.forEach((step, i) => checkDesignators(registry, policy.allow, step, i, ctx));
+    for (const [i, step] of steps.entries()) checkDesignators(registry, policy.allow, step, i, ctx);
     if (typeof target.namespace !== 'string') return;
     const namespace = compileTemplate(target.namespace);
     if (!namespace.ok) return;

@@ -111,6 +111,10 @@ export type AuditQuery = {
   outcome?: string;
   /** Exclusive: records after this sequence number. */
   afterSeq?: number;
+  /** Exclusive: records before this sequence number (paging newest first). */
+  beforeSeq?: number;
+  /** Newest first: what a reader of recent activity wants (the console's audit view). Default oldest first. */
+  newestFirst?: boolean;
   limit: number;
 };
 
@@ -205,6 +209,21 @@ export type ActionRecordInput = {
   dryRun: boolean;
 };
 
+/**
+ * Counted limits an action must fit in. The store checks them and takes the action's slot in one atomic
+ * step, so heals advancing at the same moment, on any replica, cannot overshoot together.
+ */
+export type ActionLimits = {
+  /** Global ceiling: at most `max` actions, any policy and target, started since `since`. */
+  global: { since: string; max: number };
+  /** Heal-loop breaker: at most `max` actions on this target, any policy, since `since`. */
+  target?: { since: string; max: number };
+  /** Cooldown: no action of this policy on this target, by another heal, since this time. */
+  cooldownSince?: string;
+};
+
+export type SlotReservation = { action: ActionRecordInput; limits: ActionLimits };
+
 export type ActionFinish = { status: 'changed' | 'unchanged' | 'failed' | 'dry_run'; detail: string };
 
 export type HealPatch = Partial<
@@ -241,6 +260,12 @@ export type HealTransition = {
   renewLeaseUntil?: string;
   set: HealPatch;
   audit: AuditInput[];
+  /**
+   * Take the step's slot in the counted limits, atomically with this move; throws SALVE_LIMIT_REACHED when a
+   * limit is full. A slot this heal already holds for the step is kept. The slot counts like an action from
+   * now on; `startAction` turns it into the started action, and closing the heal without acting releases it.
+   */
+  reserveSlot?: SlotReservation;
   /** Record that an action is about to run (counted by cooldown and rate limits from this moment). */
   startAction?: ActionRecordInput;
   /** Finish the open action record of this heal and step. */
@@ -285,6 +310,7 @@ export type ClaimQuery = { now: string; owner: string; leaseUntil: string; limit
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
+  /** Proves the store can commit now: one small durable write (not a read: a read-only disk still reads). */
   ping(): Promise<void>;
   close(): Promise<void>;
 

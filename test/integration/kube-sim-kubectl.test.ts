@@ -13,25 +13,20 @@
  * - `rollout status` waits while the controller works, succeeds when it is done, fails on ProgressDeadlineExceeded.
  * - `rollout history` (and --revision=N), `scale` (through the /scale subresource).
  * - `apply` (client-side three-way patch and --server-side), `get` with the server-side Table columns.
- * Deviations from a real cluster: no Pods; server-side apply does not track field managers (no apply conflicts);
+ * Pods, watches and describe: kube-sim-kubectl-pods.test.ts.
+ * Deviations from a real cluster: server-side apply does not track field managers (no apply conflicts);
  * unknown fields are not rejected under fieldValidation=Strict; a rollout has no surge limit (the new ReplicaSet is scaled to the full
  * count at once, old ones shrink as new replicas become available); ReplicaSet hashes are not Go's (same shape).
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type KubeSim, type KubeSimOptions, scenarioDemo, startKubeSim } from '../support/kube-sim/index.js';
+import { hasKubectl, type Kubectl, kubectlFor } from '../support/kubectl.js';
 
-const run = promisify(execFile);
-const hasKubectl = (process.env.PATH ?? '')
-  .split(delimiter)
-  .some((d) => d !== '' && existsSync(join(d, 'kubectl')));
 if (!hasKubectl) console.warn('kube-sim kubectl cross-checks SKIPPED: kubectl is not on PATH');
 
-type Kubectl = (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
 const cleanups: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
@@ -47,22 +42,7 @@ async function cluster(options: KubeSimOptions = {}): Promise<{ sim: KubeSim; ku
   });
   scenarioDemo(sim);
   const kubeconfig = sim.writeKubeconfig(dir, { namespace: 'ml-prod' });
-  const kubectl: Kubectl = async (...args) => {
-    try {
-      const out = await run('kubectl', [
-        '--kubeconfig',
-        kubeconfig,
-        '--cache-dir',
-        join(dir, 'cache'),
-        ...args,
-      ]);
-      return { code: 0, stdout: out.stdout, stderr: out.stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return { code: e.code ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-    }
-  };
-  return { sim, kubectl };
+  return { sim, kubectl: kubectlFor(kubeconfig, join(dir, 'cache')) };
 }
 
 function defined<T>(v: T | undefined, what: string): T {

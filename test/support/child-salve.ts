@@ -18,13 +18,17 @@ export type ChildSalve = {
   url: string;
   process: ChildProcess;
   output: () => string;
+  /** Resolves with the exit code (null after a signal) when the process ends. */
+  exited: Promise<number | null>;
+  /** Resolves once /healthz answers; throws with the output if the process exits first or `ms` pass. */
+  waitHealthy(ms?: number): Promise<void>;
   /** kill -9: no shutdown hook runs, nothing is flushed on the way out. */
   kill9(): Promise<void>;
   stop(): Promise<void>;
 };
 
-/** Runs `salve serve` as a real child process (through tsx, from the sources). */
-export async function startChildSalve(env: Record<string, string>, port?: number): Promise<ChildSalve> {
+/** Runs `salve serve` as a real child process (through tsx, from the sources), without waiting for it. */
+export async function spawnChildSalve(env: Record<string, string>, port?: number): Promise<ChildSalve> {
   const listenPort = port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/main.ts'), 'serve'], {
     cwd: repoRoot,
@@ -39,26 +43,29 @@ export async function startChildSalve(env: Record<string, string>, port?: number
     output += String(d);
   });
   const url = `http://127.0.0.1:${listenPort}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`salve exited early (${child.exitCode}):\n${output}`);
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`salve did not start within 60 s:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     url,
     process: child,
     output: () => output,
+    exited,
+    async waitHealthy(ms = 60_000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`salve exited early (${child.exitCode}):\n${output}`);
+        try {
+          const res = await fetch(`${url}/healthz`);
+          if (res.ok) return;
+        } catch {
+          // not listening yet
+        }
+        if (Date.now() > deadline) {
+          child.kill('SIGKILL');
+          throw new Error(`salve did not start within ${ms / 1000} s:\n${output}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async kill9() {
       child.kill('SIGKILL');
       await exited;
@@ -70,4 +77,11 @@ export async function startChildSalve(env: Record<string, string>, port?: number
       }
     },
   };
+}
+
+/** Runs `salve serve` as a real child process and waits until it answers /healthz. */
+export async function startChildSalve(env: Record<string, string>, port?: number): Promise<ChildSalve> {
+  const child = await spawnChildSalve(env, port);
+  await child.waitHealthy();
+  return child;
 }

@@ -80,3 +80,30 @@ export function fingerprintOf(labels: Record<string, string>, salt = 0): string 
   }
   return (h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0')).slice(0, 16);
 }
+
+/** Stock kube-prometheus alerts as a real Alertmanager 0.25 delivered them (test/fixtures/kube-prometheus). */
+export const kubePrometheusFixturesDir = path.resolve(repoRoot, 'test/fixtures/kube-prometheus');
+export type KubePrometheusFlavour = 'kube-prometheus' | 'kube-prometheus-stack';
+export type KubePrometheusFixture = {
+  /** `<alertname>.<namespace>`: one notification of the group Alertmanager sent for that pair. */
+  name: string;
+  /** The body bytes exactly as sent. */
+  body: string;
+  payload: Record<string, unknown> & { alerts: Array<{ labels: Record<string, string> }> };
+  headers: Record<string, string>;
+};
+
+export function kubePrometheusFixtures(flavour: KubePrometheusFlavour): KubePrometheusFixture[] {
+  const dir = path.join(kubePrometheusFixturesDir, flavour);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && !f.endsWith('.headers.json'))
+    .sort()
+    .map((f) => {
+      const body = fs.readFileSync(path.join(dir, f), 'utf8');
+      const headers = JSON.parse(
+        fs.readFileSync(path.join(dir, f.replace(/\.json$/, '.headers.json')), 'utf8'),
+      );
+      return { name: f.replace(/\.json$/, ''), body, payload: JSON.parse(body), headers };
+    });
+}

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,26 @@ export type TestPostgres = {
     sql: string,
     values?: unknown[],
   ): Promise<T[]>;
+  /** Where the server listens. */
+  port: number;
+  /**
+   * Ends salve's sessions on the database at `url` (pg_terminate_backend: FATAL 57P01 to each) and resolves once
+   * the server has let them go, so their clients have been told.
+   */
+  endSessions(url: string): Promise<void>;
+  /**
+   * Stops the server as `pg_ctl stop -m fast` (SIGINT: sessions get FATAL 57P01) or `-m immediate` (SIGQUIT:
+   * no checkpoint, crash recovery at the next start), waits `downMs` and starts it again on the same port
+   * and data. Resolves once it accepts connections again.
+   */
+  restart(mode: 'fast' | 'immediate', downMs?: number): Promise<void>;
+  /** Stops it like restart() does, without starting it again; start() brings it back. */
+  shutdown(mode: 'fast' | 'immediate'): Promise<void>;
+  start(): Promise<void>;
+  /** SIGSTOP to the postmaster and every backend: connections stay open, nothing answers. */
+  freeze(): void;
+  /** SIGCONT: everything answers again. */
+  thaw(): void;
   stop(): Promise<void>;
 };
 
@@ -84,6 +105,43 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
     }
   }
   const urlOf = (database: string) => `postgres://${user}:${password}@127.0.0.1:${port}/${database}`;
+  const postmaster = () => {
+    const child = (server as unknown as { process?: ChildProcess }).process;
+    if (!child?.pid || child.exitCode !== null) throw new Error('embedded PostgreSQL is not running');
+    return child;
+  };
+  /** The postmaster and its children (backends, checkpointer, walwriter...), from /proc. */
+  const processTree = (): number[] => {
+    const root = postmaster().pid!;
+    const pids = [root];
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        // pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'.
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid === root) pids.push(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return pids;
+  };
+  async function shutdown(mode: 'fast' | 'immediate'): Promise<void> {
+    const child = postmaster();
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
+    await exited;
+  }
+  async function startAgain(): Promise<void> {
+    // The data directory stays: a new handle on it, never stop() on the old one (it would delete the data).
+    server = make(port);
+    try {
+      await server.start();
+    } catch (cause) {
+      fail(`the server did not start again (port ${port})`, cause);
+    }
+  }
   const adminUrl = urlOf('postgres');
   let counter = 0;
 
@@ -99,6 +157,33 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
 
   return {
     adminUrl,
+    port,
+    async endSessions(url) {
+      const database = new URL(url).pathname.slice(1);
+      const salve = `datname = $1 AND application_name = 'salve' AND pid <> pg_backend_pid()`;
+      await query(adminUrl, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${salve}`, [
+        database,
+      ]);
+      for (let i = 0; i < 200; i++) {
+        const rows = await query(adminUrl, `SELECT 1 FROM pg_stat_activity WHERE ${salve}`, [database]);
+        if (rows.length === 0) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`salve's sessions on ${database} did not end`);
+    },
+    async restart(mode, downMs = 0) {
+      await shutdown(mode);
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      await startAgain();
+    },
+    shutdown,
+    start: startAgain,
+    freeze() {
+      for (const pid of processTree()) process.kill(pid, 'SIGSTOP');
+    },
+    thaw() {
+      for (const pid of processTree().reverse()) process.kill(pid, 'SIGCONT');
+    },
     async createDatabase() {
       counter += 1;
       const name = `salve_${process.pid}_${counter}`;
@@ -107,6 +192,12 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
     },
     query,
     async stop() {
+      // A server left frozen by a failed test would never hear the stop signal.
+      try {
+        for (const pid of processTree()) process.kill(pid, 'SIGCONT');
+      } catch {
+        // not running
+      }
       await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },

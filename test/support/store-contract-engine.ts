@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManualHealInput } from '../../src/store/types.js';
 import { alertOf, delivery, openTestHeal, type StoreHarness, T } from './store-contract.js';
 import { runOutboxStoreContract } from './store-contract-outbox.js';
+import { runSlotStoreContract } from './store-contract-slots.js';
 
 export function manualInput(extra: Partial<ManualHealInput> = {}): ManualHealInput {
   return {
@@ -23,6 +24,7 @@ export function manualInput(extra: Partial<ManualHealInput> = {}): ManualHealInp
 /** The engine's half of the Store contract: claims, leases, transitions, locks, the action ledger. */
 export function runEngineStoreContract(name: string, open: () => Promise<StoreHarness>): void {
   runOutboxStoreContract(name, open);
+  runSlotStoreContract(name, open);
   describe(`Store contract (engine): ${name}`, () => {
     let h: StoreHarness;
     beforeEach(async () => {

@@ -214,6 +214,15 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       expect(await h.store.verifyAudit()).toMatchObject({ ok: true, records: all.length });
       const page = await h.store.queryAudit({ afterSeq: 1, limit: 1 });
       expect(page.map((r) => r.seq)).toEqual([2]);
+      const newest = await h.store.queryAudit({ newestFirst: true, limit: 2 });
+      expect(newest.map((r) => r.seq)).toEqual([all.length, all.length - 1]);
+      const older = await h.store.queryAudit({ newestFirst: true, beforeSeq: all.length - 1, limit: 100 });
+      expect(older.map((r) => r.seq)).toEqual(
+        all
+          .slice(0, -2)
+          .map((r) => r.seq)
+          .reverse(),
+      );
       expect(await h.store.queryAudit({ policy: 'p', limit: 10 })).toHaveLength(1);
       expect(await h.store.queryAudit({ since: '2099-01-01T00:00:00.000Z', limit: 10 })).toHaveLength(0);
     });

@@ -35,12 +35,12 @@ describe('Kubernetes Events salve records', () => {
     expect(microTime(new Date('2026-11-27T03:00:00.123Z'))).toBe('2026-11-27T03:00:00.123000Z');
   });
 
-  it('names events <regarding>.<hex of unix nanoseconds> within the clock millisecond', () => {
-    const at = new Date('2026-11-27T03:00:00.123Z');
-    const name = eventName('scorer', at);
-    const [, hex] = name.split('.');
-    const nanos = BigInt(`0x${hex}`);
-    expect(nanos / 1_000_000n).toBe(BigInt(at.getTime()));
+  it('names events <regarding>.<16 hex digits> like client-go, the same name for every run of one heal step', () => {
+    const name = eventName('scorer', { id: 'heal-1', step: 0 });
+    expect(name).toMatch(/^scorer\.[0-9a-f]{16}$/);
+    expect(eventName('scorer', { id: 'heal-1', step: 0 })).toBe(name);
+    expect(eventName('scorer', { id: 'heal-1', step: 1 })).not.toBe(name);
+    expect(eventName('scorer', { id: 'heal-2', step: 0 })).not.toBe(name);
   });
 
   it('fills the required fields and caps the note at 1024 characters', () => {

@@ -37,6 +37,18 @@ describe('configuration', () => {
     });
   });
 
+  it('bounds the delivery deadline well inside what Alertmanager waits, and reads the start-up wait', () => {
+    expect(loadConfig({})).toMatchObject({ deliveryDeadline: 5_000, storeWait: 60_000 });
+    expect(loadConfig({ SALVE_DELIVERY_DEADLINE: '2s500ms', SALVE_STORE_WAIT: '0' })).toMatchObject({
+      deliveryDeadline: 2_500,
+      storeWait: 0,
+    });
+    expect(() => loadConfig({ SALVE_DELIVERY_DEADLINE: '0' })).toThrow(
+      /SALVE_DELIVERY_DEADLINE: expected a duration between 100ms and 60s/,
+    );
+    expect(() => loadConfig({}, { storeWait: 'soon' })).toThrow(/--store-wait: expected a duration/);
+  });
+
   it('lets a kebab-case flag win over the environment variable of the same name', () => {
     const { raw } = parseCommandLine(['--listen', '127.0.0.1:7000', '--dry-run', '--data-dir=/tmp/x']);
     const config = loadConfig({ SALVE_LISTEN: '0.0.0.0:1', SALVE_DRY_RUN: 'false' }, raw);

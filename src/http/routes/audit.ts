@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { timestamp } from '../../alerts/schema.js';
 import type { Deps } from '../../deps.js';
 import { parseCheckpoint } from '../../store/audit-verify.js';
-import { parseOrThrow } from '../validate.js';
+import type { AuditPage } from '../api-types.js';
+import { parseOrThrow, querySchema } from '../validate.js';
 
 const auditQuery = z.object({
   since: timestamp.optional(),
@@ -13,6 +14,8 @@ const auditQuery = z.object({
   heal: z.string().optional(),
   type: z.string().optional(),
   outcome: z.string().optional(),
+  /** `desc`: newest first, and the cursor pages toward older records. */
+  order: z.enum(['asc', 'desc']).default('asc'),
   cursor: z.string().regex(/^\d+$/, 'expected a cursor from a previous page').optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
@@ -40,10 +43,16 @@ export function auditRoutes(app: FastifyInstance, deps: Deps): void {
     '/v1/audit',
     {
       config: { scope: 'viewer' },
-      schema: { summary: 'Audit records, oldest first, with filters and a cursor', tags: ['audit'] },
+      schema: {
+        summary: 'Audit records, oldest first (or newest first: order=desc), with filters and a cursor',
+        tags: ['audit'],
+        querystring: querySchema(auditQuery),
+      },
     },
-    async (request) => {
+    async (request): Promise<AuditPage> => {
       const q = parseOrThrow(auditQuery, request.query);
+      const desc = q.order === 'desc';
+      const cursor = q.cursor ? Number(q.cursor) : undefined;
       const records = await store.queryAudit({
         since: q.since && new Date(q.since).toISOString(),
         until: q.until && new Date(q.until).toISOString(),
@@ -52,7 +61,9 @@ export function auditRoutes(app: FastifyInstance, deps: Deps): void {
         healId: q.heal,
         type: q.type,
         outcome: q.outcome,
-        afterSeq: q.cursor ? Number(q.cursor) : undefined,
+        afterSeq: desc ? undefined : cursor,
+        beforeSeq: desc ? cursor : undefined,
+        newestFirst: desc,
         limit: q.limit,
       });
       const last = records.at(-1);

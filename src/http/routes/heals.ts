@@ -2,11 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { SalveError } from '../../errors.js';
-import { healStates } from '../../store/types.js';
-import { parseOrThrow } from '../validate.js';
+import { type Heal, type HealQuery, type HealState, healStates, openHealStates } from '../../store/types.js';
+import type { HealDetail, HealList } from '../api-types.js';
+import { parseOrThrow, querySchema } from '../validate.js';
 
 const listQuery = z.object({
-  state: z.enum(healStates).optional(),
+  /** A state, or `open`: every heal still in progress (pending, awaiting approval, running, verifying). */
+  state: z.enum([...healStates, 'open']).optional(),
   policy: z.string().optional(),
   target: z.string().optional(),
   cursor: z
@@ -18,12 +20,26 @@ const listQuery = z.object({
 
 export function healRoutes(app: FastifyInstance, deps: Deps): void {
   const { store } = deps;
+  /** `open` spans several states: one indexed read per state, merged newest first (ids sort by time). */
+  async function list(state: HealState | 'open' | undefined, query: HealQuery): Promise<Heal[]> {
+    if (state !== 'open') return store.listHeals({ ...query, state });
+    const perState = await Promise.all(openHealStates.map((state) => store.listHeals({ ...query, state })));
+    return perState
+      .flat()
+      .sort((a, b) => (a.id < b.id ? 1 : -1))
+      .slice(0, query.limit);
+  }
+
   app.get(
     '/v1/heals',
-    { config: { scope: 'viewer' }, schema: { summary: 'List heals, newest first', tags: ['heals'] } },
-    async (request) => {
+    {
+      config: { scope: 'viewer' },
+      schema: { summary: 'List heals, newest first', tags: ['heals'], querystring: querySchema(listQuery) },
+    },
+    async (request): Promise<HealList> => {
       const q = parseOrThrow(listQuery, request.query);
-      const heals = await store.listHeals({ ...q, beforeId: q.cursor, limit: q.limit });
+      const { state, policy, target, cursor, limit } = q;
+      const heals = await list(state, { policy, target, beforeId: cursor, limit });
       const last = heals.at(-1);
       return { heals, nextCursor: heals.length === q.limit && last ? last.id : null };
     },
@@ -35,7 +51,7 @@ export function healRoutes(app: FastifyInstance, deps: Deps): void {
       config: { scope: 'viewer' },
       schema: { summary: 'One heal: state, alerts and timeline', tags: ['heals'] },
     },
-    async (request) => {
+    async (request): Promise<HealDetail> => {
       const { id } = request.params as { id: string };
       const heal = await store.getHeal(id);
       if (!heal) throw new SalveError('SALVE_HEAL_NOT_FOUND', `no heal ${id}`);

@@ -2,23 +2,40 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { pauseKey } from '../../engine/context.js';
 
+/** A store read that must not hold a health answer: past `ms`, the fallback stands in for it. */
+async function atMost<T>(read: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([read.catch(() => fallback), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function healthRoutes(app: FastifyInstance, deps: Deps): void {
   app.get('/healthz', { schema: { summary: 'Liveness', tags: ['health'] } }, async () => ({ status: 'ok' }));
 
   app.get(
     '/readyz',
-    { schema: { summary: 'Readiness: store reachable, policies loaded', tags: ['health'] } },
+    {
+      schema: {
+        summary: 'Readiness: the store commits (a write probe), policies loaded; answers within a second',
+        tags: ['health'],
+      },
+    },
     async (_req, reply) => {
       const checks: Record<string, string> = {};
       const warnings: string[] = [];
-      let ready = true;
-      try {
-        await deps.store.ping();
-        checks.store = 'ok';
-      } catch {
-        checks.store = 'unreachable';
-        ready = false;
-      }
+      // Not a ping: a read-only or full disk, a deleted SQLite file or a read-only PostgreSQL still read.
+      const [store, paused] = await Promise.all([
+        deps.storeHealth.readiness(),
+        atMost(deps.store.getSetting(pauseKey), 900, 'unknown'),
+      ]);
+      checks.store = store.detail;
+      const ready = store.ok;
       const policies = deps.policies.status();
       checks.policies = policies.ok
         ? `ok (${policies.policies} loaded)`
@@ -35,8 +52,12 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
       checks.kubernetes = deps.kube.description;
       if (!deps.kube.configured)
         warnings.push('no Kubernetes cluster is configured: Kubernetes steps will fail');
-      const paused = await deps.store.getSetting(pauseKey).catch(() => null);
-      checks.paused = paused ? 'paused: nothing is acted on' : 'no';
+      checks.paused =
+        paused === 'unknown'
+          ? 'unknown (the store did not answer)'
+          : paused
+            ? 'paused: nothing is acted on'
+            : 'no';
       if (paused) warnings.push('salve is paused (PUT /v1/pause): alerts are recorded, nothing is acted on');
       const unrouted = deps.dispatcher.unknownNotifiers();
       for (const u of unrouted) {
@@ -56,8 +77,13 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
     '/metrics',
     { schema: { summary: 'Prometheus metrics', tags: ['health'] } },
     async (_req, reply) => {
-      deps.metrics.openHeals.set(await deps.store.countOpenHeals());
-      deps.metrics.paused.set((await deps.store.getSetting(pauseKey)) ? 1 : 0);
+      // During a store outage the gauges keep their last values rather than hold the scrape.
+      const [open, paused] = await Promise.all([
+        atMost(deps.store.countOpenHeals(), 1_000, null),
+        atMost(deps.store.getSetting(pauseKey), 1_000, undefined),
+      ]);
+      if (open !== null) deps.metrics.openHeals.set(open);
+      if (paused !== undefined) deps.metrics.paused.set(paused ? 1 : 0);
       deps.metrics.policiesLoaded.set(deps.policies.current().policies.length);
       const body = await deps.metrics.registry.metrics();
       return reply.type(deps.metrics.registry.contentType).send(body);

@@ -3,14 +3,13 @@ import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { breakerResetKey, pauseKey } from '../../engine/context.js';
 import { auditTypes } from '../../store/audit-types.js';
+import type { PauseState } from '../api-types.js';
 import { parseOrThrow } from '../validate.js';
 
 const pauseBody = z.object({ reason: z.string().max(1000).optional() }).default({});
 const resetBody = z.object({
   target: z.string().regex(/^[A-Za-z]+\/[a-z0-9.-]+\/[a-z0-9.-]+$/, 'expected Kind/namespace/name'),
 });
-
-type PauseState = { paused: boolean; by?: string; at?: string; reason?: string };
 
 async function pauseState(deps: Deps): Promise<PauseState> {
   const raw = await deps.store.getSetting(pauseKey);
@@ -56,12 +55,21 @@ export function pauseRoutes(app: FastifyInstance, deps: Deps): void {
 
   app.delete(
     '/v1/pause',
-    { config: { scope: 'operator' }, schema: { summary: 'Resume acting', tags: ['pause'] } },
+    {
+      config: { scope: 'operator' },
+      schema: {
+        summary: 'Resume acting; an optional JSON body {reason} is kept in the audit log',
+        tags: ['pause'],
+      },
+    },
     async (request) => {
+      const { reason } = parseOrThrow(pauseBody, request.body ?? {});
       const by = actor(request);
-      await deps.store.setSetting(pauseKey, null, [audit(auditTypes.pauseCleared, by, {})]);
+      await deps.store.setSetting(pauseKey, null, [
+        audit(auditTypes.pauseCleared, by, reason === undefined ? {} : { reason }),
+      ]);
       deps.metrics.paused.set(0);
-      request.log.warn({ by }, 'salve resumed');
+      request.log.warn({ by, reason }, 'salve resumed');
       deps.engine.poke();
       return { paused: false };
     },

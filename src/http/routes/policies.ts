@@ -3,6 +3,7 @@ import { webhookPayloadSchema } from '../../alerts/schema.js';
 import type { Deps } from '../../deps.js';
 import { explainPayload } from '../../engine/explain.js';
 import { formatMatcher } from '../../policy/matchers.js';
+import type { PolicyList, PolicyView } from '../api-types.js';
 import { parseOrThrow } from '../validate.js';
 
 export function policyRoutes(app: FastifyInstance, deps: Deps): void {
@@ -15,22 +16,24 @@ export function policyRoutes(app: FastifyInstance, deps: Deps): void {
         tags: ['policies'],
       },
     },
-    async () => {
+    async (): Promise<PolicyList> => {
       const table = deps.policies.current();
       return {
         ...deps.policies.status(),
-        policies: table.policies.map((p) => ({
-          name: p.name,
-          description: p.description,
-          file: p.source.file,
-          match: p.match.map(formatMatcher),
-          on: p.on,
-          target: p.target,
-          allow: p.allow,
-          steps: p.steps,
-          guards: p.guards,
-          notify: p.notify,
-        })),
+        policies: table.policies.map(
+          (p): PolicyView => ({
+            name: p.name,
+            description: p.description,
+            file: p.source.file,
+            match: p.match.map(formatMatcher),
+            on: p.on,
+            target: p.target,
+            allow: p.allow,
+            steps: p.steps,
+            guards: p.guards,
+            notify: p.notify,
+          }),
+        ),
       };
     },
   );

@@ -63,8 +63,10 @@ export async function queryAudit(db: Queryable, q: AuditQuery): Promise<AuditRec
   if (q.healId) where.push(`heal_id = ${p.add(q.healId)}`);
   if (q.type) where.push(`type = ${p.add(q.type)}`);
   if (q.outcome) where.push(`outcome = ${p.add(q.outcome)}`);
+  if (q.beforeSeq !== undefined) where.push(`seq < ${p.add(q.beforeSeq)}`);
+  const order = q.newestFirst ? 'DESC' : 'ASC';
   const { rows } = await db.query<AuditRow>(
-    `SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${p.add(q.limit)}`,
+    `SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT ${p.add(q.limit)}`,
     p.values,
   );
   return rows.map(auditFromRow);

@@ -10,6 +10,7 @@ import { appendAudit } from './audit.js';
 import { params, type Queryable, storableText } from './db.js';
 import { idempotencyLockKey, lockKeys, targetLockKey } from './locks.js';
 import { enqueueOutbox } from './outbox.js';
+import { releaseSlots, reserveSlot, startAction } from './slots.js';
 
 const byDue = (a: HealRow, b: HealRow) =>
   (a.next_run_at ?? '') < (b.next_run_at ?? '')
@@ -83,21 +84,15 @@ export async function transition(
       retryable: true,
     });
   }
-  if (t.startAction) {
-    const a = t.startAction;
-    await client.query(
-      `INSERT INTO actions (heal_id, policy, target_key, action, step, attempt, dry_run, started_at, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'started')
-       ON CONFLICT (heal_id, step) DO UPDATE SET attempt = excluded.attempt`,
-      [a.healId, a.policy, a.targetKey, a.action, a.step, a.attempt, a.dryRun, at],
-    );
-  }
+  if (t.reserveSlot) await reserveSlot(client, t.reserveSlot, at);
+  if (t.startAction) await startAction(client, t.startAction, at);
   if (t.finishAction) {
     await client.query(
       'UPDATE actions SET status = $1, detail = $2, finished_at = $3 WHERE heal_id = $4 AND step = $5',
       [t.finishAction.status, storableText(t.finishAction.detail), at, t.id, t.finishAction.step],
     );
   }
+  if (row.closed_at !== null) await releaseSlots(client, t.id);
   if (t.notify) await enqueueOutbox(client, t.notify, t.id, at);
   await appendAudit(client, key, t.audit, at);
   return healFromRow(row);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import os from 'node:os';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../observability/logger.js';
 import { type AuditKey, auditKeyFrom } from '../audit-chain.js';
@@ -10,7 +10,9 @@ import * as heals from './heal-ops.js';
 import { createIngestBatcher } from './ingest-batcher.js';
 import { migratePostgres } from './migrations.js';
 import * as outbox from './outbox.js';
+import { createPgPool, defaultPgDeadlines, type PgDeadlines } from './pool.js';
 import * as reads from './reads.js';
+import { waitForPostgres } from './startup.js';
 
 export type PostgresStoreOptions = {
   /** postgres:// or postgresql:// connection URL (libpq query parameters such as sslmode work). */
@@ -21,44 +23,65 @@ export type PostgresStoreOptions = {
   poolSize?: number;
   /** Seals the audit chain: every replica needs the same one. Without it a store seals with a key of its own. */
   auditKey?: AuditKey;
+  deadlines?: Partial<PgDeadlines>;
+  /** A webhook delivery not committed within this long is answered 503 (default 5 s). */
+  deliveryDeadlineMs?: number;
+  /** migrate() first waits this long for the server to accept connections (default: one attempt). */
+  startupWaitMs?: number;
 };
+
+/** The write that proves the database commits; each replica keeps one row, rows of long-gone ones are dropped. */
+const probeSql = `WITH gone AS (DELETE FROM store_probe WHERE at < $3 AND owner <> $1)
+  INSERT INTO store_probe (owner, at) VALUES ($1, $2)
+  ON CONFLICT (owner) DO UPDATE SET at = excluded.at, writes = store_probe.writes + 1`;
 
 /**
  * The store for several replicas behind one Service. Nothing is cached between calls: every replica reads
  * what the others committed. Call migrate() before use (createDeps does).
  */
 export function openPostgresStore(options: PostgresStoreOptions): Store {
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 10,
-    // Alertmanager gives up on a webhook after about 10 s: answer 503 well before that.
-    connectionTimeoutMillis: 5_000,
-    // A replica that stalls inside a transaction (stopped, partitioned) must not hold the audit lock forever.
-    idle_in_transaction_session_timeout: 30_000,
-    application_name: 'salve',
-  });
-  // An idle connection dropped by the server must not take the process down; the next checkout reconnects.
-  pool.on('error', (err) => options.log?.warn({ err }, 'PostgreSQL connection lost'));
+  const deadlines = { ...defaultPgDeadlines, ...options.deadlines };
+  const deliveryDeadlineMs = options.deliveryDeadlineMs ?? 5_000;
+  const pool = createPgPool(options.url, options.poolSize ?? 10, deadlines, options.log);
   const run = createPgRunner(pool, options.log);
   const key = options.auditKey ?? auditKeyFrom(randomBytes(32));
-  const ingest = createIngestBatcher(pool, options.log, { auditKey: key });
+  const ingest = createIngestBatcher(pool, options.log, {
+    deadlineMs: deliveryDeadlineMs,
+    auditKey: key,
+  });
   const now = () => options.clock.now().toISOString();
+  const probeOwner = `${os.hostname()}-${process.pid}`;
   let closed: Promise<void> | null = null;
 
   return {
     kind: 'postgres',
-    migrate: () => migratePostgres(pool, () => options.clock.now()),
+    async migrate() {
+      await waitForPostgres({
+        url: options.url,
+        waitMs: options.startupWaitMs ?? 0,
+        connectMs: deadlines.connectMs,
+        log: options.log,
+      });
+      await migratePostgres(pool, () => options.clock.now());
+    },
     ping: () =>
-      run.read('ping', async (db) => {
-        await db.query('SELECT 1');
-      }),
+      run.write(
+        'probing that the database commits',
+        async (c) => {
+          const at = options.clock.now();
+          const stale = new Date(at.getTime() - 86_400_000).toISOString();
+          await c.query(probeSql, [probeOwner, at.toISOString(), stale]);
+        },
+        Math.min(deadlines.statementMs, 2_000),
+      ),
     close: () => {
       closed ??= pool.end();
       return closed;
     },
     ingest: (input) => ingest.ingest(input),
     listAlerts: (q) => run.read('listing alerts', (db) => reads.listAlerts(db, q)),
-    knownAlerts: (alerts) => run.read('looking up alerts', (db) => reads.knownAlerts(db, alerts)),
+    knownAlerts: (alerts) =>
+      run.read('looking up alerts', (db) => reads.knownAlerts(db, alerts), deliveryDeadlineMs),
     getHeal: (id) => run.read('reading a heal', (db) => reads.getHeal(db, id)),
     listHeals: (q) => run.read('listing heals', (db) => reads.listHeals(db, q)),
     healAlerts: (id) => run.read("reading a heal's alerts", (db) => reads.healAlerts(db, id)),

@@ -1,15 +1,46 @@
 import type pg from 'pg';
+import { SalveError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { AuditKey } from '../audit-chain.js';
 import type { IngestInput, IngestResult } from '../types.js';
 import { appendAudit } from './audit.js';
-import { isRerunnable, storeError, unavailable } from './db.js';
+import { isConnectionFailure, isRerunnable, isStaleConnection, storeError, unavailable } from './db.js';
 import { type IngestWrite, ingestDelivery } from './ingest.js';
 import { lockSpace, storeLocks } from './locks.js';
+import { cutConnection, DeadlineExceeded } from './pool.js';
 
-type Job = { input: IngestInput; resolve: (r: IngestResult) => void; reject: (err: unknown) => void };
+type Job = {
+  input: IngestInput;
+  resolve: (r: IngestResult) => void;
+  reject: (err: unknown) => void;
+  /** performance.now() after which the delivery is answered 503 rather than written. */
+  deadline: number;
+  settled: boolean;
+};
 
-export type IngestBatcherOptions = { maxBatch?: number; auditKey: AuditKey };
+type Batch = {
+  jobs: Job[];
+  startedAt: number;
+  client: pg.PoolClient | null;
+  /** The transaction's first statement was answered: from here on, a failure may have done something. */
+  begun: boolean;
+  abandoned: boolean;
+};
+
+export type IngestBatcherOptions = {
+  maxBatch?: number;
+  /** Seals the batch's audit records. */
+  auditKey: AuditKey;
+  /** A delivery not committed this long after it arrived is answered 503; Alertmanager sends it again. */
+  deadlineMs: number;
+  /**
+   * A batch still running after this long no longer holds back the deliveries queued behind it: they start on
+   * another connection (its own transaction waits its turn at the ingest lock, if the stuck one holds it).
+   */
+  stallMs?: number;
+  /** Batches at once, stuck ones included. */
+  maxInFlight?: number;
+};
 
 /**
  * Group commit for webhook deliveries: deliveries that arrive while a batch is being written share the next
@@ -20,11 +51,32 @@ export type IngestBatcherOptions = { maxBatch?: number; auditKey: AuditKey };
  * Batches take turns across every replica (one advisory lock). Two batches side by side would take the
  * locks of their deliveries (alert identities, targets) one delivery after another, in no common order,
  * and deadlock; the audit lock orders every write anyway, so the turns cost little.
+ *
+ * Every delivery has a deadline. A batch that outlives the deadlines of its deliveries is abandoned: they
+ * are answered 503, its connection is cut (PostgreSQL rolls it back), and the queue moves on.
  */
 export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, options: IngestBatcherOptions) {
   const maxBatch = options.maxBatch ?? 256;
+  const { deadlineMs } = options;
+  const stallMs = options.stallMs ?? Math.min(1_000, deadlineMs / 4);
+  const maxInFlight = options.maxInFlight ?? 3;
+  // The ingest transaction never waits on salve between statements: a stall there is a lost replica.
+  const idleMs = Math.max(1_000, Math.min(2_000, deadlineMs));
   let queue: Job[] = [];
-  let writing = false;
+  const inFlight = new Set<Batch>();
+  let recheck: NodeJS.Timeout | null = null;
+
+  const late = () =>
+    new SalveError(
+      'SALVE_STORE_UNAVAILABLE',
+      `PostgreSQL: the delivery was not committed within ${deadlineMs} ms (timed out)`,
+      { retryable: true },
+    );
+  const settle = (job: Job, fn: () => void) => {
+    if (job.settled) return;
+    job.settled = true;
+    fn();
+  };
 
   async function runJob(client: pg.PoolClient, job: Job): Promise<IngestWrite | { failed: unknown }> {
     for (let attempt = 1; ; attempt++) {
@@ -34,6 +86,7 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
         await client.query('RELEASE SAVEPOINT delivery');
         return written;
       } catch (err) {
+        if (isConnectionFailure(err)) throw err;
         await client.query('ROLLBACK TO SAVEPOINT delivery; RELEASE SAVEPOINT delivery');
         if (isRerunnable(err) && attempt < 4) {
           log?.debug({ attempt }, 'delivery ran into another transaction; writing it again');
@@ -44,60 +97,130 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
     }
   }
 
-  async function runBatch(batch: Job[]): Promise<void> {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (cause) {
-      const err = unavailable('committing a delivery (connect)', cause);
-      for (const job of batch) job.reject(err);
-      return;
-    }
+  /** One transaction for the batch. Throws on a connection or transaction failure (nothing committed). */
+  async function write(
+    batch: Batch,
+    client: pg.PoolClient,
+  ): Promise<Array<{ job: Job; write: IngestWrite }>> {
+    const remaining = Math.max(
+      1,
+      Math.round(Math.min(...batch.jobs.map((j) => j.deadline)) - performance.now()),
+    );
+    // One round trip: the server itself gives up on this transaction when its deliveries' time is over.
+    await client.query(
+      `BEGIN; SET LOCAL statement_timeout = ${remaining}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs};
+       SELECT pg_advisory_xact_lock(${lockSpace}, ${storeLocks.ingest})`,
+    );
+    batch.begun = true;
     const written: Array<{ job: Job; write: IngestWrite }> = [];
-    const failed = new Set<Job>();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [lockSpace, storeLocks.ingest]);
-      for (const job of batch) {
-        const outcome = await runJob(client, job);
-        if ('failed' in outcome) {
-          failed.add(job);
-          job.reject(outcome.failed);
-        } else written.push({ job, write: outcome });
-      }
-      // Every record carries its delivery's receivedAt already; the fallback time is never used.
-      const audit = written.flatMap(({ write }) => write.audit);
-      await appendAudit(client, options.auditKey, audit, batch[0]!.input.receivedAt);
-      await client.query('COMMIT');
-    } catch (cause) {
-      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-        broken = rollbackErr;
-      });
-      const err = unavailable('committing deliveries', cause);
-      for (const job of batch) if (!failed.has(job)) job.reject(err);
-      return;
-    } finally {
-      client.release(broken);
+    for (const job of batch.jobs) {
+      const outcome = await runJob(client, job);
+      if ('failed' in outcome) settle(job, () => job.reject(outcome.failed));
+      else written.push({ job, write: outcome });
     }
-    for (const { job, write } of written) job.resolve(write.result);
+    // Every record carries its delivery's receivedAt already; the fallback time is never used.
+    await appendAudit(
+      client,
+      options.auditKey,
+      written.flatMap(({ write }) => write.audit),
+      batch.jobs[0]!.input.receivedAt,
+    );
+    await client.query('COMMIT');
+    return written;
+  }
+
+  async function runBatch(batch: Batch): Promise<void> {
+    for (let fresh = false; ; fresh = true) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (cause) {
+        const err = unavailable('committing a delivery (connect)', cause);
+        for (const job of batch.jobs) settle(job, () => job.reject(err));
+        return;
+      }
+      if (batch.abandoned) {
+        client.release();
+        return;
+      }
+      batch.client = client;
+      let broken: Error | undefined;
+      try {
+        const written = await write(batch, client);
+        for (const { job, write: w } of written) settle(job, () => job.resolve(w.result));
+        return;
+      } catch (cause) {
+        if (isConnectionFailure(cause)) broken = cause as Error;
+        else
+          await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+            broken = rollbackErr;
+          });
+        // A pooled connection found dead at once: nothing was sent that counts; once more on a fresh one.
+        if (!fresh && !batch.abandoned && !batch.begun && isStaleConnection(cause)) continue;
+        const err = unavailable('committing deliveries', cause);
+        for (const job of batch.jobs) settle(job, () => job.reject(err));
+        return;
+      } finally {
+        batch.client = null;
+        client.release(broken);
+      }
+    }
+  }
+
+  function abandon(batch: Batch): void {
+    if (batch.abandoned) return;
+    batch.abandoned = true;
+    inFlight.delete(batch);
+    const err = late();
+    for (const job of batch.jobs) settle(job, () => job.reject(err));
+    if (batch.client) cutConnection(batch.client, new DeadlineExceeded('committing deliveries', deadlineMs));
+    log?.debug({ deliveries: batch.jobs.length }, 'delivery batch abandoned at its deadline');
+    next();
+  }
+
+  function start(jobs: Job[]): void {
+    const batch: Batch = { jobs, startedAt: performance.now(), client: null, begun: false, abandoned: false };
+    inFlight.add(batch);
+    const due = Math.min(...jobs.map((j) => j.deadline)) - batch.startedAt;
+    const timer = setTimeout(() => abandon(batch), Math.max(0, due));
+    void runBatch(batch).finally(() => {
+      clearTimeout(timer);
+      if (!inFlight.delete(batch)) return;
+      next();
+    });
   }
 
   function next(): void {
-    if (writing || queue.length === 0) return;
-    const batch = queue.slice(0, maxBatch);
-    queue = queue.slice(maxBatch);
-    writing = true;
-    void runBatch(batch).finally(() => {
-      writing = false;
-      next();
+    if (recheck) {
+      clearTimeout(recheck);
+      recheck = null;
+    }
+    const now = performance.now();
+    // Deliveries whose time ran out while queued are answered now, not written late.
+    queue = queue.filter((job) => {
+      if (job.deadline > now) return true;
+      settle(job, () => job.reject(late()));
+      return false;
     });
+    if (queue.length === 0) return;
+    if (inFlight.size > 0) {
+      const youngest = Math.max(...[...inFlight].map((b) => b.startedAt));
+      if (now - youngest < stallMs || inFlight.size >= maxInFlight) {
+        // Look again when the batches ahead count as stuck (or the oldest queued delivery runs out of time).
+        const wake = Math.min(youngest + stallMs, queue[0]!.deadline) - now;
+        recheck = setTimeout(next, Math.max(1, wake));
+        return;
+      }
+    }
+    start(queue.slice(0, maxBatch));
+    queue = queue.slice(maxBatch);
+    if (queue.length > 0) next();
   }
 
   return {
     ingest(input: IngestInput): Promise<IngestResult> {
       return new Promise<IngestResult>((resolve, reject) => {
-        queue.push({ input, resolve, reject });
+        queue.push({ input, resolve, reject, deadline: performance.now() + deadlineMs, settled: false });
         // Deliveries arriving in the same turn of the event loop go out together.
         if (queue.length === 1) setImmediate(next);
       });

@@ -6,7 +6,7 @@ import type { Queryable } from './db.js';
  * per-idempotency-key locks use the bigint form with a hashed key. The two forms never collide in PostgreSQL.
  */
 export const lockSpace = 0x5a17e;
-export const storeLocks = { migrations: 1, audit: 2, ingest: 3 } as const;
+export const storeLocks = { migrations: 1, audit: 2, ingest: 3, limits: 4 } as const;
 
 function hashKey(text: string): bigint {
   return createHash('sha256').update(text).digest().readBigInt64BE(0);

@@ -160,6 +160,16 @@ export const postgresMigrations: ReadonlyArray<{ version: number; name: string; 
         WHERE idempotency_key IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'store probe and action slots',
+    sql: `
+      -- One row per replica, rewritten by the readiness probe: proof that the database still commits.
+      CREATE TABLE store_probe (owner text PRIMARY KEY, at text COLLATE "C" NOT NULL, writes bigint NOT NULL DEFAULT 0);
+      -- The global ceiling counts every action of the last hour, whatever its target.
+      CREATE INDEX actions_started ON actions (started_at);
+    `,
+  },
 ];
 
 async function applyPending(client: pg.PoolClient, now: () => Date): Promise<void> {

@@ -49,8 +49,10 @@ export function createSqliteAudit(db: Database, key: AuditKey) {
     if (q.healId) where.push('heal_id = @healId');
     if (q.type) where.push('type = @type');
     if (q.outcome) where.push('outcome = @outcome');
+    if (q.beforeSeq !== undefined) where.push('seq < @beforeSeq');
+    const order = q.newestFirst ? 'DESC' : 'ASC';
     const rows = db
-      .prepare(`SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`)
+      .prepare(`SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT @limit`)
       .all({ ...q, afterSeq: q.afterSeq ?? 0 }) as AuditRow[];
     return rows.map(auditFromRow);
   }

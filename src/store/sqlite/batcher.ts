@@ -6,8 +6,14 @@ type Pending = { fn: () => unknown; resolve: (value: unknown) => void; reject: (
 /**
  * Group commit: writes queued in the same turn of the event loop share one transaction, so one fsync
  * acknowledges many deliveries. Each write runs in its own savepoint: one failing write rolls back alone.
+ * `verify` runs before the transaction and after its commit: when it throws (the database file is gone),
+ * nothing is written, or what was just committed is not acknowledged.
  */
-export function createWriteBatcher(db: Database, onRollback: () => void) {
+export function createWriteBatcher(
+  db: Database,
+  onRollback: () => void,
+  verify: () => void = () => undefined,
+) {
   let queue: Pending[] = [];
   let scheduled = false;
   const savepoint = db.transaction((fn: () => unknown) => fn());
@@ -17,6 +23,12 @@ export function createWriteBatcher(db: Database, onRollback: () => void) {
     const batch = queue;
     queue = [];
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
+    try {
+      verify();
+    } catch (err) {
+      for (const item of batch) item.reject(err);
+      return;
+    }
     try {
       db.transaction(() => {
         for (const item of batch) {
@@ -29,10 +41,17 @@ export function createWriteBatcher(db: Database, onRollback: () => void) {
       })();
     } catch (cause) {
       onRollback();
-      const err = new SalveError('SALVE_STORE_UNAVAILABLE', 'the store could not commit', {
+      const why = cause instanceof Error ? cause.message : String(cause);
+      const err = new SalveError('SALVE_STORE_UNAVAILABLE', `the store could not commit (${why})`, {
         cause,
         retryable: true,
       });
+      for (const item of batch) item.reject(err);
+      return;
+    }
+    try {
+      verify();
+    } catch (err) {
       for (const item of batch) item.reject(err);
       return;
     }

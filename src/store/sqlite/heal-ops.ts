@@ -7,6 +7,7 @@ import { type HealRow, healFromRow, healPatchColumns } from '../rows.js';
 import type { ClaimQuery, Heal, HealPatch, HealTransition, HealTrigger, ManualHealInput } from '../types.js';
 import type { SqliteAudit } from './audit.js';
 import type { SqliteOutbox } from './outbox.js';
+import { createSqliteSlots } from './slots.js';
 
 /** The engine's half of the SQLite store: claims, transitions, locks and the action ledger. Synchronous. */
 export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: SqliteOutbox) {
@@ -17,11 +18,7 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
      ORDER BY next_run_at LIMIT @limit`,
   );
   const lease = db.prepare('UPDATE heals SET lease_owner = ?, lease_until = ? WHERE id = ?');
-  const insertAction = db.prepare(
-    `INSERT INTO actions (heal_id, policy, target_key, action, step, attempt, dry_run, started_at, status)
-     VALUES (@healId, @policy, @targetKey, @action, @step, @attempt, @dryRun, @at, 'started')
-     ON CONFLICT (heal_id, step) DO UPDATE SET attempt = excluded.attempt`,
-  );
+  const slots = createSqliteSlots(db);
   const finishAction = db.prepare(
     'UPDATE actions SET status = ?, detail = ?, finished_at = ? WHERE heal_id = ? AND step = ?',
   );
@@ -83,12 +80,15 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
           retryable: true,
         });
       }
-      if (t.startAction) insertAction.run({ ...t.startAction, dryRun: t.startAction.dryRun ? 1 : 0, at });
+      if (t.reserveSlot) slots.reserve(t.reserveSlot, at);
+      if (t.startAction) slots.start(t.startAction, at);
       if (t.finishAction)
         finishAction.run(t.finishAction.status, t.finishAction.detail, at, t.id, t.finishAction.step);
+      const heal = get(t.id);
+      if (heal.closedAt !== null) slots.release(t.id);
       for (const record of t.audit) audit.append(record, at);
       if (t.notify) outbox.enqueue(t.notify, t.id, at);
-      return get(t.id);
+      return heal;
     },
 
     releaseLeases(owner: string | null): void {

@@ -8,6 +8,7 @@ import { type AuditKey, auditKeyFrom } from '../audit-chain.js';
 import type { Store } from '../types.js';
 import { createSqliteAudit } from './audit.js';
 import { createWriteBatcher } from './batcher.js';
+import { watchDatabaseFiles } from './file-identity.js';
 import { createSqliteHealOps } from './heal-ops.js';
 import { createSqliteIngest } from './ingest.js';
 import { migrateSqlite } from './migrations.js';
@@ -36,13 +37,25 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     throw new SalveError('SALVE_STORE_UNAVAILABLE', `cannot open SQLite database ${options.file}`, { cause });
   }
   migrateSqlite(db, () => options.clock.now());
+  const now = () => options.clock.now().toISOString();
+  const probe = db.prepare(
+    // Every probe changes the row: SQLite skips writing a page whose bytes would not change.
+    `INSERT INTO store_probe (owner, at) VALUES (?, ?)
+     ON CONFLICT (owner) DO UPDATE SET at = excluded.at, writes = writes + 1`,
+  );
+  // A first commit: the WAL exists from here on, and both files are watched from the start.
+  probe.run('salve', now());
+  const files = options.file === ':memory:' ? null : watchDatabaseFiles(options.file);
   const audit = createSqliteAudit(db, options.auditKey ?? auditKeyFrom(randomBytes(32)));
   const reads = createSqliteReads(db);
   const ingest = createSqliteIngest(db, audit);
   const outbox = createSqliteOutbox(db, audit);
   const healOps = createSqliteHealOps(db, audit, outbox);
-  const batcher = createWriteBatcher(db, () => audit.reloadHead());
-  const now = () => options.clock.now().toISOString();
+  const batcher = createWriteBatcher(
+    db,
+    () => audit.reloadHead(),
+    () => files?.check(),
+  );
 
   /** A write in the shared transaction; a failed write puts the chain head back where it was. */
   function write<T>(fn: () => T): Promise<T> {
@@ -61,7 +74,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     kind: 'sqlite',
     migrate: async () => migrateSqlite(db, () => options.clock.now()),
     ping: async () => {
-      db.prepare('SELECT 1').get();
+      files?.checkSpace();
+      await write(() => probe.run('salve', now()));
     },
     close: async () => {
       // Let writes already queued in this turn commit before the handle goes.

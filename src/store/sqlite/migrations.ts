@@ -160,6 +160,16 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sq
         WHERE idempotency_key IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'store probe and action slots',
+    sql: `
+      -- Rewritten by the readiness probe: proof that the database file still takes commits.
+      CREATE TABLE store_probe (owner TEXT PRIMARY KEY, at TEXT NOT NULL, writes INTEGER NOT NULL DEFAULT 0);
+      -- The global ceiling counts every action of the last hour, whatever its target.
+      CREATE INDEX actions_started ON actions (started_at);
+    `,
+  },
 ];
 
 export function migrateSqlite(db: Database, now: () => Date): void {

@@ -41,6 +41,10 @@ export type AlertmanagerOptions = {
   };
   /** Where config and storage go; default: a new temporary directory. */
   dir?: string;
+  /** The route's group_by (default [alertname]). */
+  groupBy?: string[];
+  /** Alertmanager's --web.external-url, which its notifications carry (default: its own loopback URL). */
+  externalUrl?: string;
 };
 
 export type Alertmanager = {
@@ -61,7 +65,7 @@ export function alertmanagerConfig(options: AlertmanagerOptions, credentialsFile
   return YAML.stringify({
     route: {
       receiver: 'salve',
-      group_by: ['alertname'],
+      group_by: options.groupBy ?? ['alertname'],
       group_wait: options.groupWait ?? '1s',
       group_interval: options.groupInterval ?? '1s',
       repeat_interval: options.repeatInterval ?? '1h',
@@ -110,7 +114,7 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<A
       `--config.file=${configFile}`,
       `--storage.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
-      `--web.external-url=${url}`,
+      `--web.external-url=${options.externalUrl ?? url}`,
       ...cluster,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },

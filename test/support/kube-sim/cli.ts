@@ -2,10 +2,21 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { scenarioDemo, startKubeSim } from './index.js';
+import {
+  KUBE_PROMETHEUS_SEED,
+  type KubeSim,
+  scenarioDemo,
+  scenarioKubePrometheus,
+  startKubeSim,
+} from './index.js';
 
-const USAGE = `usage: npm run kube-sim -- [--port P] [--scenario demo] [--kubeconfig PATH] [--namespace NS]
+const USAGE = `usage: npm run kube-sim -- [--port P] [--scenario demo|kube-prometheus] [--kubeconfig PATH] [--namespace NS]
                         [--tick-ms MS] [--ready-per-tick N]`;
+
+const SCENARIOS: Record<string, { apply: (sim: KubeSim) => void; namespace: string; seed?: string }> = {
+  demo: { apply: scenarioDemo, namespace: 'ml-prod' },
+  'kube-prometheus': { apply: scenarioKubePrometheus, namespace: 'shop', seed: KUBE_PROMETHEUS_SEED },
+};
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -23,20 +34,24 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (values.scenario !== undefined && values.scenario !== 'demo') {
-    throw new Error(`unknown scenario "${values.scenario}" (known: demo)\n${USAGE}`);
+  const scenario = values.scenario === undefined ? undefined : SCENARIOS[values.scenario];
+  if (values.scenario !== undefined && scenario === undefined) {
+    throw new Error(
+      `unknown scenario "${values.scenario}" (known: ${Object.keys(SCENARIOS).join(', ')})\n${USAGE}`,
+    );
   }
   const readyPerTick = values['ready-per-tick'] === undefined ? undefined : Number(values['ready-per-tick']);
   const sim = await startKubeSim({
     port: Number(values.port),
     tickMs: Number(values['tick-ms']),
     ...(readyPerTick === undefined ? {} : { readyPerTick }),
+    ...(scenario?.seed === undefined ? {} : { randomSeed: scenario.seed }),
   });
-  if (values.scenario === 'demo') scenarioDemo(sim);
+  scenario?.apply(sim);
   const target = values.kubeconfig;
   const dir = target === undefined ? mkdtempSync(join(tmpdir(), 'kube-sim-')) : dirname(target);
   mkdirSync(dir, { recursive: true });
-  const namespace = values.namespace ?? (values.scenario === 'demo' ? 'ml-prod' : undefined);
+  const namespace = values.namespace ?? scenario?.namespace;
   const path = sim.writeKubeconfig(dir, {
     ...(namespace === undefined ? {} : { namespace }),
     ...(target === undefined ? {} : { file: basename(target) }),

@@ -93,6 +93,7 @@ const BY_KIND: Record<string, (spec: Obj, obj: KubeObject) => void> = {
     defaultPodTemplate(getPath(spec, ['jobTemplate', 'spec', 'template']));
   },
   Pod: (spec) => defaultPodSpec(spec),
+  HorizontalPodAutoscaler: (spec) => setDefault(spec, 'minReplicas', 1),
 };
 
 /** Mutates `obj` with the defaults a real API server applies on every write. */

@@ -40,6 +40,7 @@ function def(
 
 export const resources: readonly ResourceDef[] = [
   def('v1', 'namespaces', 'Namespace', { namespaced: false, shortNames: ['ns'], status: true }),
+  def('v1', 'nodes', 'Node', { namespaced: false, shortNames: ['no'], status: true }),
   def('v1', 'pods', 'Pod', { shortNames: ['po'], categories: ['all'], status: true }),
   def('v1', 'events', 'Event', {
     shortNames: ['ev'],
@@ -67,6 +68,11 @@ export const resources: readonly ResourceDef[] = [
   def('apps/v1', 'controllerrevisions', 'ControllerRevision'),
   def('batch/v1', 'jobs', 'Job', { categories: ['all'], status: true }),
   def('batch/v1', 'cronjobs', 'CronJob', { shortNames: ['cj'], categories: ['all'], status: true }),
+  def('autoscaling/v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', {
+    shortNames: ['hpa'],
+    categories: ['all'],
+    status: true,
+  }),
   def('events.k8s.io/v1', 'events', 'Event', { shortNames: ['ev'] }),
   def('coordination.k8s.io/v1', 'leases', 'Lease'),
 ];

@@ -37,6 +37,19 @@ export type SeedCronJob = {
   labels?: Record<string, string>;
 };
 
+export type SeedHpa = {
+  namespace: string;
+  name: string;
+  /** The Deployment (or StatefulSet) it scales. */
+  target: { kind?: 'Deployment' | 'StatefulSet'; name: string };
+  minReplicas?: number;
+  maxReplicas: number;
+  /** The recommendation the scenario makes the HPA controller follow (status.desiredReplicas). */
+  desiredReplicas?: number;
+  /** A CPU utilization metric: target and current percentages (current shows in `kubectl get hpa`). */
+  cpu?: { target: number; current?: number };
+};
+
 export type SeedDeps = {
   put(obj: KubeObject): KubeObject;
   get(apiVersion: string, kind: string, namespace: string, name: string): KubeObject | undefined;
@@ -101,6 +114,7 @@ export function makeSeeds(deps: SeedDeps) {
     daemonSet(s: SeedDaemonSet): KubeObject {
       return rollOut(deps, 'DaemonSet', s, {});
     },
+    hpa: (s: SeedHpa): KubeObject => deps.put(hpaObject(s)),
     cronJob(s: SeedCronJob): KubeObject {
       const labels = s.labels ?? { app: s.name };
       const container: Record<string, unknown> = { name: s.name, image: s.image };
@@ -133,3 +147,33 @@ export function makeSeeds(deps: SeedDeps) {
 }
 
 export type Seeds = ReturnType<typeof makeSeeds>;
+
+/** An autoscaling/v2 HorizontalPodAutoscaler; the HPA controller acts on it from the next tick. */
+export function hpaObject(s: SeedHpa): KubeObject {
+  const spec: Record<string, unknown> = {
+    scaleTargetRef: { apiVersion: 'apps/v1', kind: s.target.kind ?? 'Deployment', name: s.target.name },
+    maxReplicas: s.maxReplicas,
+  };
+  if (s.minReplicas !== undefined) spec.minReplicas = s.minReplicas;
+  const status: Record<string, unknown> = {};
+  if (s.desiredReplicas !== undefined) status.desiredReplicas = s.desiredReplicas;
+  if (s.cpu !== undefined) {
+    spec.metrics = [
+      {
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: s.cpu.target } },
+      },
+    ];
+    if (s.cpu.current !== undefined)
+      status.currentMetrics = [
+        { type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: s.cpu.current } } },
+      ];
+  }
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: s.name, namespace: s.namespace },
+    spec,
+    status,
+  };
+}

@@ -124,7 +124,19 @@ const FIELD_LABELS: Record<string, Record<string, string[]>> = {
     reportingController: ['reportingController'],
   },
   'batch/v1/Job': { 'status.successful': ['status', 'succeeded'] },
-  'v1/Pod': { 'spec.nodeName': ['spec', 'nodeName'], 'status.phase': ['status', 'phase'] },
+  // pkg/registry/core/pod/strategy.go PodToSelectableFields.
+  'v1/Pod': {
+    'spec.nodeName': ['spec', 'nodeName'],
+    'spec.restartPolicy': ['spec', 'restartPolicy'],
+    'spec.schedulerName': ['spec', 'schedulerName'],
+    'spec.serviceAccountName': ['spec', 'serviceAccountName'],
+    'spec.hostNetwork': ['spec', 'hostNetwork'],
+    'status.phase': ['status', 'phase'],
+    'status.podIP': ['status', 'podIP'],
+    'status.nominatedNodeName': ['status', 'nominatedNodeName'],
+  },
+  'v1/Node': { 'spec.unschedulable': ['spec', 'unschedulable'] },
+  'apps/v1/ReplicaSet': { 'status.replicas': ['status', 'replicas'] },
 };
 
 export function parseFieldSelector(
@@ -144,10 +156,14 @@ export function parseFieldSelector(
   });
 }
 
+// Boolean fields select as Go formats their zero value.
+const FALSE_WHEN_UNSET = new Set(['spec.hostNetwork', 'spec.unschedulable']);
+
 export function matchesFields(reqs: FieldRequirement[], obj: KubeObject): boolean {
   return reqs.every((r) => {
     const raw = getPath(obj, r.path);
-    const v = raw === undefined || raw === null ? '' : String(raw);
+    const unset = FALSE_WHEN_UNSET.has(r.field) ? 'false' : '';
+    const v = raw === undefined || raw === null ? unset : String(raw);
     return r.op === 'eq' ? v === r.value : v !== r.value;
   });
 }

@@ -21,6 +21,8 @@ export type ServerDeps = {
   requireAuth: boolean;
   openWatches: Set<() => void>;
   serverAddress: () => string;
+  /** BOOKMARK interval for watches that allow bookmarks. */
+  bookmarkMs: number;
 };
 
 function parseBody(raw: string): unknown {
@@ -117,6 +119,9 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
         req,
         res,
         open: deps.openWatches,
+        table: wantsTable(rec.accept),
+        now: deps.now,
+        bookmarkMs: deps.bookmarkMs,
       });
       return;
     }

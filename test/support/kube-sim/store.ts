@@ -2,7 +2,13 @@ import type { KubeObject } from './types.js';
 import { clone, deepEqual } from './util.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
-export type StoreEvent = { rv: number; type: WatchEventType; object: KubeObject };
+export type StoreEvent = {
+  rv: number;
+  type: WatchEventType;
+  object: KubeObject;
+  /** The object before a MODIFIED event: a watch with a selector turns changes across it into ADDED/DELETED. */
+  prev?: KubeObject;
+};
 
 function keyOf(apiVersion: string, kind: string, namespace: string, name: string): string {
   return `${apiVersion}|${kind}|${namespace}|${name}`;
@@ -69,7 +75,11 @@ export class ObjectStore {
     const stored = clone(obj);
     stored.metadata.resourceVersion = String(this.#rv);
     this.#items.set(key, stored);
-    this.#emit({ rv: this.#rv, type: existing === undefined ? 'ADDED' : 'MODIFIED', object: stored });
+    this.#emit(
+      existing === undefined
+        ? { rv: this.#rv, type: 'ADDED', object: stored }
+        : { rv: this.#rv, type: 'MODIFIED', object: stored, prev: existing },
+    );
     return { object: clone(stored), changed: true, created: existing === undefined };
   }
 
@@ -89,7 +99,7 @@ export class ObjectStore {
   since(rv: number): StoreEvent[] | undefined {
     const oldest = this.#history[0];
     if (oldest !== undefined && rv < oldest.rv - 1) return undefined;
-    return this.#history.filter((e) => e.rv > rv).map((e) => ({ ...e, object: clone(e.object) }));
+    return this.#history.filter((e) => e.rv > rv).map((e) => clone(e));
   }
 
   subscribe(fn: (e: StoreEvent) => void): () => void {
@@ -100,6 +110,6 @@ export class ObjectStore {
   #emit(e: StoreEvent): void {
     this.#history.push(e);
     if (this.#history.length > this.#historyLimit) this.#history.shift();
-    for (const fn of this.#listeners) fn({ ...e, object: clone(e.object) });
+    for (const fn of this.#listeners) fn(clone(e));
   }
 }

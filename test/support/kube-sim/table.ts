@@ -1,9 +1,7 @@
 import type { ResourceDef } from './resources.js';
+import { type Column, POD_TABLES, type Row } from './table-pods.js';
 import type { KubeObject } from './types.js';
 import { getPath } from './util.js';
-
-type Column = { name: string; type: 'string' | 'integer' | 'date'; format?: string };
-type Row = (o: KubeObject, age: (t: unknown) => string) => unknown[];
 
 const n = (o: KubeObject, ...path: string[]) => Number(getPath(o, path) ?? 0);
 const s = (o: KubeObject, ...path: string[]) => String(getPath(o, path) ?? '<none>');
@@ -110,6 +108,7 @@ const TABLES: Record<string, [Column[], Row]> = {
     str(['Name', 'Holder', 'Age']),
     (o, age) => [name(o), String(getPath(o, ['spec', 'holderIdentity']) ?? ''), age(created(o))],
   ],
+  ...POD_TABLES,
 };
 
 /** duration.HumanDuration, as kubectl's AGE column prints it. */
@@ -160,7 +159,7 @@ export function toTable(
       ...c,
       format: i === 0 && c.name === 'Name' ? 'name' : '',
       description: c.name,
-      priority: 0,
+      priority: c.priority ?? 0,
     })),
     rows: items.map((o) => {
       const partial = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };

@@ -61,8 +61,12 @@ export type KubeSimOptions = {
   token?: string;
   /** When true, requests without `Authorization: Bearer <token>` get 401 (default false). */
   requireAuth?: boolean;
-  /** Nodes a DaemonSet schedules onto (default 3). */
+  /** Worker Nodes created at start, worker-1..N: pods are scheduled onto them, DaemonSets run on each (default 3). */
   nodes?: number;
   /** Store events kept for watches resuming from an old resourceVersion (default 10000); older gives 410 Gone. */
   historyLimit?: number;
+  /** Seeds the random characters in generated pod names, so a scenario yields the same names every run. */
+  randomSeed?: string;
+  /** How often watches with allowWatchBookmarks=true get a BOOKMARK (default 60000, about what kube-apiserver does). */
+  watchBookmarkMs?: number;
 };

@@ -52,6 +52,23 @@ export function randomSuffix(n: number): string {
   return out;
 }
 
+/** randomSuffix from a seeded generator (mulberry32 over an FNV hash of the seed): the same names every run. */
+export function seededSuffix(seed: string): (n: number) => string {
+  let state = fnv32a(seed);
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return (n) => {
+    let out = '';
+    for (let i = 0; i < n; i++) out += SAFE_ALPHANUMS[Math.floor(next() * SAFE_ALPHANUMS.length)];
+    return out;
+  };
+}
+
 export function fnv32a(s: string): number {
   let h = 0x811c9dc5;
   const bytes = Buffer.from(s, 'utf8');

@@ -146,7 +146,7 @@ export function syncDeployment(env: ControllerEnv, d0: KubeObject): void {
     rs.metadata.uid ?? '',
     finished,
   );
-  rs = write(env, advanceReplicaSet(rs, env.readyPerTick, stalled));
+  rs = write(env, advanceReplicaSet(env, rs, env.readyPerTick, stalled));
   // Old pods go away only as new ones become available, so availability never drops during the rollout.
   let keepOld = Math.max(0, replicas - num(statusOf(rs).availableReplicas));
   const all = [rs];
@@ -155,7 +155,7 @@ export function syncDeployment(env: ControllerEnv, d0: KubeObject): void {
     const keep = Math.min(num(specOf(old).replicas), keepOld);
     keepOld -= keep;
     (next.spec as Record<string, unknown>).replicas = keep;
-    all.push(write(env, advanceReplicaSet(write(env, next), 0, false)));
+    all.push(write(env, advanceReplicaSet(env, write(env, next), 0, false)));
   }
   const sum = (f: (o: KubeObject) => number) => all.reduce((n, o) => n + f(o), 0);
   const available = sum((o) => num(statusOf(o).availableReplicas));

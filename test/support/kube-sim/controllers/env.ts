@@ -1,6 +1,8 @@
 import { prepareWrite } from '../lifecycle.js';
+import type { HealthRules } from '../pods/health.js';
 import type { ObjectStore } from '../store.js';
 import type { KubeObject, OwnerReference } from '../types.js';
+import type { JobOutcomeRule } from './job.js';
 
 export type Stall = { bound?: string };
 
@@ -8,9 +10,16 @@ export type ControllerEnv = {
   store: ObjectStore;
   now: () => number;
   readyPerTick: number;
-  nodes: number;
+  /** What the simulated kubelet makes of pods (scenario-set per pod or per image). */
+  health: HealthRules;
+  /** How Jobs end without a test calling finishJob (scenario-set). */
+  jobOutcomes: JobOutcomeRule[];
   /** Rollouts that must not progress, keyed `Kind/namespace/name`; bound to the rollout they caught. */
   stalls: Map<string, Stall>;
+  /** The 5 random characters generateName adds (seeded for reproducible scenarios). */
+  suffix: (n: number) => string;
+  /** Objects whose controller does nothing (`Kind/namespace/name`): a controller that cannot sync them. */
+  frozen: Set<string>;
   /** Controller bookkeeping that real controllers keep in their caches, not in the objects. */
   memo: Map<string, string>;
 };

@@ -1,29 +1,63 @@
+import { finishJobPods, jobPodCounts, startJobPods } from '../pods/job-pods.js';
 import type { KubeObject } from '../types.js';
 import { clone, rfc3339 } from '../util.js';
-import { type ControllerEnv, write } from './env.js';
+import { type ControllerEnv, controllerRef, write } from './env.js';
 import { num, specOf, statusOf } from './replicaset.js';
 
-/** A new, unsuspended Job starts at once: its pods are active. Completion is up to the test (finishJob). */
+export type JobOutcome = 'succeeded' | 'failed';
+
+/** A scenario's say on how Jobs end: by Job name, or every Job a CronJob owns. */
+export type JobOutcomeRule = { namespace: string; name?: string; cronJob?: string; outcome: JobOutcome };
+
+function isFinished(job: KubeObject): boolean {
+  const conds = (statusOf(job).conditions ?? []) as Array<{ type: string; status: string }>;
+  return conds.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+}
+
+function ruleFor(env: ControllerEnv, job: KubeObject): JobOutcomeRule | undefined {
+  const owner = controllerRef(job);
+  return env.jobOutcomes.find(
+    (r) =>
+      r.namespace === job.metadata.namespace &&
+      (r.name === undefined || r.name === job.metadata.name) &&
+      (r.cronJob === undefined || (owner?.kind === 'CronJob' && owner.name === r.cronJob)),
+  );
+}
+
+/**
+ * A new, unsuspended Job starts at once: its pods are created and run. It finishes when the test says so
+ * (finishJob), or on the tick after it started when a scenario rule (jobOutcomes) names it.
+ */
 export function syncJob(env: ControllerEnv, job: KubeObject): void {
   const status = statusOf(job);
-  const settled =
-    status.startTime !== undefined || status.conditions !== undefined || status.succeeded !== undefined;
-  if (settled || specOf(job).suspend === true) return;
+  if (isFinished(job) || specOf(job).suspend === true) return;
+  if (status.startTime !== undefined) {
+    const rule = ruleFor(env, job);
+    if (rule !== undefined) {
+      finishJob(env, job, rule.outcome);
+      return;
+    }
+    const pods = jobPodCounts(env, job);
+    // A Job put with a status of its own (no pods of ours) keeps it.
+    if (pods.total > 0)
+      write(env, { ...clone(job), status: { ...status, active: pods.active, ready: pods.ready } });
+    return;
+  }
+  startJobPods(env, job);
+  const pods = jobPodCounts(env, job);
   const next = clone(job);
   next.status = {
     ...status,
     startTime: rfc3339(env.now()),
-    active: num(specOf(job).parallelism ?? 1),
-    ready: 0,
+    active: num(pods.active),
+    ready: pods.ready,
     terminating: 0,
     uncountedTerminatedPods: {},
   };
   write(env, next);
 }
 
-export type JobOutcome = 'succeeded' | 'failed';
-
-/** What the Job controller writes when a Job finishes. */
+/** What the Job controller writes when a Job finishes (and what it leaves of the Job's pods). */
 export function finishJob(env: ControllerEnv, job: KubeObject, outcome: JobOutcome): KubeObject {
   const now = rfc3339(env.now());
   const status = statusOf(job);
@@ -36,6 +70,7 @@ export function finishJob(env: ControllerEnv, job: KubeObject, outcome: JobOutco
     reason,
     message,
   });
+  finishJobPods(env, job, outcome);
   const base = { startTime: status.startTime ?? now, ready: 0, terminating: 0, uncountedTerminatedPods: {} };
   const next = clone(job);
   next.status =
@@ -59,3 +94,5 @@ export function finishJob(env: ControllerEnv, job: KubeObject, outcome: JobOutco
         };
   return write(env, next);
 }
+
+export { isFinished as isJobFinished };

@@ -1,3 +1,4 @@
+import { syncReplicaSetPods } from '../pods/replicaset-pods.js';
 import type { KubeObject } from '../types.js';
 import { clone } from '../util.js';
 import { type ControllerEnv, controllerRef, omitZero, write } from './env.js';
@@ -15,20 +16,23 @@ export function statusOf(o: KubeObject): Record<string, unknown> {
 }
 
 /**
- * One tick of the ReplicaSet controller: pods exist at once (status.replicas = spec.replicas) and `k` more become
- * ready and available, none while `stalled`. Scaling down takes effect at once.
+ * One tick of the ReplicaSet controller: its pods follow spec.replicas (pods/replicaset-pods.ts), up to `k` new ones
+ * start, none while `stalled`; status counts the pods as they are.
  */
-export function advanceReplicaSet(rs: KubeObject, k: number, stalled: boolean): KubeObject {
+export function advanceReplicaSet(
+  env: ControllerEnv,
+  rs: KubeObject,
+  k: number,
+  stalled: boolean,
+): KubeObject {
   const out = clone(rs);
-  const want = num(specOf(rs).replicas ?? 1);
-  const ready = num(statusOf(rs).readyReplicas);
-  const next = ready > want ? want : stalled ? ready : Math.min(want, ready + k);
+  const pods = syncReplicaSetPods(env, rs, k, stalled);
   out.status = omitZero(
     {
-      replicas: want,
-      fullyLabeledReplicas: want,
-      readyReplicas: next,
-      availableReplicas: next,
+      replicas: pods.replicas,
+      fullyLabeledReplicas: pods.replicas,
+      readyReplicas: pods.ready,
+      availableReplicas: pods.ready,
       observedGeneration: rs.metadata.generation ?? 1,
     },
     ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'],
@@ -40,6 +44,6 @@ export function advanceReplicaSet(rs: KubeObject, k: number, stalled: boolean): 
 export function syncOrphanReplicaSets(env: ControllerEnv): void {
   for (const rs of env.store.list('apps/v1', 'ReplicaSet')) {
     if (controllerRef(rs)?.kind === 'Deployment') continue;
-    write(env, advanceReplicaSet(rs, env.readyPerTick, false));
+    write(env, advanceReplicaSet(env, rs, env.readyPerTick, false));
   }
 }

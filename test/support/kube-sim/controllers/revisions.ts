@@ -1,3 +1,5 @@
+import { syncDaemonSetPods } from '../pods/daemonset-pods.js';
+import { syncStatefulSetPods } from '../pods/statefulset-pods.js';
 import type { KubeObject } from '../types.js';
 import { canonical, clone, shortHash, sortKeys } from '../util.js';
 import { type ControllerEnv, isStalled, omitZero, ownedBy, ownerRefTo, stallKey, write } from './env.js';
@@ -45,19 +47,18 @@ function currentRevision(env: ControllerEnv, owner: KubeObject): KubeObject {
   });
 }
 
-/** Pods replaced so far for the rollout to `update`, advancing by readyPerTick unless stalled. */
-function updatedCount(
-  env: ControllerEnv,
-  obj: KubeObject,
-  update: string,
-  prevUpdate: unknown,
-  prevCount: number,
-  want: number,
-): number {
+/** The pod template a ControllerRevision records (its data without the `$patch: replace` marker). */
+function templateOf(cr: KubeObject | undefined): unknown {
+  const t = (cr?.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec?.template;
+  if (t === undefined) return undefined;
+  const { $patch: _marker, ...rest } = t;
+  return rest;
+}
+
+/** Whether the rollout to `update` may progress; binds a pending stall to it while it is unfinished. */
+function stalledFor(env: ControllerEnv, obj: KubeObject, update: string, finished: boolean): boolean {
   const key = stallKey(obj.kind, obj.metadata.namespace ?? '', obj.metadata.name ?? '');
-  const base = prevUpdate === update ? Math.min(prevCount, want) : 0;
-  const stalled = isStalled(env, key, update, base >= want);
-  return stalled ? base : Math.min(want, base + env.readyPerTick);
+  return isStalled(env, key, update, finished);
 }
 
 export function syncStatefulSet(env: ControllerEnv, sts: KubeObject): void {
@@ -65,23 +66,32 @@ export function syncStatefulSet(env: ControllerEnv, sts: KubeObject): void {
   const update = cr.metadata.name ?? '';
   const prev = statusOf(sts);
   const want = num(specOf(sts).replicas ?? 1);
-  const fresh = prev.currentRevision === undefined;
-  const updated = updatedCount(env, sts, update, prev.updateRevision, num(prev.updatedReplicas), want);
-  const done = updated >= want;
-  const ready = fresh ? updated : want;
+  const currentName = typeof prev.currentRevision === 'string' ? prev.currentRevision : update;
+  const currentCr = env.store.get('apps/v1', 'ControllerRevision', sts.metadata.namespace ?? '', currentName);
+  const finished = currentName === update && num(prev.updatedReplicas) >= want;
+  const pods = syncStatefulSetPods(
+    env,
+    sts,
+    { name: currentName, template: templateOf(currentCr) ?? specOf(sts).template },
+    { name: update, template: specOf(sts).template },
+    env.readyPerTick,
+    stalledFor(env, sts, update, finished),
+  );
+  // The update is complete once every pod runs the update revision and is ready.
+  const done = pods.updated >= want && pods.ready >= want;
   const status = omitZero(
     {
       observedGeneration: sts.metadata.generation,
-      replicas: want,
-      readyReplicas: ready,
-      currentReplicas: done ? want : want - updated,
-      updatedReplicas: updated,
-      currentRevision: done || fresh ? update : prev.currentRevision,
+      replicas: pods.replicas,
+      readyReplicas: pods.ready,
+      currentReplicas: done ? pods.updated : pods.current,
+      updatedReplicas: pods.updated,
+      currentRevision: done ? update : currentName,
       updateRevision: update,
       collisionCount: 0,
-      availableReplicas: ready,
+      availableReplicas: pods.ready,
     },
-    ['readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas'],
+    ['replicas', 'readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas'],
   );
   status.collisionCount = 0;
   write(env, { ...clone(sts), status });
@@ -89,33 +99,30 @@ export function syncStatefulSet(env: ControllerEnv, sts: KubeObject): void {
 
 export function syncDaemonSet(env: ControllerEnv, ds: KubeObject): void {
   const cr = currentRevision(env, ds);
-  const update = cr.metadata.name ?? '';
+  const hash = cr.metadata.labels?.['controller-revision-hash'] ?? '';
   const prev = statusOf(ds);
-  const want = env.nodes;
-  const fresh = prev.observedGeneration === undefined;
-  // DaemonSet status does not name its revision; remember which one the count belongs to.
-  const memoKey = `DaemonSet/${ds.metadata.uid}`;
-  const updated = updatedCount(
+  const finished =
+    prev.observedGeneration === ds.metadata.generation &&
+    num(prev.updatedNumberScheduled) >= num(prev.desiredNumberScheduled) &&
+    num(prev.numberAvailable) >= num(prev.desiredNumberScheduled);
+  const pods = syncDaemonSetPods(
     env,
     ds,
-    update,
-    env.memo.get(memoKey),
-    num(prev.updatedNumberScheduled),
-    want,
+    hash,
+    env.readyPerTick,
+    stalledFor(env, ds, cr.metadata.name ?? '', finished),
   );
-  env.memo.set(memoKey, update);
-  const ready = fresh ? updated : want;
   const next = clone(ds);
   next.status = omitZero(
     {
-      currentNumberScheduled: want,
+      currentNumberScheduled: pods.scheduled,
       numberMisscheduled: 0,
-      desiredNumberScheduled: want,
-      numberReady: ready,
+      desiredNumberScheduled: pods.desired,
+      numberReady: pods.ready,
       observedGeneration: ds.metadata.generation,
-      updatedNumberScheduled: updated,
-      numberAvailable: ready,
-      numberUnavailable: want - ready,
+      updatedNumberScheduled: pods.updated,
+      numberAvailable: pods.ready,
+      numberUnavailable: pods.desired - pods.ready,
     },
     ['updatedNumberScheduled', 'numberAvailable', 'numberUnavailable'],
   );

@@ -1,0 +1,43 @@
+/**
+ * Response shapes of the API, shared with the operator console (web/), which imports them as types only.
+ * Keep this file free of runtime imports: the browser bundle must not pull server code.
+ */
+import type { ReceivedAlert } from '../alerts/schema.js';
+import type { Scope } from '../config/tokens.js';
+import type { PolicySourceStatus } from '../policy/source.js';
+import type { Policy } from '../policy/types.js';
+import type { AuditRecord, AuditVerification, Heal, HealAlert } from '../store/types.js';
+
+export type { AuditRecord, AuditVerification, Heal, HealAlert, Scope };
+
+export type WhoAmI = {
+  /** The token's name, as audit records name it (`token:<name>`). */
+  name: string;
+  scopes: Scope[];
+  /** Authentication is off (--insecure-no-auth): every caller holds every scope. */
+  open: boolean;
+};
+
+export type HealList = { heals: Heal[]; nextCursor: string | null };
+
+export type HealDetail = { heal: Heal; alerts: HealAlert[]; timeline: AuditRecord[] };
+
+/** An attached alert as Alertmanager sent it: labels and annotations are the sender's text, untrusted. */
+export type AttachedAlert = HealAlert &
+  Pick<ReceivedAlert, 'labels' | 'annotations' | 'generatorURL' | 'endsAt'> & { receivedAt: string | null };
+
+export type AttachedAlerts = { alerts: AttachedAlert[]; more: number };
+
+export type AuditPage = { records: AuditRecord[]; nextCursor: string | null };
+
+export type PauseState = { paused: boolean; by?: string; at?: string; reason?: string };
+
+export type PolicyView = Pick<
+  Policy,
+  'name' | 'description' | 'on' | 'target' | 'allow' | 'steps' | 'guards' | 'notify'
+> & { file: string; match: string[] };
+
+/** The source's status; `policies` is the table itself (its length is the count). */
+export type PolicyList = Omit<PolicySourceStatus, 'policies'> & { policies: PolicyView[] };
+
+export type ApiErrorBody = { error: { code: string; message: string } };

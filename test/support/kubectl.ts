@@ -1,0 +1,64 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Whether the real kubectl is installed; cross-checks against it are skipped (with a warning) otherwise. */
+export const hasKubectl = (process.env.PATH ?? '')
+  .split(delimiter)
+  .some((d) => d !== '' && existsSync(join(d, 'kubectl')));
+
+export type KubectlResult = { code: number; stdout: string; stderr: string };
+export type Kubectl = (...args: string[]) => Promise<KubectlResult>;
+
+/**
+ * kubectl bound to one kubeconfig and discovery cache. Asynchronous on purpose: the simulator it talks to answers
+ * from this same process.
+ */
+export function kubectlFor(kubeconfig: string, cacheDir: string): Kubectl {
+  return async (...args) => {
+    try {
+      const out = await run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], {
+        timeout: 20_000,
+      });
+      return { code: 0, stdout: out.stdout, stderr: out.stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return { code: e.code ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    }
+  };
+}
+
+/** A long-running kubectl (`get -w`): its output so far, a wait for a condition on it, and a stop. */
+export function streamKubectl(kubeconfig: string, cacheDir: string, ...args: string[]) {
+  const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args]);
+  let out = '';
+  const waiters: Array<() => void> = [];
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    for (const w of [...waiters]) w();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  return {
+    output: () => out,
+    waitFor: (pred: (text: string) => boolean) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (!pred(out)) return;
+          waiters.splice(waiters.indexOf(check), 1);
+          resolve();
+        };
+        waiters.push(check);
+        check();
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
+}
