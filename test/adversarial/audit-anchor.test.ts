@@ -280,6 +280,8 @@ describe('checkpoints leave the database: log, metrics, sink', () => {
 describe('the key lives outside the database', () => {
   it('is generated 0600 on first start, never overwritten, and a different key refuses to start', async () => {
     const { dir, env } = prepareSalveDir();
+    // A first start: no key yet (test directories come with one).
+    fs.rmSync(path.join(dir, 'audit.key'));
     const config = loadConfig({ ...env, SALVE_LOG_LEVEL: 'silent' });
     const first = await createDeps(config, captureLogs().log, { env: { HOME: dir } });
     await first.store.appendAudit([
@@ -310,6 +312,7 @@ describe('the key lives outside the database', () => {
   it('with PostgreSQL a missing key refuses to start; a placeholder or short key is refused; a readable one is flagged', async () => {
     const { dir } = prepareSalveDir();
     const file = path.join(dir, 'audit.key');
+    fs.rmSync(file);
     expect(() => loadOrCreateAuditKey(file, { generate: false })).toThrow(/every replica must seal/);
     fs.writeFileSync(file, 'replace-with-the-output-of-openssl-rand-hex-32\n');
     expect(() => loadOrCreateAuditKey(file, { generate: false })).toThrow(/placeholder/);

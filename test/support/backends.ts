@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
-import { buildTestApp, prepareSalveDir, type TestApp, type TestAppOptions } from './build-test-app.js';
+import { buildTestApp, type TestApp, type TestAppOptions } from './build-test-app.js';
 import { fakeClock } from './fake-clock.js';
 import type { TestPostgres } from './postgres.js';
 import { testAuditKey } from './store-contract.js';
@@ -30,7 +29,9 @@ export async function sqliteBackend(options: TestAppOptions = {}): Promise<Backe
       const db = new BetterSqlite3(file);
       try {
         const statement = db.prepare(text.replace(/\$\d+/g, '?'));
-        return (statement.reader ? statement.all(...params) : (statement.run(...params), [])) as T[];
+        if (statement.reader) return statement.all(...params) as T[];
+        statement.run(...params);
+        return [];
       } finally {
         db.close();
       }
@@ -50,10 +51,8 @@ export async function postgresBackend(
 ): Promise<Backend> {
   const url = existing ?? (await server.createDatabase());
   const store = openPostgresStore({ url, clock: fakeClock(), auditKey: testAuditKey });
-  // The key file holds the store's key, as every replica's would: what salve reports is what seals.
-  const { dir } = prepareSalveDir(options.policies, options.dir);
-  fs.writeFileSync(path.join(dir, 'audit.key'), testAuditKey.secret, { mode: 0o600 });
-  const t = await buildTestApp({ ...options, dir, overrides: { ...options.overrides, store } });
+  // The data directory's key file (prepareSalveDir) is the store's key: what salve reports is what seals.
+  const t = await buildTestApp({ ...options, overrides: { ...options.overrides, store } });
   return {
     kind: 'postgres',
     t,

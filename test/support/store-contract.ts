@@ -3,6 +3,7 @@ import { alertIdentity, type ReceivedAlert } from '../../src/alerts/schema.js';
 import type { MatchOutcome } from '../../src/policy/types.js';
 import { auditKeyFrom } from '../../src/store/audit-chain.js';
 import type { IngestInput, Store } from '../../src/store/types.js';
+import { testAuditKeySecret } from './build-test-app.js';
 
 export type StoreHarness = {
   store: Store;
@@ -15,7 +16,7 @@ export type StoreHarness = {
 const T0 = '2026-11-27T03:00:00.000Z';
 
 /** One audit key for stores that share a database in a test, as replicas share one from a Secret. */
-export const testAuditKey = auditKeyFrom(Buffer.from('salve-test-audit-key-0123456789abcdef'));
+export const testAuditKey = auditKeyFrom(Buffer.from(testAuditKeySecret));
 
 /** 03:00:SS on the test day. */
 export const T = (s: number) => new Date(Date.UTC(2026, 10, 27, 3, 0, s)).toISOString();
