@@ -204,5 +204,6 @@ describe('salve heal', () => {
     } finally {
       await child.stop();
     }
-  });
+    // Four processes compiled by tsx one after another: on a shared 2-core machine that alone can take 30 s.
+  }, 90_000);
 });
