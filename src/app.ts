@@ -21,6 +21,7 @@ import { webhookRoutes } from './http/routes/webhook.js';
 import { requireWellFormedText } from './http/well-formed.js';
 
 export const BODY_LIMIT = 1024 * 1024;
+const quietRoutes: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * A client that opens a socket and sends its headers or body a byte at a time must not hold it forever.
@@ -51,6 +52,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     },
   });
   app.decorateRequest('principal', null);
+  // Probes come every few seconds (kubelet, Prometheus): a line per probe would bury everything else.
+  app.addHook('onRoute', (route) => {
+    if (quietRoutes.has(route.url)) route.logLevel = 'warn';
+  });
   // JSON only: a text body is a client mistake (415), not a payload to half-parse.
   app.removeContentTypeParser('text/plain');
   requireWellFormedText(app);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ActionRegistry, createActionRegistry } from './actions/registry.js';
 import { createSecretReader } from './actions/secrets.js';
+import { createTokenCache } from './actions/token-cache.js';
 import { type AuditAnchor, createAuditAnchor } from './audit/anchor.js';
 import { type LoadedAuditKey, loadOrCreateAuditKey } from './audit/key.js';
 import { type Clock, systemClock } from './clock.js';
@@ -112,7 +113,12 @@ async function checkAuditKey(store: Store, loaded: LoadedAuditKey): Promise<void
   );
 }
 
-function kubeFrom(config: Config, env: NodeJS.ProcessEnv, log: Logger): KubeClient {
+/** The Kubernetes client the configuration and environment point at (an unconfigured one when none). */
+export function kubeFrom(
+  config: Pick<Config, 'kubeconfig' | 'kubeContext'>,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+): KubeClient {
   return createKubeClient({
     kubeconfig: config.kubeconfig ?? env.KUBECONFIG,
     context: config.kubeContext,
@@ -211,6 +217,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     policies,
     kube,
     secrets: createSecretReader(env),
+    tokens: createTokenCache(clock),
     alertmanager: config.alertmanagerUrl ? createAlertmanagerClient(config.alertmanagerUrl) : null,
     settings,
     random: overrides.random,

@@ -2,6 +2,7 @@
 // too, so the error handler maps codes in one table and nothing branches on messages.
 export const errorCatalogue = {
   SALVE_CONFIG_INVALID: { status: 500, summary: 'configuration is invalid' },
+  SALVE_LISTEN_FAILED: { status: 500, summary: 'cannot listen on the configured address' },
   SALVE_AUTH_MISSING: { status: 401, summary: 'authentication required' },
   SALVE_AUTH_INVALID: { status: 401, summary: 'token not recognised' },
   SALVE_AUTH_FORBIDDEN: { status: 403, summary: 'token lacks the required scope' },
@@ -40,7 +41,8 @@ export const errorCatalogue = {
   SALVE_ACTION_REFUSED: { status: 409, summary: 'the action refused to run on this target' },
   SALVE_ACTION_FAILED: { status: 500, summary: 'the action failed' },
   SALVE_HTTP_REQUEST_FAILED: { status: 502, summary: 'a request to an HTTP peer failed or timed out' },
-  SALVE_HTTP_UNAUTHORIZED: { status: 401, summary: 'an HTTP peer rejected the configured credentials' },
+  SALVE_HTTP_UNAUTHORIZED: { status: 401, summary: 'an HTTP peer refused the configured credentials' },
+  SALVE_HTTP_FORBIDDEN: { status: 403, summary: 'the credentials lack permission at an HTTP peer' },
   SALVE_HTTP_NOT_FOUND: { status: 404, summary: 'an HTTP peer has no such resource' },
   SALVE_HTTP_REJECTED: { status: 422, summary: 'an HTTP peer rejected the request' },
   SALVE_SLACK_NOT_CONFIGURED: { status: 404, summary: 'Slack interactivity is not configured' },

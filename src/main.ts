@@ -1,13 +1,20 @@
 #!/usr/bin/env node
+import { createSecretReader } from './actions/secrets.js';
+import { createTokenCache } from './actions/token-cache.js';
 import { listActions } from './cli/actions.js';
 import { audit } from './cli/audit.js';
 import { check } from './cli/check.js';
+import { serverUrl } from './cli/client.js';
+import { fire } from './cli/fire.js';
 import { manualHeal } from './cli/heal.js';
 import { serve } from './cli/serve.js';
 import { testPayload } from './cli/test-payload.js';
 import { token } from './cli/token.js';
-import { parseCommandLine } from './config/load.js';
+import { systemClock } from './clock.js';
+import { loadConfig, parseCommandLine } from './config/load.js';
+import { kubeFrom } from './deps.js';
 import { isSalveError } from './errors.js';
+import { createLogger } from './observability/logger.js';
 
 const USAGE = `usage: salve <command> [options]
 
@@ -23,6 +30,9 @@ commands:
                              make a token: printed once, only its SHA-256 digest goes into the tokens file
   token list | token revoke NAME
                              the tokens in the file (never their secrets); remove one
+  fire FILE|EXAMPLE [--server URL]
+                             send an Alertmanager payload to a running salve, stamped now (token from
+                             SALVE_TOKEN); EXAMPLE: model-error-rate-firing, model-error-rate-resolved
   heal --policy NAME --label k=v ... --reason WHY [--dry-run] [--force] [--idempotency-key K]
        [--server URL]        open a heal by hand on a running salve (token from SALVE_TOKEN)
 
@@ -41,13 +51,18 @@ async function main(argv: string[]): Promise<number> {
       return check(parseCommandLine(rest).positionals, process.env, process.stdout);
     case 'test': {
       const cmd = parseCommandLine(rest, { json: { type: 'boolean' } });
+      const config = loadConfig(process.env, cmd.raw);
+      const log = createLogger({ level: 'silent' });
+      const preview = {
+        kube: kubeFrom(config, process.env, log),
+        secrets: createSecretReader(process.env),
+        tokens: createTokenCache(systemClock()),
+        clock: systemClock(),
+        log,
+      };
       return testPayload(
         cmd.positionals[0],
-        {
-          policies: String(cmd.raw.policies ?? process.env.SALVE_POLICIES ?? './policies'),
-          json: Boolean(cmd.extra.json),
-          dryRun: Boolean(cmd.raw.dryRun),
-        },
+        { policies: config.policies, json: Boolean(cmd.extra.json), dryRun: config.dryRun, preview },
         process.stdout,
       );
     }
@@ -70,6 +85,17 @@ async function main(argv: string[]): Promise<number> {
       const cmd = parseCommandLine(rest, { json: { type: 'boolean' } });
       return listActions(Boolean(cmd.extra.json), process.stdout);
     }
+    case 'fire': {
+      const cmd = parseCommandLine(rest, { server: { type: 'string' } });
+      return fire(
+        {
+          payload: cmd.positionals[0],
+          server: serverUrl(cmd.extra.server, process.env),
+          token: process.env.SALVE_TOKEN,
+        },
+        process.stdout,
+      );
+    }
     case 'heal': {
       const cmd = parseCommandLine(rest, {
         server: { type: 'string' },
@@ -79,10 +105,9 @@ async function main(argv: string[]): Promise<number> {
         force: { type: 'boolean' },
         'idempotency-key': { type: 'string' },
       });
-      const listen = process.env.SALVE_LISTEN ?? '127.0.0.1:9095';
       return manualHeal(
         {
-          server: String(cmd.extra.server ?? process.env.SALVE_SERVER ?? `http://${listen}`),
+          server: serverUrl(cmd.extra.server, process.env),
           token: process.env.SALVE_TOKEN,
           policy: cmd.extra.policy as string | undefined,
           labels: (cmd.extra.label as string[] | undefined) ?? [],

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { stampPayload } from '../../src/alerts/stamp.js';
 import {
   type Alertmanager,
   hasAlertmanager,
@@ -25,6 +26,7 @@ import { createStory } from './story.js';
 const here = path.dirname(new URL(import.meta.url).pathname);
 const demoPolicies = path.join(here, 'policies');
 const examplePayload = path.join(here, '../alertmanager/examples/model-error-rate-firing.json');
+const resolvedPayload = path.join(here, '../alertmanager/examples/model-error-rate-resolved.json');
 
 const { values: flags } = parseArgs({
   options: { 'no-alertmanager': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
@@ -103,10 +105,12 @@ async function main(): Promise<number> {
       if (res.status !== 202) throw new Error(`salve answered ${res.status}: ${await res.text()}`);
     };
     const firing = firingAlert();
-    const example = JSON.parse(fs.readFileSync(examplePayload, 'utf8')) as {
-      status: string;
-      alerts: Array<{ status: string; endsAt: string }>;
-    };
+    // The captured example, stamped as Alertmanager would send it now (salve fire does the same).
+    const example = stampPayload(
+      JSON.parse(fs.readFileSync(examplePayload, 'utf8')),
+      new Date(),
+      () => undefined,
+    );
     const firedAt = story.elapsed();
     if (am) {
       await am.push([firing]);
@@ -133,11 +137,9 @@ async function main(): Promise<number> {
       await am.push([resolvedAlert(firing)]);
       story.say('alert', 'the model recovered: resolved the alert in Alertmanager (endsAt in the past)');
     } else {
-      await post({
-        ...example,
-        status: 'resolved',
-        alerts: example.alerts.map((a) => ({ ...a, status: 'resolved', endsAt: new Date().toISOString() })),
-      });
+      const resolved = JSON.parse(fs.readFileSync(resolvedPayload, 'utf8'));
+      const startsAt = new Map(example.alerts.map((a) => [a.fingerprint, a.startsAt]));
+      await post(stampPayload(resolved, new Date(), (fingerprint) => startsAt.get(fingerprint)));
       story.say('alert', 'the model recovered: posted the resolved payload to salve (no Alertmanager)');
     }
     const heal = await follow.until('the heal to close', (h) => h.phase === 'done');

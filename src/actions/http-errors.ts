@@ -44,7 +44,8 @@ function said(message: PeerMessage, secrets: readonly string[]): string {
 }
 
 function classify(status: number): { code: ErrorCode; retryable: boolean } {
-  if (status === 401 || status === 403) return { code: 'SALVE_HTTP_UNAUTHORIZED', retryable: false };
+  if (status === 401) return { code: 'SALVE_HTTP_UNAUTHORIZED', retryable: false };
+  if (status === 403) return { code: 'SALVE_HTTP_FORBIDDEN', retryable: false };
   if (status === 404) return { code: 'SALVE_HTTP_NOT_FOUND', retryable: false };
   // Overload and gateway trouble pass; a request the peer judged wrong is wrong on every attempt.
   if (status >= 500 || status === 408 || status === 429) {
@@ -53,15 +54,29 @@ function classify(status: number): { code: ErrorCode; retryable: boolean } {
   return { code: 'SALVE_HTTP_REJECTED', retryable: false };
 }
 
-/** A peer's non-2xx answer as an ActionFailed; 401/403 name the credential's source, never its value. */
+/**
+ * What a 401 and a 403 mean for the operator, who fixes them in different places: 401, the credentials were
+ * refused (wrong, expired, revoked: the secret); 403, they were accepted but lack permission (the peer's
+ * roles). Both name the credential's source, never its value.
+ */
+function credentialHint(code: ErrorCode, credential: string | undefined): string {
+  if (code === 'SALVE_HTTP_UNAUTHORIZED') {
+    return credential
+      ? ` (credentials refused: ${credential})`
+      : ' (credentials refused: no credentials are configured for this peer)';
+  }
+  return credential
+    ? ` (lacks permission: ${credential} was accepted but lacks permission for this request)`
+    : ' (lacks permission: no credentials are configured for this peer, and it requires some)';
+}
+
+/** A peer's non-2xx answer as an ActionFailed. */
 export function statusFailure(status: number, data: unknown, site: FailureSite): ActionFailed {
   const { code, retryable } = classify(status);
   const message = peerMessage(data);
   let text = `${site.where}: HTTP ${status}${said(message, site.secrets)}`;
-  if (code === 'SALVE_HTTP_UNAUTHORIZED') {
-    text += site.credential
-      ? ` (${site.credential} was refused)`
-      : ' (no credentials are configured for this peer)';
+  if (code === 'SALVE_HTTP_UNAUTHORIZED' || code === 'SALVE_HTTP_FORBIDDEN') {
+    text += credentialHint(code, site.credential);
   } else if (status >= 300 && status < 400) {
     text += ' (redirects are not followed: set url to the final address)';
   }

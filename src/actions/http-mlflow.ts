@@ -18,7 +18,13 @@ const registeredModel = z.object({
 
 const versionPage = z.object({
   model_versions: z
-    .array(z.object({ version: z.coerce.number(), status: z.string().default('READY') }))
+    .array(
+      z.object({
+        version: z.coerce.number(),
+        status: z.string().default('READY'),
+        tags: z.array(z.object({ key: z.string(), value: z.string().default('') })).default([]),
+      }),
+    )
     .default([]),
   next_page_token: z.string().optional(),
 });
@@ -28,7 +34,7 @@ export type RegisteredModel = {
   tags: ReadonlyMap<string, string>;
 };
 
-export type ModelVersion = { version: number; status: string };
+export type ModelVersion = { version: number; status: string; tags: ReadonlyMap<string, string> };
 
 function unexpected(ep: HttpEndpoint, what: string, error: z.ZodError): ActionFailed {
   return new ActionFailed(
@@ -92,7 +98,13 @@ export async function listVersions(
     });
     const parsed = versionPage.safeParse(data);
     if (!parsed.success) throw unexpected(ep, `the versions of ${name}`, parsed.error);
-    versions.push(...parsed.data.model_versions);
+    versions.push(
+      ...parsed.data.model_versions.map((v) => ({
+        version: v.version,
+        status: v.status,
+        tags: new Map(v.tags.map((t) => [t.key, t.value])),
+      })),
+    );
     pageToken = parsed.data.next_page_token;
     if (pageToken === undefined || pageToken === '') return versions;
   }
@@ -116,6 +128,22 @@ export async function setModelTag(
     method: 'POST',
     path: `${api}/registered-models/set-tag`,
     body: { name, key, value },
+  });
+}
+
+/** A tag on one model version (`POST model-versions/set-tag`); setting it again to the same value is a no-op. */
+export async function setVersionTag(
+  ctx: ActionContext,
+  ep: HttpEndpoint,
+  name: string,
+  version: number,
+  key: string,
+  value: string,
+) {
+  await request(ctx, ep, {
+    method: 'POST',
+    path: `${api}/model-versions/set-tag`,
+    body: { name, version: String(version), key, value },
   });
 }
 

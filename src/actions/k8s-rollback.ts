@@ -3,33 +3,65 @@ import type { WorkloadKind } from '../kube/port.js';
 import { retryOnConflict } from './k8s-conflict.js';
 import { eventRule } from './k8s-rbac.js';
 import { targetLabel, workloadKindOf } from './k8s-target.js';
-import { undoDeployment } from './rollout-deployment-undo.js';
-import { undoFromHistory } from './rollout-history-undo.js';
+import type { RollbackRequest } from './rollback-choice.js';
+import { previewDeploymentUndo, undoDeployment } from './rollout-deployment-undo.js';
+import { previewHistoryUndo, undoFromHistory } from './rollout-history-undo.js';
 import { readRolloutStatus } from './rollout-status.js';
-import type { Action, TargetRef } from './types.js';
+import type { Action, ActionContext, TargetRef } from './types.js';
 
 export const rollbackParams = z
-  .object({
+  .strictObject({
     toRevision: z
       .number()
       .int()
       .positive()
       .optional()
-      .describe('revision to roll back to (as in kubectl rollout history); default: the previous one'),
+      .describe('an exact revision to roll back to (as in kubectl rollout history); excludes mode'),
+    mode: z
+      .enum(['lastKnownGood', 'previous'])
+      .optional()
+      .describe(
+        'lastKnownGood (default): the newest revision whose pod template differs from the current one in more than restart markers; previous: the revision before the newest, exactly as kubectl rollout undo',
+      ),
+    includeAfterAlertStart: z
+      .boolean()
+      .optional()
+      .describe(
+        'lastKnownGood only: also consider revisions created after the alert began (default false: only releases that ran before the incident)',
+      ),
   })
-  .strict();
+  .refine((p) => p.toRevision === undefined || p.mode === undefined, {
+    error: 'toRevision names an exact revision: leave mode out',
+    path: ['mode'],
+  })
+  .refine(
+    (p) => p.includeAfterAlertStart === undefined || (p.toRevision === undefined && p.mode !== 'previous'),
+    {
+      error: 'includeAfterAlertStart applies to mode lastKnownGood only',
+      path: ['includeAfterAlertStart'],
+    },
+  );
 
 export type RollbackParams = z.infer<typeof rollbackParams>;
 
 const kinds: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet'];
 
+function request(ctx: ActionContext, params: RollbackParams): RollbackRequest {
+  return {
+    toRevision: params.toRevision,
+    mode: params.mode ?? 'lastKnownGood',
+    includeAfterAlertStart: params.includeAfterAlertStart === true,
+    alertStartedAt: ctx.heal.alertStartedAt,
+  };
+}
+
 export const k8sRollback: Action<RollbackParams> = {
   kind: 'k8s.rollback',
   summary:
-    'Roll a Deployment, StatefulSet or DaemonSet back to its previous (or a given) revision, like kubectl rollout undo',
+    'Roll a Deployment, StatefulSet or DaemonSet back to its last known good release (or the previous or a given revision), like kubectl rollout undo',
   params: rollbackParams,
   targetKinds: kinds,
-  example: { toRevision: 3 },
+  example: { mode: 'lastKnownGood' },
   rbac: [
     {
       apiGroups: ['apps'],
@@ -41,15 +73,29 @@ export const k8sRollback: Action<RollbackParams> = {
   ],
 
   describe(target: TargetRef, params: RollbackParams): string {
-    const to = params.toRevision === undefined ? 'the previous revision' : `revision ${params.toRevision}`;
-    return `would roll back ${targetLabel(target)} to ${to}`;
+    if (params.toRevision !== undefined) {
+      return `would roll back ${targetLabel(target)} to revision ${params.toRevision}`;
+    }
+    if (params.mode === 'previous') {
+      return `would roll back ${targetLabel(target)} to the previous revision (as kubectl rollout undo)`;
+    }
+    const when = params.includeAfterAlertStart ? '' : ', from before the alert began';
+    return `would roll back ${targetLabel(target)} to its last known good release (the newest revision that differs from the current one in more than restarts${when})`;
+  },
+
+  async preview(ctx, params) {
+    const kind = workloadKindOf(ctx.target, 'k8s.rollback', kinds);
+    return kind === 'Deployment'
+      ? previewDeploymentUndo(ctx, request(ctx, params))
+      : previewHistoryUndo(ctx, kind, request(ctx, params));
   },
 
   async run(ctx, params) {
     const kind = workloadKindOf(ctx.target, 'k8s.rollback', kinds);
-    const toRevision = params.toRevision ?? 0;
     return retryOnConflict(() =>
-      kind === 'Deployment' ? undoDeployment(ctx, toRevision) : undoFromHistory(ctx, kind, toRevision),
+      kind === 'Deployment'
+        ? undoDeployment(ctx, request(ctx, params))
+        : undoFromHistory(ctx, kind, request(ctx, params)),
     );
   },
 

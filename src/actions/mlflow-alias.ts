@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { resolveAuth } from './http-auth.js';
 import { createEndpoint, displayUrl, type HttpEndpoint } from './http-client.js';
-import { getRegisteredModel, listVersions, setAlias, setModelTag } from './http-mlflow.js';
+import { getRegisteredModel, listVersions, setAlias, setModelTag, setVersionTag } from './http-mlflow.js';
 import { authSchema, httpFields, httpLiteralParams, positiveIntSchema } from './http-params.js';
-import { changed, healMark, refused, targetLabel, unchanged } from './k8s-target.js';
+import { changed, healMark, targetLabel, unchanged } from './k8s-target.js';
+import { chooseVersion, type VersionChoice } from './mlflow-choice.js';
 import type { Action, ActionContext, ActionResult, TargetRef } from './types.js';
 
 export const mlflowAliasParams = z.strictObject({
@@ -23,6 +24,12 @@ export const mlflowAliasParams = z.strictObject({
   toVersion: positiveIntSchema
     .optional()
     .describe('the version to move the alias to; default: the newest READY version older than the current'),
+  requireTags: z
+    .record(z.string().min(1).max(250), z.string().max(5000))
+    .optional()
+    .describe(
+      'tag values a version must carry to be moved to, e.g. { validation_status: passed }: a lower version number alone is no proof of a good model',
+    ),
   auth: authSchema.optional(),
 });
 export type MlflowAliasParams = z.infer<typeof mlflowAliasParams>;
@@ -50,51 +57,49 @@ function facts(params: MlflowAliasParams, from: number | undefined, to: number) 
   return { model, alias, fromVersion: from ?? null, toVersion: to, mlflow: displayUrl(params.url) };
 }
 
-async function targetVersion(
+/** Version tags naming the heal that moved the alias to (and away from) a version: traceable in MLflow. */
+export const versionTagKeys = {
+  movedTo: (alias: string) => `salve.moved_to/${alias}`,
+  movedFrom: (alias: string) => `salve.moved_from/${alias}`,
+};
+
+async function tagVersions(ctx: ActionContext, ep: HttpEndpoint, params: MlflowAliasParams, plan: Plan) {
+  const { model, alias } = params;
+  // Deterministic values: a re-run writes the same tags again, which MLflow takes as a no-op.
+  const value = `heal ${ctx.heal.id} step ${ctx.heal.step}: ${alias} ${plan.from ?? 'none'} -> ${plan.to}`;
+  await setVersionTag(ctx, ep, model, plan.to, versionTagKeys.movedTo(alias), value);
+  if (plan.from !== undefined) {
+    await setVersionTag(ctx, ep, model, plan.from, versionTagKeys.movedFrom(alias), value);
+  }
+}
+
+/** After the alias moved: the version tags, then the plan marked done. */
+async function complete(ctx: ActionContext, ep: HttpEndpoint, params: MlflowAliasParams, plan: Plan) {
+  await tagVersions(ctx, ep, params, plan);
+  await setModelTag(ctx, ep, params.model, tagKey(params.alias), formatPlan({ ...plan, done: true }));
+}
+
+function moved(params: MlflowAliasParams, plan: Plan, choice: VersionChoice | undefined, suffix = '') {
+  const { model, alias } = params;
+  const detail = `moved alias ${alias} of ${model} from version ${plan.from ?? 'none'} to ${plan.to}${suffix}`;
+  const data: Record<string, unknown> = facts(params, plan.from, plan.to);
+  if (choice !== undefined) data.why = choice.why;
+  if (choice !== undefined && choice.passedOver.length > 0) data.passedOver = choice.passedOver;
+  return changed(choice ? `${detail}: ${choice.why}` : detail, data);
+}
+
+async function move(
   ctx: ActionContext,
   ep: HttpEndpoint,
   params: MlflowAliasParams,
-  current: number | undefined,
-): Promise<number> {
-  const { model, alias } = params;
-  const versions = await listVersions(ctx, ep, model);
-  if (params.toVersion !== undefined) {
-    const to = Number(params.toVersion);
-    const found = versions.find((v) => v.version === to);
-    if (found === undefined)
-      throw refused(`MLflow model ${model} has no version ${to}`, { model, toVersion: to });
-    if (found.status !== 'READY') {
-      throw refused(`version ${to} of MLflow model ${model} is ${found.status}, not READY`, {
-        model,
-        toVersion: to,
-      });
-    }
-    return to;
-  }
-  if (current === undefined) {
-    throw refused(`MLflow model ${model} has no alias ${alias} to roll back; set with.toVersion`, {
-      model,
-      alias,
-    });
-  }
-  const older = versions.filter((v) => v.status === 'READY' && v.version < current).map((v) => v.version);
-  if (older.length === 0) {
-    throw refused(`MLflow model ${model} has no READY version older than ${current} (alias ${alias})`, {
-      model,
-      alias,
-      fromVersion: current,
-    });
-  }
-  return Math.max(...older);
-}
-
-async function move(ctx: ActionContext, ep: HttpEndpoint, params: MlflowAliasParams, plan: Plan) {
+  plan: Plan,
+  choice: VersionChoice | undefined,
+) {
   const { model, alias } = params;
   await setModelTag(ctx, ep, model, tagKey(alias), formatPlan(plan));
   await setAlias(ctx, ep, model, alias, plan.to);
-  await setModelTag(ctx, ep, model, tagKey(alias), formatPlan({ ...plan, done: true }));
-  const detail = `moved alias ${alias} of ${model} from version ${plan.from ?? 'none'} to ${plan.to}`;
-  return changed(detail, facts(params, plan.from, plan.to));
+  await complete(ctx, ep, params, plan);
+  return moved(params, plan, choice);
 }
 
 /** The same heal step ran before: finish its plan if it stopped short, otherwise leave the alias be. */
@@ -107,16 +112,21 @@ async function resume(
 ): Promise<ActionResult> {
   const { model, alias } = params;
   const planned = `${plan.from ?? 'none'} -> ${plan.to}`;
-  if (current === plan.to) {
+  if (current === plan.to && plan.done) {
     const detail = `alias ${alias} of ${model} already moved by this heal step (version ${planned})`;
     return unchanged(detail, facts(params, plan.from, plan.to));
+  }
+  if (current === plan.to) {
+    // Moved, but the answer or the bookkeeping after it was lost: finish the bookkeeping.
+    await complete(ctx, ep, params, plan);
+    return moved(params, plan, undefined, ' (completed on retry)');
   }
   if (plan.done || current !== plan.from) {
     // Someone moved the alias after this step did (or planned to): theirs is the newer decision.
     const detail = `alias ${alias} of ${model} is at version ${current ?? 'none'}, moved since this heal step's ${planned}; leaving it`;
     return unchanged(detail, { ...facts(params, plan.from, plan.to), currentVersion: current ?? null });
   }
-  return move(ctx, ep, params, plan);
+  return move(ctx, ep, params, plan, undefined);
 }
 
 async function rollBack(
@@ -130,30 +140,37 @@ async function rollBack(
   const mark = healMark(ctx);
   const recorded = parsePlan(registered.tags.get(tagKey(alias)));
   if (recorded?.mark === mark) return resume(ctx, ep, params, recorded, current);
-  const to = await targetVersion(ctx, ep, params, current);
-  if (current === to) {
+  const choice = chooseVersion(await listVersions(ctx, ep, model), current, {
+    model,
+    alias,
+    toVersion: params.toVersion === undefined ? undefined : Number(params.toVersion),
+    requireTags: params.requireTags,
+  });
+  if (current === choice.to) {
     return unchanged(
-      `alias ${alias} of ${model} already points at version ${to}`,
-      facts(params, current, to),
+      `alias ${alias} of ${model} already points at version ${choice.to}`,
+      facts(params, current, choice.to),
     );
   }
-  return move(ctx, ep, params, { mark, from: current, to, done: false });
+  return move(ctx, ep, params, { mark, from: current, to: choice.to, done: false }, choice);
 }
 
 export const mlflowAlias: Action<MlflowAliasParams> = {
   kind: 'mlflow.alias',
   summary:
-    'Move an MLflow registered-model alias (champion) back to the previous READY version, or to a given one',
+    'Move an MLflow registered-model alias (champion) back to the newest older READY version (optionally only versions carrying given tags), or to a given one; tags the versions moved to and from with the heal',
   params: mlflowAliasParams,
   targetKinds: ['*'],
   example: {
     url: 'http://mlflow.mlflow:5000',
     model: '{{ labels.model }}',
     alias: 'champion',
+    requireTags: { validation_status: 'passed' },
     auth: { token: { env: 'MLFLOW_TRACKING_TOKEN' } },
   },
   rbac: [],
-  literalParams: httpLiteralParams,
+  // The tags a version must carry decide which version the alias may move to: the policy's, never an alert's.
+  literalParams: [...httpLiteralParams, 'requireTags'],
   designators: {
     model: { allow: 'models' },
     alias: { allow: 'aliases' },
@@ -161,7 +178,12 @@ export const mlflowAlias: Action<MlflowAliasParams> = {
   },
 
   describe(target: TargetRef, params: MlflowAliasParams): string {
-    const to = params.toVersion === undefined ? 'the previous READY version' : `version ${params.toVersion}`;
+    const tags = Object.entries(params.requireTags ?? {}).map(([k, v]) => `${k}=${v}`);
+    const known = tags.length > 0 ? ` tagged ${tags.join(', ')}` : '';
+    const to =
+      params.toVersion === undefined
+        ? `the newest older READY version${known}`
+        : `version ${params.toVersion}`;
     return `would move alias ${params.alias} of MLflow model ${params.model} at ${displayUrl(params.url)} to ${to} (for ${targetLabel(target)})`;
   },
 

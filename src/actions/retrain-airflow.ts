@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { ActionFailed } from '../errors.js';
-import { airflowEndpoint, dagRunPath, dagRunReply, dagRunsPath } from './http-airflow.js';
+import { dagPath, dagReply, dagRunPath, dagRunReply, dagRunsPath, withAirflow } from './http-airflow.js';
 import { displayUrl, type HttpEndpoint, request, retrying, send } from './http-client.js';
 import { healRunId } from './http-names.js';
 import { authSchema, httpFields, httpLiteralParams, stringMapSchema } from './http-params.js';
 import type { Progress } from './http-retry.js';
-import { changed, targetLabel, unchanged } from './k8s-target.js';
+import { changed, refused, targetLabel, unchanged } from './k8s-target.js';
 import type { Action, ActionContext, ActionResult, RolloutState, TargetRef } from './types.js';
 
 // Airflow's own rule for DAG ids; `.` and `..` alone would walk out of the /dags/ path.
@@ -28,6 +28,12 @@ export const airflowParams = z.strictObject({
     .boolean()
     .default(false)
     .describe('verify.rollout waits for the DAG run to succeed (and fails the step when it fails)'),
+  unpause: z
+    .boolean()
+    .default(false)
+    .describe(
+      'unpause a paused DAG before triggering it; default false: a paused DAG is refused, since Airflow would queue the run and never start it',
+    ),
 });
 export type AirflowParams = z.infer<typeof airflowParams>;
 
@@ -42,6 +48,33 @@ async function existingRun(ctx: ActionContext, ep: HttpEndpoint, params: Airflow
   return reply.status === 404 ? undefined : (dagRunReply.safeParse(reply.data).data ?? {});
 }
 
+/** One request, no retry of its own: the trigger is retried as a whole, and a poll at the next poll. */
+async function isPaused(ctx: ActionContext, ep: HttpEndpoint, params: AirflowParams): Promise<boolean> {
+  const reply = await send(ctx, ep, { method: 'GET', path: dagPath(params.version, params.dag) });
+  return dagReply.safeParse(reply.data).data?.is_paused === true;
+}
+
+/**
+ * Airflow accepts a run of a paused DAG and leaves it queued until someone unpauses the DAG: a "changed"
+ * that heals nothing. Refused, unless the policy says to unpause (which the result then says it did).
+ */
+async function readyToRun(ctx: ActionContext, ep: HttpEndpoint, params: AirflowParams): Promise<string> {
+  if (!(await isPaused(ctx, ep, params))) return '';
+  if (!params.unpause) {
+    throw refused(
+      `Airflow DAG ${params.dag} is paused: a run triggered now would stay queued until someone unpauses it; unpause it in Airflow, or set unpause: true on this step`,
+      { dag: params.dag, paused: true },
+    );
+  }
+  await send(ctx, ep, {
+    method: 'PATCH',
+    path: dagPath(params.version, params.dag),
+    query: { update_mask: 'is_paused' },
+    body: { is_paused: false },
+  });
+  return `unpaused DAG ${params.dag}, then `;
+}
+
 async function trigger(
   ctx: ActionContext,
   ep: HttpEndpoint,
@@ -50,6 +83,7 @@ async function trigger(
 ): Promise<ActionResult> {
   const runId = healRunId(ctx);
   const facts = { dag: params.dag, dagRunId: runId, airflow: displayUrl(params.url) };
+  const unpaused = await readyToRun(ctx, ep, params);
   const retried = progress.posted;
   progress.posted = true;
   const reply = await send(ctx, ep, {
@@ -65,7 +99,11 @@ async function trigger(
   });
   if (reply.status !== 409) {
     const state = dagRunReply.safeParse(reply.data).data?.state;
-    return changed(`triggered DAG run ${runId} of DAG ${params.dag}`, { ...facts, state });
+    return changed(`${unpaused}triggered DAG run ${runId} of DAG ${params.dag}`, {
+      ...facts,
+      state,
+      ...(unpaused ? { unpaused: true } : {}),
+    });
   }
   // 409 is a duplicate run id (ours: already triggered) or, on Airflow 2, a duplicate logical date
   // (someone else's run in the same instant): only the first is "already done".
@@ -116,13 +154,13 @@ export const retrainAirflow: Action<AirflowParams> = {
 
   describe(target: TargetRef, params: AirflowParams): string {
     const wait = params.waitForCompletion ? ' and wait for it to finish' : '';
-    return `would trigger a run of Airflow DAG ${params.dag} at ${displayUrl(params.url)}${wait} (for ${targetLabel(target)})`;
+    const unpause = params.unpause ? ' (unpausing the DAG if paused)' : '';
+    return `would trigger a run${unpause} of Airflow DAG ${params.dag} at ${displayUrl(params.url)}${wait} (for ${targetLabel(target)})`;
   },
 
   async run(ctx, params) {
-    const ep = await airflowEndpoint(ctx, params);
     const progress = { posted: false };
-    return retrying(ctx, ep, () => trigger(ctx, ep, params, progress));
+    return withAirflow(ctx, params, (ep) => retrying(ctx, ep, () => trigger(ctx, ep, params, progress)));
   },
 
   async rolloutStatus(ctx, params) {
@@ -133,15 +171,18 @@ export const retrainAirflow: Action<AirflowParams> = {
         detail: `triggered DAG run ${runId}; not waiting for it (waitForCompletion off)`,
       };
     }
-    const ep = await airflowEndpoint(ctx, params);
-    const reply = await request(ctx, ep, {
-      method: 'GET',
-      path: dagRunPath(params.version, params.dag, runId),
+    return withAirflow(ctx, params, async (ep) => {
+      const reply = await request(ctx, ep, {
+        method: 'GET',
+        path: dagRunPath(params.version, params.dag, runId),
+      });
+      const state = dagRunReply.safeParse(reply.data).data?.state ?? 'unknown';
+      const detail = `DAG run ${runId} of DAG ${params.dag} is ${state}`;
+      // Paused while its run waited: it would stay queued until the deadline.
+      if (state === 'queued' && (await isPaused(ctx, ep, params))) {
+        return { state: 'failed', detail: `${detail}, and the DAG is paused: the run will not start` };
+      }
+      return { state: runStates.get(state) ?? 'waiting', detail };
     });
-    const state = dagRunReply.safeParse(reply.data).data?.state ?? 'unknown';
-    return {
-      state: runStates.get(state) ?? 'waiting',
-      detail: `DAG run ${runId} of DAG ${params.dag} is ${state}`,
-    };
   },
 };

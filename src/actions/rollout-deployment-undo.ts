@@ -12,6 +12,15 @@ import {
   workloadRef,
 } from './k8s-target.js';
 import { equalIgnoreHash, withoutHashLabel } from './k8s-template.js';
+import {
+  chooseRevision,
+  type HistoryEntry,
+  imagesOf,
+  type RollbackChoice,
+  type RollbackRequest,
+  revisionText,
+  skippedFacts,
+} from './rollback-choice.js';
 import type { ActionContext, ActionResult } from './types.js';
 
 /** Annotations a rollback keeps from the Deployment itself; every other one comes from the ReplicaSet. */
@@ -77,41 +86,93 @@ export function rollbackAnnotations(
   return annotations;
 }
 
-/** `kubectl rollout undo deployment/NAME [--to-revision=N]`, step for step, as one JSON Patch. */
-export async function undoDeployment(ctx: ActionContext, toRevision: number): Promise<ActionResult> {
+/** A ReplicaSet as an entry of the Deployment's history (skipped when its revision cannot be read). */
+function historyEntry(replicaSet: ReplicaSet): HistoryEntry | undefined {
+  const revision = revisionOf(replicaSet.metadata.annotations);
+  if (revision === undefined) return undefined;
+  return {
+    revision,
+    name: replicaSet.metadata.name ?? '',
+    template: replicaSet.spec.template ?? {},
+    createdAt: replicaSet.metadata.creationTimestamp ?? undefined,
+  };
+}
+
+/** What the undo comes to, from reads alone: already done, nothing to do, or the patch to send and why. */
+type DeploymentPlan =
+  | { kind: 'done'; result: ActionResult }
+  /** This heal step rolled it back already (a re-run after a crash): only its Event may be missing. */
+  | { kind: 'mine'; deployment: Workload; result: ActionResult }
+  | {
+      kind: 'patch';
+      deployment: Workload;
+      replicaSet: ReplicaSet;
+      fromRevision: number | undefined;
+      choice: RollbackChoice;
+    };
+
+async function planDeploymentUndo(ctx: ActionContext, request: RollbackRequest): Promise<DeploymentPlan> {
   const { namespace, name } = ctx.target;
   const label = targetLabel(ctx.target);
-  const mark = healMark(ctx);
   const deployment = await ctx.kube.getWorkload('Deployment', namespace, name);
   const fromRevision = revisionOf(deployment.metadata.annotations);
-  if (deployment.metadata.annotations?.[annotationKeys.rollbackFor] === mark) {
-    // The change is this step's own: make sure its Event was posted (a crash may have come in between).
-    await recordEvent(ctx, {
-      regarding: workloadRef('Deployment', deployment, ctx.target),
-      action: 'RolloutUndo',
-      reason: 'RolledBack',
-      note: `rolled back ${label} to revision ${fromRevision}`,
-    });
-    return unchanged(`${label} was already rolled back by this heal step (now at revision ${fromRevision})`, {
-      revision: fromRevision,
-    });
+  if (deployment.metadata.annotations?.[annotationKeys.rollbackFor] === healMark(ctx)) {
+    const detail = `${label} was already rolled back by this heal step (now at revision ${fromRevision})`;
+    return { kind: 'mine', deployment, result: unchanged(detail, { revision: fromRevision }) };
   }
   const selector = selectorToString(deployment.spec.selector);
   const owned = (await ctx.kube.listReplicaSets(namespace, selector)).filter((rs) =>
     isControlledBy(rs.metadata, deployment.metadata.uid),
   );
-  const { replicaSet, revision } = findReplicaSetRevision(deployment, owned, toRevision);
+  const bySet = new Map<HistoryEntry, ReplicaSet>();
+  for (const rs of owned) {
+    const entry = historyEntry(rs);
+    if (entry !== undefined) bySet.set(entry, rs);
+  }
+  const history = [...bySet.keys()];
+  const choice = chooseRevision(history, deployment.spec.template, request, label, (toRevision) => {
+    const { replicaSet } = findReplicaSetRevision(deployment, owned, toRevision);
+    return history.find((e) => bySet.get(e) === replicaSet)!;
+  });
   if (deployment.spec.paused === true) {
     throw refused(
       `you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again (${label})`,
     );
   }
-  const template = replicaSet.spec.template ?? {};
-  if (equalIgnoreHash(template, deployment.spec.template)) {
-    return unchanged(`skipped rollback of ${label} (current template already matches revision ${revision})`, {
-      revision,
+  const replicaSet = bySet.get(choice.entry)!;
+  const revision = choice.entry.revision;
+  if (equalIgnoreHash(choice.entry.template, deployment.spec.template)) {
+    const detail = `skipped rollback of ${label} (current template already matches revision ${revision})`;
+    return { kind: 'done', result: unchanged(detail, { revision }) };
+  }
+  return { kind: 'patch', deployment, replicaSet, fromRevision, choice };
+}
+
+/** What undoDeployment would do now, from reads alone: `salve test` and the explain route show it. */
+export async function previewDeploymentUndo(ctx: ActionContext, request: RollbackRequest): Promise<string> {
+  const plan = await planDeploymentUndo(ctx, request);
+  if (plan.kind !== 'patch') return `would change nothing: ${plan.result.detail}`;
+  const { fromRevision, choice } = plan;
+  return `would roll back ${targetLabel(ctx.target)} from revision ${fromRevision} to ${revisionText(choice.entry)}: ${choice.why}`;
+}
+
+/** `kubectl rollout undo deployment/NAME [--to-revision=N]`, step for step, as one JSON Patch. */
+export async function undoDeployment(ctx: ActionContext, request: RollbackRequest): Promise<ActionResult> {
+  const plan = await planDeploymentUndo(ctx, request);
+  if (plan.kind === 'mine') {
+    // The change is this step's own: make sure its Event was posted (a crash may have come in between).
+    await recordEvent(ctx, {
+      regarding: workloadRef('Deployment', plan.deployment, ctx.target),
+      action: 'RolloutUndo',
+      reason: 'RolledBack',
+      note: `rolled back ${targetLabel(ctx.target)} to revision ${plan.deployment.metadata.annotations?.[annotationKeys.revision]}`,
     });
   }
+  if (plan.kind !== 'patch') return plan.result;
+  const { deployment, replicaSet, fromRevision, choice } = plan;
+  const { namespace, name } = ctx.target;
+  const label = targetLabel(ctx.target);
+  const template = replicaSet.spec.template ?? {};
   await ctx.kube.patchWorkload('Deployment', namespace, name, {
     type: 'json',
     ops: [
@@ -119,16 +180,23 @@ export async function undoDeployment(ctx: ActionContext, toRevision: number): Pr
       {
         op: 'replace',
         path: '/metadata/annotations',
-        value: rollbackAnnotations(deployment, replicaSet, mark),
+        value: rollbackAnnotations(deployment, replicaSet, healMark(ctx)),
       },
     ],
   });
-  const detail = `rolled back ${label} from revision ${fromRevision} to revision ${revision}`;
+  const detail = `rolled back ${label} from revision ${fromRevision} to ${revisionText(choice.entry)}`;
   await recordEvent(ctx, {
     regarding: workloadRef('Deployment', deployment, ctx.target),
     action: 'RolloutUndo',
     reason: 'RolledBack',
-    note: `${detail} (ReplicaSet ${replicaSet.metadata.name})`,
+    note: `${detail} (ReplicaSet ${replicaSet.metadata.name}): ${choice.why}`,
   });
-  return changed(detail, { fromRevision, toRevision: revision, replicaSet: replicaSet.metadata.name });
+  return changed(`${detail}: ${choice.why}`, {
+    fromRevision,
+    toRevision: choice.entry.revision,
+    replicaSet: replicaSet.metadata.name,
+    images: imagesOf(template),
+    why: choice.why,
+    ...skippedFacts(choice),
+  });
 }

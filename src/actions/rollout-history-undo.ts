@@ -12,6 +12,15 @@ import {
   workloadRef,
 } from './k8s-target.js';
 import { semanticEqual } from './k8s-template.js';
+import {
+  chooseRevision,
+  type HistoryEntry,
+  imagesOf,
+  type RollbackChoice,
+  type RollbackRequest,
+  revisionText,
+  skippedFacts,
+} from './rollback-choice.js';
 import type { ActionContext, ActionResult } from './types.js';
 
 /** The pod template a ControllerRevision stores, without the `$patch: replace` directive. */
@@ -50,6 +59,72 @@ function currentRevision(workload: Workload, history: readonly ControllerRevisio
   return matching.at(-1)?.revision ?? history.at(-1)?.revision;
 }
 
+function historyEntry(revision: ControllerRevision): HistoryEntry {
+  return {
+    revision: revision.revision,
+    name: revision.metadata.name ?? '',
+    template: revisionTemplate(revision) ?? {},
+    createdAt: revision.metadata.creationTimestamp ?? undefined,
+  };
+}
+
+type HistoryPlan =
+  | { kind: 'done'; result: ActionResult }
+  /** This heal step rolled it back already (a re-run after a crash): only its Event may be missing. */
+  | { kind: 'mine'; workload: Workload; result: ActionResult }
+  | {
+      kind: 'patch';
+      workload: Workload;
+      target: ControllerRevision;
+      fromRevision: number | undefined;
+      choice: RollbackChoice;
+    };
+
+async function planHistoryUndo(
+  ctx: ActionContext,
+  kind: 'StatefulSet' | 'DaemonSet',
+  request: RollbackRequest,
+): Promise<HistoryPlan> {
+  const { namespace, name } = ctx.target;
+  const label = targetLabel(ctx.target);
+  const workload = await ctx.kube.getWorkload(kind, namespace, name);
+  if (workload.metadata.annotations?.[annotationKeys.rollbackFor] === healMark(ctx)) {
+    return {
+      kind: 'mine',
+      workload,
+      result: unchanged(`${label} was already rolled back by this heal step`),
+    };
+  }
+  const history = (
+    await ctx.kube.listControllerRevisions(namespace, selectorToString(workload.spec.selector))
+  )
+    .filter((revision) => isControlledBy(revision.metadata, workload.metadata.uid))
+    .sort((a, b) => a.revision - b.revision);
+  const entries = new Map(history.map((revision) => [historyEntry(revision), revision] as const));
+  const choice = chooseRevision([...entries.keys()], workload.spec.template, request, label, (toRevision) => {
+    const found = findControllerRevision(history, toRevision);
+    return [...entries].find(([, revision]) => revision === found)![0];
+  });
+  const target = entries.get(choice.entry)!;
+  if (semanticEqual(revisionTemplate(target), workload.spec.template)) {
+    const detail = `skipped rollback of ${label} (current template already matches revision ${target.revision})`;
+    return { kind: 'done', result: unchanged(detail, { revision: target.revision }) };
+  }
+  return { kind: 'patch', workload, target, fromRevision: currentRevision(workload, history), choice };
+}
+
+/** What undoFromHistory would do now, from reads alone. */
+export async function previewHistoryUndo(
+  ctx: ActionContext,
+  kind: 'StatefulSet' | 'DaemonSet',
+  request: RollbackRequest,
+): Promise<string> {
+  const plan = await planHistoryUndo(ctx, kind, request);
+  if (plan.kind !== 'patch') return `would change nothing: ${plan.result.detail}`;
+  const { fromRevision, choice } = plan;
+  return `would roll back ${targetLabel(ctx.target)} from revision ${fromRevision ?? 'unknown'} to ${revisionText(choice.entry)}: ${choice.why}`;
+}
+
 /**
  * `kubectl rollout undo statefulset|daemonset/NAME [--to-revision=N]`: a strategic merge patch whose body is
  * the chosen ControllerRevision's data, plus the annotation naming the heal step.
@@ -57,51 +132,41 @@ function currentRevision(workload: Workload, history: readonly ControllerRevisio
 export async function undoFromHistory(
   ctx: ActionContext,
   kind: 'StatefulSet' | 'DaemonSet',
-  toRevision: number,
+  request: RollbackRequest,
 ): Promise<ActionResult> {
-  const { namespace, name } = ctx.target;
-  const label = targetLabel(ctx.target);
-  const mark = healMark(ctx);
-  const workload = await ctx.kube.getWorkload(kind, namespace, name);
-  if (workload.metadata.annotations?.[annotationKeys.rollbackFor] === mark) {
+  const plan = await planHistoryUndo(ctx, kind, request);
+  if (plan.kind === 'mine') {
     // The change is this step's own: make sure its Event was posted (a crash may have come in between).
     await recordEvent(ctx, {
-      regarding: workloadRef(kind, workload, ctx.target),
+      regarding: workloadRef(kind, plan.workload, ctx.target),
       action: 'RolloutUndo',
       reason: 'RolledBack',
-      note: `rolled back ${label}`,
+      note: `rolled back ${targetLabel(ctx.target)}`,
     });
-    return unchanged(`${label} was already rolled back by this heal step`);
   }
-  const history = (
-    await ctx.kube.listControllerRevisions(namespace, selectorToString(workload.spec.selector))
-  )
-    .filter((revision) => isControlledBy(revision.metadata, workload.metadata.uid))
-    .sort((a, b) => a.revision - b.revision);
-  const target = findControllerRevision(history, toRevision);
-  const fromRevision = currentRevision(workload, history);
-  if (semanticEqual(revisionTemplate(target), workload.spec.template)) {
-    return unchanged(
-      `skipped rollback of ${label} (current template already matches revision ${target.revision})`,
-      {
-        revision: target.revision,
-      },
-    );
-  }
+  if (plan.kind !== 'patch') return plan.result;
+  const { workload, target, fromRevision, choice } = plan;
+  const { namespace, name } = ctx.target;
   await ctx.kube.patchWorkload(kind, namespace, name, {
     type: 'strategic',
-    body: { ...(target.data ?? {}), metadata: { annotations: { [annotationKeys.rollbackFor]: mark } } },
+    body: {
+      ...(target.data ?? {}),
+      metadata: { annotations: { [annotationKeys.rollbackFor]: healMark(ctx) } },
+    },
   });
-  const detail = `rolled back ${label} from revision ${fromRevision ?? 'unknown'} to revision ${target.revision}`;
+  const detail = `rolled back ${targetLabel(ctx.target)} from revision ${fromRevision ?? 'unknown'} to ${revisionText(choice.entry)}`;
   await recordEvent(ctx, {
     regarding: workloadRef(kind, workload, ctx.target),
     action: 'RolloutUndo',
     reason: 'RolledBack',
-    note: `${detail} (ControllerRevision ${target.metadata.name})`,
+    note: `${detail} (ControllerRevision ${target.metadata.name}): ${choice.why}`,
   });
-  return changed(detail, {
+  return changed(`${detail}: ${choice.why}`, {
     fromRevision,
     toRevision: target.revision,
     controllerRevision: target.metadata.name,
+    images: imagesOf(choice.entry.template),
+    why: choice.why,
+    ...skippedFacts(choice),
   });
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretReader } from './secrets.js';
+import type { TokenCache } from './token-cache.js';
 
 /** What an action acts on, resolved from the policy's templates and validated (DNS-1123, `allow`). */
 export type TargetRef = {
@@ -32,14 +33,21 @@ export type ActionContext = {
     /** Stable heal id: deterministic names of created objects derive from it. */
     id: string;
     policy: string;
-    /** Index of the step in the policy's escalation chain. */
+    /** The step's number in the policy's escalation chain, from 1 (Events, run ids and marks show it). */
     step: number;
     attempt: number;
+    /**
+     * When the incident began: the earliest `startsAt` of the alerts attached to the heal. Absent for a manual
+     * heal. k8s.rollback never picks a release created after it (unless its step says so).
+     */
+    alertStartedAt?: string;
   };
   target: TargetRef;
   kube: KubeClient;
   /** Credentials named by policies (environment variables or mounted files). */
   secrets: SecretReader;
+  /** Tokens peers issued for those credentials, kept for their lifetime (one per process). */
+  tokens: TokenCache;
   clock: Clock;
   log: Logger;
   signal?: AbortSignal;
@@ -81,6 +89,11 @@ export interface Action<P = unknown> {
   designators?: Readonly<Record<string, Designator>>;
   /** What the action would do, without any I/O: dry-run and approval messages use it. */
   describe(target: TargetRef, params: P): string;
+  /**
+   * What run() would do now, found by reads alone (the context's client refuses writes): `salve test` and
+   * POST /v1/policies/test show it when salve can reach the target. Actions without it are described.
+   */
+  preview?(ctx: ActionContext, params: P): Promise<string>;
   /** Reads state first; returns `unchanged` when the target is already where the step wants it. */
   run(ctx: ActionContext, params: P): Promise<ActionResult>;
   /** For rollout actions: kubectl's rollout-status rule against the target. */

@@ -13,6 +13,8 @@ function line(r: AuditRecord): string {
   if (r.policy) parts.push(`policy=${r.policy}`);
   if (r.target) parts.push(`target=${r.target}`);
   if (r.healId) parts.push(`heal=${r.healId}`);
+  // Steps are numbered from 1 in the records, as in the API and notifications.
+  if (typeof r.data.step === 'number') parts.push(`step=${r.data.step}`);
   if (r.outcome) parts.push(`outcome=${r.outcome}`);
   if (r.corrupt) parts.push(`CORRUPT: ${r.corrupt}`);
   return parts.join(' ');

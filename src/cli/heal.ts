@@ -1,4 +1,5 @@
 import { SalveError } from '../errors.js';
+import { callSalve, refusedLine } from './client.js';
 
 export type HealCommand = {
   server: string;
@@ -25,32 +26,15 @@ export async function manualHeal(cmd: HealCommand, out: NodeJS.WritableStream): 
     if (eq <= 0) throw new SalveError('SALVE_REQUEST_INVALID', `--label ${pair}: expected key=value`);
     labels[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (cmd.token) headers.authorization = `Bearer ${cmd.token}`;
-  if (cmd.idempotencyKey) headers['idempotency-key'] = cmd.idempotencyKey;
-  let res: Response;
-  try {
-    res = await fetch(new URL('/v1/heals', cmd.server), {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        policy: cmd.policy,
-        labels,
-        reason: cmd.reason,
-        dryRun: cmd.dryRun,
-        force: cmd.force,
-      }),
-    });
-  } catch (cause) {
-    throw new SalveError('SALVE_REQUEST_INVALID', `cannot reach salve at ${cmd.server}`, { cause });
-  }
-  const body = (await res.json().catch(() => ({}))) as {
-    heal?: { id: string; state: string; targetKey: string };
-    created?: boolean;
-    error?: { code: string; message: string };
-  };
-  if (!res.ok || !body.heal) {
-    out.write(`refused (${res.status}): ${body.error?.code ?? 'unknown'}: ${body.error?.message ?? ''}\n`);
+  const reply = await callSalve(cmd.server, cmd.token, {
+    method: 'POST',
+    path: '/v1/heals',
+    body: { policy: cmd.policy, labels, reason: cmd.reason, dryRun: cmd.dryRun, force: cmd.force },
+    ...(cmd.idempotencyKey ? { headers: { 'idempotency-key': cmd.idempotencyKey } } : {}),
+  });
+  const body = reply.body as { heal?: { id: string; state: string; targetKey: string }; created?: boolean };
+  if (reply.status >= 300 || !body.heal) {
+    out.write(`${refusedLine(reply)}\n`);
     return 1;
   }
   const verb = body.created ? 'opened' : 'already open';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { createActionRegistry } from '../actions/registry.js';
 import { webhookPayloadSchema } from '../alerts/schema.js';
-import { explainPayload } from '../engine/explain.js';
+import { explainPayload, type PreviewDeps } from '../engine/explain.js';
 import { SalveError } from '../errors.js';
 import { parseOrThrow } from '../http/validate.js';
 import { loadPolicyDir } from '../policy/loader.js';
@@ -16,7 +16,7 @@ function boundText(bound: string): string {
 /** `salve test --policies DIR PAYLOAD.json`: what would happen, without a server or a store. */
 export async function testPayload(
   file: string | undefined,
-  options: { policies: string; json: boolean; dryRun: boolean },
+  options: { policies: string; json: boolean; dryRun: boolean; preview?: PreviewDeps },
   out: NodeJS.WritableStream,
 ): Promise<number> {
   if (!file) throw new SalveError('SALVE_REQUEST_INVALID', 'usage: salve test --policies DIR PAYLOAD.json');
@@ -33,7 +33,12 @@ export async function testPayload(
     for (const p of problems) out.write(`error: ${formatProblem(p)}\n`);
     return 1;
   }
-  const explanation = await explainPayload(payload, { table, registry, dryRun: options.dryRun });
+  const explanation = await explainPayload(payload, {
+    table,
+    registry,
+    dryRun: options.dryRun,
+    ...(options.preview ? { preview: options.preview } : {}),
+  });
   if (options.json) {
     out.write(`${JSON.stringify(explanation, null, 2)}\n`);
     return 0;
@@ -56,8 +61,15 @@ export async function testPayload(
       );
       o.steps.forEach((s, i) => {
         out.write(`    step ${i + 1}: ${s.wouldDo}\n`);
+        if (s.preview) out.write(`            now: ${s.preview}\n`);
+        if (s.previewError) out.write(`            now: could not tell (${s.previewError})\n`);
       });
     }
+  }
+  if (!options.preview?.kube.configured) {
+    out.write(
+      'note: no Kubernetes cluster is configured (SALVE_KUBECONFIG), so steps are described from the policy alone\n',
+    );
   }
   return 0;
 }

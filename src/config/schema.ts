@@ -46,6 +46,8 @@ export const configSchema = z.object({
   tokensFile: z.string().min(1).optional(),
   dryRun: boolish.default(false),
   logLevel: z.enum(LOG_LEVELS).default('info'),
+  /** auto: readable lines on a terminal, JSON lines otherwise (a pipe, a file, a container's log). */
+  logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
   insecureNoAuth: boolish.default(false),
   kubeconfig: z.string().min(1).optional(),
   kubeContext: z.string().min(1).optional(),
@@ -105,6 +107,7 @@ export const settingEnv = {
   tokensFile: 'SALVE_TOKENS_FILE',
   dryRun: 'SALVE_DRY_RUN',
   logLevel: 'SALVE_LOG_LEVEL',
+  logFormat: 'SALVE_LOG_FORMAT',
   insecureNoAuth: 'SALVE_INSECURE_NO_AUTH',
   kubeconfig: 'SALVE_KUBECONFIG',
   kubeContext: 'SALVE_KUBE_CONTEXT',

@@ -1,5 +1,6 @@
 import type { ActionRegistry } from '../actions/registry.js';
 import type { SecretReader } from '../actions/secrets.js';
+import type { TokenCache } from '../actions/token-cache.js';
 import type { Clock } from '../clock.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Logger } from '../observability/logger.js';
@@ -55,6 +56,7 @@ export type EngineDeps = {
   policies: { current(): PolicyTable };
   kube: KubeClient;
   secrets: SecretReader;
+  tokens: TokenCache;
   alertmanager: AlertmanagerClient | null;
   settings: EngineSettings;
   /** Random in [0, 1): jitter for retry backoff; tests pin it. */

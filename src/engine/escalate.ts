@@ -1,7 +1,7 @@
 import { auditTypes } from '../store/audit-types.js';
 import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
-import { closeHeal, healAudit, move, nowIso } from './moves.js';
+import { closeHeal, healAudit, move, nowIso, stepNumber } from './moves.js';
 import { notificationsFor } from './notify-events.js';
 
 /** The current step did not heal: try the next one, or hand over to humans when none is left. */
@@ -21,14 +21,14 @@ export async function nextStepOrEscalate(heal: Heal, deps: EngineDeps, why: stri
       },
       audit: [
         healAudit(heal, auditTypes.healNextStep, 'next_step', {
-          from: { step: heal.step, action: heal.steps[heal.step]?.action },
-          to: { step: next, action: heal.steps[next]?.action },
+          from: { step: stepNumber(heal), action: heal.steps[heal.step]?.action },
+          to: { step: next + 1, action: heal.steps[next]?.action },
           why,
         }),
       ],
     });
   }
-  const tried = heal.steps.map((s, i) => ({ step: i, action: s.action }));
+  const tried = heal.steps.map((s, i) => ({ step: i + 1, action: s.action }));
   return closeHeal(
     heal,
     deps,

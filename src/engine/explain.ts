@@ -1,5 +1,9 @@
 import type { ActionRegistry } from '../actions/registry.js';
-import { normaliseAlert, type WebhookPayload } from '../alerts/schema.js';
+import type { ActionContext, AnyAction } from '../actions/types.js';
+import { normaliseAlert, type ReceivedAlert, type WebhookPayload } from '../alerts/schema.js';
+import { isSalveError } from '../errors.js';
+import type { KubeClient } from '../kube/port.js';
+import { readOnlyKube } from '../kube/read-only.js';
 import { evaluateAlert } from '../policy/evaluate.js';
 import { type RemitBound, remitOf } from '../policy/remit.js';
 import type { MatchOutcome, PolicyTable } from '../policy/types.js';
@@ -18,7 +22,11 @@ export type ExplainedOutcome =
       guards: { cooldown: number; maxPerTarget: string | null };
       /** What the heal may act on and what bounds each designator: a literal, an `allow` list, a namespace. */
       remit: RemitBound[];
-      steps: Array<{ action: string; wouldDo: string }>;
+      /**
+       * `wouldDo` from the policy alone; `preview`, when salve can reach the target, what the step would do
+       * now (which revision, which image), or `previewError` when it could not find out.
+       */
+      steps: Array<{ action: string; wouldDo: string; preview?: string; previewError?: string }>;
     };
 
 export type Explanation = {
@@ -33,10 +41,63 @@ export type Explanation = {
 
 const openStates: ReadonlySet<string> = new Set(openHealStates);
 
+/** What previews read through: the cluster (writes refused) and the credentials policies name. */
+export type PreviewDeps = Pick<ActionContext, 'secrets' | 'tokens' | 'clock' | 'log'> & { kube: KubeClient };
+
+async function previewStep(
+  action: AnyAction | undefined,
+  params: unknown,
+  ctx: Pick<ActionContext, 'heal' | 'target'>,
+  deps: PreviewDeps | undefined,
+): Promise<{ preview?: string; previewError?: string }> {
+  if (!action?.preview || !deps?.kube.configured) return {};
+  try {
+    const kube = readOnlyKube(deps.kube);
+    return {
+      preview: await action.preview({ ...deps, ...ctx, kube }, params),
+    };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { previewError: isSalveError(err) ? `${err.code}: ${message}` : message };
+  }
+}
+
+type ExplainedStep = Extract<ExplainedOutcome, { outcome: 'match' }>['steps'][number];
+
+async function explainSteps(
+  o: Extract<MatchOutcome, { outcome: 'match' }>,
+  alert: ReceivedAlert,
+  ctx: { registry: ActionRegistry; preview?: PreviewDeps },
+): Promise<ExplainedStep[]> {
+  const steps: ExplainedStep[] = [];
+  for (const [index, s] of o.steps.entries()) {
+    const heal = {
+      id: 'preview',
+      policy: o.policy,
+      step: index + 1,
+      attempt: 0,
+      ...(alert.status === 'firing' ? { alertStartedAt: alert.startsAt } : {}),
+    };
+    const action = ctx.registry.get(s.action);
+    steps.push({
+      action: s.action,
+      wouldDo: action?.describe(o.target, s.params) ?? s.action,
+      ...(await previewStep(action, s.params, { heal, target: o.target }, ctx.preview)),
+    });
+  }
+  return steps;
+}
+
 /** What salve would do with a payload, without committing anything: `salve test` and POST /v1/policies/test. */
 export async function explainPayload(
   payload: WebhookPayload,
-  ctx: { table: PolicyTable; registry: ActionRegistry; store?: Store; dryRun: boolean },
+  ctx: {
+    table: PolicyTable;
+    registry: ActionRegistry;
+    store?: Store;
+    dryRun: boolean;
+    preview?: PreviewDeps;
+  },
 ): Promise<Explanation> {
   const alerts: Explanation['alerts'] = [];
   for (const raw of payload.alerts) {
@@ -54,6 +115,7 @@ export async function explainPayload(
             openStates.has(h.state),
           )
         : undefined;
+      const steps = await explainSteps(o, alert, ctx);
       outcomes.push({
         outcome: 'match',
         policy: o.policy,
@@ -70,10 +132,7 @@ export async function explainPayload(
         },
         // evaluateAlert refuses what is out of bounds, so a match always has its bounds.
         remit: remit.ok ? remit.bounds : [],
-        steps: o.steps.map((s) => ({
-          action: s.action,
-          wouldDo: ctx.registry.get(s.action)?.describe(o.target, s.params) ?? s.action,
-        })),
+        steps,
       });
     }
     alerts.push({

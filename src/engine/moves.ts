@@ -1,5 +1,6 @@
 import type { OutboxInput } from '../notify/types.js';
 import type { Policy } from '../policy/types.js';
+import { auditTypes } from '../store/audit-types.js';
 import type { ActionRecordInput, AuditInput, Heal, HealState, HealTransition } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 
@@ -20,6 +21,12 @@ export type Move = Omit<HealTransition, 'id' | 'owner' | 'expectState'>;
 export function move(heal: Heal, deps: EngineDeps, m: Move): Promise<Heal> {
   return deps.store.transition({ id: heal.id, owner: deps.settings.owner, expectState: heal.state, ...m });
 }
+
+/**
+ * The step as people and clients see it, counted from 1 as the policy lists them: in the API, the audit log,
+ * notifications, Kubernetes Events and the names salve gives what it creates. `heal.step` stays the index.
+ */
+export const stepNumber = (heal: Pick<Heal, 'step'>) => heal.step + 1;
 
 export const nowIso = (deps: EngineDeps) => deps.clock.now().toISOString();
 
@@ -43,16 +50,61 @@ export const inMs = (deps: EngineDeps, ms: number) => new Date(deps.clock.now().
 
 type Closing = Extract<HealState, 'resolved' | 'escalated' | 'cancelled' | 'refused' | 'failed'>;
 
+const wouldHaveTypes: ReadonlySet<string> = new Set([auditTypes.healResolved, auditTypes.healEscalated]);
+
+/**
+ * A dry run that would have resolved or escalated ends as `dry_run`: it healed nothing and paged no one, so it
+ * must not count as a resolution (nor page as "needs a human"). Its records and notification say what it
+ * would have come to.
+ */
+function asDryRun(
+  state: 'resolved' | 'escalated',
+  reason: string,
+  audit: AuditInput[],
+  notify: OutboxInput[],
+) {
+  const why = `would have ${state === 'resolved' ? 'resolved' : 'escalated'}: ${reason}`;
+  return {
+    reason: why,
+    audit: audit.map((record) =>
+      wouldHaveTypes.has(record.type)
+        ? {
+            ...record,
+            type: auditTypes.healDryRunFinished,
+            outcome: 'dry_run',
+            data: { ...record.data, wouldHave: state },
+          }
+        : record,
+    ),
+    notify: notify.map((n) => ({
+      ...n,
+      event: {
+        ...n.event,
+        kind: 'heal.dry_run' as const,
+        heal: { ...n.event.heal, state: 'dry_run', dryRun: true },
+        dryRun: { wouldHave: state, why: n.event.escalation?.why ?? reason },
+      },
+    })),
+  };
+}
+
 /** Closes a heal: no more work is scheduled, the target is free for other heals. */
 export async function closeHeal(
   heal: Heal,
   deps: EngineDeps,
-  state: Closing,
-  reason: string,
-  audit: AuditInput[],
-  notify: OutboxInput[] = [],
+  closing: Closing,
+  closingReason: string,
+  closingAudit: AuditInput[],
+  closingNotify: OutboxInput[] = [],
   resolveAlerts: Array<{ fingerprint: string; startsAt: string }> = [],
 ): Promise<Heal> {
+  const dry =
+    (closing === 'resolved' || closing === 'escalated') &&
+    isDryRun(heal, deps.policies.current().byName.get(heal.policy), deps);
+  const state: HealState = dry ? 'dry_run' : closing;
+  const { reason, audit, notify } = dry
+    ? asDryRun(closing as 'resolved' | 'escalated', closingReason, closingAudit, closingNotify)
+    : { reason: closingReason, audit: closingAudit, notify: closingNotify };
   const at = nowIso(deps);
   const closed = await move(heal, deps, {
     resolveAlerts,
@@ -61,7 +113,7 @@ export async function closeHeal(
     notify,
     releaseLease: true,
     // An alert that attached after the check keeps the heal open: it is verified at the next turn.
-    requireAlertsResolved: state === 'resolved',
+    requireAlertsResolved: closing === 'resolved',
   });
   await deps.store.releaseTargetLock(heal.targetKey, heal.id);
   const action = heal.steps[heal.step]?.action ?? 'none';

@@ -5,7 +5,7 @@ import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { nextStepOrEscalate } from './escalate.js';
 import { actionLimits } from './guards.js';
-import { actionRecord, closeHeal, healAudit, inMs, isDryRun, move, nowIso } from './moves.js';
+import { actionRecord, closeHeal, healAudit, inMs, isDryRun, move, nowIso, stepNumber } from './moves.js';
 import { notificationsFor } from './notify-events.js';
 import { withSlot } from './refuse.js';
 
@@ -33,12 +33,25 @@ function verifyPlan(heal: Heal, action: AnyAction, deps: EngineDeps) {
   };
 }
 
-export function actionContext(heal: Heal, deps: EngineDeps): ActionContext {
+/** When the heal's incident began: the earliest startsAt of its alerts (none for a manual heal). */
+export async function alertStartedAt(heal: Heal, deps: EngineDeps): Promise<string | undefined> {
+  const starts = (await deps.store.healAlerts(heal.id)).map((a) => a.startsAt).sort();
+  return starts[0];
+}
+
+export function actionContext(heal: Heal, deps: EngineDeps, startedAt?: string): ActionContext {
   return {
-    heal: { id: heal.id, policy: heal.policy, step: heal.step, attempt: heal.attempt },
+    heal: {
+      id: heal.id,
+      policy: heal.policy,
+      step: stepNumber(heal),
+      attempt: heal.attempt,
+      ...(startedAt === undefined ? {} : { alertStartedAt: startedAt }),
+    },
     target: heal.target,
     kube: deps.kube,
     secrets: deps.secrets,
+    tokens: deps.tokens,
     clock: deps.clock,
     log: deps.log.child({ heal: heal.id, policy: heal.policy, target: heal.targetKey }),
   };
@@ -54,7 +67,7 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       ? `parameters no longer valid for ${step.action}`
       : `action ${step.action} is not registered`;
     return closeHeal(heal, deps, 'failed', 'invalid_step', [
-      healAudit(heal, auditTypes.healFailed, 'invalid_step', { step: heal.step, why }),
+      healAudit(heal, auditTypes.healFailed, 'invalid_step', { step: stepNumber(heal), why }),
     ]);
   }
   const params = parsed.data;
@@ -76,11 +89,16 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       startAction: record,
       finishAction: { step: heal.step, status: 'dry_run', detail: `would have: ${wouldDo}` },
       notify: await notificationsFor(heal, deps, 'step.result', {
-        step: { index: heal.step, action: step.action, status: 'dry_run', detail: `would have: ${wouldDo}` },
+        step: {
+          number: stepNumber(heal),
+          action: step.action,
+          status: 'dry_run',
+          detail: `would have: ${wouldDo}`,
+        },
       }),
       audit: [
         healAudit(heal, auditTypes.actionDryRun, 'dry_run', {
-          step: heal.step,
+          step: stepNumber(heal),
           action: step.action,
           wouldHave: wouldDo,
           dryRun: true,
@@ -106,7 +124,7 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       startAction: record,
       audit: [
         healAudit(heal, auditTypes.actionStarted, 'started', {
-          step: heal.step,
+          step: stepNumber(heal),
           action: step.action,
           attempt: heal.attempt,
           params,
@@ -115,15 +133,17 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
     }),
   );
   if (started.phase === 'done') return started;
+  const ctx = actionContext(started, deps, await alertStartedAt(heal, deps));
   const t0 = performance.now();
   try {
-    const result = await action.run(actionContext(started, deps), params);
+    const result = await action.run(ctx, params);
     const durationMs = Math.round(performance.now() - t0);
     deps.metrics.actionDuration.observe({ action: step.action, outcome: result.status }, durationMs / 1000);
     deps.log.info(
       {
         heal: heal.id,
         policy: heal.policy,
+        step: stepNumber(heal),
         action: step.action,
         target: heal.targetKey,
         outcome: result.status,
@@ -134,11 +154,11 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       set: { state: 'verifying', ...plan },
       finishAction: { step: heal.step, status: result.status, detail: result.detail },
       notify: await notificationsFor(started, deps, 'step.result', {
-        step: { index: heal.step, action: step.action, status: result.status, detail: result.detail },
+        step: { number: stepNumber(heal), action: step.action, status: result.status, detail: result.detail },
       }),
       audit: [
         healAudit(heal, auditTypes.actionFinished, result.status, {
-          step: heal.step,
+          step: stepNumber(heal),
           action: step.action,
           attempt: heal.attempt,
           detail: result.detail,
@@ -155,7 +175,7 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
     // Unknown errors are bugs, not weather: retrying them would only repeat them.
     const retryable = isSalveError(err) && err.retryable;
     const failure = {
-      step: heal.step,
+      step: stepNumber(heal),
       action: step.action,
       attempt: heal.attempt,
       code,
@@ -167,6 +187,7 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       {
         heal: heal.id,
         policy: heal.policy,
+        step: stepNumber(heal),
         action: step.action,
         target: heal.targetKey,
         outcome: 'failed',
@@ -186,7 +207,12 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       set: {},
       finishAction: { step: heal.step, status: 'failed', detail: `${code}: ${message}` },
       notify: await notificationsFor(started, deps, 'step.result', {
-        step: { index: heal.step, action: step.action, status: 'failed', detail: `${code}: ${message}` },
+        step: {
+          number: stepNumber(heal),
+          action: step.action,
+          status: 'failed',
+          detail: `${code}: ${message}`,
+        },
       }),
       audit: [healAudit(heal, auditTypes.actionFailed, code, failure)],
     });

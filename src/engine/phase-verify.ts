@@ -3,7 +3,7 @@ import { auditTypes } from '../store/audit-types.js';
 import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { nextStepOrEscalate } from './escalate.js';
-import { closeHeal, healAudit, inMs, move, nowIso } from './moves.js';
+import { closeHeal, healAudit, inMs, move, nowIso, stepNumber } from './moves.js';
 import { notificationsFor } from './notify-events.js';
 import { actionContext } from './phase-action.js';
 
@@ -31,7 +31,9 @@ export async function rolloutPhase(heal: Heal, deps: EngineDeps): Promise<Heal> 
     const resolvedMs = step.verify.resolvedMs ?? deps.settings.defaultResolvedMs;
     return move(heal, deps, {
       set: { phase: 'resolve', deadlineAt: inMs(deps, resolvedMs), nextRunAt: nowIso(deps) },
-      audit: [healAudit(heal, auditTypes.verifyRollout, 'done', { step: heal.step, detail: state.detail })],
+      audit: [
+        healAudit(heal, auditTypes.verifyRollout, 'done', { step: stepNumber(heal), detail: state.detail }),
+      ],
     });
   }
   if (state.state === 'failed' || expired(heal, deps)) {
@@ -40,7 +42,7 @@ export async function rolloutPhase(heal: Heal, deps: EngineDeps): Promise<Heal> 
       set: {},
       audit: [
         healAudit(heal, auditTypes.verifyRollout, outcome, {
-          step: heal.step,
+          step: stepNumber(heal),
           detail: state.detail,
           deadline: heal.deadlineAt,
         }),
@@ -91,9 +93,9 @@ export async function resolvePhase(heal: Heal, deps: EngineDeps): Promise<Heal> 
       'resolved',
       'alerts_resolved',
       [
-        healAudit(heal, auditTypes.verifyResolved, 'resolved', { step: heal.step, source }),
+        healAudit(heal, auditTypes.verifyResolved, 'resolved', { step: stepNumber(heal), source }),
         healAudit(heal, auditTypes.healResolved, 'resolved', {
-          step: heal.step,
+          step: stepNumber(heal),
           action: heal.steps[heal.step]?.action,
           timeToResolveSeconds: ttrSeconds,
         }),
@@ -110,7 +112,7 @@ export async function resolvePhase(heal: Heal, deps: EngineDeps): Promise<Heal> 
       set: {},
       audit: [
         healAudit(heal, auditTypes.verifyResolved, 'timed_out', {
-          step: heal.step,
+          step: stepNumber(heal),
           stillFiring,
           deadline: heal.deadlineAt,
         }),

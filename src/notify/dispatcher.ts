@@ -73,8 +73,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const table = deps.policies.current();
     if (checkedTable === table.loadedAt) return;
     checkedTable = table.loadedAt;
+    // One line per missing notifier, naming every policy that routes to it and what to set.
+    const byNotifier = new Map<string, string[]>();
     for (const { policy, notifier } of unknown()) {
-      log.warn({ policy, notifier }, 'policy routes notifications to a notifier that is not configured');
+      byNotifier.set(notifier, [...(byNotifier.get(notifier) ?? []), policy]);
+    }
+    for (const [notifier, policies] of byNotifier) {
+      const set =
+        notifier === 'slack'
+          ? 'set SALVE_SLACK_WEBHOOK_URL, or define it in SALVE_NOTIFIERS_FILE'
+          : 'define it in SALVE_NOTIFIERS_FILE';
+      log.warn(
+        { notifier, policies },
+        `${policies.length} ${policies.length === 1 ? 'policy notifies' : 'policies notify'} "${notifier}", which is not configured: their notifications are not sent (${set})`,
+      );
     }
   }
 

@@ -37,7 +37,7 @@ export const exampleEvents: Array<{ title: string; event: NotificationEvent }> =
     title: 'Step result: changed',
     event: base('step.result', '2026-11-27T03:00:02.000Z', {
       step: {
-        index: 0,
+        number: 1,
         action: 'k8s.restart',
         status: 'changed',
         detail: 'restarted Deployment ml-prod/fraud-scorer',
@@ -48,7 +48,7 @@ export const exampleEvents: Array<{ title: string; event: NotificationEvent }> =
     title: 'Step result: unchanged',
     event: base('step.result', '2026-11-27T03:00:02.000Z', {
       step: {
-        index: 1,
+        number: 2,
         action: 'k8s.rollback',
         status: 'unchanged',
         detail: 'Deployment ml-prod/fraud-scorer already runs revision 1',
@@ -59,7 +59,7 @@ export const exampleEvents: Array<{ title: string; event: NotificationEvent }> =
     title: 'Step result: failed',
     event: base('step.result', '2026-11-27T03:00:02.000Z', {
       step: {
-        index: 0,
+        number: 1,
         action: 'k8s.restart',
         status: 'failed',
         detail: 'SALVE_KUBE_FORBIDDEN: deployments.apps "fraud-scorer" is forbidden',
@@ -71,7 +71,7 @@ export const exampleEvents: Array<{ title: string; event: NotificationEvent }> =
     event: base('step.result', '2026-11-27T03:00:02.000Z', {
       heal: { ...heal, dryRun: true },
       step: {
-        index: 0,
+        number: 1,
         action: 'k8s.restart',
         status: 'dry_run',
         detail: 'would have: restart Deployment ml-prod/fraud-scorer (rolling, new pod template annotation)',
@@ -92,10 +92,17 @@ export const exampleEvents: Array<{ title: string; event: NotificationEvent }> =
       escalation: {
         why: '1 alert(s) still firing at the deadline',
         tried: [
-          { step: 0, action: 'k8s.restart' },
-          { step: 1, action: 'k8s.rollback' },
+          { step: 1, action: 'k8s.restart' },
+          { step: 2, action: 'k8s.rollback' },
         ],
       },
+    }),
+  },
+  {
+    title: 'Dry run finished',
+    event: base('heal.dry_run', '2026-11-27T03:04:12.000Z', {
+      heal: { ...heal, state: 'dry_run', dryRun: true },
+      dryRun: { wouldHave: 'resolved', why: 'alerts_resolved' },
     }),
   },
   {
@@ -125,7 +132,7 @@ export const exampleEvents: Array<{ title: string; event: NotificationEvent }> =
         expiresAt: '2026-11-27T04:00:01.000Z',
         wouldDo: [
           'restart Deployment ml-prod/fraud-scorer',
-          'roll back Deployment ml-prod/fraud-scorer to the previous revision',
+          'roll back Deployment ml-prod/fraud-scorer to its last known good release',
         ],
       },
     }),

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { renderActionReference, renderActionTable } from '../actions/render-docs.js';
 import { renderExamples, renderFallbackTable } from './examples.js';
 
 /** Generated parts of the docs live between these markers; everything else is written by hand. */
 export const generatedParts = [
   { file: 'docs/notifications.md', name: 'examples', render: () => renderExamples().trim() },
   { file: 'README.md', name: 'notification-fallbacks', render: () => renderFallbackTable().trim() },
+  { file: 'docs/actions.md', name: 'actions', render: () => renderActionReference().trim() },
+  { file: 'README.md', name: 'actions', render: () => renderActionTable().trim() },
 ] as const;
 
 const markers = (name: string) => [`<!-- generated:${name} -->`, `<!-- /generated:${name} -->`] as const;

@@ -49,8 +49,8 @@ const builders: Record<NotificationKind, Builder> = {
   }),
 
   'step.result': (e) => {
-    const step = e.step ?? { index: 0, action: 'unknown', status: 'failed' as const, detail: '' };
-    const n = `${step.index + 1} of ${e.heal.steps.length}`;
+    const step = e.step ?? { number: 0, action: 'unknown', status: 'failed' as const, detail: '' };
+    const n = `${step.number} of ${e.heal.steps.length}`;
     const target = targetText(e.heal.target);
     if (step.status === 'dry_run') {
       const wouldHave = step.detail.replace(/^would have:\s*/, '');
@@ -81,7 +81,7 @@ const builders: Record<NotificationKind, Builder> = {
     const tried = e.escalation?.tried ?? [];
     const triedText =
       tried.length > 0
-        ? tried.map((t) => `${t.step + 1}. ${code(t.action)}`).join(', ')
+        ? tried.map((t) => `${t.step}. ${code(t.action)}`).join(', ')
         : e.refusal
           ? `nothing: refused by the ${esc(refusalWords[e.refusal.reason] ?? e.refusal.reason)} guard`
           : 'nothing';
@@ -92,6 +92,16 @@ const builders: Record<NotificationKind, Builder> = {
         `*Why:* ${why}\n*Tried:* ${triedText}\n${alertLine(e)}\nsalve has stopped acting on this target.`,
       ),
       fallback: `Needs a human: salve could not heal ${esc(targetText(e.heal.target))} (${clip(why, 300)}). Tried: ${tried.map((t) => t.action).join(', ') || 'nothing'}`,
+    };
+  },
+
+  'heal.dry_run': (e) => {
+    const wouldHave = e.dryRun?.wouldHave === 'escalated' ? 'escalated to a human' : 'resolved';
+    const why = esc(e.dryRun?.why ?? '');
+    return {
+      headline: `:test_tube: *Dry run finished* for ${code(targetText(e.heal.target))}: salve would have *${wouldHave}*`,
+      details: clip(`*Why:* ${why}\n${alertLine(e)}\nNothing outside salve was changed.`),
+      fallback: `Dry run finished for ${esc(targetText(e.heal.target))}: salve would have ${wouldHave} (${clip(why, 300)}); nothing was changed`,
     };
   },
 

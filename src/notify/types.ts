@@ -8,6 +8,7 @@ export const notificationKinds = [
   'heal.escalated',
   'heal.refused',
   'heal.cancelled',
+  'heal.dry_run',
   'approval.requested',
   'approval.decided',
 ] as const;
@@ -39,15 +40,19 @@ export type NotificationEvent = {
     alertmanagerURL: string | null;
   } | null;
   step?: {
-    index: number;
+    /** From 1, as everywhere people see steps. */
+    number: number;
     action: string;
     status: 'changed' | 'unchanged' | 'failed' | 'dry_run';
     detail: string;
   };
   refusal?: { guard: string; reason: string; detail: string };
+  /** `tried[].step` counts from 1. */
   escalation?: { why: string; tried: Array<{ step: number; action: string }> };
   resolution?: { timeToResolveSeconds: number };
   cancellation?: { reason: string };
+  /** A dry run's end: the state it would have come to, and why. Nothing outside salve was changed. */
+  dryRun?: { wouldHave: 'resolved' | 'escalated'; why: string };
   approval?: {
     expiresAt?: string;
     /** What would be done, in words (the actions' describe()). */

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { type Logger as PinoLogger, pino } from 'pino';
 
 export type Logger = PinoLogger;
@@ -27,12 +28,45 @@ export const redactPaths = [
   '*.response_url',
 ];
 
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
 export type LoggerOptions = {
   level: string;
+  /** auto: readable on a terminal, JSON lines otherwise. Default: JSON. */
+  format?: LogFormat;
+  /** Whether stdout is a terminal (for `auto`); default: process.stdout.isTTY. */
+  isTTY?: boolean;
   destination?: NodeJS.WritableStream;
 };
 
+type PrettyFactory = (options: Record<string, unknown>) => NodeJS.WritableStream;
+
+/** pino-pretty in this process (no worker thread), when it is installed; JSON lines when it is not. */
+function prettyStream(): NodeJS.WritableStream | undefined {
+  try {
+    const pretty = createRequire(import.meta.url)('pino-pretty') as
+      | PrettyFactory
+      | { default: PrettyFactory };
+    const factory = typeof pretty === 'function' ? pretty : pretty.default;
+    return factory({
+      colorize: true,
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,service',
+    });
+  } catch {
+    return undefined;
+  }
+}
+
 export function createLogger(options: LoggerOptions): Logger {
+  const format = options.format ?? 'json';
+  const readable =
+    format === 'pretty' || (format === 'auto' && (options.isTTY ?? process.stdout.isTTY === true));
+  const destination =
+    options.destination ??
+    (readable ? prettyStream() : undefined) ??
+    pino.destination({ dest: 1, sync: false });
   return pino(
     {
       level: options.level,
@@ -41,6 +75,6 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     // biome-ignore lint/suspicious/noExplicitAny: pino accepts any writable stream as destination.
-    (options.destination as any) ?? pino.destination({ dest: 1, sync: false }),
+    destination as any,
   );
 }

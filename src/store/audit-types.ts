@@ -25,6 +25,7 @@ export const auditTypes = {
   healCancelled: 'heal.cancelled',
   healRefused: 'heal.refused',
   healFailed: 'heal.failed',
+  healDryRunFinished: 'heal.dry_run_finished',
   pauseSet: 'pause.set',
   pauseCleared: 'pause.cleared',
   breakerReset: 'breaker.reset',

@@ -13,6 +13,8 @@ export const healStates = [
   'failed',
   'cancelled',
   'refused',
+  /** A dry-run heal's end: what it would have come to is in `reason` and the audit log. */
+  'dry_run',
 ] as const;
 export type HealState = (typeof healStates)[number];
 

@@ -22,12 +22,17 @@ const argoToken = 'argo-token-0123456789';
 
 /** Every top-level `with:` key of every action, and why it does not designate what is acted on. */
 const notDesignators: Record<string, Record<string, string>> = {
-  'k8s.rollback': { toRevision: 'which revision of the (bounded) target' },
+  'k8s.rollback': {
+    toRevision: 'which revision of the (bounded) target',
+    mode: 'how the revision is chosen (an enum: a template cannot fill it)',
+    includeAfterAlertStart: 'whether newer revisions count (a boolean)',
+  },
   'k8s.restart': {},
   'k8s.scale': { replicas: 'how many', by: 'how many', min: 'a floor', max: 'a ceiling' },
   'retrain.cronjob': {},
   'retrain.airflow': {
     version: 'the API version (a literal 2 or 3)',
+    unpause: 'whether a paused DAG is unpaused (a boolean)',
     conf: 'data handed to the DAG the policy names',
     waitForCompletion: 'whether verify waits',
   },

@@ -84,7 +84,7 @@ describe('Kubernetes Events are idempotent like the changes they tell of', () =>
       expect(again.status).toBe('unchanged');
       const events = h.eventsAbout(ns, c.regarding.kind, c.regarding.name);
       expect(events).toHaveLength(1);
-      expect(String(events[0]!.note)).toContain('salve heal heal-0001 (policy scorer-error-rate, step 0)');
+      expect(String(events[0]!.note)).toContain('salve heal heal-0001 (policy scorer-error-rate, step 1)');
 
       // And again: still one Event for the step. Another step of the heal tells of its own change.
       await c.action.run(h.context(c.target, { attempt: 3 }), params);

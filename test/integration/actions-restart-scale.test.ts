@@ -39,7 +39,7 @@ describe('k8s.restart (kubectl rollout restart)', () => {
       expect(patch?.contentType).toBe('application/strategic-merge-patch+json');
       expect(templateAnnotations(h.workload(kind, ns, 'app'))).toMatchObject({
         'kubectl.kubernetes.io/restartedAt': '2026-11-27T03:04:05Z',
-        'salve.dev/restart-for': 'heal-0001/0',
+        'salve.dev/restart-for': 'heal-0001/1',
       });
       expect(h.eventsAbout(ns, kind, 'app')).toMatchObject([{ action: 'RolloutRestart' }]);
     });
@@ -60,7 +60,7 @@ describe('k8s.restart (kubectl rollout restart)', () => {
     const retry = await k8sRestart.run(h.context(scorer, { attempt: 2 }), {});
     expect(retry.status).toBe('unchanged');
     expect(retry.detail).toContain('2026-11-27T03:04:05Z');
-    const next = await k8sRestart.run(h.context(scorer, { step: 1 }), {});
+    const next = await k8sRestart.run(h.context(scorer, { step: 2 }), {});
     expect(next).toMatchObject({ status: 'changed', data: { restartedAt: '2026-11-27T03:05:05Z' } });
   });
 
@@ -110,19 +110,19 @@ describe('k8s.scale', () => {
     const retry = await k8sScale.run(h.context(scorer, { attempt: 2 }), { by: 2 });
     expect(retry.status).toBe('unchanged');
     expect(replicas(h.workload('Deployment', ns, 'scorer'))).toBe(5);
-    await k8sScale.run(h.context(scorer, { step: 1 }), { by: 2 });
+    await k8sScale.run(h.context(scorer, { step: 2 }), { by: 2 });
     expect(replicas(h.workload('Deployment', ns, 'scorer'))).toBe(7);
   });
 
   it('stops at the bounds and says so', async () => {
     const capped = await k8sScale.run(h.context(scorer), { by: 5, max: 4 });
     expect(capped.data).toEqual({ fromReplicas: 3, toReplicas: 4 });
-    const atCap = await k8sScale.run(h.context(scorer, { step: 1 }), { by: 5, max: 4 });
+    const atCap = await k8sScale.run(h.context(scorer, { step: 2 }), { by: 5, max: 4 });
     expect(atCap).toMatchObject({
       status: 'unchanged',
       detail: 'Deployment ml-prod/scorer already has 4 replicas',
     });
-    const down = await k8sScale.run(h.context(scorer, { step: 2 }), { by: -10, min: 1 });
+    const down = await k8sScale.run(h.context(scorer, { step: 3 }), { by: -10, min: 1 });
     expect(down.data).toEqual({ fromReplicas: 4, toReplicas: 1 });
   });
 

@@ -24,7 +24,7 @@ describe('retrain.cronjob (kubectl create job --from=cronjob)', () => {
   it('creates a Job with the fields kubectl sets, named after the heal step', async () => {
     const cronJob = h.sim.objects.get('batch/v1', 'CronJob', ns, 'retrain-scorer');
     const result = await retrainCronjob.run(h.context(scorer), { cronJob: 'retrain-scorer' });
-    const jobName = jobNameFor('retrain-scorer', 'heal-0001', 0);
+    const jobName = jobNameFor('retrain-scorer', 'heal-0001', 1);
     expect(result).toMatchObject({
       status: 'changed',
       detail: `created job ${jobName} from CronJob ml-prod/retrain-scorer`,
@@ -35,7 +35,7 @@ describe('retrain.cronjob (kubectl create job --from=cronjob)', () => {
     expect(job?.metadata.annotations).toMatchObject({
       'cronjob.kubernetes.io/instantiate': 'manual',
       'example.com/why': 'nightly',
-      'salve.dev/created-for': 'heal-0001/0',
+      'salve.dev/created-for': 'heal-0001/1',
     });
     expect(job?.metadata.labels).toMatchObject({ team: 'ml' });
     expect(job?.metadata.ownerReferences).toEqual([

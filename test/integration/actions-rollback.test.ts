@@ -7,6 +7,7 @@ import type { KubeObject } from '../support/kube-sim/index.js';
 
 const ns = 'ml-prod';
 const scorer: TargetRef = { kind: 'Deployment', namespace: ns, name: 'scorer' };
+const previous = { mode: 'previous' } as const;
 const revision = (object: { metadata: { annotations?: Record<string, string> } }) =>
   object.metadata.annotations?.['deployment.kubernetes.io/revision'];
 
@@ -20,7 +21,7 @@ async function failure(run: Promise<unknown>): Promise<ActionFailed> {
   throw new Error('expected the action to fail');
 }
 
-describe('k8s.rollback of a Deployment (kubectl rollout undo)', () => {
+describe('k8s.rollback of a Deployment, mode previous (kubectl rollout undo)', () => {
   let h: KubeActionHarness;
   beforeEach(async () => {
     h = await startKubeActionHarness();
@@ -39,10 +40,11 @@ describe('k8s.rollback of a Deployment (kubectl rollout undo)', () => {
   it('rolls back to the previous revision with one JSON Patch, and the controller makes it revision max+1', async () => {
     seed(['scorer:1', 'scorer:2', 'scorer:3']);
     const before = h.sim.mutations().length;
-    const result = await k8sRollback.run(h.context(scorer), {});
+    const result = await k8sRollback.run(h.context(scorer), previous);
     expect(result).toMatchObject({
       status: 'changed',
-      detail: 'rolled back Deployment ml-prod/scorer from revision 3 to revision 2',
+      detail:
+        'rolled back Deployment ml-prod/scorer from revision 3 to revision 2 (image scorer:2): mode previous: the revision before the newest, as kubectl rollout undo picks it',
       data: { fromRevision: 3, toRevision: 2 },
     });
     const patches = h.sim
@@ -76,10 +78,10 @@ describe('k8s.rollback of a Deployment (kubectl rollout undo)', () => {
 
   it('rollback twice flips back to the newer template, as the real controller does', async () => {
     seed(['scorer:1', 'scorer:2']);
-    await k8sRollback.run(h.context(scorer, { step: 0 }), {});
+    await k8sRollback.run(h.context(scorer, { step: 1 }), previous);
     h.sim.tick();
     expect(imageOf(h.workload('Deployment', ns, 'scorer'))).toBe('scorer:1');
-    const second = await k8sRollback.run(h.context(scorer, { id: 'heal-0002', step: 0 }), {});
+    const second = await k8sRollback.run(h.context(scorer, { id: 'heal-0002', step: 1 }), previous);
     expect(second).toMatchObject({ status: 'changed', data: { fromRevision: 3, toRevision: 2 } });
     h.sim.tick();
     const deployment = h.workload('Deployment', ns, 'scorer');
@@ -89,9 +91,9 @@ describe('k8s.rollback of a Deployment (kubectl rollout undo)', () => {
 
   it('returns unchanged for a retry of the same heal step instead of flipping back', async () => {
     seed(['scorer:1', 'scorer:2']);
-    await k8sRollback.run(h.context(scorer), {});
+    await k8sRollback.run(h.context(scorer), previous);
     h.sim.tick();
-    const retry = await k8sRollback.run(h.context(scorer, { attempt: 2 }), {});
+    const retry = await k8sRollback.run(h.context(scorer, { attempt: 2 }), previous);
     expect(retry.status).toBe('unchanged');
     expect(retry.detail).toContain('already rolled back by this heal step');
     expect(imageOf(h.workload('Deployment', ns, 'scorer'))).toBe('scorer:1');
@@ -111,14 +113,14 @@ describe('k8s.rollback of a Deployment (kubectl rollout undo)', () => {
 
   it('refuses a paused Deployment, not retryable', async () => {
     seed(['scorer:1', 'scorer:2'], { paused: true });
-    const err = await failure(k8sRollback.run(h.context(scorer), {}));
+    const err = await failure(k8sRollback.run(h.context(scorer), previous));
     expect(err).toMatchObject({ code: 'SALVE_ACTION_REFUSED', retryable: false });
     expect(err.message).toContain('you cannot rollback a paused deployment');
   });
 
   it('refuses "no rollout history found" for a Deployment with one revision', async () => {
     seed(['scorer:1']);
-    const err = await failure(k8sRollback.run(h.context(scorer), {}));
+    const err = await failure(k8sRollback.run(h.context(scorer), previous));
     expect(err).toMatchObject({ code: 'SALVE_ACTION_REFUSED', retryable: false });
     expect(err.message).toBe('no rollout history found for deployment "scorer"');
   });
@@ -149,14 +151,14 @@ describe('k8s.rollback of a Deployment (kubectl rollout undo)', () => {
         },
       },
     });
-    const result = await k8sRollback.run(h.context(scorer), {});
+    const result = await k8sRollback.run(h.context(scorer), previous);
     expect(result.data).toMatchObject({ toRevision: 1 });
     expect(imageOf(h.workload('Deployment', ns, 'scorer'))).toBe('scorer:1');
   });
 
   it('records a RolloutUndo Event on the Deployment', async () => {
     seed(['scorer:1', 'scorer:2']);
-    await k8sRollback.run(h.context(scorer), {});
+    await k8sRollback.run(h.context(scorer), previous);
     const deployment = h.workload('Deployment', ns, 'scorer');
     const events = h.eventsAbout(ns, 'Deployment', 'scorer');
     expect(events).toHaveLength(1);
@@ -178,7 +180,7 @@ describe('k8s.rollback of a Deployment (kubectl rollout undo)', () => {
   });
 });
 
-describe('k8s.rollback of a StatefulSet and a DaemonSet (ControllerRevisions)', () => {
+describe('k8s.rollback of a StatefulSet and a DaemonSet, mode previous (ControllerRevisions)', () => {
   let h: KubeActionHarness;
   beforeEach(async () => {
     h = await startKubeActionHarness();
@@ -197,7 +199,7 @@ describe('k8s.rollback of a StatefulSet and a DaemonSet (ControllerRevisions)', 
     it(`rolls a ${kind} back to the previous revision with a strategic merge patch of the revision data`, async () => {
       seed(['store:1', 'store:2', 'store:3']);
       const before = h.sim.mutations().length;
-      const result = await k8sRollback.run(h.context(target), {});
+      const result = await k8sRollback.run(h.context(target), previous);
       expect(result).toMatchObject({ status: 'changed', data: { fromRevision: 3, toRevision: 2 } });
       const patch = h.sim
         .mutations()
@@ -225,7 +227,7 @@ describe('k8s.rollback of a StatefulSet and a DaemonSet (ControllerRevisions)', 
 
     it(`refuses a ${kind} without a previous revision`, async () => {
       seed(['store:1']);
-      const err = await failure(k8sRollback.run(h.context(target), {}));
+      const err = await failure(k8sRollback.run(h.context(target), previous));
       expect(err).toMatchObject({
         code: 'SALVE_ACTION_REFUSED',
         retryable: false,

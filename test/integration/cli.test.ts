@@ -1,10 +1,12 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp, servingPolicy } from '../support/build-test-app.js';
 import { alertmanagerFixtureBody, payload } from '../support/fixtures.js';
+import { demoReleasedAgoMs, releaseClock, scenarioDemo, startKubeSim } from '../support/kube-sim/index.js';
 import { runCli } from '../support/run-cli.js';
 
 function tempDir(prefix: string): string {
@@ -85,6 +87,37 @@ describe('salve test', () => {
     expect(res.stdout).toMatch(/policy scorer-error-rate: open a heal on Deployment\/ml-prod\/fraud-scorer/);
     expect(res.stdout).toMatch(/step 1: .*restart/i);
     expect(res.stdout).toMatch(/policy scorer-error-rate: refused \(not_allowed\)/);
+  });
+
+  it('with a cluster configured, says which revision and image a rollback would go to now', async () => {
+    const dir = tempDir('salve-test-');
+    const released = releaseClock(demoReleasedAgoMs);
+    const sim = await startKubeSim({ tickMs: 0, now: released.now });
+    try {
+      scenarioDemo(sim);
+      released.present();
+      const file = path.join(dir, 'payload.json');
+      const labels = {
+        alertname: 'ModelServingErrorRate',
+        severity: 'critical',
+        namespace: 'ml-prod',
+        deployment: 'fraud-scorer',
+        model: 'fraud-scorer',
+      };
+      fs.writeFileSync(file, JSON.stringify(payload([{ labels, startsAt: new Date().toISOString() }])));
+      const res = await runCli(['test', '--policies', 'policies', file], {
+        SALVE_KUBECONFIG: sim.writeKubeconfig(dir),
+        HOME: dir,
+      });
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain(
+        'now: would roll back Deployment ml-prod/fraud-scorer from revision 2 to revision 1 (image registry.example/fraud-scorer:1.4.0)',
+      );
+      expect(res.stdout).not.toContain('no Kubernetes cluster is configured');
+      expect(sim.mutations()).toEqual([]);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('says that a captured payload matching no policy matches nothing', async () => {
@@ -204,6 +237,73 @@ describe('salve heal', () => {
     } finally {
       await child.stop();
     }
-    // Four processes compiled by tsx one after another: on a shared 2-core machine that alone can take 30 s.
-  }, 90_000);
+    // Four processes start from the TypeScript sources (a served salve, three CLI runs): on two busy cores
+    // that alone can pass 30 s. The test waits on each one's answer, not on time.
+  }, 120_000);
 });
+
+describe('salve serve', () => {
+  it('on a busy port exits 1 at once with one line naming the address, before opening the store', async () => {
+    const dir = tempDir('salve-busy-');
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as net.AddressInfo;
+    try {
+      const res = await runCli(['serve'], {
+        SALVE_LISTEN: `127.0.0.1:${port}`,
+        SALVE_DATA_DIR: path.join(dir, 'data'),
+        SALVE_POLICIES: 'policies',
+        HOME: dir,
+      });
+      expect(res.code).toBe(1);
+      expect(res.stderr).toBe(
+        `salve: SALVE_LISTEN_FAILED: cannot listen on 127.0.0.1:${port}: address already in use (is another salve running? set SALVE_LISTEN)\n`,
+      );
+      expect(res.stdout).toBe('');
+      expect(fs.existsSync(path.join(dir, 'data', 'salve.db'))).toBe(false);
+    } finally {
+      busy.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('logs JSON lines when stdout is not a terminal, readable lines when asked, and no line per probe', async () => {
+    const { startChildSalve } = await import('../support/child-salve.js');
+    const { prepareSalveDir } = await import('../support/build-test-app.js');
+    const json = await startChildSalve(prepareSalveDir().env);
+    try {
+      const get = async (route: string) => (await fetch(`${json.url}${route}`)).text();
+      for (let i = 0; i < 5; i++) await get('/healthz');
+      await get('/readyz');
+      await get('/v1/heals');
+      // The request to /v1/heals is logged: once it is, the probes before it would have been too.
+      await waitFor(() => json.output().includes('/v1/heals'));
+      const lines = json
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
+      expect(lines.length).toBeGreaterThan(3);
+      expect(lines.every((l) => typeof JSON.parse(l).level === 'number')).toBe(true);
+      expect(json.output()).not.toContain('/healthz');
+      expect(json.output()).not.toContain('/readyz');
+    } finally {
+      await json.stop();
+    }
+    const pretty = await startChildSalve({ ...prepareSalveDir().env, SALVE_LOG_FORMAT: 'pretty' });
+    try {
+      await waitFor(() => pretty.output().includes('salve is serving'));
+      expect(pretty.output()).toMatch(/INFO.*salve is serving/);
+      expect(pretty.output()).not.toMatch(/^\{"level"/m);
+    } finally {
+      await pretty.stop();
+    }
+  }, 120_000);
+});
+
+async function waitFor(condition: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

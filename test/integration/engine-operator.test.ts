@@ -103,7 +103,18 @@ describe('dry-run', () => {
     await h.advance(15 * MIN);
     expect(h.sim.requests).toHaveLength(0);
     const heal = await h.heal(opened[0]!);
-    expect(heal).toMatchObject({ state: 'escalated', dryRun: true });
+    // Its own end: not escalated (no one is paged for a dry run), but what it would have come to, and why.
+    expect(heal).toMatchObject({
+      state: 'dry_run',
+      dryRun: true,
+      reason: 'would have escalated: 1 alert(s) still firing at the deadline',
+    });
+    const last = (await h.timeline(heal.id)).at(-1)!;
+    expect(last).toMatchObject({
+      type: 'heal.dry_run_finished',
+      outcome: 'dry_run',
+      data: { wouldHave: 'escalated' },
+    });
     const wouldHave = (await h.timeline(heal.id))
       .filter((r) => r.type === 'action.dry_run')
       .map((r) => r.data.wouldHave);
@@ -120,11 +131,54 @@ describe('dry-run', () => {
     await h.run();
     await h.resolve('fraud-scorer', { startsAt: '2026-11-27T02:00:00.000Z' });
     await h.run();
-    expect((await h.heal(first.opened[0]!)).state).toBe('resolved');
+    expect(await h.heal(first.opened[0]!)).toMatchObject({
+      state: 'dry_run',
+      reason: 'would have resolved: alerts_resolved',
+    });
+    // Nor towards effectiveness: no resolution, no time to resolve.
+    const metrics = (await h.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(
+      /salve_heals_total\{policy="scorer-error-rate",action="k8s.restart",outcome="dry_run"\} 1/,
+    );
+    expect(metrics).not.toMatch(/outcome="resolved"/);
+    expect(metrics).not.toMatch(/salve_time_to_resolve_seconds_count\{[^}]*\} [1-9]/);
+    expect(await h.deps.store.countActions({ since: '2026-11-27T00:00:00.000Z', excludeDryRun: true })).toBe(
+      0,
+    );
     const second = await h.fire('fraud-scorer', { startsAt: '2026-11-27T02:30:00.000Z' });
     await h.run();
     expect((await h.heal(second.opened[0]!)).state).toBe('verifying');
     expect(h.sim.requests).toHaveLength(0);
+  });
+});
+
+describe('dry-run notifications', () => {
+  let h: EngineHarness | undefined;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it('a dry run that would escalate tells "dry run finished", never "needs a human"', async () => {
+    h = await startEngineHarness({
+      policies: { 'p.yaml': `${servingPolicy}    notify: [slack]\n` },
+      env: { SALVE_DRY_RUN: 'true', SALVE_SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/hook' },
+    });
+    const { opened } = await h.fire('fraud-scorer');
+    await h.run();
+    await h.advance(10 * MIN);
+    await h.advance(15 * MIN);
+    expect((await h.heal(opened[0]!)).state).toBe('dry_run');
+    const now = h.clock.now().toISOString();
+    const queued = await h.deps.store.claimOutbox({ now, owner: 'test', leaseUntil: now, limit: 50 });
+    const kinds = queued.map((item) => item.event.kind);
+    expect(kinds).toContain('heal.dry_run');
+    expect(kinds).not.toContain('heal.escalated');
+    const finished = queued.find((item) => item.event.kind === 'heal.dry_run')!.event;
+    expect(finished.dryRun).toEqual({
+      wouldHave: 'escalated',
+      why: '1 alert(s) still firing at the deadline',
+    });
+    expect(finished.heal).toMatchObject({ state: 'dry_run', dryRun: true });
   });
 });
 

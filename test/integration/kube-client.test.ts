@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildEvent } from '../../src/actions/k8s-events.js';
 import { createSecretReader } from '../../src/actions/secrets.js';
+import { createTokenCache } from '../../src/actions/token-cache.js';
 import type { Job } from '../../src/kube/port.js';
 import { type KubeActionHarness, startKubeActionHarness } from '../support/kube-action-harness.js';
 
@@ -94,10 +95,11 @@ describe('KubeClient adapter over @kubernetes/client-node, against the simulator
     const deployment = await h.kube.getWorkload('Deployment', ns, 'scorer');
     const event = buildEvent(
       {
-        heal: { id: 'h', policy: 'p', step: 0, attempt: 1 },
+        heal: { id: 'h', policy: 'p', step: 1, attempt: 1 },
         target: { kind: 'Deployment', namespace: ns, name: 'scorer' },
         kube: h.kube,
         secrets: createSecretReader({}),
+        tokens: createTokenCache(h.clock),
         clock: h.clock,
         log: h.logs.log,
       },

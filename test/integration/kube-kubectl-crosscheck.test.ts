@@ -1,39 +1,21 @@
-import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { k8sRollback } from '../../src/actions/k8s-rollback.js';
 import { retrainCronjob } from '../../src/actions/retrain-cronjob.js';
 import type { TargetRef } from '../../src/actions/types.js';
 import { type KubeActionHarness, startKubeActionHarness } from '../support/kube-action-harness.js';
 import type { KubeObject, RecordedRequest } from '../support/kube-sim/index.js';
+import { hasKubectl, kubectlInNamespace } from '../support/kubectl.js';
 
 // The same starting state in two simulators: kubectl acts on one, salve on the other, and the requests and
 // resulting objects must agree (salve's own `salve.dev/` annotations aside).
 
-const run = promisify(execFile);
 const ns = 'ml-prod';
 const scorer: TargetRef = { kind: 'Deployment', namespace: ns, name: 'scorer' };
 
-function onPath(binary: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, binary), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
 async function kubectl(h: KubeActionHarness, ...args: string[]): Promise<string> {
-  // Asynchronous on purpose: the simulator answers from this same process.
-  const { stdout } = await run('kubectl', ['--kubeconfig', h.kubeconfig, '-n', ns, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: join(h.kubeconfig, '..') },
-    timeout: 20_000,
-  });
-  return stdout.trim();
+  const result = await kubectlInNamespace(h.kubeconfig, ns)(...args);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout.trim();
 }
 
 function dropSalveMarks(annotations: unknown): unknown {
@@ -85,7 +67,7 @@ function rolloutView(object: KubeObject): unknown {
   });
 }
 
-describe.skipIf(!onPath('kubectl'))('salve against kubectl, on identical simulated clusters', () => {
+describe.skipIf(!hasKubectl)('salve against kubectl, on identical simulated clusters', () => {
   let withKubectl: KubeActionHarness;
   let withSalve: KubeActionHarness;
   beforeEach(async () => {
@@ -95,7 +77,11 @@ describe.skipIf(!onPath('kubectl'))('salve against kubectl, on identical simulat
     await Promise.all([withKubectl.close(), withSalve.close()]);
   });
 
-  async function undoBoth(kubectlArgs: string[], params: { toRevision?: number }, heal: string) {
+  async function undoBoth(
+    kubectlArgs: string[],
+    params: { toRevision?: number; mode?: 'previous' },
+    heal: string,
+  ) {
     const fromKubectl = withKubectl.sim.requests.length;
     const fromSalve = withSalve.sim.requests.length;
     await kubectl(withKubectl, 'rollout', 'undo', 'deployment/scorer', ...kubectlArgs);
@@ -117,14 +103,14 @@ describe.skipIf(!onPath('kubectl'))('salve against kubectl, on identical simulat
   it('rollout undo to the previous revision sends the same JSON Patch and ends in the same Deployment', async () => {
     seedDeployment(withKubectl);
     seedDeployment(withSalve);
-    await undoBoth([], {}, 'heal-a');
+    await undoBoth([], { mode: 'previous' }, 'heal-a');
   });
 
   it('rollout undo --to-revision and a second undo agree too', async () => {
     seedDeployment(withKubectl);
     seedDeployment(withSalve);
     await undoBoth(['--to-revision=1'], { toRevision: 1 }, 'heal-a');
-    await undoBoth([], {}, 'heal-b');
+    await undoBoth([], { mode: 'previous' }, 'heal-b');
   });
 
   it('rollout undo of a StatefulSet sends the same strategic merge patch of the revision data', async () => {
@@ -140,13 +126,13 @@ describe.skipIf(!onPath('kubectl'))('salve against kubectl, on identical simulat
     const fromKubectl = withKubectl.sim.requests.length;
     const fromSalve = withSalve.sim.requests.length;
     await kubectl(withKubectl, 'rollout', 'undo', 'statefulset/store');
-    await k8sRollback.run(withSalve.context(target), {});
+    await k8sRollback.run(withSalve.context(target), { mode: 'previous' });
     const [theirs] = patchesSince(withKubectl, fromKubectl);
     const [ours, ...more] = patchesSince(withSalve, fromSalve);
     expect(more).toHaveLength(0);
     expect(ours?.contentType).toBe(theirs?.contentType);
     const { metadata, ...ourData } = (ours?.body ?? {}) as { metadata?: unknown };
-    expect(metadata).toEqual({ annotations: { 'salve.dev/rollback-for': 'heal-0001/0' } });
+    expect(metadata).toEqual({ annotations: { 'salve.dev/rollback-for': 'heal-0001/1' } });
     expect(ourData).toEqual(theirs?.body);
     const template = (h: KubeActionHarness) =>
       (h.workload('StatefulSet', ns, 'store').spec as { template: unknown }).template;

@@ -34,18 +34,21 @@ describe('retrain.airflow against Airflow 2', () => {
     expect(result.status).toBe('changed');
     expect(result.data).toMatchObject({
       dag: 'retrain_fraud',
-      dagRunId: 'salve-heal_01jdx0000000000000000000-0',
+      dagRunId: 'salve-heal_01jdx0000000000000000000-1',
     });
     expect(fake.runs).toEqual([
       expect.objectContaining({
-        dag_run_id: 'salve-heal_01jdx0000000000000000000-0',
+        dag_run_id: 'salve-heal_01jdx0000000000000000000-1',
         logical_date: '2026-11-27T03:00:00.000Z',
         conf: { model: 'fraud' },
         state: 'queued',
       }),
     ]);
-    const post = fake.requests[0]!;
-    expect(post.path).toBe('/api/v1/dags/retrain_fraud/dagRuns');
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /api/v1/dags/retrain_fraud',
+      'POST /api/v1/dags/retrain_fraud/dagRuns',
+    ]);
+    const post = fake.requests[1]!;
     expect(post.headers.authorization).toBe(`Basic ${Buffer.from(`salve:${password}`).toString('base64')}`);
   });
 
@@ -56,11 +59,11 @@ describe('retrain.airflow against Airflow 2', () => {
     const again = await retrainAirflow.run(context({ attempt: 2 }), params(fake));
     expect(again.status).toBe('unchanged');
     expect(again.detail).toContain('already triggered');
-    const next = await retrainAirflow.run(context({ step: 1 }), params(fake));
+    const next = await retrainAirflow.run(context({ step: 2 }), params(fake));
     expect(next.status).toBe('changed');
     expect(fake.runs.map((r) => r.dag_run_id)).toEqual([
-      'salve-heal_01jdx0000000000000000000-0',
       'salve-heal_01jdx0000000000000000000-1',
+      'salve-heal_01jdx0000000000000000000-2',
     ]);
   });
 
@@ -70,7 +73,7 @@ describe('retrain.airflow against Airflow 2', () => {
     const { context, clock } = httpActionEnv(target, env);
     const result = await retrainAirflow.run(context(), params(fake));
     expect(result.status).toBe('changed');
-    expect(fake.requests).toHaveLength(3);
+    expect(fake.requests).toHaveLength(4); // the DAG read twice refused, then read and triggered
     expect(clock.sleeps).toHaveLength(2);
     expect(clock.sleeps[0]).toBeGreaterThanOrEqual(125);
     expect(clock.sleeps[0]).toBeLessThanOrEqual(250);
@@ -96,7 +99,8 @@ describe('retrain.airflow against Airflow 2', () => {
     expect(err.code).toBe('SALVE_HTTP_NOT_FOUND');
     expect(err.retryable).toBe(false);
     expect(err.message).toContain("DAG with dag_id: 'no_such_dag' not found");
-    expect(fake.requests).toHaveLength(1);
+    // One request to the DAG; the rest only ask which API this Airflow serves (the right one).
+    expect(fake.requests.filter((r) => !r.path.endsWith('/version'))).toHaveLength(1);
     expect(clock.sleeps).toEqual([]);
   });
 
@@ -177,9 +181,10 @@ describe('retrain.airflow against Airflow 3', () => {
     expect(result.status).toBe('changed');
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'POST /auth/token',
+      'GET /api/v2/dags/retrain_fraud',
       'POST /api/v2/dags/retrain_fraud/dagRuns',
     ]);
-    expect(fake.requests[1]!.headers.authorization).toMatch(/^Bearer jwt-1-/);
+    expect(fake.requests[2]!.headers.authorization).toMatch(/^Bearer ey/);
     const again = await retrainAirflow.run(context({ attempt: 2 }), params(fake, { version: 3 }));
     expect(again.status).toBe('unchanged');
     expect(fake.runs).toHaveLength(1);
@@ -235,6 +240,149 @@ describe('retrain.airflow against Airflow 3', () => {
     const state = await retrainAirflow.rolloutStatus!(context(), params(fake, { version: 3 }));
     expect(state.state).toBe('done');
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('retrain.airflow as Airflow really behaves', () => {
+  for (const version of [2, 3] as const) {
+    it(`Airflow ${version}: refuses a paused DAG, naming the fix, and triggers nothing`, async () => {
+      airflow = await startFakeAirflow({
+        version,
+        username: 'salve',
+        password,
+        dags: ['retrain_fraud'],
+        paused: ['retrain_fraud'],
+      });
+      const { context } = httpActionEnv(target, env);
+      const err = await actionFailure(retrainAirflow.run(context(), params(airflow, { version })));
+      expect(err).toMatchObject({ code: 'SALVE_ACTION_REFUSED', retryable: false });
+      expect(err.message).toBe(
+        'Airflow DAG retrain_fraud is paused: a run triggered now would stay queued until someone unpauses it; unpause it in Airflow, or set unpause: true on this step',
+      );
+      expect(airflow.runs).toEqual([]);
+    });
+
+    it(`Airflow ${version}: with unpause: true, unpauses the DAG, triggers it, and says so`, async () => {
+      airflow = await startFakeAirflow({
+        version,
+        username: 'salve',
+        password,
+        dags: ['retrain_fraud'],
+        paused: ['retrain_fraud'],
+      });
+      const { context } = httpActionEnv(target, env);
+      const result = await retrainAirflow.run(context(), params(airflow, { version, unpause: true }));
+      expect(result.status).toBe('changed');
+      expect(result.detail).toMatch(/^unpaused DAG retrain_fraud, then triggered DAG run salve-/);
+      expect(result.data).toMatchObject({ unpaused: true });
+      expect(airflow.isPaused('retrain_fraud')).toBe(false);
+      const patch = airflow.requests.find((r) => r.method === 'PATCH')!;
+      expect(patch.query.get('update_mask')).toBe('is_paused');
+      expect(patch.body).toEqual({ is_paused: false });
+      expect(airflow.runs).toHaveLength(1);
+    });
+
+    it(`Airflow ${version}: a DAG paused while its run waits fails the wait instead of waiting to the deadline`, async () => {
+      airflow = await startFakeAirflow({ version, username: 'salve', password, dags: ['retrain_fraud'] });
+      const { context } = httpActionEnv(target, env);
+      const p = params(airflow, { version, waitForCompletion: true });
+      await retrainAirflow.run(context(), p);
+      expect((await retrainAirflow.rolloutStatus!(context(), p)).state).toBe('waiting');
+      airflow.pause('retrain_fraud');
+      const state = await retrainAirflow.rolloutStatus!(context(), p);
+      expect(state.state).toBe('failed');
+      expect(state.detail).toContain('the DAG is paused');
+    });
+
+    const other = version === 2 ? 3 : 2;
+    it(`Airflow ${version} with version: ${other} in the policy: the error names the version to set`, async () => {
+      airflow = await startFakeAirflow({ version, username: 'salve', password, dags: ['retrain_fraud'] });
+      const { context } = httpActionEnv(target, env);
+      const err = await actionFailure(retrainAirflow.run(context(), params(airflow, { version: other })));
+      expect(err).toMatchObject({ code: 'SALVE_HTTP_REJECTED', retryable: false });
+      const release = version === 2 ? '2.10.5' : '3.0.2';
+      expect(err.message).toBe(
+        `Airflow at ${airflow.url} is Airflow ${release}, whose API is /api/v${version - 1}: this step says version: ${other} (/api/v${other - 1}); set version: ${version}`,
+      );
+      expect(airflow.runs).toEqual([]);
+    });
+
+    it(`Airflow ${version}: 401 reads "credentials refused" and 403 "lacks permission"`, async () => {
+      airflow = await startFakeAirflow({
+        version,
+        username: 'salve',
+        password,
+        dags: ['retrain_fraud'],
+        viewers: [{ username: 'viewer', password }],
+      });
+      const refused = await actionFailure(
+        retrainAirflow.run(
+          httpActionEnv(target, { AIRFLOW_PASSWORD: 'nope-nope' }).context(),
+          params(airflow, { version }),
+        ),
+      );
+      expect(refused.code).toBe('SALVE_HTTP_UNAUTHORIZED');
+      expect(refused.message).toContain(
+        'credentials refused: user salve with the password from environment variable AIRFLOW_PASSWORD)',
+      );
+      const viewerParams = params(airflow, {
+        version,
+        auth: { username: 'viewer', password: { env: 'AIRFLOW_PASSWORD' } },
+      });
+      const forbidden = await actionFailure(
+        retrainAirflow.run(httpActionEnv(target, env).context(), viewerParams),
+      );
+      expect(forbidden.code).toBe('SALVE_HTTP_FORBIDDEN');
+      expect(forbidden.message).toContain('lacks permission: ');
+      expect(forbidden.message).toContain('user viewer');
+      expect(forbidden.message).not.toContain(password);
+    });
+  }
+
+  it('Airflow 3: logs in once for a trigger and every poll of a long wait, while the token lives', async () => {
+    const { clock, context } = httpActionEnv(target, env);
+    airflow = await startFakeAirflow({
+      version: 3,
+      username: 'salve',
+      password,
+      dags: ['retrain_fraud'],
+      tokenLifetimeSeconds: 3600,
+      now: () => clock.now().getTime(),
+    });
+    const p = params(airflow, { version: 3, waitForCompletion: true });
+    await retrainAirflow.run(context(), p);
+    // A 6 h wait polled every 2 s is 10,800 polls; 600 of them (20 min) show the pattern.
+    for (let poll = 0; poll < 600; poll++) {
+      expect((await retrainAirflow.rolloutStatus!(context(), p)).state).toBe('waiting');
+      await clock.sleep(2_000);
+    }
+    expect(airflow.tokensIssued()).toBe(1);
+    // Past the token's hour (less the renewal margin): one login more, then the new token is reused.
+    await clock.sleep(40 * 60_000);
+    await retrainAirflow.rolloutStatus!(context(), p);
+    await retrainAirflow.rolloutStatus!(context(), p);
+    expect(airflow.tokensIssued()).toBe(2);
+  });
+
+  it('Airflow 3: a cached token Airflow refuses costs exactly one login more, then the work goes on', async () => {
+    airflow = await startFakeAirflow({ version: 3, username: 'salve', password, dags: ['retrain_fraud'] });
+    const { context } = httpActionEnv(target, env);
+    const p = params(airflow, { version: 3, waitForCompletion: true });
+    await retrainAirflow.run(context(), p);
+    expect(airflow.tokensIssued()).toBe(1);
+    airflow.revokeTokens();
+    expect((await retrainAirflow.rolloutStatus!(context(), p)).state).toBe('waiting');
+    expect(airflow.tokensIssued()).toBe(2);
+    expect((await retrainAirflow.rolloutStatus!(context(), p)).state).toBe('waiting');
+    expect(airflow.tokensIssued()).toBe(2);
+  });
+
+  it('Airflow 3: a password Airflow refuses is one login, not a loop', async () => {
+    airflow = await startFakeAirflow({ version: 3, username: 'salve', password, dags: ['retrain_fraud'] });
+    const { context } = httpActionEnv(target, { AIRFLOW_PASSWORD: 'wrong' });
+    const err = await actionFailure(retrainAirflow.run(context(), params(airflow, { version: 3 })));
+    expect(err.code).toBe('SALVE_HTTP_UNAUTHORIZED');
+    expect(airflow.requests.filter((r) => r.path === '/auth/token')).toHaveLength(1);
   });
 });
 

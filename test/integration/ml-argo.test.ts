@@ -38,10 +38,10 @@ describe('retrain.argo', () => {
     expect(first.status).toBe('changed');
     expect(first.data).toMatchObject({
       namespace: 'ml-prod',
-      workflow: 'salve-heal-01jdx0000000000000000000-0',
+      workflow: 'salve-heal-01jdx0000000000000000000-1',
     });
     const wf = fake.workflows[0]!;
-    expect(wf.metadata.name).toBe('salve-heal-01jdx0000000000000000000-0');
+    expect(wf.metadata.name).toBe('salve-heal-01jdx0000000000000000000-1');
     expect(wf.spec.arguments.parameters).toEqual([
       { name: 'model', value: 'fraud' },
       { name: 'reason', value: 'drift=0.3' },
@@ -53,10 +53,10 @@ describe('retrain.argo', () => {
     const again = await retrainArgo.run(context({ attempt: 2 }), p);
     expect(again.status).toBe('unchanged');
     expect(again.detail).toContain('already submitted');
-    await retrainArgo.run(context({ step: 1 }), p);
+    await retrainArgo.run(context({ step: 2 }), p);
     expect(fake.workflows.map((w) => w.metadata.name)).toEqual([
-      'salve-heal-01jdx0000000000000000000-0',
       'salve-heal-01jdx0000000000000000000-1',
+      'salve-heal-01jdx0000000000000000000-2',
     ]);
   });
 
@@ -110,7 +110,7 @@ describe('retrain.argo', () => {
     const { context } = httpActionEnv(target, { ARGO_TOKEN: 'expired-argo-token' });
     const err = await actionFailure(retrainArgo.run(context(), params(fake)));
     expect(err).toMatchObject({ code: 'SALVE_HTTP_UNAUTHORIZED', retryable: false });
-    expect(err.message).toContain('the token from environment variable ARGO_TOKEN was refused');
+    expect(err.message).toContain('credentials refused: the token from environment variable ARGO_TOKEN');
     expect(err.message).not.toContain('expired-argo-token');
   });
 

@@ -43,12 +43,12 @@ describe('retrain.kubeflow', () => {
     expect(fake.requests.map((r) => r.method)).toEqual(['GET', 'POST']);
     expect(JSON.parse(fake.requests[0]!.query.get('filter')!)).toEqual({
       predicates: [
-        { key: 'display_name', operation: 'EQUALS', string_value: 'salve-heal_01jdx0000000000000000000-0' },
+        { key: 'display_name', operation: 'EQUALS', string_value: 'salve-heal_01jdx0000000000000000000-1' },
       ],
     });
     expect(fake.requests[0]!.query.get('experiment_id')).toBe('exp-1');
     expect(fake.runs[0]).toMatchObject({
-      display_name: 'salve-heal_01jdx0000000000000000000-0',
+      display_name: 'salve-heal_01jdx0000000000000000000-1',
       experiment_id: 'exp-1',
       pipeline_version_reference: { pipeline_id: 'retrain-pipeline', pipeline_version_id: 'v7' },
       runtime_config: { parameters: { model: 'fraud' } },

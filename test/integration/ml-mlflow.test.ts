@@ -47,13 +47,18 @@ describe('mlflow.alias rolls an alias back', () => {
     const { context } = httpActionEnv(target, env);
     const result = await mlflowAlias.run(context(), params(fake));
     expect(result.status).toBe('changed');
-    expect(result.detail).toBe('moved alias champion of fraud from version 5 to 3');
+    expect(result.detail).toBe(
+      'moved alias champion of fraud from version 5 to 3: the newest READY version older than 5; passed over 4 (FAILED_REGISTRATION)',
+    );
     expect(result.data).toMatchObject({ model: 'fraud', alias: 'champion', fromVersion: 5, toVersion: 3 });
     expect(fake.alias('fraud', 'champion')).toBe(3);
+    const moved = 'heal heal_01jdx0000000000000000000 step 1: champion 5 -> 3';
     expect(fake.writes).toEqual([
-      `tag ${healTag}=heal_01jdx0000000000000000000/0:5->3`,
+      `tag ${healTag}=heal_01jdx0000000000000000000/1:5->3`,
       'alias champion=3',
-      `tag ${healTag}=heal_01jdx0000000000000000000/0:5->3 done`,
+      `version 3 tag salve.moved_to/champion=${moved}`,
+      `version 5 tag salve.moved_from/champion=${moved}`,
+      `tag ${healTag}=heal_01jdx0000000000000000000/1:5->3 done`,
     ]);
     // Five versions at two per page: every page was read.
     expect(fake.requests.filter((r) => r.path.endsWith('/model-versions/search'))).toHaveLength(3);
@@ -68,8 +73,8 @@ describe('mlflow.alias rolls an alias back', () => {
     expect(again.status).toBe('unchanged');
     expect(again.detail).toContain('already moved by this heal step');
     expect(fake.alias('fraud', 'champion')).toBe(3);
-    expect(fake.writes).toHaveLength(3);
-    const next = await mlflowAlias.run(context({ step: 1 }), params(fake));
+    expect(fake.writes).toHaveLength(5);
+    const next = await mlflowAlias.run(context({ step: 2 }), params(fake));
     expect(next.status).toBe('changed');
     expect(fake.alias('fraud', 'champion')).toBe(2);
   });
@@ -84,8 +89,14 @@ describe('mlflow.alias rolls an alias back', () => {
     expect(lost.retryable).toBe(true);
     expect(fake.alias('fraud', 'champion')).toBe(3);
     const rerun = await mlflowAlias.run(context({ attempt: 2 }), params(fake));
-    expect(rerun.status).toBe('unchanged');
+    // The move was this step's: changed, and its bookkeeping (version tags, plan done) completed.
+    expect(rerun.status).toBe('changed');
+    expect(rerun.detail).toContain('(completed on retry)');
     expect(fake.alias('fraud', 'champion')).toBe(3);
+    expect(fake.versionTag('fraud', 3, 'salve.moved_to/champion')).toContain('heal_01jdx0000000000000000000');
+    expect(fake.tag('fraud', healTag)).toMatch(/ done$/);
+    const third = await mlflowAlias.run(context({ attempt: 3 }), params(fake));
+    expect(third.status).toBe('unchanged');
   });
 
   it('finishes the recorded plan when the step stopped between recording it and moving the alias', async () => {
@@ -93,7 +104,7 @@ describe('mlflow.alias rolls an alias back', () => {
     const { context } = httpActionEnv(target, env);
     fake.failNext(503, 1, /registered-models\/alias$/);
     await actionFailure(mlflowAlias.run(context(), params(fake, { retries: 0 })));
-    expect(fake.tag('fraud', healTag)).toBe('heal_01jdx0000000000000000000/0:5->3');
+    expect(fake.tag('fraud', healTag)).toBe('heal_01jdx0000000000000000000/1:5->3');
     expect(fake.alias('fraud', 'champion')).toBe(5);
     const rerun = await mlflowAlias.run(context({ attempt: 2 }), params(fake));
     expect(rerun.status).toBe('changed');
@@ -143,6 +154,70 @@ describe('mlflow.alias rolls an alias back', () => {
     const noAlias = await actionFailure(mlflowAlias.run(context(), params(fake, { alias: 'staging' })));
     expect(noAlias.message).toContain('has no alias staging');
     expect(fake.writes).toEqual([]);
+  });
+
+  it('with requireTags, moves only to a version that carries them, and says which it passed over', async () => {
+    const validated: FakeModel = {
+      name: 'fraud',
+      versions: [
+        { version: 1, tags: { validation_status: 'passed' } },
+        { version: 2, tags: { validation_status: 'passed', owner: 'ml' } },
+        { version: 3, tags: { validation_status: 'failed' } },
+        { version: 4 },
+        { version: 5, tags: { validation_status: 'passed' } },
+      ],
+      aliases: { champion: 5 },
+    };
+    const fake = await start([validated]);
+    const { context } = httpActionEnv(target, env);
+    const result = await mlflowAlias.run(
+      context(),
+      params(fake, { requireTags: { validation_status: 'passed' } }),
+    );
+    expect(fake.alias('fraud', 'champion')).toBe(2);
+    expect(result.detail).toBe(
+      'moved alias champion of fraud from version 5 to 2: the newest READY version older than 5 with tags validation_status=passed; passed over 4 (no tag validation_status), 3 (validation_status=failed)',
+    );
+    expect(result.data).toMatchObject({
+      fromVersion: 5,
+      toVersion: 2,
+      passedOver: [
+        { version: 4, why: 'no tag validation_status' },
+        { version: 3, why: 'validation_status=failed' },
+      ],
+    });
+    // Traceable in MLflow: both versions name the heal and step that moved the alias.
+    const value = 'heal heal_01jdx0000000000000000000 step 1: champion 5 -> 2';
+    expect(fake.versionTag('fraud', 2, 'salve.moved_to/champion')).toBe(value);
+    expect(fake.versionTag('fraud', 5, 'salve.moved_from/champion')).toBe(value);
+    expect(fake.versionTag('fraud', 3, 'salve.moved_to/champion')).toBeUndefined();
+  });
+
+  it('with requireTags, refuses when no older version carries them, and an explicit version without them', async () => {
+    const fake = await start([
+      {
+        name: 'fraud',
+        versions: [{ version: 1, tags: { validation_status: 'failed' } }, { version: 2 }, { version: 3 }],
+        aliases: { champion: 3 },
+      },
+    ]);
+    const { context } = httpActionEnv(target, env);
+    const requireTags = { validation_status: 'passed' };
+    const none = await actionFailure(mlflowAlias.run(context(), params(fake, { requireTags })));
+    expect(none).toMatchObject({ code: 'SALVE_ACTION_REFUSED', retryable: false });
+    expect(none.message).toBe(
+      'MLflow model fraud has no READY version older than 3 with tags validation_status=passed (alias champion); passed over 2 (no tag validation_status), 1 (validation_status=failed)',
+    );
+    const explicit = await actionFailure(
+      mlflowAlias.run(context(), params(fake, { requireTags, toVersion: 1 })),
+    );
+    expect(explicit.message).toBe(
+      'version 1 of MLflow model fraud is not known good: validation_status=failed (requireTags validation_status=passed)',
+    );
+    expect(fake.writes).toEqual([]);
+    expect(mlflowAlias.describe(target, params(fake, { requireTags }))).toContain(
+      'the newest older READY version tagged validation_status=passed',
+    );
   });
 
   it('fails clearly and without retry on an unknown model (RESOURCE_DOES_NOT_EXIST)', async () => {
@@ -196,7 +271,7 @@ describe('mlflow.alias over a flaky or hostile network', () => {
     const err = await actionFailure(mlflowAlias.run(context(), params(fake)));
     expect(err).toMatchObject({ code: 'SALVE_HTTP_UNAUTHORIZED', retryable: false });
     expect(err.message).toContain('UNAUTHENTICATED');
-    expect(err.message).toContain('the token from environment variable MLFLOW_TOKEN was refused');
+    expect(err.message).toContain('credentials refused: the token from environment variable MLFLOW_TOKEN');
     expect(err.message).not.toContain('stale-token-456');
     expect(logs.text()).not.toContain('stale-token-456');
   });

@@ -35,7 +35,7 @@ describe('webhook', () => {
     const first = await webhook.run(context(), p);
     expect(first).toMatchObject({ status: 'changed', data: { httpStatus: 202 } });
     const req = fake.requests[0]!;
-    expect(req.headers['idempotency-key']).toBe('salve-heal_01jdx0000000000000000000-0');
+    expect(req.headers['idempotency-key']).toBe('salve-heal_01jdx0000000000000000000-1');
     expect(req.headers['x-team']).toBe('ml-platform');
     expect(req.headers['x-api-key']).toBe(apiKey);
     expect(req.headers.authorization).toBe(`Bearer ${token}`);
@@ -48,11 +48,11 @@ describe('webhook', () => {
   it('sends the heal, policy, step and target when the policy gives no body', async () => {
     const fake = await start();
     const { context } = httpActionEnv(target, env);
-    await webhook.run(context({ step: 2 }), params(fake));
+    await webhook.run(context({ step: 3 }), params(fake));
     expect(fake.deliveries()).toEqual([
       {
-        key: 'salve-heal_01jdx0000000000000000000-2',
-        body: { heal: 'heal_01jdx0000000000000000000', policy: 'model-retrain', step: 2, target },
+        key: 'salve-heal_01jdx0000000000000000000-3',
+        body: { heal: 'heal_01jdx0000000000000000000', policy: 'model-retrain', step: 3, target },
       },
     ]);
   });

@@ -224,9 +224,9 @@ describe('notification dispatcher', () => {
     await h.deps.dispatcher.drain();
     expect(h.logs.lines()).toContainEqual(
       expect.objectContaining({
-        policy: 'scorer-error-rate',
+        policies: ['scorer-error-rate'],
         notifier: 'pager',
-        msg: 'policy routes notifications to a notifier that is not configured',
+        msg: '1 policy notifies "pager", which is not configured: their notifications are not sent (define it in SALVE_NOTIFIERS_FILE)',
       }),
     );
     expect(h.deps.dispatcher.unknownNotifiers()).toEqual([
@@ -289,5 +289,26 @@ describe('notification dispatcher', () => {
       expect.objectContaining({ data: expect.objectContaining({ notifier: 'quiet' }) }),
     ]);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('unconfigured notifiers', () => {
+  it('several policies naming one unconfigured notifier make one warning, with what to set', async () => {
+    const t = await buildTestApp({
+      policies: { 'a.yaml': fs.readFileSync('policies/serving.yaml', 'utf8') },
+    });
+    try {
+      await t.deps.dispatcher.drain();
+      const warnings = t.logs.lines().filter((l) => String(l.msg).includes('which is not configured'));
+      expect(warnings).toEqual([
+        expect.objectContaining({
+          notifier: 'slack',
+          policies: ['scorer-error-rate', 'scorer-latency-p99'],
+          msg: '2 policies notify "slack", which is not configured: their notifications are not sent (set SALVE_SLACK_WEBHOOK_URL, or define it in SALVE_NOTIFIERS_FILE)',
+        }),
+      ]);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -54,7 +54,7 @@ export async function spawnChildSalve(env: Record<string, string>, port?: number
       for (;;) {
         if (child.exitCode !== null) throw new Error(`salve exited early (${child.exitCode}):\n${output}`);
         try {
-          const res = await fetch(`${url}/healthz`);
+          const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
           if (res.ok) return;
         } catch {
           // not listening yet

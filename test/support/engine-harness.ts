@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Heal } from '../../src/store/types.js';
 import { buildTestApp, type TestApp, type TestAppOptions } from './build-test-app.js';
 import { fakeClock } from './fake-clock.js';
 import { payload } from './fixtures.js';
-import { type KubeSim, startKubeSim } from './kube-sim/index.js';
+import { type KubeSim, releaseClock, startKubeSim } from './kube-sim/index.js';
 
 export type EngineHarness = TestApp & {
   sim: KubeSim;
@@ -37,7 +40,9 @@ export async function startEngineHarness(
   options: TestAppOptions & { deployments?: string[] } = {},
 ): Promise<EngineHarness> {
   const clock = fakeClock();
-  const sim = await startKubeSim({ tickMs: 0, now: () => clock.now().getTime() });
+  // The releases ran an hour before the alerts: what k8s.rollback's last known good looks back to.
+  const released = releaseClock(3_600_000, () => clock.now().getTime());
+  const sim = await startKubeSim({ tickMs: 0, now: released.now });
   for (const name of options.deployments ?? ['fraud-scorer']) {
     sim.seed.deployment({
       namespace: 'ml-prod',
@@ -46,7 +51,9 @@ export async function startEngineHarness(
       revisions: [{ image: `registry.example/${name}:1.4.0` }, { image: `registry.example/${name}:1.5.0` }],
     });
   }
-  const kubeconfig = sim.writeKubeconfig((await import('node:os')).tmpdir());
+  released.present();
+  const kubeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-kc-'));
+  const kubeconfig = sim.writeKubeconfig(kubeDir);
   const t = await buildTestApp({
     ...options,
     env: { SALVE_KUBECONFIG: kubeconfig, ...options.env },
@@ -118,6 +125,7 @@ export async function startEngineHarness(
     async close() {
       await t.close();
       await sim.close();
+      fs.rmSync(kubeDir, { recursive: true, force: true });
     },
   };
   return h;

@@ -8,7 +8,7 @@ export type FakeVersionStatus = 'READY' | 'PENDING_REGISTRATION' | 'FAILED_REGIS
 
 export type FakeModel = {
   name: string;
-  versions: Array<{ version: number; status?: FakeVersionStatus }>;
+  versions: Array<{ version: number; status?: FakeVersionStatus; tags?: Record<string, string> }>;
   aliases?: Record<string, number>;
 };
 
@@ -16,6 +16,7 @@ export type FakeMlflowOptions = { models: FakeModel[]; token?: string; pageSize?
 
 type ModelState = {
   versions: Map<number, FakeVersionStatus>;
+  versionTags: Map<number, Map<string, string>>;
   aliases: Map<string, number>;
   tags: Map<string, string>;
 };
@@ -23,6 +24,7 @@ type ModelState = {
 export type FakeMlflow = FakeHttp & {
   alias(model: string, alias: string): number | undefined;
   tag(model: string, key: string): string | undefined;
+  versionTag(model: string, version: number, key: string): string | undefined;
   setAlias(model: string, alias: string, version: number): void;
   /** Alias moves and tag writes, in order. */
   writes: string[];
@@ -41,6 +43,7 @@ export async function startFakeMlflow(options: FakeMlflowOptions): Promise<FakeM
       m.name,
       {
         versions: new Map(m.versions.map((v) => [v.version, v.status ?? 'READY'])),
+        versionTags: new Map(m.versions.map((v) => [v.version, new Map(Object.entries(v.tags ?? {}))])),
         aliases: new Map(Object.entries(m.aliases ?? {})),
         tags: new Map(),
       },
@@ -57,6 +60,7 @@ export async function startFakeMlflow(options: FakeMlflowOptions): Promise<FakeM
     status: model.versions.get(version),
     source: `models:/${name}/${version}`,
     aliases: [...model.aliases].filter(([, v]) => v === version).map(([a]) => a),
+    tags: [...(model.versionTags.get(version) ?? [])].map(([key, value]) => ({ key, value })),
   });
 
   const get = (req: RecordedRequest): FakeReply => {
@@ -94,7 +98,7 @@ export async function startFakeMlflow(options: FakeMlflowOptions): Promise<FakeM
     };
   };
 
-  const post = (req: RecordedRequest, what: 'alias' | 'set-tag'): FakeReply => {
+  const post = (req: RecordedRequest, what: 'alias' | 'set-tag' | 'version-tag'): FakeReply => {
     if (!req.contentType?.startsWith('application/json')) {
       return error(400, 'BAD_REQUEST', 'Content-Type must be application/json');
     }
@@ -110,6 +114,11 @@ export async function startFakeMlflow(options: FakeMlflowOptions): Promise<FakeM
     if (typeof body.version !== 'string')
       return error(400, 'INVALID_PARAMETER_VALUE', 'version must be a string');
     const version = Number(body.version);
+    if (what === 'version-tag' && model.versions.has(version)) {
+      model.versionTags.get(version)?.set(String(body.key), String(body.value));
+      writes.push(`version ${version} tag ${String(body.key)}=${String(body.value)}`);
+      return { status: 200, body: {} };
+    }
     if (!model.versions.has(version)) {
       return error(
         404,
@@ -131,6 +140,7 @@ export async function startFakeMlflow(options: FakeMlflowOptions): Promise<FakeM
     if (route === `GET ${api}/model-versions/search`) return search(req);
     if (route === `POST ${api}/registered-models/alias`) return post(req, 'alias');
     if (route === `POST ${api}/registered-models/set-tag`) return post(req, 'set-tag');
+    if (route === `POST ${api}/model-versions/set-tag`) return post(req, 'version-tag');
     return error(404, 'ENDPOINT_NOT_FOUND', `no endpoint ${route}`);
   });
 
@@ -144,6 +154,7 @@ export async function startFakeMlflow(options: FakeMlflowOptions): Promise<FakeM
     writes,
     alias: (name, alias) => model(name).aliases.get(alias),
     tag: (name, key) => model(name).tags.get(key),
+    versionTag: (name, version, key) => model(name).versionTags.get(version)?.get(key),
     setAlias: (name, alias, version) => {
       model(name).aliases.set(alias, version);
     },

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSecretReader } from '../../src/actions/secrets.js';
+import { createTokenCache } from '../../src/actions/token-cache.js';
 import type { ActionContext, TargetRef } from '../../src/actions/types.js';
 import type { Clock } from '../../src/clock.js';
 import { ActionFailed } from '../../src/errors.js';
@@ -126,14 +127,17 @@ export function httpActionEnv(target: TargetRef, env: Record<string, string> = {
   const clock = instantClock();
   const logs = captureLogs();
   const kube = createUnconfiguredKubeClient('HTTP actions never call Kubernetes');
+  // One cache for every context of this environment, as the engine has one per process.
+  const tokens = createTokenCache(clock);
   return {
     clock,
     logs,
     context: (heal = {}) => ({
-      heal: { id: 'heal_01jdx0000000000000000000', policy: 'model-retrain', step: 0, attempt: 1, ...heal },
+      heal: { id: 'heal_01jdx0000000000000000000', policy: 'model-retrain', step: 1, attempt: 1, ...heal },
       target,
       kube,
       secrets: createSecretReader(env),
+      tokens,
       clock,
       log: logs.log,
     }),

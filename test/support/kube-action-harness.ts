@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecretReader } from '../../src/actions/secrets.js';
+import { createTokenCache } from '../../src/actions/token-cache.js';
 import type { ActionContext, TargetRef } from '../../src/actions/types.js';
 import { createKubeClient } from '../../src/kube/config.js';
 import type { KubeClient } from '../../src/kube/port.js';
@@ -34,6 +35,7 @@ export async function startKubeActionHarness(
   const kubeconfig = sim.writeKubeconfig(dir);
   const logs = captureLogs();
   const clock = fakeClock();
+  const tokens = createTokenCache(clock);
   const kube = createKubeClient({
     kubeconfig,
     log: logs.log,
@@ -46,10 +48,11 @@ export async function startKubeActionHarness(
     clock,
     kubeconfig,
     context: (target, heal = {}) => ({
-      heal: { id: 'heal-0001', policy: 'scorer-error-rate', step: 0, attempt: 1, ...heal },
+      heal: { id: 'heal-0001', policy: 'scorer-error-rate', step: 1, attempt: 1, ...heal },
       target,
       kube,
       secrets: createSecretReader({}),
+      tokens,
       clock,
       log: logs.log,
     }),

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -61,4 +61,21 @@ export function streamKubectl(kubeconfig: string, cacheDir: string, ...args: str
         child.kill();
       }),
   };
+}
+
+/** kubectl in one namespace, its discovery cache beside the kubeconfig (which the test removes). */
+export function kubectlInNamespace(kubeconfig: string, namespace: string): Kubectl {
+  const kubectl = kubectlFor(kubeconfig, join(dirname(kubeconfig), 'cache'));
+  return (...args) => kubectl('-n', namespace, ...args);
+}
+
+/** `kubectl rollout history` as rows of [revision, change-cause]. */
+export function historyRows(stdout: string): Array<[string, string]> {
+  return stdout
+    .split('\n')
+    .filter((line) => /^\d+\s/.test(line))
+    .map((line) => {
+      const [revision = '', ...cause] = line.trim().split(/\s+/);
+      return [revision, cause.join(' ')];
+    });
 }

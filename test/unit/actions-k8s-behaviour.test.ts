@@ -6,6 +6,7 @@ import { rfc3339Seconds } from '../../src/actions/k8s-restart.js';
 import { desiredReplicas, k8sScale, scaleParams } from '../../src/actions/k8s-scale.js';
 import { builtinActions } from '../../src/actions/registry.js';
 import { createSecretReader } from '../../src/actions/secrets.js';
+import { createTokenCache } from '../../src/actions/token-cache.js';
 import type { ActionContext } from '../../src/actions/types.js';
 import { ActionFailed } from '../../src/errors.js';
 import { createUnconfiguredKubeClient } from '../../src/kube/unconfigured.js';
@@ -23,6 +24,7 @@ function context(
     target,
     kube: createUnconfiguredKubeClient('test'),
     secrets: createSecretReader({}),
+    tokens: createTokenCache(fakeClock('2026-11-27T03:00:00.123Z')),
     clock: fakeClock('2026-11-27T03:00:00.123Z'),
     log: logs.log,
     logs,

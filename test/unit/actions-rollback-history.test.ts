@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { k8sRollback } from '../../src/actions/k8s-rollback.js';
 import { equalIgnoreHash, semanticEqual } from '../../src/actions/k8s-template.js';
+import { imagesOf, lastKnownGood, sameRelease } from '../../src/actions/rollback-choice.js';
 import {
   findReplicaSetRevision,
   revisionOf,
@@ -162,5 +164,109 @@ describe('ControllerRevision history (StatefulSet, DaemonSet)', () => {
   it('reads the stored template without the $patch directive', () => {
     expect(revisionTemplate(revision(2))).toEqual({ spec: { containers: [{ name: 'c', image: 'i:2' }] } });
     expect(revisionTemplate({ metadata: {}, revision: 1 })).toBeUndefined();
+  });
+});
+
+describe('last known good (k8s.rollback default)', () => {
+  const template = (image: string, annotations: Record<string, string> = {}) => ({
+    metadata: { labels: { app: 'scorer' }, annotations },
+    spec: { containers: [{ name: 'scorer', image }] },
+  });
+  const entry = (
+    revision: number,
+    image: string,
+    createdAt: string,
+    annotations: Record<string, string> = {},
+  ) => ({
+    revision,
+    name: `scorer-${revision}`,
+    template: template(image, annotations),
+    createdAt,
+  });
+  const restartedAt = { 'kubectl.kubernetes.io/restartedAt': '2026-11-27T03:01:00Z' };
+  const base = { mode: 'lastKnownGood' as const, includeAfterAlertStart: false };
+
+  it('treats restartedAt, salve.dev/ annotations and the hash label as the same release; anything else differs', () => {
+    const plain = template('scorer:2');
+    expect(
+      sameRelease(plain, {
+        ...template('scorer:2', { ...restartedAt, 'salve.dev/restart-for': 'heal_x/1' }),
+        metadata: {
+          labels: { app: 'scorer', 'pod-template-hash': 'abc' },
+          annotations: { ...restartedAt, 'salve.dev/restart-for': 'heal_x/1' },
+        },
+      }),
+    ).toBe(true);
+    expect(sameRelease(plain, template('scorer:2', { 'prometheus.io/scrape': 'true' }))).toBe(false);
+    expect(sameRelease(plain, template('scorer:3'))).toBe(false);
+    expect(imagesOf(template('scorer:2'))).toEqual(['scorer:2']);
+  });
+
+  it('passes over restart-only revisions, whatever their order in the list', () => {
+    const history = [
+      entry(3, 'scorer:2', '2026-11-27T03:01:00Z', restartedAt),
+      entry(1, 'scorer:1', '2026-11-26T10:00:00Z'),
+      entry(2, 'scorer:2', '2026-11-27T02:00:00Z'),
+    ];
+    const choice = lastKnownGood(
+      history,
+      template('scorer:2', restartedAt),
+      base,
+      'Deployment ml-prod/scorer',
+    );
+    expect(choice.entry.revision).toBe(1);
+    expect(choice.skipped).toEqual({ restartsOnly: [2], afterAlertStart: [] });
+    expect(choice.why).toContain('no alert start known (manual heal)');
+  });
+
+  it('passes over revisions created after the alert began, unless allowed', () => {
+    const history = [
+      entry(1, 'scorer:1', '2026-11-26T10:00:00Z'),
+      entry(2, 'scorer:2', '2026-11-27T02:00:00Z'),
+      entry(3, 'scorer:3', '2026-11-27T03:05:00Z'),
+      entry(4, 'scorer:2', '2026-11-27T02:00:00Z'),
+    ];
+    const current = template('scorer:2');
+    const alertStartedAt = '2026-11-27T03:00:00.000Z';
+    const bound = lastKnownGood(history, current, { ...base, alertStartedAt }, 'x');
+    expect(bound.entry.revision).toBe(1);
+    expect(bound.skipped.afterAlertStart).toEqual([3]);
+    expect(bound.why).toContain(
+      'created 2026-11-26T10:00:00Z, before the alert began at 2026-11-27T03:00:00.000Z',
+    );
+    const open = lastKnownGood(
+      history,
+      current,
+      { ...base, alertStartedAt, includeAfterAlertStart: true },
+      'x',
+    );
+    expect(open.entry.revision).toBe(3);
+  });
+
+  it('refuses, naming every revision passed over and why, rather than "succeeding" with no change', () => {
+    const history = [
+      entry(1, 'scorer:2', '2026-11-27T02:00:00Z'),
+      entry(2, 'scorer:2', '2026-11-27T03:01:00Z', restartedAt),
+    ];
+    const err = refusal(() =>
+      lastKnownGood(history, template('scorer:2', restartedAt), base, 'Deployment ml-prod/scorer'),
+    );
+    expect(err).toMatchObject({ code: 'SALVE_ACTION_REFUSED', retryable: false });
+    expect(err.message).toBe(
+      'no earlier revision of Deployment ml-prod/scorer runs another release than the current one; revision 1 differs only by restarts',
+    );
+  });
+
+  it('validates its parameters: toRevision excludes mode; includeAfterAlertStart only with lastKnownGood', () => {
+    expect(k8sRollback.params.safeParse({}).success).toBe(true);
+    expect(k8sRollback.params.safeParse({ mode: 'previous' }).success).toBe(true);
+    expect(k8sRollback.params.safeParse({ toRevision: 2, mode: 'previous' }).success).toBe(false);
+    expect(k8sRollback.params.safeParse({ mode: 'previous', includeAfterAlertStart: true }).success).toBe(
+      false,
+    );
+    expect(k8sRollback.params.safeParse({ mode: 'newest' }).success).toBe(false);
+    expect(k8sRollback.describe({ kind: 'Deployment', namespace: 'ml', name: 's' }, {})).toContain(
+      'last known good release',
+    );
   });
 });

@@ -92,7 +92,7 @@ describe('withRetries', () => {
 describe('HTTP failures', () => {
   it.each([
     [401, 'SALVE_HTTP_UNAUTHORIZED', false],
-    [403, 'SALVE_HTTP_UNAUTHORIZED', false],
+    [403, 'SALVE_HTTP_FORBIDDEN', false],
     [404, 'SALVE_HTTP_NOT_FOUND', false],
     [400, 'SALVE_HTTP_REJECTED', false],
     [409, 'SALVE_HTTP_REJECTED', false],
@@ -131,11 +131,20 @@ describe('HTTP failures', () => {
     expect(peerMessage('').text).toBeUndefined();
   });
 
-  it('say which credential was refused, or that none is configured', () => {
-    expect(statusFailure(401, {}, { ...site, credential: 'the token from file /t' }).message).toContain(
-      '(the token from file /t was refused)',
+  it('tell "credentials refused" (401) from "lacks permission" (403), naming the credential but never its value', () => {
+    const credential = { ...site, credential: 'the token from file /t' };
+    expect(statusFailure(401, {}, credential).message).toContain(
+      '(credentials refused: the token from file /t)',
     );
-    expect(statusFailure(403, {}, site).message).toContain('(no credentials are configured for this peer)');
+    expect(statusFailure(403, {}, credential).message).toContain(
+      '(lacks permission: the token from file /t was accepted but lacks permission for this request)',
+    );
+    expect(statusFailure(401, {}, site).message).toContain(
+      '(credentials refused: no credentials are configured for this peer)',
+    );
+    expect(statusFailure(403, {}, site).message).toContain(
+      '(lacks permission: no credentials are configured',
+    );
   });
 
   it('turn timeouts and refused connections into retryable failures whose cause holds no request config', () => {

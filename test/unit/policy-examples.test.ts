@@ -45,7 +45,11 @@ describe('the example policies in policies/', () => {
         targetKey: 'Deployment/ml-prod/scorer',
         steps: [
           { action: 'k8s.restart', params: {}, verify: { rolloutMs: 300_000, resolvedMs: 600_000 } },
-          { action: 'k8s.rollback', params: {}, verify: { rolloutMs: 300_000, resolvedMs: 900_000 } },
+          {
+            action: 'k8s.rollback',
+            params: { mode: 'lastKnownGood' },
+            verify: { rolloutMs: 300_000, resolvedMs: 900_000 },
+          },
           { action: 'retrain.cronjob', params: { cronJob: 'retrain-fraud' }, verify: {} },
         ],
       },

@@ -48,9 +48,9 @@ const tones: Record<string, 'open' | 'wait' | 'good' | 'bad' | 'quiet'> = {
 
 export const stateTone = (state: string) => tones[state] ?? 'quiet';
 
-/** The step the heal is on, as an index into its steps (the API's `step`). */
+/** The step the heal is on: the API numbers steps from 1, as the policy lists them. */
 export function currentStep(heal: Heal): Heal['steps'][number] | undefined {
-  return heal.steps[heal.step];
+  return heal.steps[heal.step - 1];
 }
 
 /** Text for any JSON value: strings as they are, the rest as indented JSON. Never markup. */

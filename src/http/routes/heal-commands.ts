@@ -7,6 +7,7 @@ import { SalveError } from '../../errors.js';
 import { evaluateLabels } from '../../policy/evaluate.js';
 import { canonicalJson } from '../../store/audit-chain.js';
 import { auditTypes } from '../../store/audit-types.js';
+import { healView } from '../heal-view.js';
 import { parseOrThrow } from '../validate.js';
 
 const manualHeal = z.object({
@@ -92,7 +93,7 @@ export function healCommandRoutes(app: FastifyInstance, deps: Deps): void {
         deps.metrics.healsOpened.inc({ policy: heal.policy });
         deps.engine.poke();
       }
-      return reply.status(created ? 201 : 200).send({ heal, created });
+      return reply.status(created ? 201 : 200).send({ heal: healView(heal), created });
     },
   );
 
@@ -123,7 +124,7 @@ export function healCommandRoutes(app: FastifyInstance, deps: Deps): void {
             action: heal.steps[heal.step]?.action ?? 'none',
             outcome: 'cancelled',
           });
-        return { heal };
+        return { heal: healView(heal) };
       },
     );
   }

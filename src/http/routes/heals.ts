@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.js';
 import { SalveError } from '../../errors.js';
 import { type Heal, type HealQuery, type HealState, healStates, openHealStates } from '../../store/types.js';
 import type { HealDetail, HealList } from '../api-types.js';
+import { healView } from '../heal-view.js';
 import { parseOrThrow, querySchema } from '../validate.js';
 
 const listQuery = z.object({
@@ -41,7 +42,7 @@ export function healRoutes(app: FastifyInstance, deps: Deps): void {
       const { state, policy, target, cursor, limit } = q;
       const heals = await list(state, { policy, target, beforeId: cursor, limit });
       const last = heals.at(-1);
-      return { heals, nextCursor: heals.length === q.limit && last ? last.id : null };
+      return { heals: heals.map(healView), nextCursor: heals.length === q.limit && last ? last.id : null };
     },
   );
 
@@ -59,7 +60,7 @@ export function healRoutes(app: FastifyInstance, deps: Deps): void {
         store.healAlerts(id),
         store.queryAudit({ healId: id, limit: 1000 }),
       ]);
-      return { heal, alerts, timeline };
+      return { heal: healView(heal), alerts, timeline };
     },
   );
 }

@@ -54,6 +54,7 @@ export function policyRoutes(app: FastifyInstance, deps: Deps): void {
         registry: deps.registry,
         store: deps.store,
         dryRun: deps.config.dryRun,
+        preview: { ...deps.engineDeps, kube: deps.kube },
       });
     },
   );

@@ -4,7 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { Heal } from '../../../src/store/types.js';
-import { type KubeSim, scenarioDemo, startKubeSim } from '../../support/kube-sim/index.js';
+import {
+  demoReleasedAgoMs,
+  type KubeSim,
+  releaseClock,
+  scenarioDemo,
+  startKubeSim,
+} from '../../support/kube-sim/index.js';
 import type { AmAlert } from './alertmanager.js';
 import { sumOf } from './prom-text.js';
 
@@ -81,8 +87,14 @@ export async function startDemoCluster(
   dir: string,
   options: { tickMs?: number; readyPerTick?: number } = {},
 ): Promise<{ sim: KubeSim; kubeconfig: string }> {
-  const sim = await startKubeSim({ tickMs: options.tickMs ?? 20, readyPerTick: options.readyPerTick });
+  const clock = releaseClock(demoReleasedAgoMs);
+  const sim = await startKubeSim({
+    now: clock.now,
+    tickMs: options.tickMs ?? 20,
+    readyPerTick: options.readyPerTick,
+  });
   scenarioDemo(sim);
+  clock.present();
   return { sim, kubeconfig: sim.writeKubeconfig(dir, { namespace: 'ml-prod' }) };
 }
 

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  demoReleasedAgoMs,
   KUBE_PROMETHEUS_SEED,
   type KubeSim,
+  releaseClock,
   scenarioDemo,
   scenarioKubePrometheus,
   startKubeSim,
@@ -41,13 +43,16 @@ async function main(): Promise<void> {
     );
   }
   const readyPerTick = values['ready-per-tick'] === undefined ? undefined : Number(values['ready-per-tick']);
+  const clock = releaseClock(values.scenario === 'demo' ? demoReleasedAgoMs : 0);
   const sim = await startKubeSim({
+    now: clock.now,
     port: Number(values.port),
     tickMs: Number(values['tick-ms']),
     ...(readyPerTick === undefined ? {} : { readyPerTick }),
     ...(scenario?.seed === undefined ? {} : { randomSeed: scenario.seed }),
   });
   scenario?.apply(sim);
+  clock.present();
   const target = values.kubeconfig;
   const dir = target === undefined ? mkdtempSync(join(tmpdir(), 'kube-sim-')) : dirname(target);
   mkdirSync(dir, { recursive: true });

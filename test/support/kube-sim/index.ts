@@ -24,6 +24,7 @@ import { listView, readView, toStored } from './views.js';
 export type { JobOutcome, JobOutcomeRule } from './controllers/job.js';
 export type { FaultMatch, Faults } from './faults.js';
 export type { PodHealth } from './pods/health.js';
+export { demoReleasedAgoMs, releaseClock } from './release-clock.js';
 export { scenarioDemo } from './scenario-demo.js';
 export {
   KUBE_PROMETHEUS_SEED,

@@ -167,10 +167,10 @@ function Summary({ heal }: { heal: Heal }) {
   );
 }
 
-/** What the audit log says about one step: its action results and verification. */
-function stepRecords(timeline: AuditRecord[], index: number): AuditRecord[] {
+/** What the audit log says about one step (numbered from 1): its action results and verification. */
+function stepRecords(timeline: AuditRecord[], number: number): AuditRecord[] {
   return timeline.filter(
-    (r) => r.data.step === index && (r.type.startsWith('action.') || r.type.startsWith('verify.')),
+    (r) => r.data.step === number && (r.type.startsWith('action.') || r.type.startsWith('verify.')),
   );
 }
 
@@ -178,8 +178,8 @@ function Steps({ heal, timeline }: { heal: Heal; timeline: AuditRecord[] }) {
   return (
     <ol class="steps">
       {heal.steps.map((step, i) => {
-        const results = stepRecords(timeline, i);
-        const isCurrent = i === heal.step && heal.closedAt === null;
+        const results = stepRecords(timeline, i + 1);
+        const isCurrent = i + 1 === heal.step && heal.closedAt === null;
         return (
           <li key={i} class={isCurrent ? 'current' : undefined} aria-current={isCurrent ? 'step' : undefined}>
             <p>

@@ -1,0 +1,114 @@
+import YAML from 'yaml';
+import { describeAction } from './describe.js';
+import { builtinActions } from './registry.js';
+import type { AnyAction } from './types.js';
+
+// docs/actions.md and the README's action table, generated from the registry (`npx tsx src/notify/render-docs.ts`
+// rewrites every generated part); a test fails when they and the registry disagree.
+
+type Property = {
+  type?: string | string[];
+  enum?: unknown[];
+  anyOf?: Property[];
+  description?: string;
+  default?: unknown;
+  additionalProperties?: unknown;
+};
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function typeOf(p: Property): string {
+  if (p.enum) return p.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
+  if (p.anyOf) return [...new Set(p.anyOf.map(typeOf))].join(' or ');
+  if (p.type === 'object') return p.additionalProperties ? 'map' : 'object';
+  if (Array.isArray(p.type)) return p.type.join(' or ');
+  return p.type ?? 'any';
+}
+
+function anchor(kind: string): string {
+  return kind.replace(/[^a-z0-9-]/g, '');
+}
+
+type ObjectSchema = { properties?: Record<string, Property>; required?: string[]; anyOf?: ObjectSchema[] };
+
+function rowsOf(schema: ObjectSchema, action: AnyAction): string[] {
+  const required = new Set(schema.required ?? []);
+  const literal = new Set(action.literalParams ?? []);
+  return Object.entries(schema.properties ?? {}).map(([name, p]) => {
+    const designator = action.designators?.[name];
+    const flags = [
+      required.has(name) && p.default === undefined ? 'required' : '',
+      literal.has(name) ? 'literal' : '',
+      // What bounds it when a template fills it (README, Policies: `allow` is the policy's remit).
+      designator ? `bounded by \`allow.${designator.allow}\`${designator.within ? ' (optional)' : ''}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const def = p.default === undefined ? '' : `\`${JSON.stringify(p.default)}\``;
+    return `| \`${name}\` | ${typeOf(p)} | ${flags} | ${def} | ${cell(p.description ?? '')} |`;
+  });
+}
+
+const header = ['| parameter | type | | default | meaning |', '|---|---|---|---|---|'];
+
+/** The parameter tables: one, or one per form when the `with:` block takes one of several shapes. */
+function parameterTables(action: AnyAction): string[] {
+  const schema = describeAction(action).parameters as ObjectSchema;
+  const forms = schema.anyOf ?? [schema];
+  const tables = forms.map((form) => rowsOf(form, action)).filter((rows) => rows.length > 0);
+  if (tables.length === 0) return ['No parameters.'];
+  if (tables.length === 1) return [...header, ...tables[0]!];
+  return tables
+    .flatMap((rows, i) => [
+      `${i === 0 ? 'Either' : 'or'} (form ${i + 1} of ${tables.length}):`,
+      '',
+      ...header,
+      ...rows,
+      '',
+    ])
+    .slice(0, -1);
+}
+
+/** One section per action: what it does, on what, its parameters, an example and the RBAC it needs. */
+export function renderActionReference(actions: readonly AnyAction[] = builtinActions): string {
+  return actions
+    .map((action) => {
+      const rbac =
+        action.rbac.length === 0
+          ? ['None: it acts outside Kubernetes.']
+          : action.rbac.map(
+              (r) =>
+                `- ${r.apiGroups.map((g) => (g === '' ? 'core' : g)).join(', ')}: ${r.resources.join(', ')} — ${r.verbs.join(', ')}`,
+            );
+      return [
+        `### \`${action.kind}\``,
+        '',
+        action.summary,
+        '',
+        `Targets: ${action.targetKinds.map((k) => (k === '*' ? 'any kind' : k)).join(', ')}.`,
+        '',
+        ...parameterTables(action),
+        '',
+        'Example step:',
+        '',
+        '```yaml',
+        YAML.stringify([{ action: action.kind, with: action.example }]).trim(),
+        '```',
+        '',
+        'RBAC it needs:',
+        '',
+        ...rbac,
+        '',
+      ].join('\n');
+    })
+    .join('\n');
+}
+
+/** The README's table: one line per action, linking to its section of docs/actions.md. */
+export function renderActionTable(actions: readonly AnyAction[] = builtinActions): string {
+  const rows = actions.map(
+    (a) =>
+      `| [\`${a.kind}\`](docs/actions.md#${anchor(a.kind)}) | ${cell(a.summary)} | ${a.targetKinds.map((k) => (k === '*' ? 'any' : k)).join(', ')} |`,
+  );
+  return ['| action | what it does | targets |', '|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,7 @@
+import { stepNumber } from '../engine/moves.js';
+import type { Heal } from '../store/types.js';
+
+/** A heal as the API shows it: `step` counted from 1, as in the audit log, notifications, Events and docs. */
+export function healView(heal: Heal): Heal {
+  return { ...heal, step: stepNumber(heal) };
+}
