@@ -7,6 +7,7 @@ export const sections = [
   'storm',
   'match',
   'firstaction',
+  'verify',
   'store-faults',
   'breakdown',
 ] as const;
@@ -17,6 +18,7 @@ export const defaultSections: Section[] = [
   'storm',
   'match',
   'firstaction',
+  'verify',
   'store-faults',
 ];
 export type Section = (typeof sections)[number];
@@ -42,6 +44,8 @@ export type BenchOptions = {
   firstActionSamples: number;
   /** Background deliveries per second during the loaded phase of the first-action section. */
   backgroundRate: number;
+  /** Audit records in the chain the verify section walks while webhooks arrive. */
+  verifyRecords: number;
   /** Write a V8 CPU profile of each salve child into this directory. */
   profileDir: string | null;
   json: boolean;
@@ -55,14 +59,15 @@ export const usage = `usage: npm run bench -- [options]
   --redelivery-ratio R  share of re-deliveries in the second scenario (default 0.9)
   --storm-alerts N      alerts sent in the memory storm (default 100000)
   --log-levels L,L      salve log levels to measure, first is the headline (default info,warn)
-  --only S,S            sections to run: ingest, ingest-postgres, storm, match, firstaction, store-faults,
-                        breakdown (default: all but breakdown)
+  --only S,S            sections to run: ingest, ingest-postgres, storm, match, firstaction, verify,
+                        store-faults, breakdown (default: all but breakdown)
   --dir PATH            where the temporary data directories go (default the OS temp dir)
   --engine              also run the heal scheduler and notifier in salve, as \`salve serve\` does
                         (off by default: the figures are the webhook's alone)
   --first-action-samples N
                         alerts measured per phase of the firstaction section (default 150)
   --background-rate N   deliveries/s of background load in the firstaction section (default 100)
+  --verify-records N    audit records in the chain the verify section walks under load (default 1000000)
   --profile DIR         write a CPU profile of every salve server into DIR
   --json                print machine-readable figures instead of tables
 `;
@@ -113,6 +118,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       engine: { type: 'boolean' },
       'first-action-samples': { type: 'string' },
       'background-rate': { type: 'string' },
+      'verify-records': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -132,6 +138,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     engine: values.engine ?? false,
     firstActionSamples: number('first-action-samples', values['first-action-samples'], 150, 10, 10_000),
     backgroundRate: number('background-rate', values['background-rate'], 100, 1, 10_000),
+    verifyRecords: number('verify-records', values['verify-records'], 1_000_000, 1_000, 50_000_000),
     profileDir: values.profile ?? null,
     json: values.json ?? false,
   };

@@ -3,6 +3,7 @@ import type { IngestRun } from './ingest.js';
 import type { MatchRow } from './match.js';
 import type { StormRun } from './storm.js';
 import { fixed, grouped, renderTable } from './table.js';
+import type { VerifyRun } from './verify.js';
 
 export const targets = { minRatio: 0.3, maxP99Ms: 20 } as const;
 
@@ -136,6 +137,31 @@ export function stormReport(runs: readonly StormRun[]): string {
       rows,
     ),
     ...checks,
+  ].join('\n');
+}
+
+export function verifyReport(run: VerifyRun): string {
+  const each = run.verifySeconds.map((s) => `${fixed(s, 1)} s`).join(', ');
+  return [
+    `Verify under load: webhook latency alone, then while GET /v1/audit/verify?full=true walks a chain of ${grouped(run.records)} records again and again`,
+    renderTable(
+      ['phase', 'deliveries/s', 'p50 ms', 'p99 ms'],
+      [
+        [
+          'webhooks alone',
+          grouped(run.deliveriesPerSecondAlone),
+          fixed(run.aloneP50Ms, 2),
+          fixed(run.aloneP99Ms, 2),
+        ],
+        [
+          'webhooks while verifying',
+          grouped(run.deliveriesPerSecondDuring),
+          fixed(run.duringP50Ms, 2),
+          fixed(run.duringP99Ms, 2),
+        ],
+      ],
+    ),
+    `${run.verifies} full verify(s) (${each || 'none finished'}); chain ${run.verifiedOk ? 'intact every time' : 'REPORTED BROKEN'}`,
   ].join('\n');
 }
 

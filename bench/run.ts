@@ -11,9 +11,18 @@ import { benchIngest, type IngestRun } from './ingest.js';
 import { benchIngestPostgres } from './ingest-postgres.js';
 import { benchMatch, type MatchRow } from './match.js';
 import { parseBenchOptions, usage } from './options.js';
-import { breakdownReport, ingestReport, matchReport, stormReport, targets, verdict } from './report.js';
+import {
+  breakdownReport,
+  ingestReport,
+  matchReport,
+  stormReport,
+  targets,
+  verdict,
+  verifyReport,
+} from './report.js';
 import { benchStoreFaults, type StoreFaultRun, storeFaultsReport } from './store-faults.js';
 import { benchStorm, type StormRun } from './storm.js';
+import { benchVerify, type VerifyRun } from './verify.js';
 
 async function main(argv: string[]): Promise<number> {
   const options = parseBenchOptions(argv);
@@ -47,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.only.includes('storm')) storm = await benchStorm(options, progress);
   if (options.only.includes('firstaction')) firstAction = await benchFirstAction(options, progress);
+  let verify: VerifyRun | null = null;
+  if (options.only.includes('verify')) verify = await benchVerify(options, progress);
   if (options.only.includes('store-faults')) storeFaults = await benchStoreFaults(progress);
   if (options.only.includes('breakdown')) breakdown = await benchBreakdown(options.dir, progress);
   const seconds = (Date.now() - started) / 1000;
@@ -58,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
   if (options.json) {
     const verdicts = ingest.map((r) => verdict(r, ingest));
     process.stdout.write(
-      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, firstAction, storeFaults, breakdown, durable }, null, 2)}\n`,
+      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, firstAction, verify, storeFaults, breakdown, durable }, null, 2)}\n`,
     );
   } else {
     const sections = [
@@ -70,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
     if (storm.length > 0) sections.push(stormReport(storm));
     if (match.length > 0) sections.push(matchReport(match));
     if (firstAction.length > 0) sections.push(firstActionReport(firstAction));
+    if (verify) sections.push(verifyReport(verify));
     if (storeFaults.length > 0) sections.push(storeFaultsReport(storeFaults));
     if (breakdown.length > 0) sections.push(breakdownReport(breakdown));
     process.stdout.write(`${sections.join('\n\n')}\n`);

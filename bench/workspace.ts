@@ -7,6 +7,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 /** The token the load generator presents; a bench-only secret, never a real one. */
 export const benchToken = 'bench-alertmanager-token-0123456789';
+/** Reads (GET /v1/audit/verify) during the load, for the verify section. */
+export const benchViewerToken = 'bench-viewer-token-0123456789abcdef';
 
 export type Workspace = { dir: string; remove(): void };
 
@@ -28,7 +30,10 @@ export function createWorkspace(parent: string, label: string, policyText?: stri
   }
   fs.writeFileSync(
     path.join(dir, 'tokens.yaml'),
-    YAML.stringify([{ name: 'alertmanager', scopes: ['alertmanager'], token: benchToken }]),
+    YAML.stringify([
+      { name: 'alertmanager', scopes: ['alertmanager'], token: benchToken },
+      { name: 'viewer', scopes: ['viewer'], token: benchViewerToken },
+    ]),
   );
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

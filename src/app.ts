@@ -2,7 +2,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
+import { isSalveError } from './errors.js';
 import { authHook } from './http/auth.js';
+import { authFailureCodes, createAuthFailureReporter } from './http/auth-failures.js';
 import { refuseCrossSiteWrites } from './http/cross-site.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { actionRoutes } from './http/routes/actions.js';
@@ -16,9 +18,25 @@ import { pauseRoutes } from './http/routes/pause.js';
 import { policyRoutes } from './http/routes/policies.js';
 import { slackRoutes } from './http/routes/slack.js';
 import { webhookRoutes } from './http/routes/webhook.js';
+import { requireWellFormedText } from './http/well-formed.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 const quietRoutes: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * A client that opens a socket and sends its headers or body a byte at a time must not hold it forever.
+ * Alertmanager gives up on a webhook after about 10 s, so nothing legitimate needs longer.
+ */
+export const serverTimeouts = {
+  /** Time to receive the request line and headers. */
+  headersMs: 10_000,
+  /** Time to receive the whole request, body included. */
+  requestMs: 15_000,
+  /** An idle keep-alive connection is closed after this; Alertmanager reuses connections group after group. */
+  keepAliveMs: 75_000,
+  /** How often Node looks for sockets past those deadlines. */
+  checkEveryMs: 1_000,
+} as const;
 
 /** Routes only: no I/O at import time, no listening. The server (main.ts) and tests (inject) share it. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -26,8 +44,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     requestIdHeader: 'x-request-id',
-    // Alertmanager posts group after group on keep-alive connections.
-    keepAliveTimeout: 75_000,
+    keepAliveTimeout: serverTimeouts.keepAliveMs,
+    requestTimeout: serverTimeouts.requestMs,
+    http: {
+      headersTimeout: serverTimeouts.headersMs,
+      connectionsCheckingInterval: serverTimeouts.checkEveryMs,
+    },
   });
   app.decorateRequest('principal', null);
   // Probes come every few seconds (kubelet, Prometheus): a line per probe would bury everything else.
@@ -36,6 +58,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   // JSON only: a text body is a client mistake (415), not a payload to half-parse.
   app.removeContentTypeParser('text/plain');
+  requireWellFormedText(app);
   // zod validates inside the handlers (with errors that name the field); JSON Schemas are for the docs only.
   app.setValidatorCompiler(() => () => true);
 
@@ -60,12 +83,14 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   app.addHook('onRequest', refuseCrossSiteWrites);
   app.addHook('onRequest', authHook(deps.auth));
+  const refused = createAuthFailureReporter({
+    log: deps.log,
+    metrics: deps.metrics,
+    now: () => deps.clock.now().getTime(),
+  });
   app.addHook('onError', async (request, _reply, error) => {
-    if ((error as { code?: string }).code?.startsWith('SALVE_AUTH_')) {
-      deps.metrics.authFailures.inc({
-        route: request.routeOptions.url ?? 'unknown',
-        reason: (error as { code: string }).code,
-      });
+    if (isSalveError(error) && authFailureCodes.has(error.code)) {
+      refused({ route: request.routeOptions.url ?? 'unknown', code: error.code, ip: request.ip });
     }
   });
 

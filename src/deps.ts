@@ -4,12 +4,15 @@ import path from 'node:path';
 import { type ActionRegistry, createActionRegistry } from './actions/registry.js';
 import { createSecretReader } from './actions/secrets.js';
 import { createTokenCache } from './actions/token-cache.js';
+import { type AuditAnchor, createAuditAnchor } from './audit/anchor.js';
+import { type LoadedAuditKey, loadOrCreateAuditKey } from './audit/key.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
-import { loadOrCreateTokens } from './config/tokens.js';
+import { followTokensFile, loadOrCreateTokens } from './config/tokens.js';
 import { createAlertmanagerClient } from './engine/alertmanager-client.js';
 import { defaultEngineSettings, type EngineDeps, type EngineSettings } from './engine/context.js';
 import { createScheduler, type Scheduler } from './engine/scheduler.js';
+import { SalveError } from './errors.js';
 import { type Authenticator, createAuthenticator } from './http/auth.js';
 import { type ConsoleAssets, loadConsoleAssets } from './http/console-assets.js';
 import { createKubeClient } from './kube/config.js';
@@ -20,6 +23,7 @@ import { prepareNotify } from './notify/setup.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createPolicySource, type PolicySource } from './policy/source.js';
+import { type AuditKey, keyedMarker } from './store/audit-chain.js';
 import { createStoreAvailability, type StoreAvailability } from './store/availability.js';
 import { openPostgresStore } from './store/postgres/index.js';
 import { openSqliteStore } from './store/sqlite/index.js';
@@ -42,6 +46,11 @@ export type Deps = {
   /** Sends the durable outbox's notifications (Slack, webhooks). */
   dispatcher: Dispatcher;
   engineDeps: EngineDeps;
+  auditKey: LoadedAuditKey;
+  /** Verifies the audit chain incrementally and publishes its checkpoints. */
+  anchor: AuditAnchor;
+  /** Said at start (log) and in /readyz: settings that leave a door open, and what to do about them. */
+  warnings: string[];
   /** The operator console's bundle, served at GET /. */
   consoleAssets: ConsoleAssets;
   /** Set when salve generated a token on this start: printed once, never logged. */
@@ -59,16 +68,49 @@ export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'store' | 'registry' | 
   consoleDir?: string;
 };
 
-export function openStore(config: Config, clock: Clock, log?: Logger): Store {
+export function openStore(config: Config, clock: Clock, auditKey: AuditKey, log?: Logger): Store {
   if (config.store === 'sqlite')
-    return openSqliteStore({ file: path.join(config.dataDir, 'salve.db'), clock });
+    return openSqliteStore({ file: path.join(config.dataDir, 'salve.db'), clock, auditKey });
   return openPostgresStore({
     url: config.store,
     clock,
+    auditKey,
     log: log?.child({ component: 'store' }),
     deliveryDeadlineMs: config.deliveryDeadline,
     startupWaitMs: config.storeWait,
   });
+}
+
+/** The audit key: generated on first start for one SQLite replica, required with PostgreSQL (see key.ts). */
+export function loadAuditKey(config: Config): LoadedAuditKey {
+  return loadOrCreateAuditKey(config.auditKeyFile, { generate: config.store === 'sqlite' });
+}
+
+/** Slack approvals are denied unless someone is listed; `*` lets anyone who can click approve, and says so. */
+function slackApprovalWarnings(config: Config): string[] {
+  if (!config.slackSigningSecret) return [];
+  if (!config.slackApprovers || config.slackApprovers.length === 0) {
+    return [
+      'Slack approvals are denied: SALVE_SLACK_APPROVERS lists no one (approve with POST /v1/heals/:id/approve, or list Slack user ids)',
+    ];
+  }
+  if (config.slackApprovers.includes('*')) {
+    return ['SALVE_SLACK_APPROVERS is *: anyone who can click in the Slack channel can approve heals'];
+  }
+  return [];
+}
+
+/** A key that does not verify the newest sealed record would fork the chain's seals: refuse to start. */
+async function checkAuditKey(store: Store, loaded: LoadedAuditKey): Promise<void> {
+  const check = await store.checkAuditKey();
+  if (check === null || check.ok) return;
+  throw new SalveError(
+    'SALVE_CONFIG_INVALID',
+    `the audit key in ${loaded.file} (key id ${loaded.key.id}) does not verify the newest audit record ` +
+      `(#${check.seq}): it is not the key that sealed this chain, or that record was altered. Restore the ` +
+      'key that sealed it (every replica must use the same one); `salve audit --verify` with that key names ' +
+      'any altered record',
+  );
 }
 
 /** The Kubernetes client the configuration and environment point at (an unconfigured one when none). */
@@ -95,13 +137,28 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   const registry = overrides.registry ?? createActionRegistry();
   let generatedToken: Deps['generatedToken'];
   let auth: Authenticator;
+  const warnings: string[] = [];
   if (config.insecureNoAuth) {
     auth = createAuthenticator(null);
   } else {
     const loaded = loadOrCreateTokens(config.tokensFile);
     generatedToken = loaded.generated;
-    auth = createAuthenticator(loaded.tokens);
+    const tokensLog = log.child({ component: 'tokens' });
+    auth = createAuthenticator(
+      followTokensFile(config.tokensFile, loaded.tokens, {
+        now: () => clock.now().getTime(),
+        onReload: (r) =>
+          r.ok
+            ? tokensLog.info({ tokens: r.tokens }, 'tokens file changed: tokens reloaded')
+            : tokensLog.error(
+                { err: r.error },
+                'tokens file changed but is invalid: the previous tokens stay in force',
+              ),
+      }),
+    );
+    if (loaded.warning) warnings.push(loaded.warning);
   }
+  warnings.push(...slackApprovalWarnings(config));
   const policies = await createPolicySource({
     dir: config.policies,
     registry,
@@ -117,14 +174,32 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   metrics.policyLastReloadSuccessful.set(policies.status().ok ? 1 : 0);
   const kube = overrides.kube ?? kubeFrom(config, env, log);
   const notify = prepareNotify({ settings: config, env, clock, log });
-  const opened = overrides.store ?? openStore(config, clock, log);
+  const auditKey = loadAuditKey(config);
+  if (auditKey.exposed) {
+    warnings.push(
+      `the audit key ${auditKey.file} can be read by other users: whoever reads it and can write the database can re-seal a tampered audit chain (chmod 600)`,
+    );
+  }
+  const opened = overrides.store ?? openStore(config, clock, auditKey.key, log);
   await opened.migrate();
+  await checkAuditKey(opened, auditKey);
   const storeHealth = createStoreAvailability({
     store: opened,
     log: log.child({ component: 'store' }),
     metrics,
   });
   const store = storeHealth.observe(opened);
+  // From its first start with a key, salve's chain holds a sealed record: a chain without one was rewritten.
+  await store.appendAudit([keyedMarker()]);
+  const anchor = createAuditAnchor({
+    store,
+    clock,
+    log: log.child({ component: 'audit' }),
+    metrics,
+    keyId: auditKey.key.id,
+    intervalMs: config.auditCheckpointInterval,
+    ...(config.auditCheckpointUrl ? { sinkUrl: config.auditCheckpointUrl } : {}),
+  });
   const settings: EngineSettings = {
     ...defaultEngineSettings,
     owner: `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
@@ -175,11 +250,15 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     notifiers: notify.notifiers,
     dispatcher,
     engineDeps,
+    auditKey,
+    anchor,
+    warnings,
     consoleAssets: loadConsoleAssets(overrides.consoleDir),
     generatedToken,
     async close() {
       await engine.stop();
       await dispatcher.stop();
+      await anchor.stop();
       await storeHealth.stop();
       policies.close();
       await store.close();

@@ -10,6 +10,7 @@ export const errorCatalogue = {
   SALVE_REQUEST_BAD_JSON: { status: 400, summary: 'body is not valid JSON' },
   SALVE_REQUEST_TOO_LARGE: { status: 413, summary: 'body exceeds the size limit' },
   SALVE_REQUEST_UNSUPPORTED_MEDIA: { status: 415, summary: 'content type not supported' },
+  SALVE_REQUEST_INVALID_TEXT: { status: 400, summary: 'a string is not well-formed Unicode or holds NUL' },
   SALVE_REQUEST_CROSS_SITE: { status: 403, summary: 'a page on another site sent this request' },
   SALVE_WEBHOOK_INVALID: { status: 400, summary: 'Alertmanager payload is invalid' },
   SALVE_NOT_FOUND: { status: 404, summary: 'not found' },
@@ -20,6 +21,10 @@ export const errorCatalogue = {
   SALVE_HEAL_NOT_FOUND: { status: 404, summary: 'no such heal' },
   SALVE_HEAL_CONFLICT: { status: 409, summary: 'heal is not in a state that allows this' },
   SALVE_HEAL_REFUSED: { status: 422, summary: 'the policy refuses to act on this target' },
+  SALVE_HEAL_IDEMPOTENCY_MISMATCH: {
+    status: 422,
+    summary: 'the Idempotency-Key was used for another request',
+  },
   SALVE_STORE_UNAVAILABLE: { status: 503, summary: 'the store could not commit' },
   SALVE_STORE_MIGRATION_FAILED: { status: 500, summary: 'store migration failed' },
   SALVE_LIMIT_REACHED: {

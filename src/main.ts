@@ -9,6 +9,7 @@ import { fire } from './cli/fire.js';
 import { manualHeal } from './cli/heal.js';
 import { serve } from './cli/serve.js';
 import { testPayload } from './cli/test-payload.js';
+import { token } from './cli/token.js';
 import { systemClock } from './clock.js';
 import { loadConfig, parseCommandLine } from './config/load.js';
 import { kubeFrom } from './deps.js';
@@ -21,9 +22,14 @@ commands:
   serve                      run the webhook receiver and API (the default of npm start)
   check [DIR]                validate policy files; exit 1 with every problem, each with file and path
   test --policies DIR FILE   what would happen for an Alertmanager payload (add --json for JSON)
-  audit [--follow] [--verify] [--json]
-                             print the audit log, follow it, or verify its hash chain
+  audit [--follow] [--verify [--expect SEQ:HEAD]] [--json]
+                             print the audit log, follow it, or verify its sealed chain (every broken
+                             record; --expect: against a checkpoint salve published)
   actions [--json]           the action registry: parameters, example, RBAC needed
+  token create --name NAME --scopes alertmanager,operator,viewer
+                             make a token: printed once, only its SHA-256 digest goes into the tokens file
+  token list | token revoke NAME
+                             the tokens in the file (never their secrets); remove one
   fire FILE|EXAMPLE [--server URL]
                              send an Alertmanager payload to a running salve, stamped now (token from
                              SALVE_TOKEN); EXAMPLE: model-error-rate-firing, model-error-rate-resolved
@@ -64,11 +70,16 @@ async function main(argv: string[]): Promise<number> {
       const cmd = parseCommandLine(rest, {
         follow: { type: 'boolean', short: 'f' },
         verify: { type: 'boolean' },
+        expect: { type: 'string' },
         json: { type: 'boolean' },
       });
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
       return audit(cmd, process.env, process.stdout, controller.signal);
+    }
+    case 'token': {
+      const cmd = parseCommandLine(rest, { name: { type: 'string' }, scopes: { type: 'string' } });
+      return token(cmd, process.env, process.stdout, process.stderr);
     }
     case 'actions': {
       const cmd = parseCommandLine(rest, { json: { type: 'boolean' } });

@@ -169,7 +169,13 @@ export const mlflowAlias: Action<MlflowAliasParams> = {
     auth: { token: { env: 'MLFLOW_TRACKING_TOKEN' } },
   },
   rbac: [],
-  literalParams: httpLiteralParams,
+  // The tags a version must carry decide which version the alias may move to: the policy's, never an alert's.
+  literalParams: [...httpLiteralParams, 'requireTags'],
+  designators: {
+    model: { allow: 'models' },
+    alias: { allow: 'aliases' },
+    toVersion: { allow: 'modelVersions' },
+  },
 
   describe(target: TargetRef, params: MlflowAliasParams): string {
     const tags = Object.entries(params.requireTags ?? {}).map(([k, v]) => `${k}=${v}`);

@@ -31,12 +31,16 @@ function anchor(kind: string): string {
 
 type ObjectSchema = { properties?: Record<string, Property>; required?: string[]; anyOf?: ObjectSchema[] };
 
-function rowsOf(schema: ObjectSchema, literal: ReadonlySet<string>): string[] {
+function rowsOf(schema: ObjectSchema, action: AnyAction): string[] {
   const required = new Set(schema.required ?? []);
+  const literal = new Set(action.literalParams ?? []);
   return Object.entries(schema.properties ?? {}).map(([name, p]) => {
+    const designator = action.designators?.[name];
     const flags = [
       required.has(name) && p.default === undefined ? 'required' : '',
       literal.has(name) ? 'literal' : '',
+      // What bounds it when a template fills it (README, Policies: `allow` is the policy's remit).
+      designator ? `bounded by \`allow.${designator.allow}\`${designator.within ? ' (optional)' : ''}` : '',
     ]
       .filter(Boolean)
       .join(', ');
@@ -50,9 +54,8 @@ const header = ['| parameter | type | | default | meaning |', '|---|---|---|---|
 /** The parameter tables: one, or one per form when the `with:` block takes one of several shapes. */
 function parameterTables(action: AnyAction): string[] {
   const schema = describeAction(action).parameters as ObjectSchema;
-  const literal = new Set(action.literalParams ?? []);
   const forms = schema.anyOf ?? [schema];
-  const tables = forms.map((form) => rowsOf(form, literal)).filter((rows) => rows.length > 0);
+  const tables = forms.map((form) => rowsOf(form, action)).filter((rows) => rows.length > 0);
   if (tables.length === 0) return ['No parameters.'];
   if (tables.length === 1) return [...header, ...tables[0]!];
   return tables

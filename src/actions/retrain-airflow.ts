@@ -150,6 +150,7 @@ export const retrainAirflow: Action<AirflowParams> = {
   },
   rbac: [],
   literalParams: httpLiteralParams,
+  designators: { dag: { allow: 'dags' } },
 
   describe(target: TargetRef, params: AirflowParams): string {
     const wait = params.waitForCompletion ? ' and wait for it to finish' : '';

@@ -84,6 +84,10 @@ export const retrainArgo: Action<ArgoParams> = {
   },
   rbac: [],
   literalParams: httpLiteralParams,
+  designators: {
+    namespace: { allow: 'namespaces' },
+    workflowTemplate: { allow: 'workflowTemplates', within: 'namespace' },
+  },
 
   describe(target: TargetRef, params: ArgoParams): string {
     const namespace = namespaceOf({ target }, params);

@@ -119,6 +119,8 @@ export const retrainCronjob: Action<RetrainCronjobParams> = {
     { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list'] },
     eventRule,
   ],
+  // The CronJob lives in the target's namespace, which allow.namespaces bounds.
+  designators: { cronJob: { allow: 'cronJobs', within: 'namespace' } },
 
   describe(target: TargetRef, params: RetrainCronjobParams): string {
     const name = params.cronJob ?? (target.kind === 'CronJob' ? target.name : '<with.cronJob missing>');

@@ -100,6 +100,12 @@ export const retrainKubeflow: Action<KubeflowParams> = {
   },
   rbac: [],
   literalParams: httpLiteralParams,
+  designators: {
+    namespace: { allow: 'namespaces' },
+    pipelineId: { allow: 'pipelines' },
+    pipelineVersionId: { allow: 'pipelineVersions' },
+    experimentId: { allow: 'experiments' },
+  },
 
   describe(target: TargetRef, params: KubeflowParams): string {
     return `would start a run of Kubeflow pipeline ${params.pipelineId} at ${displayUrl(params.url)} (for ${targetLabel(target)})`;

@@ -12,6 +12,15 @@ export type TargetRef = {
   name: string;
 };
 
+/**
+ * How a designator is bounded. `allow` names the policy's `allow` list for it (`namespaces`, `models`, ...).
+ * A Kubernetes namespace is bounded by `allow.namespaces`, which every policy has. A Kubernetes object name
+ * (`within: 'namespace'`) lives in a namespace already bounded, so its own list narrows it further but is
+ * optional, as for the target's name. Anything else (an MLflow model, an Airflow DAG) has no namespace to
+ * bound it: an alert may fill it only from a list the policy writes.
+ */
+export type Designator = { allow: string; within?: 'namespace' };
+
 /** One least-privilege RBAC rule an action needs, in Kubernetes' own shape. */
 export type RbacRule = {
   apiGroups: string[];
@@ -72,6 +81,12 @@ export interface Action<P = unknown> {
    * labels must not choose where salve sends a request, or which credential it sends.
    */
   literalParams?: readonly string[];
+  /**
+   * Top-level `with:` keys that designate *what* the step acts on (a namespace, a model, a DAG), each with the
+   * `allow` list that bounds it. When an alert fills one, the policy must bound it; the `allowed` guard checks
+   * every one again before acting. See `Designator`.
+   */
+  designators?: Readonly<Record<string, Designator>>;
   /** What the action would do, without any I/O: dry-run and approval messages use it. */
   describe(target: TargetRef, params: P): string;
   /**

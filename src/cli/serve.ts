@@ -55,6 +55,13 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
       'AUTHENTICATION IS DISABLED: anyone who can reach this port can trigger heals and read the audit log',
     );
   }
+  if (deps.auditKey.generated) {
+    log.warn(
+      { auditKeyFile: deps.auditKey.file, keyId: deps.auditKey.key.id },
+      'generated the audit key: keep a copy outside the data directory (a Secret): without it the audit chain cannot be verified',
+    );
+  }
+  for (const warning of deps.warnings) log.warn(warning);
   const app = await buildApp(deps);
   await release(probe);
   try {
@@ -71,6 +78,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   deps.policies.watch();
   deps.engine.start();
   deps.dispatcher.start();
+  deps.anchor.start();
   deps.storeHealth.start();
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');

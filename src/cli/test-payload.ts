@@ -7,6 +7,12 @@ import { parseOrThrow } from '../http/validate.js';
 import { loadPolicyDir } from '../policy/loader.js';
 import { formatProblem } from '../policy/problems.js';
 
+function boundText(bound: string): string {
+  if (bound === 'literal') return 'written in the policy';
+  if (bound === 'namespace') return 'within its allowed namespace';
+  return `in ${bound}`;
+}
+
 /** `salve test --policies DIR PAYLOAD.json`: what would happen, without a server or a store. */
 export async function testPayload(
   file: string | undefined,
@@ -50,6 +56,9 @@ export async function testPayload(
         .filter(Boolean)
         .join(', ');
       out.write(`  policy ${o.policy}: ${o.decision} a heal on ${o.target}${flags ? ` (${flags})` : ''}\n`);
+      out.write(
+        `    remit: ${o.remit.map((b) => `${b.field}=${b.value} (${boundText(b.bound)})`).join(', ')}\n`,
+      );
       o.steps.forEach((s, i) => {
         out.write(`    step ${i + 1}: ${s.wouldDo}\n`);
         if (s.preview) out.write(`            now: ${s.preview}\n`);

@@ -65,5 +65,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ParsedCommandLine['raw
     });
   }
   const config = result.data;
-  return { ...config, tokensFile: config.tokensFile ?? path.join(config.dataDir, 'tokens.yaml') };
+  return {
+    ...config,
+    tokensFile: config.tokensFile ?? path.join(config.dataDir, 'tokens.yaml'),
+    auditKeyFile: config.auditKeyFile ?? path.join(config.dataDir, 'audit.key'),
+  };
 }

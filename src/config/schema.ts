@@ -76,7 +76,7 @@ export const configSchema = z.object({
   slackWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Verifies Slack's button clicks (POST /v1/slack/interactions); without it the route answers 404. */
   slackSigningSecret: z.string().min(1).optional(),
-  /** Slack user ids allowed to approve or reject, comma-separated; unset: anyone who can click. */
+  /** Slack user ids allowed to approve or reject, comma-separated; unset: nobody; `*`: anyone who can click. */
   slackApprovers: z
     .string()
     .transform((v) =>
@@ -88,9 +88,15 @@ export const configSchema = z.object({
     .optional(),
   /** YAML file of named notifiers (Slack channels, webhooks) that policies route to. */
   notifiersFile: z.string().min(1).optional(),
+  /** The key that seals the audit chain; generated (0600) on first start with SQLite. Keep it out of the database. */
+  auditKeyFile: z.string().min(1).optional(),
+  /** Where audit checkpoints (sequence + head) are POSTed as JSON, besides the log and the metrics. */
+  auditCheckpointUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** How often salve verifies the audit records added since the last checkpoint and publishes a new one. */
+  auditCheckpointInterval: duration.default(60_000),
 });
 
-export type Config = z.output<typeof configSchema> & { tokensFile: string };
+export type Config = z.output<typeof configSchema> & { tokensFile: string; auditKeyFile: string };
 
 /** Setting name -> environment variable; the flag is the kebab-case of the setting. */
 export const settingEnv = {
@@ -116,6 +122,9 @@ export const settingEnv = {
   slackSigningSecret: 'SALVE_SLACK_SIGNING_SECRET',
   slackApprovers: 'SALVE_SLACK_APPROVERS',
   notifiersFile: 'SALVE_NOTIFIERS_FILE',
+  auditKeyFile: 'SALVE_AUDIT_KEY_FILE',
+  auditCheckpointUrl: 'SALVE_AUDIT_CHECKPOINT_URL',
+  auditCheckpointInterval: 'SALVE_AUDIT_CHECKPOINT_INTERVAL',
 } as const satisfies Record<keyof z.input<typeof configSchema>, string>;
 
 export type SettingName = keyof typeof settingEnv;

@@ -5,6 +5,7 @@ import { isSalveError } from '../errors.js';
 import type { KubeClient } from '../kube/port.js';
 import { readOnlyKube } from '../kube/read-only.js';
 import { evaluateAlert } from '../policy/evaluate.js';
+import { type RemitBound, remitOf } from '../policy/remit.js';
 import type { MatchOutcome, PolicyTable } from '../policy/types.js';
 import { openHealStates, type Store } from '../store/types.js';
 
@@ -19,6 +20,8 @@ export type ExplainedOutcome =
       dryRun: boolean;
       approval: boolean;
       guards: { cooldown: number; maxPerTarget: string | null };
+      /** What the heal may act on and what bounds each designator: a literal, an `allow` list, a namespace. */
+      remit: RemitBound[];
       /**
        * `wouldDo` from the policy alone; `preview`, when salve can reach the target, what the step would do
        * now (which revision, which image), or `previewError` when it could not find out.
@@ -106,6 +109,7 @@ export async function explainPayload(
         continue;
       }
       const policy = ctx.table.byName.get(o.policy)!;
+      const remit = remitOf(ctx.table.index.byName.get(o.policy)!, o.target, o.steps, ctx.registry);
       const open = ctx.store
         ? (await ctx.store.listHeals({ policy: o.policy, target: o.targetKey, limit: 20 })).find((h) =>
             openStates.has(h.state),
@@ -126,6 +130,8 @@ export async function explainPayload(
             ? `${policy.guards.maxPerTarget.count}/${policy.guards.maxPerTarget.windowMs}ms`
             : null,
         },
+        // evaluateAlert refuses what is out of bounds, so a match always has its bounds.
+        remit: remit.ok ? remit.bounds : [],
         steps,
       });
     }

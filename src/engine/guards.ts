@@ -1,3 +1,4 @@
+import { remitOf } from '../policy/remit.js';
 import type { Policy } from '../policy/types.js';
 import type { LimitHit } from '../store/limits.js';
 import type { ActionLimits, Heal } from '../store/types.js';
@@ -113,8 +114,10 @@ const guards: Record<GuardName, GuardFn> = {
       : pass('paused', 'not paused');
   },
 
-  async allowed(heal, policy) {
-    if (!policy) {
+  async allowed(heal, policy, deps) {
+    // The table may have changed since the heal opened: the policy and `allow` in force now are what count.
+    const compiled = policy ? deps.policies.current().index.byName.get(policy.name) : undefined;
+    if (!compiled) {
       return {
         guard: 'allowed',
         verdict: 'refuse',
@@ -123,17 +126,18 @@ const guards: Record<GuardName, GuardFn> = {
         escalate: false,
       };
     }
-    // The table may have changed since the heal opened: the `allow` in force now is the one that counts.
-    if (!policy.allow.namespaces.includes(heal.target.namespace)) {
+    // Every designator, not only the target: a step's namespace, model or DAG is checked as the target is.
+    const remit = remitOf(compiled, heal.target, heal.steps, deps.registry);
+    if (!remit.ok) {
       return {
         guard: 'allowed',
         verdict: 'refuse',
         reason: 'not_allowed',
-        detail: `namespace ${heal.target.namespace} is outside allow (${policy.allow.namespaces.join(', ')})`,
+        detail: remit.detail,
         escalate: false,
       };
     }
-    return pass('allowed', `namespace ${heal.target.namespace} is allowed`);
+    return pass('allowed', remit.bounds.map((b) => `${b.field} ${b.value} (${b.bound})`).join('; '));
   },
 
   async cooldown(heal, policy, deps) {

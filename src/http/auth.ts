@@ -33,11 +33,14 @@ function presentedToken(header: string): string | null {
   return null;
 }
 
-export function createAuthenticator(tokens: readonly TokenIdentity[] | null): Authenticator {
+export function createAuthenticator(
+  source: readonly TokenIdentity[] | (() => readonly TokenIdentity[]) | null,
+): Authenticator {
   return {
-    open: tokens === null,
+    open: source === null,
     authenticate(header, scope) {
-      if (tokens === null) return OPEN;
+      if (source === null) return OPEN;
+      const tokens = typeof source === 'function' ? source() : source;
       if (!header) throw new SalveError('SALVE_AUTH_MISSING', 'send a token: Authorization: Bearer TOKEN');
       const token = presentedToken(header);
       if (token === null) {

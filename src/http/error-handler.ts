@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { type ErrorCode, errorCatalogue, isSalveError, isStoreUnavailable } from '../errors.js';
+import { authFailureCodes } from './auth-failures.js';
 
 /** Fastify's own failures, mapped onto salve's catalogue by their code (never by message). */
 const fastifyCodes: Record<string, ErrorCode> = {
@@ -21,7 +22,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
           'answered 503: the store is unavailable',
         );
       else if (error.status >= 500) request.log.error({ err: error, code: error.code }, 'request failed');
-      else request.log.info({ code: error.code, reason: error.message }, 'request refused');
+      // Authentication failures are counted and logged, rate-limited, by the onError hook (app.ts).
+      else if (!authFailureCodes.has(error.code))
+        request.log.info({ code: error.code, reason: error.message }, 'request refused');
       return reply.status(error.status).send({ error: { code: error.code, message: error.message } });
     }
     const mapped = error.code ? fastifyCodes[error.code] : undefined;

@@ -29,14 +29,19 @@ function classify(status: number, reason: string | undefined): { code: ErrorCode
 /** Transport failures (refused, reset, DNS, our own timeout) that a later attempt may not meet. */
 function isTransportError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  return err.name === 'FetchError' || err.name === 'AbortError' || err.name === 'TimeoutError';
+  return err.name === 'FetchError' || isTimeout(err);
+}
+
+/** Our own deadline (AbortSignal.timeout): the library reports it as "The user aborted a request." */
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
 }
 
 /**
  * Maps whatever the client library threw into an ActionFailed with a SALVE_KUBE_* code. `operation`
  * names the call and the object ("patch Deployment ml-prod/scorer") so the message points at the place.
  */
-export function toKubeFailure(err: unknown, operation: string): ActionFailed {
+export function toKubeFailure(err: unknown, operation: string, timeoutMs?: number): ActionFailed {
   if (err instanceof ActionFailed) return err;
   if (err instanceof ApiException) {
     const httpStatus = Number(err.code);
@@ -50,7 +55,12 @@ export function toKubeFailure(err: unknown, operation: string): ActionFailed {
     });
   }
   if (isTransportError(err)) {
-    const why = err instanceof Error ? err.message : String(err);
+    // Say what timed out and after how long, not what the fetch library calls an abort.
+    const why = isTimeout(err)
+      ? `the Kubernetes API did not answer within ${timeoutMs === undefined ? 'the request deadline' : `${timeoutMs} ms`} (request timeout)`
+      : err instanceof Error
+        ? err.message
+        : String(err);
     return new ActionFailed('SALVE_KUBE_REQUEST_FAILED', `${operation}: ${why}`, {
       cause: err,
       retryable: true,

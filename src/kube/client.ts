@@ -69,14 +69,15 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const batch = kubeConfig.makeApiClient(BatchV1Api);
   const events = kubeConfig.makeApiClient(EventsV1Api);
-  const base = requestOptions(options.requestTimeoutMs ?? 15_000);
+  const timeoutMs = options.requestTimeoutMs ?? 15_000;
+  const base = requestOptions(timeoutMs);
   const fieldManager = options.fieldManager ?? 'salve';
 
   async function call<T>(operation: string, request: () => Promise<unknown>): Promise<T> {
     try {
       return plain<T>(await request());
     } catch (err) {
-      throw toKubeFailure(err, operation);
+      throw toKubeFailure(err, operation, timeoutMs);
     }
   }
 

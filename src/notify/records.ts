@@ -6,7 +6,6 @@ export const notifyAuditTypes = {
   failed: 'notification.failed',
   dead: 'notification.dead',
   skipped: 'notification.skipped',
-  slackRejected: 'slack.rejected',
   slackNotAllowed: 'slack.not_allowed',
   slackIgnored: 'slack.ignored',
 } as const;

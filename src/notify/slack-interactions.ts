@@ -6,6 +6,7 @@ import { type ErrorCode, isSalveError, SalveError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuditInput, Store } from '../store/types.js';
+import { describePath, findMalformedText } from '../well-formed.js';
 import { notifyAuditTypes } from './records.js';
 import { approvalBlockPrefix, approveActionId, rejectActionId } from './slack-blocks.js';
 import { slackResponseKey, slackSeenKey } from './slack-keys.js';
@@ -15,8 +16,8 @@ export const slackInteractionsRoute = '/v1/slack/interactions';
 
 export type SlackInteractionDeps = {
   signingSecret: string | null;
-  /** Slack user ids allowed to decide; null: anyone in the channel. */
-  approvers: ReadonlySet<string> | null;
+  /** Slack user ids allowed to decide (none when empty); 'anyone' only when SALVE_SLACK_APPROVERS is `*`. */
+  approvers: ReadonlySet<string> | 'anyone';
   store: Store;
   clock: Clock;
   log: Logger;
@@ -70,21 +71,12 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
   // Two deliveries of one request racing each other inside this process; the store covers restarts.
   const inFlight = new Set<string>();
 
-  async function reject(reason: keyof typeof rejections): Promise<never> {
-    const code = rejections[reason];
-    deps.metrics.authFailures.inc({ route: slackInteractionsRoute, reason: code });
-    await deps.store.appendAudit([
-      {
-        type: notifyAuditTypes.slackRejected,
-        actor: 'slack',
-        healId: null,
-        policy: null,
-        target: null,
-        outcome: reason,
-        data: { code },
-      },
-    ]);
-    throw new SalveError(code, rejectionWords[reason]);
+  /**
+   * What Slack did not sign (or signed once, and someone sends again) writes nothing: an unauthenticated
+   * client must not be able to fill the store. The refusal is counted and logged by the HTTP layer.
+   */
+  function reject(reason: keyof typeof rejections): never {
+    throw new SalveError(rejections[reason], rejectionWords[reason]);
   }
 
   async function verify(req: SlackRequest & { rawBody: string }, secret: string): Promise<void> {
@@ -120,14 +112,22 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
       outcome,
       data: { user: who, ...data },
     });
-    if (deps.approvers && !deps.approvers.has(payload.user.id)) {
+    if (deps.approvers !== 'anyone' && !deps.approvers.has(payload.user.id)) {
+      const nobody = deps.approvers.size === 0;
       await deps.store.appendAudit([
-        audit(notifyAuditTypes.slackNotAllowed, 'not_allowed', { button: action.action_id }),
+        audit(notifyAuditTypes.slackNotAllowed, 'not_allowed', {
+          button: action.action_id,
+          ...(nobody ? { why: 'no approver list (SALVE_SLACK_APPROVERS)' } : {}),
+        }),
       ]);
       if (responseUrl) {
         deps.respond(
           responseUrl,
-          ephemeral(`:lock: You are not on salve's approver list, so this click changed nothing.`),
+          ephemeral(
+            nobody
+              ? ':lock: salve has no Slack approver list (SALVE_SLACK_APPROVERS), so nobody can approve from Slack: this click changed nothing.'
+              : `:lock: You are not on salve's approver list, so this click changed nothing.`,
+          ),
         );
       }
       return;
@@ -195,6 +195,14 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
         json = JSON.parse(raw ?? '');
       } catch {
         throw new SalveError('SALVE_SLACK_PAYLOAD_INVALID', 'expected a form field "payload" holding JSON');
+      }
+      // Names and ids from Slack end up in the audit log: well-formed text only, like every other input.
+      const malformed = findMalformedText(json);
+      if (malformed) {
+        throw new SalveError(
+          'SALVE_REQUEST_INVALID_TEXT',
+          `payload ${describePath(malformed)}: ${malformed.problem}`,
+        );
       }
       if ((json as { type?: unknown })?.type !== 'block_actions') {
         deps.log.debug(

@@ -115,6 +115,26 @@ export function createMetrics(registry: Registry = new Registry()) {
       help: 'Policy reloads rejected; the last good table stayed in force',
       registers,
     }),
+    auditCheckpointSeq: new Gauge({
+      name: 'salve_audit_checkpoint_seq',
+      help: 'Sequence number of the last audit checkpoint salve verified and published',
+      registers,
+    }),
+    auditCheckpointHead: new Gauge({
+      name: 'salve_audit_checkpoint_head',
+      help: 'First 48 bits of the head hash at the last checkpoint, as a number (printf %012x to compare)',
+      registers,
+    }),
+    auditBrokenRecords: new Gauge({
+      name: 'salve_audit_broken_records',
+      help: 'Audit records the last verification found changed, missing or unreadable (0 when intact)',
+      registers,
+    }),
+    auditCheckpointSinkFailures: new Counter({
+      name: 'salve_audit_checkpoint_sink_failures_total',
+      help: 'Checkpoints the external sink (SALVE_AUDIT_CHECKPOINT_URL) did not accept',
+      registers,
+    }),
     storeUp: new Gauge({
       name: 'salve_store_up',
       help: '1 while the store commits (the write probe and every store call succeed), 0 during an outage',

@@ -4,6 +4,7 @@ import { matchesAll } from './matchers.js';
 import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain, quoteValue } from './names.js';
 import { renderParams } from './params.js';
 import { formatPath, issueMessages, issueText } from './problems.js';
+import { stepsRemit, targetRemit } from './remit.js';
 import type { CompiledPolicy } from './table.js';
 import { lookup, render, type TemplateData } from './templates.js';
 import type { MatchOutcome, PolicyTable, RefusalReason, ResolvedStep } from './types.js';
@@ -99,14 +100,9 @@ function resolvePolicy(c: CompiledPolicy, data: TemplateData, registry: ActionRe
       `target.name ${quoteValue(name.value)} is not ${dnsSubdomainRule}`,
     );
   }
-  if (!c.allow.has(namespace.value)) {
-    const allowed = [...c.allow].join(', ');
-    return refused(
-      policy,
-      'not_allowed',
-      `namespace ${quoteValue(namespace.value)} is not in allow.namespaces (${allowed})`,
-    );
-  }
+  const target = { kind: c.policy.target.kind, namespace: namespace.value, name: name.value };
+  const targetBounds = targetRemit(c, target);
+  if (!targetBounds.ok) return refused(policy, 'not_allowed', targetBounds.detail);
   const steps: ResolvedStep[] = [];
   for (const [i, step] of c.steps.entries()) {
     const rendered = renderParams(step.params, data);
@@ -135,7 +131,9 @@ function resolvePolicy(c: CompiledPolicy, data: TemplateData, registry: ActionRe
     }
     steps.push({ action: step.spec.action, params: parsed.data, verify: step.spec.verify });
   }
-  const target = { kind: c.policy.target.kind, namespace: namespace.value, name: name.value };
+  // Every designator a step carries (a namespace, a model, a DAG) is written in the policy or in its list.
+  const stepBounds = stepsRemit(c, steps, registry);
+  if (!stepBounds.ok) return refused(policy, 'not_allowed', stepBounds.detail);
   return {
     outcome: 'match',
     policy,

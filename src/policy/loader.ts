@@ -1,7 +1,9 @@
+import { isUtf8 } from 'node:buffer';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ActionRegistry } from '../actions/registry.js';
 import { type Clock, systemClock } from '../clock.js';
+import { firstNonUtf8Line } from '../well-formed.js';
 import { type ParsedFile, parsePolicyFile } from './parse-file.js';
 import { buildPolicyFileSchema } from './schema.js';
 import { createPolicyTable } from './table.js';
@@ -92,7 +94,14 @@ export async function loadPolicyDir(
   const unreadable: PolicyProblem[] = [];
   for (const file of files) {
     try {
-      parsed.push(parsePolicyFile(file, await readFile(file, 'utf8'), schema));
+      const bytes = await readFile(file);
+      // Bytes that are not UTF-8 would be read as U+FFFD: a policy must say what its author wrote.
+      const badLine = firstNonUtf8Line(bytes, isUtf8);
+      if (badLine !== null) {
+        unreadable.push({ file, path: '', line: badLine, column: 1, message: 'is not valid UTF-8' });
+        continue;
+      }
+      parsed.push(parsePolicyFile(file, bytes.toString('utf8'), schema));
     } catch (err) {
       unreadable.push({
         file,

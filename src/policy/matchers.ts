@@ -1,5 +1,10 @@
+import { RE2JS } from 're2js';
+import { literalAlternation } from './literal-values.js';
 import { lookup } from './templates.js';
 import type { LabelMatcher, MatcherOp } from './types.js';
+
+/** A compiled `=~` / `!~` pattern: whole-value match, linear time. */
+export type LabelRegex = { test(value: string): boolean };
 
 // Alertmanager's classic matcher grammar (pkg/labels/parse.go): a label name, an operator, and a value that
 // is either quoted (with \" \\ \n escapes) or bare. Operators are tried longest first so `=~` is not `=`.
@@ -23,17 +28,38 @@ export function parseMatcher(text: string): MatcherResult {
 
 export function buildMatcher(label: string, op: MatcherOp, value: string): MatcherResult {
   if (op === '=' || op === '!=') return { ok: true, matcher: { label, op, value } };
-  try {
-    // Anchored like Alertmanager: `critical|page` must match the whole value, not a substring.
-    const regex = new RegExp(`^(?:${value})$`, 'u');
-    return { ok: true, matcher: { label, op, value, regex } };
-  } catch (err) {
-    // V8 repeats the whole pattern in its message; keep only the reason ("Unterminated group").
-    const why = err instanceof Error ? (err.message.split(': ').pop() ?? err.message) : String(err);
+  const compiled = compileRegex(value);
+  if (!compiled.ok) {
     return {
       ok: false,
-      error: `invalid regular expression ${JSON.stringify(value)} for label ${label}: ${why}`,
+      error: `invalid regular expression ${JSON.stringify(value)} for label ${label}: ${compiled.error}`,
     };
+  }
+  return { ok: true, matcher: { label, op, value, regex: compiled.regex } };
+}
+
+/**
+ * RE2 semantics, as Alertmanager has them (Go's regexp): matching takes time linear in the label's length,
+ * whatever the pattern, so an alert label cannot stall salve with a backtracking pattern such as `(a+)+b`.
+ * What RE2 cannot express (backreferences, lookarounds, repeats over 1000) is refused when the policy loads.
+ * Anchored the way Alertmanager anchors it: the pattern text goes between `^(?:` and `)$`.
+ */
+function compileRegex(value: string): { ok: true; regex: LabelRegex } | { ok: false; error: string } {
+  // A literal alternation (`critical|page`) matches exactly its words: a set lookup, same answer, no engine.
+  const literal = literalAlternation(value);
+  if (literal !== null) {
+    const words = new Set(literal);
+    return { ok: true, regex: { test: (s) => words.has(s) } };
+  }
+  try {
+    const re = RE2JS.compile(`^(?:${value})$`);
+    return { ok: true, regex: { test: (s) => re.test(s) } };
+  } catch (err) {
+    // "error parsing regexp: invalid escape sequence: `\\1`": keep the reason and the culprit, drop the
+    // preamble, and drop the culprit when it is the whole anchored pattern (the user never wrote `^(?:`).
+    const message = err instanceof Error ? err.message : String(err);
+    const why = message.replace(/^error parsing regexp: /, '').replace(/: `\^\(\?:[\s\S]*`$/, '');
+    return { ok: false, error: `${why} (salve matches with RE2 syntax, as Alertmanager does)` };
   }
 }
 

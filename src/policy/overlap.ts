@@ -12,7 +12,7 @@ export type OverlapWarning = {
 };
 
 function effectiveNamespaces(c: CompiledPolicy): ReadonlySet<string> {
-  return c.namespace.dynamic ? c.allow : new Set([c.namespace.source]);
+  return new Set(c.namespace.dynamic ? c.policy.allow.namespaces : [c.namespace.source]);
 }
 
 function prefixOf(t: CompiledTemplate): string {

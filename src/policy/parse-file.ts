@@ -1,4 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml';
+import { findMalformedText } from '../well-formed.js';
 import { flattenIssue, formatPath, issueMessages } from './problems.js';
 import type { PolicyFileSchema } from './schema.js';
 import type { Policy, PolicyProblem } from './types.js';
@@ -60,6 +61,12 @@ export function parsePolicyFile(file: string, text: string, schema: PolicyFileSc
     return result;
   }
 
+  // "\ud800" and "\0" are valid YAML escapes; a name or label holding them could not be stored as written.
+  const malformed = findMalformedText(data);
+  if (malformed !== null) {
+    result.problems.push(problemAt(malformed.path, malformed.problem, malformed.key));
+    return result;
+  }
   const parsed = schema.safeParse(data, { error: issueMessages });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -82,6 +82,7 @@ export function checkPolicy(registry: ActionRegistry) {
         });
       });
     }
+    for (const [i, step] of steps.entries()) checkDesignators(registry, policy.allow, step, i, ctx);
     if (typeof target.namespace !== 'string') return;
     const namespace = compileTemplate(target.namespace);
     if (!namespace.ok) return;
@@ -106,6 +107,33 @@ export function checkPolicy(registry: ActionRegistry) {
       });
     }
   };
+}
+
+/**
+ * A designator an alert fills (a model, a DAG, a pipeline) needs the `allow` list that bounds it, unless a
+ * bounded namespace already does (Kubernetes namespaces and the names of objects in them).
+ */
+function checkDesignators(
+  registry: ActionRegistry,
+  allow: unknown,
+  step: unknown,
+  i: number,
+  ctx: Ctx,
+): void {
+  const action = actionOf(registry, step);
+  if (action === undefined || !isRecord(step) || !isRecord(step.with)) return;
+  const lists = isRecord(allow) ? allow : {};
+  for (const [key, designator] of Object.entries(action.designators ?? {})) {
+    const value = step.with[key];
+    if (value === undefined || designator.allow === 'namespaces' || designator.within) continue;
+    const compiled = compileParams(value);
+    if (!compiled.ok || !compiled.dynamic || lists[designator.allow] !== undefined) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['steps', i, 'with', key],
+      message: `designates what ${action.kind} acts on and is filled from the alert: list the values an alert may choose in allow.${designator.allow}, or write it in the policy`,
+    });
+  }
 }
 
 /** Policy names are unique within a file; the loader checks across files. */

@@ -69,6 +69,27 @@ function nameTemplate(valid: (s: string) => boolean, rule: string) {
 }
 
 const dnsLabel = z.string().refine(isDnsLabel, { error: `expected ${dnsLabelRule}` });
+const dnsSubdomain = z.string().refine(isDnsSubdomain, { error: `expected ${dnsSubdomainRule}` });
+
+/**
+ * `allow`: `namespaces` and `names` bound the target; every other list is one the actions declare for their
+ * designators (`models` for mlflow.alias's `model`, `dags` for retrain.airflow's `dag`, ...).
+ */
+function allowSchema(registry: ActionRegistry) {
+  const lists: Record<string, z.ZodType<string[] | undefined>> = {
+    namespaces: z.array(dnsLabel).min(1).optional(),
+    names: z.array(dnsSubdomain).min(1).optional(),
+  };
+  for (const action of registry.values()) {
+    for (const d of Object.values(action.designators ?? {})) {
+      lists[d.allow] ??= z
+        .array(d.allow === 'namespaces' ? dnsLabel : d.within ? dnsSubdomain : z.string().min(1))
+        .min(1)
+        .optional();
+    }
+  }
+  return z.strictObject(lists);
+}
 
 export function buildPolicyFileSchema(registry: ActionRegistry) {
   const known = [...registry.keys()].sort().join(', ');
@@ -122,7 +143,7 @@ export function buildPolicyFileSchema(registry: ActionRegistry) {
         namespace: nameTemplate(isDnsLabel, dnsLabelRule),
         name: nameTemplate(isDnsSubdomain, dnsSubdomainRule),
       }),
-      allow: z.strictObject({ namespaces: z.array(dnsLabel).min(1) }).optional(),
+      allow: allowSchema(registry).optional(),
       steps: z.array(step).min(1, 'needs at least one step'),
       guards,
       notify: z.array(z.string().min(1)).default([]),
@@ -132,7 +153,7 @@ export function buildPolicyFileSchema(registry: ActionRegistry) {
       (p): PolicyDraft => ({
         ...p,
         // A literal namespace allows exactly itself; a templated one has been required to list its own.
-        allow: { namespaces: p.allow?.namespaces ?? [p.target.namespace] },
+        allow: { ...p.allow, namespaces: p.allow?.namespaces ?? [p.target.namespace] },
       }),
     );
 

@@ -11,7 +11,6 @@ export type CompiledPolicy = {
   order: number;
   namespace: CompiledTemplate;
   name: CompiledTemplate;
-  allow: ReadonlySet<string>;
   steps: readonly { spec: StepSpec; params: CompiledParams }[];
 };
 
@@ -51,7 +50,6 @@ function compilePolicy(policy: Policy, order: number): CompiledPolicy {
     order,
     namespace: template(policy, 'namespace'),
     name: template(policy, 'name'),
-    allow: new Set(policy.allow.namespaces),
     steps,
   };
 }

@@ -3,12 +3,12 @@ import type { PolicyIndex } from './table.js';
 
 export type MatcherOp = '=' | '!=' | '=~' | '!~';
 
-/** One Alertmanager-style matcher; regexes are compiled fully anchored at load time. */
+/** One Alertmanager-style matcher; regexes are compiled (RE2, fully anchored) at load time. */
 export type LabelMatcher = {
   label: string;
   op: MatcherOp;
   value: string;
-  regex?: RegExp;
+  regex?: { test(value: string): boolean };
 };
 
 /** A string that may hold `{{ labels.X }}` / `{{ annotations.X }}` placeholders. */
@@ -34,6 +34,13 @@ export type Guards = {
   dryRun: boolean;
 };
 
+/**
+ * What an alert may choose, list by list: `namespaces` (always there: a literal target namespace allows
+ * itself), `names` for the target's name, and one list per kind of designator the actions declare (`models`,
+ * `dags`, ...). See src/policy/remit.ts.
+ */
+export type AllowLists = { namespaces: string[]; [list: string]: string[] };
+
 export type Policy = {
   name: string;
   description: string;
@@ -42,7 +49,7 @@ export type Policy = {
   match: LabelMatcher[];
   on: 'firing' | 'resolved';
   target: { kind: string; namespace: Template; name: Template };
-  allow: { namespaces: string[] };
+  allow: AllowLists;
   steps: StepSpec[];
   guards: Guards;
   notify: string[];

@@ -29,4 +29,6 @@ export const auditTypes = {
   pauseSet: 'pause.set',
   pauseCleared: 'pause.cleared',
   breakerReset: 'breaker.reset',
+  /** The chain is sealed with the audit key from this record on (written once, after unkeyed records). */
+  auditKeyed: 'audit.keyed',
 } as const;

@@ -119,9 +119,21 @@ export type AuditRow = {
   data: string;
   prev_hash: string;
   hash: string;
+  scheme: string | number;
 };
 
+/** A damaged record is still shown (with `corrupt` saying what is wrong): reading the log never fails on it. */
 export function auditFromRow(row: AuditRow): AuditRecord {
+  let data: Record<string, unknown> = {};
+  let corrupt: string | undefined;
+  try {
+    const parsed: unknown = JSON.parse(row.data);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      data = parsed as Record<string, unknown>;
+    else corrupt = 'data is not a JSON object';
+  } catch {
+    corrupt = 'data is not valid JSON';
+  }
   return {
     seq: Number(row.seq),
     at: row.at,
@@ -131,9 +143,11 @@ export function auditFromRow(row: AuditRow): AuditRecord {
     policy: row.policy,
     target: row.target,
     outcome: row.outcome,
-    data: JSON.parse(row.data) as Record<string, unknown>,
+    data,
     prevHash: row.prev_hash,
     hash: row.hash,
+    scheme: Number(row.scheme),
+    ...(corrupt === undefined ? {} : { corrupt }),
   };
 }
 

@@ -96,9 +96,15 @@ export type AuditRecord = {
   data: Record<string, unknown>;
   prevHash: string;
   hash: string;
+  /** How the record is sealed: 1 = unkeyed SHA-256 (records older than the audit key), 2 = HMAC. */
+  scheme: number;
+  /** Set when the stored data is not valid JSON (a damaged or tampered record): `data` is then `{}`. */
+  corrupt?: string;
 };
 
-export type AuditInput = Omit<AuditRecord, 'seq' | 'at' | 'prevHash' | 'hash'> & { at?: string };
+export type AuditInput = Omit<AuditRecord, 'seq' | 'at' | 'prevHash' | 'hash' | 'scheme' | 'corrupt'> & {
+  at?: string;
+};
 
 export type AuditQuery = {
   since?: string;
@@ -117,9 +123,43 @@ export type AuditQuery = {
   limit: number;
 };
 
-export type AuditVerification =
-  | { ok: true; records: number; head: string }
-  | { ok: false; records: number; brokenAt: number; reason: string };
+/** A point of the chain: record `seq` has hash `head`. Published so the chain can be checked against it. */
+export type AuditCheckpoint = { seq: number; head: string };
+
+/** One record that does not hold: changed, deleted, out of place, unreadable. */
+export type AuditProblem = { seq: number; reason: string };
+
+export type AuditVerifyOptions = {
+  /** Start after this checkpoint, which an earlier run verified (its record must still have that hash). */
+  from?: AuditCheckpoint & { keyedFrom?: number | null };
+  /** A checkpoint published earlier: the chain must still reach it and pass through it. */
+  expect?: AuditCheckpoint;
+  /** An empty chain is a problem: salve seals a record when it starts, so only deleting records empties it. */
+  requireRecords?: boolean;
+};
+
+export type AuditVerification = {
+  ok: boolean;
+  /** Records checked by this run. */
+  records: number;
+  /** 0 when the run started at the beginning of the chain, else the checkpoint it started after. */
+  from: number;
+  /** The last record checked: the chain's head when the run started. */
+  headSeq: number;
+  head: string;
+  /** The first record sealed with the audit key; null when no record is. */
+  keyedFrom: number | null;
+  /** Records older than the audit key (unkeyed): only a later keyed record or a checkpoint protects them. */
+  legacyRecords: number;
+  /** Every record that does not hold, in order (the first 1000; `problemCount` counts them all). */
+  problems: AuditProblem[];
+  problemCount: number;
+  /** The first problem, for a one-line answer. */
+  brokenAt?: number;
+  reason?: string;
+  /** The result of checking `expect`. */
+  checkpoint?: AuditCheckpoint & { ok: boolean };
+};
 
 export type IngestAlert = { alert: ReceivedAlert; outcomes: MatchOutcome[] };
 
@@ -264,6 +304,8 @@ export type ManualHealInput = {
   reason: string;
   force: boolean;
   idempotencyKey: string | null;
+  /** SHA-256 of the request the key came with: the same key with another request is refused. */
+  requestDigest: string | null;
   at: string;
 };
 
@@ -295,10 +337,14 @@ export interface Store {
 
   appendAudit(records: AuditInput[]): Promise<AuditRecord[]>;
   queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
-  verifyAudit(): Promise<AuditVerification>;
+  /** Walks the chain (or its part after `from`), yielding to the event loop between slices. */
+  verifyAudit(options?: AuditVerifyOptions): Promise<AuditVerification>;
+  /** Whether the newest keyed record verifies with this store's audit key (null: no keyed record yet). */
+  checkAuditKey(): Promise<{ seq: number; ok: boolean } | null>;
 
   getSetting(key: string): Promise<string | null>;
-  setSetting(key: string, value: string | null): Promise<void>;
+  /** Sets (or, with null, clears) a setting; with `audit`, the records that tell it commit in the same transaction. */
+  setSetting(key: string, value: string | null, audit?: AuditInput[]): Promise<void>;
 
   /** Leases due open heals to `owner` (skipping heals leased to others until their lease expires). */
   claimDueHeals(query: ClaimQuery): Promise<Heal[]>;

@@ -84,7 +84,7 @@ describe('read API', () => {
   it('audit verify over HTTP names the first tampered record', async () => {
     await t.deliver(payload([alert('a'), alert('b')]));
     const ok = (await t.app.inject({ url: '/v1/audit/verify', headers: t.auth('viewer') })).json();
-    expect(ok).toMatchObject({ ok: true, records: 3 });
+    expect(ok).toMatchObject({ ok: true, records: 4 });
     await t.close();
     const BetterSqlite3 = (await import('better-sqlite3')).default;
     const db = new BetterSqlite3(path.join(t.dir, 'salve.db'));

@@ -160,18 +160,23 @@ describe('salve audit', () => {
     const env = { SALVE_DATA_DIR: t.dir };
     const listed = await runCli(['audit'], env);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(/#1 delivery\.received alertmanager:salve/);
+    expect(listed.stdout).toMatch(/#1 audit\.keyed salve/);
+    expect(listed.stdout).toMatch(/#2 delivery\.received alertmanager:salve/);
     expect(listed.stdout).toMatch(/heal\.opened .*policy=scorer-error-rate target=Deployment\/ml-prod\/d-a/);
     const ok = await runCli(['audit', '--verify'], env);
-    expect(ok.stdout).toMatch(/^audit chain ok: 4 records/);
+    expect(ok.stdout).toMatch(/^audit chain ok: 5 records, head 5:[0-9a-f]{64} \(keyed from #1\)/);
     expect(ok.code).toBe(0);
 
     const db = new BetterSqlite3(path.join(t.dir, 'salve.db'));
-    db.prepare(`UPDATE audit SET actor = 'someone-else' WHERE seq = 3`).run();
+    db.prepare(`UPDATE audit SET actor = 'someone-else' WHERE seq IN (3, 5)`).run();
     db.close();
     const broken = await runCli(['audit', '--verify'], env);
     expect(broken.code).toBe(1);
-    expect(broken.stdout).toMatch(/BROKEN at record 3/);
+    expect(broken.stdout).toBe(
+      'audit chain BROKEN: 2 problem(s) in 5 records\n' +
+        '  #3: content does not match its seal\n' +
+        '  #5: content does not match its seal\n',
+    );
   });
 });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { createActionRegistry } from '../../src/actions/registry.js';
+import { loadOrCreateAuditKey } from '../../src/audit/key.js';
 import { parseTokensFile } from '../../src/config/tokens.js';
 import { loadPolicyDir } from '../../src/policy/loader.js';
 import { runTool, warnSkip, works } from '../e2e/support/tools.js';
@@ -36,7 +37,7 @@ type PodSpec = {
     name: string;
     persistentVolumeClaim?: { claimName: string };
     configMap?: { name: string };
-    secret?: { secretName: string };
+    secret?: { secretName: string; defaultMode?: number };
     emptyDir?: object;
   }>;
 };
@@ -73,6 +74,7 @@ describe.skipIf(!hasKubectl)('deploy/kubernetes', () => {
         'PodDisruptionBudget',
         'RoleBinding',
         'RoleBinding',
+        'Secret',
         'Secret',
         'Service',
         'ServiceAccount',
@@ -139,6 +141,7 @@ describe.skipIf(!hasKubectl)('deploy/kubernetes', () => {
       SALVE_DATA_DIR: '/data',
       SALVE_POLICIES: '/etc/salve/policies',
       SALVE_TOKENS_FILE: '/etc/salve/tokens/tokens.yaml',
+      SALVE_AUDIT_KEY_FILE: '/etc/salve/audit/audit.key',
     });
     // Every volume points at an object the base renders.
     const volumes = Object.fromEntries(pod.volumes.map((v) => [v.name, v]));
@@ -147,9 +150,25 @@ describe.skipIf(!hasKubectl)('deploy/kubernetes', () => {
     );
     expect(find(base, 'ConfigMap', volumes.policies?.configMap?.name)).toHaveLength(1);
     expect(find(base, 'Secret', volumes.tokens?.secret?.secretName)).toHaveLength(1);
+    expect(find(base, 'Secret', volumes['audit-key']?.secret?.secretName)).toHaveLength(1);
     expect(c!.volumeMounts?.map((m) => m.mountPath).sort()).toEqual(
-      ['/data', '/etc/salve/policies', '/etc/salve/tokens', '/tmp'].sort(),
+      ['/data', '/etc/salve/audit', '/etc/salve/policies', '/etc/salve/tokens', '/tmp'].sort(),
     );
+  });
+
+  it('ships the audit key as a placeholder salve refuses, in a Secret of its own, readable by salve only', () => {
+    const secret = find(base, 'Secret', 'salve-audit-key')[0]! as K8sObject & {
+      stringData: Record<string, string>;
+    };
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'salve-key-')), 'audit.key');
+    fs.writeFileSync(file, secret.stringData['audit.key']!);
+    expect(() => loadOrCreateAuditKey(file, { generate: false })).toThrow(/placeholder/);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    const volume = deploymentOf(base).template.spec.volumes.find((v) => v.name === 'audit-key');
+    expect(volume).toEqual({
+      name: 'audit-key',
+      secret: { secretName: 'salve-audit-key', defaultMode: 0o400 },
+    });
   });
 
   it('ships token digests only, as placeholders that no token matches', () => {

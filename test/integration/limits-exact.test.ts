@@ -7,6 +7,7 @@ import { fakeClock } from '../support/fake-clock.js';
 import { payload } from '../support/fixtures.js';
 import { type KubeSim, startKubeSim } from '../support/kube-sim/index.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { testAuditKey } from '../support/store-contract.js';
 
 const names = Array.from({ length: 20 }, (_, i) => `scorer-${String(i).padStart(2, '0')}`);
 const ceiling = 5;
@@ -90,7 +91,7 @@ describe('counted limits hold exactly while heals advance at once', () => {
             env: { SALVE_KUBECONFIG: kubeconfig, SALVE_MAX_ACTIONS_PER_HOUR: String(ceiling) },
             overrides: {
               clock,
-              store: openPostgresStore({ url, clock }),
+              store: openPostgresStore({ url, clock, auditKey: testAuditKey }),
               // Ten heals at a time each: both replicas' first claims take half of the twenty.
               engine: { concurrency: 10 },
             },

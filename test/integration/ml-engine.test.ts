@@ -16,6 +16,7 @@ policies:
   - name: accuracy-alias-rollback
     match: ['alertname="ModelAccuracyDrop"']
     target: { kind: Deployment, namespace: ml-prod, name: "{{ labels.deployment }}" }
+    allow: { models: [fraud-scorer] }
     steps:
       - action: mlflow.alias
         with: { url: "${mlflowUrl}", model: "{{ labels.model }}", auth: { token: { env: MLFLOW_TOKEN } } }

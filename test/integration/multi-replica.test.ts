@@ -125,6 +125,8 @@ describe('several replicas on one PostgreSQL', () => {
       token,
     }));
     fs.writeFileSync(path.join(dir, 'tokens.yaml'), YAML.stringify(tokens));
+    // Every replica seals the audit chain with the same key, as they would from one Secret.
+    fs.writeFileSync(path.join(dir, 'audit.key'), `${'5a17e'.repeat(13)}\n`, { mode: 0o600 });
     // One after another: three tsx compilations at once on a small machine can outlast the start timeout.
     for (let i = 0; i < n; i++) {
       replicas.push(
@@ -133,6 +135,7 @@ describe('several replicas on one PostgreSQL', () => {
           SALVE_DATA_DIR: path.join(dir, `replica-${i}`),
           SALVE_POLICIES: path.join(dir, 'policies'),
           SALVE_TOKENS_FILE: path.join(dir, 'tokens.yaml'),
+          SALVE_AUDIT_KEY_FILE: path.join(dir, 'audit.key'),
           SALVE_KUBECONFIG: kubeconfig,
           SALVE_MAX_ACTIONS_PER_HOUR: '1000',
           HOME: dir,

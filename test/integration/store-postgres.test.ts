@@ -12,6 +12,7 @@ import {
   matchFor,
   runStoreContract,
   type StoreHarness,
+  testAuditKey,
 } from '../support/store-contract.js';
 import { runEngineStoreContract } from '../support/store-contract-engine.js';
 
@@ -26,7 +27,7 @@ afterAll(async () => {
 /** A fresh database per test, behind one server per file. */
 async function openHarness(): Promise<StoreHarness> {
   const url = await server.createDatabase();
-  const store = openPostgresStore({ url, clock: fakeClock() });
+  const store = openPostgresStore({ url, clock: fakeClock(), auditKey: testAuditKey });
   await store.migrate();
   return {
     store,
@@ -48,7 +49,7 @@ describe('PostgreSQL store shared by several replicas', () => {
   async function replicas(n: number): Promise<{ url: string; stores: Store[]; close(): Promise<void> }> {
     const url = await server.createDatabase();
     const stores = Array.from({ length: n }, () =>
-      openPostgresStore({ url, clock: fakeClock(), poolSize: 4 }),
+      openPostgresStore({ url, clock: fakeClock(), poolSize: 4, auditKey: testAuditKey }),
     );
     await Promise.all(stores.map((s) => s.migrate()));
     return { url, stores, close: async () => void (await Promise.all(stores.map((s) => s.close()))) };
@@ -157,7 +158,14 @@ describe('PostgreSQL store shared by several replicas', () => {
       expect(all.map((x) => x.seq)).toEqual(all.map((_, i) => i + 1));
       // The two records of one append stay next to each other: an append is one transaction.
       for (let i = 0; i < all.length; i += 2) expect(all[i]!.data.i).toBe(all[i + 1]!.data.i);
-      expect(await r.stores[2]!.verifyAudit()).toEqual({ ok: true, records: 120, head: all.at(-1)!.hash });
+      expect(await r.stores[2]!.verifyAudit()).toMatchObject({
+        ok: true,
+        records: 120,
+        headSeq: 120,
+        head: all.at(-1)!.hash,
+        keyedFrom: 1,
+        problems: [],
+      });
     } finally {
       await r.close();
     }

@@ -4,13 +4,13 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { fakeClock } from '../support/fake-clock.js';
-import { runStoreContract, type StoreHarness } from '../support/store-contract.js';
+import { runStoreContract, type StoreHarness, testAuditKey } from '../support/store-contract.js';
 import { runEngineStoreContract } from '../support/store-contract-engine.js';
 
 async function openHarness(): Promise<StoreHarness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-store-'));
   const file = path.join(dir, 'salve.db');
-  const store = openSqliteStore({ file, clock: fakeClock() });
+  const store = openSqliteStore({ file, clock: fakeClock(), auditKey: testAuditKey });
   await store.migrate();
   const raw = (sql: string, ...params: unknown[]) => {
     const db = new BetterSqlite3(file);

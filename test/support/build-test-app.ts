@@ -15,6 +15,12 @@ export const testTokens = {
   viewer: 'viewer-token-0123456789abcdef',
 } as const;
 
+/**
+ * The audit key every test data directory gets (as `audit.key`): replicas in a test share it, as replicas share
+ * one from a Secret. Stores opened directly use `testAuditKey` (store-contract.ts), the same key.
+ */
+export const testAuditKeySecret = 'salve-test-audit-key-0123456789abcdef';
+
 export type TestApp = {
   app: FastifyInstance;
   deps: Deps;
@@ -71,6 +77,8 @@ export function prepareSalveDir(
   const policiesDir = path.join(dir, 'policies');
   fs.mkdirSync(policiesDir, { recursive: true });
   for (const [name, text] of Object.entries(policies)) fs.writeFileSync(path.join(policiesDir, name), text);
+  const keyFile = path.join(dir, 'audit.key');
+  if (!fs.existsSync(keyFile)) fs.writeFileSync(keyFile, `${testAuditKeySecret}\n`, { mode: 0o600 });
   const tokensFile = path.join(dir, 'tokens.yaml');
   if (!fs.existsSync(tokensFile)) {
     const entries = Object.entries(testTokens).map(([scope, token]) => ({

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { testTokens } from './build-test-app.js';
+import { testAuditKeySecret, testTokens } from './build-test-app.js';
 import { type ChildSalve, startChildSalve } from './child-salve.js';
 import { fingerprintOf, payload } from './fixtures.js';
 import type { KubeSim } from './kube-sim/index.js';
@@ -56,6 +56,8 @@ export async function startCluster(options: {
     token,
   }));
   fs.writeFileSync(path.join(dir, 'tokens.yaml'), YAML.stringify(tokens));
+  // One audit key for every replica, as from one Secret.
+  fs.writeFileSync(path.join(dir, 'audit.key'), `${testAuditKeySecret}\n`, { mode: 0o600 });
   const kubeconfig = options.sim.writeKubeconfig(dir);
   if (options.kubeUrl) {
     fs.writeFileSync(
@@ -72,6 +74,7 @@ export async function startCluster(options: {
         SALVE_DATA_DIR: path.join(dir, `replica-${i}`),
         SALVE_POLICIES: path.join(dir, 'policies'),
         SALVE_TOKENS_FILE: path.join(dir, 'tokens.yaml'),
+        SALVE_AUDIT_KEY_FILE: path.join(dir, 'audit.key'),
         SALVE_KUBECONFIG: kubeconfig,
         HOME: dir,
         ...options.env,

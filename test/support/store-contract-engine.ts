@@ -15,6 +15,7 @@ export function manualInput(extra: Partial<ManualHealInput> = {}): ManualHealInp
     reason: 'by hand',
     force: false,
     idempotencyKey: null,
+    requestDigest: extra.idempotencyKey ? 'digest-of-the-request' : null,
     at: T(0),
     ...extra,
   };
@@ -194,6 +195,24 @@ export function runEngineStoreContract(name: string, open: () => Promise<StoreHa
       expect(other).toMatchObject({ created: false, heal: { id: first.heal.id } });
       const records = await h.store.queryAudit({ healId: first.heal.id, limit: 10 });
       expect(records.map((r) => r.type)).toEqual(['heal.opened']);
+    });
+
+    it('manual heals: a key is the caller’s own, and the same key with another request is refused', async () => {
+      const mine = await h.store.openManualHeal(manualInput({ idempotencyKey: 'k1' }));
+      await expect(
+        h.store.openManualHeal(manualInput({ idempotencyKey: 'k1', requestDigest: 'another-request' })),
+      ).rejects.toMatchObject({ code: 'SALVE_HEAL_IDEMPOTENCY_MISMATCH', details: { heal: mine.heal.id } });
+      // Another caller's k1 is another key: it does not find (or disturb) the first caller's heal.
+      const theirs = await h.store.openManualHeal(
+        manualInput({
+          idempotencyKey: 'k1',
+          actor: 'token:other',
+          targetKey: 'Deployment/ml-prod/other',
+          target: { kind: 'Deployment', namespace: 'ml-prod', name: 'other' },
+        }),
+      );
+      expect(theirs.created).toBe(true);
+      expect(theirs.heal.id).not.toBe(mine.heal.id);
     });
 
     it('a resolved alert wakes the heals it is attached to', async () => {

@@ -104,6 +104,7 @@ export function runSlotStoreContract(name: string, open: () => Promise<StoreHarn
         reason: 'by hand',
         force: false,
         idempotencyKey: null,
+        requestDigest: null,
         at: T(3),
       });
       const second = heal.id;

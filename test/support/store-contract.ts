@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertIdentity, type ReceivedAlert } from '../../src/alerts/schema.js';
 import type { MatchOutcome } from '../../src/policy/types.js';
+import { auditKeyFrom } from '../../src/store/audit-chain.js';
 import type { IngestInput, Store } from '../../src/store/types.js';
+import { testAuditKeySecret } from './build-test-app.js';
 
 export type StoreHarness = {
   store: Store;
@@ -12,6 +14,9 @@ export type StoreHarness = {
 };
 
 const T0 = '2026-11-27T03:00:00.000Z';
+
+/** One audit key for stores that share a database in a test, as replicas share one from a Secret. */
+export const testAuditKey = auditKeyFrom(Buffer.from(testAuditKeySecret));
 
 /** 03:00:SS on the test day. */
 export const T = (s: number) => new Date(Date.UTC(2026, 10, 27, 3, 0, s)).toISOString();
@@ -257,7 +262,11 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         })),
       );
       await h.deleteAuditRecord(2);
-      expect(await h.store.verifyAudit()).toMatchObject({ ok: false, brokenAt: 3 });
+      expect(await h.store.verifyAudit()).toMatchObject({
+        ok: false,
+        brokenAt: 2,
+        problems: [{ seq: 2, reason: 'record #2 is missing' }],
+      });
     });
 
     it('stores and clears settings', async () => {

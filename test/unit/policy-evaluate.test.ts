@@ -156,7 +156,7 @@ describe('evaluateAlert', () => {
         outcome: 'refused',
         policy: 'scorer-errors',
         reason: 'not_allowed',
-        detail: 'namespace "kube-system" is not in allow.namespaces (ml-prod, ml-staging)',
+        detail: 'target.namespace "kube-system" is not in allow.namespaces (ml-prod, ml-staging)',
       },
     ]);
   });

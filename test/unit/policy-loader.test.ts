@@ -66,7 +66,7 @@ describe('loadPolicyDir', () => {
     const a = join(dir, 'a-structure.yaml');
     expect(problems.map(formatProblem)).toEqual([
       `${a}:8:11 policies[1].name: policy names are a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`,
-      `${a}:11:9 policies[1].match[1]: invalid regular expression "(critical" for label severity: Unterminated group`,
+      `${a}:11:9 policies[1].match[1]: invalid regular expression "(critical" for label severity: missing closing ) (salve matches with RE2 syntax, as Alertmanager does)`,
       `${a}:17:5 policies[1].stpes: unknown key "stpes"`,
       `${a}:19:17 policies[1].steps[0].action: unknown action "fake.rolback"; known actions: fake.job, fake.restart, fake.rollback`,
       `${a}:20:17 policies[1].steps[1].action: fake.rollback does not support target kind CronJob (it supports Deployment, StatefulSet)`,

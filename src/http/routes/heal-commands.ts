@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { decideApproval } from '../../engine/approvals.js';
 import { SalveError } from '../../errors.js';
 import { evaluateLabels } from '../../policy/evaluate.js';
+import { canonicalJson } from '../../store/audit-chain.js';
 import { auditTypes } from '../../store/audit-types.js';
 import { healView } from '../heal-view.js';
 import { parseOrThrow } from '../validate.js';
@@ -83,6 +85,8 @@ export function healCommandRoutes(app: FastifyInstance, deps: Deps): void {
         reason: body.reason,
         force: body.force,
         idempotencyKey: key,
+        // What the key stands for: the same key must come with the same request.
+        requestDigest: key === null ? null : createHash('sha256').update(canonicalJson(body)).digest('hex'),
         at: clock.now().toISOString(),
       });
       if (created) {

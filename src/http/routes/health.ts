@@ -66,6 +66,7 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
         );
       }
       if (deps.config.dryRun) warnings.push('global dry-run: nothing outside salve is changed');
+      warnings.push(...deps.warnings);
       return reply
         .status(ready ? 200 : 503)
         .send({ status: ready ? 'ready' : 'not ready', checks, warnings });

@@ -43,8 +43,10 @@ export function pauseRoutes(app: FastifyInstance, deps: Deps): void {
       const { reason } = parseOrThrow(pauseBody, request.body ?? {});
       const by = actor(request);
       const state = { by, at: deps.clock.now().toISOString(), reason };
-      await deps.store.setSetting(pauseKey, JSON.stringify(state));
-      await deps.store.appendAudit([audit(auditTypes.pauseSet, by, { reason })]);
+      // One transaction: a pause is never in force without its audit record, nor the other way round.
+      await deps.store.setSetting(pauseKey, JSON.stringify(state), [
+        audit(auditTypes.pauseSet, by, { reason }),
+      ]);
       deps.metrics.paused.set(1);
       request.log.warn({ by, reason }, 'salve paused');
       return { paused: true, ...state };
@@ -63,8 +65,7 @@ export function pauseRoutes(app: FastifyInstance, deps: Deps): void {
     async (request) => {
       const { reason } = parseOrThrow(pauseBody, request.body ?? {});
       const by = actor(request);
-      await deps.store.setSetting(pauseKey, null);
-      await deps.store.appendAudit([
+      await deps.store.setSetting(pauseKey, null, [
         audit(auditTypes.pauseCleared, by, reason === undefined ? {} : { reason }),
       ]);
       deps.metrics.paused.set(0);
@@ -84,8 +85,9 @@ export function pauseRoutes(app: FastifyInstance, deps: Deps): void {
       const { target } = parseOrThrow(resetBody, request.body);
       const by = actor(request);
       const at = deps.clock.now().toISOString();
-      await deps.store.setSetting(breakerResetKey(target), at);
-      await deps.store.appendAudit([audit(auditTypes.breakerReset, by, { target })]);
+      await deps.store.setSetting(breakerResetKey(target), at, [
+        audit(auditTypes.breakerReset, by, { target }),
+      ]);
       return { target, resetAt: at };
     },
   );

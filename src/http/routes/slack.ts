@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
+import { SalveError } from '../../errors.js';
 import { createSlackInteractions, slackInteractionsRoute } from '../../notify/slack-interactions.js';
 
 const SLACK_BODY_LIMIT = 64 * 1024;
@@ -15,7 +17,10 @@ function header(value: string | string[] | undefined): string | undefined {
 export function slackRoutes(app: FastifyInstance, deps: Deps): void {
   const interactions = createSlackInteractions({
     signingSecret: deps.config.slackSigningSecret ?? null,
-    approvers: deps.config.slackApprovers ? new Set(deps.config.slackApprovers) : null,
+    // Nobody unless listed: a click from anyone in the channel must not be enough to act on production.
+    approvers: deps.config.slackApprovers?.includes('*')
+      ? 'anyone'
+      : new Set(deps.config.slackApprovers ?? []),
     store: deps.store,
     clock: deps.clock,
     log: deps.log.child({ component: 'slack' }),
@@ -29,8 +34,15 @@ export function slackRoutes(app: FastifyInstance, deps: Deps): void {
   app.register(async (scope) => {
     scope.addContentTypeParser(
       'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: SLACK_BODY_LIMIT },
-      (_request, body, done) => done(null, body),
+      { parseAs: 'buffer', bodyLimit: SLACK_BODY_LIMIT },
+      (_request, body, done) => {
+        // Decoding bytes that are not UTF-8 would replace them: the text would not be what Slack signed.
+        if (!isUtf8(body as Buffer)) {
+          done(new SalveError('SALVE_REQUEST_INVALID_TEXT', 'the body is not valid UTF-8'), undefined);
+          return;
+        }
+        done(null, (body as Buffer).toString('utf8'));
+      },
     );
     scope.post(
       slackInteractionsRoute,

@@ -1,8 +1,17 @@
-import { createChainVerifier, GENESIS_HASH, hashAuditRecord } from '../audit-chain.js';
+import { type AuditKey, auditInsertColumns, type ChainHead, GENESIS, sealRecords } from '../audit-chain.js';
+import { type AuditRows, checkNewestSeal, walkAuditChain } from '../audit-verify.js';
 import { type AuditRow, auditFromRow } from '../rows.js';
-import type { AuditInput, AuditQuery, AuditRecord, AuditVerification } from '../types.js';
+import type { AuditInput, AuditQuery, AuditRecord, AuditVerification, AuditVerifyOptions } from '../types.js';
 import { type PgRunner, params, type Queryable } from './db.js';
 import { lockSpace, storeLocks } from './locks.js';
+
+async function readHead(db: Queryable): Promise<ChainHead> {
+  const { rows } = await db.query<{ seq: string; hash: string; scheme: number }>(
+    'SELECT seq, hash, scheme FROM audit ORDER BY seq DESC LIMIT 1',
+  );
+  const row = rows[0];
+  return row ? { seq: Number(row.seq), hash: row.hash, scheme: Number(row.scheme) } : GENESIS;
+}
 
 /**
  * Appends to the one hash chain. Every writer, on every replica, takes the same transaction-scoped advisory
@@ -13,54 +22,35 @@ import { lockSpace, storeLocks } from './locks.js';
  */
 export async function appendAudit(
   db: Queryable,
+  key: AuditKey,
   inputs: readonly AuditInput[],
   at: string,
 ): Promise<AuditRecord[]> {
   if (inputs.length === 0) return [];
   await db.query('SELECT pg_advisory_xact_lock($1, $2)', [lockSpace, storeLocks.audit]);
   // A statement of its own: in READ COMMITTED it sees what the previous lock holder committed.
-  const { rows } = await db.query<{ seq: string; hash: string }>(
-    'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1',
-  );
-  let seq = rows[0] ? Number(rows[0].seq) : 0;
-  let prevHash = rows[0]?.hash ?? GENESIS_HASH;
-  const records = inputs.map((input): AuditRecord => {
-    seq += 1;
-    const unsigned = {
-      seq,
-      at: input.at ?? at,
-      type: input.type,
-      actor: input.actor,
-      healId: input.healId,
-      policy: input.policy,
-      target: input.target,
-      outcome: input.outcome,
-      data: input.data,
-      prevHash,
-    };
-    const record = { ...unsigned, hash: hashAuditRecord(unsigned) };
-    prevHash = record.hash;
-    return record;
-  });
+  const sealed = sealRecords(inputs, at, await readHead(db), key);
+  if (sealed.length === 0) return [];
   await db.query(
-    `INSERT INTO audit (seq, at, type, actor, heal_id, policy, target, outcome, data, prev_hash, hash)
+    `INSERT INTO audit (${auditInsertColumns})
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                          $8::text[], $9::text[], $10::text[], $11::text[])`,
+                          $8::text[], $9::text[], $10::text[], $11::text[], $12::integer[])`,
     [
-      records.map((r) => r.seq),
-      records.map((r) => r.at),
-      records.map((r) => r.type),
-      records.map((r) => r.actor),
-      records.map((r) => r.healId),
-      records.map((r) => r.policy),
-      records.map((r) => r.target),
-      records.map((r) => r.outcome),
-      records.map((r) => JSON.stringify(r.data)),
-      records.map((r) => r.prevHash),
-      records.map((r) => r.hash),
+      sealed.map((r) => r.seq),
+      sealed.map((r) => r.at),
+      sealed.map((r) => r.type),
+      sealed.map((r) => r.actor),
+      sealed.map((r) => r.healId),
+      sealed.map((r) => r.policy),
+      sealed.map((r) => r.target),
+      sealed.map((r) => r.outcome),
+      sealed.map((r) => r.dataText),
+      sealed.map((r) => r.prevHash),
+      sealed.map((r) => r.hash),
+      sealed.map((r) => r.scheme),
     ],
   );
-  return records;
+  return sealed.map(({ dataText: _, ...record }) => record);
 }
 
 export async function queryAudit(db: Queryable, q: AuditQuery): Promise<AuditRecord[]> {
@@ -82,24 +72,32 @@ export async function queryAudit(db: Queryable, q: AuditQuery): Promise<AuditRec
   return rows.map(auditFromRow);
 }
 
-const page = 1000;
+/**
+ * The chain as the walk reads it: a page per query. Appends commit in sequence order (they hold the audit
+ * lock until they commit), so every read sees a prefix of the chain, and the walk stops at the head it read first.
+ */
+function auditRows(run: PgRunner): AuditRows {
+  return {
+    head: () => run.read('reading the audit head', readHead),
+    page: (afterSeq, limit) =>
+      run.read('verifying the audit chain', async (db) => {
+        const { rows } = await db.query<AuditRow>(
+          'SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2',
+          [afterSeq, limit],
+        );
+        return rows;
+      }),
+  };
+}
 
-/** Walks the whole chain in one snapshot, a page at a time, with the same verifier as every store. */
-export function verifyAudit(run: PgRunner): Promise<AuditVerification> {
-  return run.snapshot('verifying the audit chain', async (client) => {
-    const verifier = createChainVerifier();
-    let after = 0;
-    for (;;) {
-      const { rows } = await client.query<AuditRow>(
-        'SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2',
-        [after, page],
-      );
-      for (const row of rows) {
-        const broken = verifier.check(auditFromRow(row));
-        if (broken) return broken;
-      }
-      if (rows.length < page) return verifier.done();
-      after = Number(rows.at(-1)!.seq);
-    }
-  });
+export function verifyAudit(
+  run: PgRunner,
+  key: AuditKey,
+  options?: AuditVerifyOptions,
+): Promise<AuditVerification> {
+  return walkAuditChain(auditRows(run), key, { pageSize: 1000, ...options });
+}
+
+export function checkAuditKey(run: PgRunner, key: AuditKey) {
+  return checkNewestSeal(auditRows(run), key);
 }

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { SalveError } from '../../errors.js';
+import type { AuditKey } from '../audit-chain.js';
 import { auditTypes } from '../audit-types.js';
+import { reuseByKey } from '../idempotency.js';
 import { newId } from '../ids.js';
 import { type HealRow, healFromRow, healPatchColumns } from '../rows.js';
 import type { ClaimQuery, Heal, HealPatch, HealTransition, HealTrigger, ManualHealInput } from '../types.js';
@@ -43,7 +45,12 @@ export async function claimDueHeals(db: Queryable, q: ClaimQuery): Promise<Heal[
 }
 
 /** A compare-and-set on (id, lease owner, state), then the bookkeeping, audit last. */
-export async function transition(client: pg.PoolClient, t: HealTransition, at: string): Promise<Heal> {
+export async function transition(
+  client: pg.PoolClient,
+  t: HealTransition,
+  at: string,
+  key: AuditKey,
+): Promise<Heal> {
   for (const a of t.resolveAlerts ?? []) {
     await client.query(
       `UPDATE heal_alerts SET resolved_at = $1
@@ -87,7 +94,7 @@ export async function transition(client: pg.PoolClient, t: HealTransition, at: s
   }
   if (row.closed_at !== null) await releaseSlots(client, t.id);
   if (t.notify) await enqueueOutbox(client, t.notify, t.id, at);
-  await appendAudit(client, t.audit, at);
+  await appendAudit(client, key, t.audit, at);
   return healFromRow(row);
 }
 
@@ -147,15 +154,18 @@ export async function lastActionAt(db: Queryable, policy: string, targetKey: str
 export async function openManualHeal(
   client: pg.PoolClient,
   input: ManualHealInput,
+  key: AuditKey,
 ): Promise<{ heal: Heal; created: boolean }> {
   const keys = [targetLockKey(input.policy, input.targetKey)];
-  if (input.idempotencyKey) keys.push(idempotencyLockKey(input.idempotencyKey));
+  if (input.idempotencyKey) keys.push(idempotencyLockKey(`${input.actor}\u0000${input.idempotencyKey}`));
   await lockKeys(client, keys);
   if (input.idempotencyKey) {
-    const { rows } = await client.query<HealRow>(`SELECT * FROM heals WHERE idempotency_key = $1`, [
-      input.idempotencyKey,
-    ]);
-    if (rows[0]) return { heal: healFromRow(rows[0]), created: false };
+    // Keys are the caller's own: scoped to the actor (its token) that sent them.
+    const { rows } = await client.query<HealRow>(
+      'SELECT * FROM heals WHERE idempotency_scope = $1 AND idempotency_key = $2',
+      [input.actor, input.idempotencyKey],
+    );
+    if (rows[0]) return reuseByKey(rows[0], input);
   }
   const open = await client.query<HealRow>(
     `SELECT * FROM heals WHERE policy = $1 AND target_key = $2
@@ -173,8 +183,8 @@ export async function openManualHeal(
   };
   const { rows } = await client.query<HealRow>(
     `INSERT INTO heals (id, policy, target_key, target, state, step, steps, dry_run, trigger, opened_at, updated_at,
-                        phase, next_run_at, idempotency_key)
-     VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7, $8, $8, 'guards', $8, $9)
+                        phase, next_run_at, idempotency_key, idempotency_scope, idempotency_digest)
+     VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7, $8, $8, 'guards', $8, $9, $10, $11)
      RETURNING *`,
     [
       id,
@@ -186,10 +196,13 @@ export async function openManualHeal(
       JSON.stringify(trigger),
       input.at,
       input.idempotencyKey,
+      input.idempotencyKey === null ? null : input.actor,
+      input.idempotencyKey === null ? null : input.requestDigest,
     ],
   );
   await appendAudit(
     client,
+    key,
     [
       {
         type: auditTypes.healOpened,

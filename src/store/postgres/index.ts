@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../observability/logger.js';
+import { type AuditKey, auditKeyFrom } from '../audit-chain.js';
 import type { Store } from '../types.js';
-import { appendAudit, queryAudit, verifyAudit } from './audit.js';
+import { appendAudit, checkAuditKey, queryAudit, verifyAudit } from './audit.js';
 import { createPgRunner } from './db.js';
 import * as heals from './heal-ops.js';
 import { createIngestBatcher } from './ingest-batcher.js';
@@ -19,6 +21,8 @@ export type PostgresStoreOptions = {
   log?: Logger;
   /** Connections per replica; each webhook, claim and transition holds one for its transaction. */
   poolSize?: number;
+  /** Seals the audit chain: every replica needs the same one. Without it a store seals with a key of its own. */
+  auditKey?: AuditKey;
   deadlines?: Partial<PgDeadlines>;
   /** A webhook delivery not committed within this long is answered 503 (default 5 s). */
   deliveryDeadlineMs?: number;
@@ -40,7 +44,11 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
   const deliveryDeadlineMs = options.deliveryDeadlineMs ?? 5_000;
   const pool = createPgPool(options.url, options.poolSize ?? 10, deadlines, options.log);
   const run = createPgRunner(pool, options.log);
-  const ingest = createIngestBatcher(pool, options.log, { deadlineMs: deliveryDeadlineMs });
+  const key = options.auditKey ?? auditKeyFrom(randomBytes(32));
+  const ingest = createIngestBatcher(pool, options.log, {
+    deadlineMs: deliveryDeadlineMs,
+    auditKey: key,
+  });
   const now = () => options.clock.now().toISOString();
   const probeOwner = `${os.hostname()}-${process.pid}`;
   let closed: Promise<void> | null = null;
@@ -78,13 +86,20 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     listHeals: (q) => run.read('listing heals', (db) => reads.listHeals(db, q)),
     healAlerts: (id) => run.read("reading a heal's alerts", (db) => reads.healAlerts(db, id)),
     countOpenHeals: () => run.read('counting open heals', (db) => reads.countOpenHeals(db)),
-    appendAudit: (records) => run.write('appending to the audit log', (c) => appendAudit(c, records, now())),
+    appendAudit: (records) =>
+      run.write('appending to the audit log', (c) => appendAudit(c, key, records, now())),
     queryAudit: (q) => run.read('querying the audit log', (db) => queryAudit(db, q)),
-    verifyAudit: () => verifyAudit(run),
+    verifyAudit: (verifyOptions) => verifyAudit(run, key, verifyOptions),
+    checkAuditKey: () => checkAuditKey(run, key),
     getSetting: (key) => run.read('reading a setting', (db) => reads.getSetting(db, key)),
-    setSetting: (key, value) => run.write('writing a setting', (c) => reads.setSetting(c, key, value, now())),
+    setSetting: (name, value, records = []) =>
+      run.write('writing a setting', async (c) => {
+        await reads.setSetting(c, name, value, now());
+        // Last, as every transaction does: the audit lock is held only until the commit.
+        await appendAudit(c, key, records, now());
+      }),
     claimDueHeals: (q) => run.write('claiming due heals', (c) => heals.claimDueHeals(c, q)),
-    transition: (t) => run.write('moving a heal', (c) => heals.transition(c, t, now())),
+    transition: (t) => run.write('moving a heal', (c) => heals.transition(c, t, now(), key)),
     releaseLeases: (owner) => run.write('releasing leases', (c) => heals.releaseLeases(c, owner)),
     acquireTargetLock: (key, healId, at, until) =>
       run.write('taking a target lock', (c) => heals.acquireTargetLock(c, key, healId, at, until)),
@@ -93,10 +108,10 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     countActions: (q) => run.read('counting actions', (db) => heals.countActions(db, q)),
     lastActionAt: (policy, key) =>
       run.read('reading the last action', (db) => heals.lastActionAt(db, policy, key)),
-    openManualHeal: (input) => run.write('opening a manual heal', (c) => heals.openManualHeal(c, input)),
+    openManualHeal: (input) => run.write('opening a manual heal', (c) => heals.openManualHeal(c, input, key)),
     claimOutbox: (q) => run.write('claiming notifications', (c) => outbox.claimOutbox(c, q)),
     finishOutbox: (id, result, records) =>
-      run.write('recording a notification attempt', (c) => outbox.finishOutbox(c, id, result, records)),
+      run.write('recording a notification attempt', (c) => outbox.finishOutbox(c, id, result, records, key)),
     countPendingOutbox: () =>
       run.read('counting pending notifications', (db) => outbox.countPendingOutbox(db)),
   };

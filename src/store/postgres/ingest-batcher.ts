@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { SalveError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
+import type { AuditKey } from '../audit-chain.js';
 import type { IngestInput, IngestResult } from '../types.js';
 import { appendAudit } from './audit.js';
 import { isConnectionFailure, isRerunnable, isStaleConnection, storeError, unavailable } from './db.js';
@@ -28,6 +29,8 @@ type Batch = {
 
 export type IngestBatcherOptions = {
   maxBatch?: number;
+  /** Seals the batch's audit records. */
+  auditKey: AuditKey;
   /** A delivery not committed this long after it arrived is answered 503; Alertmanager sends it again. */
   deadlineMs: number;
   /**
@@ -118,6 +121,7 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
     // Every record carries its delivery's receivedAt already; the fallback time is never used.
     await appendAudit(
       client,
+      options.auditKey,
       written.flatMap(({ write }) => write.audit),
       batch.jobs[0]!.input.receivedAt,
     );

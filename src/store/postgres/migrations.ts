@@ -144,6 +144,22 @@ export const postgresMigrations: ReadonlyArray<{ version: number; name: string; 
       CREATE INDEX outbox_heal ON outbox (heal_id);
     `,
   },
+  // Version 3 is SQLite's outbox, which PostgreSQL had from its version 2: the numbers are shared from 4 on.
+  {
+    version: 4,
+    name: 'keyed audit chain, scoped idempotency keys',
+    sql: `
+      -- Records written before the audit key existed are scheme 1 (SHA-256); new ones are HMAC-sealed (2).
+      ALTER TABLE audit ADD COLUMN scheme integer NOT NULL DEFAULT 1;
+      -- Idempotency keys belong to the caller that sent them, with a digest of the request they came with.
+      ALTER TABLE heals ADD COLUMN idempotency_scope text;
+      ALTER TABLE heals ADD COLUMN idempotency_digest text;
+      UPDATE heals SET idempotency_scope = trigger::json->>'actor' WHERE idempotency_key IS NOT NULL;
+      DROP INDEX heals_idempotency;
+      CREATE UNIQUE INDEX heals_idempotency ON heals (idempotency_scope, idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+    `,
+  },
   {
     version: 5,
     name: 'store probe and action slots',

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { OutboxInput } from '../../notify/types.js';
+import type { AuditKey } from '../audit-chain.js';
 import type { AuditInput, ClaimQuery, OutboxItem, OutboxResult } from '../types.js';
 import { appendAudit } from './audit.js';
 import { type Queryable, storableText } from './db.js';
@@ -66,6 +67,7 @@ export async function finishOutbox(
   id: number,
   result: OutboxResult,
   records: readonly AuditInput[],
+  key: AuditKey,
 ): Promise<void> {
   if (result.outcome === 'sent') {
     await client.query(
@@ -86,7 +88,7 @@ export async function finishOutbox(
       [storableText(result.error), id],
     );
   }
-  await appendAudit(client, records, result.at);
+  await appendAudit(client, key, records, result.at);
 }
 
 export async function countPendingOutbox(db: Queryable): Promise<number> {

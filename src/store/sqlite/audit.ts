@@ -1,38 +1,42 @@
 import type { Database } from 'better-sqlite3';
-import { createChainVerifier, GENESIS_HASH, hashAuditRecord } from '../audit-chain.js';
+import {
+  type AuditKey,
+  auditColumns,
+  auditInsertColumns,
+  type ChainHead,
+  GENESIS,
+  headOf,
+  sealRecords,
+} from '../audit-chain.js';
+import { type AuditRows, checkNewestSeal, walkAuditChain } from '../audit-verify.js';
 import { type AuditRow, auditFromRow } from '../rows.js';
-import type { AuditInput, AuditQuery, AuditRecord, AuditVerification } from '../types.js';
+import type { AuditInput, AuditQuery, AuditRecord, AuditVerification, AuditVerifyOptions } from '../types.js';
 
 /** The hash chain's head is cached: SQLite has one writer, and every append goes through it. */
-export function createSqliteAudit(db: Database) {
+export function createSqliteAudit(db: Database, key: AuditKey) {
   const insert = db.prepare(
-    `INSERT INTO audit (seq, at, type, actor, heal_id, policy, target, outcome, data, prev_hash, hash)
-     VALUES (@seq, @at, @type, @actor, @healId, @policy, @target, @outcome, @data, @prevHash, @hash)`,
+    `INSERT INTO audit (${auditInsertColumns}) VALUES (${auditInsertColumns.replace(/\w+/g, '?')})`,
   );
-  const last = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
-  let head = { seq: 0, hash: GENESIS_HASH };
+  const last = db.prepare('SELECT seq, hash, scheme FROM audit ORDER BY seq DESC LIMIT 1');
+  const page = db.prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?');
+  let head: ChainHead = GENESIS;
 
-  function reloadHead(): void {
-    const row = last.get() as { seq: number; hash: string } | undefined;
-    head = row ? { seq: row.seq, hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
+  function readHead(): ChainHead {
+    const row = last.get() as ChainHead | undefined;
+    return row ? { seq: row.seq, hash: row.hash, scheme: row.scheme } : GENESIS;
   }
 
-  function append(input: AuditInput, at: string): AuditRecord {
-    const unsigned = {
-      seq: head.seq + 1,
-      at: input.at ?? at,
-      type: input.type,
-      actor: input.actor,
-      healId: input.healId,
-      policy: input.policy,
-      target: input.target,
-      outcome: input.outcome,
-      data: input.data,
-      prevHash: head.hash,
-    };
-    const record: AuditRecord = { ...unsigned, hash: hashAuditRecord(unsigned) };
-    insert.run({ ...record, data: JSON.stringify(record.data) });
-    head = { seq: record.seq, hash: record.hash };
+  function reloadHead(): void {
+    head = readHead();
+  }
+
+  /** Appends one record; null when it was the keyed chain's marker and the chain is keyed already. */
+  function append(input: AuditInput, at: string): AuditRecord | null {
+    const [sealed] = sealRecords([input], at, head, key);
+    if (sealed === undefined) return null;
+    insert.run(...auditColumns(sealed));
+    head = headOf([sealed], head);
+    const { dataText: _, ...record } = sealed;
     return record;
   }
 
@@ -53,13 +57,17 @@ export function createSqliteAudit(db: Database) {
     return rows.map(auditFromRow);
   }
 
-  function verify(): AuditVerification {
-    const verifier = createChainVerifier();
-    for (const row of db.prepare('SELECT * FROM audit ORDER BY seq').iterate() as Iterable<AuditRow>) {
-      const broken = verifier.check(auditFromRow(row));
-      if (broken) return broken;
-    }
-    return verifier.done();
+  /**
+   * Pages are short reads on the one connection, never an open cursor across the walk's pauses: the group
+   * commit keeps writing on the same connection in between.
+   */
+  const rows: AuditRows = {
+    head: async () => readHead(),
+    page: async (afterSeq, limit) => page.all(afterSeq, limit) as AuditRow[],
+  };
+
+  function verify(options?: AuditVerifyOptions): Promise<AuditVerification> {
+    return walkAuditChain(rows, key, options);
   }
 
   reloadHead();
@@ -67,9 +75,11 @@ export function createSqliteAudit(db: Database) {
     append,
     query,
     verify,
+    checkKey: () => checkNewestSeal(rows, key),
     reloadHead,
+    head: readHead,
     snapshot: () => ({ ...head }),
-    restore: (snap: { seq: number; hash: string }) => {
+    restore: (snap: ChainHead) => {
       head = snap;
     },
   };

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { SalveError } from '../../errors.js';
 import { auditTypes } from '../audit-types.js';
+import { reuseByKey } from '../idempotency.js';
 import { newId } from '../ids.js';
 import { type HealRow, healFromRow, healPatchColumns } from '../rows.js';
 import type { ClaimQuery, Heal, HealPatch, HealTransition, HealTrigger, ManualHealInput } from '../types.js';
@@ -33,7 +34,8 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
     `SELECT * FROM heals WHERE policy = ? AND target_key = ?
        AND state IN ('pending', 'awaiting_approval', 'running', 'verifying')`,
   );
-  const byKey = db.prepare('SELECT * FROM heals WHERE idempotency_key = ?');
+  // Keys are the caller's own: scoped to the actor (its token) that sent them.
+  const byKey = db.prepare('SELECT * FROM heals WHERE idempotency_scope = ? AND idempotency_key = ?');
 
   function get(id: string): Heal {
     const row = selectHeal.get(id) as HealRow | undefined;
@@ -130,8 +132,8 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
 
     openManualHeal(input: ManualHealInput): { heal: Heal; created: boolean } {
       if (input.idempotencyKey) {
-        const existing = byKey.get(input.idempotencyKey) as HealRow | undefined;
-        if (existing) return { heal: healFromRow(existing), created: false };
+        const existing = byKey.get(input.actor, input.idempotencyKey) as HealRow | undefined;
+        if (existing) return reuseByKey(existing, input);
       }
       const open = findOpen.get(input.policy, input.targetKey) as HealRow | undefined;
       if (open) return { heal: healFromRow(open), created: false };
@@ -144,8 +146,8 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
       };
       db.prepare(
         `INSERT INTO heals (id, policy, target_key, target, state, step, steps, dry_run, trigger, opened_at, updated_at,
-                            phase, next_run_at, idempotency_key)
-         VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, 'guards', ?, ?)`,
+                            phase, next_run_at, idempotency_key, idempotency_scope, idempotency_digest)
+         VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, 'guards', ?, ?, ?, ?)`,
       ).run(
         id,
         input.policy,
@@ -158,6 +160,8 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
         input.at,
         input.at,
         input.idempotencyKey,
+        input.idempotencyKey === null ? null : input.actor,
+        input.idempotencyKey === null ? null : input.requestDigest,
       );
       audit.append(
         {

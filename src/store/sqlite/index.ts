@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Clock } from '../../clock.js';
 import { SalveError } from '../../errors.js';
+import { type AuditKey, auditKeyFrom } from '../audit-chain.js';
 import type { Store } from '../types.js';
 import { createSqliteAudit } from './audit.js';
 import { createWriteBatcher } from './batcher.js';
@@ -17,6 +19,8 @@ export type SqliteStoreOptions = {
   /** A file path, or ':memory:' for tests. */
   file: string;
   clock: Clock;
+  /** Seals the audit chain. salve always passes the configured one; without it a store seals with a key of its own. */
+  auditKey?: AuditKey;
 };
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
@@ -42,7 +46,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   // A first commit: the WAL exists from here on, and both files are watched from the start.
   probe.run('salve', now());
   const files = options.file === ':memory:' ? null : watchDatabaseFiles(options.file);
-  const audit = createSqliteAudit(db);
+  const audit = createSqliteAudit(db, options.auditKey ?? auditKeyFrom(randomBytes(32)));
   const reads = createSqliteReads(db);
   const ingest = createSqliteIngest(db, audit);
   const outbox = createSqliteOutbox(db, audit);
@@ -85,12 +89,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     listHeals: async (q) => reads.listHeals(q),
     healAlerts: async (id) => reads.healAlerts(id),
     countOpenHeals: async () => reads.countOpenHeals(),
-    appendAudit: (records) => write(() => records.map((r) => audit.append(r, now()))),
+    appendAudit: (records) => write(() => records.flatMap((r) => audit.append(r, now()) ?? [])),
     queryAudit: async (q) => audit.query(q),
-    verifyAudit: async () => audit.verify(),
+    verifyAudit: (verifyOptions) => audit.verify(verifyOptions),
+    checkAuditKey: () => audit.checkKey(),
     getSetting: async (key) => reads.getSetting(key),
-    setSetting: (key, value) =>
+    setSetting: (key, value, records = []) =>
       write(() => {
+        for (const r of records) audit.append(r, now());
         if (value === null) db.prepare('DELETE FROM settings WHERE key = ?').run(key);
         else
           db.prepare(

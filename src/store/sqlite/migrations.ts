@@ -146,6 +146,21 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sq
     `,
   },
   {
+    version: 4,
+    name: 'keyed audit chain, scoped idempotency keys',
+    sql: `
+      -- Records written before the audit key existed are scheme 1 (SHA-256); new ones are HMAC-sealed (2).
+      ALTER TABLE audit ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1;
+      -- Idempotency keys belong to the caller that sent them, with a digest of the request they came with.
+      ALTER TABLE heals ADD COLUMN idempotency_scope TEXT;
+      ALTER TABLE heals ADD COLUMN idempotency_digest TEXT;
+      UPDATE heals SET idempotency_scope = json_extract(trigger, '$.actor') WHERE idempotency_key IS NOT NULL;
+      DROP INDEX heals_idempotency;
+      CREATE UNIQUE INDEX heals_idempotency ON heals (idempotency_scope, idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+    `,
+  },
+  {
     version: 5,
     name: 'store probe and action slots',
     sql: `
