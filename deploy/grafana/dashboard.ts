@@ -2,6 +2,7 @@
  * salve's Grafana dashboard, as code: `npm run monitoring` writes deploy/grafana/salve.json from it, and a test
  * fails when the file and this code differ, or when a query reads a metric or label /metrics does not expose.
  */
+import { audit } from './audit.js';
 import { actions, heals } from './heals.js';
 import { intake, overview } from './intake.js';
 import { notifications, policiesAndStore } from './operations.js';
@@ -39,13 +40,14 @@ export function salveDashboard() {
         },
       ],
     },
-    description: 'salve: alerts in, heals and their guards, actions, notifications, policies and the store.',
+    description:
+      'salve: alerts in, heals and their guards, actions, notifications, policies, the store and the audit log.',
     editable: true,
     fiscalYearStartMonth: 0,
     graphTooltip: 1,
     id: null,
     links: [],
-    panels: layout([overview, intake, heals, actions, notifications, policiesAndStore]),
+    panels: layout([overview, intake, heals, actions, notifications, policiesAndStore, audit]),
     refresh: '30s',
     schemaVersion: 39,
     tags: ['salve', 'remediation'],

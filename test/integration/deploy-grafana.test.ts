@@ -83,7 +83,7 @@ describe('deploy/grafana/salve.json', () => {
     }
   });
 
-  it('shows intake, heals, guards, actions, notifications, policies, approvals, pause and the store', () => {
+  it('shows intake, heals, guards, actions, notifications, policies, approvals, pause, the store and the audit log', () => {
     const exprs = (title: string) =>
       panels
         .filter((p) => p.title === title)
@@ -105,6 +105,9 @@ describe('deploy/grafana/salve.json', () => {
       'Approvals waiting': /state="awaiting_approval"/,
       Paused: /salve_paused/,
       'Store up and failing calls': /salve_store_up[\s\S]*salve_store_failures_total/,
+      'Audit chain': /salve_audit_broken_records/,
+      'Audit checkpoints and sink refusals':
+        /salve_audit_checkpoint_seq[\s\S]*salve_audit_checkpoint_sink_failures_total/,
     };
     for (const [title, pattern] of Object.entries(expected)) expect(exprs(title), title).toMatch(pattern);
   });

@@ -69,6 +69,9 @@ describe('deploy/prometheus/salve-rules.yml: alerts on salve itself', () => {
       'SalveNotificationBacklog',
       'SalveStoreUnavailable',
       'SalveStoreErrors',
+      'SalveAuditChainBroken',
+      'SalveAuditCheckpointWentBack',
+      'SalveAuditCheckpointSinkFailing',
     ]);
     for (const rule of rules) {
       expect(rule.labels.severity, rule.alert).toMatch(/^(critical|warning)$/);
