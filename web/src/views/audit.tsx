@@ -83,10 +83,23 @@ function ChainStatus() {
         </p>
       )}
       {v?.ok === false && (
-        <p role="alert">
-          Broken at record {v.brokenAt} (of {v.records}): {v.reason}.{' '}
-          <a href={href('/audit', { cursor: String(v.brokenAt + 1) })}>Show it</a>
-        </p>
+        <div role="alert">
+          <p>
+            {v.problemCount === 1 ? '1 record does not hold' : `${v.problemCount} records do not hold`} (of{' '}
+            {v.records} checked):
+          </p>
+          <ul>
+            {v.problems.slice(0, 20).map((p) => (
+              <li key={p.seq}>
+                record {p.seq}: {p.reason}.{' '}
+                <a href={href('/audit', { cursor: String(p.seq + 1) })}>Show it</a>
+              </li>
+            ))}
+          </ul>
+          {v.problemCount > 20 && (
+            <p class="muted">… and {v.problemCount - 20} more: salve audit --verify lists them all.</p>
+          )}
+        </div>
       )}
       <button type="button" onClick={verify.refresh} disabled={verify.loading}>
         Verify again
