@@ -73,6 +73,22 @@ export function toKubeFailure(err: unknown, operation: string, timeoutMs?: numbe
   });
 }
 
+/**
+ * A failed watch: client-node's Watch throws a plain Error with `statusCode` for an HTTP failure, and passes
+ * transport errors through.
+ */
+export function watchFailure(err: unknown, operation: string): ActionFailed {
+  const httpStatus = (err as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof httpStatus !== 'number') return toKubeFailure(err, operation);
+  const { code, retryable } = classify(httpStatus, undefined);
+  const why = err instanceof Error && err.message !== '' ? err.message : `HTTP ${httpStatus}`;
+  return new ActionFailed(code, `${operation}: ${why} (HTTP ${httpStatus})`, {
+    cause: err,
+    retryable,
+    details: { httpStatus },
+  });
+}
+
 /** True for a 409 whose reason is AlreadyExists: a create that found its object already there. */
 export function isAlreadyExists(err: unknown): boolean {
   return (

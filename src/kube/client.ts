@@ -9,6 +9,12 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { toKubeFailure } from './api-errors.js';
+import {
+  defaultHeadInformerSettings,
+  type HeadInformerSettings,
+  startHeadInformer,
+} from './head-informer.js';
+import { headApis, headOf } from './heads.js';
 import type {
   ControllerRevision,
   CronJob,
@@ -27,6 +33,8 @@ export type ApiKubeClientOptions = {
   requestTimeoutMs?: number;
   /** Recorded in managedFields of everything salve patches or creates. */
   fieldManager?: string;
+  /** Back-off and watch timeouts of the owner-chain informers. */
+  informers?: Partial<HeadInformerSettings>;
 };
 
 const contentTypes = {
@@ -72,6 +80,8 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
   const timeoutMs = options.requestTimeoutMs ?? 15_000;
   const base = requestOptions(timeoutMs);
   const fieldManager = options.fieldManager ?? 'salve';
+  const heads = headApis(kubeConfig);
+  const informerSettings = { ...defaultHeadInformerSettings, ...options.informers };
 
   async function call<T>(operation: string, request: () => Promise<unknown>): Promise<T> {
     try {
@@ -170,5 +180,23 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
         ),
       );
     },
+
+    getHead: async (kind, namespace, name, getOptions) => {
+      const ms = getOptions?.timeoutMs ?? timeoutMs;
+      const operation = `get ${kind} ${namespace}/${name}`;
+      try {
+        const head = headOf(await heads[kind].read(namespace, name, requestOptions(ms)));
+        if (head !== undefined) return head;
+      } catch (err) {
+        throw toKubeFailure(err, operation, ms);
+      }
+      throw toKubeFailure(new Error('the API answered an object without name, namespace or uid'), operation);
+    },
+
+    watchHeads: (kind, namespace, handlers) =>
+      startHeadInformer(kubeConfig, heads[kind], namespace, kind, handlers, {
+        settings: informerSettings,
+        requestOptions,
+      }),
   };
 }

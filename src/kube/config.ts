@@ -4,6 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { SalveError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { createApiKubeClient } from './client.js';
+import type { HeadInformerSettings } from './head-informer.js';
 import type { KubeClient } from './port.js';
 import { createUnconfiguredKubeClient } from './unconfigured.js';
 
@@ -20,6 +21,8 @@ export type KubeClientConfig = {
   /** Where the service account files live; only tests change it. */
   serviceAccountDir?: string;
   requestTimeoutMs?: number;
+  /** Back-off and watch timeouts of the owner-chain informers (tests shorten them). */
+  informers?: Partial<HeadInformerSettings>;
   log: Logger;
 };
 
@@ -105,5 +108,6 @@ export function createKubeClient(config: KubeClientConfig): KubeClient {
   return createApiKubeClient(kubeConfig, {
     description,
     ...(config.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: config.requestTimeoutMs }),
+    ...(config.informers === undefined ? {} : { informers: config.informers }),
   });
 }

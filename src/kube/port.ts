@@ -144,6 +144,71 @@ export type KubePatch =
   | { type: 'merge'; body: Record<string, unknown> }
   | { type: 'strategic'; body: Record<string, unknown> };
 
+/**
+ * The kinds an owner chain passes through (Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob, ...): what
+ * the owner-chain cache lists, watches and reads (src/kube/owner-cache.ts).
+ */
+export const chainKinds = [
+  'Pod',
+  'ReplicaSet',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'HorizontalPodAutoscaler',
+] as const;
+export type ChainKind = (typeof chainKinds)[number];
+
+export function isChainKind(kind: string): kind is ChainKind {
+  return (chainKinds as readonly string[]).includes(kind);
+}
+
+/** What an HPA scales (`spec.scaleTargetRef`), as the API writes it. */
+export type ScaleTargetRef = { apiVersion?: string; kind: string; name: string };
+
+/**
+ * What salve keeps of a watched object: who it is, who controls it and, for an HPA, what it scales. Nothing
+ * else: a few thousand pods cost a few hundred bytes each, not their whole specs and statuses.
+ */
+export type ObjectHead = {
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    resourceVersion?: string;
+    ownerReferences?: OwnerReference[];
+    /** Set while the object is being deleted (a terminating pod): it still resolves. */
+    deletionTimestamp?: string;
+  };
+  spec?: { scaleTargetRef?: ScaleTargetRef };
+};
+
+export type HeadChange = 'add' | 'update' | 'delete';
+
+/** What a head informer reports. Callbacks run on the event loop: they must not block. */
+export type HeadWatchHandlers = {
+  /** After each complete list: the first sync, and every relist (after 410 Gone or an error). */
+  onSynced?(): void;
+  onChange?(change: HeadChange, head: ObjectHead): void;
+  /** The list or the watch failed (an ActionFailed with a SALVE_KUBE_* code); it lists again after a back-off. */
+  onError?(err: Error): void;
+};
+
+/**
+ * List + watch of one kind in one namespace, kept in memory as controllers do: list, then watch from the list's
+ * resourceVersion; relist when the watch answers 410 Gone; after a failure, list again after a back-off.
+ */
+export interface HeadInformer {
+  /** True once a list has completed; it stays true through later failures (the heads are then stale). */
+  readonly synced: boolean;
+  /** The last failure since the last successful list or watch event, if any. */
+  readonly failing: Error | undefined;
+  get(name: string): ObjectHead | undefined;
+  list(): ObjectHead[];
+  stop(): Promise<void>;
+}
+
 export interface KubeClient {
   /** False when no cluster is configured: every call then throws SALVE_KUBE_NOT_CONFIGURED. */
   readonly configured: boolean;
@@ -160,4 +225,13 @@ export interface KubeClient {
   listJobs(namespace: string, labelSelector?: string): Promise<Job[]>;
   createJob(namespace: string, job: Job): Promise<Job>;
   createEvent(namespace: string, event: KubeEvent): Promise<void>;
+  /** One object's head by name; `timeoutMs` bounds this request below the client's default deadline. */
+  getHead(
+    kind: ChainKind,
+    namespace: string,
+    name: string,
+    options?: { timeoutMs?: number },
+  ): Promise<ObjectHead>;
+  /** Starts listing and watching one kind in one namespace; `stop()` ends it. */
+  watchHeads(kind: ChainKind, namespace: string, handlers: HeadWatchHandlers): HeadInformer;
 }

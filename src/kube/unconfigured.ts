@@ -23,5 +23,17 @@ export function createUnconfiguredKubeClient(reason: string): KubeClient {
     listJobs: fail,
     createJob: fail,
     createEvent: fail,
+    getHead: fail,
+    // Nothing to list: the informer never syncs, and says why.
+    watchHeads: () => {
+      const why = new ActionFailed(
+        'SALVE_KUBE_NOT_CONFIGURED',
+        `no Kubernetes cluster is configured: ${reason}`,
+        {
+          retryable: false,
+        },
+      );
+      return { synced: false, failing: why, get: () => undefined, list: () => [], stop: async () => {} };
+    },
   };
 }

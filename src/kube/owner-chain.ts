@@ -1,0 +1,129 @@
+import { type ChainKind, isChainKind, type ObjectHead } from './port.js';
+
+// Owner chains, as controllers leave them: Pod -> ReplicaSet -> Deployment, Pod -> StatefulSet / DaemonSet,
+// Pod -> Job -> CronJob, and an HPA -> what its spec.scaleTargetRef names. Pure: the walk reads heads through a
+// lookup (the watched cache, or what one bounded read found) and decides nothing else.
+
+/** One object of a chain; `deleting` when it is terminating (it still resolves). */
+export type ChainLink = { kind: string; name: string; uid?: string; deleting?: true };
+
+/** The object an alert is about: `ownerOf` of a policy, filled from the alert's labels. */
+export type ChainSubject = { kind: ChainKind; namespace: string; name: string };
+
+/** What a lookup knows of one object: its head, that it does not exist, or nothing (not watched, not synced). */
+export type HeadLookup = (kind: ChainKind, name: string) => ObjectHead | 'absent' | 'unknown';
+
+export type UnresolvedWhy = 'not_found' | 'no_controller' | 'owner_gone' | 'cycle';
+
+export type ChainWalk =
+  /** `chain[0]` is the subject, the last link its top controller. */
+  | { status: 'resolved'; chain: ChainLink[] }
+  /** Known for sure: the subject or an owner does not exist, or the subject has no controller. */
+  | { status: 'unresolved'; why: UnresolvedWhy; chain: ChainLink[]; detail: string }
+  /** The lookup cannot tell (a miss): `missing` is what a read by name would settle. */
+  | { status: 'unknown'; missing: { kind: ChainKind; name: string }; chain: ChainLink[] };
+
+/** Deeper than any chain the built-in controllers make (Pod -> Job -> CronJob is three). */
+const MAX_LINKS = 8;
+
+/** The object's controller: the ownerReference with `controller: true`; for an HPA, what it scales. */
+export function controllerOf(
+  kind: string,
+  head: ObjectHead,
+): { kind: string; name: string; uid?: string } | undefined {
+  if (kind === 'HorizontalPodAutoscaler') {
+    const ref = head.spec?.scaleTargetRef;
+    return ref === undefined ? undefined : { kind: ref.kind, name: ref.name };
+  }
+  const ref = head.metadata.ownerReferences?.find((r) => r.controller === true);
+  return ref === undefined ? undefined : { kind: ref.kind, name: ref.name, uid: ref.uid };
+}
+
+function linkOf(kind: string, head: ObjectHead): ChainLink {
+  return {
+    kind,
+    name: head.metadata.name,
+    uid: head.metadata.uid,
+    ...(head.metadata.deletionTimestamp === undefined ? {} : { deleting: true as const }),
+  };
+}
+
+const label = (namespace: string, l: { kind: string; name: string }) => `${l.kind} ${namespace}/${l.name}`;
+
+/** `Pod shop/checkout-6659b96fbc-87jpc -> ReplicaSet shop/checkout-6659b96fbc -> Deployment shop/checkout`. */
+export function chainText(namespace: string, chain: readonly ChainLink[]): string {
+  return chain.map((l) => `${label(namespace, l)}${l.deleting ? ' (terminating)' : ''}`).join(' -> ');
+}
+
+/** Follows the subject's controllers up to the top one. */
+export function walkOwnerChain(subject: ChainSubject, lookup: HeadLookup): ChainWalk {
+  const { namespace } = subject;
+  const first = lookup(subject.kind, subject.name);
+  if (first === 'unknown') return { status: 'unknown', missing: subject, chain: [] };
+  if (first === 'absent') {
+    return {
+      status: 'unresolved',
+      why: 'not_found',
+      chain: [],
+      detail: `${label(namespace, subject)} does not exist`,
+    };
+  }
+  const chain = [linkOf(subject.kind, first)];
+  const seen = new Set([`${subject.kind}/${subject.name}`]);
+  let kind: string = subject.kind;
+  let head = first;
+  while (chain.length < MAX_LINKS) {
+    const owner = controllerOf(kind, head);
+    if (owner === undefined) {
+      if (chain.length > 1) return { status: 'resolved', chain };
+      const what = kind === 'HorizontalPodAutoscaler' ? 'names no scale target' : 'has no controller';
+      return {
+        status: 'unresolved',
+        why: 'no_controller',
+        chain,
+        detail: `${label(namespace, subject)} ${what}`,
+      };
+    }
+    // A controller of a kind salve does not follow (an operator's custom resource) is the top: it owns the rest.
+    if (!isChainKind(owner.kind)) {
+      chain.push({
+        kind: owner.kind,
+        name: owner.name,
+        ...(owner.uid === undefined ? {} : { uid: owner.uid }),
+      });
+      return { status: 'resolved', chain };
+    }
+    const key = `${owner.kind}/${owner.name}`;
+    if (seen.has(key)) {
+      return {
+        status: 'unresolved',
+        why: 'cycle',
+        chain,
+        detail: `owner references loop at ${label(namespace, owner)}`,
+      };
+    }
+    seen.add(key);
+    const next = lookup(owner.kind, owner.name);
+    if (next === 'unknown')
+      return { status: 'unknown', missing: { kind: owner.kind, name: owner.name }, chain };
+    // Same name, another uid: the owner was deleted and re-created; this object is an orphan awaiting collection.
+    if (next === 'absent' || (owner.uid !== undefined && next.metadata.uid !== owner.uid)) {
+      const from = chain.at(-1) as ChainLink;
+      return {
+        status: 'unresolved',
+        why: 'owner_gone',
+        chain,
+        detail: `${label(namespace, from)} is controlled by ${label(namespace, owner)}, which no longer exists`,
+      };
+    }
+    chain.push(linkOf(owner.kind, next));
+    kind = owner.kind;
+    head = next;
+  }
+  return {
+    status: 'unresolved',
+    why: 'cycle',
+    chain,
+    detail: `owner chain of ${label(namespace, subject)} is longer than ${MAX_LINKS}`,
+  };
+}
