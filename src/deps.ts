@@ -11,11 +11,13 @@ import type { Config } from './config/schema.js';
 import { followTokensFile, loadOrCreateTokens } from './config/tokens.js';
 import { createAlertmanagerClient } from './engine/alertmanager-client.js';
 import { defaultEngineSettings, type EngineDeps, type EngineSettings } from './engine/context.js';
+import type { PollLoop } from './engine/poll-loop.js';
 import { createScheduler, type Scheduler } from './engine/scheduler.js';
 import { SalveError } from './errors.js';
 import { type Authenticator, createAuthenticator } from './http/auth.js';
 import { type ConsoleAssets, loadConsoleAssets } from './http/console-assets.js';
 import { createKubeClient } from './kube/config.js';
+import { createOwnerCache, type OwnerCache, type OwnerCacheSettings } from './kube/owner-cache.js';
 import type { KubeClient } from './kube/port.js';
 import type { Dispatcher, DispatcherSettings } from './notify/dispatcher.js';
 import type { NotifierRegistry } from './notify/registry.js';
@@ -23,6 +25,8 @@ import { prepareNotify } from './notify/setup.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createPolicySource, type PolicySource } from './policy/source.js';
+import { ownerWatchPlan } from './policy/target.js';
+import { createDeferredMatches, type DeferredMatchSettings } from './service/deferred-matches.js';
 import { type AuditKey, keyedMarker } from './store/audit-chain.js';
 import { createStoreAvailability, type StoreAvailability } from './store/availability.js';
 import { openPostgresStore } from './store/postgres/index.js';
@@ -41,6 +45,10 @@ export type Deps = {
   registry: ActionRegistry;
   policies: PolicySource;
   kube: KubeClient;
+  /** Owner chains of the namespaces ownerOf policies point at, listed and watched: ingest resolves in memory. */
+  owners: OwnerCache;
+  /** Tries ownerOf matches the API could not resolve at ingest again (src/service/deferred-matches.ts). */
+  deferredMatches: PollLoop;
   engine: Scheduler;
   notifiers: NotifierRegistry;
   /** Sends the durable outbox's notifications (Slack, webhooks). */
@@ -61,6 +69,8 @@ export type Deps = {
 export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'store' | 'registry' | 'metrics' | 'kube'>> & {
   engine?: Partial<EngineSettings>;
   notify?: Partial<Omit<DispatcherSettings, 'owner'>>;
+  owners?: Partial<OwnerCacheSettings>;
+  deferredMatches?: Partial<DeferredMatchSettings>;
   /** Where KUBECONFIG, HOME and KUBERNETES_SERVICE_* come from; default: the process environment. */
   env?: NodeJS.ProcessEnv;
   random?: () => number;
@@ -129,6 +139,30 @@ export function kubeFrom(
   });
 }
 
+/** The owner-chain cache over the client, its failures and syncs logged and counted. */
+function ownerCacheFor(
+  kube: KubeClient,
+  log: Logger,
+  metrics: Metrics,
+  settings: Partial<OwnerCacheSettings> | undefined,
+): OwnerCache {
+  const ownersLog = log.child({ component: 'owners' });
+  return createOwnerCache({
+    kube,
+    // Real time: these bound network waits and how long a read is re-used, never a decision.
+    now: Date.now,
+    ...(settings === undefined ? {} : { settings }),
+    onError: (err, where) => {
+      metrics.ownerCacheWatchFailures.inc({ kind: where.kind });
+      ownersLog.warn(
+        { err: err.message, ...where },
+        'owner-chain list or watch failed; listing again after a back-off',
+      );
+    },
+    onSynced: (where) => ownersLog.debug(where, 'owner-chain informer listed'),
+  });
+}
+
 /** The one place adapters are constructed. */
 export async function createDeps(config: Config, log: Logger, overrides: DepsOverrides = {}): Promise<Deps> {
   const env = overrides.env ?? process.env;
@@ -159,6 +193,8 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     if (loaded.warning) warnings.push(loaded.warning);
   }
   warnings.push(...slackApprovalWarnings(config));
+  const kube = overrides.kube ?? kubeFrom(config, env, log);
+  const owners = ownerCacheFor(kube, log, metrics, overrides.owners);
   const policies = await createPolicySource({
     dir: config.policies,
     registry,
@@ -168,11 +204,13 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
       metrics.policyReloads.inc({ outcome: result.ok ? 'ok' : 'error' });
       if (!result.ok) metrics.policyReloadErrors.inc();
       metrics.policyLastReloadSuccessful.set(result.ok ? 1 : 0);
+      // A new table may point ownerOf at other namespaces: watch what it needs, stop what it no longer does.
+      if (result.ok && kube.configured) owners.watch(ownerWatchPlan(policies.current()));
     },
   });
   metrics.policiesLoaded.set(policies.current().policies.length);
   metrics.policyLastReloadSuccessful.set(policies.status().ok ? 1 : 0);
-  const kube = overrides.kube ?? kubeFrom(config, env, log);
+  if (kube.configured) owners.watch(ownerWatchPlan(policies.current()));
   const notify = prepareNotify({ settings: config, env, clock, log });
   const auditKey = loadAuditKey(config);
   if (auditKey.exposed) {
@@ -227,6 +265,17 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   // One replica per SQLite file: leases left in it belong to a process that is gone.
   if (store.kind === 'sqlite') await store.releaseLeases(null);
   const engine = createScheduler(engineDeps);
+  const deferredMatches = createDeferredMatches({
+    store,
+    owners,
+    policies,
+    registry,
+    clock,
+    log: log.child({ component: 'owners' }),
+    metrics,
+    onSettled: () => engine.poke(),
+    settings: overrides.deferredMatches,
+  });
   const dispatcher = notify.dispatcher({
     store,
     metrics,
@@ -246,6 +295,8 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     registry,
     policies,
     kube,
+    owners,
+    deferredMatches,
     engine,
     notifiers: notify.notifiers,
     dispatcher,
@@ -256,6 +307,8 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     consoleAssets: loadConsoleAssets(overrides.consoleDir),
     generatedToken,
     async close() {
+      await deferredMatches.stop();
+      await owners.stop();
       await engine.stop();
       await dispatcher.stop();
       await anchor.stop();

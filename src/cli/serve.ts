@@ -78,6 +78,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   deps.policies.watch();
   deps.engine.start();
   deps.dispatcher.start();
+  deps.deferredMatches.start();
   deps.anchor.start();
   deps.storeHealth.start();
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

@@ -4,12 +4,15 @@ import { webhookPayloadSchema } from '../alerts/schema.js';
 import { explainPayload, type PreviewDeps } from '../engine/explain.js';
 import { SalveError } from '../errors.js';
 import { parseOrThrow } from '../http/validate.js';
+import { createOwnerCache } from '../kube/owner-cache.js';
+import { readOnlyKube } from '../kube/read-only.js';
 import { loadPolicyDir } from '../policy/loader.js';
 import { formatProblem } from '../policy/problems.js';
 
 function boundText(bound: string): string {
   if (bound === 'literal') return 'written in the policy';
   if (bound === 'namespace') return 'within its allowed namespace';
+  if (bound === 'owner') return 'the controller of the object the alert names';
   return `in ${bound}`;
 }
 
@@ -33,11 +36,17 @@ export async function testPayload(
     for (const p of problems) out.write(`error: ${formatProblem(p)}\n`);
     return 1;
   }
+  const kube = options.preview?.kube;
+  // No informers here: each ownerOf subject is read by name, through a client that cannot write.
+  const owners = kube?.configured
+    ? createOwnerCache({ kube: readOnlyKube(kube), now: Date.now, settings: { lookupTimeoutMs: 5_000 } })
+    : undefined;
   const explanation = await explainPayload(payload, {
     table,
     registry,
     dryRun: options.dryRun,
     ...(options.preview ? { preview: options.preview } : {}),
+    ...(owners === undefined ? {} : { owners }),
   });
   if (options.json) {
     out.write(`${JSON.stringify(explanation, null, 2)}\n`);
@@ -52,10 +61,18 @@ export async function testPayload(
         out.write(`  policy ${o.policy}: refused (${o.reason}) ${o.detail}\n`);
         continue;
       }
+      if (o.outcome === 'deferred') {
+        const { kind, namespace, name } = o.subject;
+        out.write(
+          `  policy ${o.policy}: would act on the controller of ${kind} ${namespace}/${name}; cannot tell which: ${o.detail}\n`,
+        );
+        continue;
+      }
       const flags = [o.dryRun ? 'dry-run' : '', o.approval ? 'needs approval' : '']
         .filter(Boolean)
         .join(', ');
       out.write(`  policy ${o.policy}: ${o.decision} a heal on ${o.target}${flags ? ` (${flags})` : ''}\n`);
+      if (o.resolution) out.write(`    resolved: ${o.resolution.text}\n`);
       out.write(
         `    remit: ${o.remit.map((b) => `${b.field}=${b.value} (${boundText(b.bound)})`).join(', ')}\n`,
       );

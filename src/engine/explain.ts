@@ -2,19 +2,26 @@ import type { ActionRegistry } from '../actions/registry.js';
 import type { ActionContext, AnyAction } from '../actions/types.js';
 import { normaliseAlert, type ReceivedAlert, type WebhookPayload } from '../alerts/schema.js';
 import { isSalveError } from '../errors.js';
+import type { OwnerCache } from '../kube/owner-cache.js';
+import { chainText } from '../kube/owner-chain.js';
 import type { KubeClient } from '../kube/port.js';
 import { readOnlyKube } from '../kube/read-only.js';
 import { evaluateAlert } from '../policy/evaluate.js';
 import { type RemitBound, remitOf } from '../policy/remit.js';
-import type { MatchOutcome, PolicyTable } from '../policy/types.js';
+import type { MatchOutcome, PolicyTable, Resolution } from '../policy/types.js';
+import { evaluateWithOwners } from '../service/owner-resolution.js';
 import { openHealStates, type Store } from '../store/types.js';
 
 export type ExplainedOutcome =
   | (Extract<MatchOutcome, { outcome: 'refused' }> & { decision: 'refused' })
+  /** ownerOf: the API could not say in time; the webhook would keep the alert and try again. */
+  | (Extract<MatchOutcome, { outcome: 'deferred' }> & { decision: 'deferred' })
   | {
       outcome: 'match';
       policy: string;
       target: string;
+      /** ownerOf: the object the alert names, up to its top controller (`Pod shop/x -> ReplicaSet ... -> Deployment`). */
+      resolution?: Resolution & { text: string };
       decision: 'open' | 'attach';
       openHeal: string | null;
       dryRun: boolean;
@@ -97,15 +104,24 @@ export async function explainPayload(
     store?: Store;
     dryRun: boolean;
     preview?: PreviewDeps;
+    /** Resolves ownerOf targets (reads only); without it they are explained as deferred. */
+    owners?: OwnerCache;
   },
 ): Promise<Explanation> {
   const alerts: Explanation['alerts'] = [];
-  for (const raw of payload.alerts) {
-    const alert = normaliseAlert(raw);
+  const received = payload.alerts.map(normaliseAlert);
+  const evaluated = await evaluateWithOwners(
+    received,
+    (alert, resolve) => evaluateAlert(ctx.table, alert, ctx.registry, resolve),
+    ctx.owners,
+  );
+  for (const [i, alert] of received.entries()) {
     const outcomes: ExplainedOutcome[] = [];
-    for (const o of evaluateAlert(ctx.table, alert, ctx.registry)) {
-      if (o.outcome === 'refused') {
-        outcomes.push({ ...o, decision: 'refused' });
+    for (const o of evaluated[i] ?? []) {
+      if (o.outcome === 'refused' || o.outcome === 'deferred') {
+        outcomes.push(
+          o.outcome === 'refused' ? { ...o, decision: 'refused' } : { ...o, decision: 'deferred' },
+        );
         continue;
       }
       const policy = ctx.table.byName.get(o.policy)!;
@@ -120,6 +136,9 @@ export async function explainPayload(
         outcome: 'match',
         policy: o.policy,
         target: o.targetKey,
+        ...(o.resolution === undefined
+          ? {}
+          : { resolution: { ...o.resolution, text: chainText(o.target.namespace, o.resolution.chain) } }),
         decision: open ? 'attach' : 'open',
         openHeal: open?.id ?? null,
         dryRun: ctx.dryRun || policy.guards.dryRun,

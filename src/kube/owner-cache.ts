@@ -154,6 +154,9 @@ export function createOwnerCache(deps: OwnerCacheDeps): OwnerCache {
         if (walk.status !== 'unknown') return walk;
         const { kind, name } = walk.missing;
         const found = await read(namespace, kind, name, deadline);
+        if (found instanceof ActionFailed && !found.retryable) {
+          return { status: 'unresolved', why: 'unreadable', chain: walk.chain, detail: found.message };
+        }
         if (found instanceof Error) {
           return { status: 'unavailable', detail: found.message, missing: walk.missing };
         }

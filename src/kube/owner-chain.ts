@@ -4,6 +4,32 @@ import { type ChainKind, isChainKind, type ObjectHead } from './port.js';
 // Pod -> Job -> CronJob, and an HPA -> what its spec.scaleTargetRef names. Pure: the walk reads heads through a
 // lookup (the watched cache, or what one bounded read found) and decides nothing else.
 
+/**
+ * What `ownerOf` may name, and the kinds its top controller can be: what the built-in controllers create. A
+ * policy whose target kind is not among them could never apply, so it is refused at load.
+ */
+export const ownerOfTops = {
+  Pod: ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'ReplicaSet', 'Job'],
+  ReplicaSet: ['Deployment'],
+  Job: ['CronJob'],
+  HorizontalPodAutoscaler: ['Deployment', 'StatefulSet', 'ReplicaSet'],
+} as const satisfies Record<string, readonly ChainKind[]>;
+export type OwnerOfKind = keyof typeof ownerOfTops;
+export const ownerOfKinds = Object.keys(ownerOfTops) as OwnerOfKind[];
+
+/** The kinds to watch for subjects of these kinds: every kind their chains can pass through. */
+export function chainKindsFor(subjects: Iterable<OwnerOfKind>): Set<ChainKind> {
+  const kinds = new Set<ChainKind>();
+  for (const subject of subjects) {
+    kinds.add(subject);
+    for (const top of ownerOfTops[subject]) kinds.add(top);
+  }
+  // A ReplicaSet on the way may belong to a Deployment, a Job to a CronJob.
+  if (kinds.has('ReplicaSet')) kinds.add('Deployment');
+  if (kinds.has('Job')) kinds.add('CronJob');
+  return kinds;
+}
+
 /** One object of a chain; `deleting` when it is terminating (it still resolves). */
 export type ChainLink = { kind: string; name: string; uid?: string; deleting?: true };
 
@@ -13,7 +39,13 @@ export type ChainSubject = { kind: ChainKind; namespace: string; name: string };
 /** What a lookup knows of one object: its head, that it does not exist, or nothing (not watched, not synced). */
 export type HeadLookup = (kind: ChainKind, name: string) => ObjectHead | 'absent' | 'unknown';
 
-export type UnresolvedWhy = 'not_found' | 'no_controller' | 'owner_gone' | 'cycle';
+export type UnresolvedWhy =
+  | 'not_found'
+  | 'no_controller'
+  | 'owner_gone'
+  | 'cycle'
+  /** The API refuses to say (no cluster configured, RBAC): asking again will not help. */
+  | 'unreadable';
 
 export type ChainWalk =
   /** `chain[0]` is the subject, the last link its top controller. */

@@ -146,6 +146,34 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['operation'] as const,
       registers,
     }),
+    ownerResolutions: new Counter({
+      name: 'salve_owner_resolutions_total',
+      help: 'ownerOf targets at ingest, by how they ended: cache (in memory), lookup (read on a miss), refused, deferred (the API did not answer in time)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    ownerCacheSynced: new Gauge({
+      name: 'salve_owner_cache_synced',
+      help: '1 when every owner-chain informer has listed (ingest resolves ownerOf targets in memory), else 0',
+      registers,
+    }),
+    ownerCacheObjects: new Gauge({
+      name: 'salve_owner_cache_objects',
+      help: 'Objects the owner-chain cache holds, by kind',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    ownerCacheWatchFailures: new Counter({
+      name: 'salve_owner_cache_watch_failures_total',
+      help: 'Failed lists or watches of the owner-chain cache (it lists again after a back-off), by kind',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    deferredMatches: new Gauge({
+      name: 'salve_deferred_matches',
+      help: 'Alerts whose ownerOf target waits for a later resolution (the API did not answer); read from the store',
+      registers,
+    }),
     authFailures: new Counter({
       name: 'salve_auth_failures_total',
       help: 'Requests refused for a missing, unknown or under-scoped token, by route',

@@ -1,12 +1,13 @@
 import type { ActionRegistry } from '../actions/registry.js';
 import { SalveError } from '../errors.js';
 import { matchesAll } from './matchers.js';
-import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain, quoteValue } from './names.js';
+import { quoteValue } from './names.js';
 import { renderParams } from './params.js';
 import { formatPath, issueMessages, issueText } from './problems.js';
 import { stepsRemit, targetRemit } from './remit.js';
 import type { CompiledPolicy } from './table.js';
-import { lookup, render, type TemplateData } from './templates.js';
+import { type OwnerResolver, targetFor } from './target.js';
+import { lookup, type TemplateData } from './templates.js';
 import type { MatchOutcome, PolicyTable, RefusalReason, ResolvedStep } from './types.js';
 
 export type AlertInput = TemplateData & { status: 'firing' | 'resolved' };
@@ -22,6 +23,7 @@ export function evaluateAlert(
   table: PolicyTable,
   alert: AlertInput,
   registry: ActionRegistry,
+  resolve?: OwnerResolver,
 ): MatchOutcome[] {
   const index = table.index[alert.status];
   const bucket = index.byAlertname.get(lookup(alert.labels, 'alertname') ?? '') ?? NONE;
@@ -41,7 +43,7 @@ export function evaluateAlert(
       next = b as CompiledPolicy;
       j++;
     }
-    if (matchesAll(next.policy.match, alert.labels)) out.push(resolvePolicy(next, alert, registry));
+    if (matchesAll(next.policy.match, alert.labels)) out.push(resolvePolicy(next, alert, registry, resolve));
   }
   return out;
 }
@@ -56,6 +58,7 @@ export function evaluateLabels(
   labels: Readonly<Record<string, string>>,
   annotations: Readonly<Record<string, string>>,
   registry: ActionRegistry,
+  resolve?: OwnerResolver,
 ): MatchOutcome {
   const compiled = table.index.byName.get(policyName);
   if (compiled === undefined) {
@@ -63,56 +66,52 @@ export function evaluateLabels(
       details: { policy: policyName },
     });
   }
-  return resolvePolicy(compiled, { labels, annotations }, registry);
+  return resolvePolicy(compiled, { labels, annotations }, registry, resolve);
 }
 
-function refused(policy: string, reason: RefusalReason, detail: string): MatchOutcome {
-  return { outcome: 'refused', policy, reason, detail };
+/**
+ * One named policy against one alert, matchers and `on` included: a deferred match tried again with the table in
+ * force now. A string when it no longer applies: the policy is gone, or no longer matches the alert.
+ */
+export function evaluatePolicy(
+  table: PolicyTable,
+  policyName: string,
+  alert: AlertInput,
+  registry: ActionRegistry,
+  resolve?: OwnerResolver,
+): MatchOutcome | 'policy_removed' | 'no_longer_matches' {
+  const compiled = table.index.byName.get(policyName);
+  if (compiled === undefined) return 'policy_removed';
+  if (compiled.policy.on !== alert.status || !matchesAll(compiled.policy.match, alert.labels))
+    return 'no_longer_matches';
+  return resolvePolicy(compiled, alert, registry, resolve);
 }
 
-function missing(field: string, source: string, what: string): string {
-  return `${field} ${JSON.stringify(source)} needs ${what}, which is missing or empty`;
-}
-
-function resolvePolicy(c: CompiledPolicy, data: TemplateData, registry: ActionRegistry): MatchOutcome {
+function resolvePolicy(
+  c: CompiledPolicy,
+  data: TemplateData,
+  registry: ActionRegistry,
+  resolve: OwnerResolver | undefined,
+): MatchOutcome {
   const { name: policy } = c.policy;
-  const namespace = render(c.namespace, data);
-  if (!namespace.ok)
-    return refused(
-      policy,
-      'template_missing',
-      missing('target.namespace', c.namespace.source, namespace.missing),
-    );
-  const name = render(c.name, data);
-  if (!name.ok)
-    return refused(policy, 'template_missing', missing('target.name', c.name.source, name.missing));
-  if (!isDnsLabel(namespace.value)) {
-    return refused(
-      policy,
-      'invalid_name',
-      `target.namespace ${quoteValue(namespace.value)} is not ${dnsLabelRule}`,
-    );
-  }
-  if (!isDnsSubdomain(name.value)) {
-    return refused(
-      policy,
-      'invalid_name',
-      `target.name ${quoteValue(name.value)} is not ${dnsSubdomainRule}`,
-    );
-  }
-  const target = { kind: c.policy.target.kind, namespace: namespace.value, name: name.value };
+  const found = targetFor(c, data, resolve);
+  if (!found.ok) return found.outcome;
+  const { target, resolution } = found;
+  const refused = (reason: RefusalReason, detail: string): MatchOutcome => ({
+    outcome: 'refused',
+    policy,
+    reason,
+    detail,
+  });
+  // On the resolved target, for ownerOf: allow.names bounds the Deployment, not the pod.
   const targetBounds = targetRemit(c, target);
-  if (!targetBounds.ok) return refused(policy, 'not_allowed', targetBounds.detail);
+  if (!targetBounds.ok) return refused('not_allowed', targetBounds.detail);
   const steps: ResolvedStep[] = [];
   for (const [i, step] of c.steps.entries()) {
     const rendered = renderParams(step.params, data);
     if (!rendered.ok) {
       const at = formatPath(['steps', i, 'with', ...rendered.path]);
-      return refused(
-        policy,
-        'template_missing',
-        `${at} needs ${rendered.missing}, which is missing or empty`,
-      );
+      return refused('template_missing', `${at} needs ${rendered.missing}, which is missing or empty`);
     }
     const action = registry.get(step.spec.action);
     if (action === undefined) {
@@ -127,18 +126,19 @@ function resolvePolicy(c: CompiledPolicy, data: TemplateData, registry: ActionRe
       const why = parsed.error.issues
         .map((issue) => `${formatPath(['steps', i, 'with', ...issue.path])}: ${issueText(issue)}`)
         .join('; ');
-      return refused(policy, 'invalid_params', why);
+      return refused('invalid_params', why);
     }
     steps.push({ action: step.spec.action, params: parsed.data, verify: step.spec.verify });
   }
   // Every designator a step carries (a namespace, a model, a DAG) is written in the policy or in its list.
   const stepBounds = stepsRemit(c, steps, registry);
-  if (!stepBounds.ok) return refused(policy, 'not_allowed', stepBounds.detail);
+  if (!stepBounds.ok) return refused('not_allowed', stepBounds.detail);
   return {
     outcome: 'match',
     policy,
     target,
     targetKey: `${target.kind}/${target.namespace}/${target.name}`,
     steps,
+    ...(resolution === undefined ? {} : { resolution }),
   };
 }

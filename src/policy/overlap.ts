@@ -25,8 +25,12 @@ function suffixOf(t: CompiledTemplate): string {
   return last !== undefined && 'text' in last ? last.text : '';
 }
 
-/** False only when no label values can make the two name templates render the same string. */
-function namesCanCoincide(a: CompiledTemplate, b: CompiledTemplate): boolean {
+/**
+ * False only when no label values can make the two name templates render the same string. A name the owner
+ * chain gives (null) can be any name.
+ */
+function namesCanCoincide(a: CompiledTemplate | null, b: CompiledTemplate | null): boolean {
+  if (a === null || b === null) return true;
   if (!a.dynamic && !b.dynamic) return a.source === b.source;
   if (!a.dynamic) return templatePattern(b).test(a.source);
   if (!b.dynamic) return templatePattern(a).test(b.source);
@@ -101,12 +105,13 @@ export function findOverlaps(table: PolicyTable): OverlapWarning[] {
     for (const [a, b] of candidatePairs(group)) {
       if (!targetsCanCoincide(a, b) || provablyDisjoint(a.policy.match, b.policy.match)) continue;
       const { target } = a.policy;
+      const name = target.name ?? `the controller of a ${target.ownerOf.kind}`;
       warnings.push({
         policies: [a.policy.name, b.policy.name],
         files: [a.policy.source.file, b.policy.source.file],
         message:
           `policies ${a.policy.name} (${a.policy.source.file}) and ${b.policy.name} (${b.policy.source.file}) ` +
-          `can act on the same ${target.kind} (${target.namespace}/${target.name}) for the same alert`,
+          `can act on the same ${target.kind} (${target.namespace}/${name}) for the same alert`,
       });
     }
   }

@@ -16,8 +16,11 @@ export type RemitBound = {
   /** `target.namespace`, `steps[0].with.model` */
   field: string;
   value: string;
-  /** `literal` (written in the policy), `allow.models`, or `namespace` (a name in a bounded namespace). */
-  bound: 'literal' | 'namespace' | `allow.${string}`;
+  /**
+   * `literal` (written in the policy), `allow.models`, `namespace` (a name in a bounded namespace), or `owner`
+   * (the top controller of the object the alert names, in a bounded namespace).
+   */
+  bound: 'literal' | 'namespace' | 'owner' | `allow.${string}`;
 };
 
 export type RemitCheck =
@@ -50,10 +53,11 @@ export function targetRemit(policy: CompiledPolicy, target: TargetRef): RemitChe
   const names = allow.names;
   if (names !== undefined && !names.includes(target.name))
     return outside('target.name', target.name, 'names', names);
+  const unbounded = policy.name === null ? 'owner' : 'namespace';
   bounds.push({
     field: 'target.name',
     value: target.name,
-    bound: !policy.name.dynamic ? 'literal' : names !== undefined ? 'allow.names' : 'namespace',
+    bound: policy.name?.dynamic === false ? 'literal' : names !== undefined ? 'allow.names' : unbounded,
   });
   return { ok: true, bounds };
 }

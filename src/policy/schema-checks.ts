@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { AnyAction } from '../actions/types.js';
+import { type OwnerOfKind, ownerOfTops } from '../kube/owner-chain.js';
 import { checkParams, compileParams, containsTemplate } from './params.js';
 import { flattenIssue } from './problems.js';
 import { compileTemplate } from './templates.js';
@@ -61,6 +62,41 @@ export function checkStep(registry: ActionRegistry) {
       }
     }
   };
+}
+
+/**
+ * A target is named (`name`) or resolved (`ownerOf`), never both; a resolved one must be of a kind the object's
+ * controllers can lead to.
+ */
+export function checkTarget(target: unknown, ctx: Ctx): void {
+  if (!isRecord(target)) return;
+  const { name, ownerOf, kind } = target;
+  if (name === undefined && ownerOf === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['name'],
+      message:
+        'is required, or ownerOf to resolve the target through the controllers of the object an alert is about',
+    });
+    return;
+  }
+  if (name !== undefined && ownerOf !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ownerOf'],
+      message: 'excludes target.name: a target is either named or resolved through ownerOf',
+    });
+    return;
+  }
+  if (!isRecord(ownerOf) || typeof kind !== 'string' || typeof ownerOf.kind !== 'string') return;
+  if (!Object.hasOwn(ownerOfTops, ownerOf.kind)) return;
+  const tops: readonly string[] = ownerOfTops[ownerOf.kind as OwnerOfKind];
+  if (tops.includes(kind)) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['kind'],
+    message: `the controllers of a ${ownerOf.kind} never lead to a ${kind}: expected ${tops.join(', ')}`,
+  });
 }
 
 export function checkPolicy(registry: ActionRegistry) {

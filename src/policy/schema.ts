@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { ActionRegistry } from '../actions/registry.js';
+import { ownerOfKinds } from '../kube/owner-chain.js';
 import { parseDuration, parseRate } from './duration.js';
 import { parseMatcher } from './matchers.js';
 import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain } from './names.js';
-import { checkFile, checkPolicy, checkStep, KIND, whenMapping } from './schema-checks.js';
+import { checkFile, checkPolicy, checkStep, checkTarget, KIND, whenMapping } from './schema-checks.js';
 import { compileTemplate, renderWith } from './templates.js';
-import type { Guards, Policy, StepSpec } from './types.js';
+import type { Guards, Policy, PolicyTarget, StepSpec } from './types.js';
 
 export const API_VERSION = 'salve/v1';
 
@@ -138,11 +139,27 @@ export function buildPolicyFileSchema(registry: ActionRegistry) {
       description: z.string().default(''),
       match: z.array(matcher).min(1, 'needs at least one matcher: a policy never matches every alert'),
       on: z.enum(['firing', 'resolved']).default('firing'),
-      target: z.strictObject({
-        kind: z.string().regex(KIND, 'expected a Kubernetes kind such as Deployment'),
-        namespace: nameTemplate(isDnsLabel, dnsLabelRule),
-        name: nameTemplate(isDnsSubdomain, dnsSubdomainRule),
-      }),
+      target: z
+        .strictObject({
+          kind: z.string().regex(KIND, 'expected a Kubernetes kind such as Deployment'),
+          namespace: nameTemplate(isDnsLabel, dnsLabelRule),
+          name: nameTemplate(isDnsSubdomain, dnsSubdomainRule).optional(),
+          ownerOf: z
+            .strictObject({
+              kind: z.enum(ownerOfKinds, {
+                error: `expected ${ownerOfKinds.join(', ')}: the kinds whose controllers salve follows`,
+              }),
+              name: nameTemplate(isDnsSubdomain, dnsSubdomainRule),
+            })
+            .optional(),
+        })
+        .superRefine(checkTarget, { when: whenMapping })
+        .transform(
+          (t): PolicyTarget =>
+            t.ownerOf === undefined
+              ? { kind: t.kind, namespace: t.namespace, name: t.name ?? '' }
+              : { kind: t.kind, namespace: t.namespace, ownerOf: t.ownerOf },
+        ),
       allow: allowSchema(registry).optional(),
       steps: z.array(step).min(1, 'needs at least one step'),
       guards,

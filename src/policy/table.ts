@@ -1,4 +1,5 @@
 import { SalveError } from '../errors.js';
+import type { OwnerOfKind } from '../kube/owner-chain.js';
 import { pinnedValues } from './literal-values.js';
 import { type CompiledParams, compileParams } from './params.js';
 import { type CompiledTemplate, compileTemplate } from './templates.js';
@@ -10,7 +11,10 @@ export type CompiledPolicy = {
   /** Position in the table: results come out in table order whichever index bucket they came from. */
   order: number;
   namespace: CompiledTemplate;
-  name: CompiledTemplate;
+  /** The target's name; null when the owner chain names it (`ownerOf`). */
+  name: CompiledTemplate | null;
+  /** `target.ownerOf`: the kind and name of the object whose top controller is the target. */
+  ownerOf: { kind: OwnerOfKind; name: CompiledTemplate } | null;
   steps: readonly { spec: StepSpec; params: CompiledParams }[];
 };
 
@@ -27,13 +31,14 @@ export type PolicyIndex = {
   byName: ReadonlyMap<string, CompiledPolicy>;
 };
 
-function template(policy: Policy, field: 'namespace' | 'name'): CompiledTemplate {
-  const compiled = compileTemplate(policy.target[field]);
+function template(policy: Policy, field: string, source: string): CompiledTemplate {
+  const compiled = compileTemplate(source);
   if (compiled.ok) return compiled.template;
   throw new SalveError('SALVE_POLICY_INVALID', `policy ${policy.name} target.${field}: ${compiled.error}`);
 }
 
 function compilePolicy(policy: Policy, order: number): CompiledPolicy {
+  const { target } = policy;
   const steps = policy.steps.map((spec, i) => {
     const compiled = compileParams(spec.with);
     if (!compiled.ok) {
@@ -48,8 +53,12 @@ function compilePolicy(policy: Policy, order: number): CompiledPolicy {
   return {
     policy,
     order,
-    namespace: template(policy, 'namespace'),
-    name: template(policy, 'name'),
+    namespace: template(policy, 'namespace', target.namespace),
+    name: target.name === undefined ? null : template(policy, 'name', target.name),
+    ownerOf:
+      target.ownerOf === undefined
+        ? null
+        : { kind: target.ownerOf.kind, name: template(policy, 'ownerOf.name', target.ownerOf.name) },
     steps,
   };
 }

@@ -1,4 +1,5 @@
 import type { TargetRef } from '../actions/types.js';
+import type { ChainLink, ChainSubject, OwnerOfKind } from '../kube/owner-chain.js';
 import type { PolicyIndex } from './table.js';
 
 export type MatcherOp = '=' | '!=' | '=~' | '!~';
@@ -41,6 +42,17 @@ export type Guards = {
  */
 export type AllowLists = { namespaces: string[]; [list: string]: string[] };
 
+/**
+ * `target.ownerOf`: the target is not named by the alert but found by following the controllers of the object
+ * the alert is about (a Pod to its ReplicaSet's Deployment, a Job to its CronJob, an HPA to what it scales).
+ */
+export type OwnerOf = { kind: OwnerOfKind; name: Template };
+
+/** What a policy acts on: named by a template, or resolved through the owner chain of another object. */
+export type PolicyTarget =
+  | { kind: string; namespace: Template; name: Template; ownerOf?: undefined }
+  | { kind: string; namespace: Template; ownerOf: OwnerOf; name?: undefined };
+
 export type Policy = {
   name: string;
   description: string;
@@ -48,7 +60,7 @@ export type Policy = {
   source: { file: string; index: number };
   match: LabelMatcher[];
   on: 'firing' | 'resolved';
-  target: { kind: string; namespace: Template; name: Template };
+  target: PolicyTarget;
   allow: AllowLists;
   steps: StepSpec[];
   guards: Guards;
@@ -93,7 +105,14 @@ export type RefusalReason =
   | 'invalid_name'
   | 'not_allowed'
   | 'invalid_params'
-  | 'unsupported_kind';
+  | 'unsupported_kind'
+  /** `ownerOf`: the object does not exist, has no controller, or its owner is gone. */
+  | 'target_unresolved'
+  /** `ownerOf`: the top controller is not of the target's kind (a bare ReplicaSet, an operator's resource). */
+  | 'target_kind_mismatch';
+
+/** How an `ownerOf` target was found: the object the alert is about, up to its top controller. */
+export type Resolution = { subject: ChainSubject; chain: ChainLink[] };
 
 /** What one policy makes of one alert. Refusals are values (audited), not errors. */
 export type MatchOutcome =
@@ -104,10 +123,22 @@ export type MatchOutcome =
       /** `Kind/namespace/name`: the heal identity is (policy, targetKey). */
       targetKey: string;
       steps: ResolvedStep[];
+      /** Set when the target came through `ownerOf`. */
+      resolution?: Resolution;
     }
   | {
       outcome: 'refused';
       policy: string;
       reason: RefusalReason;
+      detail: string;
+    }
+  /**
+   * `ownerOf` cannot be resolved now: the owner cache cannot tell and the API did not answer in time. The alert
+   * is kept, and the resolution tried again; the heal (if any) opens then.
+   */
+  | {
+      outcome: 'deferred';
+      policy: string;
+      subject: ChainSubject;
       detail: string;
     };

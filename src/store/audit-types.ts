@@ -2,6 +2,10 @@
 export const auditTypes = {
   deliveryReceived: 'delivery.received',
   policyRefused: 'policy.refused',
+  /** An `ownerOf` target could not be resolved in time: the match waits for a later resolution. */
+  policyDeferred: 'policy.deferred',
+  /** A deferred match that will never be resolved: its policy is gone or no longer matches, or its alert resolved. */
+  policyDeferredDropped: 'policy.deferred_dropped',
   healOpened: 'heal.opened',
   healAlertAttached: 'heal.alert_attached',
   healAlertResolved: 'heal.alert_resolved',

@@ -1,13 +1,21 @@
 import { alertIdentity, type ReceivedAlert } from '../alerts/schema.js';
 import type { MatchOutcome } from '../policy/types.js';
 import { auditTypes } from './audit-types.js';
-import type { AuditInput, HealTrigger, IngestAlert, IngestInput, IngestResult } from './types.js';
+import type {
+  AuditInput,
+  DeferredMatch,
+  HealTrigger,
+  IngestAlert,
+  IngestInput,
+  IngestResult,
+} from './types.js';
 
 // What a delivery's ingestion records, the same on every store: stores differ in how they write, not in what.
 
 export type AlertRef = { fingerprint: string; startsAt: string; alertname: string };
 type Match = Extract<MatchOutcome, { outcome: 'match' }>;
 type Refusal = Extract<MatchOutcome, { outcome: 'refused' }>;
+type Deferral = Extract<MatchOutcome, { outcome: 'deferred' }>;
 
 export function alertRefOf(alert: ReceivedAlert): AlertRef {
   return {
@@ -82,6 +90,36 @@ export function refusalRecord(input: IngestInput, refusal: Refusal, ref: AlertRe
   };
 }
 
+/** An `ownerOf` target the API could not resolve in time: kept, to be tried again. */
+export function deferredRecord(input: IngestInput, deferral: Deferral, ref: AlertRef): AuditInput {
+  return {
+    type: auditTypes.policyDeferred,
+    actor: input.actor,
+    healId: null,
+    policy: deferral.policy,
+    target: null,
+    outcome: 'deferred',
+    data: { ...ref, subject: deferral.subject, detail: deferral.detail },
+  };
+}
+
+/** A deferred match given up: it will never open a heal. */
+export function droppedRecord(
+  input: IngestInput,
+  drop: { policy: string; reason: string; detail: string },
+  ref: AlertRef,
+): AuditInput {
+  return {
+    type: auditTypes.policyDeferredDropped,
+    actor: input.actor,
+    healId: null,
+    policy: drop.policy,
+    target: null,
+    outcome: drop.reason,
+    data: { ...ref, reason: drop.reason, detail: drop.detail },
+  };
+}
+
 /** The heal this alert opened, or the open one it attached to. */
 export function healAlertRecord(
   input: IngestInput,
@@ -97,7 +135,11 @@ export function healAlertRecord(
     policy: match.policy,
     target: match.targetKey,
     outcome: attached ? 'attached' : 'pending',
-    data: attached ? ref : { trigger: ref, target: match.target, steps: match.steps, dryRun: input.dryRun },
+    data: {
+      ...(attached ? ref : { trigger: ref, target: match.target, steps: match.steps, dryRun: input.dryRun }),
+      // How an ownerOf target was found: Pod -> ReplicaSet -> Deployment.
+      ...(match.resolution === undefined ? {} : { resolution: match.resolution }),
+    },
   };
 }
 
@@ -116,5 +158,20 @@ export function newIngestResult(
     attached: [],
     refused: 0,
     resolved: 0,
+    deferred: 0,
+  };
+}
+
+/**
+ * What settling a deferred match writes with: the actor, delivery and dry-run of the delivery that brought its
+ * alert (the heal it opens is that delivery's), at the time of the settlement.
+ */
+export function settlementInput(match: DeferredMatch, at: string): IngestInput {
+  return {
+    receivedAt: at,
+    actor: match.actor,
+    delivery: { ...match.delivery, status: match.alert.status, truncatedAlerts: 0 },
+    alerts: [],
+    dryRun: match.dryRun,
   };
 }

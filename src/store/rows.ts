@@ -1,5 +1,6 @@
 import {
   type AuditRecord,
+  type DeferredMatch,
   type Heal,
   type HealAlert,
   type HealPatch,
@@ -172,4 +173,62 @@ export function openHealCountsFrom(rows: ReadonlyArray<{ state: string; n: numbe
     if (state in counts) counts[state as OpenHealState] = Number(n);
   }
   return counts;
+}
+
+/** A deferred match with its alert and the delivery that brought it; both stores select it the same way. */
+export const deferredSelect = `
+  SELECT d.id, d.policy, d.subject, d.detail, d.attempts, d.created_at, d.actor, d.dry_run,
+         a.fingerprint, a.starts_at, a.status, a.ends_at, a.labels, a.annotations, a.generator_url,
+         dl.receiver, dl.group_key, dl.external_url,
+         EXISTS (SELECT 1 FROM alerts r WHERE r.fingerprint = d.fingerprint AND r.starts_at = d.starts_at
+                                          AND r.status = 'resolved') AS alert_resolved
+    FROM deferred_matches d
+    JOIN alerts a ON a.fingerprint = d.fingerprint AND a.starts_at = d.starts_at AND a.status = d.status
+    JOIN deliveries dl ON dl.id = d.delivery_id`;
+
+export type DeferredRow = {
+  id: string;
+  policy: string;
+  subject: string;
+  detail: string;
+  attempts: number;
+  created_at: string;
+  actor: string;
+  /** SQLite: 0/1; PostgreSQL: boolean. */
+  dry_run: number | boolean;
+  fingerprint: string;
+  starts_at: string;
+  status: StoredAlert['status'];
+  ends_at: string | null;
+  labels: string;
+  annotations: string;
+  generator_url: string;
+  receiver: string;
+  group_key: string;
+  external_url: string;
+  alert_resolved: number | boolean;
+};
+
+export function deferredFromRow(r: DeferredRow): DeferredMatch {
+  return {
+    id: r.id,
+    alert: {
+      fingerprint: r.fingerprint,
+      startsAt: r.starts_at,
+      status: r.status,
+      endsAt: r.ends_at,
+      labels: JSON.parse(r.labels),
+      annotations: JSON.parse(r.annotations),
+      generatorURL: r.generator_url,
+    },
+    policy: r.policy,
+    subject: JSON.parse(r.subject),
+    detail: r.detail,
+    attempts: Number(r.attempts),
+    createdAt: r.created_at,
+    alertResolved: Boolean(r.alert_resolved),
+    actor: r.actor,
+    delivery: { receiver: r.receiver, groupKey: r.group_key, externalURL: r.external_url },
+    dryRun: Boolean(r.dry_run),
+  };
 }

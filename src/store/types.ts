@@ -1,5 +1,6 @@
 import type { TargetRef } from '../actions/types.js';
 import type { AlertStatus, ReceivedAlert } from '../alerts/schema.js';
+import type { ChainSubject } from '../kube/owner-chain.js';
 import type { NotificationEvent, OutboxInput } from '../notify/types.js';
 import type { MatchOutcome, ResolvedStep } from '../policy/types.js';
 
@@ -189,6 +190,37 @@ export type IngestResult = {
   attached: HealRef[];
   refused: number;
   resolved: number;
+  /** `ownerOf` outcomes kept for a later resolution (the API did not answer in time). */
+  deferred: number;
+};
+
+/**
+ * A match whose `ownerOf` target could not be resolved when its alert arrived: kept with the alert, tried again
+ * until it resolves, is refused, or is dropped (src/engine/deferred-matches.ts).
+ */
+export type DeferredMatch = {
+  id: string;
+  alert: ReceivedAlert;
+  policy: string;
+  subject: ChainSubject;
+  detail: string;
+  attempts: number;
+  createdAt: string;
+  /** Whether the same alert has since arrived resolved. */
+  alertResolved: boolean;
+  /** Who brought the alert and how: the trigger and the audit records of the heal it opens. */
+  actor: string;
+  delivery: { receiver: string; groupKey: string; externalURL: string };
+  dryRun: boolean;
+};
+
+/** How a deferred match ends: matched (a heal opens or the alert attaches), refused, or dropped. */
+export type DeferredSettlement = {
+  id: string;
+  at: string;
+  outcome:
+    | Exclude<MatchOutcome, { outcome: 'deferred' }>
+    | { outcome: 'dropped'; policy: string; reason: string; detail: string };
 };
 
 export type HealQuery = {
@@ -371,4 +403,16 @@ export interface Store {
   finishOutbox(id: number, result: OutboxResult, audit: AuditInput[]): Promise<void>;
   /** Notifications not yet sent (pending), for the outbox metric and /readyz. */
   countPendingOutbox(): Promise<number>;
+
+  /** Deferred matches due at `now`, oldest first. */
+  dueDeferredMatches(now: string, limit: number): Promise<DeferredMatch[]>;
+  /** Tries it again at `nextAt`, counting the attempt. */
+  retryDeferredMatch(id: string, nextAt: string, detail: string): Promise<void>;
+  /**
+   * Ends a deferred match in one transaction: removes it and records its outcome as ingest would have (a heal
+   * opened or attached, a refusal, a drop). Null when it was already settled (by another replica).
+   */
+  settleDeferredMatch(settlement: DeferredSettlement): Promise<IngestResult | null>;
+  /** Deferred matches waiting, for /readyz and the metric. */
+  countDeferredMatches(): Promise<number>;
 }

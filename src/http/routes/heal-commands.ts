@@ -5,6 +5,7 @@ import type { Deps } from '../../deps.js';
 import { decideApproval } from '../../engine/approvals.js';
 import { SalveError } from '../../errors.js';
 import { evaluateLabels } from '../../policy/evaluate.js';
+import { evaluateWithOwners } from '../../service/owner-resolution.js';
 import { canonicalJson } from '../../store/audit-chain.js';
 import { auditTypes } from '../../store/audit-types.js';
 import { healView } from '../heal-view.js';
@@ -51,13 +52,21 @@ export function healCommandRoutes(app: FastifyInstance, deps: Deps): void {
           ? null
           : parseOrThrow(idempotencyKey, keyHeader, 'SALVE_REQUEST_INVALID', 'Idempotency-Key: ');
       const actor = actorOf(request);
-      const outcome = evaluateLabels(
-        deps.policies.current(),
-        body.policy,
-        body.labels,
-        body.annotations,
-        deps.registry,
+      const table = deps.policies.current();
+      // An ownerOf target resolves as at ingest: in memory, else one bounded read.
+      const [outcomes] = await evaluateWithOwners(
+        [body],
+        (b, resolve) => [evaluateLabels(table, b.policy, b.labels, b.annotations, deps.registry, resolve)],
+        deps.owners,
       );
+      const outcome = outcomes![0]!;
+      if (outcome.outcome === 'deferred') {
+        throw new SalveError(
+          'SALVE_KUBE_REQUEST_FAILED',
+          `policy ${body.policy}: the target could not be resolved now (${outcome.detail}); try again`,
+          { retryable: true },
+        );
+      }
       if (outcome.outcome === 'refused') {
         await store.appendAudit([
           {

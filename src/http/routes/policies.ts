@@ -55,6 +55,7 @@ export function policyRoutes(app: FastifyInstance, deps: Deps): void {
         store: deps.store,
         dryRun: deps.config.dryRun,
         preview: { ...deps.engineDeps, kube: deps.kube },
+        owners: deps.owners,
       });
     },
   );

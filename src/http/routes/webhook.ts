@@ -9,6 +9,7 @@ import {
 } from '../../alerts/schema.js';
 import type { Deps } from '../../deps.js';
 import { evaluateAlert } from '../../policy/evaluate.js';
+import { evaluateWithOwners } from '../../service/owner-resolution.js';
 import { withinDeadline } from '../deadline.js';
 import { parseOrThrow } from '../validate.js';
 
@@ -42,14 +43,20 @@ export function webhookRoutes(app: FastifyInstance, deps: Deps): void {
         alerts: { received: received.length, new: 0, deduplicated: received.length },
         heals: { opened: [], attached: [] },
         refused: 0,
+        deferred: 0,
         truncatedAlerts: payload.truncatedAlerts,
       };
     }
     const table = policies.current();
-    const alerts = received.map((alert) => ({
-      alert,
-      outcomes: known.has(alertIdentity(alert)) ? [] : evaluateAlert(table, alert, registry),
-    }));
+    // ownerOf targets resolve in memory; what the cache misses is read within a short deadline, or deferred.
+    const outcomes = await evaluateWithOwners(
+      received,
+      (alert, resolve) =>
+        known.has(alertIdentity(alert)) ? [] : evaluateAlert(table, alert, registry, resolve),
+      deps.owners,
+      (outcome) => metrics.ownerResolutions.inc({ outcome }),
+    );
+    const alerts = received.map((alert, i) => ({ alert, outcomes: outcomes[i] ?? [] }));
     const result = await store.ingest({
       receivedAt: clock.now().toISOString(),
       actor: `alertmanager:${payload.receiver || 'unknown'}`,
@@ -81,6 +88,7 @@ export function webhookRoutes(app: FastifyInstance, deps: Deps): void {
       alerts: { received: result.received, new: result.new, deduplicated: result.deduplicated },
       heals: { opened: result.opened, attached: result.attached },
       refused: result.refused,
+      deferred: result.deferred,
       truncatedAlerts: payload.truncatedAlerts,
     };
   }

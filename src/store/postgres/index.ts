@@ -6,7 +6,9 @@ import { type AuditKey, auditKeyFrom } from '../audit-chain.js';
 import type { Store } from '../types.js';
 import { appendAudit, checkAuditKey, queryAudit, verifyAudit } from './audit.js';
 import { createPgRunner } from './db.js';
+import * as deferred from './deferred.js';
 import * as heals from './heal-ops.js';
+import { settleDeferred } from './ingest.js';
 import { createIngestBatcher } from './ingest-batcher.js';
 import { migratePostgres } from './migrations.js';
 import * as outbox from './outbox.js';
@@ -114,5 +116,19 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       run.write('recording a notification attempt', (c) => outbox.finishOutbox(c, id, result, records, key)),
     countPendingOutbox: () =>
       run.read('counting pending notifications', (db) => outbox.countPendingOutbox(db)),
+    dueDeferredMatches: (at, limit) =>
+      run.read('reading deferred matches', (db) => deferred.dueDeferredMatches(db, at, limit)),
+    retryDeferredMatch: (id, nextAt, detail) =>
+      run.write('rescheduling a deferred match', (c) => deferred.retryDeferredMatch(c, id, nextAt, detail)),
+    settleDeferredMatch: (settlement) =>
+      run.write('settling a deferred match', async (c) => {
+        const written = await settleDeferred(c, settlement);
+        if (written === null) return null;
+        // Last, as every transaction does: the audit lock is held only until the commit.
+        await appendAudit(c, key, written.audit, now());
+        return written.result;
+      }),
+    countDeferredMatches: () =>
+      run.read('counting deferred matches', (db) => deferred.countDeferredMatches(db)),
   };
 }

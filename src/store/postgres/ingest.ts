@@ -1,20 +1,34 @@
 import type pg from 'pg';
+import type { ReceivedAlert } from '../../alerts/schema.js';
 import { type AlertStatus, alertIdentity } from '../../alerts/schema.js';
 import type { MatchOutcome } from '../../policy/types.js';
 import { newId } from '../ids.js';
 import {
+  type AlertRef,
   alertRefOf,
   alertResolvedRecord,
   alertTrigger,
+  deferredRecord,
   deliveryReceivedRecord,
+  droppedRecord,
   healAlertRecord,
   newIngestResult,
   refusalRecord,
+  settlementInput,
 } from '../ingest-records.js';
-import type { AuditInput, HealTrigger, IngestAlert, IngestInput, IngestResult } from '../types.js';
+import { type DeferredRow, deferredFromRow, deferredSelect } from '../rows.js';
+import type {
+  AuditInput,
+  DeferredSettlement,
+  HealTrigger,
+  IngestAlert,
+  IngestInput,
+  IngestResult,
+} from '../types.js';
 import { lockKeys, targetLockKey } from './locks.js';
 
 type Match = Extract<MatchOutcome, { outcome: 'match' }>;
+type Deferral = Extract<MatchOutcome, { outcome: 'deferred' }>;
 const pairKey = (policy: string, targetKey: string) => `${policy}\u0000${targetKey}`;
 
 /** Inserts the delivery's alerts; returns the ones this delivery is the first to bring (in delivery order). */
@@ -98,22 +112,20 @@ export async function ingestDelivery(client: pg.PoolClient, input: IngestInput):
   if (fresh.length === 0) return { result, audit: [] };
   await client.query('UPDATE deliveries SET new_count = $1 WHERE id = $2', [fresh.length, deliveryId]);
 
-  const matches = fresh.flatMap(({ outcomes }) => outcomes.filter((o): o is Match => o.outcome === 'match'));
-  const pairs = [...new Map(matches.map((m) => [pairKey(m.policy, m.targetKey), m])).values()];
-  // Every opener of heals (ingest on any replica, manual heals) takes these first: of two deliveries for
-  // one target, the second sees the first one's heal and attaches to it.
-  await lockKeys(
-    client,
-    pairs.map((m) => targetLockKey(m.policy, m.targetKey)),
-  );
-  const open = pairs.length > 0 ? await findOpenHeals(client, pairs) : new Map<string, string>();
-  const pending = createPendingWrites(client, input);
   const audit: AuditInput[] = [deliveryReceivedRecord(input, deliveryId, fresh, result.deduplicated)];
+  const writes = await openWrites(
+    client,
+    input,
+    deliveryId,
+    result,
+    audit,
+    fresh.flatMap((f) => f.outcomes),
+  );
 
   for (const { alert, outcomes } of fresh) {
     const ref = alertRefOf(alert);
     if (alert.status === 'resolved') {
-      await pending.flush();
+      await writes.pending.flush();
       // Wake the heals that wait on this alert: verification or a pending approval can conclude now.
       const resolved = await client.query<{ heal_id: string; policy: string; target_key: string }>(
         `WITH r AS (
@@ -132,11 +144,47 @@ export async function ingestDelivery(client: pg.PoolClient, input: IngestInput):
         audit.push(alertResolvedRecord(input, heal, ref, alert.endsAt));
       }
     }
-    for (const outcome of outcomes) {
+    for (const outcome of outcomes) writes.apply(alert, ref, outcome);
+  }
+  await writes.pending.flush();
+  return { result, audit: audit.map((record) => ({ ...record, at: record.at ?? at })) };
+}
+
+/**
+ * Writes the outcomes of new alerts: refusals, deferrals, heals opened or attached. The (policy, target) pairs
+ * they touch are locked first: every opener of heals (ingest on any replica, manual heals, settled deferrals)
+ * takes these locks, so of two deliveries for one target the second sees the first one's heal and attaches.
+ */
+async function openWrites(
+  client: pg.PoolClient,
+  input: IngestInput,
+  deliveryId: number,
+  result: IngestResult,
+  audit: AuditInput[],
+  outcomes: readonly MatchOutcome[],
+) {
+  const at = input.receivedAt;
+  const matches = outcomes.filter((o): o is Match => o.outcome === 'match');
+  const pairs = [...new Map(matches.map((m) => [pairKey(m.policy, m.targetKey), m])).values()];
+  await lockKeys(
+    client,
+    pairs.map((m) => targetLockKey(m.policy, m.targetKey)),
+  );
+  const open = pairs.length > 0 ? await findOpenHeals(client, pairs) : new Map<string, string>();
+  const pending = createPendingWrites(client, input, deliveryId);
+  return {
+    pending,
+    apply(alert: ReceivedAlert, ref: AlertRef, outcome: MatchOutcome): void {
       if (outcome.outcome === 'refused') {
         result.refused += 1;
         audit.push(refusalRecord(input, outcome, ref));
-        continue;
+        return;
+      }
+      if (outcome.outcome === 'deferred') {
+        result.deferred += 1;
+        pending.defer(alert, outcome);
+        audit.push(deferredRecord(input, outcome, ref));
+        return;
       }
       const key = pairKey(outcome.policy, outcome.targetKey);
       const existing = open.get(key);
@@ -151,16 +199,42 @@ export async function ingestDelivery(client: pg.PoolClient, input: IngestInput):
       }
       pending.attach(healId, ref);
       audit.push(healAlertRecord(input, healId, outcome, ref, existing !== undefined));
-    }
-  }
-  await pending.flush();
-  return { result, audit: audit.map((record) => ({ ...record, at: record.at ?? at })) };
+    },
+  };
 }
 
-/** New heals and attachments, written in two statements rather than one per alert. */
-function createPendingWrites(client: pg.PoolClient, input: IngestInput) {
+/** Ends a deferred match (ingest's writes for its outcome), or null when another replica already did. */
+export async function settleDeferred(
+  client: pg.PoolClient,
+  s: DeferredSettlement,
+): Promise<IngestWrite | null> {
+  // Row-locked: a replica settling the same match at the same moment waits, then finds it gone.
+  const { rows } = await client.query<DeferredRow>(`${deferredSelect} WHERE d.id = $1 FOR UPDATE OF d`, [
+    s.id,
+  ]);
+  const row = rows[0];
+  if (row === undefined) return null;
+  await client.query('DELETE FROM deferred_matches WHERE id = $1', [s.id]);
+  const match = deferredFromRow(row);
+  const input = settlementInput(match, s.at);
+  const result = newIngestResult(0, input, []);
+  const audit: AuditInput[] = [];
+  const ref = alertRefOf(match.alert);
+  if (s.outcome.outcome === 'dropped') {
+    audit.push(droppedRecord(input, s.outcome, ref));
+  } else {
+    const writes = await openWrites(client, input, 0, result, audit, [s.outcome]);
+    writes.apply(match.alert, ref, s.outcome);
+    await writes.pending.flush();
+  }
+  return { result, audit: audit.map((record) => ({ ...record, at: record.at ?? s.at })) };
+}
+
+/** New heals, attachments and deferrals, written in a statement each rather than one per alert. */
+function createPendingWrites(client: pg.PoolClient, input: IngestInput, deliveryId: number) {
   const at = input.receivedAt;
   let heals: Array<{ id: string; match: Match; trigger: HealTrigger }> = [];
+  let deferrals: Array<{ alert: ReceivedAlert; deferral: Deferral }> = [];
   let attachments: Array<{ healId: string; fingerprint: string; startsAt: string; alertname: string }> = [];
   return {
     heal(id: string, match: Match, trigger: HealTrigger) {
@@ -168,6 +242,9 @@ function createPendingWrites(client: pg.PoolClient, input: IngestInput) {
     },
     attach(healId: string, ref: { fingerprint: string; startsAt: string; alertname: string }) {
       attachments.push({ healId, ...ref });
+    },
+    defer(alert: ReceivedAlert, deferral: Deferral) {
+      deferrals.push({ alert, deferral });
     },
     /** Before a resolved alert is looked up, and at the end: the database must hold what came before. */
     async flush() {
@@ -205,6 +282,30 @@ function createPendingWrites(client: pg.PoolClient, input: IngestInput) {
           ],
         );
         attachments = [];
+      }
+      if (deferrals.length > 0) {
+        await client.query(
+          `INSERT INTO deferred_matches (id, fingerprint, starts_at, status, policy, subject, detail, delivery_id,
+                                         actor, dry_run, attempts, next_at, created_at)
+           SELECT id, f, s, st, p, sub, d, $8::bigint, $9::text, $10::boolean, 0, $11::text, $11::text
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+               AS u(id, f, s, st, p, sub, d)
+           ON CONFLICT DO NOTHING`,
+          [
+            deferrals.map(() => newId('defer', new Date(at))),
+            deferrals.map((x) => x.alert.fingerprint),
+            deferrals.map((x) => x.alert.startsAt),
+            deferrals.map((x) => x.alert.status),
+            deferrals.map((x) => x.deferral.policy),
+            deferrals.map((x) => JSON.stringify(x.deferral.subject)),
+            deferrals.map((x) => x.deferral.detail),
+            deliveryId,
+            input.actor,
+            input.dryRun,
+            at,
+          ],
+        );
+        deferrals = [];
       }
     },
   };

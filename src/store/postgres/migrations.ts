@@ -170,6 +170,30 @@ export const postgresMigrations: ReadonlyArray<{ version: number; name: string; 
       CREATE INDEX actions_started ON actions (started_at);
     `,
   },
+  {
+    version: 6,
+    name: 'deferred owner-chain matches',
+    sql: `
+      -- An alert whose ownerOf target could not be resolved when it arrived: tried again until it resolves.
+      CREATE TABLE deferred_matches (
+        id text COLLATE "C" PRIMARY KEY,
+        fingerprint text NOT NULL,
+        starts_at text COLLATE "C" NOT NULL,
+        status text NOT NULL,
+        policy text NOT NULL,
+        subject text NOT NULL,
+        detail text NOT NULL,
+        delivery_id bigint NOT NULL REFERENCES deliveries (id),
+        actor text NOT NULL,
+        dry_run boolean NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        next_at text COLLATE "C" NOT NULL,
+        created_at text COLLATE "C" NOT NULL,
+        UNIQUE (fingerprint, starts_at, status, policy)
+      );
+      CREATE INDEX deferred_matches_due ON deferred_matches (next_at);
+    `,
+  },
 ];
 
 async function applyPending(client: pg.PoolClient, now: () => Date): Promise<void> {

@@ -8,6 +8,7 @@ import { type AuditKey, auditKeyFrom } from '../audit-chain.js';
 import type { Store } from '../types.js';
 import { createSqliteAudit } from './audit.js';
 import { createWriteBatcher } from './batcher.js';
+import { createSqliteDeferred } from './deferred.js';
 import { watchDatabaseFiles } from './file-identity.js';
 import { createSqliteHealOps } from './heal-ops.js';
 import { createSqliteIngest } from './ingest.js';
@@ -49,6 +50,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const audit = createSqliteAudit(db, options.auditKey ?? auditKeyFrom(randomBytes(32)));
   const reads = createSqliteReads(db);
   const ingest = createSqliteIngest(db, audit);
+  const deferred = createSqliteDeferred(db);
   const outbox = createSqliteOutbox(db, audit);
   const healOps = createSqliteHealOps(db, audit, outbox);
   const batcher = createWriteBatcher(
@@ -82,7 +84,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       await write(() => undefined).catch(() => undefined);
       db.close();
     },
-    ingest: (input) => write(() => ingest(input)),
+    ingest: (input) => write(() => ingest.ingest(input)),
     listAlerts: async (q) => reads.listAlerts(q),
     knownAlerts: async (alerts) => reads.knownAlerts(alerts),
     getHeal: async (id) => reads.getHeal(id),
@@ -116,5 +118,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     claimOutbox: (q) => write(() => outbox.claim(q)),
     finishOutbox: (id, result, records) => write(() => outbox.finish(id, result, records)),
     countPendingOutbox: async () => outbox.countPending(),
+    dueDeferredMatches: async (at, limit) => deferred.due(at, limit),
+    retryDeferredMatch: (id, nextAt, detail) => write(() => deferred.retry(id, nextAt, detail)),
+    settleDeferredMatch: (settlement) => write(() => ingest.settle(settlement)),
+    countDeferredMatches: async () => deferred.count(),
   };
 }

@@ -1,15 +1,22 @@
 import type { Database } from 'better-sqlite3';
+import type { ReceivedAlert } from '../../alerts/schema.js';
+import type { MatchOutcome } from '../../policy/types.js';
 import { newId } from '../ids.js';
 import {
+  type AlertRef,
   alertRefOf,
   alertResolvedRecord,
   alertTrigger,
+  deferredRecord,
   deliveryReceivedRecord,
+  droppedRecord,
   healAlertRecord,
   newIngestResult,
   refusalRecord,
+  settlementInput,
 } from '../ingest-records.js';
-import type { IngestInput, IngestResult } from '../types.js';
+import { type DeferredRow, deferredFromRow, deferredSelect } from '../rows.js';
+import type { DeferredSettlement, IngestInput, IngestResult } from '../types.js';
 import type { SqliteAudit } from './audit.js';
 
 /** The write half of a webhook delivery. Runs inside the batcher's transaction: all of it or none. */
@@ -46,7 +53,87 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
     'UPDATE heal_alerts SET resolved_at = ? WHERE fingerprint = ? AND starts_at = ? AND resolved_at IS NULL',
   );
 
-  return function ingest(input: IngestInput): IngestResult {
+  const insertDeferred = db.prepare(
+    `INSERT OR IGNORE INTO deferred_matches (id, fingerprint, starts_at, status, policy, subject, detail, delivery_id,
+                                             actor, dry_run, attempts, next_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+  );
+
+  /** What one outcome of one new alert writes: a refusal, a deferral, or a heal opened or attached. */
+  function apply(
+    input: IngestInput,
+    deliveryId: number,
+    alert: ReceivedAlert,
+    ref: AlertRef,
+    outcome: MatchOutcome,
+    result: IngestResult,
+  ): void {
+    const at = input.receivedAt;
+    if (outcome.outcome === 'refused') {
+      result.refused += 1;
+      audit.append(refusalRecord(input, outcome, ref), at);
+      return;
+    }
+    if (outcome.outcome === 'deferred') {
+      result.deferred += 1;
+      insertDeferred.run(
+        newId('defer', new Date(at)),
+        alert.fingerprint,
+        alert.startsAt,
+        alert.status,
+        outcome.policy,
+        JSON.stringify(outcome.subject),
+        outcome.detail,
+        deliveryId,
+        input.actor,
+        input.dryRun ? 1 : 0,
+        at,
+        at,
+      );
+      audit.append(deferredRecord(input, outcome, ref), at);
+      return;
+    }
+    const open = findOpenHeal.get(outcome.policy, outcome.targetKey) as { id: string } | undefined;
+    let healId = open?.id;
+    if (!healId) {
+      healId = newId('heal', new Date(at));
+      insertHeal.run(
+        healId,
+        outcome.policy,
+        outcome.targetKey,
+        JSON.stringify(outcome.target),
+        JSON.stringify(outcome.steps),
+        input.dryRun ? 1 : 0,
+        JSON.stringify(alertTrigger(input, ref)),
+        at,
+        at,
+        at,
+      );
+      result.opened.push({ id: healId, policy: outcome.policy, target: outcome.targetKey });
+    } else if (![...result.opened, ...result.attached].some((h) => h.id === healId)) {
+      result.attached.push({ id: healId, policy: outcome.policy, target: outcome.targetKey });
+    }
+    attach.run(healId, alert.fingerprint, alert.startsAt, ref.alertname, at);
+    audit.append(healAlertRecord(input, healId, outcome, ref, open !== undefined), at);
+  }
+
+  const deferredById = db.prepare(`${deferredSelect} WHERE d.id = ?`);
+  const deleteDeferred = db.prepare('DELETE FROM deferred_matches WHERE id = ?');
+
+  /** Ends a deferred match: removed, and its outcome written as ingest would have. Null if already gone. */
+  function settle(s: DeferredSettlement): IngestResult | null {
+    const row = deferredById.get(s.id) as DeferredRow | undefined;
+    if (row === undefined || deleteDeferred.run(s.id).changes === 0) return null;
+    const match = deferredFromRow(row);
+    const input = settlementInput(match, s.at);
+    const result = newIngestResult(0, input, []);
+    const ref = alertRefOf(match.alert);
+    if (s.outcome.outcome === 'dropped') audit.append(droppedRecord(input, s.outcome, ref), s.at);
+    else apply(input, 0, match.alert, ref, s.outcome, result);
+    return result;
+  }
+
+  function ingest(input: IngestInput): IngestResult {
     const at = input.receivedAt;
     const { delivery } = input;
     const deliveryId = Number(
@@ -97,36 +184,10 @@ export function createSqliteIngest(db: Database, audit: SqliteAudit) {
           audit.append(alertResolvedRecord(input, heal, ref, alert.endsAt), at);
         }
       }
-      for (const outcome of outcomes) {
-        if (outcome.outcome === 'refused') {
-          result.refused += 1;
-          audit.append(refusalRecord(input, outcome, ref), at);
-          continue;
-        }
-        const open = findOpenHeal.get(outcome.policy, outcome.targetKey) as { id: string } | undefined;
-        let healId = open?.id;
-        if (!healId) {
-          healId = newId('heal', new Date(at));
-          insertHeal.run(
-            healId,
-            outcome.policy,
-            outcome.targetKey,
-            JSON.stringify(outcome.target),
-            JSON.stringify(outcome.steps),
-            input.dryRun ? 1 : 0,
-            JSON.stringify(alertTrigger(input, ref)),
-            at,
-            at,
-            at,
-          );
-          result.opened.push({ id: healId, policy: outcome.policy, target: outcome.targetKey });
-        } else if (![...result.opened, ...result.attached].some((h) => h.id === healId)) {
-          result.attached.push({ id: healId, policy: outcome.policy, target: outcome.targetKey });
-        }
-        attach.run(healId, alert.fingerprint, alert.startsAt, ref.alertname, at);
-        audit.append(healAlertRecord(input, healId, outcome, ref, open !== undefined), at);
-      }
+      for (const outcome of outcomes) apply(input, deliveryId, alert, ref, outcome, result);
     }
     return result;
-  };
+  }
+
+  return { ingest, settle };
 }

@@ -170,6 +170,30 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sq
       CREATE INDEX actions_started ON actions (started_at);
     `,
   },
+  {
+    version: 6,
+    name: 'deferred owner-chain matches',
+    sql: `
+      -- An alert whose ownerOf target could not be resolved when it arrived: tried again until it resolves.
+      CREATE TABLE deferred_matches (
+        id TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        starts_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        policy TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        delivery_id INTEGER NOT NULL REFERENCES deliveries (id),
+        actor TEXT NOT NULL,
+        dry_run INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (fingerprint, starts_at, status, policy)
+      );
+      CREATE INDEX deferred_matches_due ON deferred_matches (next_at);
+    `,
+  },
 ];
 
 export function migrateSqlite(db: Database, now: () => Date): void {
