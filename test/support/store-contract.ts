@@ -4,6 +4,7 @@ import type { MatchOutcome } from '../../src/policy/types.js';
 import { auditKeyFrom } from '../../src/store/audit-chain.js';
 import type { IngestInput, Store } from '../../src/store/types.js';
 import { testAuditKeySecret } from './build-test-app.js';
+import { runDeferredStoreContract } from './store-contract-deferred.js';
 
 export type StoreHarness = {
   store: Store;
@@ -65,6 +66,7 @@ export function delivery(alerts: IngestInput['alerts'], at = T0): IngestInput {
 
 /** Every Store implementation passes this suite. */
 export function runStoreContract(name: string, open: () => Promise<StoreHarness>): void {
+  runDeferredStoreContract(name, open);
   describe(`Store contract: ${name}`, () => {
     let h: StoreHarness;
     beforeEach(async () => {
