@@ -8,6 +8,29 @@ import {
 } from '@kubernetes/client-node';
 import type { ChainKind, ObjectHead, OwnerReference, ScaleTargetRef } from './port.js';
 
+/** Where each chain kind lives in the API: its group and resource, for RBAC. */
+export const chainKindResources = {
+  Pod: { group: '', resource: 'pods' },
+  ReplicaSet: { group: 'apps', resource: 'replicasets' },
+  Deployment: { group: 'apps', resource: 'deployments' },
+  StatefulSet: { group: 'apps', resource: 'statefulsets' },
+  DaemonSet: { group: 'apps', resource: 'daemonsets' },
+  Job: { group: 'batch', resource: 'jobs' },
+  CronJob: { group: 'batch', resource: 'cronjobs' },
+  HorizontalPodAutoscaler: { group: 'autoscaling', resource: 'horizontalpodautoscalers' },
+} as const satisfies Record<ChainKind, { group: string; resource: string }>;
+
+/**
+ * What the owner-chain cache needs in every namespace it watches: list and watch each chain kind, and get one
+ * by name on a miss. deploy/kubernetes/base/role.yaml grants it (test/unit/actions-rbac.test.ts checks).
+ */
+export const ownerCacheRbac: ReadonlyArray<{ apiGroups: string[]; resources: string[]; verbs: string[] }> =
+  Object.values(chainKindResources).map(({ group, resource }) => ({
+    apiGroups: [group],
+    resources: [resource],
+    verbs: ['get', 'list', 'watch'],
+  }));
+
 /** How the API serves one kind: its collection path in a namespace, its list and its read. */
 export type HeadApi = {
   path(namespace: string): string;

@@ -3,13 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { builtinActions } from '../../src/actions/registry.js';
 import type { RbacRule } from '../../src/actions/types.js';
+import { ownerCacheRbac } from '../../src/kube/heads.js';
 
 const rolePath = new URL('../../deploy/kubernetes/base/role.yaml', import.meta.url);
 
-/** Rules beside the actions' own: Events on changed objects and the leader-election Lease. */
+/**
+ * Rules beside the actions' own: Events on changed objects, the leader-election Lease, and what the owner-chain
+ * cache lists, watches and reads (ownerOf targets).
+ */
 const extraRules: RbacRule[] = [
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+  ...ownerCacheRbac,
 ];
 
 /** `group/resource` -> sorted verbs: the permission a set of rules grants, however it is grouped. */
@@ -43,6 +48,15 @@ describe('deploy/kubernetes/base/role.yaml', () => {
   it('grants exactly the union of the registered actions rules plus events and leases', () => {
     const wanted = permissions([...builtinActions.flatMap((action) => action.rbac), ...extraRules]);
     expect(permissions(role.rules)).toEqual(wanted);
+  });
+
+  it('lets the owner-chain cache list, watch and get every kind an owner chain passes through', () => {
+    const granted = permissions(role.rules);
+    for (const rule of ownerCacheRbac) {
+      const [group] = rule.apiGroups;
+      const key = `${group === '' ? 'core' : group}/${rule.resources[0]}`;
+      expect(granted[key], key).toEqual(expect.arrayContaining(['get', 'list', 'watch']));
+    }
   });
 
   it('grants no wildcard verb or resource', () => {
