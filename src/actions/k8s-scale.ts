@@ -3,6 +3,7 @@ import type { WorkloadKind } from '../kube/port.js';
 import { retryOnConflict } from './k8s-conflict.js';
 import { recordEvent } from './k8s-events.js';
 import { eventRule } from './k8s-rbac.js';
+import { describeHpaScale, scaleAutoscaler } from './k8s-scale-hpa.js';
 import {
   annotationKeys,
   changed,
@@ -38,6 +39,7 @@ export const scaleParams = z.union([
 export type ScaleParams = z.infer<typeof scaleParams>;
 
 const kinds: readonly WorkloadKind[] = ['Deployment', 'StatefulSet'];
+const hpa = 'HorizontalPodAutoscaler';
 
 /** The replica count a step asks for, given the current one. */
 export function desiredReplicas(current: number, params: ScaleParams): number {
@@ -96,16 +98,19 @@ async function scale(ctx: ActionContext, kind: WorkloadKind, params: ScaleParams
 
 export const k8sScale: Action<ScaleParams> = {
   kind: 'k8s.scale',
-  summary: 'Scale a Deployment or StatefulSet to N replicas, or by +/-N within bounds (once per heal step)',
+  summary:
+    'Scale a Deployment or StatefulSet to N replicas, or by +/-N within bounds (once per heal step); on a HorizontalPodAutoscaler, move its maxReplicas (the HPA undoes direct scaling of its target)',
   params: scaleParams,
-  targetKinds: kinds,
+  targetKinds: [...kinds, hpa],
   example: { by: 2, max: 10 },
   rbac: [
     { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'patch'] },
+    { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'patch'] },
     eventRule,
   ],
 
   describe(target: TargetRef, params: ScaleParams): string {
+    if (target.kind === hpa) return describeHpaScale(targetLabel(target), params);
     if ('replicas' in params) return `would scale ${targetLabel(target)} to ${params.replicas} replicas`;
     const bounds = [
       params.min === undefined ? undefined : `at least ${params.min}`,
@@ -117,11 +122,15 @@ export const k8sScale: Action<ScaleParams> = {
   },
 
   async run(ctx, params) {
+    if (ctx.target.kind === hpa) return retryOnConflict(() => scaleAutoscaler(ctx, params));
     const kind = workloadKindOf(ctx.target, 'k8s.scale', kinds);
     return retryOnConflict(() => scale(ctx, kind, params));
   },
 
   rolloutStatus(ctx) {
+    // The HPA scales its target in its own time; the alerts say whether it was enough.
+    if (ctx.target.kind === hpa)
+      return Promise.resolve({ state: 'done', detail: 'the HPA scales its target' });
     return readRolloutStatus(ctx, 'k8s.scale', kinds);
   },
 };

@@ -1,5 +1,6 @@
 import {
   AppsV1Api,
+  AutoscalingV2Api,
   BatchV1Api,
   type ConfigurationOptions,
   EventsV1Api,
@@ -18,6 +19,7 @@ import { headApis, headOf } from './heads.js';
 import type {
   ControllerRevision,
   CronJob,
+  HorizontalPodAutoscaler,
   Job,
   KubeClient,
   KubeEvent,
@@ -77,6 +79,7 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const batch = kubeConfig.makeApiClient(BatchV1Api);
   const events = kubeConfig.makeApiClient(EventsV1Api);
+  const autoscaling = kubeConfig.makeApiClient(AutoscalingV2Api);
   const timeoutMs = options.requestTimeoutMs ?? 15_000;
   const base = requestOptions(timeoutMs);
   const fieldManager = options.fieldManager ?? 'salve';
@@ -180,6 +183,19 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
         ),
       );
     },
+
+    getAutoscaler: (namespace, name) =>
+      call<HorizontalPodAutoscaler>(`get HorizontalPodAutoscaler ${namespace}/${name}`, () =>
+        autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace, name }, base),
+      ),
+
+    patchAutoscaler: (namespace, name, patch) =>
+      call<HorizontalPodAutoscaler>(`patch HorizontalPodAutoscaler ${namespace}/${name}`, () =>
+        autoscaling.patchNamespacedHorizontalPodAutoscaler(
+          { namespace, name, body: patchBody(patch), fieldManager },
+          setHeaderOptions('Content-Type', contentTypes[patch.type], base),
+        ),
+      ),
 
     getHead: async (kind, namespace, name, getOptions) => {
       const ms = getOptions?.timeoutMs ?? timeoutMs;

@@ -117,6 +117,13 @@ export type Job = {
   };
 };
 
+/** An autoscaling/v2 HorizontalPodAutoscaler, as far as k8s.scale reads it. */
+export type HorizontalPodAutoscaler = {
+  metadata: ObjectMeta;
+  spec: { minReplicas?: number; maxReplicas: number; scaleTargetRef: ScaleTargetRef; [field: string]: unknown };
+  status?: { currentReplicas?: number; desiredReplicas?: number; [field: string]: unknown };
+};
+
 export type ObjectRef = { apiVersion: string; kind: string; name: string; namespace: string; uid?: string };
 
 /** An events.k8s.io/v1 Event; `eventTime` is a MicroTime string with 6 fractional digits. */
@@ -225,6 +232,8 @@ export interface KubeClient {
   listJobs(namespace: string, labelSelector?: string): Promise<Job[]>;
   createJob(namespace: string, job: Job): Promise<Job>;
   createEvent(namespace: string, event: KubeEvent): Promise<void>;
+  getAutoscaler(namespace: string, name: string): Promise<HorizontalPodAutoscaler>;
+  patchAutoscaler(namespace: string, name: string, patch: KubePatch): Promise<HorizontalPodAutoscaler>;
   /** One object's head by name; `timeoutMs` bounds this request below the client's default deadline. */
   getHead(
     kind: ChainKind,

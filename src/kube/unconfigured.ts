@@ -23,6 +23,8 @@ export function createUnconfiguredKubeClient(reason: string): KubeClient {
     listJobs: fail,
     createJob: fail,
     createEvent: fail,
+    getAutoscaler: fail,
+    patchAutoscaler: fail,
     getHead: fail,
     // Nothing to list: the informer never syncs, and says why.
     watchHeads: () => {

@@ -42,10 +42,11 @@ export function syncHpa(env: ControllerEnv, hpa: KubeObject): void {
   const min = num(spec.minReplicas ?? 1);
   const max = num(spec.maxReplicas);
   const status: Record<string, unknown> = { ...prev };
-  const wanted = prev.desiredReplicas;
+  const wanted = recommendation(env, hpa, prev.desiredReplicas);
   if (typeof wanted === 'number') {
     const desired = Math.min(max, Math.max(min, wanted));
     status.desiredReplicas = desired;
+    env.memo.set(`hpa/${hpa.metadata.uid}`, JSON.stringify({ wanted, written: desired }));
     conds = setCondition(
       conds,
       'AbleToScale',
@@ -97,4 +98,16 @@ export function syncHpa(env: ControllerEnv, hpa: KubeObject): void {
   status.currentReplicas = num(statusOf(obj).replicas ?? specOf(obj).replicas);
   status.conditions = conds;
   write(env, { ...clone(hpa), status });
+}
+
+/**
+ * What the metrics would recommend: what the scenario last wrote to status.desiredReplicas. The controller writes
+ * the clamped count there itself, as a real HPA does, so the recommendation is remembered beside it: a raised
+ * maxReplicas lets the HPA reach what it wanted all along, as a real HPA's metrics would.
+ */
+function recommendation(env: ControllerEnv, hpa: KubeObject, written: unknown): unknown {
+  const memo = env.memo.get(`hpa/${hpa.metadata.uid}`);
+  if (memo === undefined) return written;
+  const last = JSON.parse(memo) as { wanted: number; written: number };
+  return written === last.written ? last.wanted : written;
 }
