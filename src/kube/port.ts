@@ -120,7 +120,12 @@ export type Job = {
 /** An autoscaling/v2 HorizontalPodAutoscaler, as far as k8s.scale reads it. */
 export type HorizontalPodAutoscaler = {
   metadata: ObjectMeta;
-  spec: { minReplicas?: number; maxReplicas: number; scaleTargetRef: ScaleTargetRef; [field: string]: unknown };
+  spec: {
+    minReplicas?: number;
+    maxReplicas: number;
+    scaleTargetRef: ScaleTargetRef;
+    [field: string]: unknown;
+  };
   status?: { currentReplicas?: number; desiredReplicas?: number; [field: string]: unknown };
 };
 

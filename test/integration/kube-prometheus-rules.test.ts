@@ -16,6 +16,7 @@ import {
   type KubePrometheusFlavour,
   kubePrometheusFixtures,
 } from '../support/fixtures.js';
+import { alertSubject, firingSubjects } from '../support/kube-prometheus-alerts.js';
 import {
   KUBE_PROMETHEUS_SEED,
   type KubeObject,
@@ -116,94 +117,6 @@ describe('kube-prometheus rules as data', () => {
   );
 });
 
-/** The object an alert is about, read from its labels as rules.json's `about` says. */
-function subject(labels: Record<string, string>): string {
-  const about = data.alerts.find((a) => a.alert === labels.alertname)?.about;
-  return `${labels.alertname} ${about?.kind} ${labels.namespace}/${labels[about?.name ?? '']}`;
-}
-
-type Conds = Array<{ type: string; status: string }>;
-type ContainerStatus = { state?: { waiting?: { reason?: string } } };
-const st = (o: KubeObject) => (o.status ?? {}) as Record<string, unknown>;
-const sp = (o: KubeObject) => (o.spec ?? {}) as Record<string, unknown>;
-const num = (v: unknown) => (typeof v === 'number' ? v : 0);
-const waitingReasons = (p: KubeObject) =>
-  ((st(p).containerStatuses ?? []) as ContainerStatus[])
-    .map((c) => c.state?.waiting?.reason)
-    .filter((r) => r !== undefined);
-
-/** The alerts these rules fire for the simulator's state, derived the way kube-state-metrics + the rules would. */
-function firing(sim: KubeSim): string[] {
-  const out: string[] = [];
-  const all = (apiVersion: string, kind: string) =>
-    ['shop', 'data', 'platform', 'ml'].flatMap((ns) => sim.objects.list(apiVersion, kind, ns));
-  for (const p of all('v1', 'Pod')) {
-    const at = (alertname: string) =>
-      subject({ alertname, namespace: p.metadata.namespace ?? '', pod: p.metadata.name ?? '' });
-    const reasons = waitingReasons(p);
-    if (reasons.includes('CrashLoopBackOff')) out.push(at('KubePodCrashLooping'));
-    if (reasons.some((r) => r !== 'CrashLoopBackOff')) out.push(at('KubeContainerWaiting'));
-    const ready = ((st(p).conditions ?? []) as Conds).some((c) => c.type === 'Ready' && c.status === 'True');
-    const phase = st(p).phase;
-    const notReady = phase === 'Pending' || phase === 'Unknown' || (phase === 'Running' && !ready);
-    if (notReady && p.metadata.ownerReferences?.[0]?.kind !== 'Job') out.push(at('KubePodNotReady'));
-  }
-  for (const d of all('apps/v1', 'Deployment')) {
-    const at = (alertname: string) =>
-      subject({ alertname, namespace: d.metadata.namespace ?? '', deployment: d.metadata.name ?? '' });
-    if (num(sp(d).replicas) > num(st(d).availableReplicas)) out.push(at('KubeDeploymentReplicasMismatch'));
-    if (d.metadata.generation !== st(d).observedGeneration) out.push(at('KubeDeploymentGenerationMismatch'));
-  }
-  for (const s of all('apps/v1', 'StatefulSet')) {
-    if (st(s).currentRevision !== st(s).updateRevision && num(sp(s).replicas) !== num(st(s).updatedReplicas))
-      out.push(
-        subject({
-          alertname: 'KubeStatefulSetUpdateNotRolledOut',
-          namespace: s.metadata.namespace ?? '',
-          statefulset: s.metadata.name ?? '',
-        }),
-      );
-  }
-  for (const ds of all('apps/v1', 'DaemonSet')) {
-    const s = st(ds);
-    const desired = num(s.desiredNumberScheduled);
-    if (
-      num(s.currentNumberScheduled) !== desired ||
-      num(s.numberMisscheduled) !== 0 ||
-      num(s.updatedNumberScheduled) !== desired ||
-      num(s.numberAvailable) !== desired
-    )
-      out.push(
-        subject({
-          alertname: 'KubeDaemonSetRolloutStuck',
-          namespace: ds.metadata.namespace ?? '',
-          daemonset: ds.metadata.name ?? '',
-        }),
-      );
-  }
-  for (const j of all('batch/v1', 'Job')) {
-    if (((st(j).conditions ?? []) as Conds).some((c) => c.type === 'Failed' && c.status === 'True'))
-      out.push(
-        subject({
-          alertname: 'KubeJobFailed',
-          namespace: j.metadata.namespace ?? '',
-          job_name: j.metadata.name ?? '',
-        }),
-      );
-  }
-  for (const h of all('autoscaling/v2', 'HorizontalPodAutoscaler')) {
-    if (num(st(h).currentReplicas) === num(sp(h).maxReplicas) && sp(h).maxReplicas !== sp(h).minReplicas)
-      out.push(
-        subject({
-          alertname: 'KubeHpaMaxedOut',
-          namespace: h.metadata.namespace ?? '',
-          horizontalpodautoscaler: h.metadata.name ?? '',
-        }),
-      );
-  }
-  return out.sort();
-}
-
 describe('the kube-prometheus scenario of the simulator', () => {
   let sim: KubeSim;
   beforeAll(async () => {
@@ -216,9 +129,9 @@ describe('the kube-prometheus scenario of the simulator', () => {
 
   it.each(flavours)('is in exactly the state the %s alerts describe, object by object', (flavour) => {
     const fromFixtures = kubePrometheusFixtures(flavour)
-      .flatMap((f) => f.payload.alerts.map((a) => subject(a.labels)))
+      .flatMap((f) => f.payload.alerts.map((a) => alertSubject(a.labels)))
       .sort();
-    expect(firing(sim)).toEqual(fromFixtures);
+    expect(firingSubjects(sim)).toEqual(fromFixtures);
   });
 
   it('owns its objects as the real controllers do, so alerts resolve to what a policy acts on', () => {
@@ -246,7 +159,11 @@ describe('the kube-prometheus scenario of the simulator', () => {
       'shop',
       'frontend',
     ) as KubeObject;
-    expect(sp(hpa).scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'frontend' });
+    expect((hpa.spec as { scaleTargetRef?: unknown }).scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'frontend',
+    });
     expect(sim.objects.get('v1', 'Pod', 'data', 'orders-db-2')?.metadata.ownerReferences?.[0]).toMatchObject({
       kind: 'StatefulSet',
       name: 'orders-db',

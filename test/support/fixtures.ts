@@ -89,7 +89,7 @@ export type KubePrometheusFixture = {
   name: string;
   /** The body bytes exactly as sent. */
   body: string;
-  payload: Record<string, unknown> & { alerts: Array<{ labels: Record<string, string> }> };
+  payload: Record<string, unknown> & { alerts: Array<{ labels: Record<string, string>; startsAt: string }> };
   headers: Record<string, string>;
 };
 
