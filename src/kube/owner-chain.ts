@@ -43,7 +43,8 @@ export type UnresolvedWhy =
   | 'not_found'
   | 'no_controller'
   | 'owner_gone'
-  | 'cycle'
+  /** A controller reference no built-in controller writes (a Deployment controlling pods): not followed. */
+  | 'unexpected_controller'
   /** The API refuses to say (no cluster configured, RBAC): asking again will not help. */
   | 'unreadable';
 
@@ -55,8 +56,47 @@ export type ChainWalk =
   /** The lookup cannot tell (a miss): `missing` is what a read by name would settle. */
   | { status: 'unknown'; missing: { kind: ChainKind; name: string }; chain: ChainLink[] };
 
-/** Deeper than any chain the built-in controllers make (Pod -> Job -> CronJob is three). */
-const MAX_LINKS = 8;
+/**
+ * Which of the followed kinds may control each one: what the built-in controllers create. The table has no loop,
+ * so neither has a walk: no chain is longer than three links (HPA -> ReplicaSet -> Deployment). Anyone who can create a
+ * pod can name any object of its namespace as its controller; a reference outside this table (a Pod "controlled"
+ * by a Deployment, a Deployment by a CronJob) was not written by Kubernetes, so it is not followed: an alert on
+ * such a pod must not choose what salve acts on. A controller of a kind salve does not follow (an operator's
+ * custom resource) may control any of them: it is the top.
+ */
+export const expectedControllers = {
+  Pod: ['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job'],
+  ReplicaSet: ['Deployment'],
+  Job: ['CronJob'],
+  HorizontalPodAutoscaler: ['Deployment', 'StatefulSet', 'ReplicaSet'],
+  Deployment: [],
+  StatefulSet: [],
+  DaemonSet: [],
+  CronJob: [],
+} as const satisfies Record<ChainKind, readonly ChainKind[]>;
+
+/** The API group of each followed kind: a `Deployment` of another group is another kind. */
+const groupOf: Record<ChainKind, string> = {
+  Pod: '',
+  ReplicaSet: 'apps',
+  Deployment: 'apps',
+  StatefulSet: 'apps',
+  DaemonSet: 'apps',
+  Job: 'batch',
+  CronJob: 'batch',
+  HorizontalPodAutoscaler: 'autoscaling',
+};
+
+/**
+ * The kind a reference names, qualified by its group unless it is the followed kind of that name
+ * (`Deployment.evil.example` is not a Deployment, and never matches a policy's `kind: Deployment`).
+ */
+function kindOfRef(kind: string, apiVersion: string | undefined): string {
+  if (apiVersion === undefined) return kind;
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  if (isChainKind(kind) && groupOf[kind] === group) return kind;
+  return group === '' ? kind : `${kind}.${group}`;
+}
 
 /** The object's controller: the ownerReference with `controller: true`; for an HPA, what it scales. */
 export function controllerOf(
@@ -65,10 +105,12 @@ export function controllerOf(
 ): { kind: string; name: string; uid?: string } | undefined {
   if (kind === 'HorizontalPodAutoscaler') {
     const ref = head.spec?.scaleTargetRef;
-    return ref === undefined ? undefined : { kind: ref.kind, name: ref.name };
+    return ref === undefined ? undefined : { kind: kindOfRef(ref.kind, ref.apiVersion), name: ref.name };
   }
   const ref = head.metadata.ownerReferences?.find((r) => r.controller === true);
-  return ref === undefined ? undefined : { kind: ref.kind, name: ref.name, uid: ref.uid };
+  return ref === undefined
+    ? undefined
+    : { kind: kindOfRef(ref.kind, ref.apiVersion), name: ref.name, uid: ref.uid };
 }
 
 function linkOf(kind: string, head: ObjectHead): ChainLink {
@@ -101,10 +143,9 @@ export function walkOwnerChain(subject: ChainSubject, lookup: HeadLookup): Chain
     };
   }
   const chain = [linkOf(subject.kind, first)];
-  const seen = new Set([`${subject.kind}/${subject.name}`]);
-  let kind: string = subject.kind;
+  let kind: ChainKind = subject.kind;
   let head = first;
-  while (chain.length < MAX_LINKS) {
+  for (;;) {
     const owner = controllerOf(kind, head);
     if (owner === undefined) {
       if (chain.length > 1) return { status: 'resolved', chain };
@@ -125,16 +166,16 @@ export function walkOwnerChain(subject: ChainSubject, lookup: HeadLookup): Chain
       });
       return { status: 'resolved', chain };
     }
-    const key = `${owner.kind}/${owner.name}`;
-    if (seen.has(key)) {
+    const expected: readonly string[] = expectedControllers[kind];
+    if (!expected.includes(owner.kind)) {
+      const from = chain.at(-1) as ChainLink;
       return {
         status: 'unresolved',
-        why: 'cycle',
+        why: 'unexpected_controller',
         chain,
-        detail: `owner references loop at ${label(namespace, owner)}`,
+        detail: `${label(namespace, from)} names ${label(namespace, owner)} as its controller, which Kubernetes never does${expected.length === 0 ? '' : ` (a ${kind} is controlled by a ${expected.join(' or ')})`}: not followed`,
       };
     }
-    seen.add(key);
     const next = lookup(owner.kind, owner.name);
     if (next === 'unknown')
       return { status: 'unknown', missing: { kind: owner.kind, name: owner.name }, chain };
@@ -152,10 +193,4 @@ export function walkOwnerChain(subject: ChainSubject, lookup: HeadLookup): Chain
     kind = owner.kind;
     head = next;
   }
-  return {
-    status: 'unresolved',
-    why: 'cycle',
-    chain,
-    detail: `owner chain of ${label(namespace, subject)} is longer than ${MAX_LINKS}`,
-  };
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { chainText, type HeadLookup, walkOwnerChain } from '../../src/kube/owner-chain.js';
-import type { ChainKind, ObjectHead, OwnerReference } from '../../src/kube/port.js';
+import {
+  chainText,
+  expectedControllers,
+  type HeadLookup,
+  walkOwnerChain,
+} from '../../src/kube/owner-chain.js';
+import { type ChainKind, chainKinds, type ObjectHead, type OwnerReference } from '../../src/kube/port.js';
 
 const ns = 'shop';
 
@@ -118,8 +123,9 @@ describe('walkOwnerChain', () => {
       { kind: 'Pod', head: head('prometheus-k8s-0', controlledBy('StatefulSet', 'prometheus-k8s')) },
     ];
     const walk = walkOwnerChain({ kind: 'Pod', namespace: ns, name: 'prometheus-k8s-0' }, lookupOf(objects));
+    // Qualified by its group: it can never pass for a built-in kind of the same name.
     expect(walk.status === 'resolved' && walk.chain.at(-1)).toEqual({
-      kind: 'Prometheus',
+      kind: 'Prometheus.monitoring.coreos.com',
       name: 'k8s',
       uid: 'u',
     });
@@ -178,7 +184,7 @@ describe('walkOwnerChain', () => {
     });
   });
 
-  it('a terminating pod still resolves, marked as such; owner loops end', () => {
+  it('a terminating pod still resolves, marked as such', () => {
     const objects: Stored[] = [
       ...deployment.filter((o) => o.kind !== 'Pod'),
       {
@@ -195,13 +201,55 @@ describe('walkOwnerChain', () => {
     expect(walk.status === 'resolved' && chainText(ns, walk.chain)).toMatch(
       /^Pod shop\/checkout-6659b96fbc-87jpc \(terminating\) -> /,
     );
-    const loop: Stored[] = [
+  });
+
+  it('follows only the links Kubernetes writes: a forged controller reference, a loop or a look-alike kind ends the walk', () => {
+    const objects: Stored[] = [
+      ...deployment,
+      { kind: 'Deployment', head: head('payments') },
+      // Anyone who can create a pod can name any object of the namespace its controller.
+      { kind: 'Pod', head: head('forged', controlledBy('Deployment', 'payments')) },
+      { kind: 'Pod', head: head('forged-job', controlledBy('CronJob', 'nightly')) },
       { kind: 'ReplicaSet', head: head('a', controlledBy('ReplicaSet', 'b')) },
       { kind: 'ReplicaSet', head: head('b', controlledBy('ReplicaSet', 'a')) },
+      { kind: 'Deployment', head: head('self', controlledBy('ReplicaSet', 'self-rs')) },
+      { kind: 'ReplicaSet', head: head('self-rs', controlledBy('Deployment', 'self')) },
+      {
+        kind: 'Pod',
+        head: head('lookalike', {
+          apiVersion: 'evil.example/v1',
+          kind: 'Deployment',
+          name: 'payments',
+          uid: 'uid-payments',
+          controller: true,
+        }),
+      },
     ];
-    expect(walkOwnerChain({ kind: 'ReplicaSet', namespace: ns, name: 'a' }, lookupOf(loop))).toMatchObject({
+    const walk = (kind: ChainKind, name: string) =>
+      walkOwnerChain({ kind, namespace: ns, name }, lookupOf(objects));
+    expect(walk('Pod', 'forged')).toEqual({
       status: 'unresolved',
-      why: 'cycle',
+      why: 'unexpected_controller',
+      chain: [{ kind: 'Pod', name: 'forged', uid: 'uid-forged' }],
+      detail:
+        'Pod shop/forged names Deployment shop/payments as its controller, which Kubernetes never does (a Pod is controlled by a ReplicaSet or StatefulSet or DaemonSet or Job): not followed',
     });
+    expect(walk('Pod', 'forged-job')).toMatchObject({ why: 'unexpected_controller' });
+    expect(walk('ReplicaSet', 'a')).toMatchObject({ why: 'unexpected_controller', chain: [{ name: 'a' }] });
+    expect(walk('ReplicaSet', 'self-rs')).toMatchObject({
+      why: 'unexpected_controller',
+      chain: [{ name: 'self-rs' }, { kind: 'Deployment', name: 'self' }],
+    });
+    // Another group's Deployment is not a Deployment: it stays the top, under its qualified kind.
+    expect(walk('Pod', 'lookalike')).toMatchObject({
+      status: 'resolved',
+      chain: [{ kind: 'Pod' }, { kind: 'Deployment.evil.example', name: 'payments' }],
+    });
+  });
+
+  it('no chain is longer than three links: the controllers Kubernetes writes never loop', () => {
+    const depth = (kind: ChainKind): number =>
+      1 + Math.max(0, ...expectedControllers[kind].map((k) => depth(k)));
+    for (const kind of chainKinds) expect(depth(kind)).toBeLessThanOrEqual(3);
   });
 });
