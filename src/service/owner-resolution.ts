@@ -4,7 +4,7 @@ import type { OwnerResolver } from '../policy/target.js';
 import type { MatchOutcome } from '../policy/types.js';
 
 // `ownerOf` targets at ingest: first in memory from the owner-chain cache; what it cannot tell is read by name in
-// one round of bounded lookups (all in parallel, one deadline); what the API does not answer in time stays
+// one round of bounded lookups (a few dozen at most, in parallel, one deadline); what the API does not answer in time stays
 // `deferred`, and the store keeps it for a later try (deferred-matches.ts). The webhook never waits longer than
 // the lookup deadline, and never on a healthy cache.
 
@@ -15,6 +15,12 @@ export type OwnerResolutionOutcome = (typeof ownerResolutionOutcomes)[number];
 const subjectKey = (s: ChainSubject) => `${s.kind}\u0000${s.namespace}\u0000${s.name}`;
 
 const ownerRefusals: ReadonlySet<string> = new Set(['target_unresolved', 'target_kind_mismatch']);
+
+/**
+ * The most objects one evaluation reads by name. Labels are hostile: a delivery naming a thousand pods while the
+ * cache cannot answer must not become a thousand requests; the rest stay deferred and are tried again later.
+ */
+export const MAX_LOOKUPS_PER_EVALUATION = 32;
 
 /**
  * Evaluates items with the cache, then once more, after one round of lookups, those with a deferred outcome.
@@ -38,7 +44,7 @@ export async function evaluateWithOwners<T>(
   }
   const found = new Map<string, OwnerResolution>();
   await Promise.all(
-    [...missed].map(async ([key, subject]) => {
+    [...missed].slice(0, MAX_LOOKUPS_PER_EVALUATION).map(async ([key, subject]) => {
       found.set(key, await owners.resolveOrLookup(subject));
     }),
   );
