@@ -163,6 +163,17 @@ describe('ownerOf targets at the webhook', () => {
     expect(deferred).toHaveLength(1);
     expect(deferred[0]?.data).toMatchObject({ subject: { kind: 'Pod', namespace: 'ml-prod', name: pod } });
     expect(String(deferred[0]?.data.detail)).toMatch(/did not answer/);
+    // Ready all the same (alerts are kept), and saying why ownerOf targets wait.
+    const readyz = await harness.app.inject({ method: 'GET', url: '/readyz' });
+    expect(readyz.statusCode).toBe(200);
+    expect(readyz.json().checks.deferred).toBe('1 alert(s) wait for their ownerOf target to resolve');
+    expect(readyz.json().warnings).toContainEqual(
+      expect.stringMatching(/^the owner cache cannot list or watch Pods in ml-prod \(.*503/),
+    );
+    const down = (await harness.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(down).toMatch(/^salve_deferred_matches 1$/m);
+    expect(down).toMatch(/^salve_owner_resolutions_total\{outcome="deferred"\} 1$/m);
+    expect(down).toMatch(/^salve_owner_cache_watch_failures_total\{kind="Pod"\} [1-9]/m);
 
     // Still down: the retry loop tries, fails, and keeps it.
     harness.deps.deferredMatches.start();
@@ -184,6 +195,16 @@ describe('ownerOf targets at the webhook', () => {
     );
     expect(heal).toMatchObject({ targetKey: 'Deployment/ml-prod/late', policy: 'pod-crashloop' });
     expect(await harness.deps.store.countDeferredMatches()).toBe(0);
+    await waitFor(
+      'the cache to list again',
+      async () => (await harness.app.inject({ method: 'GET', url: '/readyz' })).json(),
+      (r) =>
+        /^synced \(\d+ objects, \d+ informers in 1 namespaces\)$/.test(r.checks.owners) &&
+        r.checks.deferred === undefined,
+    );
+    expect((await harness.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(
+      /^salve_owner_cache_synced 1$/m,
+    );
     await harness.run();
     const started = await harness.deps.store.queryAudit({ type: 'action.started', limit: 10 });
     expect(started.map((r) => r.target)).toEqual(['Deployment/ml-prod/late']);
