@@ -24,7 +24,7 @@ const ROUNDS = 9;
 const ROUND_NS = 20_000_000;
 
 /** Median ns per call of `fn` over ROUNDS rounds, each long enough (~20 ms) for the clock not to matter. */
-function nsPerCall(fn: () => number): number {
+export function nsPerCall(fn: () => number): number {
   let sink = 0;
   let iterations = 1;
   // Calibrate (and warm up the JIT) until one round takes ROUND_NS.

@@ -7,6 +7,7 @@ export const sections = [
   'storm',
   'match',
   'firstaction',
+  'owners',
   'verify',
   'store-faults',
   'breakdown',
@@ -18,6 +19,7 @@ export const defaultSections: Section[] = [
   'storm',
   'match',
   'firstaction',
+  'owners',
   'verify',
   'store-faults',
 ];
@@ -59,8 +61,8 @@ export const usage = `usage: npm run bench -- [options]
   --redelivery-ratio R  share of re-deliveries in the second scenario (default 0.9)
   --storm-alerts N      alerts sent in the memory storm (default 100000)
   --log-levels L,L      salve log levels to measure, first is the headline (default info,warn)
-  --only S,S            sections to run: ingest, ingest-postgres, storm, match, firstaction, verify,
-                        store-faults, breakdown (default: all but breakdown)
+  --only S,S            sections to run: ingest, ingest-postgres, storm, match, firstaction, owners,
+                        verify, store-faults, breakdown (default: all but breakdown)
   --dir PATH            where the temporary data directories go (default the OS temp dir)
   --engine              also run the heal scheduler and notifier in salve, as \`salve serve\` does
                         (off by default: the figures are the webhook's alone)

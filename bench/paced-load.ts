@@ -10,6 +10,8 @@ export type PacedResult = {
   skipped: number;
   statusCounts: Record<string, number>;
   errors: number;
+  /** Latency of every 202 from the request's send to the end of its answer, in milliseconds. */
+  latenciesMs: number[];
 };
 
 export type PacedLoad = {
@@ -41,6 +43,7 @@ export function startPacedLoad(options: PacedLoadOptions): PacedLoad {
   let acknowledged = 0;
   let skipped = 0;
   let errors = 0;
+  const latenciesMs: number[] = [];
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let drained: (() => void) | null = null;
@@ -52,6 +55,7 @@ export function startPacedLoad(options: PacedLoadOptions): PacedLoad {
 
   function send(body: string): void {
     inFlight += 1;
+    const sentAt = performance.now();
     const request = http.request(
       {
         agent,
@@ -69,9 +73,14 @@ export function startPacedLoad(options: PacedLoadOptions): PacedLoad {
       (response) => {
         const status = String(response.statusCode);
         statusCounts[status] = (statusCounts[status] ?? 0) + 1;
-        if (response.statusCode === 202) acknowledged += 1;
         response.resume();
-        response.once('end', finished);
+        response.once('end', () => {
+          if (response.statusCode === 202) {
+            acknowledged += 1;
+            latenciesMs.push(performance.now() - sentAt);
+          }
+          finished();
+        });
         response.once('error', finished);
       },
     );
@@ -107,7 +116,7 @@ export function startPacedLoad(options: PacedLoadOptions): PacedLoad {
         });
       }
       agent.destroy();
-      return { seconds, acknowledged, skipped, statusCounts, errors };
+      return { seconds, acknowledged, skipped, statusCounts, errors, latenciesMs };
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: webhook ingestion (salve on SQLite and on PostgreSQL vs a bare fastify route, each in its
- * own process), memory under an alert storm, policy match cost, and the time from receipt to the first
- * Kubernetes request. Never part of `npm test`; nothing here asserts a timing.
+ * own process), memory under an alert storm, policy match cost, the time from receipt to the first
+ * Kubernetes request, and what resolving ownerOf targets costs the webhook. Never part of `npm test`; nothing here asserts a timing.
  */
 import os from 'node:os';
 import { type BreakdownRow, benchBreakdown } from './breakdown.js';
@@ -11,6 +11,7 @@ import { benchIngest, type IngestRun } from './ingest.js';
 import { benchIngestPostgres } from './ingest-postgres.js';
 import { benchMatch, type MatchRow } from './match.js';
 import { parseBenchOptions, usage } from './options.js';
+import { benchOwners, type OwnersRun, ownersReport } from './owners.js';
 import {
   breakdownReport,
   ingestReport,
@@ -47,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
   let breakdown: BreakdownRow[] = [];
   let firstAction: FirstActionRun[] = [];
   let storeFaults: StoreFaultRun[] = [];
+  let owners: OwnersRun[] = [];
   // Match first: it runs in this process, before any child has warmed the CPU caches of the other core.
   if (options.only.includes('match')) match = benchMatch([10, 1_000, 10_000], progress);
   if (options.only.includes('ingest')) ingest = await benchIngest(options, progress);
@@ -56,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.only.includes('storm')) storm = await benchStorm(options, progress);
   if (options.only.includes('firstaction')) firstAction = await benchFirstAction(options, progress);
+  if (options.only.includes('owners')) owners = await benchOwners(options, progress);
   let verify: VerifyRun | null = null;
   if (options.only.includes('verify')) verify = await benchVerify(options, progress);
   if (options.only.includes('store-faults')) storeFaults = await benchStoreFaults(progress);
@@ -69,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   if (options.json) {
     const verdicts = ingest.map((r) => verdict(r, ingest));
     process.stdout.write(
-      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, firstAction, verify, storeFaults, breakdown, durable }, null, 2)}\n`,
+      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, firstAction, owners, verify, storeFaults, breakdown, durable }, null, 2)}\n`,
     );
   } else {
     const sections = [
@@ -81,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
     if (storm.length > 0) sections.push(stormReport(storm));
     if (match.length > 0) sections.push(matchReport(match));
     if (firstAction.length > 0) sections.push(firstActionReport(firstAction));
+    if (owners.length > 0) sections.push(ownersReport(owners));
     if (verify) sections.push(verifyReport(verify));
     if (storeFaults.length > 0) sections.push(storeFaultsReport(storeFaults));
     if (breakdown.length > 0) sections.push(breakdownReport(breakdown));
