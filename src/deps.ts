@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { type ActionRegistry, createActionRegistry } from './actions/registry.js';
-import { createSecretReader } from './actions/secrets.js';
-import { createTokenCache } from './actions/token-cache.js';
+import { createActionRuntime } from './actions/runtime.js';
 import { type AuditAnchor, createAuditAnchor } from './audit/anchor.js';
 import { type LoadedAuditKey, loadOrCreateAuditKey } from './audit/key.js';
 import { type Clock, systemClock } from './clock.js';
@@ -216,8 +215,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     registry,
     policies,
     kube,
-    secrets: createSecretReader(env),
-    tokens: createTokenCache(clock),
+    ...createActionRuntime(env, clock),
     alertmanager: config.alertmanagerUrl ? createAlertmanagerClient(config.alertmanagerUrl) : null,
     settings,
     random: overrides.random,

@@ -2,8 +2,21 @@ import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Logger } from '../observability/logger.js';
-import type { SecretReader } from './secrets.js';
-import type { TokenCache } from './token-cache.js';
+import type { SecretReader } from '../runtime/secrets.js';
+
+/**
+ * Access tokens a peer issued in exchange for a password (Airflow 3's JWT), kept for their lifetime so that
+ * a heal waiting hours on a DAG run logs in once, not at every poll. One per process, built with the other
+ * adapters; keys never hold the password itself.
+ */
+export type TokenCache = {
+  /** A token still valid for `key` (with a margin before it expires), or undefined. */
+  get(key: string): string | undefined;
+  /** `expiresAt` in epoch ms; undefined when the token does not say (kept until the peer refuses it). */
+  put(key: string, token: string, expiresAt: number | undefined): void;
+  /** Forgets a token the peer refused; a newer one cached meanwhile stays. */
+  forget(key: string, token: string): void;
+};
 
 /** What an action acts on, resolved from the policy's templates and validated (DNS-1123, `allow`). */
 export type TargetRef = {

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
-import type { SecretRef } from '../actions/secrets.js';
 import { SalveError } from '../errors.js';
+import type { SecretRef } from '../runtime/secrets.js';
 import { type NotifierType, notifierTypes, type Severity, severities } from './types.js';
 
 /** Where a notifier's URL or signing secret comes from: never the value itself in a file that gets committed. */

@@ -1,7 +1,7 @@
-import { createSecretReader } from '../actions/secrets.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { createSecretReader } from '../runtime/secrets.js';
 import type { Store } from '../store/types.js';
 import { loadNotifierSpecs, type NotifySettings, type ValueSource } from './config.js';
 import {

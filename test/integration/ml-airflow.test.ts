@@ -1,6 +1,7 @@
 import axios from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AirflowParams, retrainAirflow } from '../../src/actions/retrain-airflow.js';
+import { retrainAirflow } from '../../src/actions/retrain-airflow/action.js';
+import type { AirflowParams } from '../../src/actions/retrain-airflow/params.js';
 import type { TargetRef } from '../../src/actions/types.js';
 import { runActionContract } from '../support/action-contract.js';
 import { type FakeAirflow, startFakeAirflow } from '../support/fake-airflow.js';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ArgoParams, retrainArgo } from '../../src/actions/retrain-argo.js';
+import { retrainArgo } from '../../src/actions/retrain-argo/action.js';
+import type { ArgoParams } from '../../src/actions/retrain-argo/params.js';
 import type { TargetRef } from '../../src/actions/types.js';
 import { runActionContract } from '../support/action-contract.js';
 import { type FakeArgo, startFakeArgo } from '../support/fake-argo.js';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type KubeflowParams, retrainKubeflow } from '../../src/actions/retrain-kubeflow.js';
+import { retrainKubeflow } from '../../src/actions/retrain-kubeflow/action.js';
+import type { KubeflowParams } from '../../src/actions/retrain-kubeflow/params.js';
 import type { TargetRef } from '../../src/actions/types.js';
 import { runActionContract } from '../support/action-contract.js';
 import { type FakeKubeflow, startFakeKubeflow } from '../support/fake-kubeflow.js';

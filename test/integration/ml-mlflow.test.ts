@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type MlflowAliasParams, mlflowAlias } from '../../src/actions/mlflow-alias.js';
+import { mlflowAlias } from '../../src/actions/mlflow-alias/action.js';
+import type { MlflowAliasParams } from '../../src/actions/mlflow-alias/params.js';
 import type { TargetRef } from '../../src/actions/types.js';
 import { runActionContract } from '../support/action-contract.js';
 import { type FakeMlflow, type FakeModel, startFakeMlflow } from '../support/fake-mlflow.js';

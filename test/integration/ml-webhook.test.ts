@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetRef } from '../../src/actions/types.js';
-import { type WebhookParams, webhook } from '../../src/actions/webhook.js';
+import { webhook } from '../../src/actions/webhook/action.js';
+import type { WebhookParams } from '../../src/actions/webhook/params.js';
 import { runActionContract } from '../support/action-contract.js';
 import { actionFailure, type FakeWebhook, httpActionEnv, startFakeWebhook } from '../support/fake-webhook.js';
 
