@@ -39,6 +39,8 @@ export type RbacRule = {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
+  /** What the action does with it, for the generated Role's comments: "read the workload, patch its template". */
+  why?: string;
 };
 
 export type ActionContext = {
@@ -100,6 +102,12 @@ export interface Action<P = unknown> {
    * every one again before acting. See `Designator`.
    */
   designators?: Readonly<Record<string, Designator>>;
+  /**
+   * The other top-level `with:` keys: how the step acts (a count, a mode) or data it hands to what the policy
+   * names (a DAG's conf, a body), each with why an alert may fill it. Every key of `params` is a designator, a
+   * literal or one of these: test/adversarial/remit.test.ts holds every registered action to it.
+   */
+  dataParams?: Readonly<Record<string, string>>;
   /** What the action would do, without any I/O: dry-run and approval messages use it. */
   describe(target: TargetRef, params: P): string;
   /**

@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { retrainAirflow } from '../../src/actions/retrain-airflow/action.js';
 import type { AirflowParams } from '../../src/actions/retrain-airflow/params.js';
 import type { TargetRef } from '../../src/actions/types.js';
-import { runActionContract } from '../support/action-contract.js';
 import { type FakeAirflow, startFakeAirflow } from '../support/fake-airflow.js';
 import { actionFailure, httpActionEnv } from '../support/fake-webhook.js';
 
@@ -404,33 +403,3 @@ describe('retrain.airflow describe()', () => {
     expect(text).not.toContain('AIRFLOW_PASSWORD');
   });
 });
-
-for (const version of [2, 3] as const) {
-  // The suite parses `params` after start(): the getter hands it the URL of the fake that start() opened.
-  let url = 'http://127.0.0.1:9';
-  runActionContract(`retrain.airflow (Airflow ${version})`, {
-    action: retrainAirflow,
-    params: {
-      get url() {
-        return url;
-      },
-      dag: 'retrain_fraud',
-      version,
-      auth,
-      waitForCompletion: true,
-    },
-    target,
-    async start() {
-      const fake = await startFakeAirflow({ version, username: 'salve', password, dags: ['retrain_fraud'] });
-      url = fake.url;
-      const { context } = httpActionEnv(target, env);
-      return {
-        context: (heal) => context(heal),
-        inspect: async () => fake.runs.map((r) => ({ ...r })),
-        requestCount: () => fake.requests.length,
-        injectFailure: () => fake.failNext(500, 10),
-        close: fake.close,
-      };
-    },
-  });
-}

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { retrainArgo } from '../../src/actions/retrain-argo/action.js';
 import type { ArgoParams } from '../../src/actions/retrain-argo/params.js';
 import type { TargetRef } from '../../src/actions/types.js';
-import { runActionContract } from '../support/action-contract.js';
 import { type FakeArgo, startFakeArgo } from '../support/fake-argo.js';
 import { actionFailure, httpActionEnv } from '../support/fake-webhook.js';
 
@@ -128,30 +127,4 @@ describe('retrain.argo', () => {
       'would submit Argo WorkflowTemplate ml-prod/retrain at https://argo:2746 (for Model ml-prod/fraud)',
     );
   });
-});
-
-let url = 'http://127.0.0.1:9';
-runActionContract('retrain.argo', {
-  action: retrainArgo,
-  params: {
-    get url() {
-      return url;
-    },
-    workflowTemplate: 'retrain',
-    parameters: { model: 'fraud' },
-    token: { env: 'ARGO_TOKEN' },
-  },
-  target,
-  async start() {
-    const fake = await startFakeArgo({ token, templates: { 'ml-prod': ['retrain'] } });
-    url = fake.url;
-    const { context } = httpActionEnv(target, env);
-    return {
-      context: (heal) => context(heal),
-      inspect: async () => fake.workflows.map((w) => w.metadata.name),
-      requestCount: () => fake.requests.length,
-      injectFailure: () => fake.failNext(502, 10),
-      close: fake.close,
-    };
-  },
 });

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { retrainKubeflow } from '../../src/actions/retrain-kubeflow/action.js';
 import type { KubeflowParams } from '../../src/actions/retrain-kubeflow/params.js';
 import type { TargetRef } from '../../src/actions/types.js';
-import { runActionContract } from '../support/action-contract.js';
 import { type FakeKubeflow, startFakeKubeflow } from '../support/fake-kubeflow.js';
 import { actionFailure, httpActionEnv } from '../support/fake-webhook.js';
 
@@ -111,29 +110,4 @@ describe('retrain.kubeflow', () => {
     expect(err.message).toContain('environment variable KFP_TOKEN');
     expect(err.message).not.toContain('bad-kfp-token');
   });
-});
-
-let url = 'http://127.0.0.1:9';
-runActionContract('retrain.kubeflow', {
-  action: retrainKubeflow,
-  params: {
-    get url() {
-      return url;
-    },
-    pipelineId: 'retrain-pipeline',
-    token: { env: 'KFP_TOKEN' },
-  },
-  target,
-  async start() {
-    const fake = await startFakeKubeflow({ token, pipelines: ['retrain-pipeline'] });
-    url = fake.url;
-    const { context } = httpActionEnv(target, env);
-    return {
-      context: (heal) => context(heal),
-      inspect: async () => fake.runs.map((r) => r.display_name),
-      requestCount: () => fake.requests.length,
-      injectFailure: () => fake.failNext(503, 10),
-      close: fake.close,
-    };
-  },
 });

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mlflowAlias } from '../../src/actions/mlflow-alias/action.js';
 import type { MlflowAliasParams } from '../../src/actions/mlflow-alias/params.js';
 import type { TargetRef } from '../../src/actions/types.js';
-import { runActionContract } from '../support/action-contract.js';
 import { type FakeMlflow, type FakeModel, startFakeMlflow } from '../support/fake-mlflow.js';
 import { actionFailure, httpActionEnv } from '../support/fake-webhook.js';
 
@@ -288,29 +287,4 @@ describe('mlflow.alias parameters', () => {
     expect(mlflowAlias.params.safeParse({ ...base, toVersion: 0 }).success).toBe(false);
     expect(mlflowAlias.params.safeParse({ ...base, toVersion: '07' }).success).toBe(false);
   });
-});
-
-let url = 'http://127.0.0.1:9';
-runActionContract('mlflow.alias', {
-  action: mlflowAlias,
-  params: {
-    get url() {
-      return url;
-    },
-    model: 'fraud',
-    auth: { token: { env: 'MLFLOW_TOKEN' } },
-  },
-  target,
-  async start() {
-    const fake = await startFakeMlflow({ models: [fraud], token });
-    url = fake.url;
-    const { context } = httpActionEnv(target, env);
-    return {
-      context: (heal) => context(heal),
-      inspect: async () => ({ champion: fake.alias('fraud', 'champion'), tag: fake.tag('fraud', healTag) }),
-      requestCount: () => fake.requests.length,
-      injectFailure: () => fake.failNext(503, 10),
-      close: fake.close,
-    };
-  },
 });

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetRef } from '../../src/actions/types.js';
 import { webhook } from '../../src/actions/webhook/action.js';
 import type { WebhookParams } from '../../src/actions/webhook/params.js';
-import { runActionContract } from '../support/action-contract.js';
 import { actionFailure, type FakeWebhook, httpActionEnv, startFakeWebhook } from '../support/fake-webhook.js';
 
 const target: TargetRef = { kind: 'Model', namespace: 'ml-prod', name: 'fraud' };
@@ -126,29 +125,4 @@ describe('webhook parameters', () => {
     expect(webhook.params.safeParse({ url: `${url}?token=abc` }).success).toBe(false);
     expect(webhook.params.safeParse({ url: 'file:///etc/passwd' }).success).toBe(false);
   });
-});
-
-let url = 'http://127.0.0.1:9';
-runActionContract('webhook', {
-  action: webhook,
-  params: {
-    get url() {
-      return url;
-    },
-    body: { model: 'fraud' },
-    token: { env: 'HOOK_TOKEN' },
-  },
-  target,
-  async start() {
-    const fake = await startFakeWebhook({ token, path: '/hooks/retrain' });
-    url = `${fake.url}/hooks/retrain`;
-    const { context } = httpActionEnv(target, env);
-    return {
-      context: (heal) => context(heal),
-      inspect: async () => fake.deliveries(),
-      requestCount: () => fake.requests.length,
-      injectFailure: () => fake.failNext(500, 10),
-      close: fake.close,
-    };
-  },
 });

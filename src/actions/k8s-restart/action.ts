@@ -72,6 +72,7 @@ export const k8sRestart: Action<RestartParams> = {
       apiGroups: ['apps'],
       resources: ['deployments', 'statefulsets', 'daemonsets'],
       verbs: ['get', 'patch'],
+      why: 'read the workload, patch its pod template',
     },
     eventRule,
   ],

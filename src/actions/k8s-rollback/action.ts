@@ -33,10 +33,21 @@ export const k8sRollback: Action<RollbackParams> = {
       apiGroups: ['apps'],
       resources: ['deployments', 'statefulsets', 'daemonsets'],
       verbs: ['get', 'patch'],
+      why: 'read the workload, patch its pod template',
     },
-    { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['list'] },
+    {
+      apiGroups: ['apps'],
+      resources: ['replicasets', 'controllerrevisions'],
+      verbs: ['list'],
+      why: 'read the rollout history (ReplicaSets for Deployments, ControllerRevisions for the others)',
+    },
     eventRule,
   ],
+  dataParams: {
+    toRevision: 'which revision of the (bounded) target',
+    mode: 'how the revision is chosen (an enum: a template cannot fill it)',
+    includeAfterAlertStart: 'whether newer revisions count (a boolean)',
+  },
 
   describe(target: TargetRef, params: RollbackParams): string {
     if (params.toRevision !== undefined) {

@@ -72,9 +72,15 @@ export const k8sScale: Action<ScaleParams> = {
   targetKinds: kinds,
   example: { by: 2, max: 10 },
   rbac: [
-    { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'patch'] },
+    {
+      apiGroups: ['apps'],
+      resources: ['deployments', 'statefulsets'],
+      verbs: ['get', 'patch'],
+      why: 'read the workload, patch its replicas',
+    },
     eventRule,
   ],
+  dataParams: { replicas: 'how many', by: 'how many', min: 'a floor', max: 'a ceiling' },
 
   describe(target: TargetRef, params: ScaleParams): string {
     if ('replicas' in params) return `would scale ${targetLabel(target)} to ${params.replicas} replicas`;

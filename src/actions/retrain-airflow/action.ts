@@ -122,6 +122,12 @@ export const retrainAirflow: Action<AirflowParams> = {
   rbac: [],
   literalParams: httpLiteralParams,
   designators: { dag: { allow: 'dags' } },
+  dataParams: {
+    version: 'the API version (a literal 2 or 3)',
+    unpause: 'whether a paused DAG is unpaused (a boolean)',
+    conf: 'data handed to the DAG the policy names',
+    waitForCompletion: 'whether verify waits',
+  },
 
   describe(target: TargetRef, params: AirflowParams): string {
     const wait = params.waitForCompletion ? ' and wait for it to finish' : '';

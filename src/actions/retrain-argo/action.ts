@@ -72,6 +72,7 @@ export const retrainArgo: Action<ArgoParams> = {
     namespace: { allow: 'namespaces' },
     workflowTemplate: { allow: 'workflowTemplates', within: 'namespace' },
   },
+  dataParams: { parameters: 'data handed to the WorkflowTemplate the policy names' },
 
   describe(target: TargetRef, params: ArgoParams): string {
     const namespace = namespaceOf({ target }, params);

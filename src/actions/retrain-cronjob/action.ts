@@ -100,8 +100,13 @@ export const retrainCronjob: Action<RetrainCronjobParams> = {
   targetKinds: ['CronJob', 'Deployment', 'StatefulSet', 'DaemonSet'],
   example: { cronJob: 'retrain-scorer' },
   rbac: [
-    { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get'] },
-    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list'] },
+    { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get'], why: 'read the CronJob' },
+    {
+      apiGroups: ['batch'],
+      resources: ['jobs'],
+      verbs: ['create', 'get', 'list'],
+      why: 'create its Job, find Jobs already running',
+    },
     eventRule,
   ],
   // The CronJob lives in the target's namespace, which allow.namespaces bounds.

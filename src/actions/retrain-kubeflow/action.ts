@@ -88,6 +88,7 @@ export const retrainKubeflow: Action<KubeflowParams> = {
     pipelineVersionId: { allow: 'pipelineVersions' },
     experimentId: { allow: 'experiments' },
   },
+  dataParams: { parameters: 'data handed to the pipeline the policy names' },
 
   describe(target: TargetRef, params: KubeflowParams): string {
     return `would start a run of Kubeflow pipeline ${params.pipelineId} at ${displayUrl(params.url)} (for ${targetLabel(target)})`;

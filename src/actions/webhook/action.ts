@@ -71,6 +71,7 @@ export const webhook: Action<WebhookParams> = {
   },
   rbac: [],
   literalParams: httpLiteralParams,
+  dataParams: { body: 'data sent to the URL the policy writes' },
 
   describe(target: TargetRef, params: WebhookParams): string {
     return `would POST to ${displayUrl(params.url)} with an Idempotency-Key for this heal step (for ${targetLabel(target)})`;
