@@ -34,11 +34,13 @@ type ObjectSchema = { properties?: Record<string, Property>; required?: string[]
 function rowsOf(schema: ObjectSchema, action: AnyAction): string[] {
   const required = new Set(schema.required ?? []);
   const literal = new Set(action.literalParams ?? []);
+  const deprecated = new Set(Object.keys(action.deprecatedParams ?? {}));
   return Object.entries(schema.properties ?? {}).map(([name, p]) => {
     const designator = action.designators?.[name];
     const flags = [
       required.has(name) && p.default === undefined ? 'required' : '',
       literal.has(name) ? 'literal' : '',
+      deprecated.has(name) ? '**deprecated**' : '',
       // What bounds it when a template fills it (README, Policies: `allow` is the policy's remit).
       designator ? `bounded by \`allow.${designator.allow}\`${designator.within ? ' (optional)' : ''}` : '',
     ]

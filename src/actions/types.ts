@@ -108,6 +108,11 @@ export interface Action<P = unknown> {
    * literal or one of these: test/adversarial/remit.test.ts holds every registered action to it.
    */
   dataParams?: Readonly<Record<string, string>>;
+  /**
+   * Top-level `with:` keys still accepted but without effect, each with what to do instead: a policy that writes
+   * one loads, with a warning naming its line (retiring a parameter never breaks a policy that worked).
+   */
+  deprecatedParams?: Readonly<Record<string, string>>;
   /** What the action would do, without any I/O: dry-run and approval messages use it. */
   describe(target: TargetRef, params: P): string;
   /**

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { backoffDelay } from '../domain/backoff.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuditInput, OutboxItem, OutboxResult, Store } from '../store/types.js';
@@ -21,12 +22,11 @@ export type DeliverDeps = {
 
 type Finish = { result: OutboxResult; audit: AuditInput[]; outcome: string };
 
-function backoffMs(deps: DeliverDeps, attempts: number, retryAfterMs: number | undefined): number {
+/** When to try again after delivery `attempt` (from 1) failed. */
+function backoffMs(deps: DeliverDeps, attempt: number, retryAfterMs: number | undefined): number {
   // The peer said when: honour it (at least a second, so a `Retry-After: 0` cannot spin the loop).
   if (retryAfterMs !== undefined) return Math.max(retryAfterMs, 1_000);
-  const { baseMs, maxMs } = deps.settings.backoff;
-  const random = deps.random ?? Math.random;
-  return Math.round(Math.min(maxMs, baseMs * 2 ** attempts) * (0.5 + random() * 0.5));
+  return backoffDelay(attempt, deps.settings.backoff, deps.random);
 }
 
 function outcomeOf(deps: DeliverDeps, item: OutboxItem, d: Delivery): Finish {
@@ -48,7 +48,9 @@ function outcomeOf(deps: DeliverDeps, item: OutboxItem, d: Delivery): Finish {
       audit: [notificationAudit(item, notifyAuditTypes.dead, 'dead', { status, error })],
     };
   }
-  const nextAttemptAt = new Date(at.getTime() + backoffMs(deps, item.attempts, d.retryAfterMs)).toISOString();
+  const nextAttemptAt = new Date(
+    at.getTime() + backoffMs(deps, item.attempts + 1, d.retryAfterMs),
+  ).toISOString();
   return {
     outcome: 'retry',
     result: { outcome: 'retry', at: at.toISOString(), nextAttemptAt, error: d.error },

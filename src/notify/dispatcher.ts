@@ -17,7 +17,8 @@ export type DispatcherSettings = {
   batch: number;
   /** Delivery rounds before an item goes dead (rounds spent waiting behind an older item count too). */
   maxAttempts: number;
-  backoff: { baseMs: number; maxMs: number };
+  /** Between delivery attempts of one item (a peer's Retry-After wins): doubling, capped, ±jitter. */
+  backoff: { baseMs: number; maxMs: number; jitter: number };
 };
 
 export const defaultDispatcherSettings: Omit<DispatcherSettings, 'owner'> = {
@@ -25,7 +26,7 @@ export const defaultDispatcherSettings: Omit<DispatcherSettings, 'owner'> = {
   leaseMs: 120_000,
   batch: 20,
   maxAttempts: 10,
-  backoff: { baseMs: 2_000, maxMs: 5 * 60_000 },
+  backoff: { baseMs: 2_000, maxMs: 5 * 60_000, jitter: 0.5 },
 };
 
 export type DispatcherDeps = {

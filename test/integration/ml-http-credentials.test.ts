@@ -21,7 +21,7 @@ function paramsFor(action: AnyAction, url: string): unknown {
     }
     return value;
   };
-  return action.params.parse({ ...(walk(action.example) as object), url, retries: 0 });
+  return action.params.parse({ ...(walk(action.example) as object), url });
 }
 
 let peer: FakeHttp | undefined;

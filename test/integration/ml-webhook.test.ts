@@ -57,22 +57,33 @@ describe('webhook', () => {
     ]);
   });
 
-  it('counts a 409 after its own unanswered post as changed', async () => {
+  it('after its own unanswered post, the next attempt meets 409 and delivers nothing twice', async () => {
     const fake = await start();
     fake.loseNextReply(1);
     const { context } = httpActionEnv(target, env);
-    const result = await webhook.run(context(), params(fake, { timeout: '150ms' }));
-    expect(result.status).toBe('changed');
+    const lost = await actionFailure(
+      webhook.run(context({ attempt: 0 }), params(fake, { timeout: '150ms' })),
+    );
+    expect(lost).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    const result = await webhook.run(context({ attempt: 1 }), params(fake, { timeout: '150ms' }));
+    expect(result.status).toBe('unchanged');
     expect(fake.deliveries()).toHaveLength(1);
   });
 
-  it('retries 5xx and timeouts with the same key, and does not retry a 4xx', async () => {
+  it('fails 5xx and timeouts retryably, each attempt with the same key, and a 4xx for good', async () => {
     const fake = await start();
     fake.failNext(503, 1);
     fake.failNext('hang', 1);
     const { context, clock } = httpActionEnv(target, env);
-    expect((await webhook.run(context(), params(fake, { timeout: '100ms' }))).status).toBe('changed');
-    expect(clock.sleeps).toHaveLength(2);
+    for (const attempt of [0, 1]) {
+      const err = await actionFailure(webhook.run(context({ attempt }), params(fake, { timeout: '100ms' })));
+      expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    }
+    expect((await webhook.run(context({ attempt: 2 }), params(fake, { timeout: '100ms' }))).status).toBe(
+      'changed',
+    );
+    expect(clock.sleeps).toEqual([]);
+    expect(fake.requests).toHaveLength(3);
     expect(new Set(fake.requests.map((r) => r.headers['idempotency-key'])).size).toBe(1);
     const err = await actionFailure(
       webhook.run(context(), webhook.params.parse({ url: `${fake.url}/elsewhere` })),
@@ -84,7 +95,7 @@ describe('webhook', () => {
     const fake = await start();
     fake.failNext('hang', 2);
     const { context } = httpActionEnv(target, env);
-    const err = await actionFailure(webhook.run(context(), params(fake, { timeout: '100ms', retries: 1 })));
+    const err = await actionFailure(webhook.run(context(), params(fake, { timeout: '100ms' })));
     expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
     expect(err.message).toContain('no answer within 100 ms');
   });

@@ -1,17 +1,16 @@
-import axios, { type AxiosInstance } from 'axios';
+import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import { backoffDelay } from '../../domain/backoff.js';
 import type { ActionContext } from '../types.js';
 import type { ResolvedAuth } from './auth.js';
 import { type FailureSite, statusFailure, transportFailure } from './errors.js';
 import { type HttpFields, timeoutMs } from './params.js';
-import { defaultBackoff, type RetryPolicy, withRetries } from './retry.js';
 
-/** One peer service as a step talks to it: where, how long to wait, how often to retry, as whom. */
+/** One peer service as a step talks to it: where, how long to wait, as whom. */
 export type HttpEndpoint = {
   service: string;
   /** The policy's URL without a trailing slash; paths are appended to it. */
   baseUrl: string;
   timeoutMs: number;
-  retry: RetryPolicy;
   auth: ResolvedAuth;
   client: AxiosInstance;
 };
@@ -32,7 +31,23 @@ export type HttpCall = {
 export type HttpReply = { status: number; data: unknown };
 
 const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
-const DEFAULT_RETRIES = 2;
+
+/**
+ * The transport's one retry, declared here and nowhere else. The engine owns the retries of a step: durable,
+ * audited, with backoff, the target lock released in between. So a request that reached the peer — answered
+ * 5xx or 429, timed out, reset midway — fails the run at once, retryable, and the engine decides when to try
+ * the step again. What the transport repeats, once, is a request whose connection never carried a byte:
+ * refused (a Service endpoint that just went away), unreachable, or a name lookup that failed (resolvers drop
+ * a UDP packet now and then). Sending it again cannot act twice, and it saves an engine attempt for a blip.
+ * A step whose peer keeps failing therefore makes one request per engine attempt, two when refused.
+ */
+export const transportRetry = {
+  /** Sends of one request, in all. */
+  attempts: 2,
+  /** Node's codes for a connection that was never established, so nothing of the request was sent. */
+  notConnected: new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']),
+  backoff: { baseMs: 200, maxMs: 200, jitter: 0.5 },
+};
 
 export function createEndpoint(service: string, fields: HttpFields, auth: ResolvedAuth): HttpEndpoint {
   const ms = timeoutMs(fields);
@@ -40,7 +55,6 @@ export function createEndpoint(service: string, fields: HttpFields, auth: Resolv
     service,
     baseUrl: fields.url.replace(/\/+$/, ''),
     timeoutMs: ms,
-    retry: { service, retries: fields.retries ?? DEFAULT_RETRIES, ...defaultBackoff },
     auth,
     client: axios.create({
       timeout: ms,
@@ -63,33 +77,43 @@ function siteOf(ep: HttpEndpoint, call: HttpCall): FailureSite {
   };
 }
 
-/** One request, no retry: a 2xx (or an accepted status) is a reply, anything else an ActionFailed. */
-export async function send(ctx: ActionContext, ep: HttpEndpoint, call: HttpCall): Promise<HttpReply> {
-  let response: { status: number; data: unknown };
-  try {
-    response = await ep.client.request({
-      url: `${ep.baseUrl}${call.path}`,
-      method: call.method,
-      ...(call.query === undefined ? {} : { params: call.query }),
-      ...(call.body === undefined ? {} : { data: call.body }),
-      headers: { ...ep.auth.headers, ...call.headers },
-      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-    });
-  } catch (err) {
-    throw transportFailure(err, siteOf(ep, call));
+function neverConnected(err: unknown): boolean {
+  return isAxiosError(err) && err.code !== undefined && transportRetry.notConnected.has(err.code);
+}
+
+async function exchange(ctx: ActionContext, ep: HttpEndpoint, call: HttpCall) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ep.client.request({
+        url: `${ep.baseUrl}${call.path}`,
+        method: call.method,
+        ...(call.query === undefined ? {} : { params: call.query }),
+        ...(call.body === undefined ? {} : { data: call.body }),
+        headers: { ...ep.auth.headers, ...call.headers },
+        ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+      });
+    } catch (err) {
+      if (!neverConnected(err) || attempt >= transportRetry.attempts || ctx.signal?.aborted) {
+        throw transportFailure(err, siteOf(ep, call));
+      }
+      const delayMs = backoffDelay(attempt, transportRetry.backoff);
+      ctx.log.info(
+        { service: ep.service, transport: isAxiosError(err) ? err.code : undefined, delayMs },
+        'no connection to the peer; sending once more',
+      );
+      await ctx.clock.sleep(delayMs, ctx.signal);
+    }
   }
-  const { status, data } = response;
+}
+
+/**
+ * One request: a 2xx (or an accepted status) is a reply, anything else an ActionFailed whose `retryable`
+ * tells the engine whether trying the step again can help. See `transportRetry` for the one repeat.
+ */
+export async function send(ctx: ActionContext, ep: HttpEndpoint, call: HttpCall): Promise<HttpReply> {
+  const { status, data } = await exchange(ctx, ep, call);
   if ((status >= 200 && status < 300) || call.accept?.includes(status)) return { status, data };
   throw statusFailure(status, data, siteOf(ep, call));
-}
-
-/** One request with the endpoint's retries (5xx, 408, 429, timeouts, connection errors). */
-export function request(ctx: ActionContext, ep: HttpEndpoint, call: HttpCall): Promise<HttpReply> {
-  return withRetries(ctx, ep.retry, () => send(ctx, ep, call));
-}
-
-export function retrying<T>(ctx: ActionContext, ep: HttpEndpoint, attempt: () => Promise<T>): Promise<T> {
-  return withRetries(ctx, ep.retry, attempt);
 }
 
 /** A path segment from a policy or an alert, encoded so it cannot add segments or a query. */

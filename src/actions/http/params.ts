@@ -65,15 +65,26 @@ export const timeoutSchema = z
   )
   .describe('how long one request may take; default 10s');
 
+/** Still accepted, so that policies written for it load; it has no effect (see `httpDeprecatedParams`). */
 export const retriesSchema = z
   .number()
   .int()
   .min(0)
   .max(10)
-  .describe('retries of a request that failed with a 5xx, a timeout or a connection error; default 2');
+  .describe('deprecated, no effect: a failed request fails the step, and salve retries the step');
 
 /** Where requests go and what credentials they carry: never from an alert's labels. */
 export const httpLiteralParams = ['url', 'auth', 'token', 'headers', 'timeout', 'retries'] as const;
+
+/**
+ * `retries` once repeated a failed request inside the step, up to 12 requests for one step under the engine's
+ * own retries. The engine now retries the step (durable, audited, with backoff), and the transport repeats
+ * only a connection that never opened (http/client.ts): a policy that still sets it loads, with a warning.
+ */
+export const httpDeprecatedParams = {
+  retries:
+    'a failed request fails the step, which salve retries with backoff (each attempt audited); remove it',
+} as const;
 
 /** Fields every HTTP action accepts. */
 export const httpFields = {
@@ -82,7 +93,7 @@ export const httpFields = {
   retries: retriesSchema.optional(),
 };
 
-export type HttpFields = { url: string; timeout?: string | undefined; retries?: number | undefined };
+export type HttpFields = { url: string; timeout?: string | undefined };
 
 /** String values keyed by plain identifiers: DAG conf, workflow and pipeline parameters. */
 export const stringMapSchema = z.record(

@@ -1,6 +1,6 @@
 import { resolveAuth } from '../http/auth.js';
 import { createEndpoint, displayUrl, type HttpEndpoint } from '../http/client.js';
-import { httpLiteralParams } from '../http/params.js';
+import { httpDeprecatedParams, httpLiteralParams } from '../http/params.js';
 import { changed, healMark, targetLabel, unchanged } from '../step.js';
 import type { Action, ActionContext, ActionResult, TargetRef } from '../types.js';
 import { chooseVersion, type VersionChoice } from './choice.js';
@@ -144,6 +144,7 @@ export const mlflowAlias: Action<MlflowAliasParams> = {
   rbac: [],
   // The tags a version must carry decide which version the alias may move to: the policy's, never an alert's.
   literalParams: [...httpLiteralParams, 'requireTags'],
+  deprecatedParams: httpDeprecatedParams,
   designators: {
     model: { allow: 'models' },
     alias: { allow: 'aliases' },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ActionFailed } from '../../errors.js';
-import { type HttpEndpoint, request } from '../http/client.js';
+import { type HttpEndpoint, send } from '../http/client.js';
 import type { ActionContext } from '../types.js';
 
 // The few MLflow Model Registry calls mlflow.alias needs (REST, /api/2.0/mlflow). MLflow sends versions
@@ -51,7 +51,7 @@ export async function getRegisteredModel(
 ): Promise<RegisteredModel> {
   let data: unknown;
   try {
-    ({ data } = await request(ctx, ep, {
+    ({ data } = await send(ctx, ep, {
       method: 'GET',
       path: `${api}/registered-models/get`,
       query: { name },
@@ -90,7 +90,7 @@ export async function listVersions(
   const versions: ModelVersion[] = [];
   let pageToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const { data } = await request(ctx, ep, {
+    const { data } = await send(ctx, ep, {
       method: 'GET',
       path: `${api}/model-versions/search`,
       // The schema keeps quotes out of model names, so this filter cannot be widened by a label value.
@@ -124,7 +124,7 @@ export async function setModelTag(
   key: string,
   value: string,
 ) {
-  await request(ctx, ep, {
+  await send(ctx, ep, {
     method: 'POST',
     path: `${api}/registered-models/set-tag`,
     body: { name, key, value },
@@ -140,7 +140,7 @@ export async function setVersionTag(
   key: string,
   value: string,
 ) {
-  await request(ctx, ep, {
+  await send(ctx, ep, {
     method: 'POST',
     path: `${api}/model-versions/set-tag`,
     body: { name, version: String(version), key, value },
@@ -155,7 +155,7 @@ export async function setAlias(
   alias: string,
   version: number,
 ) {
-  await request(ctx, ep, {
+  await send(ctx, ep, {
     method: 'POST',
     path: `${api}/registered-models/alias`,
     body: { name, alias, version: String(version) },

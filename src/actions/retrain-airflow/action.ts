@@ -1,8 +1,7 @@
 import { ActionFailed } from '../../errors.js';
-import { displayUrl, type HttpEndpoint, request, retrying, send } from '../http/client.js';
+import { displayUrl, type HttpEndpoint, send } from '../http/client.js';
 import { healRunId } from '../http/names.js';
-import { httpLiteralParams } from '../http/params.js';
-import type { Progress } from '../http/retry.js';
+import { httpDeprecatedParams, httpLiteralParams } from '../http/params.js';
 import { changed, refused, targetLabel, unchanged } from '../step.js';
 import type { Action, ActionContext, ActionResult, RolloutState, TargetRef } from '../types.js';
 import { dagPath, dagReply, dagRunPath, dagRunReply, dagRunsPath, withAirflow } from './client.js';
@@ -19,7 +18,7 @@ async function existingRun(ctx: ActionContext, ep: HttpEndpoint, params: Airflow
   return reply.status === 404 ? undefined : (dagRunReply.safeParse(reply.data).data ?? {});
 }
 
-/** One request, no retry of its own: the trigger is retried as a whole, and a poll at the next poll. */
+/** One request: the engine retries a failed trigger as a whole, and a failed poll polls again. */
 async function isPaused(ctx: ActionContext, ep: HttpEndpoint, params: AirflowParams): Promise<boolean> {
   const reply = await send(ctx, ep, { method: 'GET', path: dagPath(params.version, params.dag) });
   return dagReply.safeParse(reply.data).data?.is_paused === true;
@@ -46,17 +45,10 @@ async function readyToRun(ctx: ActionContext, ep: HttpEndpoint, params: AirflowP
   return `unpaused DAG ${params.dag}, then `;
 }
 
-async function trigger(
-  ctx: ActionContext,
-  ep: HttpEndpoint,
-  params: AirflowParams,
-  progress: Progress,
-): Promise<ActionResult> {
+async function trigger(ctx: ActionContext, ep: HttpEndpoint, params: AirflowParams): Promise<ActionResult> {
   const runId = healRunId(ctx);
   const facts = { dag: params.dag, dagRunId: runId, airflow: displayUrl(params.url) };
   const unpaused = await readyToRun(ctx, ep, params);
-  const retried = progress.posted;
-  progress.posted = true;
   const reply = await send(ctx, ep, {
     method: 'POST',
     path: dagRunsPath(params.version, params.dag),
@@ -76,20 +68,15 @@ async function trigger(
       ...(unpaused ? { unpaused: true } : {}),
     });
   }
-  // 409 is a duplicate run id (ours: already triggered) or, on Airflow 2, a duplicate logical date
-  // (someone else's run in the same instant): only the first is "already done".
+  // 409 is a duplicate run id (ours: this step triggered it before, in an earlier attempt whose answer may
+  // have been lost, or in a run a crash cut short) or, on Airflow 2, a duplicate logical date (someone else's
+  // run in the same instant): only the first is "already done". The second passes: the engine's next attempt
+  // comes with a later logical date.
   const existing = await existingRun(ctx, ep, params, runId);
-  if (existing !== undefined && retried) {
-    const detail = `triggered DAG run ${runId} of DAG ${params.dag} (confirmed on retry)`;
-    return changed(detail, { ...facts, state: existing.state });
-  }
   if (existing !== undefined) {
     return unchanged(
-      `DAG run ${runId} of DAG ${params.dag} was already triggered (state ${existing.state ?? 'unknown'})`,
-      {
-        ...facts,
-        state: existing.state,
-      },
+      `DAG run ${runId} of DAG ${params.dag} was already triggered by this heal step (state ${existing.state ?? 'unknown'})`,
+      { ...facts, state: existing.state },
     );
   }
   throw new ActionFailed(
@@ -121,6 +108,7 @@ export const retrainAirflow: Action<AirflowParams> = {
   },
   rbac: [],
   literalParams: httpLiteralParams,
+  deprecatedParams: httpDeprecatedParams,
   designators: { dag: { allow: 'dags' } },
   dataParams: {
     version: 'the API version (a literal 2 or 3)',
@@ -135,9 +123,8 @@ export const retrainAirflow: Action<AirflowParams> = {
     return `would trigger a run${unpause} of Airflow DAG ${params.dag} at ${displayUrl(params.url)}${wait} (for ${targetLabel(target)})`;
   },
 
-  async run(ctx, params) {
-    const progress = { posted: false };
-    return withAirflow(ctx, params, (ep) => retrying(ctx, ep, () => trigger(ctx, ep, params, progress)));
+  run(ctx, params) {
+    return withAirflow(ctx, params, (ep) => trigger(ctx, ep, params));
   },
 
   async rolloutStatus(ctx, params) {
@@ -149,7 +136,7 @@ export const retrainAirflow: Action<AirflowParams> = {
       };
     }
     return withAirflow(ctx, params, async (ep) => {
-      const reply = await request(ctx, ep, {
+      const reply = await send(ctx, ep, {
         method: 'GET',
         path: dagRunPath(params.version, params.dag, runId),
       });

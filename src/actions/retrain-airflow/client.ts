@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ActionFailed } from '../../errors.js';
 import { describeRef, noAuth, resolveAuth } from '../http/auth.js';
-import { createEndpoint, displayUrl, type HttpEndpoint, request, segment, send } from '../http/client.js';
+import { createEndpoint, displayUrl, type HttpEndpoint, segment, send } from '../http/client.js';
 import type { Auth, BasicAuth, HttpFields } from '../http/params.js';
 import type { ActionContext } from '../types.js';
 import { jwtExpiry, tokenKey } from './token-cache.js';
@@ -43,7 +43,7 @@ async function login(ctx: ActionContext, conn: AirflowConnection, auth: BasicAut
     credential: passwordFrom,
     secrets: [password],
   });
-  const reply = await request(ctx, issuer, {
+  const reply = await send(ctx, issuer, {
     method: 'POST',
     path: '/auth/token',
     body: { username: auth.username, password },
@@ -96,7 +96,7 @@ async function withToken<T>(
 
 /** Which API the Airflow at this URL serves, asked without credentials; undefined when neither answers. */
 async function servedVersion(ctx: ActionContext, conn: AirflowConnection) {
-  const ep = createEndpoint('Airflow', { ...conn, retries: 0 }, noAuth);
+  const ep = createEndpoint('Airflow', conn, noAuth);
   for (const version of [3, 2] as const) {
     try {
       const reply = await send(ctx, ep, { method: 'GET', path: `${apiOf(version)}/version` });

@@ -1,8 +1,7 @@
 import { bearerAuth } from '../http/auth.js';
-import { createEndpoint, displayUrl, type HttpEndpoint, retrying, segment, send } from '../http/client.js';
+import { createEndpoint, displayUrl, type HttpEndpoint, segment, send } from '../http/client.js';
 import { healDnsName } from '../http/names.js';
-import { httpLiteralParams } from '../http/params.js';
-import type { Progress } from '../http/retry.js';
+import { httpDeprecatedParams, httpLiteralParams } from '../http/params.js';
 import { changed, targetLabel, unchanged } from '../step.js';
 import type { Action, ActionContext, ActionResult, TargetRef } from '../types.js';
 import { type ArgoParams, argoParams } from './params.js';
@@ -22,8 +21,7 @@ function namespaceOf(ctx: { target: TargetRef }, params: ArgoParams): string {
   return params.namespace ?? ctx.target.namespace;
 }
 
-async function submit(ctx: ActionContext, ep: HttpEndpoint, params: ArgoParams, progress: Progress) {
-  const retried = progress.posted;
+async function submit(ctx: ActionContext, ep: HttpEndpoint, params: ArgoParams) {
   const namespace = namespaceOf(ctx, params);
   const name = healDnsName(ctx);
   const facts = {
@@ -32,7 +30,6 @@ async function submit(ctx: ActionContext, ep: HttpEndpoint, params: ArgoParams, 
     workflowTemplate: params.workflowTemplate,
     argo: displayUrl(params.url),
   };
-  progress.posted = true;
   const reply = await send(ctx, ep, {
     method: 'POST',
     path: `/api/v1/workflows/${segment(namespace)}/submit`,
@@ -50,9 +47,9 @@ async function submit(ctx: ActionContext, ep: HttpEndpoint, params: ArgoParams, 
   });
   const what = `workflow ${namespace}/${name} from WorkflowTemplate ${params.workflowTemplate}`;
   if (reply.status !== 409) return changed(`submitted ${what}`, facts);
-  // A 409 after an unanswered submit of this very run is that submit, applied but not answered.
-  if (retried) return changed(`submitted ${what} (confirmed on retry)`, facts);
-  return unchanged(`${what} was already submitted`, facts);
+  // The name is the heal step's: a 409 is this step's own submit, from an earlier attempt (whose answer may have
+  // been lost) or a run a crash cut short.
+  return unchanged(`${what} was already submitted by this heal step`, facts);
 }
 
 export const retrainArgo: Action<ArgoParams> = {
@@ -68,6 +65,7 @@ export const retrainArgo: Action<ArgoParams> = {
   },
   rbac: [],
   literalParams: httpLiteralParams,
+  deprecatedParams: httpDeprecatedParams,
   designators: {
     namespace: { allow: 'namespaces' },
     workflowTemplate: { allow: 'workflowTemplates', within: 'namespace' },
@@ -81,7 +79,6 @@ export const retrainArgo: Action<ArgoParams> = {
 
   async run(ctx, params): Promise<ActionResult> {
     const ep = createEndpoint('Argo', params, await bearerAuth(ctx, params.token));
-    const progress = { posted: false };
-    return retrying(ctx, ep, () => submit(ctx, ep, params, progress));
+    return submit(ctx, ep, params);
   },
 };

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { bearerAuth } from '../http/auth.js';
-import { createEndpoint, displayUrl, type HttpEndpoint, retrying, send } from '../http/client.js';
+import { createEndpoint, displayUrl, type HttpEndpoint, send } from '../http/client.js';
 import { healRunId } from '../http/names.js';
-import { httpLiteralParams } from '../http/params.js';
-import type { Progress } from '../http/retry.js';
+import { httpDeprecatedParams, httpLiteralParams } from '../http/params.js';
 import { changed, targetLabel, unchanged } from '../step.js';
 import type { Action, ActionContext, ActionResult, TargetRef } from '../types.js';
 import { type KubeflowParams, kubeflowParams } from './params.js';
@@ -33,20 +32,18 @@ async function findRun(ctx: ActionContext, ep: HttpEndpoint, params: KubeflowPar
  * Kubeflow has no unique run name, so a create is not idempotent by itself: every attempt looks for the
  * step's run by display name first, and only creates when there is none.
  */
-async function attempt(ctx: ActionContext, ep: HttpEndpoint, params: KubeflowParams, progress: Progress) {
+async function start(ctx: ActionContext, ep: HttpEndpoint, params: KubeflowParams) {
   const displayName = healRunId(ctx);
   const facts = { displayName, pipelineId: params.pipelineId, kubeflow: displayUrl(params.url) };
   const existing = await findRun(ctx, ep, params, displayName);
   if (existing !== undefined) {
     const data = { ...facts, runId: existing.run_id, state: existing.state };
-    // Found after an unanswered create of this very run: that create was applied but not answered.
-    if (progress.posted) return changed(`started Kubeflow run ${displayName} (confirmed on retry)`, data);
+    // This step's own run, from an earlier attempt (whose answer may have been lost) or a run a crash cut short.
     return unchanged(
-      `Kubeflow run ${displayName} already exists (${existing.state ?? 'state unknown'})`,
+      `Kubeflow run ${displayName} already exists for this heal step (${existing.state ?? 'state unknown'})`,
       data,
     );
   }
-  progress.posted = true;
   const reply = await send(ctx, ep, {
     method: 'POST',
     path: '/apis/v2beta1/runs',
@@ -82,6 +79,7 @@ export const retrainKubeflow: Action<KubeflowParams> = {
   },
   rbac: [],
   literalParams: httpLiteralParams,
+  deprecatedParams: httpDeprecatedParams,
   designators: {
     namespace: { allow: 'namespaces' },
     pipelineId: { allow: 'pipelines' },
@@ -96,7 +94,6 @@ export const retrainKubeflow: Action<KubeflowParams> = {
 
   async run(ctx, params): Promise<ActionResult> {
     const ep = createEndpoint('Kubeflow', params, await bearerAuth(ctx, params.token));
-    const progress = { posted: false };
-    return retrying(ctx, ep, () => attempt(ctx, ep, params, progress));
+    return start(ctx, ep, params);
   },
 };

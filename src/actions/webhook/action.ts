@@ -1,8 +1,7 @@
 import { bearerAuth, describeRef, type ResolvedAuth } from '../http/auth.js';
-import { createEndpoint, displayUrl, type HttpEndpoint, retrying, send } from '../http/client.js';
+import { createEndpoint, displayUrl, type HttpEndpoint, send } from '../http/client.js';
 import { healRunId } from '../http/names.js';
-import { httpLiteralParams } from '../http/params.js';
-import type { Progress } from '../http/retry.js';
+import { httpDeprecatedParams, httpLiteralParams } from '../http/params.js';
 import { changed, targetLabel, unchanged } from '../step.js';
 import type { Action, ActionContext, ActionResult, TargetRef } from '../types.js';
 import { type WebhookParams, webhookParams } from './params.js';
@@ -36,11 +35,9 @@ function bodyOf(ctx: ActionContext, params: WebhookParams): Record<string, unkno
   );
 }
 
-async function post(ctx: ActionContext, ep: HttpEndpoint, params: WebhookParams, progress: Progress) {
+async function post(ctx: ActionContext, ep: HttpEndpoint, params: WebhookParams) {
   const key = healRunId(ctx);
   const facts = { url: displayUrl(params.url), idempotencyKey: key };
-  const retried = progress.posted;
-  progress.posted = true;
   const reply = await send(ctx, ep, {
     method: 'POST',
     path: '',
@@ -51,8 +48,8 @@ async function post(ctx: ActionContext, ep: HttpEndpoint, params: WebhookParams,
   const where = displayUrl(params.url);
   if (reply.status !== 409)
     return changed(`posted to ${where} (HTTP ${reply.status})`, { ...facts, httpStatus: reply.status });
-  if (retried)
-    return changed(`posted to ${where} (confirmed on retry: HTTP 409)`, { ...facts, httpStatus: 409 });
+  // The key is the heal step's: a 409 is this step's own post, from an earlier attempt (whose answer may have
+  // been lost) or a run a crash cut short.
   return unchanged(`${where} already received idempotency key ${key} (HTTP 409)`, {
     ...facts,
     httpStatus: 409,
@@ -71,6 +68,7 @@ export const webhook: Action<WebhookParams> = {
   },
   rbac: [],
   literalParams: httpLiteralParams,
+  deprecatedParams: httpDeprecatedParams,
   dataParams: { body: 'data sent to the URL the policy writes' },
 
   describe(target: TargetRef, params: WebhookParams): string {
@@ -79,7 +77,6 @@ export const webhook: Action<WebhookParams> = {
 
   async run(ctx, params): Promise<ActionResult> {
     const ep = createEndpoint('Webhook', params, await resolveHeaders(ctx, params));
-    const progress = { posted: false };
-    return retrying(ctx, ep, () => post(ctx, ep, params, progress));
+    return post(ctx, ep, params);
   },
 };
