@@ -223,7 +223,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   // One replica per SQLite file: leases left in it belong to a process that is gone.
   if (store.kind === 'sqlite') await store.releaseLeases(null);
   const engine = createScheduler(engineDeps);
-  const dispatcher = notify.dispatcher({
+  const { notifiers, dispatcher } = notify.start({
     store,
     metrics,
     policies,
@@ -243,7 +243,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     policies,
     kube,
     engine,
-    notifiers: notify.notifiers,
+    notifiers,
     dispatcher,
     engineDeps,
     auditKey,

@@ -7,7 +7,7 @@ import {
   renderKnownActions,
 } from '../actions/render-docs.js';
 import { renderRole } from '../actions/render-rbac.js';
-import { renderExamples, renderFallbackTable } from '../notify/examples.js';
+import { renderExamples, renderFallbackTable } from '../notify/slack/docs.js';
 
 /**
  * A part of a file that code writes: between `<!-- generated:NAME -->` markers (the default), the one line that

@@ -4,11 +4,11 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuditInput, OutboxItem, OutboxResult, Store } from '../store/types.js';
 import type { DispatcherSettings } from './dispatcher.js';
+import type { Notifier } from './notifier.js';
 import { notificationAudit, notifyAuditTypes } from './records.js';
-import type { NotifierRegistry } from './registry.js';
+import { howToConfigure, type NotifierRegistry } from './registry.js';
 import { passesSeverity } from './severity.js';
-import { readResponseTarget, slackResponseKey } from './slack-keys.js';
-import type { Delivery, NotificationEvent, Notifier } from './types.js';
+import type { Delivery } from './types.js';
 
 export type DeliverDeps = {
   store: Store;
@@ -60,24 +60,10 @@ function outcomeOf(deps: DeliverDeps, item: OutboxItem, d: Delivery): Finish {
   };
 }
 
-/** The approval message a Slack button was clicked in is replaced by the decision, by the notifier that posted it. */
-async function withResponseUrl(
-  deps: DeliverDeps,
-  notifier: Notifier,
-  item: OutboxItem,
-): Promise<NotificationEvent> {
-  const { event } = item;
-  // Slack's response_url is a credential for that channel: only the Slack notifier that showed the buttons gets it.
-  if (event.kind !== 'approval.decided' || !item.healId || notifier.type !== 'slack') return event;
-  const target = await readResponseTarget(deps.store, item.healId);
-  if (!target || target.notifier !== item.notifier) return event;
-  return { ...event, approval: { ...event.approval, responseUrl: target.url } };
-}
-
 async function attempt(deps: DeliverDeps, notifier: Notifier | undefined, item: OutboxItem): Promise<Finish> {
   const at = deps.clock.now().toISOString();
   if (!notifier) {
-    const error = `no notifier named "${item.notifier}" is configured (SALVE_SLACK_WEBHOOK_URL, SALVE_NOTIFIERS_FILE)`;
+    const error = `no notifier named "${item.notifier}" is configured (${howToConfigure(item.notifier)})`;
     return {
       outcome: 'dead',
       result: { outcome: 'dead', at, error },
@@ -93,18 +79,14 @@ async function attempt(deps: DeliverDeps, notifier: Notifier | undefined, item: 
       audit: [notificationAudit(item, notifyAuditTypes.skipped, 'skipped', { why })],
     };
   }
-  const event = await withResponseUrl(deps, notifier, item);
-  const delivery = await notifier.send({
+  const delivery = await notifier.notify({
     id: item.id,
     notifier: item.notifier,
     attempt: item.attempts + 1,
-    event,
+    lastAttempt: item.attempts + 1 >= deps.settings.maxAttempts,
+    event: item.event,
   });
-  const finish = outcomeOf(deps, item, delivery);
-  if (finish.outcome !== 'retry' && event.approval?.responseUrl && item.healId) {
-    await deps.store.setSetting(slackResponseKey(item.healId), null);
-  }
-  return finish;
+  return outcomeOf(deps, item, delivery);
 }
 
 /**

@@ -59,11 +59,6 @@ export type NotificationEvent = {
     wouldDo?: string[];
     decision?: 'approved' | 'rejected';
     decidedBy?: string;
-    /**
-     * Slack's response_url of the message whose button was clicked: the Slack notifier that showed the buttons
-     * replaces that message with the decision. Set by the dispatcher at send time, never stored in the event.
-     */
-    responseUrl?: string;
   };
 };
 
@@ -76,20 +71,15 @@ export type Delivery =
   | { outcome: 'retry'; status: number | null; error: string; retryAfterMs?: number }
   | { outcome: 'dead'; status: number | null; error: string };
 
-/** The delivery being made: the event and which attempt it is. */
-export type Outgoing = { id: number; notifier: string; attempt: number; event: NotificationEvent };
-
-/** One configured destination for notifications: a Slack channel, a webhook consumer. */
-export type Notifier = {
-  name: string;
-  type: NotifierType;
-  /** Lowest alert severity this notifier is told about; null: everything. */
-  minSeverity: Severity | null;
-  send(outgoing: Outgoing): Promise<Delivery>;
+/** The delivery being made: the event and which attempt it is (from 1). */
+export type Outgoing = {
+  id: number;
+  notifier: string;
+  attempt: number;
+  /** No attempt follows this one: a failure now is final (the item goes dead). */
+  lastAttempt: boolean;
+  event: NotificationEvent;
 };
-
-export const notifierTypes = ['slack', 'webhook'] as const;
-export type NotifierType = (typeof notifierTypes)[number];
 
 /** Alert severities from least to most urgent (the `severity` label). */
 export const severities = ['info', 'warning', 'critical', 'page'] as const;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { slackSignature } from '../../src/notify/slack-signature.js';
+import { slackSignature } from '../../src/notify/slack/signature.js';
 
 // A stand-in for Slack on 127.0.0.1:0: an incoming webhook and response_url endpoints that record what salve
 // posts, with scripted answers (500s, 429 with Retry-After, 404) — plus signed button clicks for salve's route.

@@ -1,8 +1,25 @@
 import { createHmac } from 'node:crypto';
-import type { NotifierSpec } from './config.js';
-import { postJson } from './http-post.js';
-import { type NotifierDeps, readSource } from './slack.js';
-import type { Notifier, Outgoing } from './types.js';
+import { z } from 'zod';
+import { postJson } from '../http-post.js';
+import {
+  type Notifier,
+  type NotifierDeps,
+  type NotifierKind,
+  type NotifierSpec,
+  readSource,
+  type ValueSource,
+  valueSourceSchema,
+} from '../notifier.js';
+import type { Outgoing } from '../types.js';
+
+type WebhookFields = { url: ValueSource; secret: ValueSource | null };
+
+const fields: z.ZodType<WebhookFields> = z
+  .strictObject({
+    url: valueSourceSchema,
+    secret: valueSourceSchema.optional().describe('signs each body: X-Salve-Signature'),
+  })
+  .transform((f) => ({ url: f.url, secret: f.secret ?? null }));
 
 export const webhookHeaders = {
   event: 'X-Salve-Event',
@@ -28,12 +45,12 @@ export function webhookSignature(secret: string, rawBody: string): string {
 }
 
 /** Any HTTP consumer: the documented JSON event, signed when the notifier has a secret. */
-export function createWebhookNotifier(spec: NotifierSpec, deps: NotifierDeps): Notifier {
+export function createWebhookNotifier(spec: NotifierSpec<WebhookFields>, deps: NotifierDeps): Notifier {
   return {
     name: spec.name,
     type: 'webhook',
     minSeverity: spec.minSeverity,
-    async send(outgoing) {
+    async notify(outgoing) {
       const url = await readSource(deps, spec.url, 'URL');
       if ('failed' in url) return url.failed;
       const now = deps.now();
@@ -53,3 +70,9 @@ export function createWebhookNotifier(spec: NotifierSpec, deps: NotifierDeps): N
     },
   };
 }
+
+export const webhookNotifier: NotifierKind<WebhookFields> = {
+  type: 'webhook',
+  fields,
+  create: createWebhookNotifier,
+};

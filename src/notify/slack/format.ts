@@ -1,4 +1,4 @@
-import type { TargetRef } from '../actions/types.js';
+import type { TargetRef } from '../../actions/types.js';
 
 // Slack mrkdwn: alert labels and annotations are untrusted, so `<!channel>`, `<@U123>` and `<url|x>` written into
 // an alert must arrive as text. Slack asks for exactly these three escapes.

@@ -1,3 +1,4 @@
+import type { NotificationEvent, NotificationKind } from '../types.js';
 import {
   alertLine,
   approvalBlockPrefix,
@@ -14,9 +15,8 @@ import {
   section,
   storyContext,
   whoText,
-} from './slack-blocks.js';
-import { clip, esc, humanDuration, slackDate, targetText } from './slack-format.js';
-import type { NotificationEvent, NotificationKind } from './types.js';
+} from './blocks.js';
+import { clip, esc, humanDuration, slackDate, targetText } from './format.js';
 
 type Body = { headline: string; details?: string; fallback: string; extra?: Block[] };
 type Builder = (event: NotificationEvent, notifier: string) => Body;

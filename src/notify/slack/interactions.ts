@@ -1,16 +1,18 @@
 import { z } from 'zod';
-import type { Clock } from '../clock.js';
-import { decideApproval } from '../engine/approvals.js';
-import type { EngineDeps } from '../engine/context.js';
-import { type ErrorCode, isSalveError, SalveError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
-import type { AuditInput, Store } from '../store/types.js';
-import { describePath, findMalformedText } from '../well-formed.js';
-import { notifyAuditTypes } from './records.js';
-import { approvalBlockPrefix, approveActionId, rejectActionId } from './slack-blocks.js';
-import { slackResponseKey, slackSeenKey } from './slack-keys.js';
-import { verifySlackSignature } from './slack-signature.js';
+import type { Clock } from '../../clock.js';
+import { decideApproval } from '../../engine/approvals.js';
+import type { EngineDeps } from '../../engine/context.js';
+import { type ErrorCode, isSalveError, SalveError } from '../../errors.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { AuditInput, Store } from '../../store/types.js';
+import { describePath, findMalformedText } from '../../well-formed.js';
+import type { Interactive } from '../notifier.js';
+import { notifyAuditTypes } from '../records.js';
+import type { NotifierRegistry } from '../registry.js';
+import { approvalBlockPrefix, approveActionId, rejectActionId } from './blocks.js';
+import { slackSeenKey } from './keys.js';
+import { verifySlackSignature } from './signature.js';
 
 export const slackInteractionsRoute = '/v1/slack/interactions';
 
@@ -25,7 +27,8 @@ export type SlackInteractionDeps = {
   engineDeps: EngineDeps;
   pokeEngine(): void;
   pokeDispatcher(): void;
-  respond(responseUrl: string, message: Record<string, unknown>): void;
+  /** The configured notifiers: the one whose message was clicked answers it (its `interactive` capability). */
+  notifiers: NotifierRegistry;
 };
 
 export type SlackRequest = {
@@ -93,6 +96,16 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
     }
   }
 
+  /**
+   * The notifier whose buttons were clicked (the block names it), when it takes answers; for a private reply,
+   * any notifier that does: a response_url answers whoever holds it.
+   */
+  function interactiveOf(name: string | null, anyForReply: boolean): Interactive | undefined {
+    const named = name === null ? undefined : deps.notifiers.get(name)?.interactive;
+    if (named !== undefined || !anyForReply) return named;
+    return [...deps.notifiers.values()].find((n) => n.interactive !== undefined)?.interactive;
+  }
+
   async function decide(payload: z.infer<typeof blockActions>): Promise<void> {
     const action = payload.actions.find(
       (a) => a.action_id === approveActionId || a.action_id === rejectActionId,
@@ -103,6 +116,12 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
     const actor = `slack:${payload.user.id}`;
     const who = payload.user.username ?? payload.user.name ?? payload.user.id;
     const responseUrl = payload.response_url;
+    const notifier = action.block_id?.startsWith(approvalBlockPrefix)
+      ? action.block_id.slice(approvalBlockPrefix.length)
+      : null;
+    const reply = (text: string) => {
+      if (responseUrl) interactiveOf(notifier, true)?.reply(responseUrl, ephemeral(text));
+    };
     const audit = (type: string, outcome: string, data: Record<string, unknown>): AuditInput => ({
       type,
       actor,
@@ -120,25 +139,15 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
           ...(nobody ? { why: 'no approver list (SALVE_SLACK_APPROVERS)' } : {}),
         }),
       ]);
-      if (responseUrl) {
-        deps.respond(
-          responseUrl,
-          ephemeral(
-            nobody
-              ? ':lock: salve has no Slack approver list (SALVE_SLACK_APPROVERS), so nobody can approve from Slack: this click changed nothing.'
-              : `:lock: You are not on salve's approver list, so this click changed nothing.`,
-          ),
-        );
-      }
+      reply(
+        nobody
+          ? ':lock: salve has no Slack approver list (SALVE_SLACK_APPROVERS), so nobody can approve from Slack: this click changed nothing.'
+          : `:lock: You are not on salve's approver list, so this click changed nothing.`,
+      );
       return;
     }
-    const notifier = action.block_id?.startsWith(approvalBlockPrefix)
-      ? action.block_id.slice(approvalBlockPrefix.length)
-      : null;
-    // Stored before the decision commits its notification, so the dispatcher finds it when it sends.
-    if (responseUrl && notifier) {
-      await deps.store.setSetting(slackResponseKey(id.data), JSON.stringify({ notifier, url: responseUrl }));
-    }
+    // Remembered before the decision commits its notification, so the notifier finds it when it sends.
+    if (responseUrl) await interactiveOf(notifier, false)?.answerInPlace(id.data, responseUrl);
     const decision = action.action_id === approveActionId ? 'approve' : 'reject';
     try {
       const heal = await decideApproval(deps.engineDeps, {
@@ -160,14 +169,13 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
     } catch (err) {
       if (!isSalveError(err) || (err.code !== 'SALVE_HEAL_CONFLICT' && err.code !== 'SALVE_HEAL_NOT_FOUND'))
         throw err;
-      await deps.store.setSetting(slackResponseKey(id.data), null);
+      await interactiveOf(notifier, true)?.forget(id.data);
       await deps.store.appendAudit([
         audit(notifyAuditTypes.slackIgnored, 'not_awaiting_approval', { decision }),
       ]);
       const heal = await deps.store.getHeal(id.data);
       const state = heal ? `is ${heal.state}` : 'no longer exists';
-      if (responseUrl)
-        deps.respond(responseUrl, ephemeral(`This heal ${state}: there is nothing to decide any more.`));
+      reply(`This heal ${state}: there is nothing to decide any more.`);
     }
   }
 
