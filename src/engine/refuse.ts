@@ -31,7 +31,7 @@ export async function refuseHeal(
   decisions: GuardDecision[],
   last: Extract<GuardDecision, { verdict: 'refuse' }>,
 ): Promise<Heal> {
-  deps.metrics.guardRefusals.inc({ guard: last.guard });
+  deps.metrics.guardRefusals.inc({ guard: last.guard, reason: last.reason });
   const state = last.escalate ? 'escalated' : 'refused';
   const refusal = { guard: last.guard, reason: last.reason, detail: last.detail };
   const notify = last.escalate

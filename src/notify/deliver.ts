@@ -20,7 +20,10 @@ export type DeliverDeps = {
   random?: () => number;
 };
 
-type Finish = { result: OutboxResult; audit: AuditInput[]; outcome: string };
+/** The `outcome` of `salve_notifications_total`: what one claimed notification came to. */
+export const deliveryOutcomes = ['sent', 'retry', 'dead', 'skipped', 'deferred'] as const;
+
+type Finish = { result: OutboxResult; audit: AuditInput[]; outcome: (typeof deliveryOutcomes)[number] };
 
 /** When to try again after delivery `attempt` (from 1) failed. */
 function backoffMs(deps: DeliverDeps, attempt: number, retryAfterMs: number | undefined): number {

@@ -1,4 +1,13 @@
-import type { AuditRecord, Heal, HealAlert, HealPatch, StoredAlert } from './types.js';
+import {
+  type AuditRecord,
+  type Heal,
+  type HealAlert,
+  type HealPatch,
+  type OpenHealCounts,
+  type OpenHealState,
+  openHealStates,
+  type StoredAlert,
+} from './types.js';
 
 // Rows as both stores return them: the same column names; SQLite gives numbers where node-postgres gives
 // bigint strings, and 0/1 where PostgreSQL gives booleans.
@@ -155,3 +164,12 @@ export const healPatchColumns: Record<keyof HealPatch, string> = {
   approvedBy: 'approved_by',
   approvedAt: 'approved_at',
 };
+
+/** Rows of `SELECT state, count(*) AS n ... GROUP BY state` over open heals, with every open state present. */
+export function openHealCountsFrom(rows: ReadonlyArray<{ state: string; n: number }>): OpenHealCounts {
+  const counts = Object.fromEntries(openHealStates.map((s) => [s, 0])) as OpenHealCounts;
+  for (const { state, n } of rows) {
+    if (state in counts) counts[state as OpenHealState] = Number(n);
+  }
+  return counts;
+}

@@ -25,6 +25,9 @@ export const openHealStates = [
   'running',
   'verifying',
 ] as const satisfies readonly HealState[];
+export type OpenHealState = (typeof openHealStates)[number];
+/** Open heals by state; every open state is present, 0 when none. */
+export type OpenHealCounts = Record<OpenHealState, number>;
 
 export type HealTrigger =
   | {
@@ -330,7 +333,7 @@ export interface Store {
   getHeal(id: string): Promise<Heal | null>;
   listHeals(query: HealQuery): Promise<Heal[]>;
   healAlerts(id: string): Promise<HealAlert[]>;
-  countOpenHeals(): Promise<number>;
+  countOpenHeals(): Promise<OpenHealCounts>;
 
   appendAudit(records: AuditInput[]): Promise<AuditRecord[]>;
   queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
