@@ -13,7 +13,8 @@ export type SlackPost = {
   body: any;
 };
 
-type Answer = { status: number; body?: string; retryAfter?: string };
+/** A scripted answer; `hang` never answers (the request stays open until the server closes). */
+export type Answer = { status: number; body?: string; retryAfter?: string } | { hang: true };
 
 export type FakeSlack = {
   url: string;
@@ -49,6 +50,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       } catch {}
       requests.push({ path: req.url ?? '/', headers: req.headers, raw, body });
       const answer = down ?? script.shift() ?? { status: 200, body: 'ok' };
+      if ('hang' in answer) return;
       const headers: Record<string, string> = { 'content-type': 'text/plain' };
       if (answer.retryAfter !== undefined) headers['retry-after'] = answer.retryAfter;
       res.writeHead(answer.status, headers);
