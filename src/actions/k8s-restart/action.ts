@@ -3,7 +3,7 @@ import { retryOnConflict } from '../k8s/conflict.js';
 import { type EventInput, recordEvent } from '../k8s/events.js';
 import { eventRule } from '../k8s/rbac.js';
 import { readRolloutStatus } from '../k8s/rollout-status.js';
-import { annotationKeys, workloadKindOf, workloadRef } from '../k8s/target.js';
+import { annotationKeys, namespacedName, workloadKindOf, workloadRef } from '../k8s/target.js';
 import { changed, healMark, refused, targetLabel, unchanged } from '../step.js';
 import type { Action, ActionContext, ActionResult, TargetRef } from '../types.js';
 import { type RestartParams, restartParams } from './params.js';
@@ -16,7 +16,7 @@ export function rfc3339Seconds(at: Date): string {
 }
 
 async function restart(ctx: ActionContext, kind: WorkloadKind): Promise<ActionResult> {
-  const { namespace, name } = ctx.target;
+  const { namespace, name } = namespacedName(ctx.target);
   const label = targetLabel(ctx.target);
   const mark = healMark(ctx);
   const workload = await ctx.kube.getWorkload(kind, namespace, name);

@@ -1,7 +1,7 @@
 import type { ReplicaSet, Workload } from '../../kube/port.js';
 import { selectorToString } from '../../kube/selector.js';
 import { recordEvent } from '../k8s/events.js';
-import { annotationKeys, isControlledBy, workloadRef } from '../k8s/target.js';
+import { annotationKeys, isControlledBy, namespacedName, workloadRef } from '../k8s/target.js';
 import { equalIgnoreHash, withoutHashLabel } from '../k8s/template.js';
 import { changed, healMark, refused, targetLabel, unchanged } from '../step.js';
 import type { ActionContext, ActionResult } from '../types.js';
@@ -104,7 +104,7 @@ type DeploymentPlan =
     };
 
 async function planDeploymentUndo(ctx: ActionContext, request: RollbackRequest): Promise<DeploymentPlan> {
-  const { namespace, name } = ctx.target;
+  const { namespace, name } = namespacedName(ctx.target);
   const label = targetLabel(ctx.target);
   const deployment = await ctx.kube.getWorkload('Deployment', namespace, name);
   const fromRevision = revisionOf(deployment.metadata.annotations);
@@ -162,7 +162,7 @@ export async function undoDeployment(ctx: ActionContext, request: RollbackReques
   }
   if (plan.kind !== 'patch') return plan.result;
   const { deployment, replicaSet, fromRevision, choice } = plan;
-  const { namespace, name } = ctx.target;
+  const { namespace, name } = namespacedName(ctx.target);
   const label = targetLabel(ctx.target);
   const template = replicaSet.spec.template ?? {};
   await ctx.kube.patchWorkload('Deployment', namespace, name, {

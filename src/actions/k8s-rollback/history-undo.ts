@@ -1,7 +1,7 @@
 import type { ControllerRevision, PodTemplate, Workload } from '../../kube/port.js';
 import { selectorToString } from '../../kube/selector.js';
 import { recordEvent } from '../k8s/events.js';
-import { annotationKeys, isControlledBy, workloadRef } from '../k8s/target.js';
+import { annotationKeys, isControlledBy, namespacedName, workloadRef } from '../k8s/target.js';
 import { semanticEqual } from '../k8s/template.js';
 import { changed, healMark, refused, targetLabel, unchanged } from '../step.js';
 import type { ActionContext, ActionResult } from '../types.js';
@@ -77,7 +77,7 @@ async function planHistoryUndo(
   kind: 'StatefulSet' | 'DaemonSet',
   request: RollbackRequest,
 ): Promise<HistoryPlan> {
-  const { namespace, name } = ctx.target;
+  const { namespace, name } = namespacedName(ctx.target);
   const label = targetLabel(ctx.target);
   const workload = await ctx.kube.getWorkload(kind, namespace, name);
   if (workload.metadata.annotations?.[annotationKeys.rollbackFor] === healMark(ctx)) {
@@ -138,7 +138,7 @@ export async function undoFromHistory(
   }
   if (plan.kind !== 'patch') return plan.result;
   const { workload, target, fromRevision, choice } = plan;
-  const { namespace, name } = ctx.target;
+  const { namespace, name } = namespacedName(ctx.target);
   await ctx.kube.patchWorkload(kind, namespace, name, {
     type: 'strategic',
     body: {

@@ -3,7 +3,7 @@ import { retryOnConflict } from '../k8s/conflict.js';
 import { recordEvent } from '../k8s/events.js';
 import { eventRule } from '../k8s/rbac.js';
 import { readRolloutStatus } from '../k8s/rollout-status.js';
-import { annotationKeys, workloadKindOf, workloadRef } from '../k8s/target.js';
+import { annotationKeys, namespacedName, workloadKindOf, workloadRef } from '../k8s/target.js';
 import { changed, healMark, targetLabel, unchanged } from '../step.js';
 import type { Action, ActionContext, ActionResult, TargetRef } from '../types.js';
 import { type ScaleParams, scaleParams } from './params.js';
@@ -20,7 +20,7 @@ export function desiredReplicas(current: number, params: ScaleParams): number {
 }
 
 async function scale(ctx: ActionContext, kind: WorkloadKind, params: ScaleParams): Promise<ActionResult> {
-  const { namespace, name } = ctx.target;
+  const { namespace, name } = namespacedName(ctx.target);
   const label = targetLabel(ctx.target);
   const mark = healMark(ctx);
   const workload = await ctx.kube.getWorkload(kind, namespace, name);

@@ -1,6 +1,6 @@
 import type { Workload, WorkloadKind } from '../../kube/port.js';
 import type { ActionContext, RolloutState } from '../types.js';
-import { workloadKindOf } from './target.js';
+import { namespacedName, workloadKindOf } from './target.js';
 
 const done = (detail: string): RolloutState => ({ state: 'done', detail });
 const waiting = (detail: string): RolloutState => ({ state: 'waiting', detail });
@@ -115,6 +115,7 @@ export async function readRolloutStatus(
   kinds: readonly WorkloadKind[],
 ): Promise<RolloutState> {
   const kind = workloadKindOf(ctx.target, action, kinds);
-  const workload = await ctx.kube.getWorkload(kind, ctx.target.namespace, ctx.target.name);
+  const { namespace, name } = namespacedName(ctx.target);
+  const workload = await ctx.kube.getWorkload(kind, namespace, name);
   return viewers[kind](workload);
 }

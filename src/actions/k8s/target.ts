@@ -19,6 +19,15 @@ export const annotationKeys = {
 
 export const workloadApiVersion = 'apps/v1';
 
+/**
+ * Where the namespaced object a Kubernetes action acts on lives: the target's namespace and name. Every action
+ * reads the target through here (and `objectRef`), so that targets without a namespace (a Node) change this
+ * file, not each action: a namespaced action will refuse them here.
+ */
+export function namespacedName(target: TargetRef): { namespace: string; name: string } {
+  return { namespace: target.namespace, name: target.name };
+}
+
 /** The target's kind as a workload kind, refusing kinds this action does not handle. */
 export function workloadKindOf(
   target: TargetRef,

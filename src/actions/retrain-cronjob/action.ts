@@ -3,7 +3,7 @@ import { isAlreadyExists } from '../../kube/api-errors.js';
 import type { CronJob, Job } from '../../kube/port.js';
 import { type EventInput, recordEvent } from '../k8s/events.js';
 import { eventRule } from '../k8s/rbac.js';
-import { isControlledBy, objectRef } from '../k8s/target.js';
+import { isControlledBy, namespacedName, objectRef } from '../k8s/target.js';
 import { changed, healMark, refused, unchanged } from '../step.js';
 import type { Action, ActionContext, ActionResult, TargetRef } from '../types.js';
 import { jobFromCronJob, jobNameFor } from './job-from-cronjob.js';
@@ -33,7 +33,7 @@ async function findJob(ctx: ActionContext, namespace: string, name: string): Pro
 }
 
 async function trigger(ctx: ActionContext, params: RetrainCronjobParams): Promise<ActionResult> {
-  const namespace = ctx.target.namespace;
+  const { namespace } = namespacedName(ctx.target);
   const cronJobName = cronJobNameOf(ctx.target, params);
   const jobName = jobNameFor(cronJobName, ctx.heal.id, ctx.heal.step);
   const facts = { cronJob: cronJobName, jobName };
