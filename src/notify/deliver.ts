@@ -8,7 +8,7 @@ import type { Notifier } from './notifier.js';
 import { notificationAudit, notifyAuditTypes } from './records.js';
 import { howToConfigure, type NotifierRegistry } from './registry.js';
 import { passesSeverity } from './severity.js';
-import type { Delivery } from './types.js';
+import type { SendResult } from './types.js';
 
 export type DeliverDeps = {
   store: Store;
@@ -32,7 +32,7 @@ function backoffMs(deps: DeliverDeps, attempt: number, retryAfterMs: number | un
   return backoffDelay(attempt, deps.settings.backoff, deps.random);
 }
 
-function outcomeOf(deps: DeliverDeps, item: OutboxItem, d: Delivery): Finish {
+function outcomeOf(deps: DeliverDeps, item: OutboxItem, d: SendResult): Finish {
   const at = deps.clock.now();
   const status = d.status;
   if (d.outcome === 'sent') {
@@ -73,14 +73,14 @@ async function attempt(deps: DeliverDeps, notifier: Notifier | undefined, item: 
       audit: [notificationAudit(item, notifyAuditTypes.dead, 'unknown_notifier', { status: null, error })],
     };
   }
+  // Settled, not failed: the audit record says it was deliberately not sent, and why.
+  const skipped = (why: string): Finish => ({
+    outcome: 'skipped',
+    result: { outcome: 'sent', at },
+    audit: [notificationAudit(item, notifyAuditTypes.skipped, 'skipped', { why })],
+  });
   if (!passesSeverity(item.event, notifier.minSeverity)) {
-    // Settled, not failed: the audit record says it was deliberately not sent.
-    const why = `severity ${item.event.alert?.severity} is below ${notifier.minSeverity}`;
-    return {
-      outcome: 'skipped',
-      result: { outcome: 'sent', at },
-      audit: [notificationAudit(item, notifyAuditTypes.skipped, 'skipped', { why })],
-    };
+    return skipped(`severity ${item.event.alert?.severity} is below ${notifier.minSeverity}`);
   }
   const delivery = await notifier.notify({
     id: item.id,
@@ -89,7 +89,7 @@ async function attempt(deps: DeliverDeps, notifier: Notifier | undefined, item: 
     lastAttempt: item.attempts + 1 >= deps.settings.maxAttempts,
     event: item.event,
   });
-  return outcomeOf(deps, item, delivery);
+  return delivery.outcome === 'skipped' ? skipped(delivery.why) : outcomeOf(deps, item, delivery);
 }
 
 /**

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { SettingName } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretRef } from '../runtime/secrets.js';
-import type { Delivery, Outgoing, Severity } from './types.js';
+import type { Delivery, Outgoing, SendResult, Severity } from './types.js';
 
 // What every notifier is to the rest of salve, and what it is given. The dispatcher and the delivery path
 // call `notify` and read the optional capabilities; everything else about a notifier lives in its folder.
@@ -14,7 +14,10 @@ export interface Notifier {
   readonly type: string;
   /** Lowest alert severity this notifier is told about; null: everything. */
   readonly minSeverity: Severity | null;
-  /** Sends one notification. An unreachable or failing peer is a Delivery outcome, never a throw. */
+  /**
+   * Sends one notification once (the dispatcher retries), or answers that this notifier does not tell this
+   * kind of event (`skipped`). An unreachable or failing peer is a Delivery outcome, never a throw.
+   */
   notify(outgoing: Outgoing): Promise<Delivery>;
   /** Optional: people answer this notifier's messages (approval buttons). */
   readonly interactive?: Interactive;
@@ -68,7 +71,7 @@ export async function readSource(
   deps: Pick<NotifierDeps, 'resolve'>,
   source: ValueSource,
   what: string,
-): Promise<{ value: string } | { failed: Delivery }> {
+): Promise<{ value: string } | { failed: SendResult }> {
   try {
     return { value: await deps.resolve(source) };
   } catch (err) {

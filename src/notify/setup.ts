@@ -12,8 +12,8 @@ import {
   defaultDispatcherSettings,
 } from './dispatcher.js';
 import { createHttp } from './http-post.js';
-import type { NotifierDeps, ValueSource } from './notifier.js';
-import { createNotifierRegistry, type NotifierRegistry } from './registry.js';
+import type { NotifierDeps, NotifierKind, ValueSource } from './notifier.js';
+import { createNotifierRegistry, type NotifierRegistry, notifierKinds } from './registry.js';
 
 export type NotifyConfig = {
   settings: NotifySettings;
@@ -22,6 +22,8 @@ export type NotifyConfig = {
   log: Logger;
   /** How long one request to a notifier may take. */
   timeoutMs?: number;
+  /** The notifier types known; default: the registry's. */
+  kinds?: ReadonlyArray<NotifierKind>;
 };
 
 export type DispatcherOptions = {
@@ -40,7 +42,8 @@ export type DispatcherOptions = {
 export function prepareNotify(config: NotifyConfig): {
   start(options: DispatcherOptions): { notifiers: NotifierRegistry; dispatcher: Dispatcher };
 } {
-  const specs = loadNotifierSpecs(config.settings);
+  const kinds = config.kinds ?? notifierKinds;
+  const specs = loadNotifierSpecs(config.settings, kinds);
   const secrets = createSecretReader(config.env);
   const log = config.log.child({ component: 'notify' });
   return {
@@ -59,7 +62,7 @@ export function prepareNotify(config: NotifyConfig): {
         track: pending.track,
         log,
       };
-      const notifiers = createNotifierRegistry(specs, deps);
+      const notifiers = createNotifierRegistry(specs, deps, kinds);
       log.info(
         { notifiers: specs.map((s) => ({ name: s.name, type: s.type, minSeverity: s.minSeverity })) },
         'notifiers configured',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { notifierKinds } from '../../src/notify/registry.js';
 import { runNotifierContract } from '../support/notifier-contract.js';
+import { contract as selective } from '../support/notifier-contracts/selective.js';
 import { contract as slack } from '../support/notifier-contracts/slack.js';
 import { contract as webhook } from '../support/notifier-contracts/webhook.js';
 
@@ -21,3 +22,6 @@ describe('the notifier contract', () => {
 });
 
 for (const setup of setups) runNotifierContract(setup);
+
+// The generic path for a notifier that tells only some events: what is not told is skipped, and audited so.
+runNotifierContract(selective);

@@ -47,6 +47,8 @@ export type NotifierContractSetup = {
   }>;
   /** Checks that `request` is `event` as this notifier renders it (throws when it is not). */
   rendered(request: PeerRequest, event: NotificationEvent, notifier: string): void;
+  /** The events this notifier tells its peer; the others it answers `skipped`. Default: every event. */
+  tells?(event: NotificationEvent): boolean;
 };
 
 const name = 'contract';
@@ -88,6 +90,7 @@ async function startHarness(setup: NotifierContractSetup): Promise<Harness> {
     clock,
     log: logs.log,
     timeoutMs,
+    kinds: [setup.kind],
   }).start({
     store,
     metrics: createMetrics(),
@@ -133,14 +136,17 @@ async function startHarness(setup: NotifierContractSetup): Promise<Harness> {
   };
 }
 
-const opened = exampleEvents.find((e) => e.event.kind === 'heal.opened')!.event;
-
 /**
  * What every notifier promises the durable outbox: each kind of event rendered and sent; a peer's trouble an
  * outcome the dispatcher acts on (retried with backoff, Retry-After honoured, a permanent refusal dead-lettered
  * at once, a silent peer timed out); and no secret (URL, token, signing key) in any log line or audit record.
  */
 export function runNotifierContract(setup: NotifierContractSetup): void {
+  const tells = setup.tells ?? (() => true);
+  const told = exampleEvents.map((e) => e.event).filter(tells);
+  /** An event this notifier tells, for the failure cases. */
+  const opened = told[0]!;
+
   describe(`${setup.kind.type}: notifier contract`, () => {
     let h: Harness;
     beforeEach(async () => {
@@ -150,10 +156,12 @@ export function runNotifierContract(setup: NotifierContractSetup): void {
       await h.close();
     });
 
-    it('renders and sends every kind of event, in order, each audited as sent', async () => {
-      const sent: NotificationEvent[] = [];
-      for (const { event } of exampleEvents) sent.push(await h.enqueue(event));
+    it('renders and sends each kind of event it tells, in order, audited as sent; the rest skipped, saying why', async () => {
+      expect(told.length).toBeGreaterThan(0);
+      const all: NotificationEvent[] = [];
+      for (const { event } of exampleEvents) all.push(await h.enqueue(event));
       await h.dispatcher.drain();
+      const sent = all.filter(tells);
       const requests = h.peer.requests();
       expect(requests).toHaveLength(sent.length);
       sent.forEach((event, i) => {
@@ -164,6 +172,9 @@ export function runNotifierContract(setup: NotifierContractSetup): void {
       expect(records.map((r) => r.data.kind)).toEqual(sent.map((e) => e.kind));
       for (const record of records)
         expect(record).toMatchObject({ outcome: 'sent', data: { notifier: name } });
+      const skipped = await h.audit('notification.skipped');
+      expect(skipped.map((r) => r.data.kind)).toEqual(all.filter((e) => !tells(e)).map((e) => e.kind));
+      for (const record of skipped) expect(record.data.why).toEqual(expect.any(String));
     });
 
     it('retries a 5xx after the dispatcher backoff, and not before', async () => {
@@ -235,7 +246,8 @@ export function runNotifierContract(setup: NotifierContractSetup): void {
     });
 
     it('keeps every secret out of logs and records: failures, an echoing peer, a peer that is gone', async () => {
-      for (const { event } of exampleEvents.slice(0, 3)) await h.enqueue(event);
+      const three = [0, 1, 2].map((i) => told[i % told.length]!);
+      for (const event of three) await h.enqueue(event);
       h.peer.answerNext({ status: 500, body: h.secrets.join(' ') });
       await h.dispatcher.runDue();
       h.peer.answerNext({ status: 404, body: h.secrets[0]! });

@@ -10,7 +10,7 @@ import {
   type ValueSource,
   valueSourceSchema,
 } from '../notifier.js';
-import type { Delivery, NotificationEvent } from '../types.js';
+import type { NotificationEvent, SendResult } from '../types.js';
 import { readResponseTarget, writeResponseTarget } from './keys.js';
 import { slackMessage } from './messages.js';
 
@@ -27,10 +27,10 @@ const fields: z.ZodType<SlackFields> = z.strictObject({
 
 /** Slack through an incoming webhook: Block Kit with a plain-text fallback; approvals answered in place. */
 export function createSlackNotifier(spec: NotifierSpec<SlackFields>, deps: NotifierDeps): Notifier {
-  const post = (url: string, body: unknown): Promise<Delivery> =>
+  const post = (url: string, body: unknown): Promise<SendResult> =>
     postJson(deps.http, url, JSON.stringify(body), { timeoutMs: deps.timeoutMs, now: deps.now });
 
-  async function send(event: NotificationEvent, responseUrl: string | undefined): Promise<Delivery> {
+  async function send(event: NotificationEvent, responseUrl: string | undefined): Promise<SendResult> {
     const message = slackMessage(event, spec.name);
     if (responseUrl) {
       // The message with the buttons becomes the decision: the channel keeps one story, not two messages.
