@@ -21,4 +21,13 @@ describe('backoffDelay: the one backoff rule', () => {
     expect(backoffDelay(0, { ...policy, jitter: 7 }, () => 0)).toBe(0);
     expect(backoffDelay(0, { ...policy, jitter: -1 }, () => 0.9)).toBe(1_000);
   });
+
+  it('stays within its bounds whatever the random source says', () => {
+    const small = { baseMs: 250, maxMs: 5_000, jitter: 0.5 };
+    for (let i = 0; i < 1000; i++) {
+      const delay = backoffDelay(i % 8, small);
+      expect(delay).toBeGreaterThanOrEqual(125);
+      expect(delay).toBeLessThanOrEqual(5_000);
+    }
+  });
 });
