@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { type ActionRegistry, createActionRegistry } from './actions/registry.js';
-import { createSecretReader } from './actions/secrets.js';
-import { createTokenCache } from './actions/token-cache.js';
+import { createActionRuntime } from './actions/runtime.js';
 import { type AuditAnchor, createAuditAnchor } from './audit/anchor.js';
 import { type LoadedAuditKey, loadOrCreateAuditKey } from './audit/key.js';
 import { type Clock, systemClock } from './clock.js';
@@ -11,7 +10,6 @@ import type { Config } from './config/schema.js';
 import { followTokensFile, loadOrCreateTokens } from './config/tokens.js';
 import { createAlertmanagerClient } from './engine/alertmanager-client.js';
 import { defaultEngineSettings, type EngineDeps, type EngineSettings } from './engine/context.js';
-import type { PollLoop } from './engine/poll-loop.js';
 import { createScheduler, type Scheduler } from './engine/scheduler.js';
 import { SalveError } from './errors.js';
 import { type Authenticator, createAuthenticator } from './http/auth.js';
@@ -22,10 +20,12 @@ import type { KubeClient } from './kube/port.js';
 import type { Dispatcher, DispatcherSettings } from './notify/dispatcher.js';
 import type { NotifierRegistry } from './notify/registry.js';
 import { prepareNotify } from './notify/setup.js';
+import { slackApprovalWarnings } from './notify/slack/approvers.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createPolicySource, type PolicySource } from './policy/source.js';
 import { ownerWatchPlan } from './policy/target.js';
+import type { PollLoop } from './runtime/poll-loop.js';
 import { createDeferredMatches, type DeferredMatchSettings } from './service/deferred-matches.js';
 import { type AuditKey, keyedMarker } from './store/audit-chain.js';
 import { createStoreAvailability, type StoreAvailability } from './store/availability.js';
@@ -94,20 +94,6 @@ export function openStore(config: Config, clock: Clock, auditKey: AuditKey, log?
 /** The audit key: generated on first start for one SQLite replica, required with PostgreSQL (see key.ts). */
 export function loadAuditKey(config: Config): LoadedAuditKey {
   return loadOrCreateAuditKey(config.auditKeyFile, { generate: config.store === 'sqlite' });
-}
-
-/** Slack approvals are denied unless someone is listed; `*` lets anyone who can click approve, and says so. */
-function slackApprovalWarnings(config: Config): string[] {
-  if (!config.slackSigningSecret) return [];
-  if (!config.slackApprovers || config.slackApprovers.length === 0) {
-    return [
-      'Slack approvals are denied: SALVE_SLACK_APPROVERS lists no one (approve with POST /v1/heals/:id/approve, or list Slack user ids)',
-    ];
-  }
-  if (config.slackApprovers.includes('*')) {
-    return ['SALVE_SLACK_APPROVERS is *: anyone who can click in the Slack channel can approve heals'];
-  }
-  return [];
 }
 
 /** A key that does not verify the newest sealed record would fork the chain's seals: refuse to start. */
@@ -256,8 +242,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     registry,
     policies,
     kube,
-    secrets: createSecretReader(env),
-    tokens: createTokenCache(clock),
+    ...createActionRuntime(env, clock),
     alertmanager: config.alertmanagerUrl ? createAlertmanagerClient(config.alertmanagerUrl) : null,
     settings,
     random: overrides.random,
@@ -275,8 +260,9 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     metrics,
     onSettled: () => engine.poke(),
     settings: overrides.deferredMatches,
+    random: overrides.random,
   });
-  const dispatcher = notify.dispatcher({
+  const { notifiers, dispatcher } = notify.start({
     store,
     metrics,
     policies,
@@ -298,7 +284,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     owners,
     deferredMatches,
     engine,
-    notifiers: notify.notifiers,
+    notifiers,
     dispatcher,
     engineDeps,
     auditKey,

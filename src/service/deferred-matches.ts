@@ -1,11 +1,12 @@
 import type { ActionRegistry } from '../actions/registry.js';
 import type { Clock } from '../clock.js';
-import { createPollLoop, type PollLoop } from '../engine/poll-loop.js';
+import { backoffDelay } from '../domain/backoff.js';
 import type { OwnerCache } from '../kube/owner-cache.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { PolicyTable } from '../policy/types.js';
+import { createPollLoop, type PollLoop } from '../runtime/poll-loop.js';
 import type { DeferredMatch, DeferredSettlement, Store } from '../store/types.js';
 import { evaluateWithOwners } from './owner-resolution.js';
 
@@ -19,7 +20,7 @@ import { evaluateWithOwners } from './owner-resolution.js';
 export type DeferredMatchSettings = {
   /** How often to look for due matches when nothing pokes. */
   pollMs: number;
-  /** Back-off between tries: doubles from `retryMinMs` up to `retryMaxMs`. */
+  /** Back-off between tries (the one backoff rule): doubles from `retryMinMs` up to `retryMaxMs`, with jitter. */
   retryMinMs: number;
   retryMaxMs: number;
   /** After this long unresolved, the match is refused: a heal for an incident that old would act too late. */
@@ -47,7 +48,12 @@ export type DeferredMatchDeps = {
   /** A heal opened or an alert attached: the engine has work. */
   onSettled(): void;
   settings?: Partial<DeferredMatchSettings>;
+  /** The backoff's jitter (tests pin it). */
+  random?: () => number;
 };
+
+/** Replicas trying the same matches spread out. */
+const RETRY_JITTER = 0.2;
 
 type Settled = DeferredSettlement['outcome'];
 
@@ -104,7 +110,11 @@ export function createDeferredMatches(deps: DeferredMatchDeps): PollLoop {
       const ageMs = now.getTime() - new Date(m.createdAt).getTime();
       const decision = await decide(m, deps, ageMs, settings.giveUpMs);
       if ('retry' in decision) {
-        const backoff = Math.min(settings.retryMaxMs, settings.retryMinMs * 2 ** m.attempts);
+        const backoff = backoffDelay(
+          m.attempts,
+          { baseMs: settings.retryMinMs, maxMs: settings.retryMaxMs, jitter: RETRY_JITTER },
+          deps.random,
+        );
         await deps.store.retryDeferredMatch(
           m.id,
           new Date(now.getTime() + backoff).toISOString(),

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { k8sScale } from '../../src/actions/k8s-scale.js';
+import { k8sScale } from '../../src/actions/k8s-scale/action.js';
 import type { TargetRef } from '../../src/actions/types.js';
 import { type KubeActionHarness, startKubeActionHarness } from '../support/kube-action-harness.js';
 

@@ -304,5 +304,8 @@ describe.skipIf(!hasKubectl)('the kube-prometheus policy pack, fed what Alertman
       ]);
       expect((await pack.t.deps.store.verifyAudit()).ok).toBe(true);
     },
+    // An hour and three quarters of the cluster's life in 30 s steps, with kubectl at the end: about 6 s on a
+    // quiet machine, several times that on a busy one.
+    180_000,
   );
 });
