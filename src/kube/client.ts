@@ -3,6 +3,7 @@ import {
   AutoscalingV2Api,
   BatchV1Api,
   type ConfigurationOptions,
+  CoreV1Api,
   EventsV1Api,
   type KubeConfig,
   PatchStrategy,
@@ -24,6 +25,7 @@ import type {
   KubeClient,
   KubeEvent,
   KubePatch,
+  Pod,
   ReplicaSet,
   Workload,
   WorkloadKind,
@@ -78,6 +80,7 @@ function requestOptions(timeoutMs: number): ConfigurationOptions {
 export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClientOptions): KubeClient {
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const batch = kubeConfig.makeApiClient(BatchV1Api);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
   const events = kubeConfig.makeApiClient(EventsV1Api);
   const autoscaling = kubeConfig.makeApiClient(AutoscalingV2Api);
   const timeoutMs = options.requestTimeoutMs ?? 15_000;
@@ -145,6 +148,19 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
         () => apps.listNamespacedControllerRevision({ namespace, labelSelector }, base),
       );
       return list.items;
+    },
+
+    listPods: async (namespace, labelSelector) => {
+      const list = await call<{ items: Pod[] }>(`list Pods in ${namespace} (${labelSelector})`, () =>
+        core.listNamespacedPod({ namespace, labelSelector }, base),
+      );
+      return list.items;
+    },
+
+    deletePod: async (namespace, name, uid) => {
+      await call<unknown>(`delete Pod ${namespace}/${name}`, () =>
+        core.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid } } }, base),
+      );
     },
 
     getCronJob: (namespace, name) =>

@@ -90,6 +90,12 @@ export type ControllerRevision = {
   data?: Record<string, unknown>;
 };
 
+/** What salve reads of a pod: who controls it, which revision it runs, whether it is ready. */
+export type Pod = {
+  metadata: ObjectMeta;
+  status?: { phase?: string; conditions?: Array<{ type: string; status: string }>; [field: string]: unknown };
+};
+
 export type JobTemplate = {
   metadata?: ObjectMeta;
   spec: Record<string, unknown>;
@@ -232,6 +238,9 @@ export interface KubeClient {
   /** `labelSelector` in the API's string form (`app=scorer,tier in (web)`). */
   listReplicaSets(namespace: string, labelSelector: string): Promise<ReplicaSet[]>;
   listControllerRevisions(namespace: string, labelSelector: string): Promise<ControllerRevision[]>;
+  listPods(namespace: string, labelSelector: string): Promise<Pod[]>;
+  /** Deletes the pod only if it is still the one read (`uid`): a pod re-created meanwhile is left alone. */
+  deletePod(namespace: string, name: string, uid: string): Promise<void>;
   getCronJob(namespace: string, name: string): Promise<CronJob>;
   getJob(namespace: string, name: string): Promise<Job>;
   listJobs(namespace: string, labelSelector?: string): Promise<Job[]>;

@@ -18,6 +18,8 @@ export function createUnconfiguredKubeClient(reason: string): KubeClient {
     patchWorkload: fail,
     listReplicaSets: fail,
     listControllerRevisions: fail,
+    listPods: fail,
+    deletePod: fail,
     getCronJob: fail,
     getJob: fail,
     listJobs: fail,

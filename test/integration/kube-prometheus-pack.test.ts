@@ -241,6 +241,18 @@ describe.skipIf(!hasKubectl)('the kube-prometheus policy pack, fed what Alertman
           '{.spec.template.spec.containers[0].image}',
         ),
       ).toBe(image('data', 'postgres', '15.4'));
+      // Forced rollback: the crash-looping pod of the abandoned revision was deleted, and runs 15.4 again.
+      expect(
+        await jsonpath(
+          pack,
+          ['pod', 'orders-db-2', '-n', 'data'],
+          '{.spec.containers[0].image} {.status.phase}',
+        ),
+      ).toBe(`${image('data', 'postgres', '15.4')} Running`);
+      expect(all.find((h) => h.policy === 'kube-statefulset-update-stuck')).toMatchObject({
+        state: 'resolved',
+        targetKey: 'StatefulSet/data/orders-db',
+      });
       expect(
         await jsonpath(
           pack,

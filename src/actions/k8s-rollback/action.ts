@@ -41,6 +41,12 @@ export const k8sRollback: Action<RollbackParams> = {
       verbs: ['list'],
       why: 'read the rollout history (ReplicaSets for Deployments, ControllerRevisions for the others)',
     },
+    {
+      apiGroups: [''],
+      resources: ['pods'],
+      verbs: ['delete', 'list'],
+      why: "a StatefulSet's forced rollback: delete its pods stuck on the abandoned revision",
+    },
     eventRule,
   ],
   dataParams: {

@@ -14,6 +14,7 @@ import {
   revisionText,
   skippedFacts,
 } from './choice.js';
+import { deleteStuckPods } from './stuck-pods.js';
 
 /** The pod template a ControllerRevision stores, without the `$patch: replace` directive. */
 export function revisionTemplate(revision: ControllerRevision): PodTemplate | undefined {
@@ -23,6 +24,12 @@ export function revisionTemplate(revision: ControllerRevision): PodTemplate | un
   if (typeof template !== 'object' || template === null) return undefined;
   const { $patch: _directive, ...rest } = template as Record<string, unknown>;
   return rest as PodTemplate;
+}
+
+/** ", and deleted pods web-2, web-1 stuck on the abandoned revision": what a forced rollback adds. */
+function replacedText(pods: readonly string[]): string {
+  if (pods.length === 0) return '';
+  return `, and deleted pod(s) ${pods.join(', ')} stuck on the abandoned revision (the controller re-creates them from the reverted template)`;
 }
 
 /** kubectl's findHistory: revision `toRevision`, or the second highest for 0. */
@@ -62,8 +69,11 @@ function historyEntry(revision: ControllerRevision): HistoryEntry {
 
 type HistoryPlan =
   | { kind: 'done'; result: ActionResult }
-  /** This heal step rolled it back already (a re-run after a crash): only its Event may be missing. */
-  | { kind: 'mine'; workload: Workload; result: ActionResult }
+  /**
+   * This heal step rolled it back already (a re-run after a crash): its Event, or the deletion of stuck pods,
+   * may be missing. `good` is the revision it rolled back to.
+   */
+  | { kind: 'mine'; workload: Workload; good: ControllerRevision | undefined; result: ActionResult }
   | {
       kind: 'patch';
       workload: Workload;
@@ -80,18 +90,19 @@ async function planHistoryUndo(
   const { namespace, name } = namespacedName(ctx.target);
   const label = targetLabel(ctx.target);
   const workload = await ctx.kube.getWorkload(kind, namespace, name);
-  if (workload.metadata.annotations?.[annotationKeys.rollbackFor] === healMark(ctx)) {
-    return {
-      kind: 'mine',
-      workload,
-      result: unchanged(`${label} was already rolled back by this heal step`),
-    };
-  }
   const history = (
     await ctx.kube.listControllerRevisions(namespace, selectorToString(workload.spec.selector))
   )
     .filter((revision) => isControlledBy(revision.metadata, workload.metadata.uid))
     .sort((a, b) => a.revision - b.revision);
+  if (workload.metadata.annotations?.[annotationKeys.rollbackFor] === healMark(ctx)) {
+    return {
+      kind: 'mine',
+      workload,
+      good: history.findLast((revision) => semanticEqual(revisionTemplate(revision), workload.spec.template)),
+      result: unchanged(`${label} was already rolled back by this heal step`),
+    };
+  }
   const entries = new Map(history.map((revision) => [historyEntry(revision), revision] as const));
   const choice = chooseRevision([...entries.keys()], workload.spec.template, request, label, (toRevision) => {
     const found = findControllerRevision(history, toRevision);
@@ -128,13 +139,17 @@ export async function undoFromHistory(
 ): Promise<ActionResult> {
   const plan = await planHistoryUndo(ctx, kind, request);
   if (plan.kind === 'mine') {
-    // The change is this step's own: make sure its Event was posted (a crash may have come in between).
+    // The change is this step's own: make sure its Event was posted and the stuck pods deleted (a crash may have
+    // come in between).
+    const replaced = plan.good ? await deleteStuckPods(ctx, kind, plan.workload, plan.good) : [];
     await recordEvent(ctx, {
       regarding: workloadRef(kind, plan.workload, ctx.target),
       action: 'RolloutUndo',
       reason: 'RolledBack',
-      note: `rolled back ${targetLabel(ctx.target)}`,
+      note: `rolled back ${targetLabel(ctx.target)}${replacedText(replaced)}`,
     });
+    if (replaced.length === 0) return plan.result;
+    return unchanged(`${plan.result.detail}${replacedText(replaced)}`, { replacedPods: replaced });
   }
   if (plan.kind !== 'patch') return plan.result;
   const { workload, target, fromRevision, choice } = plan;
@@ -146,7 +161,8 @@ export async function undoFromHistory(
       metadata: { annotations: { [annotationKeys.rollbackFor]: healMark(ctx) } },
     },
   });
-  const detail = `rolled back ${targetLabel(ctx.target)} from revision ${fromRevision ?? 'unknown'} to ${revisionText(choice.entry)}`;
+  const replaced = await deleteStuckPods(ctx, kind, workload, target);
+  const detail = `rolled back ${targetLabel(ctx.target)} from revision ${fromRevision ?? 'unknown'} to ${revisionText(choice.entry)}${replacedText(replaced)}`;
   await recordEvent(ctx, {
     regarding: workloadRef(kind, workload, ctx.target),
     action: 'RolloutUndo',
@@ -159,6 +175,7 @@ export async function undoFromHistory(
     controllerRevision: target.metadata.name,
     images: imagesOf(choice.entry.template),
     why: choice.why,
+    ...(replaced.length > 0 ? { replacedPods: replaced } : {}),
     ...skippedFacts(choice),
   });
 }
