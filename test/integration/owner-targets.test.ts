@@ -134,7 +134,8 @@ describe('ownerOf targets at the webhook', () => {
     expect(blind.stdout).toContain(
       `policy pod-crashloop: would act on the controller of Pod ml-prod/${pod}; cannot tell which: no Kubernetes cluster to resolve the owner chain with`,
     );
-  });
+    // Two CLI processes, each starting tsx: slow on a busy machine.
+  }, 120_000);
 
   it('with the API down: the alert is acknowledged and kept, then matched once when the API answers', async () => {
     h = await startOwnerHarness({ overrides: { deferredMatches: { pollMs: 20, retryMinMs: 1_000 } } });
