@@ -137,6 +137,24 @@ describe('ownerOf targets at the webhook', () => {
     // Two CLI processes, each starting tsx: slow on a busy machine.
   }, 120_000);
 
+  it('a heal opened by hand names the pod: it acts on its Deployment, and an unknown pod is refused', async () => {
+    h = await startOwnerHarness();
+    const pod = h.podsOf('ml-prod', 'checkout')[0]!;
+    const open = (labels: Record<string, string>) =>
+      h!.app.inject({
+        method: 'POST',
+        url: '/v1/heals',
+        headers: h!.auth('operator'),
+        payload: { policy: 'pod-crashloop', labels, reason: 'pod keeps crashing; restarting by hand' },
+      });
+    const res = await open({ namespace: 'ml-prod', pod });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().heal).toMatchObject({ targetKey: 'Deployment/ml-prod/checkout' });
+    const unknown = await open({ namespace: 'ml-prod', pod: 'checkout-gone-abcde' });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.body).toContain('Pod ml-prod/checkout-gone-abcde does not exist');
+  });
+
   it('with the API down: the alert is acknowledged and kept, then matched once when the API answers', async () => {
     h = await startOwnerHarness({ overrides: { deferredMatches: { pollMs: 20, retryMinMs: 1_000 } } });
     const harness = h;
