@@ -1,5 +1,5 @@
+import type { Heal, HealPhase } from '../domain/heal.js';
 import { isSalveError } from '../errors.js';
-import type { Heal, HealPhase } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { actionPhase } from './phase-action.js';
 import { approvalPhase, guardsPhase } from './phase-guards.js';

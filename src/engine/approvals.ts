@@ -1,6 +1,6 @@
+import { auditTypes } from '../domain/audit.js';
+import type { Heal } from '../domain/heal.js';
 import { SalveError } from '../errors.js';
-import { auditTypes } from '../store/audit-types.js';
-import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { notificationsFor } from './notify-events.js';
 

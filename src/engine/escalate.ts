@@ -1,5 +1,5 @@
-import { auditTypes } from '../store/audit-types.js';
-import type { Heal } from '../store/types.js';
+import { auditTypes } from '../domain/audit.js';
+import type { Heal } from '../domain/heal.js';
 import type { EngineDeps } from './context.js';
 import { closeHeal, healAudit, move, nowIso, stepNumber } from './moves.js';
 import { notificationsFor } from './notify-events.js';

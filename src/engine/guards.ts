@@ -1,7 +1,7 @@
+import type { Heal } from '../domain/heal.js';
+import type { ActionLimits, LimitHit } from '../domain/ledger.js';
 import { remitOf } from '../policy/remit.js';
 import type { Policy } from '../policy/types.js';
-import type { LimitHit } from '../store/limits.js';
-import type { ActionLimits, Heal } from '../store/types.js';
 import { breakerResetKey, type EngineDeps, pauseKey } from './context.js';
 
 /** Safety rails as ordered stages: the first that does not pass decides. */

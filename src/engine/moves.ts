@@ -1,7 +1,9 @@
-import type { OutboxInput } from '../notify/types.js';
+import { type AuditInput, auditTypes } from '../domain/audit.js';
+import type { Heal, HealState } from '../domain/heal.js';
+import type { ActionRecordInput } from '../domain/ledger.js';
+import type { OutboxInput } from '../domain/notification.js';
 import type { Policy } from '../policy/types.js';
-import { auditTypes } from '../store/audit-types.js';
-import type { ActionRecordInput, AuditInput, Heal, HealState, HealTransition } from '../store/types.js';
+import type { HealTransition } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 
 /** An audit record about a heal, by salve itself unless someone else is named. */

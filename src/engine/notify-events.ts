@@ -1,5 +1,5 @@
-import type { NotificationEvent, NotificationKind, OutboxInput } from '../notify/types.js';
-import type { Heal } from '../store/types.js';
+import type { Heal } from '../domain/heal.js';
+import type { NotificationEvent, NotificationKind, OutboxInput } from '../domain/notification.js';
 import type { EngineDeps } from './context.js';
 
 type Extra = Omit<NotificationEvent, 'kind' | 'at' | 'heal' | 'alert'>;

@@ -1,7 +1,7 @@
 import type { ActionContext, AnyAction } from '../actions/types.js';
+import { auditTypes } from '../domain/audit.js';
+import type { Heal } from '../domain/heal.js';
 import { isSalveError } from '../errors.js';
-import { auditTypes } from '../store/audit-types.js';
-import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { nextStepOrEscalate } from './escalate.js';
 import { actionLimits } from './guards.js';

@@ -1,5 +1,5 @@
-import { auditTypes } from '../store/audit-types.js';
-import type { Heal } from '../store/types.js';
+import { auditTypes } from '../domain/audit.js';
+import type { Heal } from '../domain/heal.js';
 import type { EngineDeps } from './context.js';
 import { actionLimits, type GuardDecision, runGuards } from './guards.js';
 import {

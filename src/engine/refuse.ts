@@ -1,7 +1,7 @@
+import { auditTypes } from '../domain/audit.js';
+import type { Heal } from '../domain/heal.js';
 import type { Policy } from '../policy/types.js';
-import { auditTypes } from '../store/audit-types.js';
 import { limitHitOf } from '../store/limits.js';
-import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { type GuardDecision, guardOrder, limitRefusal } from './guards.js';
 import { closeHeal, healAudit } from './moves.js';

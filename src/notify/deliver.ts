@@ -1,13 +1,15 @@
 import type { Clock } from '../clock.js';
+import type { AuditInput } from '../domain/audit.js';
+import type { NotificationEvent } from '../domain/notification.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { AuditInput, OutboxItem, OutboxResult, Store } from '../store/types.js';
+import type { OutboxItem, OutboxResult, Store } from '../store/types.js';
 import type { DispatcherSettings } from './dispatcher.js';
 import { notificationAudit, notifyAuditTypes } from './records.js';
 import type { NotifierRegistry } from './registry.js';
 import { passesSeverity } from './severity.js';
 import { readResponseTarget, slackResponseKey } from './slack-keys.js';
-import type { Delivery, NotificationEvent, Notifier } from './types.js';
+import type { Delivery, Notifier } from './types.js';
 
 export type DeliverDeps = {
   store: Store;

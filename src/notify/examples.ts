@@ -1,5 +1,5 @@
+import type { NotificationEvent } from '../domain/notification.js';
 import { slackMessage } from './slack-messages.js';
-import type { NotificationEvent } from './types.js';
 
 const heal: NotificationEvent['heal'] = {
   id: 'heal_01kb2m3n4p5q6r7s8t9v0w1x2y',

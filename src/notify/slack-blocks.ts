@@ -1,5 +1,5 @@
+import type { NotificationEvent } from '../domain/notification.js';
 import { esc, link, targetText } from './slack-format.js';
-import type { NotificationEvent } from './types.js';
 
 export type TextObject = { type: 'mrkdwn'; text: string } | { type: 'plain_text'; text: string };
 

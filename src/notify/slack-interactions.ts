@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import type { AuditInput } from '../domain/audit.js';
 import { decideApproval } from '../engine/approvals.js';
 import type { EngineDeps } from '../engine/context.js';
 import { type ErrorCode, isSalveError, SalveError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { AuditInput, Store } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import { describePath, findMalformedText } from '../well-formed.js';
 import { notifyAuditTypes } from './records.js';
 import { approvalBlockPrefix, approveActionId, rejectActionId } from './slack-blocks.js';

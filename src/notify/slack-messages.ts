@@ -1,3 +1,4 @@
+import type { NotificationEvent, NotificationKind } from '../domain/notification.js';
 import {
   alertLine,
   approvalBlockPrefix,
@@ -16,7 +17,6 @@ import {
   whoText,
 } from './slack-blocks.js';
 import { clip, esc, humanDuration, slackDate, targetText } from './slack-format.js';
-import type { NotificationEvent, NotificationKind } from './types.js';
 
 type Body = { headline: string; details?: string; fallback: string; extra?: Block[] };
 type Builder = (event: NotificationEvent, notifier: string) => Body;

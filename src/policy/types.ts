@@ -1,4 +1,5 @@
-import type { TargetRef } from '../actions/types.js';
+import type { ResolvedStep, StepVerify } from '../domain/heal.js';
+import type { TargetRef } from '../domain/target.js';
 import type { PolicyIndex } from './table.js';
 
 export type MatcherOp = '=' | '!=' | '=~' | '!~';
@@ -18,12 +19,7 @@ export type StepSpec = {
   action: string;
   /** Raw `with:` block; string leaves may hold templates. Validated against the action's schema at load. */
   with: Record<string, unknown>;
-  verify: {
-    /** Milliseconds to wait for the rollout to complete; absent = no rollout check. */
-    rolloutMs?: number;
-    /** Milliseconds to wait for every attached alert to resolve; absent = step succeeds when the action does. */
-    resolvedMs?: number;
-  };
+  verify: StepVerify;
 };
 
 export type Guards = {
@@ -79,13 +75,6 @@ export type PolicyTable = {
   loadedAt: string;
   /** Compiled templates and the alertname index; built by `createPolicyTable` (src/policy/table.ts). */
   index: PolicyIndex;
-};
-
-/** A step with its templates filled from one alert, its parameters validated by the action's schema. */
-export type ResolvedStep = {
-  action: string;
-  params: unknown;
-  verify: StepSpec['verify'];
 };
 
 export type RefusalReason =

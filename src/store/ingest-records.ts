@@ -1,7 +1,8 @@
 import { alertIdentity, type ReceivedAlert } from '../alerts/schema.js';
+import { type AuditInput, auditTypes } from '../domain/audit.js';
+import type { HealTrigger } from '../domain/heal.js';
 import type { MatchOutcome } from '../policy/types.js';
-import { auditTypes } from './audit-types.js';
-import type { AuditInput, HealTrigger, IngestAlert, IngestInput, IngestResult } from './types.js';
+import type { IngestAlert, IngestInput, IngestResult } from './types.js';
 
 // What a delivery's ingestion records, the same on every store: stores differ in how they write, not in what.
 

@@ -1,4 +1,6 @@
-import type { AuditRecord, Heal, HealAlert, HealPatch, StoredAlert } from './types.js';
+import type { AuditRecord } from '../domain/audit.js';
+import type { Heal, HealAlert } from '../domain/heal.js';
+import type { HealPatch, StoredAlert } from './types.js';
 
 // Rows as both stores return them: the same column names; SQLite gives numbers where node-postgres gives
 // bigint strings, and 0/1 where PostgreSQL gives booleans.

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ActionLimits, ActionRecordInput } from '../../src/store/types.js';
+import type { ActionLimits, ActionRecordInput } from '../../src/domain/ledger.js';
 import { openTestHeal, type StoreHarness, T } from './store-contract.js';
 
 const recordFor = (healId: string, deployment: string, step = 0): ActionRecordInput => ({

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { notificationKinds } from '../../src/domain/notification.js';
 import { exampleEvents } from '../../src/notify/examples.js';
 import { generatedParts, generatedText, replaceGenerated } from '../../src/notify/render-docs.js';
-import { notificationKinds } from '../../src/notify/types.js';
 import { repoRoot } from '../support/fixtures.js';
 
 describe('notification docs', () => {

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
+import { auditTypes } from '../../domain/audit.js';
 import { decideApproval } from '../../engine/approvals.js';
 import { SalveError } from '../../errors.js';
 import { evaluateLabels } from '../../policy/evaluate.js';
 import { canonicalJson } from '../../store/audit-chain.js';
-import { auditTypes } from '../../store/audit-types.js';
 import { healView } from '../heal-view.js';
 import { parseOrThrow } from '../validate.js';
 

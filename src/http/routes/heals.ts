@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
+import { type Heal, type HealState, healStates, openHealStates } from '../../domain/heal.js';
 import { SalveError } from '../../errors.js';
-import { type Heal, type HealQuery, type HealState, healStates, openHealStates } from '../../store/types.js';
+import type { HealQuery } from '../../store/types.js';
 import type { HealDetail, HealList } from '../api-types.js';
 import { healView } from '../heal-view.js';
 import { parseOrThrow, querySchema } from '../validate.js';

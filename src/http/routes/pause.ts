@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
+import { auditTypes } from '../../domain/audit.js';
+import { targetKeyPattern, targetKeyShape } from '../../domain/target.js';
 import { breakerResetKey, pauseKey } from '../../engine/context.js';
-import { auditTypes } from '../../store/audit-types.js';
 import type { PauseState } from '../api-types.js';
 import { parseOrThrow } from '../validate.js';
 
 const pauseBody = z.object({ reason: z.string().max(1000).optional() }).default({});
 const resetBody = z.object({
-  target: z.string().regex(/^[A-Za-z]+\/[a-z0-9.-]+\/[a-z0-9.-]+$/, 'expected Kind/namespace/name'),
+  target: z.string().regex(targetKeyPattern, `expected ${targetKeyShape}`),
 });
 
 async function pauseState(deps: Deps): Promise<PauseState> {

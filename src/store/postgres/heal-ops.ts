@@ -1,11 +1,12 @@
 import type pg from 'pg';
+import { auditTypes } from '../../domain/audit.js';
+import type { Heal, HealTrigger } from '../../domain/heal.js';
 import { SalveError } from '../../errors.js';
 import type { AuditKey } from '../audit-chain.js';
-import { auditTypes } from '../audit-types.js';
 import { reuseByKey } from '../idempotency.js';
 import { newId } from '../ids.js';
 import { type HealRow, healFromRow, healPatchColumns } from '../rows.js';
-import type { ClaimQuery, Heal, HealPatch, HealTransition, HealTrigger, ManualHealInput } from '../types.js';
+import type { ClaimQuery, HealPatch, HealTransition, ManualHealInput } from '../types.js';
 import { appendAudit } from './audit.js';
 import { params, type Queryable, storableText } from './db.js';
 import { idempotencyLockKey, lockKeys, targetLockKey } from './locks.js';

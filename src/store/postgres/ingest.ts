@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import { type AlertStatus, alertIdentity } from '../../alerts/schema.js';
+import type { AuditInput } from '../../domain/audit.js';
+import type { HealTrigger } from '../../domain/heal.js';
 import type { MatchOutcome } from '../../policy/types.js';
 import { newId } from '../ids.js';
 import {
@@ -11,7 +13,7 @@ import {
   newIngestResult,
   refusalRecord,
 } from '../ingest-records.js';
-import type { AuditInput, HealTrigger, IngestAlert, IngestInput, IngestResult } from '../types.js';
+import type { IngestAlert, IngestInput, IngestResult } from '../types.js';
 import { lockKeys, targetLockKey } from './locks.js';
 
 type Match = Extract<MatchOutcome, { outcome: 'match' }>;

@@ -1,4 +1,5 @@
 import { alertIdentity, type ReceivedAlert } from '../../alerts/schema.js';
+import type { Heal, HealAlert } from '../../domain/heal.js';
 import {
   type AlertRow,
   alertFromRow,
@@ -7,7 +8,7 @@ import {
   healAlertFromRow,
   healFromRow,
 } from '../rows.js';
-import type { AlertQuery, Heal, HealAlert, HealQuery, StoredAlert } from '../types.js';
+import type { AlertQuery, HealQuery, StoredAlert } from '../types.js';
 import { params, type Queryable } from './db.js';
 
 export async function getHeal(db: Queryable, id: string): Promise<Heal | null> {

@@ -1,6 +1,11 @@
 import type pg from 'pg';
-import { fullLimit, type LimitCounts, limitReached, noLimitSince } from '../limits.js';
-import type { ActionRecordInput, SlotReservation } from '../types.js';
+import {
+  type ActionRecordInput,
+  fullLimit,
+  type LimitCounts,
+  type SlotReservation,
+} from '../../domain/ledger.js';
+import { limitReached, noLimitSince } from '../limits.js';
 import { lockSpace, storeLocks } from './locks.js';
 
 /** Rows that count against the limits (as countActions counts them): not failed, not dry-run. */

@@ -1,10 +1,11 @@
 import type { Database } from 'better-sqlite3';
+import { auditTypes } from '../../domain/audit.js';
+import type { Heal, HealTrigger } from '../../domain/heal.js';
 import { SalveError } from '../../errors.js';
-import { auditTypes } from '../audit-types.js';
 import { reuseByKey } from '../idempotency.js';
 import { newId } from '../ids.js';
 import { type HealRow, healFromRow, healPatchColumns } from '../rows.js';
-import type { ClaimQuery, Heal, HealPatch, HealTransition, HealTrigger, ManualHealInput } from '../types.js';
+import type { ClaimQuery, HealPatch, HealTransition, ManualHealInput } from '../types.js';
 import type { SqliteAudit } from './audit.js';
 import type { SqliteOutbox } from './outbox.js';
 import { createSqliteSlots } from './slots.js';

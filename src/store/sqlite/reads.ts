@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { alertIdentity } from '../../alerts/schema.js';
+import type { Heal, HealAlert } from '../../domain/heal.js';
 import {
   type AlertRow,
   alertFromRow,
@@ -8,7 +9,7 @@ import {
   healAlertFromRow,
   healFromRow,
 } from '../rows.js';
-import type { AlertQuery, Heal, HealAlert, HealQuery, StoredAlert } from '../types.js';
+import type { AlertQuery, HealQuery, StoredAlert } from '../types.js';
 
 export function createSqliteReads(db: Database) {
   const getHeal = db.prepare('SELECT * FROM heals WHERE id = ?');

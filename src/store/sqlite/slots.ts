@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { fullLimit, limitReached, noLimitSince } from '../limits.js';
-import type { ActionRecordInput, SlotReservation } from '../types.js';
+import { type ActionRecordInput, fullLimit, type SlotReservation } from '../../domain/ledger.js';
+import { limitReached, noLimitSince } from '../limits.js';
 
 /** Rows that count against the limits (as countActions counts them): not failed, not dry-run. */
 const counted = `status != 'failed' AND dry_run = 0`;
