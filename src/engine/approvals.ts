@@ -1,8 +1,8 @@
-import { auditTypes } from '../domain/audit.js';
 import type { Heal } from '../domain/heal.js';
+import { apply, inStage } from '../domain/heal-apply.js';
 import { SalveError } from '../errors.js';
+import { commit } from './commit.js';
 import type { EngineDeps } from './context.js';
-import { notificationsFor } from './notify-events.js';
 
 export type ApprovalDecision = 'approve' | 'reject';
 
@@ -21,51 +21,13 @@ export type ApprovalInput = {
  * heal still waiting: a second click, or a decision racing the expiry, gets SALVE_HEAL_CONFLICT.
  */
 export async function decideApproval(deps: EngineDeps, input: ApprovalInput): Promise<Heal> {
-  const { store } = deps;
-  const heal = await store.getHeal(input.id);
+  const heal = await deps.store.getHeal(input.id);
   if (!heal) throw new SalveError('SALVE_HEAL_NOT_FOUND', `no heal ${input.id}`);
-  if (heal.state !== 'awaiting_approval') {
+  if (!inStage(heal, 'approval')) {
     throw new SalveError('SALVE_HEAL_CONFLICT', `heal ${input.id} is ${heal.state}, not awaiting approval`);
   }
-  const data = { comment: input.comment, via: input.via ?? 'api' };
-  const base = { healId: heal.id, policy: heal.policy, target: heal.targetKey, actor: input.actor };
-  const approved = input.decision === 'approve';
-  const notify = await notificationsFor(heal, deps, 'approval.decided', {
-    approval: { decision: approved ? 'approved' : 'rejected', decidedBy: input.actor },
-  });
-  if (approved) {
-    return store.transition({
-      id: heal.id,
-      owner: null,
-      expectState: 'awaiting_approval',
-      // Back through the guards: pause, cooldown and limits may have changed while it waited.
-      set: {
-        state: 'pending',
-        phase: 'guards',
-        approvedBy: input.actor,
-        approvedAt: input.at,
-        nextRunAt: input.at,
-        deadlineAt: null,
-        reason: 'approved',
-      },
-      audit: [{ ...base, type: auditTypes.approvalGranted, outcome: 'approved', data }],
-      notify,
-    });
-  }
-  return store.transition({
-    id: heal.id,
-    owner: null,
-    expectState: 'awaiting_approval',
-    set: {
-      state: 'cancelled',
-      phase: 'done',
-      nextRunAt: null,
-      deadlineAt: null,
-      reason: 'rejected',
-      closedAt: input.at,
-    },
-    audit: [{ ...base, type: auditTypes.approvalRejected, outcome: 'rejected', data }],
-    notify,
-    releaseLease: true,
-  });
+  const { actor, at, comment } = input;
+  const type = input.decision === 'approve' ? 'approved' : 'rejected';
+  // Decided by an operator, not by the engine's lease holder.
+  return commit(apply(heal, { type, at, actor, comment, via: input.via ?? 'api' }), deps, null);
 }

@@ -5,10 +5,11 @@
 import type { ReceivedAlert } from '../alerts/schema.js';
 import type { Scope } from '../config/tokens.js';
 import type { AuditRecord } from '../domain/audit.js';
-import type { Heal, HealAlert } from '../domain/heal.js';
+import type { HealAlert } from '../domain/heal.js';
 import type { PolicySourceStatus } from '../policy/source.js';
 import type { Policy } from '../policy/types.js';
 import type { AuditVerification } from '../store/types.js';
+import type { HealView as Heal } from './heal-view.js';
 
 export type { AuditRecord, AuditVerification, Heal, HealAlert, Scope };
 

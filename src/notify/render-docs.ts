@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { renderActionReference, renderActionTable } from '../actions/render-docs.js';
+import { renderHealLifecycle, renderStageTable } from '../domain/render-lifecycle.js';
 import { renderExamples, renderFallbackTable } from './examples.js';
 
 /** Generated parts of the docs live between these markers; everything else is written by hand. */
@@ -9,6 +10,8 @@ export const generatedParts = [
   { file: 'README.md', name: 'notification-fallbacks', render: () => renderFallbackTable().trim() },
   { file: 'docs/actions.md', name: 'actions', render: () => renderActionReference().trim() },
   { file: 'README.md', name: 'actions', render: () => renderActionTable().trim() },
+  { file: 'docs/heal-lifecycle.md', name: 'heal-lifecycle', render: () => renderHealLifecycle() },
+  { file: 'docs/architecture.md', name: 'heal-stages', render: () => renderStageTable() },
 ] as const;
 
 const markers = (name: string) => [`<!-- generated:${name} -->`, `<!-- /generated:${name} -->`] as const;

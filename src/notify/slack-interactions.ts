@@ -142,7 +142,7 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
     }
     const decision = action.action_id === approveActionId ? 'approve' : 'reject';
     try {
-      const heal = await decideApproval(deps.engineDeps, {
+      await decideApproval(deps.engineDeps, {
         id: id.data,
         decision,
         actor,
@@ -151,12 +151,6 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
         via: 'slack',
       });
       if (decision === 'approve') deps.pokeEngine();
-      else
-        deps.metrics.heals.inc({
-          policy: heal.policy,
-          action: heal.steps[heal.step]?.action ?? 'none',
-          outcome: 'cancelled',
-        });
       deps.pokeDispatcher();
     } catch (err) {
       if (!isSalveError(err) || (err.code !== 'SALVE_HEAL_CONFLICT' && err.code !== 'SALVE_HEAL_NOT_FOUND'))

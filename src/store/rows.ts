@@ -1,6 +1,7 @@
 import type { AuditRecord } from '../domain/audit.js';
-import type { Heal, HealAlert } from '../domain/heal.js';
-import type { HealPatch, StoredAlert } from './types.js';
+import { type Heal, type HealAlert, type HealStage, phaseOf, stageOf, stateOf } from '../domain/heal.js';
+import type { HealPatch } from '../domain/heal-transition.js';
+import type { StoredAlert } from './types.js';
 
 // Rows as both stores return them: the same column names; SQLite gives numbers where node-postgres gives
 // bigint strings, and 0/1 where PostgreSQL gives booleans.
@@ -11,7 +12,7 @@ export type HealRow = {
   target_key: string;
   target: string;
   state: Heal['state'];
-  phase: Heal['phase'];
+  phase: string;
   step: number;
   attempt: number;
   steps: string;
@@ -34,8 +35,8 @@ export function healFromRow(row: HealRow): Heal {
     policy: row.policy,
     targetKey: row.target_key,
     target: JSON.parse(row.target),
+    stage: stageOf(row.state, row.phase),
     state: row.state,
-    phase: row.phase,
     step: row.step,
     attempt: row.attempt,
     nextRunAt: row.next_run_at,
@@ -144,10 +145,20 @@ export function auditFromRow(row: AuditRow): AuditRecord {
   };
 }
 
-/** Heal fields a transition may set, and their columns. */
-export const healPatchColumns: Record<keyof HealPatch, string> = {
-  state: 'state',
-  phase: 'phase',
+/** The columns a transition writes for the heal fields it sets: the stage is stored as its state and phase. */
+export function healPatchColumns(set: HealPatch): Array<[column: string, value: unknown]> {
+  const columns: Array<[string, unknown]> = [];
+  for (const [key, value] of Object.entries(set) as Array<[keyof HealPatch, unknown]>) {
+    if (value === undefined) continue;
+    if (key === 'stage') {
+      const stage = value as HealStage;
+      columns.push(['state', stateOf(stage)], ['phase', phaseOf(stage)]);
+    } else columns.push([patchColumns[key], value]);
+  }
+  return columns;
+}
+
+const patchColumns: Record<Exclude<keyof HealPatch, 'stage'>, string> = {
   step: 'step',
   attempt: 'attempt',
   nextRunAt: 'next_run_at',

@@ -1,6 +1,7 @@
 import type { AlertStatus, ReceivedAlert } from '../alerts/schema.js';
 import type { AuditInput, AuditRecord } from '../domain/audit.js';
-import type { Heal, HealAlert, HealState, ResolvedStep } from '../domain/heal.js';
+import type { Heal, HealAlert, HealStage, HealState, ResolvedStep } from '../domain/heal.js';
+import type { HealPatch } from '../domain/heal-transition.js';
 import type { ActionFinish, ActionRecordInput, SlotReservation } from '../domain/ledger.js';
 import type { NotificationEvent, OutboxInput } from '../domain/notification.js';
 import type { TargetRef } from '../domain/target.js';
@@ -104,29 +105,13 @@ export type StoredAlert = ReceivedAlert & { receivedAt: string; deliveryId: numb
 
 export type AlertQuery = { fingerprint?: string; status?: AlertStatus; limit: number; afterId?: number };
 
-export type HealPatch = Partial<
-  Pick<
-    Heal,
-    | 'state'
-    | 'phase'
-    | 'step'
-    | 'attempt'
-    | 'nextRunAt'
-    | 'deadlineAt'
-    | 'reason'
-    | 'closedAt'
-    | 'approvedBy'
-    | 'approvedAt'
-  >
->;
-
 /** One atomic move of a heal: its new fields, the audit records that explain it, the action bookkeeping. */
 export type HealTransition = {
   id: string;
   /** The lease holder; the move fails (SALVE_HEAL_CONFLICT) if another owner took the heal over. */
   owner: string | null;
-  /** The move fails (SALVE_HEAL_CONFLICT) unless the heal is still in this state. */
-  expectState?: HealState;
+  /** The move fails (SALVE_HEAL_CONFLICT) unless the heal is still in this stage (the one it was decided from). */
+  expectStage?: HealStage;
   /**
    * The move fails (SALVE_HEAL_CONFLICT) if an alert attached to the heal is still firing: closing a heal as
    * resolved must not swallow an alert that attached after the check.
@@ -149,6 +134,8 @@ export type HealTransition = {
   /** Finish the open action record of this heal and step. */
   finishAction?: ActionFinish & { step: number };
   releaseLease?: boolean;
+  /** The step is over: hand the heal's target lock back, with the move. */
+  releaseTargetLock?: boolean;
   /** Notifications committed with the move that causes them (the durable outbox). */
   notify?: OutboxInput[];
 };

@@ -118,12 +118,6 @@ export function healCommandRoutes(app: FastifyInstance, deps: Deps): void {
           comment,
         });
         if (decision === 'approve') deps.engine.poke();
-        else
-          deps.metrics.heals.inc({
-            policy: heal.policy,
-            action: heal.steps[heal.step]?.action ?? 'none',
-            outcome: 'cancelled',
-          });
         return { heal: healView(heal) };
       },
     );

@@ -1,12 +1,13 @@
 import type pg from 'pg';
 import { auditTypes } from '../../domain/audit.js';
 import type { Heal, HealTrigger } from '../../domain/heal.js';
+import { phaseOf, stateOf } from '../../domain/heal.js';
 import { SalveError } from '../../errors.js';
 import type { AuditKey } from '../audit-chain.js';
 import { reuseByKey } from '../idempotency.js';
 import { newId } from '../ids.js';
 import { type HealRow, healFromRow, healPatchColumns } from '../rows.js';
-import type { ClaimQuery, HealPatch, HealTransition, ManualHealInput } from '../types.js';
+import type { ClaimQuery, HealTransition, ManualHealInput } from '../types.js';
 import { appendAudit } from './audit.js';
 import { params, type Queryable, storableText } from './db.js';
 import { idempotencyLockKey, lockKeys, targetLockKey } from './locks.js';
@@ -61,15 +62,16 @@ export async function transition(
   }
   const p = params();
   const sets = [`updated_at = ${p.add(at)}`];
-  for (const [key, value] of Object.entries(t.set)) {
-    if (value === undefined) continue;
+  for (const [column, value] of healPatchColumns(t.set)) {
     const stored = typeof value === 'string' ? storableText(value) : value;
-    sets.push(`${healPatchColumns[key as keyof HealPatch]} = ${p.add(stored)}`);
+    sets.push(`${column} = ${p.add(stored)}`);
   }
   if (t.releaseLease) sets.push('lease_owner = NULL', 'lease_until = NULL');
   let where = `id = ${p.add(t.id)}`;
   if (t.owner !== null) where += ` AND lease_owner = ${p.add(t.owner)}`;
-  if (t.expectState) where += ` AND state = ${p.add(t.expectState)}`;
+  if (t.expectStage) {
+    where += ` AND state = ${p.add(stateOf(t.expectStage))} AND phase = ${p.add(phaseOf(t.expectStage))}`;
+  }
   if (t.requireAlertsResolved) {
     where +=
       ' AND NOT EXISTS (SELECT 1 FROM heal_alerts a WHERE a.heal_id = heals.id AND a.resolved_at IS NULL)';
@@ -94,6 +96,7 @@ export async function transition(
     );
   }
   if (row.closed_at !== null) await releaseSlots(client, t.id);
+  if (t.releaseTargetLock) await releaseTargetLock(client, row.target_key, t.id);
   if (t.notify) await enqueueOutbox(client, t.notify, t.id, at);
   await appendAudit(client, key, t.audit, at);
   return healFromRow(row);

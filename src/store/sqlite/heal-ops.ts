@@ -1,11 +1,12 @@
 import type { Database } from 'better-sqlite3';
 import { auditTypes } from '../../domain/audit.js';
 import type { Heal, HealTrigger } from '../../domain/heal.js';
+import { phaseOf, stateOf } from '../../domain/heal.js';
 import { SalveError } from '../../errors.js';
 import { reuseByKey } from '../idempotency.js';
 import { newId } from '../ids.js';
 import { type HealRow, healFromRow, healPatchColumns } from '../rows.js';
-import type { ClaimQuery, HealPatch, HealTransition, ManualHealInput } from '../types.js';
+import type { ClaimQuery, HealTransition, ManualHealInput } from '../types.js';
 import type { SqliteAudit } from './audit.js';
 import type { SqliteOutbox } from './outbox.js';
 import { createSqliteSlots } from './slots.js';
@@ -26,6 +27,7 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
   const markAlertResolved = db.prepare(
     'UPDATE heal_alerts SET resolved_at = ? WHERE heal_id = ? AND fingerprint = ? AND starts_at = ? AND resolved_at IS NULL',
   );
+  const releaseLock = db.prepare('DELETE FROM target_locks WHERE target_key = ? AND heal_id = ?');
   const lockGet = db.prepare('SELECT heal_id, until FROM target_locks WHERE target_key = ?');
   const lockPut = db.prepare(
     `INSERT INTO target_locks (target_key, heal_id, until) VALUES (?, ?, ?)
@@ -55,16 +57,16 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
       for (const a of t.resolveAlerts ?? []) markAlertResolved.run(at, t.id, a.fingerprint, a.startsAt);
       const sets = ['updated_at = @at'];
       const params: Record<string, unknown> = { id: t.id, at, owner: t.owner };
-      for (const [key, value] of Object.entries(t.set)) {
-        const column = healPatchColumns[key as keyof HealPatch];
-        sets.push(`${column} = @${key}`);
-        params[key] = value;
+      for (const [column, value] of healPatchColumns(t.set)) {
+        sets.push(`${column} = @${column}`);
+        params[column] = value;
       }
       if (t.releaseLease) sets.push('lease_owner = NULL', 'lease_until = NULL');
       let guard = t.owner === null ? '' : ' AND lease_owner = @owner';
-      if (t.expectState) {
-        guard += ' AND state = @expectState';
-        params.expectState = t.expectState;
+      if (t.expectStage) {
+        guard += ' AND state = @expectState AND phase = @expectPhase';
+        params.expectState = stateOf(t.expectStage);
+        params.expectPhase = phaseOf(t.expectStage);
       }
       if (t.requireAlertsResolved) {
         guard += ' AND NOT EXISTS (SELECT 1 FROM heal_alerts WHERE heal_id = @id AND resolved_at IS NULL)';
@@ -87,6 +89,7 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
         finishAction.run(t.finishAction.status, t.finishAction.detail, at, t.id, t.finishAction.step);
       const heal = get(t.id);
       if (heal.closedAt !== null) slots.release(t.id);
+      if (t.releaseTargetLock) releaseLock.run(heal.targetKey, t.id);
       for (const record of t.audit) audit.append(record, at);
       if (t.notify) outbox.enqueue(t.notify, t.id, at);
       return heal;
@@ -108,7 +111,7 @@ export function createSqliteHealOps(db: Database, audit: SqliteAudit, outbox: Sq
     },
 
     releaseTargetLock(targetKey: string, healId: string): void {
-      db.prepare('DELETE FROM target_locks WHERE target_key = ? AND heal_id = ?').run(targetKey, healId);
+      releaseLock.run(targetKey, healId);
     },
 
     countActions(q: { targetKey?: string; policy?: string; since: string; excludeDryRun?: boolean }): number {

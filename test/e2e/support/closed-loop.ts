@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { Heal } from '../../../src/domain/heal.js';
+import type { Heal } from '../../../src/http/api-types.js';
 import {
   demoReleasedAgoMs,
   type KubeSim,
