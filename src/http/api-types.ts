@@ -8,6 +8,7 @@ import type { AuditRecord } from '../domain/audit.js';
 import type { HealAlert } from '../domain/heal.js';
 import type { PolicySourceStatus } from '../policy/source.js';
 import type { Policy } from '../policy/types.js';
+import type { PauseState } from '../service/pause.js';
 import type { AuditVerification } from '../store/types.js';
 import type { HealView as Heal } from './heal-view.js';
 
@@ -33,7 +34,7 @@ export type AttachedAlerts = { alerts: AttachedAlert[]; more: number };
 
 export type AuditPage = { records: AuditRecord[]; nextCursor: string | null };
 
-export type PauseState = { paused: boolean; by?: string; at?: string; reason?: string };
+export type { PauseState };
 
 export type PolicyView = Pick<
   Policy,

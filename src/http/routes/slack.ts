@@ -1,8 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
-import type { Deps } from '../../deps.js';
 import { SalveError } from '../../errors.js';
 import { createSlackInteractions, slackInteractionsRoute } from '../../notify/slack-interactions.js';
+import { decideApproval } from '../../service/decide-approval.js';
+import type { AppDeps } from '../app-deps.js';
 
 const SLACK_BODY_LIMIT = 64 * 1024;
 
@@ -14,7 +15,7 @@ function header(value: string | string[] | undefined): string | undefined {
  * Slack's button clicks. No bearer token: Slack signs each request with the signing secret instead, over the raw
  * form body, so this route keeps the body as the exact string that arrived (its own parser, in its own scope).
  */
-export function slackRoutes(app: FastifyInstance, deps: Deps): void {
+export function slackRoutes(app: FastifyInstance, deps: AppDeps): void {
   const interactions = createSlackInteractions({
     signingSecret: deps.config.slackSigningSecret ?? null,
     // Nobody unless listed: a click from anyone in the channel must not be enough to act on production.
@@ -24,9 +25,7 @@ export function slackRoutes(app: FastifyInstance, deps: Deps): void {
     store: deps.store,
     clock: deps.clock,
     log: deps.log.child({ component: 'slack' }),
-    metrics: deps.metrics,
-    engineDeps: deps.engineDeps,
-    pokeEngine: () => deps.engine.poke(),
+    decide: (input) => decideApproval(deps, input),
     pokeDispatcher: () => deps.dispatcher.poke(),
     respond: (url, message) => deps.dispatcher.respond(url, message),
   });
