@@ -149,9 +149,11 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     onReload: (result) => {
       metrics.policyReloads.inc({ outcome: result.ok ? 'ok' : 'error' });
       if (!result.ok) metrics.policyReloadErrors.inc();
+      metrics.policyLastReloadSuccessful.set(result.ok ? 1 : 0);
     },
   });
   metrics.policiesLoaded.set(policies.current().policies.length);
+  metrics.policyLastReloadSuccessful.set(policies.status().ok ? 1 : 0);
   const kube = overrides.kube ?? kubeFrom(config, env, log);
   const notify = prepareNotify({ settings: config, env, clock, log });
   const auditKey = loadAuditKey(config);

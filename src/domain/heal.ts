@@ -23,6 +23,7 @@ export const openHealStates = [
   'running',
   'verifying',
 ] as const satisfies readonly HealState[];
+export type OpenHealState = (typeof openHealStates)[number];
 
 /**
  * The heal state machine's states (docs/heal-lifecycle.md). An open stage says what the engine does next when

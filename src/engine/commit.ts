@@ -11,8 +11,8 @@ export const inMs = (deps: Pick<EngineDeps, 'clock'>, ms: number) =>
 /** What a committed move is worth to the counters and the log. */
 function observe(t: Transition, moved: Heal, deps: EngineDeps): void {
   if (t.event === 'guard_refused' || t.event === 'guard_escalated') {
-    const guard = t.audit.find((r) => r.type === 'guard.refused')?.data.guard;
-    deps.metrics.guardRefusals.inc({ guard: String(guard) });
+    const refused = t.audit.find((r) => r.type === 'guard.refused');
+    deps.metrics.guardRefusals.inc({ guard: String(refused?.data.guard), reason: String(refused?.outcome) });
   }
   if (isOpenStage(t.to)) return;
   const { policy, state, reason } = moved;

@@ -21,7 +21,10 @@ export type DeliverDeps = {
   random?: () => number;
 };
 
-type Finish = { result: OutboxResult; audit: AuditInput[]; outcome: string };
+/** The `outcome` of `salve_notifications_total`: what one claimed notification came to. */
+export const deliveryOutcomes = ['sent', 'retry', 'dead', 'skipped', 'deferred'] as const;
+
+type Finish = { result: OutboxResult; audit: AuditInput[]; outcome: (typeof deliveryOutcomes)[number] };
 
 function backoffMs(deps: DeliverDeps, attempts: number, retryAfterMs: number | undefined): number {
   // The peer said when: honour it (at least a second, so a `Retry-After: 0` cannot spin the loop).

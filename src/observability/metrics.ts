@@ -56,8 +56,8 @@ export function createMetrics(registry: Registry = new Registry()) {
     }),
     guardRefusals: new Counter({
       name: 'salve_guard_refusals_total',
-      help: 'Heals refused by a guard, by guard',
-      labelNames: ['guard'] as const,
+      help: 'Heals refused by a guard, by guard and reason (loop_breaker, global_rate_limit, cooldown, ...)',
+      labelNames: ['guard', 'reason'] as const,
       registers,
     }),
     timeToResolve: new Histogram({
@@ -72,7 +72,12 @@ export function createMetrics(registry: Registry = new Registry()) {
       help: '1 while salve is paused (nothing is acted on)',
       registers,
     }),
-    openHeals: new Gauge({ name: 'salve_open_heals', help: 'Heals not yet closed', registers }),
+    openHeals: new Gauge({
+      name: 'salve_open_heals',
+      help: 'Heals not yet closed, by state (awaiting_approval: waiting for an operator); read from the store',
+      labelNames: ['state'] as const,
+      registers,
+    }),
     schedulerQueueDepth: new Gauge({
       name: 'salve_scheduler_queue_depth',
       help: 'Work items waiting for the scheduler',
@@ -84,6 +89,11 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['notifier', 'outcome'] as const,
       registers,
     }),
+    notificationsPending: new Gauge({
+      name: 'salve_notifications_pending',
+      help: 'Notifications in the outbox not yet sent nor given up (the backlog); read from the store',
+      registers,
+    }),
     policiesLoaded: new Gauge({
       name: 'salve_policies_loaded',
       help: 'Policies in the table in force',
@@ -93,6 +103,11 @@ export function createMetrics(registry: Registry = new Registry()) {
       name: 'salve_policy_reloads_total',
       help: 'Policy reloads by outcome (ok, error)',
       labelNames: ['outcome'] as const,
+      registers,
+    }),
+    policyLastReloadSuccessful: new Gauge({
+      name: 'salve_policy_last_reload_successful',
+      help: '1 when the last policy reload (or the load at start) succeeded, 0 while a rejected one stands',
       registers,
     }),
     policyReloadErrors: new Counter({

@@ -1,7 +1,16 @@
 import type { AuditRecord } from '../domain/audit.js';
-import { type Heal, type HealAlert, type HealStage, phaseOf, stageOf, stateOf } from '../domain/heal.js';
+import {
+  type Heal,
+  type HealAlert,
+  type HealStage,
+  type OpenHealState,
+  openHealStates,
+  phaseOf,
+  stageOf,
+  stateOf,
+} from '../domain/heal.js';
 import type { HealPatch } from '../domain/heal-transition.js';
-import type { StoredAlert } from './types.js';
+import type { OpenHealCounts, StoredAlert } from './types.js';
 
 // Rows as both stores return them: the same column names; SQLite gives numbers where node-postgres gives
 // bigint strings, and 0/1 where PostgreSQL gives booleans.
@@ -168,3 +177,12 @@ const patchColumns: Record<Exclude<keyof HealPatch, 'stage'>, string> = {
   approvedBy: 'approved_by',
   approvedAt: 'approved_at',
 };
+
+/** Rows of `SELECT state, count(*) AS n ... GROUP BY state` over open heals, with every open state present. */
+export function openHealCountsFrom(rows: ReadonlyArray<{ state: string; n: number }>): OpenHealCounts {
+  const counts = Object.fromEntries(openHealStates.map((s) => [s, 0])) as OpenHealCounts;
+  for (const { state, n } of rows) {
+    if (state in counts) counts[state as OpenHealState] = Number(n);
+  }
+  return counts;
+}

@@ -1,11 +1,14 @@
 import type { AlertStatus, ReceivedAlert } from '../alerts/schema.js';
 import type { AuditInput, AuditRecord } from '../domain/audit.js';
-import type { Heal, HealAlert, HealStage, HealState, ResolvedStep } from '../domain/heal.js';
+import type { Heal, HealAlert, HealStage, HealState, OpenHealState, ResolvedStep } from '../domain/heal.js';
 import type { HealPatch } from '../domain/heal-transition.js';
 import type { ActionFinish, ActionRecordInput, SlotReservation } from '../domain/ledger.js';
 import type { NotificationEvent, OutboxInput } from '../domain/notification.js';
 import type { TargetRef } from '../domain/target.js';
 import type { MatchOutcome } from '../policy/types.js';
+
+/** Open heals by state; every open state is present, 0 when none. */
+export type OpenHealCounts = Record<OpenHealState, number>;
 
 export type AuditQuery = {
   since?: string;
@@ -193,7 +196,7 @@ export interface Store {
   getHeal(id: string): Promise<Heal | null>;
   listHeals(query: HealQuery): Promise<Heal[]>;
   healAlerts(id: string): Promise<HealAlert[]>;
-  countOpenHeals(): Promise<number>;
+  countOpenHeals(): Promise<OpenHealCounts>;
 
   appendAudit(records: AuditInput[]): Promise<AuditRecord[]>;
   queryAudit(query: AuditQuery): Promise<AuditRecord[]>;

@@ -196,7 +196,7 @@ describe.each([
     });
     expect(pause.statusCode).toBeGreaterThanOrEqual(500);
     expect(await b.t.deps.store.getSetting('paused')).toBeNull();
-    await b.sql('DROP TRIGGER no_audit' + (b.kind === 'postgres' ? ' ON audit' : ''));
+    await b.sql(`DROP TRIGGER no_audit${b.kind === 'postgres' ? ' ON audit' : ''}`);
     const again = await b.t.app.inject({
       method: 'PUT',
       url: '/v1/pause',

@@ -43,6 +43,7 @@ describe('read API', () => {
     expect(res.heals.opened).toHaveLength(1);
     const metrics = (await t.app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/^salve_policy_reload_errors_total 1$/m);
+    expect(metrics).toMatch(/^salve_policy_last_reload_successful 0$/m);
     const ready = (await t.app.inject({ url: '/readyz' })).json();
     expect(ready.warnings.join(' ')).toMatch(/policy reload failed/);
 
@@ -52,6 +53,9 @@ describe('read API', () => {
       (b) => b.ok === true,
     );
     expect(fixed.policies.map((p: { name: string }) => p.name)).toEqual(['scorer-errors']);
+    expect((await t.app.inject({ url: '/metrics' })).body).toMatch(
+      /^salve_policy_last_reload_successful 1$/m,
+    );
   });
 
   it('POST /v1/policies/test says what would happen and records nothing', async () => {
@@ -131,7 +135,10 @@ describe('read API', () => {
     ]) {
       expect(body).toContain(name);
     }
-    expect(body).toMatch(/^salve_open_heals 1$/m);
+    expect(body).toMatch(/^salve_open_heals\{state="pending"\} 1$/m);
+    expect(body).toMatch(/^salve_open_heals\{state="awaiting_approval"\} 0$/m);
+    expect(body).toMatch(/^salve_notifications_pending 0$/m);
+    expect(body).toMatch(/^salve_policy_last_reload_successful 1$/m);
   });
 
   it('describes the action registry', async () => {

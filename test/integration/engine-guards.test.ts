@@ -82,7 +82,7 @@ describe('guards, in order', () => {
     expect(broken).toMatchObject({ state: 'escalated', reason: 'loop_breaker' });
     expect(h.patches()).toHaveLength(2);
     const metrics = (await h.app.inject({ url: '/metrics' })).body;
-    expect(metrics).toMatch(/salve_guard_refusals_total\{guard="rate_limit"\} 1/);
+    expect(metrics).toMatch(/salve_guard_refusals_total\{guard="rate_limit",reason="loop_breaker"\} 1/);
 
     const reset = await h.app.inject({
       method: 'POST',

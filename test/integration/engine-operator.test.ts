@@ -27,6 +27,10 @@ describe('approvals', () => {
       deadlineAt: expect.any(String),
     });
     expect(h.sim.mutations()).toHaveLength(0);
+    // What the dashboard's "approvals waiting" reads.
+    expect((await h.app.inject({ url: '/metrics' })).body).toMatch(
+      /^salve_open_heals\{state="awaiting_approval"\} 1$/m,
+    );
     const viewer = await h.app.inject({
       method: 'POST',
       url: `/v1/heals/${opened[0]}/approve`,

@@ -87,6 +87,8 @@ describe('notification dispatcher', () => {
     await h.deps.dispatcher.drain();
     expect(slack.posts()).toHaveLength(1);
     expect(await h.deps.store.countPendingOutbox()).toBe(2);
+    // The backlog, as the dashboard and the alert on it read it.
+    expect((await h.app.inject({ url: '/metrics' })).body).toMatch(/^salve_notifications_pending 2$/m);
     const [failed] = await records('notification.failed');
     expect(failed).toMatchObject({
       outcome: 'retry',

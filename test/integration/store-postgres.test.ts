@@ -101,7 +101,7 @@ describe('PostgreSQL store shared by several replicas', () => {
         expect(pair.map((x) => x.new).sort()).toEqual([0, 3]);
         expect(pair.flatMap((x) => x.opened)).toHaveLength(1);
       }
-      expect(await a.countOpenHeals()).toBe(30);
+      expect(await a.countOpenHeals()).toMatchObject({ pending: 30 });
       expect((await b.listAlerts({ limit: 1000 })).length).toBe(90);
       expect(await b.verifyAudit()).toMatchObject({ ok: true });
     } finally {
@@ -227,7 +227,7 @@ describe('PostgreSQL store shared by several replicas', () => {
         'fp-3',
         'fp-4',
       ]);
-      expect(await store.countOpenHeals()).toBe(4);
+      expect(await store.countOpenHeals()).toMatchObject({ pending: 4 });
       expect(await store.verifyAudit()).toMatchObject({ ok: true, records: 8 });
     } finally {
       await r.close();

@@ -131,7 +131,12 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       );
       expect(later.opened).toEqual([]);
       expect(later.attached.map((a) => a.id)).toEqual([healId]);
-      expect(await h.store.countOpenHeals()).toBe(1);
+      expect(await h.store.countOpenHeals()).toEqual({
+        pending: 1,
+        awaiting_approval: 0,
+        running: 0,
+        verifying: 0,
+      });
     });
 
     it('concurrent deliveries for one target open exactly one heal', async () => {

@@ -50,7 +50,7 @@ function sample(type: HealEventType, stage: HealStage, dryRun = false): HealEven
   const refusal = (escalate: boolean) => ({
     guard: 'rate_limit' as const,
     verdict: 'refuse' as const,
-    reason: escalate ? 'loop_breaker' : 'cooldown',
+    reason: escalate ? ('loop_breaker' as const) : ('cooldown' as const),
     detail: 'full',
     escalate,
   });

@@ -79,12 +79,17 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
     '/metrics',
     { schema: { summary: 'Prometheus metrics', tags: ['health'] } },
     async (_req, reply) => {
-      // During a store outage the gauges keep their last values rather than hold the scrape.
-      const [open, paused] = await Promise.all([
+      // During a store outage the gauges keep their last values rather than hold the scrape. These are the
+      // store's, so every replica reports the same figures: aggregate them with max, not sum.
+      const [open, pending, paused] = await Promise.all([
         atMost(deps.store.countOpenHeals(), 1_000, null),
+        atMost(deps.store.countPendingOutbox(), 1_000, null),
         atMost(isPaused(deps), 1_000, undefined),
       ]);
-      if (open !== null) deps.metrics.openHeals.set(open);
+      if (open !== null) {
+        for (const [state, n] of Object.entries(open)) deps.metrics.openHeals.set({ state }, n);
+      }
+      if (pending !== null) deps.metrics.notificationsPending.set(pending);
       if (paused !== undefined) deps.metrics.paused.set(paused ? 1 : 0);
       deps.metrics.policiesLoaded.set(deps.policies.current().policies.length);
       const body = await deps.metrics.registry.metrics();

@@ -6,7 +6,10 @@ import type { AppDeps } from '../app-deps.js';
 import { withinDeadline } from '../deadline.js';
 import { parseOrThrow } from '../validate.js';
 
-const outcomeByStatus = (status: number): string =>
+/** The `outcome` of `salve_webhook_requests_total`. */
+export const webhookOutcomes = ['accepted', 'unauthorized', 'too_large', 'error', 'invalid'] as const;
+
+const outcomeByStatus = (status: number): (typeof webhookOutcomes)[number] =>
   status === 202
     ? 'accepted'
     : status === 401 || status === 403

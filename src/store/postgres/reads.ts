@@ -7,8 +7,9 @@ import {
   type HealRow,
   healAlertFromRow,
   healFromRow,
+  openHealCountsFrom,
 } from '../rows.js';
-import type { AlertQuery, HealQuery, StoredAlert } from '../types.js';
+import type { AlertQuery, HealQuery, OpenHealCounts, StoredAlert } from '../types.js';
 import { params, type Queryable } from './db.js';
 
 export async function getHeal(db: Queryable, id: string): Promise<Heal | null> {
@@ -39,11 +40,12 @@ export async function healAlerts(db: Queryable, id: string): Promise<HealAlert[]
   return rows.map(healAlertFromRow);
 }
 
-export async function countOpenHeals(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM heals WHERE state IN ('pending', 'awaiting_approval', 'running', 'verifying')`,
+export async function countOpenHeals(db: Queryable): Promise<OpenHealCounts> {
+  const { rows } = await db.query<{ state: string; n: number }>(
+    `SELECT state, count(*)::int AS n FROM heals
+      WHERE state IN ('pending', 'awaiting_approval', 'running', 'verifying') GROUP BY state`,
   );
-  return rows[0]!.n;
+  return openHealCountsFrom(rows);
 }
 
 export async function listAlerts(db: Queryable, q: AlertQuery): Promise<Array<StoredAlert & { id: number }>> {

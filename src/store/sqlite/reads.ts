@@ -8,8 +8,9 @@ import {
   type HealRow,
   healAlertFromRow,
   healFromRow,
+  openHealCountsFrom,
 } from '../rows.js';
-import type { AlertQuery, HealQuery, StoredAlert } from '../types.js';
+import type { AlertQuery, HealQuery, OpenHealCounts, StoredAlert } from '../types.js';
 
 export function createSqliteReads(db: Database) {
   const getHeal = db.prepare('SELECT * FROM heals WHERE id = ?');
@@ -18,7 +19,8 @@ export function createSqliteReads(db: Database) {
      WHERE heal_id = ? ORDER BY attached_at, fingerprint`,
   );
   const countOpen = db.prepare(
-    `SELECT count(*) AS n FROM heals WHERE state IN ('pending', 'awaiting_approval', 'running', 'verifying')`,
+    `SELECT state, count(*) AS n FROM heals
+      WHERE state IN ('pending', 'awaiting_approval', 'running', 'verifying') GROUP BY state`,
   );
   const getSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
   const alertExists = db.prepare(
@@ -44,8 +46,8 @@ export function createSqliteReads(db: Database) {
     healAlerts(id: string): HealAlert[] {
       return (healAlerts.all(id) as HealAlertRow[]).map(healAlertFromRow);
     },
-    countOpenHeals(): number {
-      return (countOpen.get() as { n: number }).n;
+    countOpenHeals(): OpenHealCounts {
+      return openHealCountsFrom(countOpen.all() as Array<{ state: string; n: number }>);
     },
     listAlerts(q: AlertQuery): Array<StoredAlert & { id: number }> {
       const where: string[] = ['id > @afterId'];
