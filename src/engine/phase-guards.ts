@@ -1,133 +1,126 @@
-import { auditTypes } from '../store/audit-types.js';
-import type { Heal } from '../store/types.js';
+import type { GuardDecision } from '../domain/guard.js';
+import type { Heal } from '../domain/heal.js';
+import { apply, type HealIn } from '../domain/heal-apply.js';
+import type { EventFrom } from '../domain/heal-machine.js';
+import type { SlotReservation } from '../domain/ledger.js';
+import { commit, inMs, nowIso, reschedule } from './commit.js';
 import type { EngineDeps } from './context.js';
-import { actionLimits, type GuardDecision, runGuards } from './guards.js';
-import {
-  actionRecord,
-  allAlertsResolved,
-  closeHeal,
-  healAudit,
-  inMs,
-  isDryRun,
-  move,
-  nowIso,
-} from './moves.js';
-import { notificationsFor } from './notify-events.js';
-import { decisionAudit, refuseHeal, withSlot } from './refuse.js';
+import { actionLimits, runGuards } from './guards.js';
+import { commitReserving, refusalEvent } from './reserve.js';
+import { actionRecord, allAlertsResolved, isDryRun, policyOf } from './step.js';
 
-/** pending -> guards in order -> refused | held | awaiting_approval | running. */
-export async function guardsPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
-  if (await allAlertsResolved(heal, deps)) {
-    return closeHeal(
-      heal,
-      deps,
-      'cancelled',
-      'alerts_resolved',
-      [
-        healAudit(heal, auditTypes.healCancelled, 'alerts_resolved', {
-          why: 'every attached alert resolved before salve acted',
-        }),
-      ],
-      // Nobody was told about this heal yet, unless it was held: then say it is over.
-      heal.reason === 'paused'
-        ? await notificationsFor(heal, deps, 'heal.cancelled', {
-            cancellation: { reason: 'alerts_resolved' },
-          })
-        : [],
-    );
-  }
-  const policy = deps.policies.current().byName.get(heal.policy);
-  const approved = heal.approvedBy !== null;
-  const decisions = (await runGuards(heal, policy, deps)).map(
-    (d): GuardDecision =>
-      d.verdict === 'await_approval' && approved
-        ? { guard: 'approval', verdict: 'pass', detail: `approved by ${heal.approvedBy}` }
-        : d,
-  );
-  const last = decisions.at(-1)!;
+type Pass = Extract<GuardDecision, { verdict: 'pass' }>;
 
+/** What the engine waits for instead of moving: look again at this time (null: when poked). */
+export type Wait = { wait: string | null };
+export type Decision<S extends 'guards' | 'approval' | 'action' | 'rollout' | 'resolve'> =
+  | { event: EventFrom<S> }
+  | Wait;
+
+export type GuardFacts = {
+  at: string;
+  alertsResolved: boolean;
+  /** Every decision up to and including the first that did not pass. */
+  decisions: GuardDecision[];
+  dryRun: boolean;
+  /** When a held heal looks again. */
+  retryAt: string;
+  /** When an approval requested now expires. */
+  expiresAt: string;
+  wouldDo: string[];
+  /** The action's slot, when the guards passed and the step is not a dry run. */
+  reserve?: SlotReservation;
+};
+
+/** pending: the guards in order -> held | refused | escalated | awaiting approval | running. Pure. */
+export function decideGuards(heal: Heal, f: GuardFacts): Decision<'guards'> {
+  const at = f.at;
+  if (f.alertsResolved) return { event: { type: 'alerts_resolved', at } };
+  const last = f.decisions.at(-1)!;
+  const passed = f.decisions.slice(0, -1) as Pass[];
   switch (last.verdict) {
-    case 'hold': {
-      // Audit the hold once, not at every poll.
-      const first = heal.reason !== 'paused';
-      return move(heal, deps, {
-        set: { reason: 'paused', nextRunAt: inMs(deps, deps.settings.pollMs) },
-        audit: first ? decisions.map((d) => decisionAudit(heal, d)) : [],
-      });
-    }
+    case 'hold':
+      // Audited once, not at every poll.
+      return heal.reason === 'paused'
+        ? { wait: f.retryAt }
+        : { event: { type: 'guard_held', at, passed, hold: last, retryAt: f.retryAt } };
     case 'refuse':
-      return refuseHeal(heal, deps, decisions, last);
-    case 'await_approval': {
-      const deadline = inMs(deps, deps.settings.approvalTimeoutMs);
-      const wouldDo = heal.steps.map(
-        (s) => deps.registry.get(s.action)?.describe(heal.target, s.params) ?? s.action,
-      );
-      return move(heal, deps, {
-        notify: await notificationsFor({ ...heal, state: 'awaiting_approval' }, deps, 'approval.requested', {
-          approval: { expiresAt: deadline, wouldDo },
-        }),
-        set: {
-          state: 'awaiting_approval',
-          phase: 'approval',
-          deadlineAt: deadline,
-          nextRunAt: deadline,
-          reason: 'awaiting_approval',
+      return { event: refusalEvent(last, passed, at, f.dryRun) };
+    case 'await_approval':
+      return {
+        event: {
+          type: 'approval_required',
+          at,
+          passed,
+          request: last,
+          expiresAt: f.expiresAt,
+          wouldDo: f.wouldDo,
         },
-        audit: decisions.map((d) => decisionAudit(heal, d)),
-      });
-    }
-    case 'pass': {
-      // Told once: after an approval, the decision message already said that salve acts now.
-      const notify = approved
-        ? []
-        : await notificationsFor({ ...heal, state: 'running' }, deps, 'heal.opened');
-      // The action's slot in the counted limits is taken with this move: what the guards read is re-checked,
-      // atomically, against every heal that passed at the same moment on any replica.
-      const dryRun = isDryRun(heal, policy, deps);
-      const reserveSlot = dryRun
-        ? undefined
-        : { action: actionRecord(heal, dryRun), limits: await actionLimits(heal, policy, deps) };
-      return withSlot(heal, policy, deps, decisions, () =>
-        move(heal, deps, {
-          notify,
-          set: { state: 'running', phase: 'action', attempt: 0, nextRunAt: nowIso(deps), reason: null },
-          audit: decisions.map((d) => decisionAudit(heal, d)),
-          reserveSlot,
-        }),
-      );
-    }
+      };
+    case 'pass':
+      return {
+        event: {
+          type: 'guards_passed',
+          at,
+          passed: f.decisions as Pass[],
+          ...(f.reserve ? { reserve: f.reserve } : {}),
+        },
+      };
   }
 }
 
-/** awaiting_approval: cancelled when the alerts resolve or the approval expires; decisions come from the API. */
-export async function approvalPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
-  if (await allAlertsResolved(heal, deps)) {
-    return closeHeal(
-      heal,
-      deps,
-      'cancelled',
-      'alerts_resolved',
-      [
-        healAudit(heal, auditTypes.healCancelled, 'alerts_resolved', {
-          why: 'every attached alert resolved while waiting for approval',
-        }),
-      ],
-      await notificationsFor({ ...heal, state: 'cancelled' }, deps, 'heal.cancelled', {
-        cancellation: { reason: 'alerts_resolved' },
-      }),
-    );
-  }
-  if (heal.deadlineAt && heal.deadlineAt <= nowIso(deps)) {
-    return closeHeal(
-      heal,
-      deps,
-      'cancelled',
-      'approval_expired',
-      [healAudit(heal, auditTypes.approvalExpired, 'approval_expired', { deadline: heal.deadlineAt })],
-      await notificationsFor({ ...heal, state: 'cancelled' }, deps, 'heal.cancelled', {
-        cancellation: { reason: 'approval_expired' },
-      }),
-    );
-  }
-  return move(heal, deps, { set: { nextRunAt: heal.deadlineAt }, audit: [] });
+export async function guardsPhase(heal: HealIn<'guards'>, deps: EngineDeps): Promise<Heal> {
+  const policy = policyOf(heal, deps);
+  const approved = heal.approvedBy !== null;
+  const alertsResolved = await allAlertsResolved(heal, deps);
+  const decisions = alertsResolved
+    ? []
+    : (await runGuards(heal, policy, deps)).map(
+        (d): GuardDecision =>
+          d.verdict === 'await_approval' && approved
+            ? { guard: 'approval', verdict: 'pass', detail: `approved by ${heal.approvedBy}` }
+            : d,
+      );
+  const dryRun = isDryRun(heal, policy, deps.settings);
+  // The action's slot in the counted limits is taken with the move that passes: what the guards read is
+  // re-checked, atomically, against every heal that passed at the same moment on any replica.
+  const passing = decisions.at(-1)?.verdict === 'pass';
+  const reserve =
+    passing && !dryRun
+      ? { action: actionRecord(heal, dryRun), limits: await actionLimits(heal, policy, deps) }
+      : undefined;
+  const decision = decideGuards(heal, {
+    at: nowIso(deps),
+    alertsResolved,
+    decisions,
+    dryRun,
+    retryAt: inMs(deps, deps.settings.pollMs),
+    expiresAt: inMs(deps, deps.settings.approvalTimeoutMs),
+    wouldDo: heal.steps.map((s) => deps.registry.get(s.action)?.describe(heal.target, s.params) ?? s.action),
+    ...(reserve ? { reserve } : {}),
+  });
+  if ('wait' in decision) return reschedule(heal, decision.wait, deps);
+  const move = apply(heal, decision.event);
+  return decision.event.type === 'guards_passed'
+    ? commitReserving(heal, move, decision.event.passed, deps)
+    : commit(move, deps);
+}
+
+/** awaiting_approval: cancelled when the alerts resolve or the approval expires; decisions come from operators. */
+export function decideApprovalWait(
+  heal: Heal,
+  f: { at: string; alertsResolved: boolean },
+): Decision<'approval'> {
+  if (f.alertsResolved) return { event: { type: 'alerts_resolved', at: f.at } };
+  if (heal.deadlineAt && heal.deadlineAt <= f.at) return { event: { type: 'approval_expired', at: f.at } };
+  return { wait: heal.deadlineAt };
+}
+
+export async function approvalPhase(heal: HealIn<'approval'>, deps: EngineDeps): Promise<Heal> {
+  const decision = decideApprovalWait(heal, {
+    at: nowIso(deps),
+    alertsResolved: await allAlertsResolved(heal, deps),
+  });
+  if ('wait' in decision) return reschedule(heal, decision.wait, deps);
+  return commit(apply(heal, decision.event), deps);
 }

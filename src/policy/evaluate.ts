@@ -1,14 +1,16 @@
 import type { ActionRegistry } from '../actions/registry.js';
+import type { ResolvedStep } from '../domain/heal.js';
+import { quoteValue } from '../domain/names.js';
+import { targetKeyOf } from '../domain/target.js';
 import { SalveError } from '../errors.js';
 import { matchesAll } from './matchers.js';
-import { quoteValue } from './names.js';
 import { renderParams } from './params.js';
 import { formatPath, issueMessages, issueText } from './problems.js';
 import { stepsRemit, targetRemit } from './remit.js';
-import type { CompiledPolicy } from './table.js';
+import type { CompiledPolicy, PolicyTable } from './table.js';
 import { type OwnerResolver, targetFor } from './target.js';
 import { lookup, type TemplateData } from './templates.js';
-import type { MatchOutcome, PolicyTable, RefusalReason, ResolvedStep } from './types.js';
+import type { MatchOutcome, RefusalReason } from './types.js';
 
 export type AlertInput = TemplateData & { status: 'firing' | 'resolved' };
 
@@ -137,7 +139,7 @@ function resolvePolicy(
     outcome: 'match',
     policy,
     target,
-    targetKey: `${target.kind}/${target.namespace}/${target.name}`,
+    targetKey: targetKeyOf(target),
     steps,
     ...(resolution === undefined ? {} : { resolution }),
   };

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { ActionRegistry } from '../actions/registry.js';
+import { parseDuration, parseRate } from '../domain/duration.js';
+import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain } from '../domain/names.js';
 import { ownerOfKinds } from '../kube/owner-chain.js';
-import { parseDuration, parseRate } from './duration.js';
 import { parseMatcher } from './matchers.js';
-import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain } from './names.js';
 import { checkFile, checkPolicy, checkStep, checkTarget, KIND, whenMapping } from './schema-checks.js';
 import { compileTemplate, renderWith } from './templates.js';
 import type { Guards, Policy, PolicyTarget, StepSpec } from './types.js';

@@ -1,11 +1,11 @@
-import type { TargetRef } from '../actions/types.js';
+import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain, quoteValue } from '../domain/names.js';
+import type { TargetRef } from '../domain/target.js';
 import type { OwnerResolution } from '../kube/owner-cache.js';
 import { type ChainSubject, chainKindsFor, chainText } from '../kube/owner-chain.js';
 import type { ChainKind } from '../kube/port.js';
-import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain, quoteValue } from './names.js';
-import type { CompiledPolicy } from './table.js';
+import type { CompiledPolicy, PolicyTable } from './table.js';
 import { render, type TemplateData } from './templates.js';
-import type { MatchOutcome, PolicyTable, RefusalReason, Resolution } from './types.js';
+import type { MatchOutcome, RefusalReason, Resolution } from './types.js';
 
 /**
  * Resolves an `ownerOf` subject without waiting: the owner cache in memory (or, for a preview or a manual heal,

@@ -5,7 +5,7 @@ import type { OwnerCache } from '../kube/owner-cache.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
-import type { PolicyTable } from '../policy/types.js';
+import type { PolicyTable } from '../policy/table.js';
 import { createPollLoop, type PollLoop } from '../runtime/poll-loop.js';
 import type { DeferredMatch, DeferredSettlement, Store } from '../store/types.js';
 import { evaluateWithOwners } from './owner-resolution.js';

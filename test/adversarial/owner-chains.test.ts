@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_LOOKUPS_PER_EVALUATION } from '../../src/service/owner-resolution.js';
-import { waitFor } from '../e2e/support/wait.js';
 import type { KubeObject, OwnerReference } from '../support/kube-sim/index.js';
 import { type OwnerHarness, startOwnerHarness } from '../support/owner-harness.js';
+import { waitFor } from '../support/wait.js';
 
 // Class 1 for `target.ownerOf`: an alert's `pod` and `namespace` labels are hostile, and so is anyone who can
 // create a pod in an allowed namespace (they write its ownerReferences). Neither may choose what salve acts on:

@@ -6,7 +6,6 @@ import { createKubeClient } from '../../src/kube/config.js';
 import { createOwnerCache, type OwnerCache, type WatchPlan } from '../../src/kube/owner-cache.js';
 import { chainText } from '../../src/kube/owner-chain.js';
 import { type ChainKind, chainKinds } from '../../src/kube/port.js';
-import { waitFor } from '../e2e/support/wait.js';
 import {
   KUBE_PROMETHEUS_SEED,
   type KubeSim,
@@ -15,6 +14,7 @@ import {
   startKubeSim,
 } from '../support/kube-sim/index.js';
 import { captureLogs } from '../support/log-capture.js';
+import { waitFor } from '../support/wait.js';
 
 // The owner-chain cache through the real client-node informers against the simulator's kube-prometheus
 // scenario: sync, updates through the watch, relist after 410, the API down at start and after sync.

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuditRecord, Heal } from '../../src/store/types.js';
-import { waitFor } from '../e2e/support/wait.js';
+import type { AuditRecord } from '../../src/domain/audit.js';
+import type { Heal } from '../../src/domain/heal.js';
 import { buildTestApp, type TestApp } from '../support/build-test-app.js';
 import { type FakeClock, fakeClock } from '../support/fake-clock.js';
 import { type KubePrometheusFlavour, kubePrometheusFixtures } from '../support/fixtures.js';
@@ -15,6 +15,7 @@ import {
   startKubeSim,
 } from '../support/kube-sim/index.js';
 import { hasKubectl, type Kubectl, kubectlFor } from '../support/kubectl.js';
+import { waitFor } from '../support/wait.js';
 
 // deploy/policy-packs/kube-prometheus.yaml, its placeholders filled, against the simulator's kube-prometheus
 // scenario: every notification a real Alertmanager sent for the stock rules (test/fixtures/kube-prometheus, both

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../e2e/support/wait.js';
 import { payload } from '../support/fixtures.js';
 import { type OwnerHarness, startOwnerHarness, startsAt } from '../support/owner-harness.js';
 import { runCli } from '../support/run-cli.js';
+import { waitFor } from '../support/wait.js';
 
 // `target.ownerOf` through the real webhook, owner-chain cache (client-node informers) and engine against the
 // simulator: pod alerts heal the Deployment that owns the pods, one heal per Deployment, resolved in memory; what

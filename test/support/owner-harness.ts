@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
-import type { AuditRecord } from '../../src/store/types.js';
-import { waitFor } from '../e2e/support/wait.js';
+import type { AuditRecord } from '../../src/domain/audit.js';
 import { type EngineHarness, startEngineHarness } from './engine-harness.js';
 import { payload } from './fixtures.js';
 import type { KubeObject } from './kube-sim/index.js';
+import { waitFor } from './wait.js';
 
 // An engine harness whose policy resolves pod alerts to their Deployment (`target.ownerOf`), with workloads of
 // every kind in ml-prod and a namespace the policy does not allow: what the owner-target tests share.

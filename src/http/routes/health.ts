@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { Deps } from '../../deps.js';
-import { pauseKey } from '../../engine/context.js';
+import { pauseState } from '../../service/pause.js';
+import type { AppDeps } from '../app-deps.js';
 
 /** A store read that must not hold a health answer: past `ms`, the fallback stands in for it. */
 async function atMost<T>(read: Promise<T>, ms: number, fallback: T): Promise<T> {
@@ -19,7 +19,7 @@ async function atMost<T>(read: Promise<T>, ms: number, fallback: T): Promise<T> 
  * The owner-chain cache, for /readyz: never a reason to refuse traffic (alerts are acknowledged and kept whatever
  * it says), but what it says decides whether ownerOf targets resolve in memory, by reads, or later.
  */
-function ownersCheck(deps: Deps, warnings: string[]): string {
+function ownersCheck(deps: AppDeps, warnings: string[]): string {
   const status = deps.owners.status();
   if (status.informers.length === 0) {
     const used = [...deps.policies.current().index.byName.values()].some((c) => c.ownerOf !== null);
@@ -47,7 +47,9 @@ function ownersCheck(deps: Deps, warnings: string[]): string {
   return `synced (${objects} objects, ${status.informers.length} informers in ${namespaces} namespaces)`;
 }
 
-export function healthRoutes(app: FastifyInstance, deps: Deps): void {
+const isPaused = async (deps: AppDeps) => (await pauseState(deps)).paused;
+
+export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/healthz', { schema: { summary: 'Liveness', tags: ['health'] } }, async () => ({ status: 'ok' }));
 
   app.get(
@@ -64,7 +66,7 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
       // Not a ping: a read-only or full disk, a deleted SQLite file or a read-only PostgreSQL still read.
       const [store, paused, deferred] = await Promise.all([
         deps.storeHealth.readiness(),
-        atMost(deps.store.getSetting(pauseKey), 900, 'unknown'),
+        atMost<boolean | 'unknown'>(isPaused(deps), 900, 'unknown'),
         atMost(deps.store.countDeferredMatches(), 900, null),
       ]);
       checks.store = store.detail;
@@ -119,7 +121,7 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
       const [open, pending, paused, deferred] = await Promise.all([
         atMost(deps.store.countOpenHeals(), 1_000, null),
         atMost(deps.store.countPendingOutbox(), 1_000, null),
-        atMost(deps.store.getSetting(pauseKey), 1_000, undefined),
+        atMost(isPaused(deps), 1_000, undefined),
         atMost(deps.store.countDeferredMatches(), 1_000, null),
       ]);
       if (open !== null) {
