@@ -81,15 +81,17 @@ export async function startPack(): Promise<Pack> {
   };
 }
 
+/** Each step of `until`: the controllers make one pass and the engine runs what fell due. */
+const STEP_MS = 60_000;
+
 /**
- * Moves time to `iso` in 30 s steps, letting the controllers and the engine do what falls due in each; at every
+ * Moves time to `iso` step by step, letting the controllers and the engine do what falls due in each; at every
  * group_interval, Alertmanager notifies the groups whose alerts stopped firing.
  */
 export async function until(p: Pack, iso: string): Promise<void> {
   const end = new Date(iso).getTime();
   while (p.clock.now().getTime() < end) {
-    p.sim.tick();
-    await p.clock.advance(Math.min(30_000, end - p.clock.now().getTime()));
+    await p.clock.advance(Math.min(STEP_MS, end - p.clock.now().getTime()));
     p.sim.tick();
     await p.t.deps.engine.drain();
     for (const n of p.alertmanager.due(p.sim, p.clock.now())) {
