@@ -39,5 +39,6 @@ describe('README: Using salve with kube-prometheus', () => {
     expect(outputs[3]).toContain(
       'policy kube-pod-unhealthy: would act on the controller of Pod shop/checkout-6659b96fbc-87jpc; cannot tell which',
     );
-  });
+    // Two of the commands start salve through npm and tsx: slow on a busy machine.
+  }, 180_000);
 });
