@@ -46,6 +46,8 @@ export async function notificationsFor(
       openedAt: heal.openedAt,
       steps: heal.steps.map((s) => ({ action: s.action })),
       url: base ? `${base}/v1/heals/${heal.id}` : null,
+      consoleUrl: base ? `${base}/#/heals/${encodeURIComponent(heal.id)}` : null,
+      pagedAt: heal.pagedAt,
     },
     alert: await alertOf(heal, deps),
     ...extra,

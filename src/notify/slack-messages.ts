@@ -165,6 +165,18 @@ const builders: Record<NotificationKind, Builder> = {
     };
   },
 
+  'approval.overdue': (e) => {
+    const since = e.approval?.waitingSince;
+    const waited = since ? humanDuration((Date.parse(e.at) - Date.parse(since)) / 1000) : 'too long';
+    const expires = e.approval?.expiresAt ? ` It expires ${slackDate(e.approval.expiresAt)}.` : '';
+    return {
+      headline: `:hourglass: *Still waiting for an approval* to heal ${code(targetText(e.heal.target))}: *${waited}*`,
+      details: `${alertLine(e)}
+Nobody has approved or rejected it yet.${expires}`,
+      fallback: `Still waiting for an approval to heal ${esc(targetText(e.heal.target))} after ${waited}`,
+    };
+  },
+
   'approval.decided': (e) => {
     const approved = e.approval?.decision === 'approved';
     const who = whoText(e.approval?.decidedBy);

@@ -33,6 +33,8 @@ export type HealRow = {
   idempotency_key: string | null;
   approved_by: string | null;
   approved_at: string | null;
+  page_at: string | null;
+  paged_at: string | null;
 };
 
 export function healFromRow(row: HealRow): Heal {
@@ -51,6 +53,8 @@ export function healFromRow(row: HealRow): Heal {
     idempotencyKey: row.idempotency_key,
     approvedBy: row.approved_by,
     approvedAt: row.approved_at,
+    pageAt: row.page_at ?? null,
+    pagedAt: row.paged_at ?? null,
     steps: JSON.parse(row.steps),
     dryRun: row.dry_run === true || row.dry_run === 1,
     trigger: JSON.parse(row.trigger),
@@ -163,6 +167,8 @@ export const healPatchColumns: Record<keyof HealPatch, string> = {
   closedAt: 'closed_at',
   approvedBy: 'approved_by',
   approvedAt: 'approved_at',
+  pageAt: 'page_at',
+  pagedAt: 'paged_at',
 };
 
 /** Rows of `SELECT state, count(*) AS n ... GROUP BY state` over open heals, with every open state present. */

@@ -67,6 +67,13 @@ export type Heal = {
   /** Who approved the heal (when its policy requires approval), and when. */
   approvedBy: string | null;
   approvedAt: string | null;
+  /**
+   * When a heal waiting for approval pages someone (its policy's `guards.approval.pageAfter`), unless decided
+   * first; null when no page is due. A timer like `nextRunAt`, so it fires across restarts.
+   */
+  pageAt: string | null;
+  /** When salve paged a human about this heal while it was open; null when it never did. */
+  pagedAt: string | null;
   steps: ResolvedStep[];
   dryRun: boolean;
   trigger: HealTrigger;
@@ -244,6 +251,8 @@ export type HealPatch = Partial<
     | 'closedAt'
     | 'approvedBy'
     | 'approvedAt'
+    | 'pageAt'
+    | 'pagedAt'
   >
 >;
 

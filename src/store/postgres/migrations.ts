@@ -170,6 +170,15 @@ export const postgresMigrations: ReadonlyArray<{ version: number; name: string; 
       CREATE INDEX actions_started ON actions (started_at);
     `,
   },
+  {
+    version: 6,
+    name: 'paging a waiting approval',
+    sql: `
+      -- When the engine pages about a heal's approval wait (a timer like next_run_at), and when it did.
+      ALTER TABLE heals ADD COLUMN page_at text COLLATE "C";
+      ALTER TABLE heals ADD COLUMN paged_at text COLLATE "C";
+    `,
+  },
 ];
 
 async function applyPending(client: pg.PoolClient, now: () => Date): Promise<void> {

@@ -170,6 +170,15 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sq
       CREATE INDEX actions_started ON actions (started_at);
     `,
   },
+  {
+    version: 6,
+    name: 'paging a waiting approval',
+    sql: `
+      -- When the engine pages about a heal's approval wait (a timer like next_run_at), and when it did.
+      ALTER TABLE heals ADD COLUMN page_at TEXT;
+      ALTER TABLE heals ADD COLUMN paged_at TEXT;
+    `,
+  },
 ];
 
 export function migrateSqlite(db: Database, now: () => Date): void {
