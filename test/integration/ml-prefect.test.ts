@@ -93,7 +93,7 @@ describe('retrain.prefect against a self-hosted Prefect 3 server', () => {
     const again = await retrainPrefect.run(context({ attempt: 2 }), params(fake));
     expect(again.status).toBe('unchanged');
     expect(again.detail).toBe(
-      `flow run ${key} (${fake.runs[0]!.id}) of deployment retrain-fraud/nightly was already created (Scheduled)`,
+      `flow run ${key} (${fake.runs[0]!.id}) of deployment retrain-fraud/nightly was already created by this heal step (Scheduled)`,
     );
     expect(fake.requests.at(-1)).toMatchObject({ method: 'POST' });
     expect(fake.runs).toHaveLength(1);
@@ -102,26 +102,33 @@ describe('retrain.prefect against a self-hosted Prefect 3 server', () => {
     expect(fake.runs.map((r) => r.idempotency_key)).toEqual([key, 'salve-heal_01jdx0000000000000000000-2']);
   });
 
-  it('reports changed when the answer to its create was lost and the retry meets its own run', async () => {
+  it('after a lost create answer, the next attempt finds its own run and creates no other', async () => {
     const fake = await start();
     fake.loseNextReply(1, /create_flow_run$/);
     const { context } = httpActionEnv(target, env);
-    const result = await retrainPrefect.run(context(), params(fake, { timeout: '150ms' }));
-    expect(result.status).toBe('changed');
-    expect(result.detail).toContain('(confirmed on retry)');
+    const lost = await actionFailure(
+      retrainPrefect.run(context({ attempt: 0 }), params(fake, { timeout: '150ms' })),
+    );
+    expect(lost).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    expect(lost.message).toContain('no answer within 150 ms');
+    const next = await retrainPrefect.run(context({ attempt: 1 }), params(fake));
+    expect(next.status).toBe('unchanged');
+    expect(next.detail).toContain('was already created by this heal step');
     expect(fake.runs).toHaveLength(1);
   });
 
-  it('retries a 5xx with backoff on the context clock, then gives up retryably', async () => {
+  it('sends each request once: a 5xx fails the attempt, retryably, for the engine to try again', async () => {
     const fake = await start();
-    fake.failNext(503, 2);
+    fake.failNext(503, 1);
     const { context, clock } = httpActionEnv(target, env);
-    expect((await retrainPrefect.run(context(), params(fake))).status).toBe('changed');
-    expect(clock.sleeps).toHaveLength(2);
-    fake.failNext(502, 10);
-    const err = await actionFailure(retrainPrefect.run(context({ step: 3 }), params(fake, { retries: 1 })));
+    const err = await actionFailure(retrainPrefect.run(context(), params(fake)));
     expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
-    expect(err.message).toContain('gave up after 2 attempts');
+    expect(err.message).toBe(
+      `Prefect GET ${fake.apiUrl}/deployments/name/retrain-fraud/nightly: HTTP 503: injected fault`,
+    );
+    expect(fake.requests).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
+    expect((await retrainPrefect.run(context({ attempt: 2 }), params(fake))).status).toBe('changed');
   });
 
   it('names a missing deployment, and a URL that is not the API base, without retrying', async () => {

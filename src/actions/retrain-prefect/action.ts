@@ -1,7 +1,6 @@
-import { displayUrl, type HttpEndpoint, request, retrying } from '../http-client.js';
+import { displayUrl, type HttpEndpoint } from '../http-client.js';
 import { healRunId } from '../http-names.js';
 import { httpLiteralParams } from '../http-params.js';
-import type { Progress } from '../http-retry.js';
 import { changed, targetLabel, unchanged } from '../k8s-target.js';
 import type { Action, ActionContext, ActionResult, RolloutState, TargetRef } from '../types.js';
 import { createFlowRun, findFlowRun, prefectEndpoint, readDeployment, stateOf } from './client.js';
@@ -10,19 +9,13 @@ import { type PrefectParams, prefectParams } from './params.js';
 const MAX_MESSAGE = 300;
 
 /**
- * One attempt: look the deployment up, then create the step's flow run under its idempotency key. Prefect
- * returns the run an earlier attempt created instead of a second one, so the whole attempt is safe to repeat.
+ * Looks the deployment up, then creates the step's flow run under its idempotency key. Each request is sent
+ * once: a failure fails the attempt, and the engine tries the step again. Prefect returns the run an earlier
+ * attempt created (its answer lost, or a crash cut the attempt short) instead of a second one.
  */
-async function create(
-  ctx: ActionContext,
-  ep: HttpEndpoint,
-  params: PrefectParams,
-  progress: Progress,
-): Promise<ActionResult> {
+async function create(ctx: ActionContext, ep: HttpEndpoint, params: PrefectParams): Promise<ActionResult> {
   const key = healRunId(ctx);
   const deployment = await readDeployment(ctx, ep, params.deployment);
-  const retried = progress.posted;
-  progress.posted = true;
   const { created, run } = await createFlowRun(ctx, ep, deployment.id, {
     name: key,
     idempotency_key: key,
@@ -43,9 +36,7 @@ async function create(
   };
   const what = `flow run ${facts.flowRun} (${run.id}) of deployment ${params.deployment}`;
   if (created) return changed(`created ${what}`, facts);
-  // The run an unanswered create of this very attempt made: applied, its answer lost.
-  if (retried) return changed(`created ${what} (confirmed on retry)`, facts);
-  return unchanged(`${what} was already created (${state.name})`, facts);
+  return unchanged(`${what} was already created by this heal step (${state.name})`, facts);
 }
 
 const terminal: Readonly<Record<string, RolloutState['state']>> = {
@@ -80,9 +71,7 @@ export const retrainPrefect: Action<PrefectParams> = {
   },
 
   async run(ctx, params) {
-    const ep = await prefectEndpoint(ctx, params);
-    const progress = { posted: false };
-    return retrying(ctx, ep, () => create(ctx, ep, params, progress));
+    return create(ctx, await prefectEndpoint(ctx, params), params);
   },
 
   async rolloutStatus(ctx, params) {
@@ -91,7 +80,7 @@ export const retrainPrefect: Action<PrefectParams> = {
       return { state: 'done', detail: `created flow run ${key}; not waiting for it (waitForCompletion off)` };
     }
     const ep = await prefectEndpoint(ctx, params);
-    const deployment = await readDeployment(ctx, ep, params.deployment, request);
+    const deployment = await readDeployment(ctx, ep, params.deployment);
     const run = await findFlowRun(ctx, ep, deployment.id, key);
     if (run === undefined) {
       return {

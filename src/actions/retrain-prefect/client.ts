@@ -6,7 +6,6 @@ import {
   displayUrl,
   type HttpEndpoint,
   type HttpReply,
-  request,
   segment,
   send,
 } from '../http-client.js';
@@ -77,18 +76,17 @@ const detailOf = (reply: HttpReply) =>
     : undefined;
 
 /**
- * The deployment `flow/deployment`. One request, no retry of its own: the caller retries its whole unit. A 404
- * from a route Prefect does not have ("Not Found") is a wrong base URL, not a missing deployment.
+ * The deployment `flow/deployment`. A 404 from a route Prefect does not have ("Not Found") is a wrong base URL,
+ * not a missing deployment.
  */
 export async function readDeployment(
   ctx: ActionContext,
   ep: HttpEndpoint,
   ref: string,
-  call: typeof send = send,
 ): Promise<PrefectDeployment> {
   const [flow = '', name = ''] = ref.split('/');
   const path = `/deployments/name/${segment(flow)}/${segment(name)}`;
-  const reply = await call(ctx, ep, { method: 'GET', path, accept: [404] });
+  const reply = await send(ctx, ep, { method: 'GET', path, accept: [404] });
   if (reply.status === 404) {
     const said = detailOf(reply);
     const message =
@@ -114,7 +112,7 @@ export type FlowRunCreate = {
 
 /**
  * Creates the flow run, or finds the one created earlier with the same idempotency key (Prefect answers 200
- * with it, unchanged, where a new run is a 201). One request: the caller retries its whole unit.
+ * with it, unchanged, where a new run is a 201).
  */
 export async function createFlowRun(
   ctx: ActionContext,
@@ -132,14 +130,14 @@ export async function createFlowRun(
   return { created: reply.status === 201, run: parsed.data };
 }
 
-/** The deployment's run with this idempotency key, if any; with the endpoint's retries (a poll). */
+/** The deployment's run with this idempotency key, if any. */
 export async function findFlowRun(
   ctx: ActionContext,
   ep: HttpEndpoint,
   deploymentId: string,
   key: string,
 ): Promise<PrefectFlowRun | undefined> {
-  const reply = await request(ctx, ep, {
+  const reply = await send(ctx, ep, {
     method: 'POST',
     path: '/flow_runs/filter',
     body: {
