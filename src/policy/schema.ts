@@ -3,6 +3,7 @@ import type { ActionRegistry } from '../actions/registry.js';
 import { parseDuration, parseRate } from './duration.js';
 import { parseMatcher } from './matchers.js';
 import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain } from './names.js';
+import { describeValue } from './problems.js';
 import { checkFile, checkPolicy, checkStep, KIND, whenMapping } from './schema-checks.js';
 import { compileTemplate, renderWith } from './templates.js';
 import type { Guards, Policy, StepSpec } from './types.js';
@@ -17,6 +18,7 @@ const DEFAULT_GUARDS: Guards = {
   cooldownMs: 30 * 60_000,
   maxPerTarget: { count: 3, windowMs: 3_600_000 },
   approval: false,
+  pageAfterMs: null,
   dryRun: false,
 };
 
@@ -47,6 +49,25 @@ const rate = z
     ctx.issues.push({ code: 'custom', message: parsed.error, input: text });
     return z.NEVER;
   });
+
+/**
+ * `guards.approval`: `true`, or the approval's settings (which require it too): `{ pageAfter: 20m }` pages the
+ * policy's notifiers when nobody has decided that long after the heal began to wait. Null: not required.
+ */
+const approval = z.preprocess(
+  (value) => (value === true ? {} : value === false || value === undefined ? null : value),
+  z
+    .strictObject(
+      { pageAfter: duration(1).optional() },
+      {
+        error: (issue) =>
+          issue.code === 'invalid_type'
+            ? `expected true, false or { pageAfter: <duration> }, got ${describeValue(issue.input)}`
+            : undefined,
+      },
+    )
+    .nullable(),
+);
 
 const matcher = z
   .string({ error: expecting('expected a matcher string like alertname="X"') })
@@ -119,7 +140,7 @@ export function buildPolicyFileSchema(registry: ActionRegistry) {
     .strictObject({
       cooldown: duration(0).default(DEFAULT_GUARDS.cooldownMs),
       maxPerTarget: rate.default(DEFAULT_GUARDS.maxPerTarget),
-      approval: z.boolean().default(DEFAULT_GUARDS.approval),
+      approval: approval.optional(),
       dryRun: z.boolean().default(DEFAULT_GUARDS.dryRun),
     })
     .prefault({})
@@ -127,7 +148,8 @@ export function buildPolicyFileSchema(registry: ActionRegistry) {
       (g): Guards => ({
         cooldownMs: g.cooldown,
         maxPerTarget: g.maxPerTarget,
-        approval: g.approval,
+        approval: (g.approval ?? null) !== null,
+        pageAfterMs: g.approval?.pageAfter ?? null,
         dryRun: g.dryRun,
       }),
     );
