@@ -20,13 +20,15 @@ export async function check(
     const notifiers = new Set(
       loadNotifierSpecs({
         slackWebhookUrl: env.SALVE_SLACK_WEBHOOK_URL,
+        pagerdutyRoutingKey: env.SALVE_PAGERDUTY_ROUTING_KEY,
+        pagerdutyRoutingKeyFile: env.SALVE_PAGERDUTY_ROUTING_KEY_FILE,
         notifiersFile: env.SALVE_NOTIFIERS_FILE,
       }).map((spec) => spec.name),
     );
     for (const policy of table.policies) {
       for (const name of policy.notify.filter((n) => !notifiers.has(n))) {
         out.write(
-          `warning: policy ${policy.name} notifies "${name}", which is not configured here (SALVE_SLACK_WEBHOOK_URL or SALVE_NOTIFIERS_FILE)\n`,
+          `warning: policy ${policy.name} notifies "${name}", which is not configured here (SALVE_SLACK_WEBHOOK_URL, SALVE_PAGERDUTY_ROUTING_KEY or SALVE_NOTIFIERS_FILE)\n`,
         );
       }
     }

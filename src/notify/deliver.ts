@@ -78,16 +78,19 @@ async function withResponseUrl(
 async function attempt(deps: DeliverDeps, notifier: Notifier | undefined, item: OutboxItem): Promise<Finish> {
   const at = deps.clock.now().toISOString();
   if (!notifier) {
-    const error = `no notifier named "${item.notifier}" is configured (SALVE_SLACK_WEBHOOK_URL, SALVE_NOTIFIERS_FILE)`;
+    const error = `no notifier named "${item.notifier}" is configured (SALVE_SLACK_WEBHOOK_URL, SALVE_PAGERDUTY_ROUTING_KEY, SALVE_NOTIFIERS_FILE)`;
     return {
       outcome: 'dead',
       result: { outcome: 'dead', at, error },
       audit: [notificationAudit(item, notifyAuditTypes.dead, 'unknown_notifier', { status: null, error })],
     };
   }
-  if (!passesSeverity(item.event, notifier.minSeverity)) {
+  const unwanted = notifier.wants?.(item.event) === false;
+  if (unwanted || !passesSeverity(item.event, notifier.minSeverity)) {
     // Settled, not failed: the audit record says it was deliberately not sent.
-    const why = `severity ${item.event.alert?.severity} is below ${notifier.minSeverity}`;
+    const why = unwanted
+      ? `nothing for a ${notifier.type} notifier to send about ${item.event.kind}`
+      : `severity ${item.event.alert?.severity} is below ${notifier.minSeverity}`;
     return {
       outcome: 'skipped',
       result: { outcome: 'sent', at },

@@ -82,7 +82,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const set =
         notifier === 'slack'
           ? 'set SALVE_SLACK_WEBHOOK_URL, or define it in SALVE_NOTIFIERS_FILE'
-          : 'define it in SALVE_NOTIFIERS_FILE';
+          : notifier === 'pagerduty'
+            ? 'set SALVE_PAGERDUTY_ROUTING_KEY or SALVE_PAGERDUTY_ROUTING_KEY_FILE, or define it in SALVE_NOTIFIERS_FILE'
+            : 'define it in SALVE_NOTIFIERS_FILE';
       log.warn(
         { notifier, policies },
         `${policies.length} ${policies.length === 1 ? 'policy notifies' : 'policies notify'} "${notifier}", which is not configured: their notifications are not sent (${set})`,

@@ -1,4 +1,5 @@
 import type { NotifierSpec } from './config.js';
+import { createPagerDutyNotifier } from './pagerduty/notifier.js';
 import { createSlackNotifier, type NotifierDeps } from './slack.js';
 import type { Notifier, NotifierType } from './types.js';
 import { createWebhookNotifier } from './webhook.js';
@@ -7,6 +8,7 @@ import { createWebhookNotifier } from './webhook.js';
 const notifierTypes: Record<NotifierType, (spec: NotifierSpec, deps: NotifierDeps) => Notifier> = {
   slack: createSlackNotifier,
   webhook: createWebhookNotifier,
+  pagerduty: createPagerDutyNotifier,
 };
 
 export type NotifierRegistry = ReadonlyMap<string, Notifier>;

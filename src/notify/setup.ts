@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/types.js';
-import { loadNotifierSpecs, type NotifySettings, type ValueSource } from './config.js';
+import { checkRoutingKeys, loadNotifierSpecs, type NotifySettings, type ValueSource } from './config.js';
 import {
   createDispatcher,
   type Dispatcher,
@@ -48,7 +48,9 @@ export function prepareNotify(config: NotifyConfig): {
     timeoutMs: config.timeoutMs ?? 5_000,
     now: () => config.clock.now(),
   };
-  const notifiers = createNotifierRegistry(loadNotifierSpecs(config.settings), notifierDeps);
+  const specs = loadNotifierSpecs(config.settings);
+  checkRoutingKeys(specs, config.env);
+  const notifiers = createNotifierRegistry(specs, notifierDeps);
   const log = config.log.child({ component: 'notify' });
   log.info(
     {

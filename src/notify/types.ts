@@ -107,10 +107,15 @@ export type Notifier = {
   type: NotifierType;
   /** Lowest alert severity this notifier is told about; null: everything. */
   minSeverity: Severity | null;
+  /**
+   * Whether the event is something this notifier tells (default: every event). A pager is told only what needs
+   * a human; the others are settled as skipped, with the reason in the audit log.
+   */
+  wants?(event: NotificationEvent): boolean;
   send(outgoing: Outgoing): Promise<Delivery>;
 };
 
-export const notifierTypes = ['slack', 'webhook'] as const;
+export const notifierTypes = ['slack', 'webhook', 'pagerduty'] as const;
 export type NotifierType = (typeof notifierTypes)[number];
 
 /** Alert severities from least to most urgent (the `severity` label). */
