@@ -108,7 +108,7 @@ export async function closeHeal(
   const at = nowIso(deps);
   const closed = await move(heal, deps, {
     resolveAlerts,
-    set: { state, phase: 'done', nextRunAt: null, deadlineAt: null, reason, closedAt: at },
+    set: { state, phase: 'done', nextRunAt: null, deadlineAt: null, pageAt: null, reason, closedAt: at },
     audit,
     notify,
     releaseLease: true,

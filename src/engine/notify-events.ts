@@ -1,6 +1,15 @@
 import type { NotificationEvent, NotificationKind, OutboxInput } from '../notify/types.js';
 import type { Heal } from '../store/types.js';
 import type { EngineDeps } from './context.js';
+import { timelineLimit, timelineOf } from './timeline.js';
+
+/** Events that ask a human to step in carry the heal's story so far: they open an incident. */
+const toldWithStory: ReadonlySet<NotificationKind> = new Set(['heal.escalated', 'approval.overdue']);
+
+async function timelineFor(heal: Heal, deps: EngineDeps) {
+  const newest = await deps.store.queryAudit({ healId: heal.id, newestFirst: true, limit: timelineLimit });
+  return timelineOf(newest.reverse());
+}
 
 type Extra = Omit<NotificationEvent, 'kind' | 'at' | 'heal' | 'alert'>;
 
@@ -50,6 +59,7 @@ export async function notificationsFor(
       pagedAt: heal.pagedAt,
     },
     alert: await alertOf(heal, deps),
+    ...(toldWithStory.has(kind) ? { timeline: await timelineFor(heal, deps) } : {}),
     ...extra,
   };
   return notifiers.map((notifier) => ({ notifier, event }));

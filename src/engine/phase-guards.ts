@@ -59,18 +59,18 @@ export async function guardsPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       return refuseHeal(heal, deps, decisions, last);
     case 'await_approval': {
       const deadline = inMs(deps, deps.settings.approvalTimeoutMs);
-      const wouldDo = heal.steps.map(
-        (s) => deps.registry.get(s.action)?.describe(heal.target, s.params) ?? s.action,
-      );
+      const pageAt = pageTime(policy?.guards.pageAfterMs ?? null, deadline, deps);
       return move(heal, deps, {
         notify: await notificationsFor({ ...heal, state: 'awaiting_approval' }, deps, 'approval.requested', {
-          approval: { expiresAt: deadline, wouldDo },
+          approval: { expiresAt: deadline, wouldDo: wouldDo(heal, deps) },
         }),
         set: {
           state: 'awaiting_approval',
           phase: 'approval',
           deadlineAt: deadline,
-          nextRunAt: deadline,
+          // The page is a timer like the expiry: the store holds it, so it fires after a restart too.
+          pageAt,
+          nextRunAt: pageAt ?? deadline,
           reason: 'awaiting_approval',
         },
         audit: decisions.map((d) => decisionAudit(heal, d)),
@@ -99,7 +99,55 @@ export async function guardsPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
   }
 }
 
-/** awaiting_approval: cancelled when the alerts resolve or the approval expires; decisions come from the API. */
+/** What each step would do, in words, for the people deciding (the actions' describe()). */
+function wouldDo(heal: Heal, deps: EngineDeps): string[] {
+  return heal.steps.map((s) => deps.registry.get(s.action)?.describe(heal.target, s.params) ?? s.action);
+}
+
+/** When a heal that starts waiting now pages about it; null when its policy never pages, or expiry comes first. */
+function pageTime(pageAfterMs: number | null, deadline: string, deps: EngineDeps): string | null {
+  if (pageAfterMs === null) return null;
+  const at = inMs(deps, pageAfterMs);
+  return at < deadline ? at : null;
+}
+
+/**
+ * The wait has lasted past the policy's `pageAfter`: the policy's notifiers are told it is overdue (PagerDuty
+ * triggers an incident), once; the heal keeps waiting for a decision until its expiry.
+ */
+async function pageOverdue(heal: Heal, deps: EngineDeps): Promise<Heal> {
+  const at = nowIso(deps);
+  const requested = await deps.store.queryAudit({
+    healId: heal.id,
+    type: auditTypes.approvalRequested,
+    newestFirst: true,
+    limit: 1,
+  });
+  const waitingSince = requested[0]?.at ?? heal.updatedAt;
+  const paged = { ...heal, pagedAt: at };
+  return move(heal, deps, {
+    set: { pageAt: null, pagedAt: at, nextRunAt: heal.deadlineAt },
+    audit: [
+      healAudit(heal, auditTypes.approvalPaged, 'paged', {
+        waitingSince,
+        expiresAt: heal.deadlineAt,
+        why: 'nobody has approved or rejected the heal yet',
+      }),
+    ],
+    notify: await notificationsFor(paged, deps, 'approval.overdue', {
+      approval: {
+        waitingSince,
+        ...(heal.deadlineAt ? { expiresAt: heal.deadlineAt } : {}),
+        wouldDo: wouldDo(heal, deps),
+      },
+    }),
+  });
+}
+
+/**
+ * awaiting_approval: cancelled when the alerts resolve or the approval expires, paged about when it waits past
+ * its policy's `pageAfter`; decisions come from the API and Slack.
+ */
 export async function approvalPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
   if (await allAlertsResolved(heal, deps)) {
     return closeHeal(
@@ -129,5 +177,7 @@ export async function approvalPhase(heal: Heal, deps: EngineDeps): Promise<Heal>
       }),
     );
   }
-  return move(heal, deps, { set: { nextRunAt: heal.deadlineAt }, audit: [] });
+  if (heal.pageAt !== null && heal.pageAt <= nowIso(deps)) return pageOverdue(heal, deps);
+  // Woken early (an alert of the heal resolved, not all of them): back to whichever timer comes first.
+  return move(heal, deps, { set: { nextRunAt: heal.pageAt ?? heal.deadlineAt }, audit: [] });
 }

@@ -12,6 +12,8 @@ export const auditTypes = {
   approvalGranted: 'approval.granted',
   approvalRejected: 'approval.rejected',
   approvalExpired: 'approval.expired',
+  /** A heal waited for a decision past its policy's `pageAfter`: its notifiers were told to page someone. */
+  approvalPaged: 'approval.paged',
   actionStarted: 'action.started',
   actionFinished: 'action.finished',
   actionDryRun: 'action.dry_run',

@@ -129,7 +129,10 @@ function summaryOf(e: NotificationEvent): string {
   if (e.kind === 'approval.overdue') {
     const since = e.approval?.waitingSince;
     const waited = since ? ` for ${humanDuration((Date.parse(e.at) - Date.parse(since)) / 1000)}` : '';
-    const would = e.approval?.wouldDo?.join('; then ') ?? e.heal.steps.map((s) => s.action).join(', ');
+    // describe() says "would restart ...": one "would" is enough.
+    const steps =
+      e.approval?.wouldDo?.map((w) => w.replace(/^would /, '')) ?? e.heal.steps.map((s) => s.action);
+    const would = steps.join('; then ');
     return `salve: ${on}${targetText(e)} has waited${waited} for an approval to heal ${policy}: would ${would}`;
   }
   const tried = e.escalation?.tried ?? [];
