@@ -6,6 +6,7 @@ import { retrainAirflow } from './retrain-airflow.js';
 import { retrainArgo } from './retrain-argo.js';
 import { retrainCronjob } from './retrain-cronjob.js';
 import { retrainKubeflow } from './retrain-kubeflow.js';
+import { retrainPrefect } from './retrain-prefect/action.js';
 import type { AnyAction } from './types.js';
 import { webhook } from './webhook.js';
 
@@ -19,6 +20,7 @@ export const builtinActions: readonly AnyAction[] = [
   mlflowAlias,
   retrainArgo,
   retrainKubeflow,
+  retrainPrefect,
   webhook,
 ];
 

@@ -39,6 +39,11 @@ const notDesignators: Record<string, Record<string, string>> = {
   'mlflow.alias': {},
   'retrain.argo': { parameters: 'data handed to the WorkflowTemplate the policy names' },
   'retrain.kubeflow': { parameters: 'data handed to the pipeline the policy names' },
+  'retrain.prefect': {
+    parameters: 'data handed to the deployment the policy names',
+    tags: 'labels on the flow run salve creates',
+    waitForCompletion: 'whether verify waits',
+  },
   webhook: { body: 'data sent to the URL the policy writes' },
 };
 
@@ -92,6 +97,12 @@ describe('loading: a designator filled from an alert needs its bound', () => {
       with: '{ url: "https://airflow.example", dag: "retrain_{{ labels.model }}" }',
       param: 'dag',
       list: 'dags',
+    },
+    {
+      action: 'retrain.prefect',
+      with: '{ url: "http://prefect:4200/api", deployment: "retrain/{{ labels.model }}" }',
+      param: 'deployment',
+      list: 'deployments',
     },
     {
       action: 'retrain.kubeflow',
