@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { basicAuthSchema, httpFields, secretRefSchema, tokenAuthSchema } from '../http-params.js';
+import {
+  basicAuthSchema,
+  httpFields,
+  peerUrlSchema,
+  secretRefSchema,
+  tokenAuthSchema,
+} from '../http-params.js';
 
 // Prefect forbids / % & > < in flow and deployment names (prefect/types/names.py BANNED_CHARACTERS); `.` and
 // `..` alone would walk out of the /deployments/name/ path once a URL is normalised.
@@ -53,6 +59,9 @@ const jsonLeaf = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export const prefectParams = z
   .strictObject({
     ...httpFields,
+    url: peerUrlSchema.describe(
+      "Prefect's API base URL, as PREFECT_API_URL: http://HOST:4200/api, or https://api.prefect.cloud/api/accounts/<account id>/workspaces/<workspace id>",
+    ),
     deployment: flowDeploymentSchema.describe('the deployment to run, as flow-name/deployment-name'),
     parameters: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a Python parameter name'), jsonLeaf)
