@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { type ActionRegistry, createActionRegistry } from './actions/registry.js';
-import { createSecretReader } from './actions/secrets.js';
-import { createTokenCache } from './actions/token-cache.js';
+import { createActionRuntime } from './actions/runtime.js';
 import { type AuditAnchor, createAuditAnchor } from './audit/anchor.js';
 import { type LoadedAuditKey, loadOrCreateAuditKey } from './audit/key.js';
 import { type Clock, systemClock } from './clock.js';
@@ -218,8 +217,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     registry,
     policies,
     kube,
-    secrets: createSecretReader(env),
-    tokens: createTokenCache(clock),
+    ...createActionRuntime(env, clock),
     alertmanager: config.alertmanagerUrl ? createAlertmanagerClient(config.alertmanagerUrl) : null,
     settings,
     random: overrides.random,
@@ -227,7 +225,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   // One replica per SQLite file: leases left in it belong to a process that is gone.
   if (store.kind === 'sqlite') await store.releaseLeases(null);
   const engine = createScheduler(engineDeps);
-  const dispatcher = notify.dispatcher({
+  const { notifiers, dispatcher } = notify.start({
     store,
     metrics,
     policies,
@@ -247,7 +245,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     policies,
     kube,
     engine,
-    notifiers: notify.notifiers,
+    notifiers,
     dispatcher,
     engineDeps,
     auditKey,

@@ -72,11 +72,6 @@ export type NotificationEvent = {
     wouldDo?: string[];
     decision?: 'approved' | 'rejected';
     decidedBy?: string;
-    /**
-     * Slack's response_url of the message whose button was clicked: the Slack notifier that showed the buttons
-     * replaces that message with the decision. Set by the dispatcher at send time, never stored in the event.
-     */
-    responseUrl?: string;
   };
 };
 
@@ -92,31 +87,27 @@ export type TimelineEntry = {
 /** A notification waiting in the durable outbox, addressed to one notifier. */
 export type OutboxInput = { notifier: string; event: NotificationEvent };
 
-/** What one delivery attempt came to. An unreachable or failing peer is an outcome, not an exception. */
-export type Delivery =
+/** What one attempt to send came to. An unreachable or failing peer is an outcome, not an exception. */
+export type SendResult =
   | { outcome: 'sent'; status: number }
   | { outcome: 'retry'; status: number | null; error: string; retryAfterMs?: number }
   | { outcome: 'dead'; status: number | null; error: string };
 
-/** The delivery being made: the event and which attempt it is. */
-export type Outgoing = { id: number; notifier: string; attempt: number; event: NotificationEvent };
+/**
+ * What a notifier answers for one notification: what sending it came to, or that this notifier does not tell
+ * this event at all (a pager hears of escalations, not of every step), audited as skipped with why.
+ */
+export type Delivery = SendResult | { outcome: 'skipped'; why: string };
 
-/** One configured destination for notifications: a Slack channel, a webhook consumer. */
-export type Notifier = {
-  name: string;
-  type: NotifierType;
-  /** Lowest alert severity this notifier is told about; null: everything. */
-  minSeverity: Severity | null;
-  /**
-   * Whether the event is something this notifier tells (default: every event). A pager is told only what needs
-   * a human; the others are settled as skipped, with the reason in the audit log.
-   */
-  wants?(event: NotificationEvent): boolean;
-  send(outgoing: Outgoing): Promise<Delivery>;
+/** The delivery being made: the event and which attempt it is (from 1). */
+export type Outgoing = {
+  id: number;
+  notifier: string;
+  attempt: number;
+  /** No attempt follows this one: a failure now is final (the item goes dead). */
+  lastAttempt: boolean;
+  event: NotificationEvent;
 };
-
-export const notifierTypes = ['slack', 'webhook', 'pagerduty'] as const;
-export type NotifierType = (typeof notifierTypes)[number];
 
 /** Alert severities from least to most urgent (the `severity` label). */
 export const severities = ['info', 'warning', 'critical', 'page'] as const;

@@ -50,7 +50,7 @@ describe('paging through PagerDuty', () => {
     expect(pd.requests).toHaveLength(0);
     const skipped = await h!.deps.store.queryAudit({ type: 'notification.skipped', limit: 10 });
     expect(skipped.map((r) => r.data.why)).toEqual([
-      'nothing for a pagerduty notifier to send about approval.requested',
+      'approval.requested: PagerDuty is told only what needs a human (an escalation, an overdue approval) and its end',
     ]);
 
     await h!.advance(19 * MIN);

@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { retrainPrefect } from '../../src/actions/retrain-prefect/action.js';
 import type { PrefectParams } from '../../src/actions/retrain-prefect/params.js';
 import type { TargetRef } from '../../src/actions/types.js';
-import { runActionContract } from '../support/action-contract.js';
 import {
   type FakeDeployment,
   type FakePrefect,
@@ -388,30 +387,4 @@ describe('retrain.prefect parameters', () => {
     expect(result.status).toBe('changed');
     expect(fake.requests[0]!.path).toBe('/api/deployments/name/retrain%20fraud/night%3Fly');
   });
-});
-
-let contractUrl = 'http://127.0.0.1:1/api';
-runActionContract('retrain.prefect', {
-  action: retrainPrefect,
-  params: {
-    get url() {
-      return contractUrl;
-    },
-    deployment: 'retrain-fraud/nightly',
-    auth,
-    waitForCompletion: true,
-  },
-  target,
-  async start() {
-    const fake = await startFakePrefect({ deployments: [nightly], auth: { kind: 'basic', authString } });
-    contractUrl = fake.apiUrl;
-    const { context } = httpActionEnv(target, env);
-    return {
-      context: (heal) => context(heal),
-      inspect: async () => fake.runs.map((r) => [r.idempotency_key, r.parameters]),
-      requestCount: () => fake.requests.length,
-      injectFailure: () => fake.failNext(503, 10),
-      close: fake.close,
-    };
-  },
 });

@@ -52,8 +52,11 @@ export type PagerDutyAlert = {
   notifications: number;
 };
 
-/** A scripted answer, or `process`: handle that request as PagerDuty would (to script the one after it). */
-type Answer = { status: number; body?: unknown; retryAfter?: string } | 'process';
+/**
+ * A scripted answer (a string body is sent as it is, anything else as JSON), no answer at all (`hang`), or
+ * `process`: handle that request as PagerDuty would (to script the one after it).
+ */
+export type Answer = { status: number; body?: unknown; retryAfter?: string } | { hang: true } | 'process';
 
 export type FakePagerDuty = {
   url: string;
@@ -136,6 +139,14 @@ export function pagerDutyErrors(body: unknown): string[] {
   return errors;
 }
 
+function parse(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
 export async function startFakePagerDuty(): Promise<FakePagerDuty> {
   const requests: PagerDutyRequest[] = [];
   const accepted: PagerDutyEvent[] = [];
@@ -209,16 +220,17 @@ export async function startFakePagerDuty(): Promise<FakePagerDuty> {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       const next = script.shift();
       const scripted = next === 'process' ? undefined : next;
+      if (scripted !== undefined && 'hang' in scripted) {
+        requests.push({ path, headers: req.headers, raw, status: 0, body: parse(raw) });
+        return;
+      }
       const answer = scripted ?? handle(path, req.method, raw);
-      let parsed: unknown = raw;
-      try {
-        parsed = JSON.parse(raw);
-      } catch {}
-      requests.push({ path, headers: req.headers, raw, status: answer.status, body: parsed });
+      requests.push({ path, headers: req.headers, raw, status: answer.status, body: parse(raw) });
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (scripted?.retryAfter !== undefined) headers['retry-after'] = scripted.retryAfter;
       res.writeHead(answer.status, headers);
-      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      const text = answer.body;
+      res.end(text === undefined ? '' : typeof text === 'string' ? text : JSON.stringify(text));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

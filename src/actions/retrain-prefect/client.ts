@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ActionFailed } from '../../errors.js';
-import { basicAuth, bearerAuth, describeRef, noAuth, type ResolvedAuth } from '../http-auth.js';
+import type { SecretRef } from '../../runtime/secrets.js';
+import { basicAuth, bearerAuth, describeRef, noAuth, type ResolvedAuth } from '../http/auth.js';
 import {
   createEndpoint,
   displayUrl,
@@ -8,8 +9,7 @@ import {
   type HttpReply,
   segment,
   send,
-} from '../http-client.js';
-import type { SecretRef } from '../secrets.js';
+} from '../http/client.js';
 import type { ActionContext } from '../types.js';
 import type { PrefectAuth, PrefectParams } from './params.js';
 

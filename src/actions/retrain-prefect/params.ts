@@ -5,7 +5,7 @@ import {
   peerUrlSchema,
   secretRefSchema,
   tokenAuthSchema,
-} from '../http-params.js';
+} from '../http/params.js';
 
 // Prefect forbids / % & > < in flow and deployment names (prefect/types/names.py BANNED_CHARACTERS); `.` and
 // `..` alone would walk out of the /deployments/name/ path once a URL is normalised.

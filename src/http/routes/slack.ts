@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { SalveError } from '../../errors.js';
-import { createSlackInteractions, slackInteractionsRoute } from '../../notify/slack-interactions.js';
+import { createSlackInteractions, slackInteractionsRoute } from '../../notify/slack/interactions.js';
 
 const SLACK_BODY_LIMIT = 64 * 1024;
 
@@ -28,7 +28,7 @@ export function slackRoutes(app: FastifyInstance, deps: Deps): void {
     engineDeps: deps.engineDeps,
     pokeEngine: () => deps.engine.poke(),
     pokeDispatcher: () => deps.dispatcher.poke(),
-    respond: (url, message) => deps.dispatcher.respond(url, message),
+    notifiers: deps.notifiers,
   });
 
   app.register(async (scope) => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { humanDuration } from '../slack-format.js';
-import type { NotificationEvent, TimelineEntry } from '../types.js';
+import type { NotificationEvent, NotificationKind, TimelineEntry } from '../types.js';
+import { waitedFor } from '../words.js';
 
 // What salve's notification events become in PagerDuty's Events API v2 (developer.pagerduty.com, "Send an
 // Alert Event"): one incident per heal at a time, keyed by the heal. Pure: no I/O, no clock.
@@ -87,25 +87,30 @@ export function pagerDutySeverity(severity: string | null | undefined): PagerDut
   }
 }
 
+/** Events that only follow up a page: told only when the heal paged. */
+const followUps: ReadonlySet<NotificationKind> = new Set([
+  'approval.decided',
+  'heal.resolved',
+  'heal.cancelled',
+  'heal.refused',
+  'heal.dry_run',
+]);
+
 /** The Events API actions an event calls for, in order. */
 export function pagerDutyActions(event: NotificationEvent): PagerDutyAction[] {
   const paged = event.heal.pagedAt !== null;
-  switch (event.kind) {
-    case 'heal.escalated':
-      return paged ? ['resolve', 'trigger'] : ['trigger'];
-    case 'approval.overdue':
-      return ['trigger'];
-    case 'approval.decided':
-      if (!paged) return [];
-      return event.approval?.decision === 'approved' ? ['acknowledge'] : ['resolve'];
-    case 'heal.resolved':
-    case 'heal.cancelled':
-    case 'heal.refused':
-    case 'heal.dry_run':
-      return paged ? ['resolve'] : [];
-    default:
-      return [];
-  }
+  if (event.kind === 'heal.escalated') return paged ? ['resolve', 'trigger'] : ['trigger'];
+  if (event.kind === 'approval.overdue') return ['trigger'];
+  if (!followUps.has(event.kind) || !paged) return [];
+  const approved = event.kind === 'approval.decided' && event.approval?.decision === 'approved';
+  return [approved ? 'acknowledge' : 'resolve'];
+}
+
+/** Why an event calls for no Events API action: what its `skipped` audit record says. */
+export function whyNotPaged(event: NotificationEvent): string {
+  return followUps.has(event.kind)
+    ? `${event.kind}: this heal never paged, so there is no incident to acknowledge or resolve`
+    : `${event.kind}: PagerDuty is told only what needs a human (an escalation, an overdue approval) and its end`;
 }
 
 function clip(text: string, max: number): string {
@@ -127,13 +132,12 @@ function summaryOf(e: NotificationEvent): string {
   const on = e.alert ? `${e.alert.alertname} on ` : '';
   const policy = `(policy ${e.heal.policy})`;
   if (e.kind === 'approval.overdue') {
-    const since = e.approval?.waitingSince;
-    const waited = since ? ` for ${humanDuration((Date.parse(e.at) - Date.parse(since)) / 1000)}` : '';
+    const waited = waitedFor(e);
     // describe() says "would restart ...": one "would" is enough.
     const steps =
       e.approval?.wouldDo?.map((w) => w.replace(/^would /, '')) ?? e.heal.steps.map((s) => s.action);
     const would = steps.join('; then ');
-    return `salve: ${on}${targetText(e)} has waited${waited} for an approval to heal ${policy}: would ${would}`;
+    return `salve: ${on}${targetText(e)} has waited${waited ? ` for ${waited}` : ''} for an approval to heal ${policy}: would ${would}`;
   }
   const tried = e.escalation?.tried ?? [];
   const why = e.escalation?.why ?? e.refusal?.detail ?? 'no step healed it';

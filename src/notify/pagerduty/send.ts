@@ -28,26 +28,30 @@ function scrub(text: string, secret: string): string {
 
 /**
  * PagerDuty's own account of a refusal: `{status, message, errors: [...]}` (400 "invalid event"). Its words go
- * into the dead letter, clipped, and never with the routing key in them.
+ * into the dead letter, clipped, and never with the routing key in them. Anything else (a proxy's page, a
+ * body echoing what it was sent) is left out: only the status is recorded.
  */
 export function explainPagerDuty(routingKey: string) {
-  return (status: number, data: unknown): string | undefined => {
+  return (status: number, data: unknown): string => {
     let body: unknown = data;
     if (typeof data === 'string') {
       try {
         body = JSON.parse(data);
       } catch {
-        return undefined;
+        body = null;
       }
     }
-    if (typeof body !== 'object' || body === null) return undefined;
-    const { status: word, message, errors } = body as Record<string, unknown>;
+    const {
+      status: word,
+      message,
+      errors,
+    } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     const parts = [
       typeof word === 'string' ? word : undefined,
       typeof message === 'string' ? message : undefined,
       Array.isArray(errors) ? errors.filter((e) => typeof e === 'string').join('; ') : undefined,
     ].filter((p): p is string => p !== undefined && p !== '');
-    if (parts.length === 0) return undefined;
+    if (parts.length === 0) return `HTTP ${status}`;
     const text = scrub(parts.join(': '), routingKey);
     return `HTTP ${status} ${text.length > MAX_ERROR ? `${text.slice(0, MAX_ERROR)}...` : text}`;
   };
