@@ -179,6 +179,41 @@ describe('paging through PagerDuty', () => {
     expect((await again.deps.store.getHeal(id))?.pagedAt).toBe(clock.now().toISOString());
   });
 
+  it('never pages when the approval expires first: pageAfter not shorter than the approval timeout', async () => {
+    await start(policy('{ cooldown: 30m, approval: { pageAfter: 1h } }'));
+    const id = (await h!.fire('fraud-scorer')).opened[0]!;
+    await h!.run();
+    const waiting = await h!.heal(id);
+    expect(waiting).toMatchObject({ state: 'awaiting_approval', pageAt: null });
+    expect(waiting.nextRunAt).toBe(waiting.deadlineAt);
+    await h!.advance(61 * MIN);
+    expect(await h!.heal(id)).toMatchObject({
+      state: 'cancelled',
+      reason: 'approval_expired',
+      pagedAt: null,
+    });
+    await send();
+    expect(pd.requests).toHaveLength(0);
+    expect(await h!.deps.store.queryAudit({ healId: id, type: 'approval.paged', limit: 10 })).toEqual([]);
+  });
+
+  it('pages anew when an approved heal escalates: the acknowledged incident is resolved, a new one triggered', async () => {
+    await start();
+    const id = (await h!.fire('fraud-scorer')).opened[0]!;
+    await h!.run();
+    await h!.advance(20 * MIN);
+    await h!.app.inject({ method: 'POST', url: `/v1/heals/${id}/approve`, headers: h!.auth('operator') });
+    await h!.run();
+    for (const ms of [2_000, 10 * MIN, 2_000, 15 * MIN]) await h!.advance(ms);
+    expect((await h!.heal(id)).state).toBe('escalated');
+    await send();
+    expect(actions()).toEqual(['trigger', 'acknowledge', 'resolve', 'trigger']);
+    expect(pd.alerts().map((a) => [a.number, a.status, a.notifications])).toEqual([
+      [1, 'resolved', 1],
+      [2, 'triggered', 1],
+    ]);
+  });
+
   it('triggers an incident when a heal escalates, with what was tried and the story so far', async () => {
     await start(policy('{ cooldown: 30m, maxPerTarget: "3/1h" }'));
     const { opened } = await h!.fire('fraud-scorer');
