@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { strayPoll } from './fake-webhook.js';
 
 // PagerDuty's Events API v2 on 127.0.0.1:0, as its documentation states the contract (developer-docs
 // docs/events-API-v2/01-Overview.md, 02-Trigger-Events.md, 05-Rate-Limits.md; api-schema
@@ -218,6 +219,10 @@ export async function startFakePagerDuty(): Promise<FakePagerDuty> {
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+      if (strayPoll(req.method, path)) {
+        res.writeHead(404).end();
+        return;
+      }
       const next = script.shift();
       const scripted = next === 'process' ? undefined : next;
       if (scripted !== undefined && 'hang' in scripted) {
