@@ -19,6 +19,7 @@ import type { KubeClient } from './kube/port.js';
 import type { Dispatcher, DispatcherSettings } from './notify/dispatcher.js';
 import type { NotifierRegistry } from './notify/registry.js';
 import { prepareNotify } from './notify/setup.js';
+import { slackApprovalWarnings } from './notify/slack/approvers.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createPolicySource, type PolicySource } from './policy/source.js';
@@ -83,20 +84,6 @@ export function openStore(config: Config, clock: Clock, auditKey: AuditKey, log?
 /** The audit key: generated on first start for one SQLite replica, required with PostgreSQL (see key.ts). */
 export function loadAuditKey(config: Config): LoadedAuditKey {
   return loadOrCreateAuditKey(config.auditKeyFile, { generate: config.store === 'sqlite' });
-}
-
-/** Slack approvals are denied unless someone is listed; `*` lets anyone who can click approve, and says so. */
-function slackApprovalWarnings(config: Config): string[] {
-  if (!config.slackSigningSecret) return [];
-  if (!config.slackApprovers || config.slackApprovers.length === 0) {
-    return [
-      'Slack approvals are denied: SALVE_SLACK_APPROVERS lists no one (approve with POST /v1/heals/:id/approve, or list Slack user ids)',
-    ];
-  }
-  if (config.slackApprovers.includes('*')) {
-    return ['SALVE_SLACK_APPROVERS is *: anyone who can click in the Slack channel can approve heals'];
-  }
-  return [];
 }
 
 /** A key that does not verify the newest sealed record would fork the chain's seals: refuse to start. */

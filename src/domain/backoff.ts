@@ -1,14 +1,27 @@
+// The one backoff rule: exponential, capped, with jitter so that replicas retrying together spread out.
+
+export type BackoffPolicy = {
+  /** The first delay (attempt 0), before jitter. */
+  baseMs: number;
+  /** No delay is longer than this, before jitter. */
+  maxMs: number;
+  /**
+   * The share of the delay drawn at random, from 0 (none) to 1: the delay falls in
+   * [ceiling × (1 − jitter), ceiling), where ceiling = min(maxMs, baseMs × 2^attempt).
+   */
+  jitter: number;
+};
+
 /**
- * How long to wait before retry `attempt` (counted from 1): `baseMs` doubled per attempt, capped at `maxMs`,
- * then spread by ±`jitter` (a fraction of it) so that replicas retrying the same peer do not retry in step.
- * Pure: `random` (default Math.random) returns a number in [0, 1).
+ * How long to wait before retry number `attempt + 1`, for `attempt` from 0 (the wait after the first
+ * failure). Pure: `random` (default Math.random, values in [0, 1)) is the only source of jitter, and tests pin it.
  */
 export function backoffDelay(
   attempt: number,
   policy: { baseMs: number; maxMs: number; jitter: number },
-  random?: () => number,
+  random: () => number = Math.random,
 ): number {
-  const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  const spread = exp * policy.jitter;
-  return Math.max(0, Math.round(exp - spread + (random ?? Math.random)() * 2 * spread));
+  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt));
+  const jitter = Math.min(1, Math.max(0, policy.jitter));
+  return Math.round(ceiling * (1 - jitter + random() * jitter));
 }

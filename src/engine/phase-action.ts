@@ -1,4 +1,5 @@
 import type { ActionContext, AnyAction } from '../actions/types.js';
+import { backoffDelay } from '../domain/backoff.js';
 import { isSalveError } from '../errors.js';
 import { auditTypes } from '../store/audit-types.js';
 import type { Heal } from '../store/types.js';
@@ -9,12 +10,8 @@ import { actionRecord, closeHeal, healAudit, inMs, isDryRun, move, nowIso, stepN
 import { notificationsFor } from './notify-events.js';
 import { withSlot } from './refuse.js';
 
-function backoffMs(deps: EngineDeps, attempt: number): number {
-  const { baseMs, maxMs } = deps.settings.retry;
-  const random = deps.random ?? Math.random;
-  // Full exponential backoff with jitter in [50%, 100%]: replicas retrying together spread out.
-  return Math.round(Math.min(maxMs, baseMs * 2 ** attempt) * (0.5 + random() * 0.5));
-}
+/** The share of each retry delay drawn at random: replicas retrying the same target spread out. */
+const retryJitter = 0.5;
 
 /** After the action: verify the rollout when the step asks for it, else wait for the alerts to resolve. */
 function verifyPlan(heal: Heal, action: AnyAction, deps: EngineDeps) {
@@ -196,7 +193,7 @@ export async function actionPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
       'step failed',
     );
     if (retryable && heal.attempt + 1 < deps.settings.retry.attempts) {
-      const delay = backoffMs(deps, heal.attempt);
+      const delay = backoffDelay(heal.attempt, { ...deps.settings.retry, jitter: retryJitter }, deps.random);
       await deps.store.releaseTargetLock(heal.targetKey, heal.id);
       return move(started, deps, {
         set: { attempt: heal.attempt + 1, nextRunAt: inMs(deps, delay) },

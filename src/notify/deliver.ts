@@ -25,11 +25,11 @@ export const deliveryOutcomes = ['sent', 'retry', 'dead', 'skipped', 'deferred']
 
 type Finish = { result: OutboxResult; audit: AuditInput[]; outcome: (typeof deliveryOutcomes)[number] };
 
-/** When to try again after delivery `attempt` (from 1) failed. */
-function backoffMs(deps: DeliverDeps, attempt: number, retryAfterMs: number | undefined): number {
+/** When to try again after an item that had `attempts` failed deliveries before fails once more. */
+function backoffMs(deps: DeliverDeps, attempts: number, retryAfterMs: number | undefined): number {
   // The peer said when: honour it (at least a second, so a `Retry-After: 0` cannot spin the loop).
   if (retryAfterMs !== undefined) return Math.max(retryAfterMs, 1_000);
-  return backoffDelay(attempt, deps.settings.backoff, deps.random);
+  return backoffDelay(attempts, deps.settings.backoff, deps.random);
 }
 
 function outcomeOf(deps: DeliverDeps, item: OutboxItem, d: SendResult): Finish {
@@ -51,9 +51,7 @@ function outcomeOf(deps: DeliverDeps, item: OutboxItem, d: SendResult): Finish {
       audit: [notificationAudit(item, notifyAuditTypes.dead, 'dead', { status, error })],
     };
   }
-  const nextAttemptAt = new Date(
-    at.getTime() + backoffMs(deps, item.attempts + 1, d.retryAfterMs),
-  ).toISOString();
+  const nextAttemptAt = new Date(at.getTime() + backoffMs(deps, item.attempts, d.retryAfterMs)).toISOString();
   return {
     outcome: 'retry',
     result: { outcome: 'retry', at: at.toISOString(), nextAttemptAt, error: d.error },

@@ -17,7 +17,7 @@ export type DispatcherSettings = {
   batch: number;
   /** Delivery rounds before an item goes dead (rounds spent waiting behind an older item count too). */
   maxAttempts: number;
-  /** Between delivery attempts of one item (a peer's Retry-After wins): doubling, capped, ±jitter. */
+  /** Between delivery attempts of one item (a peer's Retry-After wins): doubling, capped, jittered (src/domain/backoff.ts). */
   backoff: { baseMs: number; maxMs: number; jitter: number };
 };
 

@@ -181,7 +181,7 @@ export function runNotifierContract(setup: NotifierContractSetup): void {
       await h.enqueue(opened);
       h.peer.answerNext({ status: 503, body: 'unavailable' });
       expect(await h.dispatcher.runDue()).toBe(1);
-      const delay = backoffDelay(1, settings.backoff, () => 0);
+      const delay = backoffDelay(0, settings.backoff, () => 0);
       const [failed] = await h.audit('notification.failed');
       expect(failed).toMatchObject({
         outcome: 'retry',

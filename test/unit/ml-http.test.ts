@@ -11,7 +11,6 @@ import { retrainArgo } from '../../src/actions/retrain-argo/action.js';
 import { retrainKubeflow } from '../../src/actions/retrain-kubeflow/action.js';
 import type { AnyAction, TargetRef } from '../../src/actions/types.js';
 import { webhook } from '../../src/actions/webhook/action.js';
-import { backoffDelay } from '../../src/domain/backoff.js';
 import { checkParams, compileParams } from '../../src/policy/params.js';
 import { httpActionEnv } from '../support/fake-webhook.js';
 
@@ -23,28 +22,6 @@ const site = {
   timeoutMs: 500,
 };
 const mlActions: AnyAction[] = [retrainAirflow, mlflowAlias, retrainArgo, retrainKubeflow, webhook];
-
-describe('backoffDelay', () => {
-  const policy = { baseMs: 250, maxMs: 5_000, jitter: 0.5 };
-
-  it('doubles per attempt from the base, is capped, and spreads by the jitter either way', () => {
-    expect([1, 2, 3, 4, 5, 6, 7].map((a) => backoffDelay(a, policy, () => 0.5))).toEqual([
-      250, 500, 1000, 2000, 4000, 5000, 5000,
-    ]);
-    expect([1, 2, 6].map((a) => backoffDelay(a, policy, () => 0))).toEqual([125, 250, 2500]);
-    expect(backoffDelay(1, policy, () => 0.999_999)).toBe(375);
-    expect(backoffDelay(0, policy, () => 0.5)).toBe(250);
-    expect(backoffDelay(3, { ...policy, jitter: 0 }, Math.random)).toBe(1000);
-  });
-
-  it('stays within its bounds whatever the random source says', () => {
-    for (let i = 0; i < 1000; i++) {
-      const delay = backoffDelay(1 + (i % 8), policy);
-      expect(delay).toBeGreaterThanOrEqual(125);
-      expect(delay).toBeLessThanOrEqual(7_500);
-    }
-  });
-});
 
 describe('HTTP failures', () => {
   it.each([

@@ -96,7 +96,7 @@ async function exchange(ctx: ActionContext, ep: HttpEndpoint, call: HttpCall) {
       if (!neverConnected(err) || attempt >= transportRetry.attempts || ctx.signal?.aborted) {
         throw transportFailure(err, siteOf(ep, call));
       }
-      const delayMs = backoffDelay(attempt, transportRetry.backoff);
+      const delayMs = backoffDelay(attempt - 1, transportRetry.backoff);
       ctx.log.info(
         { service: ep.service, transport: isAxiosError(err) ? err.code : undefined, delayMs },
         'no connection to the peer; sending once more',

@@ -21,8 +21,8 @@ export const workloadApiVersion = 'apps/v1';
 
 /**
  * Where the namespaced object a Kubernetes action acts on lives: the target's namespace and name. Every action
- * reads the target through here (and `objectRef`), so that targets without a namespace (a Node) change this
- * file, not each action: a namespaced action will refuse them here.
+ * reads the target through here (and `objectRef`). Every target has a namespace today (the policy schema
+ * requires one); when cluster-scoped targets (a Node) come, this is where a namespaced action refuses them.
  */
 export function namespacedName(target: TargetRef): { namespace: string; name: string } {
   return { namespace: target.namespace, name: target.name };

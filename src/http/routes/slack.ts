@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { SalveError } from '../../errors.js';
+import { slackApprovers } from '../../notify/slack/approvers.js';
 import { createSlackInteractions, slackInteractionsRoute } from '../../notify/slack/interactions.js';
 
 const SLACK_BODY_LIMIT = 64 * 1024;
@@ -17,10 +18,7 @@ function header(value: string | string[] | undefined): string | undefined {
 export function slackRoutes(app: FastifyInstance, deps: Deps): void {
   const interactions = createSlackInteractions({
     signingSecret: deps.config.slackSigningSecret ?? null,
-    // Nobody unless listed: a click from anyone in the channel must not be enough to act on production.
-    approvers: deps.config.slackApprovers?.includes('*')
-      ? 'anyone'
-      : new Set(deps.config.slackApprovers ?? []),
+    approvers: slackApprovers(deps.config),
     store: deps.store,
     clock: deps.clock,
     log: deps.log.child({ component: 'slack' }),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { targetLabel } from '../../actions/step.js';
 import type { NotificationEvent, NotificationKind, TimelineEntry } from '../types.js';
 import { waitedFor } from '../words.js';
 
@@ -125,8 +126,7 @@ function httpLink(url: string | null | undefined, text: string): PagerDutyLink[]
   return [{ href: parsed.href, text }];
 }
 
-const targetText = (e: NotificationEvent) =>
-  `${e.heal.target.kind} ${e.heal.target.namespace}/${e.heal.target.name}`;
+const targetText = (e: NotificationEvent) => targetLabel(e.heal.target);
 
 function summaryOf(e: NotificationEvent): string {
   const on = e.alert ? `${e.alert.alertname} on ` : '';

@@ -1,5 +1,6 @@
+import { targetLabel } from '../../actions/step.js';
 import type { NotificationEvent } from '../types.js';
-import { esc, link, targetText } from './format.js';
+import { esc, link } from './format.js';
 
 export type TextObject = { type: 'mrkdwn'; text: string } | { type: 'plain_text'; text: string };
 
@@ -43,7 +44,7 @@ export const code = (text: string) => `\`${esc(text).replace(/`/g, "'")}\``;
 /** The heal id and target in every message: one heal's messages read as one story. */
 export function storyContext(event: NotificationEvent): Block {
   const { heal } = event;
-  const parts = [`heal ${code(heal.id)}`, esc(targetText(heal.target)), `policy ${code(heal.policy)}`];
+  const parts = [`heal ${code(heal.id)}`, esc(targetLabel(heal.target)), `policy ${code(heal.policy)}`];
   if (heal.dryRun) parts.push('*dry run*');
   return { type: 'context', block_id: 'salve_story', elements: [mrkdwn(parts.join(' · '))] };
 }

@@ -1,5 +1,3 @@
-import type { TargetRef } from '../../actions/types.js';
-
 // Slack mrkdwn: alert labels and annotations are untrusted, so `<!channel>`, `<@U123>` and `<url|x>` written into
 // an alert must arrive as text. Slack asks for exactly these three escapes.
 export function esc(text: string): string {
@@ -23,10 +21,6 @@ export function link(url: string | null | undefined, label: string): string | nu
 export function slackDate(iso: string): string {
   const unix = Math.floor(new Date(iso).getTime() / 1000);
   return `<!date^${unix}^{date_short_pretty} {time}|${iso}>`;
-}
-
-export function targetText(target: TargetRef): string {
-  return `${target.kind} ${target.namespace}/${target.name}`;
 }
 
 /** Slack refuses a section text above 3000 characters; details from peers can be long. */

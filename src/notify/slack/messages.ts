@@ -1,3 +1,4 @@
+import { targetLabel } from '../../actions/step.js';
 import type { NotificationEvent, NotificationKind } from '../types.js';
 import { humanDuration, waitedFor } from '../words.js';
 import {
@@ -17,7 +18,7 @@ import {
   storyContext,
   whoText,
 } from './blocks.js';
-import { clip, esc, slackDate, targetText } from './format.js';
+import { clip, esc, slackDate } from './format.js';
 
 type Body = { headline: string; details?: string; fallback: string; extra?: Block[] };
 type Builder = (event: NotificationEvent, notifier: string) => Body;
@@ -44,15 +45,15 @@ const stepHeadline = {
 
 const builders: Record<NotificationKind, Builder> = {
   'heal.opened': (e) => ({
-    headline: `:adhesive_bandage: *salve is healing${e.heal.dryRun ? ' (dry run)' : ''}* ${code(targetText(e.heal.target))}`,
+    headline: `:adhesive_bandage: *salve is healing${e.heal.dryRun ? ' (dry run)' : ''}* ${code(targetLabel(e.heal.target))}`,
     details: `${alertLine(e)}\n${planLine(e)}`,
-    fallback: `salve is healing ${esc(targetText(e.heal.target))}: ${fallbackAlert(e)}; plan: ${e.heal.steps.map((s) => s.action).join(', then ')}`,
+    fallback: `salve is healing ${esc(targetLabel(e.heal.target))}: ${fallbackAlert(e)}; plan: ${e.heal.steps.map((s) => s.action).join(', then ')}`,
   }),
 
   'step.result': (e) => {
     const step = e.step ?? { number: 0, action: 'unknown', status: 'failed' as const, detail: '' };
     const n = `${step.number} of ${e.heal.steps.length}`;
-    const target = targetText(e.heal.target);
+    const target = targetLabel(e.heal.target);
     if (step.status === 'dry_run') {
       const wouldHave = step.detail.replace(/^would have:\s*/, '');
       return {
@@ -72,9 +73,9 @@ const builders: Record<NotificationKind, Builder> = {
   'heal.resolved': (e) => {
     const ttr = humanDuration(e.resolution?.timeToResolveSeconds ?? 0);
     return {
-      headline: `:large_green_circle: *Resolved* ${code(targetText(e.heal.target))} in *${ttr}*`,
+      headline: `:large_green_circle: *Resolved* ${code(targetLabel(e.heal.target))} in *${ttr}*`,
       details: `${alertLine(e)}\n*Time to resolve:* ${ttr} (opened ${slackDate(e.heal.openedAt)})`,
-      fallback: `Resolved ${esc(targetText(e.heal.target))} in ${ttr}`,
+      fallback: `Resolved ${esc(targetLabel(e.heal.target))} in ${ttr}`,
     };
   },
 
@@ -88,11 +89,11 @@ const builders: Record<NotificationKind, Builder> = {
           : 'nothing';
     const why = esc(e.escalation?.why ?? 'no step healed it');
     return {
-      headline: `:rotating_light: *Needs a human:* salve could not heal ${code(targetText(e.heal.target))}`,
+      headline: `:rotating_light: *Needs a human:* salve could not heal ${code(targetLabel(e.heal.target))}`,
       details: clip(
         `*Why:* ${why}\n*Tried:* ${triedText}\n${alertLine(e)}\nsalve has stopped acting on this target.`,
       ),
-      fallback: `Needs a human: salve could not heal ${esc(targetText(e.heal.target))} (${clip(why, 300)}). Tried: ${tried.map((t) => t.action).join(', ') || 'nothing'}`,
+      fallback: `Needs a human: salve could not heal ${esc(targetLabel(e.heal.target))} (${clip(why, 300)}). Tried: ${tried.map((t) => t.action).join(', ') || 'nothing'}`,
     };
   },
 
@@ -100,9 +101,9 @@ const builders: Record<NotificationKind, Builder> = {
     const wouldHave = e.dryRun?.wouldHave === 'escalated' ? 'escalated to a human' : 'resolved';
     const why = esc(e.dryRun?.why ?? '');
     return {
-      headline: `:test_tube: *Dry run finished* for ${code(targetText(e.heal.target))}: salve would have *${wouldHave}*`,
+      headline: `:test_tube: *Dry run finished* for ${code(targetLabel(e.heal.target))}: salve would have *${wouldHave}*`,
       details: clip(`*Why:* ${why}\n${alertLine(e)}\nNothing outside salve was changed.`),
-      fallback: `Dry run finished for ${esc(targetText(e.heal.target))}: salve would have ${wouldHave} (${clip(why, 300)}); nothing was changed`,
+      fallback: `Dry run finished for ${esc(targetLabel(e.heal.target))}: salve would have ${wouldHave} (${clip(why, 300)}); nothing was changed`,
     };
   },
 
@@ -111,9 +112,9 @@ const builders: Record<NotificationKind, Builder> = {
     const words = esc(refusalWords[reason] ?? reason);
     const detail = esc(e.refusal?.detail ?? '');
     return {
-      headline: `:no_entry: *Refused* to act on ${code(targetText(e.heal.target))}: *${words}*`,
+      headline: `:no_entry: *Refused* to act on ${code(targetLabel(e.heal.target))}: *${words}*`,
       details: clip(`*Guard:* ${code(e.refusal?.guard ?? 'unknown')} · ${detail}\n${alertLine(e)}`),
-      fallback: `Refused to act on ${esc(targetText(e.heal.target))}: ${words}: ${clip(detail, 300)}`,
+      fallback: `Refused to act on ${esc(targetLabel(e.heal.target))}: ${words}: ${clip(detail, 300)}`,
     };
   },
 
@@ -121,9 +122,9 @@ const builders: Record<NotificationKind, Builder> = {
     const reason = e.cancellation?.reason ?? 'cancelled';
     const words = esc(cancellationWords[reason] ?? reason);
     return {
-      headline: `:heavy_minus_sign: *Cancelled* the heal of ${code(targetText(e.heal.target))}: ${words}`,
+      headline: `:heavy_minus_sign: *Cancelled* the heal of ${code(targetLabel(e.heal.target))}: ${words}`,
       details: alertLine(e),
-      fallback: `Cancelled the heal of ${esc(targetText(e.heal.target))}: ${words}`,
+      fallback: `Cancelled the heal of ${esc(targetLabel(e.heal.target))}: ${words}`,
     };
   },
 
@@ -142,7 +143,7 @@ const builders: Record<NotificationKind, Builder> = {
           text: plain('Approve'),
           confirm: {
             title: plain('Approve this heal?'),
-            text: mrkdwn(`salve will act on ${code(targetText(e.heal.target))} right away.`),
+            text: mrkdwn(`salve will act on ${code(targetLabel(e.heal.target))} right away.`),
             confirm: plain('Approve'),
             deny: plain('Cancel'),
           },
@@ -157,12 +158,12 @@ const builders: Record<NotificationKind, Builder> = {
       ],
     };
     return {
-      headline: `:raised_hand: *Approval needed* to heal ${code(targetText(e.heal.target))}`,
+      headline: `:raised_hand: *Approval needed* to heal ${code(targetLabel(e.heal.target))}`,
       details: clip(
         `*Would do, in order until the alerts resolve:*\n${wouldDo.map((w, i) => `${i + 1}. ${esc(w)}`).join('\n')}\n${alertLine(e)}${expires}`,
       ),
       extra: [buttons],
-      fallback: `Approval needed to heal ${esc(targetText(e.heal.target))}: would ${wouldDo.map(esc).join(', then ')}`,
+      fallback: `Approval needed to heal ${esc(targetLabel(e.heal.target))}: would ${wouldDo.map(esc).join(', then ')}`,
     };
   },
 
@@ -170,23 +171,23 @@ const builders: Record<NotificationKind, Builder> = {
     const waited = waitedFor(e) ?? 'too long';
     const expires = e.approval?.expiresAt ? ` It expires ${slackDate(e.approval.expiresAt)}.` : '';
     return {
-      headline: `:hourglass: *Still waiting for an approval* to heal ${code(targetText(e.heal.target))}: *${waited}*`,
+      headline: `:hourglass: *Still waiting for an approval* to heal ${code(targetLabel(e.heal.target))}: *${waited}*`,
       details: `${alertLine(e)}
 Nobody has approved or rejected it yet.${expires}`,
-      fallback: `Still waiting for an approval to heal ${esc(targetText(e.heal.target))} after ${waited}`,
+      fallback: `Still waiting for an approval to heal ${esc(targetLabel(e.heal.target))} after ${waited}`,
     };
   },
 
   'approval.decided': (e) => {
     const approved = e.approval?.decision === 'approved';
     const who = whoText(e.approval?.decidedBy);
-    const target = code(targetText(e.heal.target));
+    const target = code(targetLabel(e.heal.target));
     return {
       headline: approved
         ? `:white_check_mark: *Approved* by ${who}: salve acts on ${target} now`
         : `:no_entry_sign: *Rejected* by ${who}: nothing will be done to ${target}`,
       details: `${alertLine(e)}\n${planLine(e)}`,
-      fallback: `${approved ? 'Approved' : 'Rejected'} by ${esc(e.approval?.decidedBy ?? 'someone')}: heal of ${esc(targetText(e.heal.target))}`,
+      fallback: `${approved ? 'Approved' : 'Rejected'} by ${esc(e.approval?.decidedBy ?? 'someone')}: heal of ${esc(targetLabel(e.heal.target))}`,
     };
   },
 };
