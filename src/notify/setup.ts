@@ -72,7 +72,8 @@ function checkNotifiers(
 
 /**
  * Reads and checks the notifiers' configuration — before anything is opened, so a bad SALVE_NOTIFIERS_FILE or a
- * routing key cut short stops the start cleanly — and then, given the store they remember things in, builds them and their dispatcher.
+ * routing key cut short stops the start cleanly — and then, given the store they remember things in, builds
+ * them and their dispatcher.
  */
 export function prepareNotify(config: NotifyConfig): {
   start(options: DispatcherOptions): { notifiers: NotifierRegistry; dispatcher: Dispatcher };
