@@ -2,6 +2,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { loadOrCreateAuditKey } from '../src/audit/key.js';
 import { systemClock } from '../src/clock.js';
+import type { AuditInput } from '../src/domain/audit.js';
 import {
   auditColumns,
   auditInsertColumns,
@@ -11,7 +12,6 @@ import {
   sealRecords,
 } from '../src/store/audit-chain.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
-import type { AuditInput } from '../src/store/types.js';
 import { startServer } from './child.js';
 import { createDeliveryStream } from './deliveries.js';
 import { drive } from './load.js';

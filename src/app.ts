@@ -1,8 +1,8 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Deps } from './deps.js';
 import { isSalveError } from './errors.js';
+import type { AppDeps } from './http/app-deps.js';
 import { authHook } from './http/auth.js';
 import { authFailureCodes, createAuthFailureReporter } from './http/auth-failures.js';
 import { refuseCrossSiteWrites } from './http/cross-site.js';
@@ -39,7 +39,7 @@ export const serverTimeouts = {
 } as const;
 
 /** Routes only: no I/O at import time, no listening. The server (main.ts) and tests (inject) share it. */
-export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,

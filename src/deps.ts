@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { type ActionRegistry, createActionRegistry } from './actions/registry.js';
+import { createActionRegistry } from './actions/registry.js';
 import { createActionRuntime } from './actions/runtime.js';
-import { type AuditAnchor, createAuditAnchor } from './audit/anchor.js';
+import { createAuditAnchor } from './audit/anchor.js';
 import { type LoadedAuditKey, loadOrCreateAuditKey } from './audit/key.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
@@ -12,47 +12,27 @@ import { createAlertmanagerClient } from './engine/alertmanager-client.js';
 import { defaultEngineSettings, type EngineDeps, type EngineSettings } from './engine/context.js';
 import { createScheduler, type Scheduler } from './engine/scheduler.js';
 import { SalveError } from './errors.js';
+import type { AppDeps } from './http/app-deps.js';
 import { type Authenticator, createAuthenticator } from './http/auth.js';
-import { type ConsoleAssets, loadConsoleAssets } from './http/console-assets.js';
+import { loadConsoleAssets } from './http/console-assets.js';
 import { createKubeClient } from './kube/config.js';
 import type { KubeClient } from './kube/port.js';
-import type { Dispatcher, DispatcherSettings } from './notify/dispatcher.js';
-import type { NotifierRegistry } from './notify/registry.js';
+import type { DispatcherSettings } from './notify/dispatcher.js';
 import { prepareNotify } from './notify/setup.js';
 import { slackApprovalWarnings } from './notify/slack/approvers.js';
 import type { Logger } from './observability/logger.js';
-import { createMetrics, type Metrics } from './observability/metrics.js';
-import { createPolicySource, type PolicySource } from './policy/source.js';
+import { createMetrics } from './observability/metrics.js';
+import { createPolicySource } from './policy/source.js';
 import { type AuditKey, keyedMarker } from './store/audit-chain.js';
-import { createStoreAvailability, type StoreAvailability } from './store/availability.js';
+import { createStoreAvailability } from './store/availability.js';
 import { openPostgresStore } from './store/postgres/index.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/types.js';
 
-export type Deps = {
-  config: Config;
-  clock: Clock;
-  log: Logger;
-  metrics: Metrics;
-  store: Store;
-  /** Whether the store commits: the write probe behind /readyz, and the outage log. */
-  storeHealth: StoreAvailability;
-  auth: Authenticator;
-  registry: ActionRegistry;
-  policies: PolicySource;
-  kube: KubeClient;
+/** Everything a running salve is made of: what the HTTP layer needs, and the rest of the process. */
+export type Deps = AppDeps & {
   engine: Scheduler;
-  notifiers: NotifierRegistry;
-  /** Sends the durable outbox's notifications (Slack, webhooks). */
-  dispatcher: Dispatcher;
-  engineDeps: EngineDeps;
   auditKey: LoadedAuditKey;
-  /** Verifies the audit chain incrementally and publishes its checkpoints. */
-  anchor: AuditAnchor;
-  /** Said at start (log) and in /readyz: settings that leave a door open, and what to do about them. */
-  warnings: string[];
-  /** The operator console's bundle, served at GET /. */
-  consoleAssets: ConsoleAssets;
   /** Set when salve generated a token on this start: printed once, never logged. */
   generatedToken?: { name: string; token: string; file: string };
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { Heal } from '../../src/store/types.js';
+import type { Heal } from '../../src/http/api-types.js';
 import type { SalveApi, TimelineRecord } from '../../test/e2e/support/closed-loop.js';
 import type { Snapshot } from './cluster-view.js';
 import { describeRecord, guardSummary, type Story, trail } from './story.js';

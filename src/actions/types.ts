@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Clock } from '../clock.js';
+import type { TargetRef } from '../domain/target.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretReader } from '../runtime/secrets.js';
@@ -18,12 +19,8 @@ export type TokenCache = {
   forget(key: string, token: string): void;
 };
 
-/** What an action acts on, resolved from the policy's templates and validated (DNS-1123, `allow`). */
-export type TargetRef = {
-  kind: string;
-  namespace: string;
-  name: string;
-};
+// The Action interface speaks of targets in the domain's words.
+export type { TargetRef } from '../domain/target.js';
 
 /**
  * How a designator is bounded. `allow` names the policy's `allow` list for it (`namespaces`, `models`, ...).

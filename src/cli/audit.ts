@@ -3,10 +3,11 @@ import { loadOrCreateAuditKey } from '../audit/key.js';
 import { systemClock } from '../clock.js';
 import { loadConfig, type ParsedCommandLine } from '../config/load.js';
 import { openStore } from '../deps.js';
+import type { AuditRecord } from '../domain/audit.js';
 import { SalveError } from '../errors.js';
 import { auditKeyFrom } from '../store/audit-chain.js';
 import { parseCheckpoint } from '../store/audit-verify.js';
-import type { AuditRecord, AuditVerification } from '../store/types.js';
+import type { AuditVerification } from '../store/types.js';
 
 function line(r: AuditRecord): string {
   const parts = [r.at, `#${r.seq}`, r.type, r.actor];

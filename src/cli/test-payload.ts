@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { createActionRegistry } from '../actions/registry.js';
 import { webhookPayloadSchema } from '../alerts/schema.js';
-import { explainPayload, type PreviewDeps } from '../engine/explain.js';
 import { SalveError } from '../errors.js';
 import { parseOrThrow } from '../http/validate.js';
 import { loadPolicyDir } from '../policy/loader.js';
 import { formatProblem } from '../policy/problems.js';
+import { explainPayload, type PreviewDeps } from '../service/explain.js';
 
 function boundText(bound: string): string {
   if (bound === 'literal') return 'written in the policy';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../policy/duration.js';
+import { parseDuration } from '../domain/duration.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

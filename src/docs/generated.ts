@@ -7,6 +7,7 @@ import {
   renderKnownActions,
 } from '../actions/render-docs.js';
 import { renderRole } from '../actions/render-rbac.js';
+import { renderHealLifecycle, renderStageTable } from '../domain/render-lifecycle.js';
 import { renderExamples, renderFallbackTable } from '../notify/slack/docs.js';
 
 /**
@@ -34,6 +35,8 @@ export const generatedParts: readonly GeneratedPart[] = [
     render: renderKnownActions,
   },
   { file: 'deploy/kubernetes/base/role.yaml', name: 'role', at: 'file', render: renderRole },
+  { file: 'docs/heal-lifecycle.md', name: 'heal-lifecycle', render: renderHealLifecycle },
+  { file: 'docs/architecture.md', name: 'heal-stages', render: renderStageTable },
 ];
 
 const markers = (name: string) => [`<!-- generated:${name} -->`, `<!-- /generated:${name} -->`] as const;

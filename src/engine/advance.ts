@@ -1,29 +1,33 @@
+import type { Heal } from '../domain/heal.js';
+import { inStage } from '../domain/heal-apply.js';
 import { isSalveError } from '../errors.js';
-import type { Heal, HealPhase } from '../store/types.js';
 import type { EngineDeps } from './context.js';
 import { actionPhase } from './phase-action.js';
 import { approvalPhase, guardsPhase } from './phase-guards.js';
 import { resolvePhase, rolloutPhase } from './phase-verify.js';
 
-const phases: Record<Exclude<HealPhase, 'done'>, (heal: Heal, deps: EngineDeps) => Promise<Heal>> = {
-  guards: guardsPhase,
-  approval: approvalPhase,
-  action: actionPhase,
-  rollout: rolloutPhase,
-  resolve: resolvePhase,
-};
+/** What the engine does for a heal that is due, by its stage; an ended heal has nothing left to do. */
+function runStage(heal: Heal, deps: EngineDeps): Promise<Heal> | null {
+  if (inStage(heal, 'guards')) return guardsPhase(heal, deps);
+  if (inStage(heal, 'approval')) return approvalPhase(heal, deps);
+  if (inStage(heal, 'action')) return actionPhase(heal, deps);
+  if (inStage(heal, 'rollout')) return rolloutPhase(heal, deps);
+  if (inStage(heal, 'resolve')) return resolvePhase(heal, deps);
+  return null;
+}
 
 /**
- * Moves a claimed heal through every phase that is due now, in one go: guards -> action runs without a
+ * Moves a claimed heal through every stage that is due now, in one go: guards -> action runs without a
  * scheduler round-trip, which keeps the time from alert to first Kubernetes request short.
  */
 export async function advanceHeal(heal: Heal, deps: EngineDeps): Promise<Heal> {
   let current = heal;
   for (let i = 0; i < 16; i++) {
-    if (current.phase === 'done' || current.nextRunAt === null) return current;
-    if (current.nextRunAt > deps.clock.now().toISOString()) return current;
+    if (current.nextRunAt === null || current.nextRunAt > deps.clock.now().toISOString()) return current;
     try {
-      current = await phases[current.phase](current, deps);
+      const next = runStage(current, deps);
+      if (next === null) return current;
+      current = await next;
     } catch (err) {
       // Someone else moved the heal (an approval, another replica after our lease expired): leave it to them.
       if (isSalveError(err) && err.code === 'SALVE_HEAL_CONFLICT') return current;

@@ -1,36 +1,9 @@
+import { type GuardDecision, type GuardName, type GuardRefusal, guardOrder } from '../domain/guard.js';
+import type { Heal } from '../domain/heal.js';
+import type { ActionLimits, LimitHit } from '../domain/ledger.js';
 import { remitOf } from '../policy/remit.js';
 import type { Policy } from '../policy/types.js';
-import type { LimitHit } from '../store/limits.js';
-import type { ActionLimits, Heal } from '../store/types.js';
 import { breakerResetKey, type EngineDeps, pauseKey } from './context.js';
-
-/** Safety rails as ordered stages: the first that does not pass decides. */
-export const guardOrder = ['paused', 'allowed', 'cooldown', 'rate_limit', 'approval'] as const;
-export type GuardName = (typeof guardOrder)[number];
-/** Why a guard refuses: the `reason` of heals, audit records and `salve_guard_refusals_total`. */
-export const guardRefusalReasons = [
-  'policy_removed',
-  'not_allowed',
-  'cooldown',
-  'loop_breaker',
-  'global_rate_limit',
-] as const;
-export type GuardRefusalReason = (typeof guardRefusalReasons)[number];
-
-export type GuardDecision =
-  | { guard: GuardName; verdict: 'pass'; detail: string }
-  /** Not now: look again later (pause). */
-  | { guard: GuardName; verdict: 'hold'; detail: string }
-  /** Never for this heal. `escalate`: a human must know (the heal-loop breaker). */
-  | {
-      guard: GuardName;
-      verdict: 'refuse';
-      reason: GuardRefusalReason;
-      detail: string;
-      until?: string;
-      escalate: boolean;
-    }
-  | { guard: GuardName; verdict: 'await_approval'; detail: string };
 
 type GuardFn = (heal: Heal, policy: Policy | undefined, deps: EngineDeps) => Promise<GuardDecision>;
 
@@ -53,7 +26,7 @@ export function limitRefusal(
   policy: Policy | undefined,
   hit: LimitHit,
   deps: EngineDeps,
-): GuardDecision {
+): GuardRefusal {
   switch (hit.limit) {
     case 'cooldown': {
       const until = new Date(new Date(hit.lastAt).getTime() + (policy?.guards.cooldownMs ?? 0)).toISOString();

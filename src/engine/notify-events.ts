@@ -1,17 +1,17 @@
-import type { NotificationEvent, NotificationKind, OutboxInput } from '../notify/types.js';
-import type { Heal } from '../store/types.js';
+import type { Heal } from '../domain/heal.js';
+import type { NotificationDraft } from '../domain/heal-transition.js';
+import type { NotificationEvent, NotificationKind, OutboxInput } from '../domain/notification.js';
+import { timelineLimit, timelineOf } from '../domain/timeline.js';
 import type { EngineDeps } from './context.js';
-import { timelineLimit, timelineOf } from './timeline.js';
 
 /** Events that ask a human to step in carry the heal's story so far: they open an incident. */
 const toldWithStory: ReadonlySet<NotificationKind> = new Set(['heal.escalated', 'approval.overdue']);
 
+/** The heal's story as its audit records tell it, up to this move (whose own records are in the event). */
 async function timelineFor(heal: Heal, deps: EngineDeps) {
   const newest = await deps.store.queryAudit({ healId: heal.id, newestFirst: true, limit: timelineLimit });
   return timelineOf(newest.reverse());
 }
-
-type Extra = Omit<NotificationEvent, 'kind' | 'at' | 'heal' | 'alert'>;
 
 async function alertOf(heal: Heal, deps: EngineDeps): Promise<NotificationEvent['alert']> {
   if (heal.trigger.kind !== 'alert') return null;
@@ -30,37 +30,41 @@ async function alertOf(heal: Heal, deps: EngineDeps): Promise<NotificationEvent[
 }
 
 /**
- * The notifications a move causes, one per notifier the policy names; they are committed with the move.
- * A policy that names no notifier tells no one (the audit log still has everything).
+ * A move's notifications, one per notifier the policy names, about the heal as the move leaves it; they are
+ * committed with the move. A policy that names no notifier tells no one (the audit log still has everything).
  */
-export async function notificationsFor(
+export async function addressed(
   heal: Heal,
+  drafts: readonly NotificationDraft[],
   deps: EngineDeps,
-  kind: NotificationKind,
-  extra: Extra = {},
 ): Promise<OutboxInput[]> {
   const notifiers = deps.policies.current().byName.get(heal.policy)?.notify ?? [];
-  if (notifiers.length === 0) return [];
+  if (notifiers.length === 0 || drafts.length === 0) return [];
   const base = deps.settings.publicUrl?.replace(/\/$/, '');
-  const event: NotificationEvent = {
-    kind,
-    at: deps.clock.now().toISOString(),
-    heal: {
-      id: heal.id,
-      policy: heal.policy,
-      target: heal.target,
-      targetKey: heal.targetKey,
-      state: heal.state,
-      dryRun: heal.dryRun,
-      openedAt: heal.openedAt,
-      steps: heal.steps.map((s) => ({ action: s.action })),
-      url: base ? `${base}/v1/heals/${heal.id}` : null,
-      consoleUrl: base ? `${base}/#/heals/${encodeURIComponent(heal.id)}` : null,
-      pagedAt: heal.pagedAt,
-    },
-    alert: await alertOf(heal, deps),
-    ...(toldWithStory.has(kind) ? { timeline: await timelineFor(heal, deps) } : {}),
-    ...extra,
-  };
-  return notifiers.map((notifier) => ({ notifier, event }));
+  const at = deps.clock.now().toISOString();
+  const alert = await alertOf(heal, deps);
+  const timeline = drafts.some((d) => toldWithStory.has(d.kind)) ? await timelineFor(heal, deps) : [];
+  return drafts.flatMap(({ kind, ...extra }) => {
+    const event: NotificationEvent = {
+      kind,
+      at,
+      heal: {
+        id: heal.id,
+        policy: heal.policy,
+        target: heal.target,
+        targetKey: heal.targetKey,
+        state: heal.state,
+        dryRun: heal.dryRun || kind === 'heal.dry_run',
+        openedAt: heal.openedAt,
+        steps: heal.steps.map((s) => ({ action: s.action })),
+        url: base ? `${base}/v1/heals/${heal.id}` : null,
+        consoleUrl: base ? `${base}/#/heals/${encodeURIComponent(heal.id)}` : null,
+        pagedAt: heal.pagedAt,
+      },
+      alert,
+      ...(toldWithStory.has(kind) ? { timeline } : {}),
+      ...extra,
+    };
+    return notifiers.map((notifier) => ({ notifier, event }));
+  });
 }

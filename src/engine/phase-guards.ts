@@ -1,102 +1,115 @@
-import { auditTypes } from '../store/audit-types.js';
-import type { Heal } from '../store/types.js';
+import { auditTypes } from '../domain/audit.js';
+import type { GuardDecision } from '../domain/guard.js';
+import type { Heal } from '../domain/heal.js';
+import { apply, type HealIn } from '../domain/heal-apply.js';
+import type { EventFrom } from '../domain/heal-machine.js';
+import type { SlotReservation } from '../domain/ledger.js';
+import { commit, inMs, nowIso, reschedule } from './commit.js';
 import type { EngineDeps } from './context.js';
-import { actionLimits, type GuardDecision, runGuards } from './guards.js';
-import {
-  actionRecord,
-  allAlertsResolved,
-  closeHeal,
-  healAudit,
-  inMs,
-  isDryRun,
-  move,
-  nowIso,
-} from './moves.js';
-import { notificationsFor } from './notify-events.js';
-import { decisionAudit, refuseHeal, withSlot } from './refuse.js';
+import { actionLimits, runGuards } from './guards.js';
+import { commitReserving, refusalEvent } from './reserve.js';
+import { actionRecord, allAlertsResolved, isDryRun, policyOf } from './step.js';
 
-/** pending -> guards in order -> refused | held | awaiting_approval | running. */
-export async function guardsPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
-  if (await allAlertsResolved(heal, deps)) {
-    return closeHeal(
-      heal,
-      deps,
-      'cancelled',
-      'alerts_resolved',
-      [
-        healAudit(heal, auditTypes.healCancelled, 'alerts_resolved', {
-          why: 'every attached alert resolved before salve acted',
-        }),
-      ],
-      // Nobody was told about this heal yet, unless it was held: then say it is over.
-      heal.reason === 'paused'
-        ? await notificationsFor(heal, deps, 'heal.cancelled', {
-            cancellation: { reason: 'alerts_resolved' },
-          })
-        : [],
-    );
-  }
-  const policy = deps.policies.current().byName.get(heal.policy);
-  const approved = heal.approvedBy !== null;
-  const decisions = (await runGuards(heal, policy, deps)).map(
-    (d): GuardDecision =>
-      d.verdict === 'await_approval' && approved
-        ? { guard: 'approval', verdict: 'pass', detail: `approved by ${heal.approvedBy}` }
-        : d,
-  );
-  const last = decisions.at(-1)!;
+type Pass = Extract<GuardDecision, { verdict: 'pass' }>;
 
+/** What the engine waits for instead of moving: look again at this time (null: when poked). */
+export type Wait = { wait: string | null };
+export type Decision<S extends 'guards' | 'approval' | 'action' | 'rollout' | 'resolve'> =
+  | { event: EventFrom<S> }
+  | Wait;
+
+export type GuardFacts = {
+  at: string;
+  alertsResolved: boolean;
+  /** Every decision up to and including the first that did not pass. */
+  decisions: GuardDecision[];
+  dryRun: boolean;
+  /** When a held heal looks again. */
+  retryAt: string;
+  /** When an approval requested now expires. */
+  expiresAt: string;
+  /** When an approval requested now would page, by the policy's `pageAfter`; null: it does not page. */
+  pageAt: string | null;
+  wouldDo: string[];
+  /** The action's slot, when the guards passed and the step is not a dry run. */
+  reserve?: SlotReservation;
+};
+
+/** pending: the guards in order -> held | refused | escalated | awaiting approval | running. Pure. */
+export function decideGuards(heal: Heal, f: GuardFacts): Decision<'guards'> {
+  const at = f.at;
+  if (f.alertsResolved) return { event: { type: 'alerts_resolved', at } };
+  const last = f.decisions.at(-1)!;
+  const passed = f.decisions.slice(0, -1) as Pass[];
   switch (last.verdict) {
-    case 'hold': {
-      // Audit the hold once, not at every poll.
-      const first = heal.reason !== 'paused';
-      return move(heal, deps, {
-        set: { reason: 'paused', nextRunAt: inMs(deps, deps.settings.pollMs) },
-        audit: first ? decisions.map((d) => decisionAudit(heal, d)) : [],
-      });
-    }
+    case 'hold':
+      // Audited once, not at every poll.
+      return heal.reason === 'paused'
+        ? { wait: f.retryAt }
+        : { event: { type: 'guard_held', at, passed, hold: last, retryAt: f.retryAt } };
     case 'refuse':
-      return refuseHeal(heal, deps, decisions, last);
-    case 'await_approval': {
-      const deadline = inMs(deps, deps.settings.approvalTimeoutMs);
-      const pageAt = pageTime(policy?.guards.pageAfterMs ?? null, deadline, deps);
-      return move(heal, deps, {
-        notify: await notificationsFor({ ...heal, state: 'awaiting_approval' }, deps, 'approval.requested', {
-          approval: { expiresAt: deadline, wouldDo: wouldDo(heal, deps) },
-        }),
-        set: {
-          state: 'awaiting_approval',
-          phase: 'approval',
-          deadlineAt: deadline,
-          // The page is a timer like the expiry: the store holds it, so it fires after a restart too.
-          pageAt,
-          nextRunAt: pageAt ?? deadline,
-          reason: 'awaiting_approval',
+      return { event: refusalEvent(last, passed, at, f.dryRun) };
+    case 'await_approval':
+      return {
+        event: {
+          type: 'approval_required',
+          at,
+          passed,
+          request: last,
+          expiresAt: f.expiresAt,
+          // A page due no earlier than the expiry would never be sent.
+          pageAt: f.pageAt !== null && f.pageAt < f.expiresAt ? f.pageAt : null,
+          wouldDo: f.wouldDo,
         },
-        audit: decisions.map((d) => decisionAudit(heal, d)),
-      });
-    }
-    case 'pass': {
-      // Told once: after an approval, the decision message already said that salve acts now.
-      const notify = approved
-        ? []
-        : await notificationsFor({ ...heal, state: 'running' }, deps, 'heal.opened');
-      // The action's slot in the counted limits is taken with this move: what the guards read is re-checked,
-      // atomically, against every heal that passed at the same moment on any replica.
-      const dryRun = isDryRun(heal, policy, deps);
-      const reserveSlot = dryRun
-        ? undefined
-        : { action: actionRecord(heal, dryRun), limits: await actionLimits(heal, policy, deps) };
-      return withSlot(heal, policy, deps, decisions, () =>
-        move(heal, deps, {
-          notify,
-          set: { state: 'running', phase: 'action', attempt: 0, nextRunAt: nowIso(deps), reason: null },
-          audit: decisions.map((d) => decisionAudit(heal, d)),
-          reserveSlot,
-        }),
-      );
-    }
+      };
+    case 'pass':
+      return {
+        event: {
+          type: 'guards_passed',
+          at,
+          passed: f.decisions as Pass[],
+          ...(f.reserve ? { reserve: f.reserve } : {}),
+        },
+      };
   }
+}
+
+export async function guardsPhase(heal: HealIn<'guards'>, deps: EngineDeps): Promise<Heal> {
+  const policy = policyOf(heal, deps);
+  const approved = heal.approvedBy !== null;
+  const alertsResolved = await allAlertsResolved(heal, deps);
+  const decisions = alertsResolved
+    ? []
+    : (await runGuards(heal, policy, deps)).map(
+        (d): GuardDecision =>
+          d.verdict === 'await_approval' && approved
+            ? { guard: 'approval', verdict: 'pass', detail: `approved by ${heal.approvedBy}` }
+            : d,
+      );
+  const dryRun = isDryRun(heal, policy, deps.settings);
+  // The action's slot in the counted limits is taken with the move that passes: what the guards read is
+  // re-checked, atomically, against every heal that passed at the same moment on any replica.
+  const passing = decisions.at(-1)?.verdict === 'pass';
+  const reserve =
+    passing && !dryRun
+      ? { action: actionRecord(heal, dryRun), limits: await actionLimits(heal, policy, deps) }
+      : undefined;
+  const decision = decideGuards(heal, {
+    at: nowIso(deps),
+    alertsResolved,
+    decisions,
+    dryRun,
+    retryAt: inMs(deps, deps.settings.pollMs),
+    expiresAt: inMs(deps, deps.settings.approvalTimeoutMs),
+    pageAt: policy?.guards.pageAfterMs ? inMs(deps, policy.guards.pageAfterMs) : null,
+    wouldDo: wouldDo(heal, deps),
+    ...(reserve ? { reserve } : {}),
+  });
+  if ('wait' in decision) return reschedule(heal, decision.wait, deps);
+  const move = apply(heal, decision.event);
+  return decision.event.type === 'guards_passed'
+    ? commitReserving(heal, move, decision.event.passed, deps)
+    : commit(move, deps);
 }
 
 /** What each step would do, in words, for the people deciding (the actions' describe()). */
@@ -104,80 +117,48 @@ function wouldDo(heal: Heal, deps: EngineDeps): string[] {
   return heal.steps.map((s) => deps.registry.get(s.action)?.describe(heal.target, s.params) ?? s.action);
 }
 
-/** When a heal that starts waiting now pages about it; null when its policy never pages, or expiry comes first. */
-function pageTime(pageAfterMs: number | null, deadline: string, deps: EngineDeps): string | null {
-  if (pageAfterMs === null) return null;
-  const at = inMs(deps, pageAfterMs);
-  return at < deadline ? at : null;
-}
+export type ApprovalFacts = {
+  at: string;
+  alertsResolved: boolean;
+  /** When the heal began to wait (its approval.requested record). */
+  waitingSince: string;
+  wouldDo: string[];
+};
 
 /**
- * The wait has lasted past the policy's `pageAfter`: the policy's notifiers are told it is overdue (PagerDuty
- * triggers an incident), once; the heal keeps waiting for a decision until its expiry.
+ * awaiting_approval: cancelled when the alerts resolve or the approval expires, paged about once when it waits
+ * past its policy's `pageAfter`; decisions come from operators. Woken early (one alert of several resolved),
+ * it waits again for whichever timer comes first. Pure.
  */
-async function pageOverdue(heal: Heal, deps: EngineDeps): Promise<Heal> {
-  const at = nowIso(deps);
-  const requested = await deps.store.queryAudit({
+export function decideApprovalWait(heal: Heal, f: ApprovalFacts): Decision<'approval'> {
+  const at = f.at;
+  if (f.alertsResolved) return { event: { type: 'alerts_resolved', at } };
+  if (heal.deadlineAt && heal.deadlineAt <= at) return { event: { type: 'approval_expired', at } };
+  if (heal.pageAt && heal.pageAt <= at) {
+    return { event: { type: 'approval_overdue', at, waitingSince: f.waitingSince, wouldDo: f.wouldDo } };
+  }
+  return { wait: heal.pageAt ?? heal.deadlineAt };
+}
+
+/** When the heal began to wait for a decision: its latest approval.requested record. */
+async function waitingSince(heal: Heal, deps: EngineDeps): Promise<string> {
+  const [requested] = await deps.store.queryAudit({
     healId: heal.id,
     type: auditTypes.approvalRequested,
     newestFirst: true,
     limit: 1,
   });
-  const waitingSince = requested[0]?.at ?? heal.updatedAt;
-  const paged = { ...heal, pagedAt: at };
-  return move(heal, deps, {
-    set: { pageAt: null, pagedAt: at, nextRunAt: heal.deadlineAt },
-    audit: [
-      healAudit(heal, auditTypes.approvalPaged, 'paged', {
-        waitingSince,
-        expiresAt: heal.deadlineAt,
-        why: 'nobody has approved or rejected the heal yet',
-      }),
-    ],
-    notify: await notificationsFor(paged, deps, 'approval.overdue', {
-      approval: {
-        waitingSince,
-        ...(heal.deadlineAt ? { expiresAt: heal.deadlineAt } : {}),
-        wouldDo: wouldDo(heal, deps),
-      },
-    }),
-  });
+  return requested?.at ?? heal.updatedAt;
 }
 
-/**
- * awaiting_approval: cancelled when the alerts resolve or the approval expires, paged about when it waits past
- * its policy's `pageAfter`; decisions come from the API and Slack.
- */
-export async function approvalPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
-  if (await allAlertsResolved(heal, deps)) {
-    return closeHeal(
-      heal,
-      deps,
-      'cancelled',
-      'alerts_resolved',
-      [
-        healAudit(heal, auditTypes.healCancelled, 'alerts_resolved', {
-          why: 'every attached alert resolved while waiting for approval',
-        }),
-      ],
-      await notificationsFor({ ...heal, state: 'cancelled' }, deps, 'heal.cancelled', {
-        cancellation: { reason: 'alerts_resolved' },
-      }),
-    );
-  }
-  if (heal.deadlineAt && heal.deadlineAt <= nowIso(deps)) {
-    return closeHeal(
-      heal,
-      deps,
-      'cancelled',
-      'approval_expired',
-      [healAudit(heal, auditTypes.approvalExpired, 'approval_expired', { deadline: heal.deadlineAt })],
-      await notificationsFor({ ...heal, state: 'cancelled' }, deps, 'heal.cancelled', {
-        cancellation: { reason: 'approval_expired' },
-      }),
-    );
-  }
-  if (heal.pageAt !== null && heal.pageAt <= nowIso(deps)) return pageOverdue(heal, deps);
-  // Woken early (an alert of the heal resolved, not all of them): back to whichever timer comes first.
-  return move(heal, deps, { set: { nextRunAt: heal.pageAt ?? heal.deadlineAt }, audit: [] });
+export async function approvalPhase(heal: HealIn<'approval'>, deps: EngineDeps): Promise<Heal> {
+  // The heal is looked at here only when a timer is due or an alert of it resolved: a rare read.
+  const decision = decideApprovalWait(heal, {
+    at: nowIso(deps),
+    alertsResolved: await allAlertsResolved(heal, deps),
+    waitingSince: await waitingSince(heal, deps),
+    wouldDo: wouldDo(heal, deps),
+  });
+  if ('wait' in decision) return reschedule(heal, decision.wait, deps);
+  return commit(apply(heal, decision.event), deps);
 }

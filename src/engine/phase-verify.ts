@@ -1,79 +1,90 @@
+import type { RolloutState } from '../actions/types.js';
+import type { Heal, HealAlert } from '../domain/heal.js';
+import { apply, type HealIn } from '../domain/heal-apply.js';
 import { isSalveError } from '../errors.js';
-import { auditTypes } from '../store/audit-types.js';
-import type { Heal } from '../store/types.js';
+import { actionContext } from './action-context.js';
+import { commit, inMs, nowIso, reschedule } from './commit.js';
 import type { EngineDeps } from './context.js';
-import { nextStepOrEscalate } from './escalate.js';
-import { closeHeal, healAudit, inMs, move, nowIso, stepNumber } from './moves.js';
-import { notificationsFor } from './notify-events.js';
-import { actionContext } from './phase-action.js';
+import type { Decision } from './phase-guards.js';
+import { isDryRun, policyOf } from './step.js';
+import { afterFailure } from './step-failure.js';
 
-const expired = (heal: Heal, deps: EngineDeps) => heal.deadlineAt !== null && heal.deadlineAt <= nowIso(deps);
+const expired = (heal: Heal, at: string) => heal.deadlineAt !== null && heal.deadlineAt <= at;
 
-/** verifying (rollout): kubectl's rollout-status rule, polled until done, failed or past the deadline. */
-export async function rolloutPhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
-  const step = heal.steps[heal.step]!;
-  const action = deps.registry.get(step.action);
-  let state: { state: 'done' | 'waiting' | 'failed'; detail: string };
-  try {
-    state = action?.rolloutStatus
-      ? await action.rolloutStatus(actionContext(heal, deps), action.params.parse(step.params))
-      : { state: 'done', detail: 'no rollout to watch' };
-  } catch (err) {
-    if (isSalveError(err) && err.retryable && !expired(heal, deps)) {
-      return move(heal, deps, { set: { nextRunAt: inMs(deps, deps.settings.rolloutPollMs) }, audit: [] });
-    }
-    state = {
-      state: 'failed',
-      detail: `${isSalveError(err) ? err.code : 'error'}: ${(err as Error).message}`,
-    };
+/** What the rollout check found; `error` is a failed check (not a failed rollout), retried while it is weather. */
+export type RolloutCheck = RolloutState | { state: 'error'; detail: string; retryable: boolean };
+
+export type RolloutFacts = { at: string; dryRun: boolean; pollAt: string; resolveDeadlineAt: string };
+
+/** verifying (rollout): done -> wait for the alerts; failed or past the deadline -> next step. Pure. */
+export function decideRollout(heal: Heal, check: RolloutCheck, f: RolloutFacts): Decision<'rollout'> {
+  const at = f.at;
+  if (check.state === 'error' && check.retryable && !expired(heal, at)) return { wait: f.pollAt };
+  if (check.state === 'done') {
+    return { event: { type: 'rollout_done', at, detail: check.detail, deadlineAt: f.resolveDeadlineAt } };
   }
-  if (state.state === 'done') {
-    const resolvedMs = step.verify.resolvedMs ?? deps.settings.defaultResolvedMs;
-    return move(heal, deps, {
-      set: { phase: 'resolve', deadlineAt: inMs(deps, resolvedMs), nextRunAt: nowIso(deps) },
-      audit: [
-        healAudit(heal, auditTypes.verifyRollout, 'done', { step: stepNumber(heal), detail: state.detail }),
-      ],
-    });
-  }
-  if (state.state === 'failed' || expired(heal, deps)) {
-    const outcome = state.state === 'failed' ? 'failed' : 'timed_out';
-    const failed = await move(heal, deps, {
-      set: {},
-      audit: [
-        healAudit(heal, auditTypes.verifyRollout, outcome, {
-          step: stepNumber(heal),
-          detail: state.detail,
-          deadline: heal.deadlineAt,
-        }),
-      ],
-    });
-    return nextStepOrEscalate(failed, deps, `rollout ${outcome}: ${state.detail}`);
-  }
-  return move(heal, deps, { set: { nextRunAt: inMs(deps, deps.settings.rolloutPollMs) }, audit: [] });
+  if (check.state === 'waiting' && !expired(heal, at)) return { wait: f.pollAt };
+  const outcome = check.state === 'waiting' ? 'timed_out' : 'failed';
+  return { event: afterFailure(heal, { in: 'rollout', outcome, detail: check.detail }, at, f.dryRun) };
 }
 
-/** verifying (resolved): every attached alert must resolve before the deadline, else the next step. */
-export async function resolvePhase(heal: Heal, deps: EngineDeps): Promise<Heal> {
+async function checkRollout(heal: Heal, deps: EngineDeps): Promise<RolloutCheck> {
+  const step = heal.steps[heal.step]!;
+  const action = deps.registry.get(step.action);
+  if (!action?.rolloutStatus) return { state: 'done', detail: 'no rollout to watch' };
+  try {
+    return await action.rolloutStatus(actionContext(heal, deps), action.params.parse(step.params));
+  } catch (err) {
+    const detail = `${isSalveError(err) ? err.code : 'error'}: ${(err as Error).message}`;
+    return { state: 'error', detail, retryable: isSalveError(err) && err.retryable };
+  }
+}
+
+export async function rolloutPhase(heal: HealIn<'rollout'>, deps: EngineDeps): Promise<Heal> {
+  const step = heal.steps[heal.step]!;
+  const check = await checkRollout(heal, deps);
+  const decision = decideRollout(heal, check, {
+    at: nowIso(deps),
+    dryRun: isDryRun(heal, policyOf(heal, deps), deps.settings),
+    pollAt: inMs(deps, deps.settings.rolloutPollMs),
+    resolveDeadlineAt: inMs(deps, step.verify.resolvedMs ?? deps.settings.defaultResolvedMs),
+  });
+  if ('wait' in decision) return reschedule(heal, decision.wait, deps);
+  return commit(apply(heal, decision.event), deps);
+}
+
+export type ResolveFacts = {
+  at: string;
+  dryRun: boolean;
+  alerts: HealAlert[];
+  /** How many of the firing alerts still fire, and who said so. */
+  stillFiring: number;
+  source: string;
+  /** When to look again: Alertmanager's API is asked every so often; else the deadline (resolutions wake it). */
+  pollAt: string | null;
+};
+
+/** verifying (resolved): every attached alert must resolve before the deadline, else the next step. Pure. */
+export function decideResolve(heal: Heal, f: ResolveFacts): Decision<'resolve'> {
+  const at = f.at;
+  if (f.alerts.length === 0) return { event: { type: 'nothing_to_verify', at, dryRun: f.dryRun } };
+  if (f.stillFiring === 0) {
+    // Alertmanager no longer lists them: they are resolved, even before its resolved notification arrives.
+    const resolvedByApi = f.alerts
+      .filter((a) => a.resolvedAt === null)
+      .map((a) => ({ fingerprint: a.fingerprint, startsAt: a.startsAt }));
+    return { event: { type: 'alerts_resolved', at, source: f.source, resolvedByApi, dryRun: f.dryRun } };
+  }
+  if (expired(heal, at)) {
+    return { event: afterFailure(heal, { in: 'resolve', stillFiring: f.stillFiring }, at, f.dryRun) };
+  }
+  const next = f.pollAt ?? heal.deadlineAt;
+  return { wait: next && heal.deadlineAt && next > heal.deadlineAt ? heal.deadlineAt : next };
+}
+
+export async function resolvePhase(heal: HealIn<'resolve'>, deps: EngineDeps): Promise<Heal> {
   const alerts = await deps.store.healAlerts(heal.id);
   const firing = alerts.filter((a) => a.resolvedAt === null);
-  if (alerts.length === 0) {
-    const ttr = (deps.clock.now().getTime() - new Date(heal.openedAt).getTime()) / 1000;
-    return closeHeal(
-      heal,
-      deps,
-      'resolved',
-      'action_succeeded',
-      [
-        healAudit(heal, auditTypes.healResolved, 'resolved', {
-          how: 'manual heal: the step succeeded; no alert to wait for',
-        }),
-      ],
-      await notificationsFor({ ...heal, state: 'resolved' }, deps, 'heal.resolved', {
-        resolution: { timeToResolveSeconds: ttr },
-      }),
-    );
-  }
   let source = 'alertmanager notifications';
   let stillFiring = firing.length;
   if (firing.length > 0 && deps.alertmanager) {
@@ -85,43 +96,15 @@ export async function resolvePhase(heal: Heal, deps: EngineDeps): Promise<Heal> 
       deps.log.warn({ heal: heal.id, err }, 'could not ask Alertmanager whether alerts still fire');
     }
   }
-  if (stillFiring === 0) {
-    const ttrSeconds = (deps.clock.now().getTime() - new Date(heal.openedAt).getTime()) / 1000;
-    return closeHeal(
-      heal,
-      deps,
-      'resolved',
-      'alerts_resolved',
-      [
-        healAudit(heal, auditTypes.verifyResolved, 'resolved', { step: stepNumber(heal), source }),
-        healAudit(heal, auditTypes.healResolved, 'resolved', {
-          step: stepNumber(heal),
-          action: heal.steps[heal.step]?.action,
-          timeToResolveSeconds: ttrSeconds,
-        }),
-      ],
-      await notificationsFor({ ...heal, state: 'resolved' }, deps, 'heal.resolved', {
-        resolution: { timeToResolveSeconds: ttrSeconds },
-      }),
-      // Alertmanager no longer lists them: they are resolved, even before its resolved notification arrives.
-      firing.map((a) => ({ fingerprint: a.fingerprint, startsAt: a.startsAt })),
-    );
-  }
-  if (expired(heal, deps)) {
-    const timedOut = await move(heal, deps, {
-      set: {},
-      audit: [
-        healAudit(heal, auditTypes.verifyResolved, 'timed_out', {
-          step: stepNumber(heal),
-          stillFiring,
-          deadline: heal.deadlineAt,
-        }),
-      ],
-    });
-    return nextStepOrEscalate(timedOut, deps, `${stillFiring} alert(s) still firing at the deadline`);
-  }
-  // Resolved notifications wake the heal (see ingest); polling is only for asking Alertmanager.
-  const next = deps.alertmanager ? inMs(deps, deps.settings.resolvePollMs) : heal.deadlineAt;
-  const nextRunAt = next && heal.deadlineAt && next > heal.deadlineAt ? heal.deadlineAt : next;
-  return move(heal, deps, { set: { nextRunAt }, audit: [] });
+  const decision = decideResolve(heal, {
+    at: nowIso(deps),
+    dryRun: isDryRun(heal, policyOf(heal, deps), deps.settings),
+    alerts,
+    stillFiring,
+    source,
+    // Resolved notifications wake the heal (see ingest); polling is only for asking Alertmanager.
+    pollAt: deps.alertmanager ? inMs(deps, deps.settings.resolvePollMs) : null,
+  });
+  if ('wait' in decision) return reschedule(heal, decision.wait, deps);
+  return commit(apply(heal, decision.event), deps);
 }

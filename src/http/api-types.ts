@@ -4,9 +4,13 @@
  */
 import type { ReceivedAlert } from '../alerts/schema.js';
 import type { Scope } from '../config/tokens.js';
+import type { AuditRecord } from '../domain/audit.js';
+import type { HealAlert } from '../domain/heal.js';
 import type { PolicySourceStatus } from '../policy/source.js';
 import type { Policy } from '../policy/types.js';
-import type { AuditRecord, AuditVerification, Heal, HealAlert } from '../store/types.js';
+import type { PauseState } from '../service/pause.js';
+import type { AuditVerification } from '../store/types.js';
+import type { HealView as Heal } from './heal-view.js';
 
 export type { AuditRecord, AuditVerification, Heal, HealAlert, Scope };
 
@@ -30,7 +34,7 @@ export type AttachedAlerts = { alerts: AttachedAlert[]; more: number };
 
 export type AuditPage = { records: AuditRecord[]; nextCursor: string | null };
 
-export type PauseState = { paused: boolean; by?: string; at?: string; reason?: string };
+export type { PauseState };
 
 export type PolicyView = Pick<
   Policy,

@@ -1,14 +1,22 @@
 import type { Clock } from '../clock.js';
+import type { AuditInput } from '../domain/audit.js';
 import { backoffDelay } from '../domain/backoff.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { AuditInput, OutboxItem, OutboxResult, Store } from '../store/types.js';
-import type { DispatcherSettings } from './dispatcher.js';
+import type { OutboxItem, OutboxResult, Store } from '../store/types.js';
 import type { Notifier } from './notifier.js';
 import { notificationAudit, notifyAuditTypes } from './records.js';
 import { howToConfigure, type NotifierRegistry } from './registry.js';
 import { passesSeverity } from './severity.js';
 import type { SendResult } from './types.js';
+
+/** How long a notification is retried, and how far apart. */
+export type DeliverySettings = {
+  /** Delivery rounds before an item goes dead (rounds spent waiting behind an older item count too). */
+  maxAttempts: number;
+  /** Between delivery attempts of one item (a peer's Retry-After wins): doubling, capped, jittered (src/domain/backoff.ts). */
+  backoff: { baseMs: number; maxMs: number; jitter: number };
+};
 
 export type DeliverDeps = {
   store: Store;
@@ -16,7 +24,7 @@ export type DeliverDeps = {
   log: Logger;
   metrics: Metrics;
   notifiers: NotifierRegistry;
-  settings: DispatcherSettings;
+  settings: DeliverySettings;
   random?: () => number;
 };
 

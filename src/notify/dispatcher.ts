@@ -4,10 +4,10 @@ import type { Metrics } from '../observability/metrics.js';
 import type { PendingWork } from '../runtime/pending-work.js';
 import { createPollLoop } from '../runtime/poll-loop.js';
 import type { OutboxItem, Store } from '../store/types.js';
-import { type DeliverDeps, deliver } from './deliver.js';
+import { type DeliverDeps, type DeliverySettings, deliver } from './deliver.js';
 import { howToConfigure, type NotifierRegistry, unknownNotifiers } from './registry.js';
 
-export type DispatcherSettings = {
+export type DispatcherSettings = DeliverySettings & {
   /** This process's name on outbox leases. */
   owner: string;
   /** How often to look for due notifications when nothing pokes the dispatcher. */
@@ -15,10 +15,6 @@ export type DispatcherSettings = {
   /** How long claimed items stay ours: longer than a batch takes to send, even against a slow peer. */
   leaseMs: number;
   batch: number;
-  /** Delivery rounds before an item goes dead (rounds spent waiting behind an older item count too). */
-  maxAttempts: number;
-  /** Between delivery attempts of one item (a peer's Retry-After wins): doubling, capped, jittered (src/domain/backoff.ts). */
-  backoff: { baseMs: number; maxMs: number; jitter: number };
 };
 
 export const defaultDispatcherSettings: Omit<DispatcherSettings, 'owner'> = {

@@ -1,4 +1,4 @@
-import type { NotificationEvent } from './types.js';
+import type { NotificationEvent } from '../domain/notification.js';
 
 const heal: NotificationEvent['heal'] = {
   id: 'heal_01kb2m3n4p5q6r7s8t9v0w1x2y',

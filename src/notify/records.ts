@@ -1,4 +1,5 @@
-import type { AuditInput, OutboxItem } from '../store/types.js';
+import type { AuditInput } from '../domain/audit.js';
+import type { OutboxItem } from '../store/types.js';
 
 /** Audit record types of notifications and Slack interactions. Stable strings: operators filter on them. */
 export const notifyAuditTypes = {

@@ -1,4 +1,5 @@
-import { type NotificationEvent, type Severity, severities } from './types.js';
+import type { NotificationEvent } from '../domain/notification.js';
+import { type Severity, severities } from './types.js';
 
 function rank(severity: string): number {
   return severities.indexOf(severity.toLowerCase() as Severity);

@@ -1,4 +1,4 @@
-import type { NotificationEvent } from './types.js';
+import type { NotificationEvent } from '../domain/notification.js';
 
 // Plain words every notifier may use to tell an event; each notifier escapes them for its own medium.
 

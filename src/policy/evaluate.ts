@@ -1,13 +1,15 @@
 import type { ActionRegistry } from '../actions/registry.js';
+import type { ResolvedStep } from '../domain/heal.js';
+import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain, quoteValue } from '../domain/names.js';
+import { targetKeyOf } from '../domain/target.js';
 import { SalveError } from '../errors.js';
 import { matchesAll } from './matchers.js';
-import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain, quoteValue } from './names.js';
 import { renderParams } from './params.js';
 import { formatPath, issueMessages, issueText } from './problems.js';
 import { stepsRemit, targetRemit } from './remit.js';
-import type { CompiledPolicy } from './table.js';
+import type { CompiledPolicy, PolicyTable } from './table.js';
 import { lookup, render, type TemplateData } from './templates.js';
-import type { MatchOutcome, PolicyTable, RefusalReason, ResolvedStep } from './types.js';
+import type { MatchOutcome, RefusalReason } from './types.js';
 
 export type AlertInput = TemplateData & { status: 'firing' | 'resolved' };
 
@@ -138,7 +140,7 @@ function resolvePolicy(c: CompiledPolicy, data: TemplateData, registry: ActionRe
     outcome: 'match',
     policy,
     target,
-    targetKey: `${target.kind}/${target.namespace}/${target.name}`,
+    targetKey: targetKeyOf(target),
     steps,
   };
 }

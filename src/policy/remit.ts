@@ -1,10 +1,10 @@
 import type { ActionRegistry } from '../actions/registry.js';
 import type { Designator, TargetRef } from '../actions/types.js';
-import { quoteValue } from './names.js';
+import type { ResolvedStep } from '../domain/heal.js';
+import { quoteValue } from '../domain/names.js';
 import { containsTemplate } from './params.js';
 import { formatPath } from './problems.js';
 import type { CompiledPolicy } from './table.js';
-import type { ResolvedStep } from './types.js';
 
 // A policy's remit: what its heals may act on. Everything an alert's labels can choose about *what* is acted
 // on (the target, and each step's designators) is either written in the policy or found in one of its

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { ActionRegistry } from '../actions/registry.js';
-import { parseDuration, parseRate } from './duration.js';
+import { parseDuration, parseRate } from '../domain/duration.js';
+import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain } from '../domain/names.js';
 import { parseMatcher } from './matchers.js';
-import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain } from './names.js';
 import { describeValue } from './problems.js';
 import { checkFile, checkPolicy, checkStep, KIND, whenMapping } from './schema-checks.js';
 import { compileTemplate, renderWith } from './templates.js';

@@ -1,5 +1,5 @@
-import type { TargetRef } from '../actions/types.js';
-import type { PolicyIndex } from './table.js';
+import type { ResolvedStep, StepVerify } from '../domain/heal.js';
+import type { TargetRef } from '../domain/target.js';
 
 export type MatcherOp = '=' | '!=' | '=~' | '!~';
 
@@ -18,12 +18,7 @@ export type StepSpec = {
   action: string;
   /** Raw `with:` block; string leaves may hold templates. Validated against the action's schema at load. */
   with: Record<string, unknown>;
-  verify: {
-    /** Milliseconds to wait for the rollout to complete; absent = no rollout check. */
-    rolloutMs?: number;
-    /** Milliseconds to wait for every attached alert to resolve; absent = step succeeds when the action does. */
-    resolvedMs?: number;
-  };
+  verify: StepVerify;
 };
 
 export type Guards = {
@@ -67,30 +62,6 @@ export type PolicyProblem = {
   message: string;
   line?: number;
   column?: number;
-};
-
-/** What loading a policy directory produced: a table only when there is no problem at all. */
-export type PolicyLoadResult = {
-  table: PolicyTable | null;
-  problems: PolicyProblem[];
-  /** Not errors, worth saying: an empty directory, a file with no policies. */
-  warnings: PolicyProblem[];
-};
-
-export type PolicyTable = {
-  policies: readonly Policy[];
-  byName: ReadonlyMap<string, Policy>;
-  files: readonly string[];
-  loadedAt: string;
-  /** Compiled templates and the alertname index; built by `createPolicyTable` (src/policy/table.ts). */
-  index: PolicyIndex;
-};
-
-/** A step with its templates filled from one alert, its parameters validated by the action's schema. */
-export type ResolvedStep = {
-  action: string;
-  params: unknown;
-  verify: StepSpec['verify'];
 };
 
 export type RefusalReason =

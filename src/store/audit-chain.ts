@@ -1,7 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { auditTypes } from './audit-types.js';
+import { type AuditInput, type AuditRecord, auditTypes } from '../domain/audit.js';
 import type { AuditRow } from './rows.js';
-import type { AuditInput, AuditRecord } from './types.js';
 
 // The audit log is one chain: each record holds the previous record's hash. Records are sealed with an
 // HMAC whose key lives outside the database (SALVE_AUDIT_KEY_FILE), so someone who can write the database can

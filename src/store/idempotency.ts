@@ -1,6 +1,7 @@
+import type { Heal } from '../domain/heal.js';
 import { SalveError } from '../errors.js';
 import { type HealRow, healFromRow } from './rows.js';
-import type { Heal, ManualHealInput } from './types.js';
+import type { ManualHealInput } from './types.js';
 
 /**
  * A heal found by the caller's Idempotency-Key: the same request again gets the same heal; another request

@@ -1,13 +1,16 @@
+import type { AuditRecord } from '../domain/audit.js';
 import {
-  type AuditRecord,
   type Heal,
   type HealAlert,
-  type HealPatch,
-  type OpenHealCounts,
+  type HealStage,
   type OpenHealState,
   openHealStates,
-  type StoredAlert,
-} from './types.js';
+  phaseOf,
+  stageOf,
+  stateOf,
+} from '../domain/heal.js';
+import type { HealPatch } from '../domain/heal-transition.js';
+import type { OpenHealCounts, StoredAlert } from './types.js';
 
 // Rows as both stores return them: the same column names; SQLite gives numbers where node-postgres gives
 // bigint strings, and 0/1 where PostgreSQL gives booleans.
@@ -18,7 +21,7 @@ export type HealRow = {
   target_key: string;
   target: string;
   state: Heal['state'];
-  phase: Heal['phase'];
+  phase: string;
   step: number;
   attempt: number;
   steps: string;
@@ -37,14 +40,32 @@ export type HealRow = {
   paged_at: string | null;
 };
 
+/** The columns of a new heal's row. */
+export type HealInsertRow = Pick<
+  HealRow,
+  | 'id'
+  | 'policy'
+  | 'target_key'
+  | 'target'
+  | 'state'
+  | 'phase'
+  | 'step'
+  | 'steps'
+  | 'trigger'
+  | 'opened_at'
+  | 'updated_at'
+  | 'next_run_at'
+  | 'idempotency_key'
+> & { dry_run: boolean; idempotency_scope: string | null; idempotency_digest: string | null };
+
 export function healFromRow(row: HealRow): Heal {
   return {
     id: row.id,
     policy: row.policy,
     targetKey: row.target_key,
     target: JSON.parse(row.target),
+    stage: stageOf(row.state, row.phase),
     state: row.state,
-    phase: row.phase,
     step: row.step,
     attempt: row.attempt,
     nextRunAt: row.next_run_at,
@@ -155,10 +176,20 @@ export function auditFromRow(row: AuditRow): AuditRecord {
   };
 }
 
-/** Heal fields a transition may set, and their columns. */
-export const healPatchColumns: Record<keyof HealPatch, string> = {
-  state: 'state',
-  phase: 'phase',
+/** The columns a transition writes for the heal fields it sets: the stage is stored as its state and phase. */
+export function healPatchColumns(set: HealPatch): Array<[column: string, value: unknown]> {
+  const columns: Array<[string, unknown]> = [];
+  for (const [key, value] of Object.entries(set) as Array<[keyof HealPatch, unknown]>) {
+    if (value === undefined) continue;
+    if (key === 'stage') {
+      const stage = value as HealStage;
+      columns.push(['state', stateOf(stage)], ['phase', phaseOf(stage)]);
+    } else columns.push([patchColumns[key], value]);
+  }
+  return columns;
+}
+
+const patchColumns: Record<Exclude<keyof HealPatch, 'stage'>, string> = {
   step: 'step',
   attempt: 'attempt',
   nextRunAt: 'next_run_at',

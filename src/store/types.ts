@@ -1,117 +1,14 @@
-import type { TargetRef } from '../actions/types.js';
 import type { AlertStatus, ReceivedAlert } from '../alerts/schema.js';
-import type { NotificationEvent, OutboxInput } from '../notify/types.js';
-import type { MatchOutcome, ResolvedStep } from '../policy/types.js';
+import type { AuditInput, AuditRecord } from '../domain/audit.js';
+import type { Heal, HealAlert, HealStage, HealState, OpenHealState, ResolvedStep } from '../domain/heal.js';
+import type { HealPatch } from '../domain/heal-transition.js';
+import type { ActionFinish, ActionRecordInput, SlotReservation } from '../domain/ledger.js';
+import type { NotificationEvent, OutboxInput } from '../domain/notification.js';
+import type { TargetRef } from '../domain/target.js';
+import type { MatchOutcome } from '../policy/types.js';
 
-export const healStates = [
-  'pending',
-  'awaiting_approval',
-  'running',
-  'verifying',
-  'resolved',
-  'escalated',
-  'failed',
-  'cancelled',
-  'refused',
-  /** A dry-run heal's end: what it would have come to is in `reason` and the audit log. */
-  'dry_run',
-] as const;
-export type HealState = (typeof healStates)[number];
-
-/** A heal in one of these states owns its (policy, target): new matching alerts attach to it. */
-export const openHealStates = [
-  'pending',
-  'awaiting_approval',
-  'running',
-  'verifying',
-] as const satisfies readonly HealState[];
-export type OpenHealState = (typeof openHealStates)[number];
 /** Open heals by state; every open state is present, 0 when none. */
 export type OpenHealCounts = Record<OpenHealState, number>;
-
-export type HealTrigger =
-  | {
-      kind: 'alert';
-      fingerprint: string;
-      startsAt: string;
-      alertname: string;
-      receiver: string;
-      groupKey: string;
-      /** Where the Alertmanager that sent it lives. */
-      externalURL?: string;
-    }
-  | { kind: 'manual'; actor: string; reason: string; force: boolean };
-
-/** Where an open heal is within its state: what the engine does next when the heal is due. */
-export const healPhases = ['guards', 'approval', 'action', 'rollout', 'resolve', 'done'] as const;
-export type HealPhase = (typeof healPhases)[number];
-
-export type Heal = {
-  id: string;
-  policy: string;
-  targetKey: string;
-  target: TargetRef;
-  state: HealState;
-  phase: HealPhase;
-  /** Index of the step in progress (or last tried). */
-  step: number;
-  /** Attempt of the current step's action (retries of retryable failures). */
-  attempt: number;
-  /** When the engine should next look at this heal; null once closed. */
-  nextRunAt: string | null;
-  /** Deadline of the current wait (approval expiry, rollout, resolution). */
-  deadlineAt: string | null;
-  /** Why the heal is in its state (refusal reason, escalation cause, ...). */
-  reason: string | null;
-  idempotencyKey: string | null;
-  /** Who approved the heal (when its policy requires approval), and when. */
-  approvedBy: string | null;
-  approvedAt: string | null;
-  /**
-   * When a heal waiting for approval pages someone (its policy's `guards.approval.pageAfter`), unless decided
-   * first; null when no page is due. A timer like `nextRunAt`, so it fires across restarts.
-   */
-  pageAt: string | null;
-  /** When salve paged a human about this heal while it was open; null when it never did. */
-  pagedAt: string | null;
-  steps: ResolvedStep[];
-  dryRun: boolean;
-  trigger: HealTrigger;
-  openedAt: string;
-  updatedAt: string;
-  closedAt: string | null;
-};
-
-export type HealAlert = {
-  fingerprint: string;
-  startsAt: string;
-  alertname: string;
-  attachedAt: string;
-  resolvedAt: string | null;
-};
-
-export type AuditRecord = {
-  seq: number;
-  at: string;
-  type: string;
-  /** Who or what: `alertmanager:<receiver>`, `token:<name>`, `salve`. */
-  actor: string;
-  healId: string | null;
-  policy: string | null;
-  target: string | null;
-  outcome: string | null;
-  data: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-  /** How the record is sealed: 1 = unkeyed SHA-256 (records older than the audit key), 2 = HMAC. */
-  scheme: number;
-  /** Set when the stored data is not valid JSON (a damaged or tampered record): `data` is then `{}`. */
-  corrupt?: string;
-};
-
-export type AuditInput = Omit<AuditRecord, 'seq' | 'at' | 'prevHash' | 'hash' | 'scheme' | 'corrupt'> & {
-  at?: string;
-};
 
 export type AuditQuery = {
   since?: string;
@@ -211,58 +108,13 @@ export type StoredAlert = ReceivedAlert & { receivedAt: string; deliveryId: numb
 
 export type AlertQuery = { fingerprint?: string; status?: AlertStatus; limit: number; afterId?: number };
 
-export type ActionRecordInput = {
-  healId: string;
-  policy: string;
-  targetKey: string;
-  action: string;
-  step: number;
-  attempt: number;
-  dryRun: boolean;
-};
-
-/**
- * Counted limits an action must fit in. The store checks them and takes the action's slot in one atomic
- * step, so heals advancing at the same moment, on any replica, cannot overshoot together.
- */
-export type ActionLimits = {
-  /** Global ceiling: at most `max` actions, any policy and target, started since `since`. */
-  global: { since: string; max: number };
-  /** Heal-loop breaker: at most `max` actions on this target, any policy, since `since`. */
-  target?: { since: string; max: number };
-  /** Cooldown: no action of this policy on this target, by another heal, since this time. */
-  cooldownSince?: string;
-};
-
-export type SlotReservation = { action: ActionRecordInput; limits: ActionLimits };
-
-export type ActionFinish = { status: 'changed' | 'unchanged' | 'failed' | 'dry_run'; detail: string };
-
-export type HealPatch = Partial<
-  Pick<
-    Heal,
-    | 'state'
-    | 'phase'
-    | 'step'
-    | 'attempt'
-    | 'nextRunAt'
-    | 'deadlineAt'
-    | 'reason'
-    | 'closedAt'
-    | 'approvedBy'
-    | 'approvedAt'
-    | 'pageAt'
-    | 'pagedAt'
-  >
->;
-
 /** One atomic move of a heal: its new fields, the audit records that explain it, the action bookkeeping. */
 export type HealTransition = {
   id: string;
   /** The lease holder; the move fails (SALVE_HEAL_CONFLICT) if another owner took the heal over. */
   owner: string | null;
-  /** The move fails (SALVE_HEAL_CONFLICT) unless the heal is still in this state. */
-  expectState?: HealState;
+  /** The move fails (SALVE_HEAL_CONFLICT) unless the heal is still in this stage (the one it was decided from). */
+  expectStage?: HealStage;
   /**
    * The move fails (SALVE_HEAL_CONFLICT) if an alert attached to the heal is still firing: closing a heal as
    * resolved must not swallow an alert that attached after the check.
@@ -285,6 +137,8 @@ export type HealTransition = {
   /** Finish the open action record of this heal and step. */
   finishAction?: ActionFinish & { step: number };
   releaseLease?: boolean;
+  /** The step is over: hand the heal's target lock back, with the move. */
+  releaseTargetLock?: boolean;
   /** Notifications committed with the move that causes them (the durable outbox). */
   notify?: OutboxInput[];
 };

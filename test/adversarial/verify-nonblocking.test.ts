@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditInput } from '../../src/store/types.js';
+import type { AuditInput } from '../../src/domain/audit.js';
 import { type Backend, postgresBackend, sqliteBackend } from '../support/backends.js';
 import { payload } from '../support/fixtures.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';

@@ -40,7 +40,7 @@ describe('verification through the Alertmanager API', () => {
     fingerprint = (await h.deps.store.listAlerts({ limit: 1 }))[0]!.fingerprint;
     await h.run();
     await h.advance(2_000); // rollout done -> resolve phase asks Alertmanager: still firing
-    expect(await h.heal(opened[0]!)).toMatchObject({ state: 'verifying', phase: 'resolve' });
+    expect(await h.heal(opened[0]!)).toMatchObject({ state: 'verifying', stage: 'resolve' });
     expect(am.seen.some((u) => u.startsWith('/api/v2/alerts'))).toBe(true);
     firing = false;
     await h.advance(30_000);
@@ -56,7 +56,7 @@ describe('verification through the Alertmanager API', () => {
     await h.run();
     await h.advance(2_000);
     await h.advance(30_000);
-    expect(await h.heal(opened[0]!)).toMatchObject({ state: 'verifying', phase: 'resolve' });
+    expect(await h.heal(opened[0]!)).toMatchObject({ state: 'verifying', stage: 'resolve' });
     expect(h.logs.text()).toContain('could not ask Alertmanager whether alerts still fire');
   });
 });

@@ -19,13 +19,13 @@ describe('heal lifecycle', () => {
     expect((await h.heal(opened[0]!)).state).toBe('verifying');
 
     await h.advance(2_000); // rollout poll: the simulator's controller has finished the rollout
-    expect(await h.heal(opened[0]!)).toMatchObject({ state: 'verifying', phase: 'resolve' });
+    expect(await h.heal(opened[0]!)).toMatchObject({ state: 'verifying', stage: 'resolve' });
 
     await h.clock.advance(3 * MIN);
     await h.resolve('fraud-scorer');
     await h.run();
     const heal = await h.heal(opened[0]!);
-    expect(heal).toMatchObject({ state: 'resolved', phase: 'done', reason: 'alerts_resolved' });
+    expect(heal).toMatchObject({ state: 'resolved', stage: 'resolved', reason: 'alerts_resolved' });
     const types = (await h.timeline(heal.id)).map((r) => `${r.type}:${r.outcome}`);
     expect(types).toEqual([
       'heal.opened:pending',
@@ -64,7 +64,7 @@ describe('heal lifecycle', () => {
     await h.advance(2_000);
     await h.advance(15 * MIN);
     const heal = await h.heal(opened[0]!);
-    expect(heal).toMatchObject({ state: 'escalated', phase: 'done' });
+    expect(heal).toMatchObject({ state: 'escalated', stage: 'escalated' });
     const types = (await h.timeline(heal.id)).map((r) => r.type);
     expect(types.filter((t) => t === 'action.finished')).toHaveLength(2);
     expect(types.filter((t) => t === 'heal.next_step')).toHaveLength(1);

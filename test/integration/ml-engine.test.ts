@@ -147,7 +147,7 @@ describe('ML actions in the heal engine', () => {
     expect(airflow.runs).toHaveLength(1);
     expect(airflow.runs[0]!.conf).toEqual({ model: 'fraud-scorer' });
     await h.advance(2_000);
-    expect(await h.heal(opened[0]!)).toMatchObject({ state: 'verifying', phase: 'rollout' });
+    expect(await h.heal(opened[0]!)).toMatchObject({ state: 'verifying', stage: 'rollout' });
     airflow.setState(airflow.runs[0]!.dag_run_id, 'failed');
     await h.advance(2_000);
     const heal = await h.heal(opened[0]!);

@@ -61,14 +61,14 @@ describe('retrain.prefect in the heal engine', () => {
     expect(prefect!.runs).toHaveLength(1);
     const run = prefect!.runs[0]!;
     expect(run).toMatchObject({ idempotency_key: `salve-${id}-1`, parameters: { model: 'fraud' } });
-    expect(await h!.heal(id)).toMatchObject({ state: 'verifying', phase: 'rollout' });
+    expect(await h!.heal(id)).toMatchObject({ state: 'verifying', stage: 'rollout' });
 
     prefect!.setState(run.id, 'RUNNING');
     await h!.advance(10 * MIN);
-    expect((await h!.heal(id)).phase).toBe('rollout');
+    expect((await h!.heal(id)).stage).toBe('rollout');
     prefect!.setState(run.id, 'COMPLETED', 'All states completed.');
     await h!.advance(MIN);
-    expect((await h!.heal(id)).phase).toBe('resolve');
+    expect((await h!.heal(id)).stage).toBe('resolve');
     const rollout = (await h!.timeline(id)).find((r) => r.type === 'verify.rollout');
     expect(rollout).toMatchObject({
       outcome: 'done',

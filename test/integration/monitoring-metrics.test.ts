@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActionRegistry } from '../../src/actions/registry.js';
-import { guardOrder, guardRefusalReasons } from '../../src/engine/guards.js';
+import { guardOrder, guardRefusalReasons } from '../../src/domain/guard.js';
+import { healStates, openHealStates } from '../../src/domain/heal.js';
 import { webhookOutcomes } from '../../src/http/routes/webhook.js';
 import { deliveryOutcomes } from '../../src/notify/deliver.js';
-import { healStates, openHealStates } from '../../src/store/types.js';
 import { buildTestApp, type TestApp } from '../support/build-test-app.js';
 import {
   catalogueFrom,

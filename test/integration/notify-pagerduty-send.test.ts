@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { NotificationEvent } from '../../src/domain/notification.js';
 import { exampleEvents } from '../../src/notify/examples.js';
 import { createHttp } from '../../src/notify/http-post.js';
 import { pagerDutyEvents } from '../../src/notify/pagerduty/events.js';
 import { sendPagerDuty } from '../../src/notify/pagerduty/send.js';
-import type { NotificationEvent } from '../../src/notify/types.js';
 import { type FakePagerDuty, startFakePagerDuty } from '../support/fake-pagerduty.js';
 
 const key = 'R0UTINGKEY0123456789abcdefABCDEF';

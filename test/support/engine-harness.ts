@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Heal } from '../../src/store/types.js';
+import type { Heal } from '../../src/domain/heal.js';
 import { buildTestApp, type TestApp, type TestAppOptions } from './build-test-app.js';
 import { fakeClock } from './fake-clock.js';
 import { payload } from './fixtures.js';

@@ -40,7 +40,7 @@ export function runEngineStoreContract(name: string, open: () => Promise<StoreHa
       const id = await openHeal();
       const a = await h.store.claimDueHeals({ now: T(1), owner: 'a', leaseUntil: T(31), limit: 10 });
       expect(a.map((x) => x.id)).toEqual([id]);
-      expect(a[0]).toMatchObject({ phase: 'guards', state: 'pending', nextRunAt: T(0) });
+      expect(a[0]).toMatchObject({ stage: 'guards', state: 'pending', nextRunAt: T(0) });
       expect(await h.store.claimDueHeals({ now: T(2), owner: 'b', leaseUntil: T(32), limit: 10 })).toEqual(
         [],
       );
@@ -72,7 +72,7 @@ export function runEngineStoreContract(name: string, open: () => Promise<StoreHa
       const id = await openHeal();
       await h.store.claimDueHeals({ now: T(1), owner: 'a', leaseUntil: T(31), limit: 10 });
       await expect(
-        h.store.transition({ id, owner: 'b', set: { state: 'running' }, audit: [] }),
+        h.store.transition({ id, owner: 'b', set: { stage: 'action' }, audit: [] }),
       ).rejects.toMatchObject({
         code: 'SALVE_HEAL_CONFLICT',
       });
@@ -80,8 +80,8 @@ export function runEngineStoreContract(name: string, open: () => Promise<StoreHa
         h.store.transition({
           id,
           owner: 'a',
-          expectState: 'awaiting_approval',
-          set: { state: 'running' },
+          expectStage: 'approval',
+          set: { stage: 'action' },
           audit: [],
         }),
       ).rejects.toMatchObject({ code: 'SALVE_HEAL_CONFLICT' });
@@ -89,8 +89,8 @@ export function runEngineStoreContract(name: string, open: () => Promise<StoreHa
       const moved = await h.store.transition({
         id,
         owner: 'a',
-        expectState: 'pending',
-        set: { state: 'running', phase: 'action', attempt: 1 },
+        expectStage: 'guards',
+        set: { stage: 'action', attempt: 1 },
         audit: [
           {
             type: 'test.moved',
@@ -103,7 +103,7 @@ export function runEngineStoreContract(name: string, open: () => Promise<StoreHa
           },
         ],
       });
-      expect(moved).toMatchObject({ state: 'running', phase: 'action', attempt: 1 });
+      expect(moved).toMatchObject({ stage: 'action', state: 'running', attempt: 1 });
       expect(await h.store.queryAudit({ healId: id, limit: 100 })).toHaveLength(before.length + 1);
       expect(await h.store.verifyAudit()).toMatchObject({ ok: true });
     });
@@ -234,7 +234,7 @@ export function runEngineStoreContract(name: string, open: () => Promise<StoreHa
         h.store.transition({
           id,
           owner: 'a',
-          set: { state: 'resolved' },
+          set: { stage: 'resolved' },
           audit: [],
           requireAlertsResolved: true,
         }),
@@ -247,7 +247,7 @@ export function runEngineStoreContract(name: string, open: () => Promise<StoreHa
       const closed = await h.store.transition({
         id,
         owner: 'a',
-        set: { state: 'resolved' },
+        set: { stage: 'resolved' },
         audit: [],
         requireAlertsResolved: true,
       });
@@ -273,7 +273,7 @@ export function runEngineStoreContract(name: string, open: () => Promise<StoreHa
       const closed = await h.store.transition({
         id,
         owner: 'a',
-        set: { state: 'resolved' },
+        set: { stage: 'resolved' },
         audit: [],
         requireAlertsResolved: true,
         resolveAlerts: [{ fingerprint: attached!.fingerprint, startsAt: attached!.startsAt }],

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ActionLimits, ActionRecordInput } from '../../src/store/types.js';
+import type { ActionLimits, ActionRecordInput } from '../../src/domain/ledger.js';
 import { openTestHeal, type StoreHarness, T } from './store-contract.js';
 
 const recordFor = (healId: string, deployment: string, step = 0): ActionRecordInput => ({
@@ -89,7 +89,7 @@ export function runSlotStoreContract(name: string, open: () => Promise<StoreHarn
       await h.store.transition({
         id: first,
         owner: 'a',
-        set: { state: 'cancelled', phase: 'done', closedAt: T(2), nextRunAt: null },
+        set: { stage: 'cancelled', closedAt: T(2), nextRunAt: null },
         audit: [],
         startAction: recordFor(first, 'y'),
       });
@@ -126,8 +126,7 @@ export function runSlotStoreContract(name: string, open: () => Promise<StoreHarn
         id: a,
         owner: 'a',
         set: {
-          state: 'cancelled',
-          phase: 'done',
+          stage: 'cancelled',
           closedAt: T(5),
           nextRunAt: null,
           reason: 'alerts_resolved',

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { NotificationEvent } from '../../src/domain/notification.js';
 import { loadNotifierSpecs, parseNotifiersFile } from '../../src/notify/config.js';
 import { exampleEvents } from '../../src/notify/examples.js';
 import { passesSeverity } from '../../src/notify/severity.js';
-import type { NotificationEvent } from '../../src/notify/types.js';
 
 const problemsOf = (fn: () => unknown): string[] => {
   try {

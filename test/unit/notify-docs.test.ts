@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { notificationKinds } from '../../src/domain/notification.js';
 import { exampleEvents } from '../../src/notify/examples.js';
-import { notificationKinds } from '../../src/notify/types.js';
 
 describe('notification docs', () => {
   it('the examples cover every kind of event, and every step outcome including the dry run', () => {

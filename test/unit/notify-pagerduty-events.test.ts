@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { NotificationEvent, TimelineEntry } from '../../src/domain/notification.js';
 import { exampleEvents } from '../../src/notify/examples.js';
 import {
   dedupKeyOf,
@@ -8,7 +9,6 @@ import {
   pagerDutySeverity,
 } from '../../src/notify/pagerduty/events.js';
 import { explainPagerDuty, routingKeyProblem } from '../../src/notify/pagerduty/send.js';
-import type { NotificationEvent, TimelineEntry } from '../../src/notify/types.js';
 import { pagerDutyErrors } from '../support/fake-pagerduty.js';
 
 const key = 'R0UTINGKEY0123456789abcdefABCDEF';

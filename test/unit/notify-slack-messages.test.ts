@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { NotificationEvent } from '../../src/domain/notification.js';
 import { exampleEvents } from '../../src/notify/examples.js';
 import type { Block } from '../../src/notify/slack/blocks.js';
 import { slackMessage } from '../../src/notify/slack/messages.js';
-import type { NotificationEvent } from '../../src/notify/types.js';
 import { humanDuration } from '../../src/notify/words.js';
 
 const example = (title: string): NotificationEvent => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration, parseRate } from '../../src/policy/duration.js';
+import { formatDuration, parseDuration, parseRate } from '../../src/domain/duration.js';
 
 describe('parseDuration', () => {
   it.each([

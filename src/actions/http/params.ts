@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseDuration } from '../../policy/duration.js';
-import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain } from '../../policy/names.js';
+import { parseDuration } from '../../domain/duration.js';
+import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain } from '../../domain/names.js';
 
 // `with:` building blocks shared by the HTTP actions. They validate without transforming, so the parsed
 // block is the block the policy wrote (the engine stores it and parses it again on every phase).

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { describeAction } from '../../actions/describe.js';
-import type { Deps } from '../../deps.js';
+import type { AppDeps } from '../app-deps.js';
 
-export function actionRoutes(app: FastifyInstance, deps: Deps): void {
+export function actionRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get(
     '/v1/actions',
     {

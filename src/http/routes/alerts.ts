@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Deps } from '../../deps.js';
+import type { AppDeps } from '../app-deps.js';
 import { parseOrThrow } from '../validate.js';
 
 const alertQuery = z.object({
@@ -10,7 +10,7 @@ const alertQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-export function alertRoutes(app: FastifyInstance, deps: Deps): void {
+export function alertRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get(
     '/v1/alerts',
     {

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { timestamp } from '../../alerts/schema.js';
-import type { Deps } from '../../deps.js';
 import { parseCheckpoint } from '../../store/audit-verify.js';
 import type { AuditPage } from '../api-types.js';
+import type { AppDeps } from '../app-deps.js';
 import { parseOrThrow, querySchema } from '../validate.js';
 
 const auditQuery = z.object({
@@ -37,7 +37,7 @@ const verifyQuery = z.object({
     }),
 });
 
-export function auditRoutes(app: FastifyInstance, deps: Deps): void {
+export function auditRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { store } = deps;
   app.get(
     '/v1/audit',

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Deps } from '../../deps.js';
+import type { AppDeps } from '../app-deps.js';
 
 /**
  * The page shows text that attackers write (alert labels and annotations) to people holding operator tokens.
@@ -44,7 +44,7 @@ function withHeaders(reply: FastifyReply): FastifyReply {
 }
 
 /** GET / and its assets. Public: the page holds no data; every call it makes carries the operator's token. */
-export function consolePageRoutes(app: FastifyInstance, deps: Deps): void {
+export function consolePageRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { index, assets } = deps.consoleAssets;
   app.get('/', { schema: { hide: true } }, async (_request, reply) => {
     if (!index) {

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import type { Deps } from '../../deps.js';
 import { SalveError } from '../../errors.js';
 import type { AttachedAlert, AttachedAlerts } from '../api-types.js';
+import type { AppDeps } from '../app-deps.js';
 
 /** At most this many alerts are described per heal; the rest are counted. */
 export const attachedAlertsShown = 200;
 /** Identities read per fingerprint (one per firing and per resolution). */
 const identitiesPerFingerprint = 1000;
 
-export function healAlertRoutes(app: FastifyInstance, deps: Deps): void {
+export function healAlertRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { store } = deps;
   app.get(
     '/v1/heals/:id/alerts',

@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Deps } from '../../deps.js';
-import { decideApproval } from '../../engine/approvals.js';
-import { SalveError } from '../../errors.js';
-import { evaluateLabels } from '../../policy/evaluate.js';
-import { canonicalJson } from '../../store/audit-chain.js';
-import { auditTypes } from '../../store/audit-types.js';
+import { decideApproval } from '../../service/decide-approval.js';
+import { openManualHeal } from '../../service/manual-heal.js';
+import { actorOf } from '../actor.js';
+import type { AppDeps } from '../app-deps.js';
 import { healView } from '../heal-view.js';
 import { parseOrThrow } from '../validate.js';
 
@@ -21,17 +18,13 @@ const manualHeal = z.object({
 
 const decisionBody = z.object({ comment: z.string().max(1000).optional() }).default({});
 
-const idempotencyKey = z
+const idempotencyKeySchema = z
   .string()
   .min(1)
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
-export function healCommandRoutes(app: FastifyInstance, deps: Deps): void {
-  const { store, clock } = deps;
-  const actorOf = (request: { principal: { name: string } | null }) =>
-    `token:${request.principal?.name ?? 'anonymous'}`;
-
+export function healCommandRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post(
     '/v1/heals',
     {
@@ -46,53 +39,11 @@ export function healCommandRoutes(app: FastifyInstance, deps: Deps): void {
     async (request, reply) => {
       const body = parseOrThrow(manualHeal, request.body);
       const keyHeader = request.headers['idempotency-key'];
-      const key =
+      const idempotencyKey =
         keyHeader === undefined
           ? null
-          : parseOrThrow(idempotencyKey, keyHeader, 'SALVE_REQUEST_INVALID', 'Idempotency-Key: ');
-      const actor = actorOf(request);
-      const outcome = evaluateLabels(
-        deps.policies.current(),
-        body.policy,
-        body.labels,
-        body.annotations,
-        deps.registry,
-      );
-      if (outcome.outcome === 'refused') {
-        await store.appendAudit([
-          {
-            type: auditTypes.policyRefused,
-            actor,
-            healId: null,
-            policy: body.policy,
-            target: null,
-            outcome: outcome.reason,
-            data: { manual: true, reason: body.reason, labels: body.labels, detail: outcome.detail },
-          },
-        ]);
-        throw new SalveError(
-          'SALVE_HEAL_REFUSED',
-          `policy ${body.policy} refuses: ${outcome.reason}: ${outcome.detail}`,
-        );
-      }
-      const { heal, created } = await store.openManualHeal({
-        policy: body.policy,
-        targetKey: outcome.targetKey,
-        target: outcome.target,
-        steps: outcome.steps,
-        dryRun: body.dryRun || deps.config.dryRun,
-        actor,
-        reason: body.reason,
-        force: body.force,
-        idempotencyKey: key,
-        // What the key stands for: the same key must come with the same request.
-        requestDigest: key === null ? null : createHash('sha256').update(canonicalJson(body)).digest('hex'),
-        at: clock.now().toISOString(),
-      });
-      if (created) {
-        deps.metrics.healsOpened.inc({ policy: heal.policy });
-        deps.engine.poke();
-      }
+          : parseOrThrow(idempotencyKeySchema, keyHeader, 'SALVE_REQUEST_INVALID', 'Idempotency-Key: ');
+      const { heal, created } = await openManualHeal(deps, body, { actor: actorOf(request), idempotencyKey });
       return reply.status(created ? 201 : 200).send({ heal: healView(heal), created });
     },
   );
@@ -110,20 +61,14 @@ export function healCommandRoutes(app: FastifyInstance, deps: Deps): void {
       async (request) => {
         const { id } = request.params as { id: string };
         const { comment } = parseOrThrow(decisionBody, request.body ?? {});
-        const heal = await decideApproval(deps.engineDeps, {
+        const heal = await decideApproval(deps, {
           id,
           decision,
           actor: actorOf(request),
-          at: clock.now().toISOString(),
+          at: deps.clock.now().toISOString(),
           comment,
+          via: 'api',
         });
-        if (decision === 'approve') deps.engine.poke();
-        else
-          deps.metrics.heals.inc({
-            policy: heal.policy,
-            action: heal.steps[heal.step]?.action ?? 'none',
-            outcome: 'cancelled',
-          });
         return { heal: healView(heal) };
       },
     );

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Deps } from '../../deps.js';
+import { type Heal, type HealState, healStates, openHealStates } from '../../domain/heal.js';
 import { SalveError } from '../../errors.js';
-import { type Heal, type HealQuery, type HealState, healStates, openHealStates } from '../../store/types.js';
+import type { HealQuery } from '../../store/types.js';
 import type { HealDetail, HealList } from '../api-types.js';
+import type { AppDeps } from '../app-deps.js';
 import { healView } from '../heal-view.js';
 import { parseOrThrow, querySchema } from '../validate.js';
 
@@ -19,7 +20,7 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
-export function healRoutes(app: FastifyInstance, deps: Deps): void {
+export function healRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { store } = deps;
   /** `open` spans several states: one indexed read per state, merged newest first (ids sort by time). */
   async function list(state: HealState | 'open' | undefined, query: HealQuery): Promise<Heal[]> {

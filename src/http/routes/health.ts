@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { Deps } from '../../deps.js';
-import { pauseKey } from '../../engine/context.js';
+import { pauseState } from '../../service/pause.js';
+import type { AppDeps } from '../app-deps.js';
 
 /** A store read that must not hold a health answer: past `ms`, the fallback stands in for it. */
 async function atMost<T>(read: Promise<T>, ms: number, fallback: T): Promise<T> {
@@ -15,7 +15,9 @@ async function atMost<T>(read: Promise<T>, ms: number, fallback: T): Promise<T> 
   }
 }
 
-export function healthRoutes(app: FastifyInstance, deps: Deps): void {
+const isPaused = async (deps: AppDeps) => (await pauseState(deps)).paused;
+
+export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/healthz', { schema: { summary: 'Liveness', tags: ['health'] } }, async () => ({ status: 'ok' }));
 
   app.get(
@@ -32,7 +34,7 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
       // Not a ping: a read-only or full disk, a deleted SQLite file or a read-only PostgreSQL still read.
       const [store, paused] = await Promise.all([
         deps.storeHealth.readiness(),
-        atMost(deps.store.getSetting(pauseKey), 900, 'unknown'),
+        atMost<boolean | 'unknown'>(isPaused(deps), 900, 'unknown'),
       ]);
       checks.store = store.detail;
       const ready = store.ok;
@@ -82,7 +84,7 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
       const [open, pending, paused] = await Promise.all([
         atMost(deps.store.countOpenHeals(), 1_000, null),
         atMost(deps.store.countPendingOutbox(), 1_000, null),
-        atMost(deps.store.getSetting(pauseKey), 1_000, undefined),
+        atMost(isPaused(deps), 1_000, undefined),
       ]);
       if (open !== null) {
         for (const [state, n] of Object.entries(open)) deps.metrics.openHeals.set({ state }, n);

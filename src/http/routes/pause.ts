@@ -1,35 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Deps } from '../../deps.js';
-import { breakerResetKey, pauseKey } from '../../engine/context.js';
-import { auditTypes } from '../../store/audit-types.js';
-import type { PauseState } from '../api-types.js';
+import { targetKeyPattern, targetKeyShape } from '../../domain/target.js';
+import { pause, pauseState, resetBreaker, resume } from '../../service/pause.js';
+import { actorOf } from '../actor.js';
+import type { AppDeps } from '../app-deps.js';
 import { parseOrThrow } from '../validate.js';
 
 const pauseBody = z.object({ reason: z.string().max(1000).optional() }).default({});
 const resetBody = z.object({
-  target: z.string().regex(/^[A-Za-z]+\/[a-z0-9.-]+\/[a-z0-9.-]+$/, 'expected Kind/namespace/name'),
+  target: z.string().regex(targetKeyPattern, `expected ${targetKeyShape}`),
 });
 
-async function pauseState(deps: Deps): Promise<PauseState> {
-  const raw = await deps.store.getSetting(pauseKey);
-  return raw ? { paused: true, ...(JSON.parse(raw) as Omit<PauseState, 'paused'>) } : { paused: false };
-}
-
 /** The kill switch: alerts are still received and recorded; nothing is acted on. Survives restarts. */
-export function pauseRoutes(app: FastifyInstance, deps: Deps): void {
-  const actor = (request: { principal: { name: string } | null }) =>
-    `token:${request.principal?.name ?? 'anonymous'}`;
-  const audit = (type: string, by: string, data: Record<string, unknown>) => ({
-    type,
-    actor: by,
-    healId: null,
-    policy: null,
-    target: (data.target as string | undefined) ?? null,
-    outcome: null,
-    data,
-  });
-
+export function pauseRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get(
     '/v1/pause',
     { config: { scope: 'viewer' }, schema: { summary: 'Whether salve is paused', tags: ['pause'] } },
@@ -41,15 +24,7 @@ export function pauseRoutes(app: FastifyInstance, deps: Deps): void {
     { config: { scope: 'operator' }, schema: { summary: 'Pause: act on nothing', tags: ['pause'] } },
     async (request) => {
       const { reason } = parseOrThrow(pauseBody, request.body ?? {});
-      const by = actor(request);
-      const state = { by, at: deps.clock.now().toISOString(), reason };
-      // One transaction: a pause is never in force without its audit record, nor the other way round.
-      await deps.store.setSetting(pauseKey, JSON.stringify(state), [
-        audit(auditTypes.pauseSet, by, { reason }),
-      ]);
-      deps.metrics.paused.set(1);
-      request.log.warn({ by, reason }, 'salve paused');
-      return { paused: true, ...state };
+      return pause({ ...deps, log: request.log }, { actor: actorOf(request), reason });
     },
   );
 
@@ -64,14 +39,7 @@ export function pauseRoutes(app: FastifyInstance, deps: Deps): void {
     },
     async (request) => {
       const { reason } = parseOrThrow(pauseBody, request.body ?? {});
-      const by = actor(request);
-      await deps.store.setSetting(pauseKey, null, [
-        audit(auditTypes.pauseCleared, by, reason === undefined ? {} : { reason }),
-      ]);
-      deps.metrics.paused.set(0);
-      request.log.warn({ by, reason }, 'salve resumed');
-      deps.engine.poke();
-      return { paused: false };
+      return resume({ ...deps, log: request.log }, { actor: actorOf(request), reason });
     },
   );
 
@@ -83,12 +51,7 @@ export function pauseRoutes(app: FastifyInstance, deps: Deps): void {
     },
     async (request) => {
       const { target } = parseOrThrow(resetBody, request.body);
-      const by = actor(request);
-      const at = deps.clock.now().toISOString();
-      await deps.store.setSetting(breakerResetKey(target), at, [
-        audit(auditTypes.breakerReset, by, { target }),
-      ]);
-      return { target, resetAt: at };
+      return resetBreaker(deps, { actor: actorOf(request), target });
     },
   );
 }

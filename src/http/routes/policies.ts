@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { webhookPayloadSchema } from '../../alerts/schema.js';
-import type { Deps } from '../../deps.js';
-import { explainPayload } from '../../engine/explain.js';
 import { formatMatcher } from '../../policy/matchers.js';
+import { explainPayload } from '../../service/explain.js';
 import type { PolicyList, PolicyView } from '../api-types.js';
+import type { AppDeps } from '../app-deps.js';
 import { parseOrThrow } from '../validate.js';
 
-export function policyRoutes(app: FastifyInstance, deps: Deps): void {
+export function policyRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get(
     '/v1/policies',
     {

@@ -1,9 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
-import type { Deps } from '../../deps.js';
 import { SalveError } from '../../errors.js';
 import { slackApprovers } from '../../notify/slack/approvers.js';
 import { createSlackInteractions, slackInteractionsRoute } from '../../notify/slack/interactions.js';
+import { decideApproval } from '../../service/decide-approval.js';
+import type { AppDeps } from '../app-deps.js';
 
 const SLACK_BODY_LIMIT = 64 * 1024;
 
@@ -15,16 +16,14 @@ function header(value: string | string[] | undefined): string | undefined {
  * Slack's button clicks. No bearer token: Slack signs each request with the signing secret instead, over the raw
  * form body, so this route keeps the body as the exact string that arrived (its own parser, in its own scope).
  */
-export function slackRoutes(app: FastifyInstance, deps: Deps): void {
+export function slackRoutes(app: FastifyInstance, deps: AppDeps): void {
   const interactions = createSlackInteractions({
     signingSecret: deps.config.slackSigningSecret ?? null,
     approvers: slackApprovers(deps.config),
     store: deps.store,
     clock: deps.clock,
     log: deps.log.child({ component: 'slack' }),
-    metrics: deps.metrics,
-    engineDeps: deps.engineDeps,
-    pokeEngine: () => deps.engine.poke(),
+    decide: (input) => decideApproval(deps, input),
     pokeDispatcher: () => deps.dispatcher.poke(),
     notifiers: deps.notifiers,
   });

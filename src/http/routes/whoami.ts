@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { scopes } from '../../config/tokens.js';
-import type { Deps } from '../../deps.js';
 import type { WhoAmI } from '../api-types.js';
+import type { AppDeps } from '../app-deps.js';
 
 /** Who the presented token is: the console signs in with it and shows only what its scopes allow. */
-export function whoamiRoutes(app: FastifyInstance, deps: Deps): void {
+export function whoamiRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get(
     '/v1/whoami',
     {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { targetLabel } from '../../actions/step.js';
-import type { NotificationEvent, NotificationKind, TimelineEntry } from '../types.js';
+import type { NotificationEvent, NotificationKind, TimelineEntry } from '../../domain/notification.js';
 import { waitedFor } from '../words.js';
 
 // What salve's notification events become in PagerDuty's Events API v2 (developer.pagerduty.com, "Send an

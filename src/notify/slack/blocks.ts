@@ -1,5 +1,5 @@
 import { targetLabel } from '../../actions/step.js';
-import type { NotificationEvent } from '../types.js';
+import type { NotificationEvent } from '../../domain/notification.js';
 import { esc, link } from './format.js';
 
 export type TextObject = { type: 'mrkdwn'; text: string } | { type: 'plain_text'; text: string };

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
-import { decideApproval } from '../../engine/approvals.js';
-import type { EngineDeps } from '../../engine/context.js';
+import type { AuditInput } from '../../domain/audit.js';
 import { type ErrorCode, isSalveError, SalveError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
-import type { Metrics } from '../../observability/metrics.js';
-import type { AuditInput, Store } from '../../store/types.js';
+import type { Store } from '../../store/types.js';
 import { describePath, findMalformedText } from '../../well-formed.js';
 import type { Interactive } from '../notifier.js';
 import { notifyAuditTypes } from '../records.js';
@@ -23,9 +21,18 @@ export type SlackInteractionDeps = {
   store: Store;
   clock: Clock;
   log: Logger;
-  metrics: Metrics;
-  engineDeps: EngineDeps;
-  pokeEngine(): void;
+  /**
+   * The one approval decision the API makes too (src/service/decide-approval.ts): throws SALVE_HEAL_CONFLICT
+   * when the heal no longer waits, SALVE_HEAL_NOT_FOUND when there is none.
+   */
+  decide(input: {
+    id: string;
+    decision: 'approve' | 'reject';
+    actor: string;
+    at: string;
+    comment: string;
+    via: 'slack';
+  }): Promise<unknown>;
   pokeDispatcher(): void;
   /** The configured notifiers: the one whose message was clicked answers it (its `interactive` capability). */
   notifiers: NotifierRegistry;
@@ -150,7 +157,7 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
     if (responseUrl) await interactiveOf(notifier, false)?.answerInPlace(id.data, responseUrl);
     const decision = action.action_id === approveActionId ? 'approve' : 'reject';
     try {
-      const heal = await decideApproval(deps.engineDeps, {
+      await deps.decide({
         id: id.data,
         decision,
         actor,
@@ -158,13 +165,6 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
         comment: `from Slack by ${who}`,
         via: 'slack',
       });
-      if (decision === 'approve') deps.pokeEngine();
-      else
-        deps.metrics.heals.inc({
-          policy: heal.policy,
-          action: heal.steps[heal.step]?.action ?? 'none',
-          outcome: 'cancelled',
-        });
       deps.pokeDispatcher();
     } catch (err) {
       if (!isSalveError(err) || (err.code !== 'SALVE_HEAL_CONFLICT' && err.code !== 'SALVE_HEAL_NOT_FOUND'))

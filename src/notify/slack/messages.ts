@@ -1,5 +1,5 @@
 import { targetLabel } from '../../actions/step.js';
-import type { NotificationEvent, NotificationKind } from '../types.js';
+import type { NotificationEvent, NotificationKind } from '../../domain/notification.js';
 import { humanDuration, waitedFor } from '../words.js';
 import {
   alertLine,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { NotificationEvent } from '../../domain/notification.js';
 import { postJson } from '../http-post.js';
 import {
   type Interactive,
@@ -10,7 +11,7 @@ import {
   type ValueSource,
   valueSourceSchema,
 } from '../notifier.js';
-import type { NotificationEvent, SendResult } from '../types.js';
+import type { SendResult } from '../types.js';
 import { readResponseTarget, writeResponseTarget } from './keys.js';
 import { slackMessage } from './messages.js';
 

@@ -1,7 +1,8 @@
+import type { AuditInput, AuditRecord } from '../../domain/audit.js';
 import { type AuditKey, auditInsertColumns, type ChainHead, GENESIS, sealRecords } from '../audit-chain.js';
 import { type AuditRows, checkNewestSeal, walkAuditChain } from '../audit-verify.js';
 import { type AuditRow, auditFromRow } from '../rows.js';
-import type { AuditInput, AuditQuery, AuditRecord, AuditVerification, AuditVerifyOptions } from '../types.js';
+import type { AuditQuery, AuditVerification, AuditVerifyOptions } from '../types.js';
 import { type PgRunner, params, type Queryable } from './db.js';
 import { lockSpace, storeLocks } from './locks.js';
 

@@ -1,7 +1,8 @@
 import type pg from 'pg';
-import type { OutboxInput } from '../../notify/types.js';
+import type { AuditInput } from '../../domain/audit.js';
+import type { OutboxInput } from '../../domain/notification.js';
 import type { AuditKey } from '../audit-chain.js';
-import type { AuditInput, ClaimQuery, OutboxItem, OutboxResult } from '../types.js';
+import type { ClaimQuery, OutboxItem, OutboxResult } from '../types.js';
 import { appendAudit } from './audit.js';
 import { type Queryable, storableText } from './db.js';
 

@@ -1,4 +1,5 @@
 import { alertIdentity, type ReceivedAlert } from '../../alerts/schema.js';
+import type { Heal, HealAlert } from '../../domain/heal.js';
 import {
   type AlertRow,
   alertFromRow,
@@ -8,7 +9,8 @@ import {
   healFromRow,
   openHealCountsFrom,
 } from '../rows.js';
-import type { AlertQuery, Heal, HealAlert, HealQuery, OpenHealCounts, StoredAlert } from '../types.js';
+import { openStatesSql } from '../sql.js';
+import type { AlertQuery, HealQuery, OpenHealCounts, StoredAlert } from '../types.js';
 import { params, type Queryable } from './db.js';
 
 export async function getHeal(db: Queryable, id: string): Promise<Heal | null> {
@@ -42,7 +44,7 @@ export async function healAlerts(db: Queryable, id: string): Promise<HealAlert[]
 export async function countOpenHeals(db: Queryable): Promise<OpenHealCounts> {
   const { rows } = await db.query<{ state: string; n: number }>(
     `SELECT state, count(*)::int AS n FROM heals
-      WHERE state IN ('pending', 'awaiting_approval', 'running', 'verifying') GROUP BY state`,
+      WHERE state IN (${openStatesSql}) GROUP BY state`,
   );
   return openHealCountsFrom(rows);
 }

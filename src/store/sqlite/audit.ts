@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { AuditInput, AuditRecord } from '../../domain/audit.js';
 import {
   type AuditKey,
   auditColumns,
@@ -10,7 +11,7 @@ import {
 } from '../audit-chain.js';
 import { type AuditRows, checkNewestSeal, walkAuditChain } from '../audit-verify.js';
 import { type AuditRow, auditFromRow } from '../rows.js';
-import type { AuditInput, AuditQuery, AuditRecord, AuditVerification, AuditVerifyOptions } from '../types.js';
+import type { AuditQuery, AuditVerification, AuditVerifyOptions } from '../types.js';
 
 /** The hash chain's head is cached: SQLite has one writer, and every append goes through it. */
 export function createSqliteAudit(db: Database, key: AuditKey) {

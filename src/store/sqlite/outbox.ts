@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import type { OutboxInput } from '../../notify/types.js';
-import type { AuditInput, ClaimQuery, OutboxItem, OutboxResult } from '../types.js';
+import type { AuditInput } from '../../domain/audit.js';
+import type { OutboxInput } from '../../domain/notification.js';
+import type { ClaimQuery, OutboxItem, OutboxResult } from '../types.js';
 import type { SqliteAudit } from './audit.js';
 
 type OutboxRow = {

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { alertIdentity } from '../../alerts/schema.js';
+import type { Heal, HealAlert } from '../../domain/heal.js';
 import {
   type AlertRow,
   alertFromRow,
@@ -9,7 +10,8 @@ import {
   healFromRow,
   openHealCountsFrom,
 } from '../rows.js';
-import type { AlertQuery, Heal, HealAlert, HealQuery, OpenHealCounts, StoredAlert } from '../types.js';
+import { openStatesSql } from '../sql.js';
+import type { AlertQuery, HealQuery, OpenHealCounts, StoredAlert } from '../types.js';
 
 export function createSqliteReads(db: Database) {
   const getHeal = db.prepare('SELECT * FROM heals WHERE id = ?');
@@ -19,7 +21,7 @@ export function createSqliteReads(db: Database) {
   );
   const countOpen = db.prepare(
     `SELECT state, count(*) AS n FROM heals
-      WHERE state IN ('pending', 'awaiting_approval', 'running', 'verifying') GROUP BY state`,
+      WHERE state IN (${openStatesSql}) GROUP BY state`,
   );
   const getSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
   const alertExists = db.prepare(

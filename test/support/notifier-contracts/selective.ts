@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { z } from 'zod';
+import type { NotificationEvent } from '../../../src/domain/notification.js';
 import { postJson } from '../../../src/notify/http-post.js';
 import {
   type NotifierKind,
@@ -7,7 +8,6 @@ import {
   type ValueSource,
   valueSourceSchema,
 } from '../../../src/notify/notifier.js';
-import type { NotificationEvent } from '../../../src/notify/types.js';
 import { startFakeSlack } from '../fake-slack.js';
 import type { NotifierContractSetup } from '../notifier-contract.js';
 

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
+import { auditTypes } from '../../../src/domain/audit.js';
 import type { AuditPage, AuditRecord, AuditVerification } from '../../../src/http/api-types.js';
-import { auditTypes } from '../../../src/store/audit-types.js';
 import { queryString } from '../api.js';
 import { Cell, ErrorNote, FilterBox, KeyValues, Live, Loading, Time } from '../components/bits.js';
 import { useSigned } from '../context.js';

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
+import { healStates } from '../../../src/domain/heal.js';
 import type { Heal, HealList, PolicyList } from '../../../src/http/api-types.js';
-import { healStates } from '../../../src/store/types.js';
 import { queryString } from '../api.js';
 import { Cell, ErrorNote, FilterBox, Live, Loading, StateBadge, Time } from '../components/bits.js';
 import { useSigned } from '../context.js';

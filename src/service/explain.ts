@@ -1,13 +1,15 @@
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ActionContext, AnyAction } from '../actions/types.js';
 import { normaliseAlert, type ReceivedAlert, type WebhookPayload } from '../alerts/schema.js';
+import { openHealStates } from '../domain/heal.js';
 import { isSalveError } from '../errors.js';
 import type { KubeClient } from '../kube/port.js';
 import { readOnlyKube } from '../kube/read-only.js';
 import { evaluateAlert } from '../policy/evaluate.js';
 import { type RemitBound, remitOf } from '../policy/remit.js';
-import type { MatchOutcome, PolicyTable } from '../policy/types.js';
-import { openHealStates, type Store } from '../store/types.js';
+import type { PolicyTable } from '../policy/table.js';
+import type { MatchOutcome } from '../policy/types.js';
+import type { Store } from '../store/types.js';
 
 export type ExplainedOutcome =
   | (Extract<MatchOutcome, { outcome: 'refused' }> & { decision: 'refused' })

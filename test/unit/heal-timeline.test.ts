@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { timelineOf } from '../../src/engine/timeline.js';
-import type { AuditRecord } from '../../src/store/types.js';
+import type { AuditRecord } from '../../src/domain/audit.js';
+import { timelineOf } from '../../src/domain/timeline.js';
 
 let seq = 0;
 const record = (

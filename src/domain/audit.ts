@@ -1,3 +1,5 @@
+// What the audit log records: the kinds of record, and a record as salve writes it (the store seals it).
+
 /** The kinds of audit record. Stable strings: operators filter on them. */
 export const auditTypes = {
   deliveryReceived: 'delivery.received',
@@ -34,3 +36,28 @@ export const auditTypes = {
   /** The chain is sealed with the audit key from this record on (written once, after unkeyed records). */
   auditKeyed: 'audit.keyed',
 } as const;
+export type AuditType = (typeof auditTypes)[keyof typeof auditTypes];
+
+export type AuditRecord = {
+  seq: number;
+  at: string;
+  type: string;
+  /** Who or what: `alertmanager:<receiver>`, `token:<name>`, `salve`. */
+  actor: string;
+  healId: string | null;
+  policy: string | null;
+  target: string | null;
+  outcome: string | null;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+  /** How the record is sealed: 1 = unkeyed SHA-256 (records older than the audit key), 2 = HMAC. */
+  scheme: number;
+  /** Set when the stored data is not valid JSON (a damaged or tampered record): `data` is then `{}`. */
+  corrupt?: string;
+};
+
+/** A record as salve writes it; the store gives it its place in the chain and seals it. */
+export type AuditInput = Omit<AuditRecord, 'seq' | 'at' | 'prevHash' | 'hash' | 'scheme' | 'corrupt'> & {
+  at?: string;
+};

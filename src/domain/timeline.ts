@@ -1,5 +1,5 @@
-import type { TimelineEntry } from '../notify/types.js';
-import type { AuditRecord } from '../store/types.js';
+import type { AuditRecord } from './audit.js';
+import type { TimelineEntry } from './notification.js';
 
 /** Records a page carries at most: the newest, which tell how the heal came to need a human. */
 export const timelineLimit = 100;
