@@ -20,6 +20,7 @@ export type HealPatch = Partial<
     | 'closedAt'
     | 'approvedBy'
     | 'approvedAt'
+    | 'traceContext'
   >
 >;
 

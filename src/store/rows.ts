@@ -36,6 +36,7 @@ export type HealRow = {
   idempotency_key: string | null;
   approved_by: string | null;
   approved_at: string | null;
+  trace_context: string | null;
 };
 
 /** The columns of a new heal's row. */
@@ -54,6 +55,7 @@ export type HealInsertRow = Pick<
   | 'updated_at'
   | 'next_run_at'
   | 'idempotency_key'
+  | 'trace_context'
 > & { dry_run: boolean; idempotency_scope: string | null; idempotency_digest: string | null };
 
 export function healFromRow(row: HealRow): Heal {
@@ -78,6 +80,7 @@ export function healFromRow(row: HealRow): Heal {
     openedAt: row.opened_at,
     updatedAt: row.updated_at,
     closedAt: row.closed_at,
+    traceContext: row.trace_context ?? null,
   };
 }
 
@@ -194,6 +197,7 @@ const patchColumns: Record<Exclude<keyof HealPatch, 'stage'>, string> = {
   closedAt: 'closed_at',
   approvedBy: 'approved_by',
   approvedAt: 'approved_at',
+  traceContext: 'trace_context',
 };
 
 /** Rows of `SELECT state, count(*) AS n ... GROUP BY state` over open heals, with every open state present. */

@@ -139,6 +139,7 @@ function healIn(stage: HealStage, extra: Partial<Heal> = {}): Heal {
     openedAt: '2026-11-27T02:59:00.000Z',
     updatedAt: at,
     closedAt: null,
+    traceContext: null,
     ...extra,
   };
 }
