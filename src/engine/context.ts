@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Tracer } from '../observability/tracing.js';
 import type { PolicyTable } from '../policy/table.js';
 import type { SecretReader } from '../runtime/secrets.js';
 import type { Store } from '../store/types.js';
@@ -52,6 +53,8 @@ export type EngineDeps = {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  /** The heal's spans: each stage run, each guard, each request (the no-op tracer when tracing is off). */
+  tracer: Tracer;
   registry: ActionRegistry;
   policies: { current(): PolicyTable };
   kube: KubeClient;

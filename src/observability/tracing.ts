@@ -48,15 +48,19 @@ export interface Tracer {
   startSpan(name: string, options?: SpanOptions): Span;
   /** Runs `fn` with `span` active: spans started and requests made inside it, however deep, are its children. */
   withSpan<T>(span: Span, fn: () => T): T;
-  /** The `traceparent` an outgoing request made now carries (the active span's); null when none is active. */
-  activeTraceparent(): string | null;
+  /**
+   * The active span (see `withSpan`): a request made now carries its `traceparent`, a move of the heal is told
+   * on it. The no-op span when none is active.
+   */
+  activeSpan(): Span;
   /** Sends what has ended and is still buffered. */
   flush(): Promise<void>;
   /** Flushes, then stops exporting. */
   shutdown(): Promise<void>;
 }
 
-const noopSpan: Span = {
+/** The span of tracing off: it records nothing and carries no context. */
+export const noopSpan: Span = {
   traceparent: null,
   setAttributes() {},
   addEvent() {},
@@ -71,7 +75,7 @@ export const noopTracer: Tracer = {
   enabled: false,
   startSpan: () => noopSpan,
   withSpan: (_span, fn) => fn(),
-  activeTraceparent: () => null,
+  activeSpan: () => noopSpan,
   flush: async () => {},
   shutdown: async () => {},
 };

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { webhookPayloadSchema } from '../../alerts/schema.js';
+import type { Span } from '../../observability/tracing.js';
 import { ingestDelivery } from '../../service/ingest-delivery.js';
 import type { AppDeps } from '../app-deps.js';
 import { withinDeadline } from '../deadline.js';
+import { endRequestSpan, startRequestSpan } from '../request-span.js';
 import { parseOrThrow } from '../validate.js';
 
 /** The `outcome` of `salve_webhook_requests_total`. */
@@ -22,6 +24,8 @@ const outcomeByStatus = (status: number): (typeof webhookOutcomes)[number] =>
 
 export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { metrics } = deps;
+  // The span of each delivery in flight, ended once it is answered (whatever the answer).
+  const spans = new WeakMap<object, Span>();
 
   app.post(
     '/v1/alertmanager',
@@ -34,16 +38,20 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
         tags: ['alertmanager'],
         body: z.toJSONSchema(webhookPayloadSchema, { io: 'input', unrepresentable: 'any' }),
       },
-      onResponse: async (_request, reply) => {
+      onResponse: async (request, reply) => {
         metrics.webhookRequests.inc({ outcome: outcomeByStatus(reply.statusCode) });
+        const span = spans.get(request);
+        if (span) endRequestSpan(span, reply);
       },
     },
     async (request, reply) => {
       const started = process.hrtime.bigint();
+      const span = startRequestSpan(deps.tracer, request);
+      if (deps.tracer.enabled) spans.set(request, span);
       const payload = parseOrThrow(webhookPayloadSchema, request.body, 'SALVE_WEBHOOK_INVALID');
       // Well before Alertmanager gives up: a store that cannot commit in time costs a retry, never a lost alert.
       const answer = await withinDeadline(
-        ingestDelivery(deps, payload, request.log),
+        ingestDelivery(deps, payload, request.log, span),
         deps.config.deliveryDeadline,
         'committing the delivery',
       );

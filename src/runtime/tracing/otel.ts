@@ -23,6 +23,7 @@ import type { Logger } from '../../observability/logger.js';
 import {
   type Attributes,
   formatTraceparent,
+  noopSpan,
   parseTraceparent,
   type Span,
   type SpanOptions,
@@ -193,10 +194,10 @@ export function createOtelTracer(options: OtelTracerOptions): Tracer {
       if (!(span instanceof SdkSpan)) return fn();
       return active.run(trace.setSpan(active.getStore() ?? ROOT_CONTEXT, span.inner), fn);
     },
-    activeTraceparent() {
+    activeSpan() {
       const store = active.getStore();
       const span = store && trace.getSpan(store);
-      return span ? new SdkSpan(span, max).traceparent : null;
+      return span ? new SdkSpan(span, max) : noopSpan;
     },
     // A failed export is already told (reportingExporter); waiting for spans must not fail salve's work.
     flush: () => provider.forceFlush().catch(() => {}),

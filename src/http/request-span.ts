@@ -1,0 +1,48 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { salveAttr, semconv } from '../observability/trace-attributes.js';
+import { noopSpan, parseTraceparent, type Span, type Tracer } from '../observability/tracing.js';
+import { actorOf } from './actor.js';
+
+/**
+ * Why a request's `traceparent` was not taken as the parent of its span. Only a request that authenticated
+ * with a token may place salve's span in its caller's trace (Alertmanager's, when it traces its
+ * notifications), and only with a header that parses strictly. A request salve cannot attribute
+ * (`--insecure-no-auth`) starts a trace of its own; its header is neither followed nor linked. Heals never
+ * take a caller's trace whatever the request: each starts its own (service/heal-traces.ts).
+ */
+export function ignoredTraceparent(
+  request: Pick<FastifyRequest, 'headers' | 'principal'>,
+): { parent: string } | { ignored: 'unauthenticated' | 'malformed' | null } {
+  const header = request.headers.traceparent;
+  if (header === undefined) return { ignored: null };
+  if (request.principal === null) return { ignored: 'unauthenticated' };
+  if (typeof header !== 'string' || parseTraceparent(header) === null) return { ignored: 'malformed' };
+  return { parent: header };
+}
+
+/**
+ * The server span of a request that may open or move heals, started in its handler (so after
+ * authentication: a refused request makes no span). Ended by `endRequestSpan` once answered.
+ */
+export function startRequestSpan(tracer: Tracer, request: FastifyRequest): Span {
+  if (!tracer.enabled) return noopSpan;
+  const route = request.routeOptions.url ?? request.url;
+  const from = ignoredTraceparent(request);
+  return tracer.startSpan(`${request.method} ${route}`, {
+    kind: 'server',
+    parent: 'parent' in from ? from.parent : null,
+    attributes: {
+      [semconv.httpMethod]: request.method,
+      [semconv.httpRoute]: route,
+      [semconv.urlPath]: request.url.split('?')[0],
+      [salveAttr.actor]: request.principal ? actorOf(request) : undefined,
+      ...('ignored' in from && from.ignored !== null ? { [salveAttr.traceparentIgnored]: from.ignored } : {}),
+    },
+  });
+}
+
+export function endRequestSpan(span: Span, reply: FastifyReply): void {
+  span.setAttributes({ [semconv.httpStatus]: reply.statusCode });
+  if (reply.statusCode >= 500) span.fail(`answered ${reply.statusCode}`);
+  span.end();
+}
