@@ -207,6 +207,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     approvalTimeoutMs: config.approvalTimeout,
     dryRun: config.dryRun,
     publicUrl: config.publicUrl ?? null,
+    traceUrl: config.traceUrl ?? null,
     ...overrides.engine,
   };
   const engineDeps: EngineDeps = {

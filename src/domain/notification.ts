@@ -29,6 +29,11 @@ export type NotificationEvent = {
     steps: Array<{ action: string }>;
     /** Link to the heal in salve's API, when SALVE_PUBLIC_URL is set. */
     url: string | null;
+    /**
+     * Link to the heal's trace, when SALVE_TRACE_URL is set and the heal is traced (and sampled). Absent from
+     * events queued before salve knew traces.
+     */
+    traceUrl?: string | null;
   };
   /** The alert that opened the heal, when an alert did. */
   alert: {

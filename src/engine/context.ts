@@ -32,6 +32,8 @@ export type EngineSettings = {
   dryRun: boolean;
   /** salve's own URL, for links in notifications. */
   publicUrl: string | null;
+  /** SALVE_TRACE_URL: the template of links to a heal's trace, in notifications. */
+  traceUrl: string | null;
 };
 
 export const defaultEngineSettings: Omit<EngineSettings, 'owner'> = {
@@ -46,6 +48,7 @@ export const defaultEngineSettings: Omit<EngineSettings, 'owner'> = {
   resolvePollMs: 30_000,
   dryRun: false,
   publicUrl: null,
+  traceUrl: null,
 };
 
 export type EngineDeps = {

@@ -1,6 +1,7 @@
 import type { Heal } from '../domain/heal.js';
 import type { NotificationDraft } from '../domain/heal-transition.js';
 import type { NotificationEvent, OutboxInput } from '../domain/notification.js';
+import { sampledTraceId, traceLink } from '../observability/tracing.js';
 import type { EngineDeps } from './context.js';
 
 async function alertOf(heal: Heal, deps: EngineDeps): Promise<NotificationEvent['alert']> {
@@ -47,6 +48,7 @@ export async function addressed(
         openedAt: heal.openedAt,
         steps: heal.steps.map((s) => ({ action: s.action })),
         url: base ? `${base}/v1/heals/${heal.id}` : null,
+        traceUrl: traceLink(deps.settings.traceUrl, sampledTraceId(heal.traceContext)),
       },
       alert,
       ...extra,

@@ -120,6 +120,29 @@ export function failStageSpan(span: Span, error: unknown): void {
   span.end();
 }
 
+/** Runs `work` under a span of the heal's trace (an operator's decision on it); tracing off: just runs it. */
+export async function withHealSpan<T>(
+  tracer: Tracer,
+  name: string,
+  heal: Heal,
+  attributes: Attributes,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!tracer.enabled) return work();
+  const span = tracer.startSpan(name, {
+    parent: heal.traceContext,
+    attributes: { ...healAttributes(heal), ...attributes },
+  });
+  try {
+    const result = await tracer.withSpan(span, work);
+    span.end();
+    return result;
+  } catch (err) {
+    failStageSpan(span, err);
+    throw err;
+  }
+}
+
 export type GuardTiming = { decision: GuardDecision; start: number; end: number };
 
 /** Each guard that ran, as a span of its own under the active span (the guards stage's), after the fact. */

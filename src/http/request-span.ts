@@ -22,10 +22,9 @@ export function ignoredTraceparent(
 
 /**
  * The server span of a request that may open or move heals, started in its handler (so after
- * authentication: a refused request makes no span). Ended by `endRequestSpan` once answered.
+ * authentication: a refused request makes no span).
  */
-export function startRequestSpan(tracer: Tracer, request: FastifyRequest): Span {
-  if (!tracer.enabled) return noopSpan;
+function startRequestSpan(tracer: Tracer, request: FastifyRequest): Span {
   const route = request.routeOptions.url ?? request.url;
   const from = ignoredTraceparent(request);
   return tracer.startSpan(`${request.method} ${route}`, {
@@ -41,8 +40,32 @@ export function startRequestSpan(tracer: Tracer, request: FastifyRequest): Span 
   });
 }
 
-export function endRequestSpan(span: Span, reply: FastifyReply): void {
+function endRequestSpan(span: Span, reply: FastifyReply): void {
   span.setAttributes({ [semconv.httpStatus]: reply.statusCode });
   if (reply.statusCode >= 500) span.fail(`answered ${reply.statusCode}`);
   span.end();
+}
+
+export type RequestSpans = {
+  /** The request's span, started now; the no-op span when tracing is off. */
+  start(request: FastifyRequest): Span;
+  /** For the route's onResponse: ends the request's span, with the status it was answered. */
+  end(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+};
+
+/** The spans of a route's requests in flight, each ended once answered, whatever the answer. */
+export function requestSpans(tracer: Tracer): RequestSpans {
+  const spans = new WeakMap<FastifyRequest, Span>();
+  return {
+    start(request) {
+      if (!tracer.enabled) return noopSpan;
+      const span = startRequestSpan(tracer, request);
+      spans.set(request, span);
+      return span;
+    },
+    async end(request, reply) {
+      const span = spans.get(request);
+      if (span) endRequestSpan(span, reply);
+    },
+  };
 }

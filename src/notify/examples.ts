@@ -10,6 +10,7 @@ const heal: NotificationEvent['heal'] = {
   openedAt: '2026-11-27T03:00:00.000Z',
   steps: [{ action: 'k8s.restart' }, { action: 'k8s.rollback' }],
   url: 'https://salve.example/v1/heals/heal_01kb2m3n4p5q6r7s8t9v0w1x2y',
+  traceUrl: 'https://tempo.example/trace/4bf92f3577b34da6a3ce929d0e0e4736',
 };
 
 const alert: NotificationEvent['alert'] = {

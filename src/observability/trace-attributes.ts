@@ -50,6 +50,8 @@ export const salveAttr = {
   detail: 'salve.detail',
   outcome: 'salve.outcome',
   actor: 'salve.actor',
+  /** Where an operator's decision came from: api, slack. */
+  via: 'salve.via',
   /** Which peer an HTTP action request went to: airflow, mlflow, argo, ... */
   peer: 'salve.peer.service',
   deliveryId: 'salve.delivery.id',

@@ -97,6 +97,12 @@ export function parseTraceparent(value: string | null | undefined): TraceParent 
   return { traceId, spanId, sampled: (Number.parseInt(flags, 16) & 1) === 1 };
 }
 
+/** The id of the trace a stored context belongs to, when that trace is recorded (sampled); else null. */
+export function sampledTraceId(traceparent: string | null | undefined): string | null {
+  const p = parseTraceparent(traceparent);
+  return p?.sampled ? p.traceId : null;
+}
+
 export const formatTraceparent = (p: TraceParent): string =>
   `00-${p.traceId}-${p.spanId}-${p.sampled ? '01' : '00'}`;
 

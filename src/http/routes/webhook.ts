@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { webhookPayloadSchema } from '../../alerts/schema.js';
-import type { Span } from '../../observability/tracing.js';
 import { ingestDelivery } from '../../service/ingest-delivery.js';
 import type { AppDeps } from '../app-deps.js';
 import { withinDeadline } from '../deadline.js';
-import { endRequestSpan, startRequestSpan } from '../request-span.js';
+import { requestSpans } from '../request-span.js';
 import { parseOrThrow } from '../validate.js';
 
 /** The `outcome` of `salve_webhook_requests_total`. */
@@ -24,8 +23,7 @@ const outcomeByStatus = (status: number): (typeof webhookOutcomes)[number] =>
 
 export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { metrics } = deps;
-  // The span of each delivery in flight, ended once it is answered (whatever the answer).
-  const spans = new WeakMap<object, Span>();
+  const spans = requestSpans(deps.tracer);
 
   app.post(
     '/v1/alertmanager',
@@ -40,14 +38,12 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
       onResponse: async (request, reply) => {
         metrics.webhookRequests.inc({ outcome: outcomeByStatus(reply.statusCode) });
-        const span = spans.get(request);
-        if (span) endRequestSpan(span, reply);
+        await spans.end(request, reply);
       },
     },
     async (request, reply) => {
       const started = process.hrtime.bigint();
-      const span = startRequestSpan(deps.tracer, request);
-      if (deps.tracer.enabled) spans.set(request, span);
+      const span = spans.start(request);
       const payload = parseOrThrow(webhookPayloadSchema, request.body, 'SALVE_WEBHOOK_INVALID');
       // Well before Alertmanager gives up: a store that cannot commit in time costs a retry, never a lost alert.
       const answer = await withinDeadline(
