@@ -12,10 +12,11 @@ import { actorOf } from './actor.js';
  */
 export function ignoredTraceparent(
   request: Pick<FastifyRequest, 'headers' | 'principal'>,
+  authenticated: boolean,
 ): { parent: string } | { ignored: 'unauthenticated' | 'malformed' | null } {
   const header = request.headers.traceparent;
   if (header === undefined) return { ignored: null };
-  if (request.principal === null) return { ignored: 'unauthenticated' };
+  if (!authenticated || request.principal === null) return { ignored: 'unauthenticated' };
   if (typeof header !== 'string' || parseTraceparent(header) === null) return { ignored: 'malformed' };
   return { parent: header };
 }
@@ -24,9 +25,9 @@ export function ignoredTraceparent(
  * The server span of a request that may open or move heals, started in its handler (so after
  * authentication: a refused request makes no span).
  */
-function startRequestSpan(tracer: Tracer, request: FastifyRequest): Span {
+function startRequestSpan(tracer: Tracer, request: FastifyRequest, authenticated: boolean): Span {
   const route = request.routeOptions.url ?? request.url;
-  const from = ignoredTraceparent(request);
+  const from = ignoredTraceparent(request, authenticated);
   return tracer.startSpan(`${request.method} ${route}`, {
     kind: 'server',
     parent: 'parent' in from ? from.parent : null,
@@ -53,13 +54,16 @@ export type RequestSpans = {
   end(request: FastifyRequest, reply: FastifyReply): Promise<void>;
 };
 
-/** The spans of a route's requests in flight, each ended once answered, whatever the answer. */
-export function requestSpans(tracer: Tracer): RequestSpans {
+/**
+ * The spans of a route's requests in flight, each ended once answered, whatever the answer. `auth`: whether
+ * requests prove who sent them (not with --insecure-no-auth).
+ */
+export function requestSpans(tracer: Tracer, auth: { open: boolean }): RequestSpans {
   const spans = new WeakMap<FastifyRequest, Span>();
   return {
     start(request) {
       if (!tracer.enabled) return noopSpan;
-      const span = startRequestSpan(tracer, request);
+      const span = startRequestSpan(tracer, request, !auth.open);
       spans.set(request, span);
       return span;
     },

@@ -27,7 +27,7 @@ const idempotencyKeySchema = z
 
 export function healCommandRoutes(app: FastifyInstance, deps: AppDeps): void {
   const healView = healViewer(deps.config.traceUrl ?? null);
-  const spans = requestSpans(deps.tracer);
+  const spans = requestSpans(deps.tracer, deps.auth);
   app.post(
     '/v1/heals',
     {

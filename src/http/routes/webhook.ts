@@ -23,7 +23,7 @@ const outcomeByStatus = (status: number): (typeof webhookOutcomes)[number] =>
 
 export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { metrics } = deps;
-  const spans = requestSpans(deps.tracer);
+  const spans = requestSpans(deps.tracer, deps.auth);
 
   app.post(
     '/v1/alertmanager',
