@@ -70,6 +70,8 @@ export async function ingestDelivery(
   const known = await store.knownAlerts(received);
   if (known.size === received.length) {
     metrics.alertsDeduplicated.inc(received.length);
+    if (deps.tracer.enabled)
+      span.setAttributes({ [salveAttr.alertsReceived]: received.length, [salveAttr.alertsNew]: 0 });
     return {
       status: 'accepted',
       delivery: null,
