@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.js';
+import type { TracingSettings } from '../runtime/tracing/settings.js';
+import { checkTraceUrlTemplate } from './tracing.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -55,6 +57,14 @@ export const configSchema = z
     alertmanagerUrl: z.url().optional(),
     /** Where salve can be reached by people (links in notifications). */
     publicUrl: z.url().optional(),
+    /** Where people read a trace: a URL template with `{traceId}` (Tempo, Jaeger, Grafana Explore). */
+    traceUrl: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = checkTraceUrlTemplate(value);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
     /** Global ceiling on actions per hour, across every policy and target. */
     maxActionsPerHour: z.coerce.number().int().positive().default(30),
     /** How long a heal waits for an approval before it is cancelled. */
@@ -111,7 +121,12 @@ export const configSchema = z
       'set the routing key once: SALVE_PAGERDUTY_ROUTING_KEY or SALVE_PAGERDUTY_ROUTING_KEY_FILE, not both',
   });
 
-export type Config = z.output<typeof configSchema> & { tokensFile: string; auditKeyFile: string };
+export type Config = z.output<typeof configSchema> & {
+  tokensFile: string;
+  auditKeyFile: string;
+  /** From the standard OTEL_* variables (config/tracing.ts); null: tracing is off. */
+  tracing: TracingSettings | null;
+};
 
 /** Setting name -> environment variable; the flag is the kebab-case of the setting. */
 export const settingEnv = {
@@ -128,6 +143,7 @@ export const settingEnv = {
   kubeContext: 'SALVE_KUBE_CONTEXT',
   alertmanagerUrl: 'SALVE_ALERTMANAGER_URL',
   publicUrl: 'SALVE_PUBLIC_URL',
+  traceUrl: 'SALVE_TRACE_URL',
   maxActionsPerHour: 'SALVE_MAX_ACTIONS_PER_HOUR',
   approvalTimeout: 'SALVE_APPROVAL_TIMEOUT',
   leaseSeconds: 'SALVE_LEASE_SECONDS',

@@ -22,6 +22,7 @@ export type HealPatch = Partial<
     | 'approvedAt'
     | 'pageAt'
     | 'pagedAt'
+    | 'traceContext'
   >
 >;
 

@@ -156,6 +156,11 @@ export type Heal = {
   openedAt: string;
   updatedAt: string;
   closedAt: string | null;
+  /**
+   * The W3C `traceparent` of the heal's root span, when the heal is traced: every later span of the heal, on
+   * whichever replica continues it, starts under it, so the heal reads as one trace. Null when untraced.
+   */
+  traceContext: string | null;
 };
 
 /** An alert attached to a heal: the heal waits for it to resolve. */

@@ -38,6 +38,11 @@ export type NotificationEvent = {
      * when it never did. Pagers close what they opened from it: the heal's end resolves the page.
      */
     pagedAt: string | null;
+    /**
+     * Link to the heal's trace, when SALVE_TRACE_URL is set and the heal is traced (and sampled). Absent from
+     * events queued before salve knew traces.
+     */
+    traceUrl?: string | null;
   };
   /** The alert that opened the heal, when an alert did. */
   alert: {

@@ -2,6 +2,7 @@ import type { Heal } from '../domain/heal.js';
 import type { NotificationDraft } from '../domain/heal-transition.js';
 import type { NotificationEvent, NotificationKind, OutboxInput } from '../domain/notification.js';
 import { timelineLimit, timelineOf } from '../domain/timeline.js';
+import { sampledTraceId, traceLink } from '../observability/tracing.js';
 import type { EngineDeps } from './context.js';
 
 /** Events that ask a human to step in carry the heal's story so far: they open an incident. */
@@ -60,6 +61,7 @@ export async function addressed(
         url: base ? `${base}/v1/heals/${heal.id}` : null,
         consoleUrl: base ? `${base}/#/heals/${encodeURIComponent(heal.id)}` : null,
         pagedAt: heal.pagedAt,
+        traceUrl: traceLink(deps.settings.traceUrl, sampledTraceId(heal.traceContext)),
       },
       alert,
       ...(toldWithStory.has(kind) ? { timeline } : {}),

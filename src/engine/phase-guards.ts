@@ -9,6 +9,7 @@ import type { EngineDeps } from './context.js';
 import { actionLimits, runGuards } from './guards.js';
 import { commitReserving, refusalEvent } from './reserve.js';
 import { actionRecord, allAlertsResolved, isDryRun, policyOf } from './step.js';
+import { type GuardTiming, recordGuards } from './trace.js';
 
 type Pass = Extract<GuardDecision, { verdict: 'pass' }>;
 
@@ -78,9 +79,10 @@ export async function guardsPhase(heal: HealIn<'guards'>, deps: EngineDeps): Pro
   const policy = policyOf(heal, deps);
   const approved = heal.approvedBy !== null;
   const alertsResolved = await allAlertsResolved(heal, deps);
+  const timed: GuardTiming[] | undefined = deps.tracer.enabled ? [] : undefined;
   const decisions = alertsResolved
     ? []
-    : (await runGuards(heal, policy, deps)).map(
+    : (await runGuards(heal, policy, deps, timed)).map(
         (d): GuardDecision =>
           d.verdict === 'await_approval' && approved
             ? { guard: 'approval', verdict: 'pass', detail: `approved by ${heal.approvedBy}` }
@@ -106,6 +108,12 @@ export async function guardsPhase(heal: HealIn<'guards'>, deps: EngineDeps): Pro
     ...(reserve ? { reserve } : {}),
   });
   if ('wait' in decision) return reschedule(heal, decision.wait, deps);
+  // What a held heal looking again decided is not recorded: its stage's span is dropped (trace.ts).
+  if (timed)
+    recordGuards(
+      deps.tracer,
+      timed.map((t, i) => ({ ...t, decision: decisions[i] ?? t.decision })),
+    );
   const move = apply(heal, decision.event);
   return decision.event.type === 'guards_passed'
     ? commitReserving(heal, move, decision.event.passed, deps)

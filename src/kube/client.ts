@@ -8,6 +8,8 @@ import {
   setHeaderMiddleware,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { semconv } from '../observability/trace-attributes.js';
+import { noopTracer, type Tracer } from '../observability/tracing.js';
 import { toKubeFailure } from './api-errors.js';
 import type {
   ControllerRevision,
@@ -20,6 +22,7 @@ import type {
   Workload,
   WorkloadKind,
 } from './port.js';
+import { describeCall, type KubeCall, serverOf, startKubeSpan, traceHeader } from './tracing.js';
 
 export type ApiKubeClientOptions = {
   description: string;
@@ -27,6 +30,8 @@ export type ApiKubeClientOptions = {
   requestTimeoutMs?: number;
   /** Recorded in managedFields of everything salve patches or creates. */
   fieldManager?: string;
+  /** Each call a client span, each request its traceparent; default: not traced. */
+  tracer?: Tracer;
 };
 
 const contentTypes = {
@@ -47,14 +52,19 @@ function patchBody(patch: KubePatch): unknown {
   return patch.type === 'json' ? patch.ops : patch.body;
 }
 
-/** Sets a deadline on every request; the header middleware supplies the client's own Observable type. */
-function requestOptions(timeoutMs: number): ConfigurationOptions {
+/**
+ * Sets a deadline and the trace context on every request; the header middleware supplies the client's own
+ * Observable type.
+ */
+function requestOptions(timeoutMs: number, tracer: Tracer): ConfigurationOptions {
   const userAgent = setHeaderMiddleware('User-Agent', 'salve');
   return {
     middleware: [
       {
         pre: (context) => {
           context.setSignal(AbortSignal.timeout(timeoutMs));
+          for (const [name, value] of Object.entries(traceHeader(tracer)))
+            context.setHeaderParam(name, value);
           return userAgent.pre(context);
         },
         post: (context) => userAgent.post(context),
@@ -70,14 +80,23 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
   const batch = kubeConfig.makeApiClient(BatchV1Api);
   const events = kubeConfig.makeApiClient(EventsV1Api);
   const timeoutMs = options.requestTimeoutMs ?? 15_000;
-  const base = requestOptions(timeoutMs);
+  const tracer = options.tracer ?? noopTracer;
+  const server = serverOf(kubeConfig.getCurrentCluster()?.server);
+  const base = requestOptions(timeoutMs, tracer);
   const fieldManager = options.fieldManager ?? 'salve';
 
-  async function call<T>(operation: string, request: () => Promise<unknown>): Promise<T> {
+  async function call<T>(what: KubeCall, request: () => Promise<unknown>): Promise<T> {
+    const operation = describeCall(what);
+    const span = tracer.enabled ? startKubeSpan(tracer, what, operation, server) : null;
     try {
-      return plain<T>(await request());
+      return plain<T>(await (span ? tracer.withSpan(span, request) : request()));
     } catch (err) {
-      throw toKubeFailure(err, operation, timeoutMs);
+      const failure = toKubeFailure(err, operation, timeoutMs);
+      span?.setAttributes({ [semconv.errorType]: failure.code });
+      span?.fail(failure.message);
+      throw failure;
+    } finally {
+      span?.end();
     }
   }
 
@@ -113,14 +132,14 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
     description: options.description,
 
     getWorkload: (kind, namespace, name) =>
-      call<Workload>(`get ${kind} ${namespace}/${name}`, () => readers[kind](namespace, name)),
+      call<Workload>({ verb: 'get', kind, namespace, name }, () => readers[kind](namespace, name)),
 
     patchWorkload: (kind, namespace, name, patch) =>
-      call<Workload>(`patch ${kind} ${namespace}/${name}`, () => patchers[kind](namespace, name, patch)),
+      call<Workload>({ verb: 'patch', kind, namespace, name }, () => patchers[kind](namespace, name, patch)),
 
     listReplicaSets: async (namespace, labelSelector) => {
       const list = await call<{ items: ReplicaSet[] }>(
-        `list ReplicaSets in ${namespace} (${labelSelector})`,
+        { verb: 'list', kind: 'ReplicaSets', namespace, detail: labelSelector },
         () => apps.listNamespacedReplicaSet({ namespace, labelSelector }, base),
       );
       return list.items;
@@ -128,22 +147,24 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
 
     listControllerRevisions: async (namespace, labelSelector) => {
       const list = await call<{ items: ControllerRevision[] }>(
-        `list ControllerRevisions in ${namespace} (${labelSelector})`,
+        { verb: 'list', kind: 'ControllerRevisions', namespace, detail: labelSelector },
         () => apps.listNamespacedControllerRevision({ namespace, labelSelector }, base),
       );
       return list.items;
     },
 
     getCronJob: (namespace, name) =>
-      call<CronJob>(`get CronJob ${namespace}/${name}`, () =>
+      call<CronJob>({ verb: 'get', kind: 'CronJob', namespace, name }, () =>
         batch.readNamespacedCronJob({ namespace, name }, base),
       ),
 
     getJob: (namespace, name) =>
-      call<Job>(`get Job ${namespace}/${name}`, () => batch.readNamespacedJob({ namespace, name }, base)),
+      call<Job>({ verb: 'get', kind: 'Job', namespace, name }, () =>
+        batch.readNamespacedJob({ namespace, name }, base),
+      ),
 
     listJobs: async (namespace, labelSelector) => {
-      const list = await call<{ items: Job[] }>(`list Jobs in ${namespace}`, () =>
+      const list = await call<{ items: Job[] }>({ verb: 'list', kind: 'Jobs', namespace }, () =>
         batch.listNamespacedJob(
           labelSelector === undefined ? { namespace } : { namespace, labelSelector },
           base,
@@ -153,13 +174,13 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
     },
 
     createJob: (namespace, job) =>
-      call<Job>(`create Job ${namespace}/${job.metadata.name ?? ''}`, () =>
+      call<Job>({ verb: 'create', kind: 'Job', namespace, name: job.metadata.name ?? '' }, () =>
         // The port's Job is the wire JSON; the generated model is the same shape with looser typing.
         batch.createNamespacedJob({ namespace, body: job as never, fieldManager }, base),
       ),
 
     createEvent: async (namespace, event: KubeEvent) => {
-      await call<unknown>(`create Event ${namespace}/${event.metadata.name}`, () =>
+      await call<unknown>({ verb: 'create', kind: 'Event', namespace, name: event.metadata.name }, () =>
         events.createNamespacedEvent(
           {
             namespace,

@@ -3,6 +3,7 @@ import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { SalveError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import type { Tracer } from '../observability/tracing.js';
 import { createApiKubeClient } from './client.js';
 import type { KubeClient } from './port.js';
 import { createUnconfiguredKubeClient } from './unconfigured.js';
@@ -21,6 +22,8 @@ export type KubeClientConfig = {
   serviceAccountDir?: string;
   requestTimeoutMs?: number;
   log: Logger;
+  /** Traces each call and carries its context on each request; default: not traced. */
+  tracer?: Tracer;
 };
 
 const defaultServiceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -105,5 +108,6 @@ export function createKubeClient(config: KubeClientConfig): KubeClient {
   return createApiKubeClient(kubeConfig, {
     description,
     ...(config.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: config.requestTimeoutMs }),
+    ...(config.tracer === undefined ? {} : { tracer: config.tracer }),
   });
 }

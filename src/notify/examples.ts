@@ -12,6 +12,7 @@ const heal: NotificationEvent['heal'] = {
   url: 'https://salve.example/v1/heals/heal_01kb2m3n4p5q6r7s8t9v0w1x2y',
   consoleUrl: 'https://salve.example/#/heals/heal_01kb2m3n4p5q6r7s8t9v0w1x2y',
   pagedAt: null,
+  traceUrl: 'https://tempo.example/trace/4bf92f3577b34da6a3ce929d0e0e4736',
 };
 
 const alert: NotificationEvent['alert'] = {

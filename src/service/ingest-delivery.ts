@@ -3,9 +3,12 @@ import { alertIdentity, normaliseAlert, type WebhookPayload } from '../alerts/sc
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { salveAttr } from '../observability/trace-attributes.js';
+import type { Span, Tracer } from '../observability/tracing.js';
 import { evaluateAlert } from '../policy/evaluate.js';
 import type { PolicyTable } from '../policy/table.js';
-import type { HealRef, Store } from '../store/types.js';
+import type { HealRef, IngestInput, IngestResult, Store } from '../store/types.js';
+import { type Opening, startHealTraces } from './heal-traces.js';
 
 export type IngestDeps = {
   store: Pick<Store, 'knownAlerts' | 'ingest'>;
@@ -15,6 +18,7 @@ export type IngestDeps = {
   metrics: Metrics;
   engine: { poke(): void };
   config: { dryRun: boolean };
+  tracer: Tracer;
 };
 
 /** What the webhook answers (202) once the delivery is committed. */
@@ -28,6 +32,26 @@ export type DeliveryAnswer = {
   truncatedAlerts: number;
 };
 
+/** Each heal the delivery may open: a policy matched one of its new alerts. */
+function openingsOf(alerts: IngestInput['alerts'], dryRun: boolean): Opening[] {
+  return alerts.flatMap(({ alert, outcomes }) =>
+    outcomes.flatMap((o) =>
+      o.outcome === 'match' ? [{ ...o, dryRun, alertname: alert.labels.alertname ?? '' }] : [],
+    ),
+  );
+}
+
+/** What the delivery's span says it came to. */
+function tell(span: Span, result: IngestResult): void {
+  span.setAttributes({
+    [salveAttr.deliveryId]: result.deliveryId,
+    [salveAttr.alertsReceived]: result.received,
+    [salveAttr.alertsNew]: result.new,
+    [salveAttr.healsOpened]: result.opened.length,
+    [salveAttr.healsAttached]: result.attached.length,
+  });
+}
+
 /**
  * An Alertmanager delivery: every alert committed before the answer, each matched against the policies, the
  * heals it opens or joins committed with it. Nothing is acted on here: the engine picks the work up.
@@ -36,6 +60,7 @@ export async function ingestDelivery(
   deps: IngestDeps,
   payload: WebhookPayload,
   log: Pick<Logger, 'info'>,
+  span: Span,
 ): Promise<DeliveryAnswer> {
   const { store, metrics } = deps;
   const received = payload.alerts.map(normaliseAlert);
@@ -45,6 +70,8 @@ export async function ingestDelivery(
   const known = await store.knownAlerts(received);
   if (known.size === received.length) {
     metrics.alertsDeduplicated.inc(received.length);
+    if (deps.tracer.enabled)
+      span.setAttributes({ [salveAttr.alertsReceived]: received.length, [salveAttr.alertsNew]: 0 });
     return {
       status: 'accepted',
       delivery: null,
@@ -59,19 +86,31 @@ export async function ingestDelivery(
     alert,
     outcomes: known.has(alertIdentity(alert)) ? [] : evaluateAlert(table, alert, deps.registry),
   }));
-  const result = await store.ingest({
-    receivedAt: deps.clock.now().toISOString(),
-    actor: `alertmanager:${payload.receiver || 'unknown'}`,
-    delivery: {
-      receiver: payload.receiver,
-      groupKey: payload.groupKey,
-      externalURL: payload.externalURL,
-      status: payload.status,
-      truncatedAlerts: payload.truncatedAlerts,
-    },
-    alerts,
-    dryRun: deps.config.dryRun,
-  });
+  // Tracing off: not even the list of heals the delivery may open is made.
+  const traces = deps.tracer.enabled
+    ? startHealTraces(deps.tracer, openingsOf(alerts, deps.config.dryRun), { kind: 'alert' }, span)
+    : null;
+  const result = await store
+    .ingest({
+      receivedAt: deps.clock.now().toISOString(),
+      actor: `alertmanager:${payload.receiver || 'unknown'}`,
+      delivery: {
+        receiver: payload.receiver,
+        groupKey: payload.groupKey,
+        externalURL: payload.externalURL,
+        status: payload.status,
+        truncatedAlerts: payload.truncatedAlerts,
+      },
+      alerts,
+      dryRun: deps.config.dryRun,
+      ...(traces ? { traces: traces.traces } : {}),
+    })
+    .catch((err: unknown) => {
+      traces?.dropped();
+      throw err;
+    });
+  traces?.opened(result.opened);
+  if (deps.tracer.enabled) tell(span, result);
   // Never act inside the request: the engine picks the work up from the store.
   if (result.opened.length > 0 || result.resolved > 0) deps.engine.poke();
   metrics.alertsDeduplicated.inc(result.deduplicated);

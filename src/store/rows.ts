@@ -38,6 +38,7 @@ export type HealRow = {
   approved_at: string | null;
   page_at: string | null;
   paged_at: string | null;
+  trace_context: string | null;
 };
 
 /** The columns of a new heal's row. */
@@ -56,6 +57,7 @@ export type HealInsertRow = Pick<
   | 'updated_at'
   | 'next_run_at'
   | 'idempotency_key'
+  | 'trace_context'
 > & { dry_run: boolean; idempotency_scope: string | null; idempotency_digest: string | null };
 
 export function healFromRow(row: HealRow): Heal {
@@ -82,6 +84,7 @@ export function healFromRow(row: HealRow): Heal {
     openedAt: row.opened_at,
     updatedAt: row.updated_at,
     closedAt: row.closed_at,
+    traceContext: row.trace_context ?? null,
   };
 }
 
@@ -200,6 +203,7 @@ const patchColumns: Record<Exclude<keyof HealPatch, 'stage'>, string> = {
   approvedAt: 'approved_at',
   pageAt: 'page_at',
   pagedAt: 'paged_at',
+  traceContext: 'trace_context',
 };
 
 /** Rows of `SELECT state, count(*) AS n ... GROUP BY state` over open heals, with every open state present. */

@@ -80,6 +80,11 @@ export type IngestInput = {
   alerts: IngestAlert[];
   /** Global dry-run: heals opened by this delivery are marked dry-run. */
   dryRun: boolean;
+  /**
+   * The `traceparent` of the root span each heal this delivery may open starts with, by policy and target;
+   * a heal without one is untraced (tracing is off).
+   */
+  traces?: ReadonlyArray<{ policy: string; targetKey: string; traceContext: string }>;
 };
 
 export type HealRef = { id: string; policy: string; target: string };
@@ -170,6 +175,8 @@ export type ManualHealInput = {
   /** SHA-256 of the request the key came with: the same key with another request is refused. */
   requestDigest: string | null;
   at: string;
+  /** The `traceparent` of the heal's root span, should a heal open; null: untraced. */
+  traceContext?: string | null;
 };
 
 export type ClaimQuery = { now: string; owner: string; leaseUntil: string; limit: number };

@@ -21,6 +21,7 @@ export function healIn(stage: HealStage, extra: Partial<Heal> = {}): Heal {
     approvedAt: null,
     pageAt: null,
     pagedAt: null,
+    traceContext: null,
     steps: [
       { action: 'k8s.restart', params: {}, verify: {} },
       { action: 'k8s.rollback', params: {}, verify: {} },

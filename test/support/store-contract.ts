@@ -139,6 +139,51 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       });
     });
 
+    it('keeps the trace context each heal a delivery opens starts with; an attached alert changes none', async () => {
+      const tp = (n: string) => `00-${n.repeat(32)}-${'b'.repeat(16)}-01`;
+      const result = await h.store.ingest({
+        ...delivery([
+          {
+            alert: alertOf({ alertname: 'X', deployment: 'scorer' }, { fingerprint: 'fp-1' }),
+            outcomes: [matchFor('scorer')],
+          },
+          {
+            alert: alertOf({ alertname: 'X', deployment: 'other' }, { fingerprint: 'fp-2' }),
+            outcomes: [matchFor('other')],
+          },
+          {
+            alert: alertOf({ alertname: 'X', deployment: 'plain' }, { fingerprint: 'fp-3' }),
+            outcomes: [matchFor('plain')],
+          },
+        ]),
+        traces: [
+          { policy: 'scorer-error-rate', targetKey: 'Deployment/ml-prod/scorer', traceContext: tp('1') },
+          { policy: 'scorer-error-rate', targetKey: 'Deployment/ml-prod/other', traceContext: tp('2') },
+          { policy: 'scorer-error-rate', targetKey: 'Deployment/ml-prod/unmatched', traceContext: tp('3') },
+        ],
+      });
+      const byTarget = new Map(result.opened.map((o) => [o.target, o.id]));
+      expect((await h.store.getHeal(byTarget.get('Deployment/ml-prod/scorer')!))?.traceContext).toBe(tp('1'));
+      expect((await h.store.getHeal(byTarget.get('Deployment/ml-prod/other')!))?.traceContext).toBe(tp('2'));
+      // Untraced: no context, not another heal's.
+      expect((await h.store.getHeal(byTarget.get('Deployment/ml-prod/plain')!))?.traceContext).toBeNull();
+      const later = await h.store.ingest({
+        ...delivery([
+          {
+            alert: alertOf({ alertname: 'X', deployment: 'scorer' }, { fingerprint: 'fp-4' }),
+            outcomes: [matchFor('scorer')],
+          },
+        ]),
+        traces: [
+          { policy: 'scorer-error-rate', targetKey: 'Deployment/ml-prod/scorer', traceContext: tp('4') },
+        ],
+      });
+      expect(later.attached).toHaveLength(1);
+      expect((await h.store.getHeal(later.attached[0]!.id))?.traceContext).toBe(tp('1'));
+      const listed = await h.store.listHeals({ limit: 10 });
+      expect(listed.map((x) => x.traceContext).sort()).toEqual([null, tp('1'), tp('2')].sort());
+    });
+
     it('concurrent deliveries for one target open exactly one heal', async () => {
       const results = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>

@@ -4,6 +4,7 @@ import { webhookPayloadSchema } from '../../alerts/schema.js';
 import { ingestDelivery } from '../../service/ingest-delivery.js';
 import type { AppDeps } from '../app-deps.js';
 import { withinDeadline } from '../deadline.js';
+import { requestSpans } from '../request-span.js';
 import { parseOrThrow } from '../validate.js';
 
 /** The `outcome` of `salve_webhook_requests_total`. */
@@ -22,6 +23,7 @@ const outcomeByStatus = (status: number): (typeof webhookOutcomes)[number] =>
 
 export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { metrics } = deps;
+  const spans = requestSpans(deps.tracer, deps.auth);
 
   app.post(
     '/v1/alertmanager',
@@ -34,16 +36,18 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
         tags: ['alertmanager'],
         body: z.toJSONSchema(webhookPayloadSchema, { io: 'input', unrepresentable: 'any' }),
       },
-      onResponse: async (_request, reply) => {
+      onResponse: async (request, reply) => {
         metrics.webhookRequests.inc({ outcome: outcomeByStatus(reply.statusCode) });
+        await spans.end(request, reply);
       },
     },
     async (request, reply) => {
       const started = process.hrtime.bigint();
+      const span = spans.start(request);
       const payload = parseOrThrow(webhookPayloadSchema, request.body, 'SALVE_WEBHOOK_INVALID');
       // Well before Alertmanager gives up: a store that cannot commit in time costs a retry, never a lost alert.
       const answer = await withinDeadline(
-        ingestDelivery(deps, payload, request.log),
+        ingestDelivery(deps, payload, request.log, span),
         deps.config.deliveryDeadline,
         'committing the delivery',
       );

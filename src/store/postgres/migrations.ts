@@ -179,6 +179,14 @@ export const postgresMigrations: ReadonlyArray<{ version: number; name: string; 
       ALTER TABLE heals ADD COLUMN paged_at text COLLATE "C";
     `,
   },
+  {
+    version: 7,
+    name: 'trace context of heals',
+    sql: `
+      -- The W3C traceparent of the heal's root span: every replica that continues the heal joins its trace.
+      ALTER TABLE heals ADD COLUMN trace_context text;
+    `,
+  },
 ];
 
 async function applyPending(client: pg.PoolClient, now: () => Date): Promise<void> {

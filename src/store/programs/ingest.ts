@@ -30,6 +30,7 @@ export function* ingest(input: IngestInput): Program<IngestResult> {
   const deliveryId = yield* tx.insertDelivery(input);
   const fresh = yield* tx.insertAlerts(input, deliveryId);
   const result = newIngestResult(deliveryId, input, fresh);
+  const traces = new Map((input.traces ?? []).map((t) => [pairKey(t), t.traceContext]));
   // Re-deliveries change nothing: no audit noise for a group Alertmanager merely repeated (or an HA peer sent).
   if (fresh.length === 0) return result;
   yield* tx.setNewCount(deliveryId, fresh.length);
@@ -80,7 +81,8 @@ export function* ingest(input: IngestInput): Program<IngestResult> {
       const heal = { id: healId, policy: outcome.policy, target: outcome.targetKey };
       if (existing === undefined) {
         const opened = { ...outcome, id: healId, dryRun: input.dryRun };
-        heals.push(newHealRow({ ...opened, trigger: alertTrigger(input, ref), at }));
+        const traceContext = traces.get(key) ?? null;
+        heals.push(newHealRow({ ...opened, trigger: alertTrigger(input, ref), at, traceContext }));
         open.set(key, healId);
         result.opened.push(heal);
         audit.push(healOpenedRecord(opened, input.actor, ref));

@@ -179,6 +179,14 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sq
       ALTER TABLE heals ADD COLUMN paged_at TEXT;
     `,
   },
+  {
+    version: 7,
+    name: 'trace context of heals',
+    sql: `
+      -- The W3C traceparent of the heal's root span: every replica that continues the heal joins its trace.
+      ALTER TABLE heals ADD COLUMN trace_context TEXT;
+    `,
+  },
 ];
 
 export function migrateSqlite(db: Database, now: () => Date): void {
