@@ -141,7 +141,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
 
     it('audits the alerts a delivery attaches to a heal in one record per (delivery, heal), every alert named', async () => {
       const pod = (p: string, deployment = 'scorer') => ({
-        alert: alertOf({ alertname: 'X', deployment, pod }, { fingerprint: `fp-${p}` }),
+        alert: alertOf({ alertname: 'X', deployment, pod: p }, { fingerprint: `fp-${p}` }),
         outcomes: [matchFor(deployment)],
       });
       const first = await h.store.ingest(delivery([pod('a'), pod('b'), pod('z', 'ranker'), pod('c')]));
