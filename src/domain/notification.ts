@@ -60,11 +60,6 @@ export type NotificationEvent = {
     wouldDo?: string[];
     decision?: 'approved' | 'rejected';
     decidedBy?: string;
-    /**
-     * Slack's response_url of the message whose button was clicked: the Slack notifier that showed the buttons
-     * replaces that message with the decision. Set by the dispatcher at send time, never stored in the event.
-     */
-    responseUrl?: string;
   };
 };
 
