@@ -1,8 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { type AlertStatus, alertIdentity } from '../../alerts/schema.js';
-import type { ResolvedAttachment, StoreStatements } from '../port.js';
+import type { ResolvedAttachment, SyncStoreStatements } from '../port.js';
 
-type IngestStatements = Pick<StoreStatements, 'insertDelivery' | 'resolveAttachments' | 'attachAlerts'>;
+type IngestStatements = Pick<SyncStoreStatements, 'insertDelivery' | 'resolveAttachments' | 'attachAlerts'>;
 
 /** Rows per multi-row INSERT: 50 alerts are 450 parameters, far under SQLite's limit. */
 const CHUNK = 50;
