@@ -197,8 +197,8 @@ export function breakdownReport(rows: readonly BreakdownRow[]): string {
   return [
     'Breakdown: one 10-alert delivery, step by step, in one process (median of rounds; store steps run once)',
     renderTable(
-      ['step', 'us/delivery'],
-      rows.map((r) => [r.step, fixed(r.microsPerDelivery, 1)]),
+      ['step', 'us/delivery', 'CPU us/delivery'],
+      rows.map((r) => [r.step, fixed(r.microsPerDelivery, 1), fixed(r.cpuMicrosPerDelivery, 1)]),
     ),
   ].join('\n');
 }

@@ -5,6 +5,9 @@ export const auditTypes = {
   deliveryReceived: 'delivery.received',
   policyRefused: 'policy.refused',
   healOpened: 'heal.opened',
+  /** One per (delivery, heal): every alert the delivery attached to the heal after the one that opened it. */
+  healAlertsAttached: 'heal.alerts_attached',
+  /** Written by earlier versions, one per attached alert; older chains still hold them. */
   healAlertAttached: 'heal.alert_attached',
   healAlertResolved: 'heal.alert_resolved',
   guardPassed: 'guard.passed',

@@ -3,12 +3,11 @@ import { type AuditInput, auditTypes } from '../domain/audit.js';
 import type { HealTrigger, ResolvedStep } from '../domain/heal.js';
 import type { TargetRef } from '../domain/target.js';
 import type { MatchOutcome } from '../policy/types.js';
-import type { IngestAlert, IngestInput, IngestResult } from './types.js';
+import type { HealRef, IngestAlert, IngestInput, IngestResult } from './types.js';
 
 // The records the store's programs write: what a delivery brought, what it opened, what was refused.
 
 export type AlertRef = { fingerprint: string; startsAt: string; alertname: string };
-type Match = Extract<MatchOutcome, { outcome: 'match' }>;
 type Refusal = Extract<MatchOutcome, { outcome: 'refused' }>;
 
 export function alertRefOf(alert: ReceivedAlert): AlertRef {
@@ -108,21 +107,24 @@ export function healOpenedRecord(
   };
 }
 
-/** An alert attached to the open heal of its policy and target. */
-export function alertAttachedRecord(
+/**
+ * The alerts one delivery attached to a heal (the heal's own trigger is in its heal.opened record): which
+ * alerts, which delivery, which heal, when and from whom.
+ */
+export function alertsAttachedRecord(
   input: IngestInput,
-  healId: string,
-  match: Match,
-  ref: AlertRef,
+  deliveryId: number,
+  heal: HealRef,
+  alerts: readonly AlertRef[],
 ): AuditInput {
   return {
-    type: auditTypes.healAlertAttached,
+    type: auditTypes.healAlertsAttached,
     actor: input.actor,
-    healId,
-    policy: match.policy,
-    target: match.targetKey,
+    healId: heal.id,
+    policy: heal.policy,
+    target: heal.target,
     outcome: 'attached',
-    data: ref,
+    data: { deliveryId, alerts },
   };
 }
 

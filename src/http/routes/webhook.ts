@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { fastWebhookPayload, webhookPayloadJsonSchema } from '../../alerts/fast-parse.js';
 import { webhookPayloadSchema } from '../../alerts/schema.js';
 import { ingestDelivery } from '../../service/ingest-delivery.js';
 import type { AppDeps } from '../app-deps.js';
@@ -34,7 +34,7 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
         description:
           'Commits every alert durably before answering 202. Re-deliveries of the same alert (fingerprint + startsAt) change nothing. 503 means the delivery was not acknowledged (the store could not commit within SALVE_DELIVERY_DEADLINE): Alertmanager retries, and whatever did get committed is deduplicated.',
         tags: ['alertmanager'],
-        body: z.toJSONSchema(webhookPayloadSchema, { io: 'input', unrepresentable: 'any' }),
+        body: webhookPayloadJsonSchema,
       },
       onResponse: async (request, reply) => {
         metrics.webhookRequests.inc({ outcome: outcomeByStatus(reply.statusCode) });
@@ -44,7 +44,9 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (request, reply) => {
       const started = process.hrtime.bigint();
       const span = spans.start(request);
-      const payload = parseOrThrow(webhookPayloadSchema, request.body, 'SALVE_WEBHOOK_INVALID');
+      const payload =
+        fastWebhookPayload(request.body) ??
+        parseOrThrow(webhookPayloadSchema, request.body, 'SALVE_WEBHOOK_INVALID');
       // Well before Alertmanager gives up: a store that cannot commit in time costs a retry, never a lost alert.
       const answer = await withinDeadline(
         ingestDelivery(deps, payload, request.log, span),

@@ -3,9 +3,10 @@ import { newId } from '../ids.js';
 import type { Attachment, PolicyTarget } from '../port.js';
 import { type Program, tx } from '../program.js';
 import {
-  alertAttachedRecord,
+  type AlertRef,
   alertRefOf,
   alertResolvedRecord,
+  alertsAttachedRecord,
   alertTrigger,
   deliveryReceivedRecord,
   healOpenedRecord,
@@ -23,17 +24,16 @@ const pairKey = (p: PolicyTarget) => `${p.policy}\u0000${p.targetKey}`;
  * What a delivery does, on every store. Each alert is inserted by identity: one already there is a duplicate
  * and does nothing else. A new resolved alert resolves its attachments and wakes the heals waiting on it. A
  * new alert a policy matches attaches to the open heal of (policy, target), or opens one; one a policy
- * refuses is recorded as refused. Every decision is audited, in delivery order, last.
+ * refuses is recorded as refused. Every decision is audited, in delivery order, last: the alerts a delivery
+ * attaches to one heal in one record.
  */
 export function* ingest(input: IngestInput): Program<IngestResult> {
   const at = input.receivedAt;
-  const deliveryId = yield* tx.insertDelivery(input);
-  const fresh = yield* tx.insertAlerts(input, deliveryId);
+  const { deliveryId, fresh } = yield* tx.insertDelivery(input);
   const result = newIngestResult(deliveryId, input, fresh);
   const traces = new Map((input.traces ?? []).map((t) => [pairKey(t), t.traceContext]));
   // Re-deliveries change nothing: no audit noise for a group Alertmanager merely repeated (or an HA peer sent).
   if (fresh.length === 0) return result;
-  yield* tx.setNewCount(deliveryId, fresh.length);
 
   const matches = fresh.flatMap(({ outcomes }) => outcomes.filter((o): o is Match => o.outcome === 'match'));
   const pairs = [
@@ -48,6 +48,7 @@ export function* ingest(input: IngestInput): Program<IngestResult> {
       open.set(pairKey({ policy: row.policy, targetKey: row.target_key }), row.id);
   }
   const audit = [deliveryReceivedRecord(input, deliveryId, fresh, result.deduplicated)];
+  const attachedTo = new Map<string, AlertRef[]>();
   // New heals and attachments are written together (a statement each, not one per alert), before any
   // resolved alert is looked up and at the end: the database must hold what came before.
   let heals: HealInsertRow[] = [];
@@ -88,7 +89,15 @@ export function* ingest(input: IngestInput): Program<IngestResult> {
         audit.push(healOpenedRecord(opened, input.actor, ref));
       } else {
         if (![...result.opened, ...result.attached].some((h) => h.id === healId)) result.attached.push(heal);
-        audit.push(alertAttachedRecord(input, healId, outcome, ref));
+        // One record per (delivery, heal) lists every alert the delivery attached to it: the same facts as a
+        // record per alert, one seal instead of ten.
+        let refs = attachedTo.get(healId);
+        if (refs === undefined) {
+          refs = [];
+          attachedTo.set(healId, refs);
+          audit.push(alertsAttachedRecord(input, deliveryId, heal, refs));
+        }
+        refs.push(ref);
       }
       attachments.push({ healId, ...ref });
     }
