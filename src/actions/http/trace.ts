@@ -2,10 +2,13 @@ import { isSalveError } from '../../errors.js';
 import { salveAttr, semconv } from '../../observability/trace-attributes.js';
 import { noopSpan, type Span } from '../../observability/tracing.js';
 import type { ActionContext } from '../types.js';
-import type { HttpCall, HttpEndpoint } from './client.js';
+
+/** What a span reads of a request: only these fields, so this file needs nothing of the client (which calls it). */
+type TracedEndpoint = { service: string; baseUrl: string };
+type TracedCall = { method: string; path: string };
 
 /** The URL a span names: the policy's URL and the path, without the query (it may carry identifiers). */
-function requestAttributes(ep: HttpEndpoint, call: HttpCall) {
+function requestAttributes(ep: TracedEndpoint, call: TracedCall) {
   const url = new URL(`${ep.baseUrl}${call.path}`);
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   return {
@@ -23,8 +26,8 @@ function requestAttributes(ep: HttpEndpoint, call: HttpCall) {
  */
 export async function tracedRequest<T>(
   ctx: ActionContext,
-  ep: HttpEndpoint,
-  call: HttpCall,
+  ep: TracedEndpoint,
+  call: TracedCall,
   run: (traceHeaders: Record<string, string>, span: Span) => Promise<T>,
 ): Promise<T> {
   const tracer = ctx.tracer;
