@@ -38,7 +38,7 @@ export type StartOptions = {
 function childEnv(options: StartOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(SALVE_|KUBECONFIG$|KUBERNETES_SERVICE_)/.test(key)) continue;
+    if (/^(SALVE_|OTEL_|KUBECONFIG$|KUBERNETES_SERVICE_)/.test(key)) continue;
     env[key] = value;
   }
   return { ...env, HOME: options.dir, ...options.settings };

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { type OtlpReceiver, startOtlpReceiver } from '../test/support/otlp-receiver.js';
 import { type ServerKind, startServer } from './child.js';
 import { createDeliveryStream } from './deliveries.js';
 import { drive } from './load.js';
@@ -18,6 +19,8 @@ export type IngestRun = {
   logLevel: string | null;
   /** salve only: where it committed. */
   store: 'sqlite' | 'postgres' | null;
+  /** salve only: traces on, exported to an OTLP/HTTP receiver (spans it received during the run). */
+  tracedSpans: number | null;
   seconds: number;
   deliveriesPerSecond: number;
   alertsPerSecond: number;
@@ -50,6 +53,8 @@ export type RunSpec = {
   postgresUrl?: string;
   /** CPU time (microseconds) the database server has used so far, when it runs in processes of its own. */
   storeCpuMicros?: (() => number) | null;
+  /** salve only: send traces to this receiver (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  traces?: OtlpReceiver;
 };
 
 export async function runOnce(
@@ -61,7 +66,7 @@ export async function runOnce(
   const label =
     spec.server === 'bare'
       ? 'bare'
-      : `${spec.scenario}-salve${storeKind === 'postgres' ? '-postgres' : ''}-${spec.logLevel}`;
+      : `${spec.scenario}-salve${storeKind === 'postgres' ? '-postgres' : ''}-${spec.logLevel}${spec.traces ? '-traced' : ''}`;
   const workspace = createWorkspace(options.dir, label);
   const stream = createDeliveryStream({
     alertsPerDelivery: options.alertsPerDelivery,
@@ -76,7 +81,12 @@ export async function runOnce(
     logLevel: spec.logLevel ?? 'info',
     engine: options.engine,
     ...(profile ? { profile } : {}),
-    ...(spec.postgresUrl ? { settings: { SALVE_STORE: spec.postgresUrl } } : {}),
+    settings: {
+      ...(spec.postgresUrl ? { SALVE_STORE: spec.postgresUrl } : {}),
+      ...(spec.traces
+        ? { OTEL_EXPORTER_OTLP_ENDPOINT: spec.traces.url, OTEL_BSP_SCHEDULE_DELAY: '1000' }
+        : {}),
+    },
   });
   try {
     progress(`ingest: ${label} (${options.warmup}s warm-up + ${options.duration}s)`);
@@ -86,6 +96,7 @@ export async function runOnce(
     const logBefore = fs.statSync(logFile).size;
     const before = await server.stats();
     const storeCpuBefore = spec.storeCpuMicros?.() ?? null;
+    const spansBefore = spec.traces?.spans.length ?? 0;
     const load = await drive({ ...base, duration: options.duration });
     const stats = await server.stats();
     const storeCpuAfter = spec.storeCpuMicros?.() ?? null;
@@ -109,6 +120,7 @@ export async function runOnce(
       server: spec.server,
       logLevel: spec.logLevel,
       store: storeKind,
+      tracedSpans: spec.traces ? spec.traces.spans.length - spansBefore : null,
       seconds: load.seconds,
       deliveriesPerSecond: load.acknowledged / load.seconds,
       alertsPerSecond: (load.acknowledged * options.alertsPerDelivery) / load.seconds,
@@ -149,6 +161,22 @@ export async function benchIngest(
       runs.push(
         await runOnce({ scenario, server: 'salve', logLevel: level, salt: salt++ }, options, progress),
       );
+    }
+  }
+  if (options.tracing) {
+    // The headline run again, traced: the receiver decodes every export in this process, as a collector would.
+    const traces = await startOtlpReceiver();
+    try {
+      const level = options.logLevels[0]!;
+      runs.push(
+        await runOnce(
+          { scenario: 'new', server: 'salve', logLevel: level, salt: salt++, traces },
+          options,
+          progress,
+        ),
+      );
+    } finally {
+      await traces.close();
     }
   }
   return runs;

@@ -50,6 +50,8 @@ export type BenchOptions = {
   verifyRecords: number;
   /** Write a V8 CPU profile of each salve child into this directory. */
   profileDir: string | null;
+  /** Also measure salve with traces on, exported to an OTLP/HTTP receiver in the bench process. */
+  tracing: boolean;
   json: boolean;
 };
 
@@ -71,6 +73,8 @@ export const usage = `usage: npm run bench -- [options]
   --background-rate N   deliveries/s of background load in the firstaction section (default 100)
   --verify-records N    audit records in the chain the verify section walks under load (default 1000000)
   --profile DIR         write a CPU profile of every salve server into DIR
+  --tracing             also measure salve (new alerts) with traces on, sent to an OTLP/HTTP receiver
+                        in the bench process (traces are off in every other run)
   --json                print machine-readable figures instead of tables
 `;
 
@@ -118,6 +122,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       dir: { type: 'string' },
       profile: { type: 'string' },
       engine: { type: 'boolean' },
+      tracing: { type: 'boolean' },
       'first-action-samples': { type: 'string' },
       'background-rate': { type: 'string' },
       'verify-records': { type: 'string' },
@@ -138,6 +143,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     only: list('only', values.only, sections, defaultSections),
     dir: values.dir ?? os.tmpdir(),
     engine: values.engine ?? false,
+    tracing: values.tracing ?? false,
     firstActionSamples: number('first-action-samples', values['first-action-samples'], 150, 10, 10_000),
     backgroundRate: number('background-rate', values['background-rate'], 100, 1, 10_000),
     verifyRecords: number('verify-records', values['verify-records'], 1_000_000, 1_000, 50_000_000),

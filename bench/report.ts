@@ -33,7 +33,7 @@ const mark = (met: boolean) => (met ? 'met' : 'MISSED');
 const serverName = (run: IngestRun) =>
   run.server === 'bare'
     ? 'bare fastify'
-    : `salve (${run.store === 'postgres' ? 'postgres, ' : ''}log ${run.logLevel})`;
+    : `salve (${run.store === 'postgres' ? 'postgres, ' : ''}log ${run.logLevel}${run.tracedSpans === null ? '' : ', traced'})`;
 const scenarioNames = { new: 'new alerts', redelivery: 're-deliveries' } as const;
 const scenarioName = (run: IngestRun) => (run.scenario === null ? 'either' : scenarioNames[run.scenario]);
 
@@ -197,8 +197,8 @@ export function breakdownReport(rows: readonly BreakdownRow[]): string {
   return [
     'Breakdown: one 10-alert delivery, step by step, in one process (median of rounds; store steps run once)',
     renderTable(
-      ['step', 'us/delivery'],
-      rows.map((r) => [r.step, fixed(r.microsPerDelivery, 1)]),
+      ['step', 'us/delivery', 'CPU us/delivery'],
+      rows.map((r) => [r.step, fixed(r.microsPerDelivery, 1), fixed(r.cpuMicrosPerDelivery, 1)]),
     ),
   ].join('\n');
 }

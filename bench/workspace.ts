@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,8 @@ export type Workspace = { dir: string; remove(): void };
 
 /**
  * A fresh data directory holding the example policies shipped in policies/ (what salve loads by default),
- * or only `policyText` when given, and a tokens file with one `alertmanager`-scoped token.
+ * or only `policyText` when given, a tokens file with one `alertmanager`-scoped token, and an audit key (salve
+ * generates one for SQLite on its own, but on PostgreSQL it must exist, as a Secret shared by the replicas).
  */
 export function createWorkspace(parent: string, label: string, policyText?: string): Workspace {
   const dir = fs.mkdtempSync(path.join(parent, `salve-bench-${label}-`));
@@ -35,5 +37,6 @@ export function createWorkspace(parent: string, label: string, policyText?: stri
       { name: 'viewer', scopes: ['viewer'], token: benchViewerToken },
     ]),
   );
+  fs.writeFileSync(path.join(dir, 'audit.key'), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

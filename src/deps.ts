@@ -23,6 +23,7 @@ import { prepareNotify } from './notify/setup.js';
 import { slackApprovalWarnings } from './notify/slack/approvers.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { noopTracer, type Tracer } from './observability/tracing.js';
 import { createPolicySource } from './policy/source.js';
 import { ownerWatchPlan } from './policy/target.js';
 import type { PollLoop } from './runtime/poll-loop.js';
@@ -44,7 +45,9 @@ export type Deps = AppDeps & {
   close(): Promise<void>;
 };
 
-export type DepsOverrides = Partial<Pick<Deps, 'clock' | 'store' | 'registry' | 'metrics' | 'kube'>> & {
+export type DepsOverrides = Partial<
+  Pick<Deps, 'clock' | 'store' | 'registry' | 'metrics' | 'kube' | 'tracer'>
+> & {
   engine?: Partial<EngineSettings>;
   notify?: Partial<Omit<DispatcherSettings, 'owner'>>;
   owners?: Partial<OwnerCacheSettings>;
@@ -87,13 +90,41 @@ async function checkAuditKey(store: Store, loaded: LoadedAuditKey): Promise<void
   );
 }
 
+/**
+ * The tracer: the OpenTelemetry SDK when an OTLP endpoint is set, loaded only then; else the no-op, and no
+ * module of the SDK is even read.
+ */
+async function createTracer(config: Config, owner: string, log: Logger, metrics: Metrics): Promise<Tracer> {
+  if (config.tracing === null) return noopTracer;
+  const { createOtelTracer } = await import('./runtime/tracing/otel.js');
+  const { packageVersion } = await import('./runtime/package-info.js');
+  const tracer = createOtelTracer({
+    settings: config.tracing,
+    instanceId: owner,
+    version: packageVersion(),
+    log: log.child({ component: 'tracing' }),
+    onExport: (outcome, spans) => metrics.traceSpansExported.inc({ outcome }, spans),
+  });
+  log.info(
+    {
+      endpoint: config.tracing.endpoint,
+      protocol: config.tracing.protocol,
+      sampler: config.tracing.sampler.name,
+    },
+    'traces are exported over OTLP/HTTP',
+  );
+  return tracer;
+}
+
 /** The Kubernetes client the configuration and environment point at (an unconfigured one when none). */
 export function kubeFrom(
   config: Pick<Config, 'kubeconfig' | 'kubeContext'>,
   env: NodeJS.ProcessEnv,
   log: Logger,
+  tracer: Tracer = noopTracer,
 ): KubeClient {
   return createKubeClient({
+    tracer,
     kubeconfig: config.kubeconfig ?? env.KUBECONFIG,
     context: config.kubeContext,
     homeDir: env.HOME ?? os.homedir(),
@@ -157,7 +188,9 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     if (loaded.warning) warnings.push(loaded.warning);
   }
   warnings.push(...slackApprovalWarnings(config));
-  const kube = overrides.kube ?? kubeFrom(config, env, log);
+  const owner = `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const tracer = overrides.tracer ?? (await createTracer(config, owner, log, metrics));
+  const kube = overrides.kube ?? kubeFrom(config, env, log, tracer);
   const owners = ownerCacheFor(kube, log, metrics, overrides.owners);
   const policies = await createPolicySource({
     dir: config.policies,
@@ -204,12 +237,13 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   });
   const settings: EngineSettings = {
     ...defaultEngineSettings,
-    owner: `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    owner,
     leaseMs: config.leaseSeconds * 1000,
     maxActionsPerHour: config.maxActionsPerHour,
     approvalTimeoutMs: config.approvalTimeout,
     dryRun: config.dryRun,
     publicUrl: config.publicUrl ?? null,
+    traceUrl: config.traceUrl ?? null,
     ...overrides.engine,
   };
   const engineDeps: EngineDeps = {
@@ -217,6 +251,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     clock,
     log: log.child({ component: 'engine' }),
     metrics,
+    tracer,
     registry,
     policies,
     kube,
@@ -253,6 +288,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     clock,
     log,
     metrics,
+    tracer,
     store,
     storeHealth,
     auth,
@@ -279,6 +315,8 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
       await storeHealth.stop();
       policies.close();
       await store.close();
+      // Last: the spans of the work that just stopped still leave.
+      await tracer.shutdown();
     },
   };
 }

@@ -6,6 +6,7 @@ import { retrainAirflow } from './retrain-airflow/action.js';
 import { retrainArgo } from './retrain-argo/action.js';
 import { retrainCronjob } from './retrain-cronjob/action.js';
 import { retrainKubeflow } from './retrain-kubeflow/action.js';
+import { retrainPrefect } from './retrain-prefect/action.js';
 import type { AnyAction } from './types.js';
 import { webhook } from './webhook/action.js';
 
@@ -19,6 +20,7 @@ export const builtinActions: readonly AnyAction[] = [
   mlflowAlias,
   retrainArgo,
   retrainKubeflow,
+  retrainPrefect,
   webhook,
 ];
 

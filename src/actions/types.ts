@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { TargetRef } from '../domain/target.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Logger } from '../observability/logger.js';
+import type { Tracer } from '../observability/tracing.js';
 import type { SecretReader } from '../runtime/secrets.js';
 
 /**
@@ -63,6 +64,11 @@ export type ActionContext = {
   clock: Clock;
   log: Logger;
   signal?: AbortSignal;
+  /**
+   * The heal's tracer: each request to a peer is a client span under the step's and carries its
+   * `traceparent`. Absent (previews, tests of an action alone): requests go untraced.
+   */
+  tracer?: Tracer;
 };
 
 export type ActionResult = {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SalveError } from '../errors.js';
 import { booleanSettings, type Config, configSchema, type SettingName, settingEnv } from './schema.js';
+import { loadTracingSettings } from './tracing.js';
 
 export function flagName(setting: string): string {
   return setting.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -45,7 +46,10 @@ export function parseCommandLine(
   return { raw, positionals: parsed.positionals, extra };
 }
 
-/** Environment first, flags over it; every problem named with the variable and the flag it came from. */
+/**
+ * Environment first, flags over it; every problem named with the variable and the flag it came from. Tracing
+ * reads the standard OTEL_* variables, which have no flags.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv, flags: ParsedCommandLine['raw'] = {}): Config {
   const input: Record<string, unknown> = {};
   for (const setting of settings) {
@@ -67,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ParsedCommandLine['raw
   const config = result.data;
   return {
     ...config,
+    tracing: loadTracingSettings(env),
     tokensFile: config.tokensFile ?? path.join(config.dataDir, 'tokens.yaml'),
     auditKeyFile: config.auditKeyFile ?? path.join(config.dataDir, 'audit.key'),
   };

@@ -9,6 +9,9 @@ export const auditTypes = {
   /** A deferred match that will never be resolved: its policy is gone or no longer matches, or its alert resolved. */
   policyDeferredDropped: 'policy.deferred_dropped',
   healOpened: 'heal.opened',
+  /** One per (delivery, heal): every alert the delivery attached to the heal after the one that opened it. */
+  healAlertsAttached: 'heal.alerts_attached',
+  /** Written by earlier versions, one per attached alert; older chains still hold them. */
   healAlertAttached: 'heal.alert_attached',
   healAlertResolved: 'heal.alert_resolved',
   guardPassed: 'guard.passed',
@@ -18,6 +21,8 @@ export const auditTypes = {
   approvalGranted: 'approval.granted',
   approvalRejected: 'approval.rejected',
   approvalExpired: 'approval.expired',
+  /** A heal waited for a decision past its policy's `pageAfter`: its notifiers were told to page someone. */
+  approvalPaged: 'approval.paged',
   actionStarted: 'action.started',
   actionFinished: 'action.finished',
   actionDryRun: 'action.dry_run',

@@ -79,7 +79,7 @@ export function apply(heal: Heal, event: HealEvent): Transition {
   const set = {
     ...made.set,
     stage: to,
-    ...(ends ? { nextRunAt: null, deadlineAt: null, closedAt: event.at } : {}),
+    ...(ends ? { nextRunAt: null, deadlineAt: null, pageAt: null, closedAt: event.at } : {}),
   };
   return {
     event: event.type,

@@ -40,6 +40,8 @@ export type HealEvent = { at: string } & (
       type: 'approval_required';
       request: Extract<GuardDecision, { verdict: 'await_approval' }>;
       expiresAt: string;
+      /** When the wait pages the policy's notifiers (its `pageAfter`), if before the expiry; null: never. */
+      pageAt: string | null;
       /** What each step would do, in words, for the people deciding. */
       wouldDo: string[];
     } & Guarded)
@@ -53,6 +55,12 @@ export type HealEvent = { at: string } & (
       dryRun?: boolean;
     }
   | { type: 'approval_expired' }
+  | {
+      type: 'approval_overdue';
+      /** When the heal began to wait for a decision. */
+      waitingSince: string;
+      wouldDo: string[];
+    }
   | { type: 'approved'; actor: string; comment?: string; via: string }
   | { type: 'rejected'; actor: string; comment?: string; via: string }
   | { type: 'step_invalid'; why: string }

@@ -8,6 +8,7 @@ import {
   alertsResolved,
   alertsResolvedBeforeActing,
   approvalDecided,
+  approvalOverdue,
   decisionsAudit,
   guardRefused,
   healAudit,
@@ -97,7 +98,13 @@ export const healMachine = {
       audit: [a.approvalRequested],
       notify: ['approval.requested'],
       make: (heal, e) => ({
-        set: { deadlineAt: e.expiresAt, nextRunAt: e.expiresAt, reason: 'awaiting_approval' },
+        // The page is a timer like the expiry: the store holds it, so it fires after a restart too.
+        set: {
+          deadlineAt: e.expiresAt,
+          pageAt: e.pageAt,
+          nextRunAt: e.pageAt ?? e.expiresAt,
+          reason: 'awaiting_approval',
+        },
         audit: decisionsAudit(heal, e.passed, e.request),
         notify: [{ kind: 'approval.requested', approval: { expiresAt: e.expiresAt, wouldDo: e.wouldDo } }],
       }),
@@ -127,6 +134,14 @@ export const healMachine = {
         audit: [healAudit(heal, a.approvalExpired, 'approval_expired', { deadline: heal.deadlineAt })],
         notify: [{ kind: 'heal.cancelled', cancellation: { reason: 'approval_expired' } }],
       }),
+    },
+    // Nobody decided within the policy's pageAfter: its notifiers page someone (PagerDuty opens an incident),
+    // once; the heal keeps waiting until its expiry.
+    approval_overdue: {
+      to: 'approval',
+      audit: [a.approvalPaged],
+      notify: ['approval.overdue'],
+      make: approvalOverdue,
     },
     // Back through the guards: pause, cooldown and limits may have changed while it waited.
     approved: {

@@ -103,7 +103,14 @@ export function approvalDecided(heal: Heal, e: EventOf<'approved' | 'rejected'>)
   const outcome = approved ? 'approved' : 'rejected';
   return {
     set: approved
-      ? { approvedBy: e.actor, approvedAt: e.at, nextRunAt: e.at, deadlineAt: null, reason: 'approved' }
+      ? {
+          approvedBy: e.actor,
+          approvedAt: e.at,
+          nextRunAt: e.at,
+          deadlineAt: null,
+          pageAt: null,
+          reason: 'approved',
+        }
       : { reason: 'rejected' },
     audit: [
       healAudit(
@@ -115,6 +122,26 @@ export function approvalDecided(heal: Heal, e: EventOf<'approved' | 'rejected'>)
       ),
     ],
     notify: [{ kind: 'approval.decided', approval: { decision: outcome, decidedBy: e.actor } }],
+  };
+}
+
+export function approvalOverdue(heal: Heal, e: EventOf<'approval_overdue'>): Made {
+  const expiresAt = heal.deadlineAt ?? undefined;
+  return {
+    set: { pageAt: null, pagedAt: e.at, nextRunAt: heal.deadlineAt },
+    audit: [
+      healAudit(heal, auditTypes.approvalPaged, 'paged', {
+        waitingSince: e.waitingSince,
+        expiresAt: heal.deadlineAt,
+        why: 'nobody has approved or rejected the heal yet',
+      }),
+    ],
+    notify: [
+      {
+        kind: 'approval.overdue',
+        approval: { waitingSince: e.waitingSince, ...(expiresAt ? { expiresAt } : {}), wouldDo: e.wouldDo },
+      },
+    ],
   };
 }
 

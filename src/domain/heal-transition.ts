@@ -20,6 +20,9 @@ export type HealPatch = Partial<
     | 'closedAt'
     | 'approvedBy'
     | 'approvedAt'
+    | 'pageAt'
+    | 'pagedAt'
+    | 'traceContext'
   >
 >;
 

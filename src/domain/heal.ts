@@ -37,7 +37,7 @@ export const healStages = {
   },
   approval: {
     state: 'awaiting_approval',
-    does: 'waits for an operator to approve or reject, until it expires',
+    does: 'waits for an operator to approve or reject, until it expires; pages once past its pageAfter',
   },
   action: {
     state: 'running',
@@ -143,12 +143,24 @@ export type Heal = {
   /** Who approved the heal (when its policy requires approval), and when. */
   approvedBy: string | null;
   approvedAt: string | null;
+  /**
+   * When a heal waiting for approval pages someone (its policy's `guards.approval.pageAfter`), unless decided
+   * first; null when no page is due. A timer like `nextRunAt`, so it fires across restarts.
+   */
+  pageAt: string | null;
+  /** When salve paged a human about this heal while it was open; null when it never did. */
+  pagedAt: string | null;
   steps: ResolvedStep[];
   dryRun: boolean;
   trigger: HealTrigger;
   openedAt: string;
   updatedAt: string;
   closedAt: string | null;
+  /**
+   * The W3C `traceparent` of the heal's root span, when the heal is traced: every later span of the heal, on
+   * whichever replica continues it, starts under it, so the heal reads as one trace. Null when untraced.
+   */
+  traceContext: string | null;
 };
 
 /** An alert attached to a heal: the heal waits for it to resolve. */

@@ -23,6 +23,7 @@ export function actionContext(heal: Heal, deps: EngineDeps, startedAt?: string):
     secrets: deps.secrets,
     tokens: deps.tokens,
     clock: deps.clock,
+    tracer: deps.tracer,
     log: deps.log.child({ heal: heal.id, policy: heal.policy, target: heal.targetKey }),
   };
 }

@@ -3,6 +3,7 @@ import { isOpenStage } from '../domain/heal.js';
 import type { Transition } from '../domain/heal-transition.js';
 import type { EngineDeps } from './context.js';
 import { addressed } from './notify-events.js';
+import { traceMove } from './trace.js';
 
 export const nowIso = (deps: Pick<EngineDeps, 'clock'>) => deps.clock.now().toISOString();
 export const inMs = (deps: Pick<EngineDeps, 'clock'>, ms: number) =>
@@ -46,6 +47,7 @@ export async function commit(
     ...bookkeeping,
   });
   observe(t, moved, deps);
+  traceMove(deps.tracer, t, moved);
   return moved;
 }
 

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Tracer } from '../observability/tracing.js';
 import type { PolicyTable } from '../policy/table.js';
 import type { SecretReader } from '../runtime/secrets.js';
 import type { Store } from '../store/types.js';
@@ -31,6 +32,8 @@ export type EngineSettings = {
   dryRun: boolean;
   /** salve's own URL, for links in notifications. */
   publicUrl: string | null;
+  /** SALVE_TRACE_URL: the template of links to a heal's trace, in notifications. */
+  traceUrl: string | null;
 };
 
 export const defaultEngineSettings: Omit<EngineSettings, 'owner'> = {
@@ -45,6 +48,7 @@ export const defaultEngineSettings: Omit<EngineSettings, 'owner'> = {
   resolvePollMs: 30_000,
   dryRun: false,
   publicUrl: null,
+  traceUrl: null,
 };
 
 export type EngineDeps = {
@@ -52,6 +56,8 @@ export type EngineDeps = {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  /** The heal's spans: each stage run, each guard, each request (the no-op tracer when tracing is off). */
+  tracer: Tracer;
   registry: ActionRegistry;
   policies: { current(): PolicyTable };
   kube: KubeClient;

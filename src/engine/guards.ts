@@ -4,6 +4,7 @@ import type { ActionLimits, LimitHit } from '../domain/ledger.js';
 import { remitOf } from '../policy/remit.js';
 import type { Policy } from '../policy/types.js';
 import { breakerResetKey, type EngineDeps, pauseKey } from './context.js';
+import { type GuardTiming, spanNow } from './trace.js';
 
 type GuardFn = (heal: Heal, policy: Policy | undefined, deps: EngineDeps) => Promise<GuardDecision>;
 
@@ -150,15 +151,21 @@ const guards: Record<GuardName, GuardFn> = {
   },
 };
 
-/** Runs the guards in order; returns every decision up to and including the first that is not a pass. */
+/**
+ * Runs the guards in order; returns every decision up to and including the first that is not a pass. With
+ * `timed`, each guard's start and end (spanNow) are kept for its span.
+ */
 export async function runGuards(
   heal: Heal,
   policy: Policy | undefined,
   deps: EngineDeps,
+  timed?: GuardTiming[],
 ): Promise<GuardDecision[]> {
   const decisions: GuardDecision[] = [];
   for (const name of guardOrder) {
+    const start = timed ? spanNow() : 0;
     const decision = await guards[name](heal, policy, deps);
+    timed?.push({ decision, start, end: spanNow() });
     decisions.push(decision);
     if (decision.verdict !== 'pass') break;
   }

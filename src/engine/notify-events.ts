@@ -1,7 +1,18 @@
 import type { Heal } from '../domain/heal.js';
 import type { NotificationDraft } from '../domain/heal-transition.js';
-import type { NotificationEvent, OutboxInput } from '../domain/notification.js';
+import type { NotificationEvent, NotificationKind, OutboxInput } from '../domain/notification.js';
+import { timelineLimit, timelineOf } from '../domain/timeline.js';
+import { sampledTraceId, traceLink } from '../observability/tracing.js';
 import type { EngineDeps } from './context.js';
+
+/** Events that ask a human to step in carry the heal's story so far: they open an incident. */
+const toldWithStory: ReadonlySet<NotificationKind> = new Set(['heal.escalated', 'approval.overdue']);
+
+/** The heal's story as its audit records tell it, up to this move (whose own records are in the event). */
+async function timelineFor(heal: Heal, deps: EngineDeps) {
+  const newest = await deps.store.queryAudit({ healId: heal.id, newestFirst: true, limit: timelineLimit });
+  return timelineOf(newest.reverse());
+}
 
 async function alertOf(heal: Heal, deps: EngineDeps): Promise<NotificationEvent['alert']> {
   if (heal.trigger.kind !== 'alert') return null;
@@ -33,6 +44,7 @@ export async function addressed(
   const base = deps.settings.publicUrl?.replace(/\/$/, '');
   const at = deps.clock.now().toISOString();
   const alert = await alertOf(heal, deps);
+  const timeline = drafts.some((d) => toldWithStory.has(d.kind)) ? await timelineFor(heal, deps) : [];
   return drafts.flatMap(({ kind, ...extra }) => {
     const event: NotificationEvent = {
       kind,
@@ -47,8 +59,12 @@ export async function addressed(
         openedAt: heal.openedAt,
         steps: heal.steps.map((s) => ({ action: s.action })),
         url: base ? `${base}/v1/heals/${heal.id}` : null,
+        consoleUrl: base ? `${base}/#/heals/${encodeURIComponent(heal.id)}` : null,
+        pagedAt: heal.pagedAt,
+        traceUrl: traceLink(deps.settings.traceUrl, sampledTraceId(heal.traceContext)),
       },
       alert,
+      ...(toldWithStory.has(kind) ? { timeline } : {}),
       ...extra,
     };
     return notifiers.map((notifier) => ({ notifier, event }));

@@ -1,3 +1,4 @@
+import { auditTypes } from '../domain/audit.js';
 import type { GuardDecision } from '../domain/guard.js';
 import type { Heal } from '../domain/heal.js';
 import { apply, type HealIn } from '../domain/heal-apply.js';
@@ -8,6 +9,7 @@ import type { EngineDeps } from './context.js';
 import { actionLimits, runGuards } from './guards.js';
 import { commitReserving, refusalEvent } from './reserve.js';
 import { actionRecord, allAlertsResolved, isDryRun, policyOf } from './step.js';
+import { type GuardTiming, recordGuards } from './trace.js';
 
 type Pass = Extract<GuardDecision, { verdict: 'pass' }>;
 
@@ -27,6 +29,8 @@ export type GuardFacts = {
   retryAt: string;
   /** When an approval requested now expires. */
   expiresAt: string;
+  /** When an approval requested now would page, by the policy's `pageAfter`; null: it does not page. */
+  pageAt: string | null;
   wouldDo: string[];
   /** The action's slot, when the guards passed and the step is not a dry run. */
   reserve?: SlotReservation;
@@ -54,6 +58,8 @@ export function decideGuards(heal: Heal, f: GuardFacts): Decision<'guards'> {
           passed,
           request: last,
           expiresAt: f.expiresAt,
+          // A page due no earlier than the expiry would never be sent.
+          pageAt: f.pageAt !== null && f.pageAt < f.expiresAt ? f.pageAt : null,
           wouldDo: f.wouldDo,
         },
       };
@@ -73,9 +79,10 @@ export async function guardsPhase(heal: HealIn<'guards'>, deps: EngineDeps): Pro
   const policy = policyOf(heal, deps);
   const approved = heal.approvedBy !== null;
   const alertsResolved = await allAlertsResolved(heal, deps);
+  const timed: GuardTiming[] | undefined = deps.tracer.enabled ? [] : undefined;
   const decisions = alertsResolved
     ? []
-    : (await runGuards(heal, policy, deps)).map(
+    : (await runGuards(heal, policy, deps, timed)).map(
         (d): GuardDecision =>
           d.verdict === 'await_approval' && approved
             ? { guard: 'approval', verdict: 'pass', detail: `approved by ${heal.approvedBy}` }
@@ -96,30 +103,69 @@ export async function guardsPhase(heal: HealIn<'guards'>, deps: EngineDeps): Pro
     dryRun,
     retryAt: inMs(deps, deps.settings.pollMs),
     expiresAt: inMs(deps, deps.settings.approvalTimeoutMs),
-    wouldDo: heal.steps.map((s) => deps.registry.get(s.action)?.describe(heal.target, s.params) ?? s.action),
+    pageAt: policy?.guards.pageAfterMs ? inMs(deps, policy.guards.pageAfterMs) : null,
+    wouldDo: wouldDo(heal, deps),
     ...(reserve ? { reserve } : {}),
   });
   if ('wait' in decision) return reschedule(heal, decision.wait, deps);
+  // What a held heal looking again decided is not recorded: its stage's span is dropped (trace.ts).
+  if (timed)
+    recordGuards(
+      deps.tracer,
+      timed.map((t, i) => ({ ...t, decision: decisions[i] ?? t.decision })),
+    );
   const move = apply(heal, decision.event);
   return decision.event.type === 'guards_passed'
     ? commitReserving(heal, move, decision.event.passed, deps)
     : commit(move, deps);
 }
 
-/** awaiting_approval: cancelled when the alerts resolve or the approval expires; decisions come from operators. */
-export function decideApprovalWait(
-  heal: Heal,
-  f: { at: string; alertsResolved: boolean },
-): Decision<'approval'> {
-  if (f.alertsResolved) return { event: { type: 'alerts_resolved', at: f.at } };
-  if (heal.deadlineAt && heal.deadlineAt <= f.at) return { event: { type: 'approval_expired', at: f.at } };
-  return { wait: heal.deadlineAt };
+/** What each step would do, in words, for the people deciding (the actions' describe()). */
+function wouldDo(heal: Heal, deps: EngineDeps): string[] {
+  return heal.steps.map((s) => deps.registry.get(s.action)?.describe(heal.target, s.params) ?? s.action);
+}
+
+export type ApprovalFacts = {
+  at: string;
+  alertsResolved: boolean;
+  /** When the heal began to wait (its approval.requested record). */
+  waitingSince: string;
+  wouldDo: string[];
+};
+
+/**
+ * awaiting_approval: cancelled when the alerts resolve or the approval expires, paged about once when it waits
+ * past its policy's `pageAfter`; decisions come from operators. Woken early (one alert of several resolved),
+ * it waits again for whichever timer comes first. Pure.
+ */
+export function decideApprovalWait(heal: Heal, f: ApprovalFacts): Decision<'approval'> {
+  const at = f.at;
+  if (f.alertsResolved) return { event: { type: 'alerts_resolved', at } };
+  if (heal.deadlineAt && heal.deadlineAt <= at) return { event: { type: 'approval_expired', at } };
+  if (heal.pageAt && heal.pageAt <= at) {
+    return { event: { type: 'approval_overdue', at, waitingSince: f.waitingSince, wouldDo: f.wouldDo } };
+  }
+  return { wait: heal.pageAt ?? heal.deadlineAt };
+}
+
+/** When the heal began to wait for a decision: its latest approval.requested record. */
+async function waitingSince(heal: Heal, deps: EngineDeps): Promise<string> {
+  const [requested] = await deps.store.queryAudit({
+    healId: heal.id,
+    type: auditTypes.approvalRequested,
+    newestFirst: true,
+    limit: 1,
+  });
+  return requested?.at ?? heal.updatedAt;
 }
 
 export async function approvalPhase(heal: HealIn<'approval'>, deps: EngineDeps): Promise<Heal> {
+  // The heal is looked at here only when a timer is due or an alert of it resolved: a rare read.
   const decision = decideApprovalWait(heal, {
     at: nowIso(deps),
     alertsResolved: await allAlertsResolved(heal, deps),
+    waitingSince: await waitingSince(heal, deps),
+    wouldDo: wouldDo(heal, deps),
   });
   if ('wait' in decision) return reschedule(heal, decision.wait, deps);
   return commit(apply(heal, decision.event), deps);

@@ -9,6 +9,7 @@ import type { Dispatcher } from '../notify/dispatcher.js';
 import type { NotifierRegistry } from '../notify/registry.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Tracer } from '../observability/tracing.js';
 import type { PolicySource } from '../policy/source.js';
 import type { StoreAvailability } from '../store/availability.js';
 import type { Store } from '../store/types.js';
@@ -24,6 +25,8 @@ export type AppDeps = {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  /** Spans of heals and of the requests that open them; the no-op tracer when tracing is off. */
+  tracer: Tracer;
   store: Store;
   /** Whether the store commits: the write probe behind /readyz, and the outage log. */
   storeHealth: StoreAvailability;

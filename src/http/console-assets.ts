@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../runtime/package-info.js';
 
 export type ConsoleAsset = { body: Buffer; type: string };
 
@@ -21,13 +21,7 @@ const types: Record<string, string> = {
 
 /** dist/console beside the compiled server, whether it runs from dist/src (npm start) or from src (tsx). */
 export function defaultConsoleDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return path.join(dir, 'dist', 'console');
+  return path.join(packageRoot(), 'dist', 'console');
 }
 
 export function loadConsoleAssets(dir: string = defaultConsoleDir()): ConsoleAssets {

@@ -10,6 +10,8 @@ import {
   setHeaderMiddleware,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { semconv } from '../observability/trace-attributes.js';
+import { noopTracer, type Tracer } from '../observability/tracing.js';
 import { toKubeFailure } from './api-errors.js';
 import {
   defaultHeadInformerSettings,
@@ -30,6 +32,7 @@ import type {
   Workload,
   WorkloadKind,
 } from './port.js';
+import { describeCall, type KubeCall, serverOf, startKubeSpan, traceHeader } from './tracing.js';
 
 export type ApiKubeClientOptions = {
   description: string;
@@ -39,6 +42,8 @@ export type ApiKubeClientOptions = {
   fieldManager?: string;
   /** Back-off and watch timeouts of the owner-chain informers. */
   informers?: Partial<HeadInformerSettings>;
+  /** Each call a client span, each request its traceparent; default: not traced. */
+  tracer?: Tracer;
 };
 
 const contentTypes = {
@@ -59,14 +64,19 @@ function patchBody(patch: KubePatch): unknown {
   return patch.type === 'json' ? patch.ops : patch.body;
 }
 
-/** Sets a deadline on every request; the header middleware supplies the client's own Observable type. */
-function requestOptions(timeoutMs: number): ConfigurationOptions {
+/**
+ * Sets a deadline and the trace context on every request; the header middleware supplies the client's own
+ * Observable type.
+ */
+function requestOptions(timeoutMs: number, tracer: Tracer): ConfigurationOptions {
   const userAgent = setHeaderMiddleware('User-Agent', 'salve');
   return {
     middleware: [
       {
         pre: (context) => {
           context.setSignal(AbortSignal.timeout(timeoutMs));
+          for (const [name, value] of Object.entries(traceHeader(tracer)))
+            context.setHeaderParam(name, value);
           return userAgent.pre(context);
         },
         post: (context) => userAgent.post(context),
@@ -84,16 +94,25 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
   const events = kubeConfig.makeApiClient(EventsV1Api);
   const autoscaling = kubeConfig.makeApiClient(AutoscalingV2Api);
   const timeoutMs = options.requestTimeoutMs ?? 15_000;
-  const base = requestOptions(timeoutMs);
+  const tracer = options.tracer ?? noopTracer;
+  const server = serverOf(kubeConfig.getCurrentCluster()?.server);
+  const base = requestOptions(timeoutMs, tracer);
   const fieldManager = options.fieldManager ?? 'salve';
   const heads = headApis(kubeConfig);
   const informerSettings = { ...defaultHeadInformerSettings, ...options.informers };
 
-  async function call<T>(operation: string, request: () => Promise<unknown>): Promise<T> {
+  async function call<T>(what: KubeCall, request: () => Promise<unknown>): Promise<T> {
+    const operation = describeCall(what);
+    const span = tracer.enabled ? startKubeSpan(tracer, what, operation, server) : null;
     try {
-      return plain<T>(await request());
+      return plain<T>(await (span ? tracer.withSpan(span, request) : request()));
     } catch (err) {
-      throw toKubeFailure(err, operation, timeoutMs);
+      const failure = toKubeFailure(err, operation, timeoutMs);
+      span?.setAttributes({ [semconv.errorType]: failure.code });
+      span?.fail(failure.message);
+      throw failure;
+    } finally {
+      span?.end();
     }
   }
 
@@ -129,14 +148,14 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
     description: options.description,
 
     getWorkload: (kind, namespace, name) =>
-      call<Workload>(`get ${kind} ${namespace}/${name}`, () => readers[kind](namespace, name)),
+      call<Workload>({ verb: 'get', kind, namespace, name }, () => readers[kind](namespace, name)),
 
     patchWorkload: (kind, namespace, name, patch) =>
-      call<Workload>(`patch ${kind} ${namespace}/${name}`, () => patchers[kind](namespace, name, patch)),
+      call<Workload>({ verb: 'patch', kind, namespace, name }, () => patchers[kind](namespace, name, patch)),
 
     listReplicaSets: async (namespace, labelSelector) => {
       const list = await call<{ items: ReplicaSet[] }>(
-        `list ReplicaSets in ${namespace} (${labelSelector})`,
+        { verb: 'list', kind: 'ReplicaSets', namespace, detail: labelSelector },
         () => apps.listNamespacedReplicaSet({ namespace, labelSelector }, base),
       );
       return list.items;
@@ -144,35 +163,38 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
 
     listControllerRevisions: async (namespace, labelSelector) => {
       const list = await call<{ items: ControllerRevision[] }>(
-        `list ControllerRevisions in ${namespace} (${labelSelector})`,
+        { verb: 'list', kind: 'ControllerRevisions', namespace, detail: labelSelector },
         () => apps.listNamespacedControllerRevision({ namespace, labelSelector }, base),
       );
       return list.items;
     },
 
     listPods: async (namespace, labelSelector) => {
-      const list = await call<{ items: Pod[] }>(`list Pods in ${namespace} (${labelSelector})`, () =>
-        core.listNamespacedPod({ namespace, labelSelector }, base),
+      const list = await call<{ items: Pod[] }>(
+        { verb: 'list', kind: 'Pods', namespace, detail: labelSelector },
+        () => core.listNamespacedPod({ namespace, labelSelector }, base),
       );
       return list.items;
     },
 
     deletePod: async (namespace, name, uid) => {
-      await call<unknown>(`delete Pod ${namespace}/${name}`, () =>
+      await call<unknown>({ verb: 'delete', kind: 'Pod', namespace, name }, () =>
         core.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid } } }, base),
       );
     },
 
     getCronJob: (namespace, name) =>
-      call<CronJob>(`get CronJob ${namespace}/${name}`, () =>
+      call<CronJob>({ verb: 'get', kind: 'CronJob', namespace, name }, () =>
         batch.readNamespacedCronJob({ namespace, name }, base),
       ),
 
     getJob: (namespace, name) =>
-      call<Job>(`get Job ${namespace}/${name}`, () => batch.readNamespacedJob({ namespace, name }, base)),
+      call<Job>({ verb: 'get', kind: 'Job', namespace, name }, () =>
+        batch.readNamespacedJob({ namespace, name }, base),
+      ),
 
     listJobs: async (namespace, labelSelector) => {
-      const list = await call<{ items: Job[] }>(`list Jobs in ${namespace}`, () =>
+      const list = await call<{ items: Job[] }>({ verb: 'list', kind: 'Jobs', namespace }, () =>
         batch.listNamespacedJob(
           labelSelector === undefined ? { namespace } : { namespace, labelSelector },
           base,
@@ -182,13 +204,13 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
     },
 
     createJob: (namespace, job) =>
-      call<Job>(`create Job ${namespace}/${job.metadata.name ?? ''}`, () =>
+      call<Job>({ verb: 'create', kind: 'Job', namespace, name: job.metadata.name ?? '' }, () =>
         // The port's Job is the wire JSON; the generated model is the same shape with looser typing.
         batch.createNamespacedJob({ namespace, body: job as never, fieldManager }, base),
       ),
 
     createEvent: async (namespace, event: KubeEvent) => {
-      await call<unknown>(`create Event ${namespace}/${event.metadata.name}`, () =>
+      await call<unknown>({ verb: 'create', kind: 'Event', namespace, name: event.metadata.name }, () =>
         events.createNamespacedEvent(
           {
             namespace,
@@ -201,12 +223,12 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
     },
 
     getAutoscaler: (namespace, name) =>
-      call<HorizontalPodAutoscaler>(`get HorizontalPodAutoscaler ${namespace}/${name}`, () =>
+      call<HorizontalPodAutoscaler>({ verb: 'get', kind: 'HorizontalPodAutoscaler', namespace, name }, () =>
         autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace, name }, base),
       ),
 
     patchAutoscaler: (namespace, name, patch) =>
-      call<HorizontalPodAutoscaler>(`patch HorizontalPodAutoscaler ${namespace}/${name}`, () =>
+      call<HorizontalPodAutoscaler>({ verb: 'patch', kind: 'HorizontalPodAutoscaler', namespace, name }, () =>
         autoscaling.patchNamespacedHorizontalPodAutoscaler(
           { namespace, name, body: patchBody(patch), fieldManager },
           setHeaderOptions('Content-Type', contentTypes[patch.type], base),
@@ -217,7 +239,7 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
       const ms = getOptions?.timeoutMs ?? timeoutMs;
       const operation = `get ${kind} ${namespace}/${name}`;
       try {
-        const head = headOf(await heads[kind].read(namespace, name, requestOptions(ms)));
+        const head = headOf(await heads[kind].read(namespace, name, requestOptions(ms, tracer)));
         if (head !== undefined) return head;
       } catch (err) {
         throw toKubeFailure(err, operation, ms);
@@ -228,7 +250,8 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
     watchHeads: (kind, namespace, handlers) =>
       startHeadInformer(kubeConfig, heads[kind], namespace, kind, handlers, {
         settings: informerSettings,
-        requestOptions,
+        // The cache's lists and watches belong to no heal: they carry no trace context.
+        requestOptions: (ms) => requestOptions(ms, noopTracer),
       }),
   };
 }

@@ -3,6 +3,7 @@ import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { SalveError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import type { Tracer } from '../observability/tracing.js';
 import { createApiKubeClient } from './client.js';
 import type { HeadInformerSettings } from './head-informer.js';
 import type { KubeClient } from './port.js';
@@ -24,6 +25,8 @@ export type KubeClientConfig = {
   /** Back-off and watch timeouts of the owner-chain informers (tests shorten them). */
   informers?: Partial<HeadInformerSettings>;
   log: Logger;
+  /** Traces each call and carries its context on each request; default: not traced. */
+  tracer?: Tracer;
 };
 
 const defaultServiceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -109,5 +112,6 @@ export function createKubeClient(config: KubeClientConfig): KubeClient {
     description,
     ...(config.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: config.requestTimeoutMs }),
     ...(config.informers === undefined ? {} : { informers: config.informers }),
+    ...(config.tracer === undefined ? {} : { tracer: config.tracer }),
   });
 }

@@ -99,7 +99,9 @@ function builtinSpecs(settings: NotifySettings, kinds: ReadonlyArray<NotifierKin
     const fields = kind.builtin?.fields(settings);
     if (!kind.builtin || !fields) return [];
     const spec: NotifierSpec = { ...fields, name: kind.builtin.name, type: kind.type, minSeverity: null };
-    return [{ spec, by: kind.builtin.settings.map((s) => settingEnv[s]).join(' and ') }];
+    // Named by the settings actually set: the one of SALVE_PAGERDUTY_ROUTING_KEY or its _FILE in use.
+    const set = kind.builtin.settings.filter((s) => settings[s] !== undefined && settings[s] !== '');
+    return [{ spec, by: set.map((s) => settingEnv[s]).join(' and ') }];
   });
 }
 

@@ -10,6 +10,9 @@ const heal: NotificationEvent['heal'] = {
   openedAt: '2026-11-27T03:00:00.000Z',
   steps: [{ action: 'k8s.restart' }, { action: 'k8s.rollback' }],
   url: 'https://salve.example/v1/heals/heal_01kb2m3n4p5q6r7s8t9v0w1x2y',
+  consoleUrl: 'https://salve.example/#/heals/heal_01kb2m3n4p5q6r7s8t9v0w1x2y',
+  pagedAt: null,
+  traceUrl: 'https://tempo.example/trace/4bf92f3577b34da6a3ce929d0e0e4736',
 };
 
 const alert: NotificationEvent['alert'] = {
@@ -128,6 +131,20 @@ export const exampleEvents: Array<{ title: string; event: NotificationEvent }> =
     event: base('approval.requested', '2026-11-27T03:00:01.000Z', {
       heal: { ...heal, state: 'awaiting_approval' },
       approval: {
+        expiresAt: '2026-11-27T04:00:01.000Z',
+        wouldDo: [
+          'restart Deployment ml-prod/fraud-scorer',
+          'roll back Deployment ml-prod/fraud-scorer to its last known good release',
+        ],
+      },
+    }),
+  },
+  {
+    title: 'Approval overdue',
+    event: base('approval.overdue', '2026-11-27T03:20:01.000Z', {
+      heal: { ...heal, state: 'awaiting_approval', pagedAt: '2026-11-27T03:20:01.000Z' },
+      approval: {
+        waitingSince: '2026-11-27T03:00:01.000Z',
         expiresAt: '2026-11-27T04:00:01.000Z',
         wouldDo: [
           'restart Deployment ml-prod/fraud-scorer',

@@ -6,6 +6,11 @@ export type PostOptions = {
   headers?: Record<string, string>;
   /** For Retry-After given as an HTTP date. */
   now: () => Date;
+  /**
+   * What the peer said about a refusal, in words safe to record (the notifier knows its peer's error shape and
+   * which secrets to keep out); default: Slack's one-word error bodies only.
+   */
+  explain?: (status: number, body: unknown) => string;
 };
 
 /** Slack's error bodies are short snake_case words (`channel_not_found`); anything else stays out of records. */
@@ -59,7 +64,7 @@ export async function postJson(
     });
     const status = res.status;
     if (status >= 200 && status < 300) return { outcome: 'sent', status };
-    const error = statusError(status, res.data);
+    const error = (options.explain ?? statusError)(status, res.data);
     if (status === 429) {
       const retryAfterMs = parseRetryAfter(res.headers['retry-after'], options.now());
       return { outcome: 'retry', status, error, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };

@@ -96,9 +96,21 @@ export type NotifierKind<F extends Record<string, unknown> = Record<string, unkn
   /** A notifier that salve's own settings define (SALVE_SLACK_WEBHOOK_URL defines `slack`), when set. */
   builtin?: {
     name: string;
-    /** The settings that define it; named (as environment variables) when a policy routes to it unset. */
+    /**
+     * The settings any one of which defines it; named (as environment variables) when a policy routes to it
+     * unset.
+     */
     settings: readonly SettingName[];
     fields(settings: Partial<Record<SettingName, unknown>>): F | null;
   };
+  /**
+   * Optional: what is wrong with a configured notifier of this type before its first send (a credential of the
+   * wrong shape, a file not mounted), each problem naming where and never a secret value. Checked at start:
+   * a problem stops it, rather than dead-lettering the first notification at 3 a.m.
+   */
+  check?(spec: NotifierSpec<F>, read: ReadNow): string[];
   create(spec: NotifierSpec<F>, deps: NotifierDeps): Notifier;
 };
+
+/** Reads a value source at start: its value, or what is wrong with it in words naming the source. */
+export type ReadNow = (source: ValueSource) => { value: string } | { problem: string };

@@ -1,11 +1,16 @@
 import { settingEnv } from '../config/schema.js';
 import type { Notifier, NotifierDeps, NotifierKind, NotifierSpec } from './notifier.js';
+import { pagerDutyNotifier } from './pagerduty/notifier.js';
 import { slackNotifier } from './slack/notifier.js';
 import { webhookNotifier } from './webhook/notifier.js';
 
 /** The one list of notifier types: a new one is a folder and a line here (docs/adding-a-notifier.md). */
 // biome-ignore lint/suspicious/noExplicitAny: the list holds notifier types of every configuration shape.
-export const notifierKinds: ReadonlyArray<NotifierKind<any>> = [slackNotifier, webhookNotifier];
+export const notifierKinds: ReadonlyArray<NotifierKind<any>> = [
+  slackNotifier,
+  webhookNotifier,
+  pagerDutyNotifier,
+];
 
 export type NotifierRegistry = ReadonlyMap<string, Notifier>;
 
@@ -38,6 +43,6 @@ export function unknownNotifiers(
 export function howToConfigure(name: string, kinds: ReadonlyArray<NotifierKind> = notifierKinds): string {
   const builtin = kinds.find((k) => k.builtin?.name === name)?.builtin;
   if (builtin === undefined) return `define it in ${settingEnv.notifiersFile}`;
-  const settings = builtin.settings.map((s) => settingEnv[s]).join(' and ');
+  const settings = builtin.settings.map((s) => settingEnv[s]).join(' or ');
   return `set ${settings}, or define it in ${settingEnv.notifiersFile}`;
 }

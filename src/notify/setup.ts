@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import type { Clock } from '../clock.js';
+import { SalveError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createPendingWork } from '../runtime/pending-work.js';
@@ -12,7 +14,7 @@ import {
   defaultDispatcherSettings,
 } from './dispatcher.js';
 import { createHttp } from './http-post.js';
-import type { NotifierDeps, NotifierKind, ValueSource } from './notifier.js';
+import type { NotifierDeps, NotifierKind, NotifierSpec, ReadNow, ValueSource } from './notifier.js';
 import { createNotifierRegistry, type NotifierRegistry, notifierKinds } from './registry.js';
 
 export type NotifyConfig = {
@@ -35,15 +37,50 @@ export type DispatcherOptions = {
   random?: () => number;
 };
 
+/** A value source read at start, as the notifier will read it at send time (a file's value trimmed). */
+function readNow(env: NodeJS.ProcessEnv): ReadNow {
+  return (source: ValueSource) => {
+    if ('value' in source) return { value: source.value };
+    if ('env' in source) {
+      const value = env[source.env];
+      return value ? { value } : { problem: 'is not set' };
+    }
+    try {
+      return { value: fs.readFileSync(source.file, 'utf8').trim() };
+    } catch {
+      return { problem: 'cannot be read' };
+    }
+  };
+}
+
+/** Every problem every notifier's type finds in its configuration now, at once: any stops the start. */
+function checkNotifiers(
+  specs: readonly NotifierSpec[],
+  kinds: ReadonlyArray<NotifierKind>,
+  env: NodeJS.ProcessEnv,
+) {
+  const read = readNow(env);
+  const problems = specs.flatMap(
+    (spec) => kinds.find((k) => k.type === spec.type)?.check?.(spec, read) ?? [],
+  );
+  if (problems.length > 0) {
+    throw new SalveError('SALVE_CONFIG_INVALID', `invalid notifiers: ${problems.join('; ')}`, {
+      details: { problems },
+    });
+  }
+}
+
 /**
- * Reads the notifiers' configuration — before anything is opened, so a bad SALVE_NOTIFIERS_FILE stops the start
- * cleanly — and then, given the store they remember things in, builds them and their dispatcher.
+ * Reads and checks the notifiers' configuration — before anything is opened, so a bad SALVE_NOTIFIERS_FILE or a
+ * routing key cut short stops the start cleanly — and then, given the store they remember things in, builds
+ * them and their dispatcher.
  */
 export function prepareNotify(config: NotifyConfig): {
   start(options: DispatcherOptions): { notifiers: NotifierRegistry; dispatcher: Dispatcher };
 } {
   const kinds = config.kinds ?? notifierKinds;
   const specs = loadNotifierSpecs(config.settings, kinds);
+  checkNotifiers(specs, kinds, config.env);
   const secrets = createSecretReader(config.env);
   const log = config.log.child({ component: 'notify' });
   return {

@@ -180,6 +180,12 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['route', 'reason'] as const,
       registers,
     }),
+    traceSpansExported: new Counter({
+      name: 'salve_trace_spans_exported_total',
+      help: 'Spans handed to the OTLP endpoint, by outcome (sent, failed: dropped after the exporter gave up)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
   };
 }
 

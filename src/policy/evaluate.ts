@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ResolvedStep } from '../domain/heal.js';
 import { quoteValue } from '../domain/names.js';
@@ -7,12 +8,34 @@ import { matchesAll } from './matchers.js';
 import { renderParams } from './params.js';
 import { formatPath, issueMessages, issueText } from './problems.js';
 import { stepsRemit, targetRemit } from './remit.js';
-import type { CompiledPolicy, PolicyTable } from './table.js';
+import type { CompiledPolicy, CompiledStep, PolicyTable, ValidatedParams } from './table.js';
 import { type OwnerResolver, targetFor } from './target.js';
 import { lookup, type TemplateData } from './templates.js';
 import type { MatchOutcome, RefusalReason } from './types.js';
 
 export type AlertInput = TemplateData & { status: 'firing' | 'resolved' };
+
+/** Rendered parameter sets remembered per step. */
+const VALIDATED_PER_STEP = 1_000;
+
+/** The action's parse of a step's rendered parameters, remembered by their JSON (a pure function of them). */
+function validateParams(step: CompiledStep, i: number, schema: z.ZodType, value: unknown): ValidatedParams {
+  const key = JSON.stringify(value);
+  const known = step.validated.get(key);
+  if (known !== undefined) return known;
+  const parsed = schema.safeParse(value, { error: issueMessages });
+  const result: ValidatedParams = parsed.success
+    ? { ok: true, params: parsed.data }
+    : {
+        ok: false,
+        why: parsed.error.issues
+          .map((issue) => `${formatPath(['steps', i, 'with', ...issue.path])}: ${issueText(issue)}`)
+          .join('; '),
+      };
+  if (step.validated.size >= VALIDATED_PER_STEP) step.validated.clear();
+  step.validated.set(key, result);
+  return result;
+}
 
 const NONE: readonly CompiledPolicy[] = [];
 
@@ -123,14 +146,9 @@ function resolvePolicy(
         `policy ${policy} names action ${step.spec.action}, not in the registry`,
       );
     }
-    const parsed = action.params.safeParse(rendered.value, { error: issueMessages });
-    if (!parsed.success) {
-      const why = parsed.error.issues
-        .map((issue) => `${formatPath(['steps', i, 'with', ...issue.path])}: ${issueText(issue)}`)
-        .join('; ');
-      return refused('invalid_params', why);
-    }
-    steps.push({ action: step.spec.action, params: parsed.data, verify: step.spec.verify });
+    const parsed = validateParams(step, i, action.params, rendered.value);
+    if (!parsed.ok) return refused('invalid_params', parsed.why);
+    steps.push({ action: step.spec.action, params: parsed.params, verify: step.spec.verify });
   }
   // Every designator a step carries (a namespace, a model, a DAG) is written in the policy or in its list.
   const stepBounds = stepsRemit(c, steps, registry);

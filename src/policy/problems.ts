@@ -22,7 +22,7 @@ export function formatProblem(p: PolicyProblem): string {
   return p.path === '' ? `${where} ${p.message}` : `${where} ${p.path}: ${p.message}`;
 }
 
-function describeValue(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';

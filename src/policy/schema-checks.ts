@@ -99,9 +99,23 @@ export function checkTarget(target: unknown, ctx: Ctx): void {
   });
 }
 
+/** A page about an approval wait goes to the policy's notifiers: with none, it would page nobody. */
+function checkPaging(policy: Record<string, unknown>, ctx: Ctx): void {
+  // Guards arrive parsed (src/policy/schema.ts): `pageAfterMs` is set when the policy wrote a pageAfter.
+  if (!isRecord(policy.guards) || typeof policy.guards.pageAfterMs !== 'number') return;
+  if (Array.isArray(policy.notify) && policy.notify.length > 0) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['guards', 'approval', 'pageAfter'],
+    message:
+      "pages the policy's notifiers, but the policy names none: add notify: [pagerduty] (or another notifier)",
+  });
+}
+
 export function checkPolicy(registry: ActionRegistry) {
   return (policy: unknown, ctx: Ctx): void => {
     if (!isRecord(policy)) return;
+    checkPaging(policy, ctx);
     const target = isRecord(policy.target) ? policy.target : {};
     const steps = Array.isArray(policy.steps) ? policy.steps : [];
     // A malformed kind is reported by the schema already; comparing it with the actions would only add noise.

@@ -4,6 +4,7 @@ import { parseDuration, parseRate } from '../domain/duration.js';
 import { dnsLabelRule, dnsSubdomainRule, isDnsLabel, isDnsSubdomain } from '../domain/names.js';
 import { ownerOfKinds } from '../kube/owner-chain.js';
 import { parseMatcher } from './matchers.js';
+import { describeValue } from './problems.js';
 import { checkFile, checkPolicy, checkStep, checkTarget, KIND, whenMapping } from './schema-checks.js';
 import { compileTemplate, renderWith } from './templates.js';
 import type { Guards, Policy, PolicyTarget, StepSpec } from './types.js';
@@ -18,6 +19,7 @@ const DEFAULT_GUARDS: Guards = {
   cooldownMs: 30 * 60_000,
   maxPerTarget: { count: 3, windowMs: 3_600_000 },
   approval: false,
+  pageAfterMs: null,
   dryRun: false,
 };
 
@@ -48,6 +50,25 @@ const rate = z
     ctx.issues.push({ code: 'custom', message: parsed.error, input: text });
     return z.NEVER;
   });
+
+/**
+ * `guards.approval`: `true`, or the approval's settings (which require it too): `{ pageAfter: 20m }` pages the
+ * policy's notifiers when nobody has decided that long after the heal began to wait. Null: not required.
+ */
+const approval = z.preprocess(
+  (value) => (value === true ? {} : value === false || value === undefined ? null : value),
+  z
+    .strictObject(
+      { pageAfter: duration(1).optional() },
+      {
+        error: (issue) =>
+          issue.code === 'invalid_type'
+            ? `expected true, false or { pageAfter: <duration> }, got ${describeValue(issue.input)}`
+            : undefined,
+      },
+    )
+    .nullable(),
+);
 
 const matcher = z
   .string({ error: expecting('expected a matcher string like alertname="X"') })
@@ -120,7 +141,7 @@ export function buildPolicyFileSchema(registry: ActionRegistry) {
     .strictObject({
       cooldown: duration(0).default(DEFAULT_GUARDS.cooldownMs),
       maxPerTarget: rate.default(DEFAULT_GUARDS.maxPerTarget),
-      approval: z.boolean().default(DEFAULT_GUARDS.approval),
+      approval: approval.optional(),
       dryRun: z.boolean().default(DEFAULT_GUARDS.dryRun),
     })
     .prefault({})
@@ -128,7 +149,8 @@ export function buildPolicyFileSchema(registry: ActionRegistry) {
       (g): Guards => ({
         cooldownMs: g.cooldown,
         maxPerTarget: g.maxPerTarget,
-        approval: g.approval,
+        approval: (g.approval ?? null) !== null,
+        pageAfterMs: g.approval?.pageAfter ?? null,
         dryRun: g.dryRun,
       }),
     );

@@ -15,7 +15,20 @@ export type CompiledPolicy = {
   name: CompiledTemplate | null;
   /** `target.ownerOf`: the kind and name of the object whose top controller is the target. */
   ownerOf: { kind: OwnerOfKind; name: CompiledTemplate } | null;
-  steps: readonly { spec: StepSpec; params: CompiledParams }[];
+  steps: readonly CompiledStep[];
+};
+
+/** A step's parameters as its action parsed them, or why they were refused (the path from `steps[i]`). */
+export type ValidatedParams = { ok: true; params: unknown } | { ok: false; why: string };
+
+export type CompiledStep = {
+  spec: StepSpec;
+  params: CompiledParams;
+  /**
+   * Parsed parameters by their rendered JSON: the alerts of one group render the same ones, and zod need not
+   * parse them again for each. Bounded; it lives and goes with the table it belongs to.
+   */
+  validated: Map<string, ValidatedParams>;
 };
 
 type StatusIndex = {
@@ -57,7 +70,7 @@ function compilePolicy(policy: Policy, order: number): CompiledPolicy {
         `policy ${policy.name} steps[${i}].with: ${first?.message}`,
       );
     }
-    return { spec, params: compiled.params };
+    return { spec, params: compiled.params, validated: new Map() };
   });
   return {
     policy,

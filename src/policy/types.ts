@@ -27,6 +27,11 @@ export type Guards = {
   /** Heal-loop breaker: at most `count` actions on one target per `windowMs`, across policies. */
   maxPerTarget: { count: number; windowMs: number } | null;
   approval: boolean;
+  /**
+   * With approval: how long a heal may wait for a decision before salve pages the policy's notifiers
+   * (`approval.overdue`; PagerDuty triggers an incident). Null: it never pages about the wait.
+   */
+  pageAfterMs: number | null;
   dryRun: boolean;
 };
 

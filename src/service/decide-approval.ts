@@ -2,7 +2,9 @@ import type { Heal } from '../domain/heal.js';
 import { apply, inStage } from '../domain/heal-apply.js';
 import { commit } from '../engine/commit.js';
 import type { EngineDeps } from '../engine/context.js';
+import { withHealSpan } from '../engine/trace.js';
 import { SalveError } from '../errors.js';
+import { salveAttr } from '../observability/trace-attributes.js';
 
 export type ApprovalDeps = { engineDeps: EngineDeps; engine: { poke(): void } };
 
@@ -29,8 +31,14 @@ export async function decideApproval(deps: ApprovalDeps, input: ApprovalInput): 
   }
   const { actor, at, comment, via } = input;
   const type = input.decision === 'approve' ? 'approved' : 'rejected';
-  // Decided by an operator, not by the engine's lease holder.
-  const decided = await commit(apply(heal, { type, at, actor, comment, via }), deps.engineDeps, null);
+  // Decided by an operator, not by the engine's lease holder; a span of the heal's trace.
+  const decided = await withHealSpan(
+    deps.engineDeps.tracer,
+    `heal ${input.decision}`,
+    heal,
+    { [salveAttr.actor]: actor, [salveAttr.outcome]: type, [salveAttr.via]: via },
+    () => commit(apply(heal, { type, at, actor, comment, via }), deps.engineDeps, null),
+  );
   // Approved: back through the guards, now.
   if (type === 'approved') deps.engine.poke();
   return decided;

@@ -4,9 +4,12 @@ import type { Clock } from '../clock.js';
 import type { OwnerCache } from '../kube/owner-cache.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { salveAttr } from '../observability/trace-attributes.js';
+import type { Span, Tracer } from '../observability/tracing.js';
 import { evaluateAlert } from '../policy/evaluate.js';
 import type { PolicyTable } from '../policy/table.js';
-import type { HealRef, Store } from '../store/types.js';
+import type { HealRef, IngestInput, IngestResult, Store } from '../store/types.js';
+import { type Opening, startHealTraces } from './heal-traces.js';
 import { evaluateWithOwners } from './owner-resolution.js';
 
 export type IngestDeps = {
@@ -19,6 +22,7 @@ export type IngestDeps = {
   config: { dryRun: boolean };
   /** Resolves ownerOf targets: in memory, else a bounded read; what neither settles is deferred. */
   owners: OwnerCache;
+  tracer: Tracer;
 };
 
 /** What the webhook answers (202) once the delivery is committed. */
@@ -34,6 +38,26 @@ export type DeliveryAnswer = {
   truncatedAlerts: number;
 };
 
+/** Each heal the delivery may open: a policy matched one of its new alerts. */
+function openingsOf(alerts: IngestInput['alerts'], dryRun: boolean): Opening[] {
+  return alerts.flatMap(({ alert, outcomes }) =>
+    outcomes.flatMap((o) =>
+      o.outcome === 'match' ? [{ ...o, dryRun, alertname: alert.labels.alertname ?? '' }] : [],
+    ),
+  );
+}
+
+/** What the delivery's span says it came to. */
+function tell(span: Span, result: IngestResult): void {
+  span.setAttributes({
+    [salveAttr.deliveryId]: result.deliveryId,
+    [salveAttr.alertsReceived]: result.received,
+    [salveAttr.alertsNew]: result.new,
+    [salveAttr.healsOpened]: result.opened.length,
+    [salveAttr.healsAttached]: result.attached.length,
+  });
+}
+
 /**
  * An Alertmanager delivery: every alert committed before the answer, each matched against the policies, the
  * heals it opens or joins committed with it. Nothing is acted on here: the engine picks the work up.
@@ -42,6 +66,7 @@ export async function ingestDelivery(
   deps: IngestDeps,
   payload: WebhookPayload,
   log: Pick<Logger, 'info'>,
+  span: Span,
 ): Promise<DeliveryAnswer> {
   const { store, metrics } = deps;
   const received = payload.alerts.map(normaliseAlert);
@@ -51,6 +76,8 @@ export async function ingestDelivery(
   const known = await store.knownAlerts(received);
   if (known.size === received.length) {
     metrics.alertsDeduplicated.inc(received.length);
+    if (deps.tracer.enabled)
+      span.setAttributes({ [salveAttr.alertsReceived]: received.length, [salveAttr.alertsNew]: 0 });
     return {
       status: 'accepted',
       delivery: null,
@@ -71,19 +98,31 @@ export async function ingestDelivery(
     (outcome) => metrics.ownerResolutions.inc({ outcome }),
   );
   const alerts = received.map((alert, i) => ({ alert, outcomes: outcomes[i] ?? [] }));
-  const result = await store.ingest({
-    receivedAt: deps.clock.now().toISOString(),
-    actor: `alertmanager:${payload.receiver || 'unknown'}`,
-    delivery: {
-      receiver: payload.receiver,
-      groupKey: payload.groupKey,
-      externalURL: payload.externalURL,
-      status: payload.status,
-      truncatedAlerts: payload.truncatedAlerts,
-    },
-    alerts,
-    dryRun: deps.config.dryRun,
-  });
+  // Tracing off: not even the list of heals the delivery may open is made.
+  const traces = deps.tracer.enabled
+    ? startHealTraces(deps.tracer, openingsOf(alerts, deps.config.dryRun), { kind: 'alert' }, span)
+    : null;
+  const result = await store
+    .ingest({
+      receivedAt: deps.clock.now().toISOString(),
+      actor: `alertmanager:${payload.receiver || 'unknown'}`,
+      delivery: {
+        receiver: payload.receiver,
+        groupKey: payload.groupKey,
+        externalURL: payload.externalURL,
+        status: payload.status,
+        truncatedAlerts: payload.truncatedAlerts,
+      },
+      alerts,
+      dryRun: deps.config.dryRun,
+      ...(traces ? { traces: traces.traces } : {}),
+    })
+    .catch((err: unknown) => {
+      traces?.dropped();
+      throw err;
+    });
+  traces?.opened(result.opened);
+  if (deps.tracer.enabled) tell(span, result);
   // Never act inside the request: the engine picks the work up from the store.
   if (result.opened.length > 0 || result.resolved > 0) deps.engine.poke();
   metrics.alertsDeduplicated.inc(result.deduplicated);

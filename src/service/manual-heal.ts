@@ -6,10 +6,12 @@ import type { Heal } from '../domain/heal.js';
 import { SalveError } from '../errors.js';
 import type { OwnerCache } from '../kube/owner-cache.js';
 import type { Metrics } from '../observability/metrics.js';
+import { noopSpan, type Span, type Tracer } from '../observability/tracing.js';
 import { evaluateLabels } from '../policy/evaluate.js';
 import type { PolicyTable } from '../policy/table.js';
 import { canonicalJson } from '../store/audit-chain.js';
 import type { Store } from '../store/types.js';
+import { startHealTraces } from './heal-traces.js';
 import { evaluateWithOwners } from './owner-resolution.js';
 
 export type ManualHealDeps = {
@@ -20,6 +22,7 @@ export type ManualHealDeps = {
   metrics: Metrics;
   engine: { poke(): void };
   config: { dryRun: boolean };
+  tracer: Tracer;
   /** Resolves an ownerOf target as at ingest: in memory, else one bounded read. */
   owners: OwnerCache;
 };
@@ -43,7 +46,7 @@ export type ManualHealRequest = {
 export async function openManualHeal(
   deps: ManualHealDeps,
   request: ManualHealRequest,
-  caller: { actor: string; idempotencyKey: string | null },
+  caller: { actor: string; idempotencyKey: string | null; span?: Span },
 ): Promise<{ heal: Heal; created: boolean }> {
   const { actor, idempotencyKey } = caller;
   const table = deps.policies.current();
@@ -78,21 +81,38 @@ export async function openManualHeal(
       `policy ${request.policy} refuses: ${outcome.reason}: ${outcome.detail}`,
     );
   }
-  const opened = await deps.store.openManualHeal({
-    policy: request.policy,
-    targetKey: outcome.targetKey,
-    target: outcome.target,
-    steps: outcome.steps,
-    dryRun: request.dryRun || deps.config.dryRun,
-    actor,
-    reason: request.reason,
-    force: request.force,
-    idempotencyKey,
-    // What the key stands for: the same key must come with the same request.
-    requestDigest:
-      idempotencyKey === null ? null : createHash('sha256').update(canonicalJson(request)).digest('hex'),
-    at: deps.clock.now().toISOString(),
-  });
+  const dryRun = request.dryRun || deps.config.dryRun;
+  const traces = startHealTraces(
+    deps.tracer,
+    [{ policy: request.policy, targetKey: outcome.targetKey, target: outcome.target, dryRun }],
+    { kind: 'manual', actor },
+    caller.span ?? noopSpan,
+  );
+  const opened = await deps.store
+    .openManualHeal({
+      policy: request.policy,
+      targetKey: outcome.targetKey,
+      target: outcome.target,
+      steps: outcome.steps,
+      dryRun,
+      actor,
+      reason: request.reason,
+      force: request.force,
+      idempotencyKey,
+      // What the key stands for: the same key must come with the same request.
+      requestDigest:
+        idempotencyKey === null ? null : createHash('sha256').update(canonicalJson(request)).digest('hex'),
+      at: deps.clock.now().toISOString(),
+      traceContext: traces?.traces[0]?.traceContext ?? null,
+    })
+    .catch((err: unknown) => {
+      traces?.dropped();
+      throw err;
+    });
+  // An open heal, or the one of the same Idempotency-Key, was returned: its trace is its own already.
+  traces?.opened(
+    opened.created ? [{ id: opened.heal.id, policy: opened.heal.policy, target: opened.heal.targetKey }] : [],
+  );
   if (opened.created) {
     deps.metrics.healsOpened.inc({ policy: opened.heal.policy });
     deps.engine.poke();

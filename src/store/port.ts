@@ -40,6 +40,8 @@ export type LimitQuery = {
   cooldownSince: string;
 };
 
+export type InsertedDelivery = { deliveryId: number; fresh: IngestAlert[] };
+
 export type Attachment = AlertKey & { healId: string; alertname: string };
 
 /** The attachment of a resolved alert to a heal that waited for it. */
@@ -63,10 +65,11 @@ export type DeferredInsert = AlertKey & {
 
 export interface StoreStatements {
   // Deliveries
-  insertDelivery(input: IngestInput): Maybe<number>;
-  /** Inserts the alerts by identity; returns those this delivery is the first to bring, in delivery order. */
-  insertAlerts(input: IngestInput, deliveryId: number): Maybe<IngestAlert[]>;
-  setNewCount(deliveryId: number, count: number): Maybe<void>;
+  /**
+   * The delivery's row and its alerts, inserted by identity, with the count of new ones: one statement where
+   * the database allows. `fresh` holds the alerts this delivery is the first to bring, in delivery order.
+   */
+  insertDelivery(input: IngestInput): Maybe<InsertedDelivery>;
   /** Marks the alert's unresolved attachments resolved and wakes their heals; returns them, by heal id. */
   resolveAttachments(alert: AlertKey, at: string): Maybe<ResolvedAttachment[]>;
   attachAlerts(attachments: readonly Attachment[], at: string): Maybe<void>;

@@ -3,12 +3,13 @@ import { type AuditInput, auditTypes } from '../domain/audit.js';
 import type { HealTrigger, ResolvedStep } from '../domain/heal.js';
 import type { TargetRef } from '../domain/target.js';
 import type { MatchOutcome, Resolution } from '../policy/types.js';
-import type { DeferredMatch, IngestAlert, IngestInput, IngestResult } from './types.js';
+import type { DeferredMatch, HealRef, IngestAlert, IngestInput, IngestResult } from './types.js';
 
 // The records the store's programs write: what a delivery brought, what it opened, what was refused.
 
 export type AlertRef = { fingerprint: string; startsAt: string; alertname: string };
-type Match = Extract<MatchOutcome, { outcome: 'match' }>;
+/** An attached alert, and for an ownerOf target how it was found: Pod -> ReplicaSet -> Deployment. */
+export type AttachedAlert = AlertRef & { resolution?: Resolution };
 type Refusal = Extract<MatchOutcome, { outcome: 'refused' }>;
 type Deferral = Extract<MatchOutcome, { outcome: 'deferred' }>;
 
@@ -147,22 +148,24 @@ export function healOpenedRecord(
   };
 }
 
-/** An alert attached to the open heal of its policy and target. */
-export function alertAttachedRecord(
+/**
+ * The alerts one delivery attached to a heal (the heal's own trigger is in its heal.opened record): which
+ * alerts, which delivery, which heal, when and from whom.
+ */
+export function alertsAttachedRecord(
   input: IngestInput,
-  healId: string,
-  match: Match,
-  ref: AlertRef,
+  deliveryId: number,
+  heal: HealRef,
+  alerts: readonly AttachedAlert[],
 ): AuditInput {
   return {
-    type: auditTypes.healAlertAttached,
+    type: auditTypes.healAlertsAttached,
     actor: input.actor,
-    healId,
-    policy: match.policy,
-    target: match.targetKey,
+    healId: heal.id,
+    policy: heal.policy,
+    target: heal.target,
     outcome: 'attached',
-    // How an ownerOf target was found: Pod -> ReplicaSet -> Deployment.
-    data: match.resolution === undefined ? ref : { ...ref, resolution: match.resolution },
+    data: { deliveryId, alerts },
   };
 }
 

@@ -36,6 +36,9 @@ export type HealRow = {
   idempotency_key: string | null;
   approved_by: string | null;
   approved_at: string | null;
+  page_at: string | null;
+  paged_at: string | null;
+  trace_context: string | null;
 };
 
 /** The columns of a new heal's row. */
@@ -54,6 +57,7 @@ export type HealInsertRow = Pick<
   | 'updated_at'
   | 'next_run_at'
   | 'idempotency_key'
+  | 'trace_context'
 > & { dry_run: boolean; idempotency_scope: string | null; idempotency_digest: string | null };
 
 export function healFromRow(row: HealRow): Heal {
@@ -72,12 +76,15 @@ export function healFromRow(row: HealRow): Heal {
     idempotencyKey: row.idempotency_key,
     approvedBy: row.approved_by,
     approvedAt: row.approved_at,
+    pageAt: row.page_at ?? null,
+    pagedAt: row.paged_at ?? null,
     steps: JSON.parse(row.steps),
     dryRun: row.dry_run === true || row.dry_run === 1,
     trigger: JSON.parse(row.trigger),
     openedAt: row.opened_at,
     updatedAt: row.updated_at,
     closedAt: row.closed_at,
+    traceContext: row.trace_context ?? null,
   };
 }
 
@@ -194,6 +201,9 @@ const patchColumns: Record<Exclude<keyof HealPatch, 'stage'>, string> = {
   closedAt: 'closed_at',
   approvedBy: 'approved_by',
   approvedAt: 'approved_at',
+  pageAt: 'page_at',
+  pagedAt: 'paged_at',
+  traceContext: 'trace_context',
 };
 
 /** Rows of `SELECT state, count(*) AS n ... GROUP BY state` over open heals, with every open state present. */
@@ -207,7 +217,7 @@ export function openHealCountsFrom(rows: ReadonlyArray<{ state: string; n: numbe
 
 /** A deferred match with its alert and the delivery that brought it; both stores select it the same way. */
 export const deferredSelect = `
-  SELECT d.id, d.policy, d.subject, d.detail, d.attempts, d.created_at, d.actor, d.dry_run,
+  SELECT d.id, d.policy, d.subject, d.detail, d.attempts, d.created_at, d.delivery_id, d.actor, d.dry_run,
          a.fingerprint, a.starts_at, a.status, a.ends_at, a.labels, a.annotations, a.generator_url,
          dl.receiver, dl.group_key, dl.external_url,
          EXISTS (SELECT 1 FROM alerts r WHERE r.fingerprint = d.fingerprint AND r.starts_at = d.starts_at
@@ -223,6 +233,8 @@ export type DeferredRow = {
   detail: string;
   attempts: number;
   created_at: string;
+  /** SQLite: a number; PostgreSQL: a bigint string. */
+  delivery_id: number | string;
   actor: string;
   /** SQLite: 0/1; PostgreSQL: boolean. */
   dry_run: number | boolean;
@@ -257,6 +269,7 @@ export function deferredFromRow(r: DeferredRow): DeferredMatch {
     attempts: Number(r.attempts),
     createdAt: r.created_at,
     alertResolved: Boolean(r.alert_resolved),
+    deliveryId: Number(r.delivery_id),
     actor: r.actor,
     delivery: { receiver: r.receiver, groupKey: r.group_key, externalURL: r.external_url },
     dryRun: Boolean(r.dry_run),

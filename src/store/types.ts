@@ -81,6 +81,11 @@ export type IngestInput = {
   alerts: IngestAlert[];
   /** Global dry-run: heals opened by this delivery are marked dry-run. */
   dryRun: boolean;
+  /**
+   * The `traceparent` of the root span each heal this delivery may open starts with, by policy and target;
+   * a heal without one is untraced (tracing is off).
+   */
+  traces?: ReadonlyArray<{ policy: string; targetKey: string; traceContext: string }>;
 };
 
 export type HealRef = { id: string; policy: string; target: string };
@@ -112,7 +117,8 @@ export type DeferredMatch = {
   createdAt: string;
   /** Whether the same alert has since arrived resolved. */
   alertResolved: boolean;
-  /** Who brought the alert and how: the trigger and the audit records of the heal it opens. */
+  /** The delivery that brought the alert, who sent it and how: the trigger and records of the heal it opens. */
+  deliveryId: number;
   actor: string;
   delivery: { receiver: string; groupKey: string; externalURL: string };
   dryRun: boolean;
@@ -202,6 +208,8 @@ export type ManualHealInput = {
   /** SHA-256 of the request the key came with: the same key with another request is refused. */
   requestDigest: string | null;
   at: string;
+  /** The `traceparent` of the heal's root span, should a heal open; null: untraced. */
+  traceContext?: string | null;
 };
 
 export type ClaimQuery = { now: string; owner: string; leaseUntil: string; limit: number };

@@ -76,6 +76,12 @@ describe('loading: a designator filled from an alert needs its bound', () => {
       list: 'dags',
     },
     {
+      action: 'retrain.prefect',
+      with: '{ url: "http://prefect:4200/api", deployment: "retrain/{{ labels.model }}" }',
+      param: 'deployment',
+      list: 'deployments',
+    },
+    {
       action: 'retrain.kubeflow',
       with: '{ url: "https://kfp.example", pipelineId: "{{ labels.pipeline }}" }',
       param: 'pipelineId',

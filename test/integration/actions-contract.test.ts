@@ -10,6 +10,7 @@ import { contracts as retrainAirflow } from '../support/action-contracts/retrain
 import { contracts as retrainArgo } from '../support/action-contracts/retrain-argo.js';
 import { contracts as retrainCronjob } from '../support/action-contracts/retrain-cronjob.js';
 import { contracts as retrainKubeflow } from '../support/action-contracts/retrain-kubeflow.js';
+import { contracts as retrainPrefect } from '../support/action-contracts/retrain-prefect.js';
 import { contracts as webhook } from '../support/action-contracts/webhook.js';
 
 // The contract every action keeps with the engine, run on every action of the registry. A new action brings
@@ -25,6 +26,7 @@ const cases: ReadonlyArray<ContractSetup<any>> = [
   ...mlflowAlias,
   ...retrainArgo,
   ...retrainKubeflow,
+  ...retrainPrefect,
   ...webhook,
 ];
 

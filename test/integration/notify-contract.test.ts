@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { notifierKinds } from '../../src/notify/registry.js';
 import { runNotifierContract } from '../support/notifier-contract.js';
+import { contract as pagerduty } from '../support/notifier-contracts/pagerduty.js';
 import { contract as selective } from '../support/notifier-contracts/selective.js';
 import { contract as slack } from '../support/notifier-contracts/slack.js';
 import { contract as webhook } from '../support/notifier-contracts/webhook.js';
@@ -9,7 +10,7 @@ import { contract as webhook } from '../support/notifier-contracts/webhook.js';
 // type brings test/support/notifier-contracts/<type>.ts (its peer, per its service's documented contract) and
 // one line here.
 
-const setups = [slack, webhook];
+const setups = [slack, webhook, pagerduty];
 
 describe('the notifier contract', () => {
   it('runs on every notifier type of the registry', () => {

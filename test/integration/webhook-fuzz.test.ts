@@ -97,5 +97,5 @@ describe('webhook robustness', () => {
     const health = await t.app.inject({ url: '/readyz' });
     expect(health.statusCode).toBe(200);
     expect(await t.deps.store.verifyAudit()).toMatchObject({ ok: true });
-  });
+  }, 90_000); // 2000 deliveries, each committed: CPU-bound, and the machine is shared
 });

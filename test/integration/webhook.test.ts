@@ -88,7 +88,7 @@ describe('POST /v1/alertmanager', () => {
     expect(detail.alerts).toHaveLength(2);
     expect(detail.timeline.map((r: { type: string }) => r.type)).toEqual([
       'heal.opened',
-      'heal.alert_attached',
+      'heal.alerts_attached',
     ]);
   });
 

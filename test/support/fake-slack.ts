@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { slackSignature } from '../../src/notify/slack/signature.js';
+import { strayPoll } from './fake-webhook.js';
 
 // A stand-in for Slack on 127.0.0.1:0: an incoming webhook and response_url endpoints that record what salve
 // posts, with scripted answers (500s, 429 with Retry-After, 404) — plus signed button clicks for salve's route.
@@ -48,6 +49,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       try {
         body = JSON.parse(raw);
       } catch {}
+      if (strayPoll(req.method, req.url ?? '/')) {
+        res.writeHead(404).end();
+        return;
+      }
       requests.push({ path: req.url ?? '/', headers: req.headers, raw, body });
       const answer = down ?? script.shift() ?? { status: 200, body: 'ok' };
       if ('hang' in answer) return;

@@ -45,6 +45,15 @@ function parseBody(raw: string): unknown {
   }
 }
 
+/**
+ * A `GET /healthz` is not for a fake service: it is the start-up poller of a salve child process (another test,
+ * running at the same time) whose port this fake was given when that process released it. Answered 404 and not
+ * recorded, so that a test counting what salve sent counts only salve.
+ */
+export function strayPoll(method: string | undefined, path: string): boolean {
+  return method === 'GET' && path === '/healthz';
+}
+
 export async function startFakeHttp(handler: FakeHandler): Promise<FakeHttp> {
   const requests: RecordedRequest[] = [];
   const faults: Fault[] = [];
@@ -67,6 +76,10 @@ export async function startFakeHttp(handler: FakeHandler): Promise<FakeHttp> {
         body: parseBody(Buffer.concat(chunks).toString('utf8')),
         contentType: req.headers['content-type'],
       };
+      if (strayPoll(recorded.method, recorded.path)) {
+        res.writeHead(404).end();
+        return;
+      }
       requests.push(recorded);
       const route = `${recorded.method} ${recorded.path}`;
       const fault = take(faults, route);

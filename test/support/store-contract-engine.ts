@@ -197,6 +197,27 @@ export function runEngineStoreContract(name: string, open: () => Promise<StoreHa
       expect(records.map((r) => r.type)).toEqual(['heal.opened']);
     });
 
+    it('manual heals keep their trace context; a move may set it, once the heal had none', async () => {
+      const tp = `00-${'c'.repeat(32)}-${'d'.repeat(16)}-01`;
+      const traced = await h.store.openManualHeal(manualInput({ traceContext: tp }));
+      expect(traced.heal.traceContext).toBe(tp);
+      expect((await h.store.getHeal(traced.heal.id))?.traceContext).toBe(tp);
+      const plain = await h.store.openManualHeal(
+        manualInput({
+          targetKey: 'Deployment/ml-prod/other',
+          target: { kind: 'Deployment', namespace: 'ml-prod', name: 'other' },
+        }),
+      );
+      expect(plain.heal.traceContext).toBeNull();
+      const moved = await h.store.transition({
+        id: plain.heal.id,
+        owner: null,
+        set: { traceContext: tp },
+        audit: [],
+      });
+      expect(moved.traceContext).toBe(tp);
+    });
+
     it('manual heals: a key is the caller’s own, and the same key with another request is refused', async () => {
       const mine = await h.store.openManualHeal(manualInput({ idempotencyKey: 'k1' }));
       await expect(

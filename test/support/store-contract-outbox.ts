@@ -29,6 +29,8 @@ export function runOutboxStoreContract(name: string, open: () => Promise<StoreHa
           openedAt: T(0),
           steps: [{ action: 'k8s.restart' }],
           url: null,
+          consoleUrl: null,
+          pagedAt: null,
         },
         alert: null,
       };

@@ -141,6 +141,87 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       });
     });
 
+    it('keeps the trace context each heal a delivery opens starts with; an attached alert changes none', async () => {
+      const tp = (n: string) => `00-${n.repeat(32)}-${'b'.repeat(16)}-01`;
+      const result = await h.store.ingest({
+        ...delivery([
+          {
+            alert: alertOf({ alertname: 'X', deployment: 'scorer' }, { fingerprint: 'fp-1' }),
+            outcomes: [matchFor('scorer')],
+          },
+          {
+            alert: alertOf({ alertname: 'X', deployment: 'other' }, { fingerprint: 'fp-2' }),
+            outcomes: [matchFor('other')],
+          },
+          {
+            alert: alertOf({ alertname: 'X', deployment: 'plain' }, { fingerprint: 'fp-3' }),
+            outcomes: [matchFor('plain')],
+          },
+        ]),
+        traces: [
+          { policy: 'scorer-error-rate', targetKey: 'Deployment/ml-prod/scorer', traceContext: tp('1') },
+          { policy: 'scorer-error-rate', targetKey: 'Deployment/ml-prod/other', traceContext: tp('2') },
+          { policy: 'scorer-error-rate', targetKey: 'Deployment/ml-prod/unmatched', traceContext: tp('3') },
+        ],
+      });
+      const byTarget = new Map(result.opened.map((o) => [o.target, o.id]));
+      expect((await h.store.getHeal(byTarget.get('Deployment/ml-prod/scorer')!))?.traceContext).toBe(tp('1'));
+      expect((await h.store.getHeal(byTarget.get('Deployment/ml-prod/other')!))?.traceContext).toBe(tp('2'));
+      // Untraced: no context, not another heal's.
+      expect((await h.store.getHeal(byTarget.get('Deployment/ml-prod/plain')!))?.traceContext).toBeNull();
+      const later = await h.store.ingest({
+        ...delivery([
+          {
+            alert: alertOf({ alertname: 'X', deployment: 'scorer' }, { fingerprint: 'fp-4' }),
+            outcomes: [matchFor('scorer')],
+          },
+        ]),
+        traces: [
+          { policy: 'scorer-error-rate', targetKey: 'Deployment/ml-prod/scorer', traceContext: tp('4') },
+        ],
+      });
+      expect(later.attached).toHaveLength(1);
+      expect((await h.store.getHeal(later.attached[0]!.id))?.traceContext).toBe(tp('1'));
+      const listed = await h.store.listHeals({ limit: 10 });
+      expect(listed.map((x) => x.traceContext).sort()).toEqual([null, tp('1'), tp('2')].sort());
+    });
+
+    it('audits the alerts a delivery attaches to a heal in one record per (delivery, heal), every alert named', async () => {
+      const pod = (p: string, deployment = 'scorer') => ({
+        alert: alertOf({ alertname: 'X', deployment, pod: p }, { fingerprint: `fp-${p}` }),
+        outcomes: [matchFor(deployment)],
+      });
+      const first = await h.store.ingest(delivery([pod('a'), pod('b'), pod('z', 'ranker'), pod('c')]));
+      const scorer = first.opened.find((o) => o.target.endsWith('/scorer'))!;
+      const ranker = first.opened.find((o) => o.target.endsWith('/ranker'))!;
+      const second = await h.store.ingest(delivery([pod('d'), pod('e')], T(30)));
+      const records = await h.store.queryAudit({ limit: 20 });
+      expect(records.map((r) => [r.type, r.healId])).toEqual([
+        ['delivery.received', null],
+        ['heal.opened', scorer.id],
+        ['heal.alerts_attached', scorer.id],
+        ['heal.opened', ranker.id],
+        ['delivery.received', null],
+        ['heal.alerts_attached', scorer.id],
+      ]);
+      const ref = (p: string) => ({ fingerprint: `fp-${p}`, startsAt: alertOf({}).startsAt, alertname: 'X' });
+      const attached = records.filter((r) => r.type === 'heal.alerts_attached');
+      expect(attached[0]).toMatchObject({
+        at: T0,
+        actor: 'alertmanager:salve',
+        policy: 'scorer-error-rate',
+        target: 'Deployment/ml-prod/scorer',
+        outcome: 'attached',
+        data: { deliveryId: first.deliveryId, alerts: [ref('b'), ref('c')] },
+      });
+      expect(attached[1]).toMatchObject({
+        at: T(30),
+        data: { deliveryId: second.deliveryId, alerts: [ref('d'), ref('e')] },
+      });
+      expect(records[1]!.data.trigger).toEqual(ref('a'));
+      expect((await h.store.verifyAudit()).ok).toBe(true);
+    });
+
     it('concurrent deliveries for one target open exactly one heal', async () => {
       const results = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>

@@ -37,6 +37,30 @@ describe('configuration', () => {
     });
   });
 
+  it("reads PagerDuty's routing key from a variable or a file, once, with PagerDuty's enqueue URL by default", () => {
+    expect(loadConfig({}).pagerdutyUrl).toBe('https://events.pagerduty.com/v2/enqueue');
+    const config = loadConfig({
+      SALVE_PAGERDUTY_ROUTING_KEY_FILE: '/var/run/secrets/pagerduty/routing-key',
+      SALVE_PAGERDUTY_URL: 'https://pd-proxy.internal/v2/enqueue',
+    });
+    expect(config).toMatchObject({
+      pagerdutyRoutingKeyFile: '/var/run/secrets/pagerduty/routing-key',
+      pagerdutyUrl: 'https://pd-proxy.internal/v2/enqueue',
+    });
+    const both = () =>
+      loadConfig({
+        SALVE_PAGERDUTY_ROUTING_KEY: 'R0UTINGKEY0123456789abcdefABCDEF',
+        SALVE_PAGERDUTY_ROUTING_KEY_FILE: '/var/run/secrets/pagerduty/routing-key',
+      });
+    expect(both).toThrow(
+      'SALVE_PAGERDUTY_ROUTING_KEY_FILE: set the routing key once: SALVE_PAGERDUTY_ROUTING_KEY or SALVE_PAGERDUTY_ROUTING_KEY_FILE, not both',
+    );
+    expect(() => both()).not.toThrow(/R0UTINGKEY/);
+    expect(() => loadConfig({ SALVE_PAGERDUTY_URL: 'ftp://events.pagerduty.com/v2/enqueue' })).toThrow(
+      /^invalid configuration: SALVE_PAGERDUTY_URL: /,
+    );
+  });
+
   it('bounds the delivery deadline well inside what Alertmanager waits, and reads the start-up wait', () => {
     expect(loadConfig({})).toMatchObject({ deliveryDeadline: 5_000, storeWait: 60_000 });
     expect(loadConfig({ SALVE_DELIVERY_DEADLINE: '2s500ms', SALVE_STORE_WAIT: '0' })).toMatchObject({

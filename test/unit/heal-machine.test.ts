@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GuardDecision } from '../../src/domain/guard.js';
 import {
-  type Heal,
   type HealStage,
   healStages,
   isOpenStage,
@@ -13,8 +12,8 @@ import {
 import { apply, IllegalMove, inStage, moveFor } from '../../src/domain/heal-apply.js';
 import type { HealEvent, HealEventType } from '../../src/domain/heal-events.js';
 import { healMachine, type Move } from '../../src/domain/heal-machine.js';
+import { at, healIn } from '../support/heal-fixture.js';
 
-const at = '2026-11-27T03:00:00.000Z';
 const pass = (guard: 'paused' | 'allowed'): Extract<GuardDecision, { verdict: 'pass' }> => ({
   guard,
   verdict: 'pass',
@@ -76,6 +75,7 @@ function sample(type: HealEventType, stage: HealStage, dryRun = false): HealEven
       passed: [pass('paused'), pass('allowed')],
       request: { guard: 'approval', verdict: 'await_approval', detail: 'needs one' },
       expiresAt: at,
+      pageAt: null,
       wouldDo: ['restart'],
     },
     guards_passed: {
@@ -86,6 +86,7 @@ function sample(type: HealEventType, stage: HealStage, dryRun = false): HealEven
     },
     alerts_resolved: { type: 'alerts_resolved', at, source: 'alertmanager api', resolvedByApi: [], dryRun },
     approval_expired: { type: 'approval_expired', at },
+    approval_overdue: { type: 'approval_overdue', at, waitingSince: at, wouldDo: ['restart'] },
     approved: { type: 'approved', at, actor: 'token:ops', via: 'api' },
     rejected: { type: 'rejected', at, actor: 'slack:U1', via: 'slack', comment: 'no' },
     step_invalid: { type: 'step_invalid', at, why: 'gone' },
@@ -112,35 +113,6 @@ function sample(type: HealEventType, stage: HealStage, dryRun = false): HealEven
     nothing_to_verify: { type: 'nothing_to_verify', at, dryRun },
   };
   return events[type];
-}
-
-function healIn(stage: HealStage, extra: Partial<Heal> = {}): Heal {
-  return {
-    id: 'heal_x',
-    policy: 'p',
-    targetKey: 'Deployment/ns/x',
-    target: { kind: 'Deployment', namespace: 'ns', name: 'x' },
-    stage,
-    state: stateOf(stage),
-    step: 0,
-    attempt: 0,
-    nextRunAt: at,
-    deadlineAt: at,
-    reason: null,
-    idempotencyKey: null,
-    approvedBy: null,
-    approvedAt: null,
-    steps: [
-      { action: 'k8s.restart', params: {}, verify: {} },
-      { action: 'k8s.rollback', params: {}, verify: {} },
-    ],
-    dryRun: false,
-    trigger: { kind: 'manual', actor: 'token:ops', reason: 'test', force: false },
-    openedAt: '2026-11-27T02:59:00.000Z',
-    updatedAt: at,
-    closedAt: null,
-    ...extra,
-  };
 }
 
 type Row = { from: HealStage; event: HealEventType; move: Move<HealEventType> };
@@ -234,7 +206,7 @@ describe('the heal state machine', () => {
         );
         for (const n of t.notify) expect(told).toContain(n.kind);
         if (!isOpenStage(to)) {
-          expect(t.set).toMatchObject({ nextRunAt: null, deadlineAt: null, closedAt: at });
+          expect(t.set).toMatchObject({ nextRunAt: null, deadlineAt: null, pageAt: null, closedAt: at });
           expect(t).toMatchObject({ releaseLease: true, releaseTargetLock: true });
         }
       });
@@ -297,6 +269,7 @@ const sampleTypes: Record<HealEventType, true> = {
   guards_passed: true,
   alerts_resolved: true,
   approval_expired: true,
+  approval_overdue: true,
   approved: true,
   rejected: true,
   step_invalid: true,

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { NotificationEvent } from '../../src/domain/notification.js';
 import { exampleEvents } from '../../src/notify/examples.js';
 import type { Block } from '../../src/notify/slack/blocks.js';
-import { humanDuration } from '../../src/notify/slack/format.js';
 import { slackMessage } from '../../src/notify/slack/messages.js';
+import { humanDuration } from '../../src/notify/words.js';
 
 const example = (title: string): NotificationEvent => {
   const found = exampleEvents.find((e) => e.title === title);
@@ -33,6 +33,7 @@ describe('Slack messages', () => {
       expect(links).toContain(
         '<https://salve.example/v1/heals/heal_01kb2m3n4p5q6r7s8t9v0w1x2y|heal in salve>',
       );
+      expect(links).toContain('<https://tempo.example/trace/4bf92f3577b34da6a3ce929d0e0e4736|trace>');
       expect(text).toContain('Deployment ml-prod/fraud-scorer');
       expect(text).toContain('(heal heal_01kb2m3n4p5q6r7s8t9v0w1x2y)');
       for (const block of blocks) {
@@ -176,12 +177,26 @@ describe('Slack messages', () => {
     expect(textOf(blocks[0])).toContain("`Deployment ml-prod/a'b`");
   });
 
-  it('a manual heal has no alert: the message says so and links only to the heal', () => {
+  it('a manual heal has no alert: the message says so and links only to the heal and its trace', () => {
     const event = { ...example('Heal opened'), alert: null };
     const { blocks } = slackMessage(event, 'slack');
     expect(textOf(byId(blocks, 'salve_details'))).toContain('*Trigger:* opened by hand');
     expect(textOf(byId(blocks, 'salve_links'))).toBe(
-      '<https://salve.example/v1/heals/heal_01kb2m3n4p5q6r7s8t9v0w1x2y|heal in salve>',
+      '<https://salve.example/v1/heals/heal_01kb2m3n4p5q6r7s8t9v0w1x2y|heal in salve> · ' +
+        '<https://tempo.example/trace/4bf92f3577b34da6a3ce929d0e0e4736|trace>',
     );
+  });
+
+  it('an untraced heal, or an event queued before traces, has no trace link; a link is http(s) only', () => {
+    const base = example('Heal opened');
+    const { traceUrl: _dropped, ...older } = base.heal;
+    for (const heal of [{ ...base.heal, traceUrl: null }, older]) {
+      const links = textOf(byId(slackMessage({ ...base, heal }, 'slack').blocks, 'salve_links'));
+      expect(links).not.toContain('|trace>');
+    }
+    const hostile = { ...base.heal, traceUrl: 'javascript:alert(1)//{traceId}' };
+    expect(
+      textOf(byId(slackMessage({ ...base, heal: hostile }, 'slack').blocks, 'salve_links')),
+    ).not.toContain('javascript:');
   });
 });

@@ -177,6 +177,29 @@ describe('evaluateAlert', () => {
     ]);
   });
 
+  it('answers the same for every alert of a table whatever parameters it validated before', () => {
+    const t = table();
+    const retrain = (cronjob: string) => ({
+      status: 'firing' as const,
+      labels: { alertname: 'RetrainRequested', cronjob },
+      annotations: {},
+    });
+    const fresh = (cronjob: string) => evaluateAlert(table(), retrain(cronjob), registry);
+    // Valid, refused, valid again, and each once more: the table remembers parsed parameters, never mixes them.
+    for (const cronjob of [
+      'retrain-fraud',
+      'retrain.fraud',
+      'retrain-churn',
+      'retrain-fraud',
+      'retrain.fraud',
+    ]) {
+      expect(evaluateAlert(t, retrain(cronjob), registry)).toEqual(fresh(cronjob));
+    }
+    expect(evaluateAlert(t, retrain('retrain-churn'), registry)).toMatchObject([
+      { outcome: 'match', steps: [{ params: { cronJob: 'retrain-churn' } }] },
+    ]);
+  });
+
   it('fails loudly when the registry does not hold an action the table names', () => {
     const partial = createActionRegistry(fakeActions.filter((a) => a.kind !== 'fake.restart'));
     expect(() => evaluateAlert(table(), firing(), partial)).toThrow(

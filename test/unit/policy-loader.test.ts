@@ -172,10 +172,32 @@ describe('loadPolicyText', () => {
       'policies[0].match: needs at least one matcher: a policy never matches every alert',
       'policies[0].on: expected "firing" or "resolved", got the string "firng"',
       'policies[0].steps: needs at least one step',
-      'policies[0].guards.approval: expected true or false, got the string "yes"',
+      'policies[0].guards.approval: expected true, false or { pageAfter: <duration> }, got the string "yes"',
       'policies[0].guards.maxPerTarget: expected a rate like "3/1h", or "off"',
       'policies[0].guards.cooldown: expected a duration like 30m (a string with a unit)',
       'policies[0].notify: expected a list, got the string "slack"',
+    ]);
+  });
+
+  it('takes approval: true or its settings, { pageAfter }, which must name someone to page', () => {
+    const steps = '    steps: [{ action: fake.restart }]\n';
+    const load = (guards: string, notify = '    notify: [pagerduty]\n') =>
+      loadPolicyText('x.yaml', policyText(`${base}${steps}    guards: ${guards}\n${notify}`), registry);
+    const guardsOf = (guards: string) => load(guards).table?.policies[0]?.guards;
+    expect(guardsOf('{ approval: true }')).toMatchObject({ approval: true, pageAfterMs: null });
+    expect(guardsOf('{ approval: { pageAfter: 20m } }')).toMatchObject({
+      approval: true,
+      pageAfterMs: 1_200_000,
+    });
+    expect(guardsOf('{ cooldown: 5m }')).toMatchObject({ approval: false, pageAfterMs: null });
+    expect(load('{ approval: { pageAfter: 0s } }').problems.map(formatProblem)).toEqual([
+      'x.yaml:7:38 policies[0].guards.approval.pageAfter: must be longer than 0',
+    ]);
+    expect(load('{ approval: { pageAfter: 5m, expireAfter: 1h } }').problems.map(formatProblem)).toEqual([
+      'x.yaml:7:42 policies[0].guards.approval.expireAfter: unknown key "expireAfter"',
+    ]);
+    expect(load('{ approval: { pageAfter: 5m } }', '').problems.map(formatProblem)).toEqual([
+      "x.yaml:7:38 policies[0].guards.approval.pageAfter: pages the policy's notifiers, but the policy names none: add notify: [pagerduty] (or another notifier)",
     ]);
   });
 

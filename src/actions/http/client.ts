@@ -1,9 +1,11 @@
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import { backoffDelay } from '../../domain/backoff.js';
+import { semconv } from '../../observability/trace-attributes.js';
 import type { ActionContext } from '../types.js';
 import type { ResolvedAuth } from './auth.js';
 import { type FailureSite, statusFailure, transportFailure } from './errors.js';
 import { type HttpFields, timeoutMs } from './params.js';
+import { tracedRequest } from './trace.js';
 
 /** One peer service as a step talks to it: where, how long to wait, as whom. */
 export type HttpEndpoint = {
@@ -81,7 +83,7 @@ function neverConnected(err: unknown): boolean {
   return isAxiosError(err) && err.code !== undefined && transportRetry.notConnected.has(err.code);
 }
 
-async function exchange(ctx: ActionContext, ep: HttpEndpoint, call: HttpCall) {
+async function exchange(ctx: ActionContext, ep: HttpEndpoint, call: HttpCall, trace: Record<string, string>) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await ep.client.request({
@@ -89,7 +91,8 @@ async function exchange(ctx: ActionContext, ep: HttpEndpoint, call: HttpCall) {
         method: call.method,
         ...(call.query === undefined ? {} : { params: call.query }),
         ...(call.body === undefined ? {} : { data: call.body }),
-        headers: { ...ep.auth.headers, ...call.headers },
+        // The trace context last: no header a policy writes can stand in for it.
+        headers: { ...ep.auth.headers, ...call.headers, ...trace },
         ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       });
     } catch (err) {
@@ -110,10 +113,13 @@ async function exchange(ctx: ActionContext, ep: HttpEndpoint, call: HttpCall) {
  * One request: a 2xx (or an accepted status) is a reply, anything else an ActionFailed whose `retryable`
  * tells the engine whether trying the step again can help. See `transportRetry` for the one repeat.
  */
-export async function send(ctx: ActionContext, ep: HttpEndpoint, call: HttpCall): Promise<HttpReply> {
-  const { status, data } = await exchange(ctx, ep, call);
-  if ((status >= 200 && status < 300) || call.accept?.includes(status)) return { status, data };
-  throw statusFailure(status, data, siteOf(ep, call));
+export function send(ctx: ActionContext, ep: HttpEndpoint, call: HttpCall): Promise<HttpReply> {
+  return tracedRequest(ctx, ep, call, async (trace, span) => {
+    const { status, data } = await exchange(ctx, ep, call, trace);
+    span.setAttributes({ [semconv.httpStatus]: status });
+    if ((status >= 200 && status < 300) || call.accept?.includes(status)) return { status, data };
+    throw statusFailure(status, data, siteOf(ep, call));
+  });
 }
 
 /** A path segment from a policy or an alert, encoded so it cannot add segments or a query. */

@@ -24,14 +24,22 @@ function textOf(value: unknown): string | undefined {
 /**
  * What the peer said about a failure, as far as the usual shapes go: MLflow `{error_code, message}`,
  * Airflow's problem+json `{title, detail}` (detail is a list of field errors on a 422), grpc-gateway's
- * `{code, message}` (Argo, Kubeflow), or plain text.
+ * `{code, message}` (Argo, Kubeflow), FastAPI's `{detail}` and Prefect's `{exception_message,
+ * exception_detail}`, or plain text.
  */
 export function peerMessage(data: unknown): PeerMessage {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return { text: textOf(data), errorCode: undefined };
   }
   const body = data as Record<string, unknown>;
-  const text = textOf(body.message) ?? textOf(body.detail) ?? textOf(body.error) ?? textOf(body.title);
+  // Prefect's own handlers answer {exception_message, exception_detail} (a 401, a 422's field errors).
+  const prefect = textOf(body.exception_message);
+  const prefectText =
+    prefect === undefined || body.exception_detail === undefined
+      ? prefect
+      : `${prefect} ${textOf(body.exception_detail)}`;
+  const text =
+    textOf(body.message) ?? textOf(body.detail) ?? textOf(body.error) ?? textOf(body.title) ?? prefectText;
   const errorCode = typeof body.error_code === 'string' ? body.error_code : undefined;
   return { text, errorCode };
 }

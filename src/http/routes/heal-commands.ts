@@ -4,7 +4,8 @@ import { decideApproval } from '../../service/decide-approval.js';
 import { openManualHeal } from '../../service/manual-heal.js';
 import { actorOf } from '../actor.js';
 import type { AppDeps } from '../app-deps.js';
-import { healView } from '../heal-view.js';
+import { healViewer } from '../heal-view.js';
+import { requestSpans } from '../request-span.js';
 import { parseOrThrow } from '../validate.js';
 
 const manualHeal = z.object({
@@ -25,6 +26,8 @@ const idempotencyKeySchema = z
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 export function healCommandRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const healView = healViewer(deps.config.traceUrl ?? null);
+  const spans = requestSpans(deps.tracer, deps.auth);
   app.post(
     '/v1/heals',
     {
@@ -35,15 +38,21 @@ export function healCommandRoutes(app: FastifyInstance, deps: AppDeps): void {
           '`force` skips the cooldown, never `allow` or the heal-loop breaker. The same Idempotency-Key returns the same heal.',
         tags: ['heals'],
       },
+      onResponse: spans.end,
     },
     async (request, reply) => {
+      const span = spans.start(request);
       const body = parseOrThrow(manualHeal, request.body);
       const keyHeader = request.headers['idempotency-key'];
       const idempotencyKey =
         keyHeader === undefined
           ? null
           : parseOrThrow(idempotencyKeySchema, keyHeader, 'SALVE_REQUEST_INVALID', 'Idempotency-Key: ');
-      const { heal, created } = await openManualHeal(deps, body, { actor: actorOf(request), idempotencyKey });
+      const { heal, created } = await openManualHeal(deps, body, {
+        actor: actorOf(request),
+        idempotencyKey,
+        span,
+      });
       return reply.status(created ? 201 : 200).send({ heal: healView(heal), created });
     },
   );

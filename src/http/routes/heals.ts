@@ -5,7 +5,7 @@ import { SalveError } from '../../errors.js';
 import type { HealQuery } from '../../store/types.js';
 import type { HealDetail, HealList } from '../api-types.js';
 import type { AppDeps } from '../app-deps.js';
-import { healView } from '../heal-view.js';
+import { healViewer } from '../heal-view.js';
 import { parseOrThrow, querySchema } from '../validate.js';
 
 const listQuery = z.object({
@@ -22,6 +22,7 @@ const listQuery = z.object({
 
 export function healRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { store } = deps;
+  const healView = healViewer(deps.config.traceUrl ?? null);
   /** `open` spans several states: one indexed read per state, merged newest first (ids sort by time). */
   async function list(state: HealState | 'open' | undefined, query: HealQuery): Promise<Heal[]> {
     if (state !== 'open') return store.listHeals({ ...query, state });

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { fastWebhookPayload, webhookPayloadJsonSchema } from '../../alerts/fast-parse.js';
 import { webhookPayloadSchema } from '../../alerts/schema.js';
 import { ingestDelivery } from '../../service/ingest-delivery.js';
 import type { AppDeps } from '../app-deps.js';
 import { withinDeadline } from '../deadline.js';
+import { requestSpans } from '../request-span.js';
 import { parseOrThrow } from '../validate.js';
 
 /** The `outcome` of `salve_webhook_requests_total`. */
@@ -22,6 +23,7 @@ const outcomeByStatus = (status: number): (typeof webhookOutcomes)[number] =>
 
 export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { metrics } = deps;
+  const spans = requestSpans(deps.tracer, deps.auth);
 
   app.post(
     '/v1/alertmanager',
@@ -32,18 +34,22 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
         description:
           'Commits every alert durably before answering 202. Re-deliveries of the same alert (fingerprint + startsAt) change nothing. 503 means the delivery was not acknowledged (the store could not commit within SALVE_DELIVERY_DEADLINE): Alertmanager retries, and whatever did get committed is deduplicated.',
         tags: ['alertmanager'],
-        body: z.toJSONSchema(webhookPayloadSchema, { io: 'input', unrepresentable: 'any' }),
+        body: webhookPayloadJsonSchema,
       },
-      onResponse: async (_request, reply) => {
+      onResponse: async (request, reply) => {
         metrics.webhookRequests.inc({ outcome: outcomeByStatus(reply.statusCode) });
+        await spans.end(request, reply);
       },
     },
     async (request, reply) => {
       const started = process.hrtime.bigint();
-      const payload = parseOrThrow(webhookPayloadSchema, request.body, 'SALVE_WEBHOOK_INVALID');
+      const span = spans.start(request);
+      const payload =
+        fastWebhookPayload(request.body) ??
+        parseOrThrow(webhookPayloadSchema, request.body, 'SALVE_WEBHOOK_INVALID');
       // Well before Alertmanager gives up: a store that cannot commit in time costs a retry, never a lost alert.
       const answer = await withinDeadline(
-        ingestDelivery(deps, payload, request.log),
+        ingestDelivery(deps, payload, request.log, span),
         deps.config.deliveryDeadline,
         'committing the delivery',
       );

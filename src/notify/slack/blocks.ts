@@ -49,12 +49,13 @@ export function storyContext(event: NotificationEvent): Block {
   return { type: 'context', block_id: 'salve_story', elements: [mrkdwn(parts.join(' · '))] };
 }
 
-/** Links to the alert's source, the Alertmanager that sent it and the heal in salve's API, when known. */
+/** Links to the alert's source, the Alertmanager that sent it, the heal in salve's API and its trace, when known. */
 export function linksContext(event: NotificationEvent): Block | null {
   const links = [
     link(event.alert?.generatorURL, 'alert source'),
     link(event.alert?.alertmanagerURL, 'Alertmanager'),
     link(event.heal.url, 'heal in salve'),
+    link(event.heal.traceUrl, 'trace'),
   ].filter((l): l is string => l !== null);
   if (links.length === 0) return null;
   return { type: 'context', block_id: 'salve_links', elements: [mrkdwn(links.join(' · '))] };

@@ -1,5 +1,6 @@
 import { targetLabel } from '../../actions/step.js';
 import type { NotificationEvent, NotificationKind } from '../../domain/notification.js';
+import { humanDuration, waitedFor } from '../words.js';
 import {
   alertLine,
   approvalBlockPrefix,
@@ -17,7 +18,7 @@ import {
   storyContext,
   whoText,
 } from './blocks.js';
-import { clip, esc, humanDuration, slackDate } from './format.js';
+import { clip, esc, slackDate } from './format.js';
 
 type Body = { headline: string; details?: string; fallback: string; extra?: Block[] };
 type Builder = (event: NotificationEvent, notifier: string) => Body;
@@ -163,6 +164,17 @@ const builders: Record<NotificationKind, Builder> = {
       ),
       extra: [buttons],
       fallback: `Approval needed to heal ${esc(targetLabel(e.heal.target))}: would ${wouldDo.map(esc).join(', then ')}`,
+    };
+  },
+
+  'approval.overdue': (e) => {
+    const waited = waitedFor(e) ?? 'too long';
+    const expires = e.approval?.expiresAt ? ` It expires ${slackDate(e.approval.expiresAt)}.` : '';
+    return {
+      headline: `:hourglass: *Still waiting for an approval* to heal ${code(targetLabel(e.heal.target))}: *${waited}*`,
+      details: `${alertLine(e)}
+Nobody has approved or rejected it yet.${expires}`,
+      fallback: `Still waiting for an approval to heal ${esc(targetLabel(e.heal.target))} after ${waited}`,
     };
   },
 

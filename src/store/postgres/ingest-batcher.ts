@@ -50,8 +50,9 @@ export type IngestBatcherOptions = {
 
 /**
  * Group commit for webhook deliveries: deliveries that arrive while a batch is being written share the next
- * transaction, so one fsync and one turn at the audit lock acknowledge many. Each delivery runs in its own
- * savepoint: one that fails rolls back alone; the others commit. The audit records of the whole batch are
+ * transaction, so one fsync and one turn at the audit lock acknowledge many. The batch is first written at once;
+ * should one delivery fail, it is written again with each delivery in its own savepoint: one that fails rolls
+ * back alone; the others commit. The audit records of the whole batch are
  * appended last, in delivery order, under the audit lock.
  *
  * Batches take turns across every replica (one advisory lock). Two batches side by side would take the
@@ -107,11 +108,7 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
     }
   }
 
-  /** One transaction for the batch. Throws on a connection or transaction failure (nothing committed). */
-  async function write(
-    batch: Batch,
-    client: pg.PoolClient,
-  ): Promise<Array<{ job: Job; write: IngestWrite }>> {
+  async function begin(batch: Batch, client: pg.PoolClient): Promise<void> {
     const remaining = Math.max(
       1,
       Math.round(Math.min(...batch.jobs.map((j) => j.deadline)) - performance.now()),
@@ -122,12 +119,13 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
        SELECT pg_advisory_xact_lock(${lockSpace}, ${storeLocks.ingest})`,
     );
     batch.begun = true;
-    const written: Array<{ job: Job; write: IngestWrite }> = [];
-    for (const job of batch.jobs) {
-      const outcome = await runJob(client, job);
-      if ('failed' in outcome) settle(job, () => job.reject(outcome.failed));
-      else written.push({ job, write: outcome });
-    }
+  }
+
+  async function commit(
+    batch: Batch,
+    client: pg.PoolClient,
+    written: Array<{ job: Job; write: IngestWrite }>,
+  ): Promise<Array<{ job: Job; write: IngestWrite }>> {
     // Every record carries its delivery's receivedAt already; the fallback time is never used.
     await appendAudit(
       client,
@@ -137,6 +135,55 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
     );
     await client.query('COMMIT');
     return written;
+  }
+
+  /**
+   * The batch's deliveries one after another, without a savepoint each (two round trips fewer per delivery).
+   * Null when one failed: the transaction is rolled back, nothing of it counts, and the batch is written again
+   * delivery by delivery, so that only the one that failed fails.
+   */
+  async function writeAtOnce(
+    batch: Batch,
+    client: pg.PoolClient,
+  ): Promise<Array<{ job: Job; write: IngestWrite }> | null> {
+    await begin(batch, client);
+    const written: Array<{ job: Job; write: IngestWrite }> = [];
+    try {
+      for (const job of batch.jobs) {
+        const audit: AuditInput[] = [];
+        const result = await runAsync(
+          ingest(job.input),
+          pgStatements(client, options.auditKey, { deferAudit: audit }),
+        );
+        written.push({ job, write: { result, audit } });
+      }
+    } catch (err) {
+      if (isConnectionFailure(err)) throw err;
+      await client.query('ROLLBACK');
+      log?.debug(
+        { deliveries: batch.jobs.length },
+        'a delivery of the batch failed; writing them one by one',
+      );
+      return null;
+    }
+    return commit(batch, client, written);
+  }
+
+  /** One transaction for the batch. Throws on a connection or transaction failure (nothing committed). */
+  async function write(
+    batch: Batch,
+    client: pg.PoolClient,
+  ): Promise<Array<{ job: Job; write: IngestWrite }>> {
+    const atOnce = await writeAtOnce(batch, client);
+    if (atOnce !== null) return atOnce;
+    await begin(batch, client);
+    const written: Array<{ job: Job; write: IngestWrite }> = [];
+    for (const job of batch.jobs) {
+      const outcome = await runJob(client, job);
+      if ('failed' in outcome) settle(job, () => job.reject(outcome.failed));
+      else written.push({ job, write: outcome });
+    }
+    return commit(batch, client, written);
   }
 
   async function runBatch(batch: Batch): Promise<void> {

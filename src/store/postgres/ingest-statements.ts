@@ -1,22 +1,48 @@
 import type pg from 'pg';
 import { type AlertStatus, alertIdentity } from '../../alerts/schema.js';
 import type { StoreStatements } from '../port.js';
-import type { IngestAlert } from '../types.js';
 
-type IngestStatements = Pick<
-  StoreStatements,
-  'insertDelivery' | 'insertAlerts' | 'setNewCount' | 'resolveAttachments' | 'attachAlerts'
->;
+type IngestStatements = Pick<StoreStatements, 'insertDelivery' | 'resolveAttachments' | 'attachAlerts'>;
 
 /** The statements of a webhook delivery's write (src/store/programs/ingest.ts decides what they write). */
 export function pgIngestStatements(client: pg.PoolClient): IngestStatements {
   return {
     async insertDelivery(input) {
       const { delivery } = input;
-      const { rows } = await client.query<{ id: string }>(
-        `INSERT INTO deliveries (received_at, receiver, group_key, external_url, status, alert_count, new_count, truncated)
-         VALUES ($1, $2, $3, $4, $5, $6, 0, $7) RETURNING id`,
+      // Sorted by identity: concurrent deliveries of one group take the unique-index entries in the same order.
+      const alerts = input.alerts
+        .map(({ alert }) => ({ alert, identity: alertIdentity(alert) }))
+        .sort((a, b) => (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0))
+        .map((a) => a.alert);
+      // One round trip: the delivery's id first, its alerts by identity, then its row with the count of new
+      // ones (the alerts' foreign key is checked at the end of the statement, when the row is there).
+      const { rows } = await client.query<{ id: string; fresh: Array<[string, string, AlertStatus]> }>(
+        `WITH d AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence('deliveries', 'id')) AS id),
+         a AS (
+           INSERT INTO alerts
+             (fingerprint, starts_at, status, ends_at, labels, annotations, generator_url, delivery_id, received_at)
+           SELECT f, s, st, e, l, an, g, (SELECT id FROM d), $8::text
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+               AS t(f, s, st, e, l, an, g)
+           ON CONFLICT (fingerprint, starts_at, status) DO NOTHING
+           RETURNING fingerprint, starts_at, status
+         ),
+         row AS (
+           INSERT INTO deliveries
+             (id, received_at, receiver, group_key, external_url, status, alert_count, new_count, truncated)
+           OVERRIDING SYSTEM VALUE
+           SELECT id, $8::text, $9, $10, $11, $12, $13, (SELECT count(*) FROM a), $14 FROM d
+         )
+         SELECT (SELECT id FROM d) AS id,
+                (SELECT coalesce(json_agg(json_build_array(fingerprint, starts_at, status)), '[]') FROM a) AS fresh`,
         [
+          alerts.map((a) => a.fingerprint),
+          alerts.map((a) => a.startsAt),
+          alerts.map((a) => a.status),
+          alerts.map((a) => a.endsAt),
+          alerts.map((a) => JSON.stringify(a.labels)),
+          alerts.map((a) => JSON.stringify(a.annotations)),
+          alerts.map((a) => a.generatorURL),
           input.receivedAt,
           delivery.receiver,
           delivery.groupKey,
@@ -26,48 +52,14 @@ export function pgIngestStatements(client: pg.PoolClient): IngestStatements {
           delivery.truncatedAlerts,
         ],
       );
-      return Number(rows[0]!.id);
-    },
-
-    async insertAlerts(input, deliveryId): Promise<IngestAlert[]> {
-      // Sorted by identity: concurrent deliveries of one group take the unique-index entries in the same order.
-      const sorted = [...input.alerts].sort((a, b) => {
-        const x = alertIdentity(a.alert);
-        const y = alertIdentity(b.alert);
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
-      const alerts = sorted.map((a) => a.alert);
-      const { rows } = await client.query<{ fingerprint: string; starts_at: string; status: AlertStatus }>(
-        `INSERT INTO alerts
-           (fingerprint, starts_at, status, ends_at, labels, annotations, generator_url, delivery_id, received_at)
-         SELECT f, s, st, e, l, a, g, $8::bigint, $9::text
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-             AS t(f, s, st, e, l, a, g)
-         ON CONFLICT (fingerprint, starts_at, status) DO NOTHING
-         RETURNING fingerprint, starts_at, status`,
-        [
-          alerts.map((a) => a.fingerprint),
-          alerts.map((a) => a.startsAt),
-          alerts.map((a) => a.status),
-          alerts.map((a) => a.endsAt),
-          alerts.map((a) => JSON.stringify(a.labels)),
-          alerts.map((a) => JSON.stringify(a.annotations)),
-          alerts.map((a) => a.generatorURL),
-          deliveryId,
-          input.receivedAt,
-        ],
-      );
       const inserted = new Set(
-        rows.map((r) =>
-          alertIdentity({ fingerprint: r.fingerprint, startsAt: r.starts_at, status: r.status }),
+        rows[0]!.fresh.map(([fingerprint, startsAt, status]) =>
+          alertIdentity({ fingerprint, startsAt, status }),
         ),
       );
       // The same alert twice in one delivery: the first one is new, the second a duplicate (as in SQLite).
-      return input.alerts.filter(({ alert }) => inserted.delete(alertIdentity(alert)));
-    },
-
-    async setNewCount(deliveryId, count) {
-      await client.query('UPDATE deliveries SET new_count = $1 WHERE id = $2', [count, deliveryId]);
+      const fresh = input.alerts.filter(({ alert }) => inserted.delete(alertIdentity(alert)));
+      return { deliveryId: Number(rows[0]!.id), fresh };
     },
 
     async resolveAttachments(alert, at) {

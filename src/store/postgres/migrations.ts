@@ -172,6 +172,23 @@ export const postgresMigrations: ReadonlyArray<{ version: number; name: string; 
   },
   {
     version: 6,
+    name: 'paging a waiting approval',
+    sql: `
+      -- When the engine pages about a heal's approval wait (a timer like next_run_at), and when it did.
+      ALTER TABLE heals ADD COLUMN page_at text COLLATE "C";
+      ALTER TABLE heals ADD COLUMN paged_at text COLLATE "C";
+    `,
+  },
+  {
+    version: 7,
+    name: 'trace context of heals',
+    sql: `
+      -- The W3C traceparent of the heal's root span: every replica that continues the heal joins its trace.
+      ALTER TABLE heals ADD COLUMN trace_context text;
+    `,
+  },
+  {
+    version: 8,
     name: 'deferred owner-chain matches',
     sql: `
       -- An alert whose ownerOf target could not be resolved when it arrived: tried again until it resolves.

@@ -12,6 +12,8 @@ export type NewHeal = {
   dryRun: boolean;
   trigger: HealTrigger;
   at: string;
+  /** The `traceparent` of the heal's root span; absent: untraced. */
+  traceContext?: string | null;
   /** The caller's Idempotency-Key, scoped to the caller, with the digest of the request it came with. */
   idempotency?: { key: string; scope: string; digest: string | null };
 };
@@ -37,5 +39,6 @@ export function newHealRow(h: NewHeal): HealInsertRow {
     idempotency_key: h.idempotency?.key ?? null,
     idempotency_scope: h.idempotency?.scope ?? null,
     idempotency_digest: h.idempotency?.digest ?? null,
+    trace_context: h.traceContext ?? null,
   };
 }

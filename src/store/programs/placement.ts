@@ -5,7 +5,8 @@ import type { Attachment, DeferredInsert, PolicyTarget } from '../port.js';
 import { type Program, tx } from '../program.js';
 import {
   type AlertRef,
-  alertAttachedRecord,
+  type AttachedAlert,
+  alertsAttachedRecord,
   alertTrigger,
   deferredRecord,
   healOpenedRecord,
@@ -41,16 +42,20 @@ export function* lockOpenHeals(pairs: readonly PolicyTarget[]): Program<Map<stri
 
 /**
  * Where the outcomes of new alerts go, the same for a delivery and for a deferred match settled later: a
- * refusal is recorded; a deferral is kept; a match attaches to the open heal of (policy, target) or opens one.
- * Rows are written together (a statement each, not one per alert) by `flush`.
+ * refusal is recorded; a deferral is kept; a match attaches to the open heal of (policy, target) or opens one
+ * (with the trace context the delivery started for it). The alerts attached to one heal are one record. Rows
+ * are written together (a statement each, not one per alert) by `flush`.
  */
 export function createPlacement(
   input: IngestInput,
+  deliveryId: number,
   open: Map<string, string>,
   result: IngestResult,
   audit: AuditInput[],
 ) {
   const at = input.receivedAt;
+  const traces = new Map((input.traces ?? []).map((t) => [pairKey(t), t.traceContext]));
+  const attachedTo = new Map<string, AttachedAlert[]>();
   let heals: HealInsertRow[] = [];
   let attachments: Attachment[] = [];
   let deferrals: DeferredInsert[] = [];
@@ -81,18 +86,27 @@ export function createPlacement(
       const heal = { id: healId, policy: outcome.policy, target: outcome.targetKey };
       if (existing === undefined) {
         const opened = { ...outcome, id: healId, dryRun: input.dryRun };
-        heals.push(newHealRow({ ...opened, trigger: alertTrigger(input, ref), at }));
+        const traceContext = traces.get(key) ?? null;
+        heals.push(newHealRow({ ...opened, trigger: alertTrigger(input, ref), at, traceContext }));
         open.set(key, healId);
         result.opened.push(heal);
         audit.push(healOpenedRecord(opened, input.actor, ref));
       } else {
         if (![...result.opened, ...result.attached].some((h) => h.id === healId)) result.attached.push(heal);
-        audit.push(alertAttachedRecord(input, healId, outcome, ref));
+        // One record per (delivery, heal) lists every alert the delivery attached to it: the same facts as a
+        // record per alert, one seal instead of ten.
+        let refs = attachedTo.get(healId);
+        if (refs === undefined) {
+          refs = [];
+          attachedTo.set(healId, refs);
+          audit.push(alertsAttachedRecord(input, deliveryId, heal, refs));
+        }
+        refs.push(outcome.resolution === undefined ? ref : { ...ref, resolution: outcome.resolution });
       }
       attachments.push({ healId, ...ref });
     },
     /** Writes what was placed so far: before a resolved alert is looked up, and at the end. */
-    *flush(deliveryId: number): Program<void> {
+    *flush(): Program<void> {
       if (heals.length > 0) yield* tx.insertHeals(heals);
       if (attachments.length > 0) yield* tx.attachAlerts(attachments, at);
       if (deferrals.length > 0) yield* tx.insertDeferredMatches(deferrals, deliveryId, input);

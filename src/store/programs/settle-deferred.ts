@@ -13,7 +13,7 @@ export function* settleDeferred(settlement: DeferredSettlement): Program<IngestR
   const match = yield* tx.takeDeferredMatch(settlement.id);
   if (match === null) return null;
   const input = settlementInput(match, settlement.at);
-  const result = newIngestResult(0, input, []);
+  const result = newIngestResult(match.deliveryId, input, []);
   const ref = alertRefOf(match.alert);
   const audit: AuditInput[] = [];
   const { outcome } = settlement;
@@ -21,9 +21,9 @@ export function* settleDeferred(settlement: DeferredSettlement): Program<IngestR
     audit.push(droppedRecord(input, outcome, ref));
   } else {
     const open = yield* lockOpenHeals(pairsOf([outcome]));
-    const placement = createPlacement(input, open, result, audit);
+    const placement = createPlacement(input, match.deliveryId, open, result, audit);
     placement.place(match.alert, ref, outcome);
-    yield* placement.flush(0);
+    yield* placement.flush();
   }
   yield* tx.appendAudit(audit, settlement.at);
   return result;

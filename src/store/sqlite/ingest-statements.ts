@@ -1,10 +1,32 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { type AlertStatus, alertIdentity } from '../../alerts/schema.js';
 import type { ResolvedAttachment, SyncStoreStatements } from '../port.js';
 
-type IngestStatements = Pick<
-  SyncStoreStatements,
-  'insertDelivery' | 'insertAlerts' | 'setNewCount' | 'resolveAttachments' | 'attachAlerts'
->;
+type IngestStatements = Pick<SyncStoreStatements, 'insertDelivery' | 'resolveAttachments' | 'attachAlerts'>;
+
+/** Rows per multi-row INSERT: 50 alerts are 450 parameters, far under SQLite's limit. */
+const CHUNK = 50;
+
+/**
+ * `INSERT ... VALUES (...), (...)` for 1 to CHUNK rows, each count prepared once: one statement for a
+ * delivery's alerts instead of one per alert.
+ */
+function multiRow(db: Database, head: string, columns: number, tail = ''): (rows: number) => Statement {
+  const prepared = new Map<number, Statement>();
+  const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
+  return (rows) => {
+    let statement = prepared.get(rows);
+    if (statement === undefined) {
+      statement = db.prepare(`${head} VALUES ${Array.from({ length: rows }, () => row).join(', ')} ${tail}`);
+      prepared.set(rows, statement);
+    }
+    return statement;
+  };
+}
+
+function* chunks<T>(items: readonly T[]): Generator<readonly T[]> {
+  for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
+}
 
 /** The statements of a webhook delivery's write (src/store/programs/ingest.ts decides what they write). */
 export function createSqliteIngestStatements(db: Database): IngestStatements {
@@ -13,14 +35,18 @@ export function createSqliteIngestStatements(db: Database): IngestStatements {
      VALUES (?, ?, ?, ?, ?, ?, 0, ?)`,
   );
   const setNewCount = db.prepare('UPDATE deliveries SET new_count = ? WHERE id = ?');
-  const insertAlert = db.prepare(
+  // RETURNING lists the rows inserted, not those ignored: the new alerts.
+  const insertAlerts = multiRow(
+    db,
     `INSERT OR IGNORE INTO alerts
-       (fingerprint, starts_at, status, ends_at, labels, annotations, generator_url, delivery_id, received_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       (fingerprint, starts_at, status, ends_at, labels, annotations, generator_url, delivery_id, received_at)`,
+    9,
+    'RETURNING fingerprint, starts_at, status',
   );
-  const attach = db.prepare(
-    `INSERT OR IGNORE INTO heal_alerts (heal_id, fingerprint, starts_at, alertname, attached_at)
-     VALUES (?, ?, ?, ?, ?)`,
+  const attach = multiRow(
+    db,
+    'INSERT OR IGNORE INTO heal_alerts (heal_id, fingerprint, starts_at, alertname, attached_at)',
+    5,
   );
   const unresolvedAttachments = db.prepare(
     `SELECT ha.heal_id AS healId, h.policy, h.target_key AS targetKey FROM heal_alerts ha
@@ -35,7 +61,7 @@ export function createSqliteIngestStatements(db: Database): IngestStatements {
   return {
     insertDelivery(input) {
       const { delivery } = input;
-      return Number(
+      const deliveryId = Number(
         insertDelivery.run(
           input.receivedAt,
           delivery.receiver,
@@ -46,10 +72,9 @@ export function createSqliteIngestStatements(db: Database): IngestStatements {
           delivery.truncatedAlerts,
         ).lastInsertRowid,
       );
-    },
-    insertAlerts: (input, deliveryId) =>
-      input.alerts.filter(({ alert }) => {
-        const { changes } = insertAlert.run(
+      const inserted = new Set<string>();
+      for (const chunk of chunks(input.alerts)) {
+        const params = chunk.flatMap(({ alert }) => [
           alert.fingerprint,
           alert.startsAt,
           alert.status,
@@ -59,10 +84,22 @@ export function createSqliteIngestStatements(db: Database): IngestStatements {
           alert.generatorURL,
           deliveryId,
           input.receivedAt,
-        );
-        return changes > 0;
-      }),
-    setNewCount: (deliveryId, count) => void setNewCount.run(count, deliveryId),
+        ]);
+        const rows = insertAlerts(chunk.length).all(...params) as Array<{
+          fingerprint: string;
+          starts_at: string;
+          status: AlertStatus;
+        }>;
+        for (const r of rows)
+          inserted.add(
+            alertIdentity({ fingerprint: r.fingerprint, startsAt: r.starts_at, status: r.status }),
+          );
+      }
+      // The same alert twice in one delivery: the first one is new, the second a duplicate.
+      const fresh = input.alerts.filter(({ alert }) => inserted.delete(alertIdentity(alert)));
+      if (fresh.length > 0) setNewCount.run(fresh.length, deliveryId);
+      return { deliveryId, fresh };
+    },
     resolveAttachments(alert, at) {
       const attached = unresolvedAttachments.all(alert.fingerprint, alert.startsAt) as ResolvedAttachment[];
       markResolved.run(at, alert.fingerprint, alert.startsAt);
@@ -70,7 +107,11 @@ export function createSqliteIngestStatements(db: Database): IngestStatements {
       return attached;
     },
     attachAlerts(attachments, at) {
-      for (const a of attachments) attach.run(a.healId, a.fingerprint, a.startsAt, a.alertname, at);
+      for (const chunk of chunks(attachments)) {
+        attach(chunk.length).run(
+          ...chunk.flatMap((a) => [a.healId, a.fingerprint, a.startsAt, a.alertname, at]),
+        );
+      }
     },
   };
 }

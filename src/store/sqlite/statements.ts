@@ -38,9 +38,11 @@ export function createSqliteStatements(
   const byKey = db.prepare('SELECT * FROM heals WHERE idempotency_scope = ? AND idempotency_key = ?');
   const insertHeal = db.prepare(
     `INSERT INTO heals (id, policy, target_key, target, state, phase, step, steps, dry_run, trigger, opened_at,
-                        updated_at, next_run_at, idempotency_key, idempotency_scope, idempotency_digest)
+                        updated_at, next_run_at, idempotency_key, idempotency_scope, idempotency_digest,
+                        trace_context)
      VALUES (@id, @policy, @target_key, @target, @state, @phase, @step, @steps, @dry_run, @trigger, @opened_at,
-             @updated_at, @next_run_at, @idempotency_key, @idempotency_scope, @idempotency_digest)`,
+             @updated_at, @next_run_at, @idempotency_key, @idempotency_scope, @idempotency_digest,
+             @trace_context)`,
   );
   const markResolved = db.prepare(
     'UPDATE heal_alerts SET resolved_at = ? WHERE heal_id = ? AND fingerprint = ? AND starts_at = ? AND resolved_at IS NULL',

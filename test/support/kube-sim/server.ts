@@ -73,6 +73,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     contentType,
     accept: req.headers.accept,
     userAgent: req.headers['user-agent'],
+    traceparent: req.headers.traceparent as string | undefined,
     body,
     at: deps.now(),
   };

@@ -38,6 +38,8 @@ export type RecordedRequest = {
   contentType: string | undefined;
   accept: string | undefined;
   userAgent: string | undefined;
+  /** The W3C trace context the client sent, when it sent one. */
+  traceparent: string | undefined;
   /** Parsed JSON body when it parses, the raw text when it does not, undefined when empty. */
   body: unknown;
   /** Simulator time (options.now) when the request arrived. */

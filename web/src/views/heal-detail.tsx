@@ -2,7 +2,7 @@ import type { AttachedAlerts, AuditRecord, Heal, HealDetail } from '../../../src
 import { healPath } from '../api.js';
 import { ErrorNote, KeyValues, Live, Loading, StateBadge, Time } from '../components/bits.js';
 import { useSigned } from '../context.js';
-import { asText, currentStep, formatDuration, reasonText, words } from '../format.js';
+import { asText, currentStep, formatDuration, reasonText, safeHttpUrl, words } from '../format.js';
 import { usePoll } from '../poll.js';
 import { href } from '../router.js';
 import { AlertList } from './heal-alerts.js';
@@ -163,7 +163,28 @@ function Summary({ heal }: { heal: Heal }) {
         <dt>Opened by</dt>
         <dd>{trigger}</dd>
       </div>
+      {heal.traceId && (
+        <div>
+          <dt>Trace</dt>
+          <dd>
+            <TraceLink heal={heal} />
+          </dd>
+        </div>
+      )}
     </dl>
+  );
+}
+
+/** The heal's trace: a link where SALVE_TRACE_URL says (http(s) only), else its id to search for. */
+function TraceLink({ heal }: { heal: Heal }) {
+  const url = safeHttpUrl(heal.traceUrl);
+  const id = <code class="trace-id">{heal.traceId}</code>;
+  return url ? (
+    <a href={url} rel="noopener noreferrer" target="_blank">
+      {id}
+    </a>
+  ) : (
+    id
   );
 }
 

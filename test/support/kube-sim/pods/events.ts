@@ -38,7 +38,7 @@ export function recordPodEvent(env: ControllerEnv, pod: KubeObject, e: PodEvent)
   }
   const seq = Number(env.memo.get('event/seq') ?? 0) + 1;
   env.memo.set('event/seq', String(seq));
-  const name = `${pod.metadata.name}.${(BigInt(now) * 1_000_000n + BigInt(seq)).toString(16)}`;
+  const name = `${pod.metadata.name}.${(BigInt(Math.floor(now)) * 1_000_000n + BigInt(seq)).toString(16)}`;
   env.memo.set(key, name);
   const involvedObject: Record<string, unknown> = {
     kind: 'Pod',
