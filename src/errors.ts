@@ -96,3 +96,40 @@ export function isSalveError(err: unknown): err is SalveError {
 export function isStoreUnavailable(err: unknown): boolean {
   return isSalveError(err) && err.code === 'SALVE_STORE_UNAVAILABLE';
 }
+
+/** An error as plain data, to cross a thread (structured clone keeps neither the class nor the code). */
+export type WireError = {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+};
+
+export function errorToWire(err: unknown): WireError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const wire: WireError = { name: err.name, message: err.message };
+  if (err.stack !== undefined) wire.stack = err.stack;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') wire.code = code;
+  if (isSalveError(err)) {
+    wire.retryable = err.retryable;
+    if (err.details !== undefined) wire.details = err.details;
+  }
+  return wire;
+}
+
+/** The error again, a SalveError with its code and details when it was one (a code of the catalogue). */
+export function errorFromWire(wire: WireError): Error {
+  const err =
+    wire.code !== undefined && Object.hasOwn(errorCatalogue, wire.code)
+      ? new SalveError(wire.code as ErrorCode, wire.message, {
+          retryable: wire.retryable ?? false,
+          ...(wire.details !== undefined ? { details: wire.details } : {}),
+        })
+      : Object.assign(new Error(wire.message), wire.code !== undefined ? { code: wire.code } : {});
+  if (wire.name !== err.name) err.name = wire.name;
+  if (wire.stack !== undefined) err.stack = wire.stack;
+  return err;
+}

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+export { alertIdentity } from './identity.js';
+
 // RFC 3339 as Alertmanager writes it: fractional seconds of any length, `Z` or a numeric offset.
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
@@ -65,9 +67,4 @@ export function normaliseAlert(alert: Alert): ReceivedAlert {
     annotations: alert.annotations,
     generatorURL: alert.generatorURL,
   };
-}
-
-/** Per-alert identity: Alertmanager re-sends the whole group, HA peers send it twice; this key stays put. */
-export function alertIdentity(alert: Pick<ReceivedAlert, 'fingerprint' | 'startsAt' | 'status'>): string {
-  return `${alert.fingerprint}/${alert.startsAt}/${alert.status}`;
 }

@@ -1,4 +1,5 @@
-import { alertIdentity, type ReceivedAlert } from '../alerts/schema.js';
+import { alertIdentity } from '../alerts/identity.js';
+import type { ReceivedAlert } from '../alerts/schema.js';
 import { type AuditInput, auditTypes } from '../domain/audit.js';
 import type { HealTrigger, ResolvedStep } from '../domain/heal.js';
 import type { TargetRef } from '../domain/target.js';

@@ -7,10 +7,10 @@ import { fakeClock } from '../support/fake-clock.js';
 import { runStoreContract, type StoreHarness, testAuditKey } from '../support/store-contract.js';
 import { runEngineStoreContract } from '../support/store-contract-engine.js';
 
-async function openHarness(): Promise<StoreHarness> {
+async function openHarness(writer: 'worker' | 'thread'): Promise<StoreHarness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-store-'));
   const file = path.join(dir, 'salve.db');
-  const store = openSqliteStore({ file, clock: fakeClock(), auditKey: testAuditKey });
+  const store = openSqliteStore({ file, clock: fakeClock(), auditKey: testAuditKey, writer });
   await store.migrate();
   const raw = (sql: string, ...params: unknown[]) => {
     const db = new BetterSqlite3(file);
@@ -29,5 +29,8 @@ async function openHarness(): Promise<StoreHarness> {
   };
 }
 
-runStoreContract('sqlite', openHarness);
-runEngineStoreContract('sqlite', openHarness);
+// The writer thread (salve's default for a file) and the writer on the event loop keep the same contract.
+runStoreContract('sqlite', () => openHarness('worker'));
+runEngineStoreContract('sqlite', () => openHarness('worker'));
+runStoreContract('sqlite, writer on the event loop', () => openHarness('thread'));
+runEngineStoreContract('sqlite, writer on the event loop', () => openHarness('thread'));

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { type AlertStatus, alertIdentity } from '../../alerts/schema.js';
+import { alertIdentity } from '../../alerts/identity.js';
+import type { AlertStatus } from '../../alerts/schema.js';
 import type { StoreStatements } from '../port.js';
 
 type IngestStatements = Pick<StoreStatements, 'insertDelivery' | 'resolveAttachments' | 'attachAlerts'>;

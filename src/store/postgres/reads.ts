@@ -1,4 +1,5 @@
-import { alertIdentity, type ReceivedAlert } from '../../alerts/schema.js';
+import { alertIdentity } from '../../alerts/identity.js';
+import type { ReceivedAlert } from '../../alerts/schema.js';
 import type { Heal, HealAlert } from '../../domain/heal.js';
 import {
   type AlertRow,

@@ -5,6 +5,19 @@ import { SalveError } from '../../errors.js';
 /** Below this, the disk is treated as full: a commit may still fit, the next WAL growth or checkpoint will not. */
 export const minFreeBytes = 8 * 1024 * 1024;
 
+/** Throws when the file system holding the database has (almost) no room left. */
+export function checkFreeSpace(file: string): void {
+  const fsStat = fs.statfsSync(path.dirname(file));
+  const free = fsStat.bavail * fsStat.bsize;
+  if (free < minFreeBytes) {
+    throw new SalveError(
+      'SALVE_STORE_UNAVAILABLE',
+      `the file system of ${path.dirname(file)} is full (${free} bytes free, under ${minFreeBytes})`,
+      { retryable: true },
+    );
+  }
+}
+
 type Identity = { dev: number; ino: number };
 
 const identityOf = (file: string): Identity | null => {
@@ -42,18 +55,6 @@ export function watchDatabaseFiles(file: string) {
           { retryable: true, details: { lost: true } },
         );
         throw lost;
-      }
-    },
-    /** Throws when the file system holding the database has (almost) no room left. */
-    checkSpace(): void {
-      const fsStat = fs.statfsSync(path.dirname(file));
-      const free = fsStat.bavail * fsStat.bsize;
-      if (free < minFreeBytes) {
-        throw new SalveError(
-          'SALVE_STORE_UNAVAILABLE',
-          `the file system of ${path.dirname(file)} is full (${free} bytes free, under ${minFreeBytes})`,
-          { retryable: true },
-        );
       }
     },
   };

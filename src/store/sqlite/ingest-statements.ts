@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { type AlertStatus, alertIdentity } from '../../alerts/schema.js';
+import { alertIdentity } from '../../alerts/identity.js';
+import type { AlertStatus } from '../../alerts/schema.js';
 import type { ResolvedAttachment, SyncStoreStatements } from '../port.js';
 
 type IngestStatements = Pick<SyncStoreStatements, 'insertDelivery' | 'resolveAttachments' | 'attachAlerts'>;

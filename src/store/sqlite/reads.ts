@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { alertIdentity } from '../../alerts/schema.js';
+import { alertIdentity } from '../../alerts/identity.js';
 import type { Heal, HealAlert } from '../../domain/heal.js';
 import {
   type AlertRow,

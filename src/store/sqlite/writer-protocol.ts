@@ -1,0 +1,15 @@
+import type { WireError } from '../../errors.js';
+import type { WriteOp } from './write-ops.js';
+
+/** What the writer thread starts from. The audit key's secret crosses as bytes. */
+export type WriterData = { file: string; auditSecret: Uint8Array; auditKeyId: string };
+
+export type WriteCall = { id: number; op: WriteOp; args: unknown[] };
+export type WriteAnswer =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: WireError };
+
+/** To the writer: the writes of one turn of the event loop, or the end. */
+export type ToWriter = { type: 'calls'; calls: WriteCall[] } | { type: 'close' };
+/** From the writer: the answers of the writes it committed (or refused) together, or that it closed. */
+export type FromWriter = { type: 'answers'; answers: WriteAnswer[] } | { type: 'closed' };
