@@ -57,8 +57,17 @@ async function timeOnce(count: number, fn: () => Promise<void>): Promise<Cost> {
 }
 
 /** Store ingest, `batch` deliveries per transaction, as the batcher does for writes queued in one turn. */
-async function storeMicros(dir: string, inputs: IngestInput[], batch: number): Promise<Cost> {
-  const store = openSqliteStore({ file: path.join(dir, `batch-${batch}.db`), clock: systemClock() });
+async function storeMicros(
+  dir: string,
+  inputs: IngestInput[],
+  batch: number,
+  writer: 'worker' | 'thread',
+): Promise<Cost> {
+  const store = openSqliteStore({
+    file: path.join(dir, `batch-${batch}-${writer}.db`),
+    clock: systemClock(),
+    writer,
+  });
   try {
     await store.migrate();
     return await timeOnce(inputs.length, async () => {
@@ -151,14 +160,19 @@ export async function benchBreakdown(dir: string, progress: (line: string) => vo
       step: 'pino at info: the two request lines fastify writes (to a file)',
       ...(await requestLogMicros(path.join(storeDir, 'log.ndjson'), bodies.length)),
     });
-    for (const batch of [1, 10]) {
-      rows.push({
-        step: `store.ingest, new alerts, ${batch} deliveries per commit (synchronous=FULL)`,
-        ...(await storeMicros(storeDir, inputs, batch)),
-      });
+    for (const writer of ['worker', 'thread'] as const) {
+      for (const batch of [1, 10]) {
+        rows.push({
+          step: `store.ingest, new alerts, ${batch} deliveries per commit (synchronous=FULL), writer ${writer === 'worker' ? 'thread' : 'on the event loop'}`,
+          ...(await storeMicros(storeDir, inputs, batch, writer)),
+        });
+      }
     }
     // The same deliveries again, into a store that has them: the re-delivery path.
-    const again = openSqliteStore({ file: path.join(storeDir, 'batch-10.db'), clock: systemClock() });
+    const again = openSqliteStore({
+      file: path.join(storeDir, 'batch-10-worker.db'),
+      clock: systemClock(),
+    });
     try {
       rows.push({
         step: 'store.ingest, re-deliveries (all known), 10 per commit',

@@ -7,7 +7,7 @@ import { postgresCpuReader } from './postgres-cpu.js';
  * The ingestion scenarios again with salve committing to PostgreSQL (SALVE_STORE=postgres://...), one fresh
  * database per run on one embedded PostgreSQL with fsync on, as in production. The server runs on this
  * machine, so it competes with salve and the load generator for the same CPUs. Only the headline log level:
- * the log costs the same whatever the store.
+ * the log costs the same whatever the store. New alerts once more with three replicas sharing the database.
  */
 export async function benchIngestPostgres(
   options: BenchOptions,
@@ -37,6 +37,23 @@ export async function benchIngestPostgres(
         ),
       );
     }
+    // Three replicas on the one database, the same load shared between them: replicas add capacity only if
+    // their batches do not wait on each other (target: together at least one replica's rate).
+    runs.push(
+      await runOnce(
+        {
+          scenario: 'new',
+          server: 'salve',
+          logLevel,
+          salt: salt++,
+          postgresUrl: await pg.createDatabase(),
+          storeCpuMicros,
+          replicas: 3,
+        },
+        options,
+        progress,
+      ),
+    );
     return runs;
   } finally {
     await pg.stop();

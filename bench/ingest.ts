@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type OtlpReceiver, startOtlpReceiver } from '../test/support/otlp-receiver.js';
-import { type ServerKind, startServer } from './child.js';
+import { type ServerChild, type ServerKind, startServer } from './child.js';
 import { createDeliveryStream } from './deliveries.js';
-import { drive } from './load.js';
+import { driveAll } from './load.js';
 import type { BenchOptions } from './options.js';
+import type { ServerStats } from './server.js';
 import { mib, percentile } from './stats.js';
 import { type DurabilityCheck, verifyDurability } from './verify-store.js';
 import { createWorkspace } from './workspace.js';
@@ -42,6 +43,8 @@ export type IngestRun = {
   logBytes: number;
   /** salve only: read back after kill -9. */
   durability: DurabilityCheck | null;
+  /** salve processes sharing the load and the store (PostgreSQL); CPU is theirs together, RSS the largest. */
+  replicas: number;
 };
 
 export type RunSpec = {
@@ -55,6 +58,8 @@ export type RunSpec = {
   storeCpuMicros?: (() => number) | null;
   /** salve only: send traces to this receiver (OTEL_EXPORTER_OTLP_ENDPOINT). */
   traces?: OtlpReceiver;
+  /** salve on PostgreSQL only: this many replicas on the one database, the load shared between them. */
+  replicas?: number;
 };
 
 export async function runOnce(
@@ -67,7 +72,13 @@ export async function runOnce(
     spec.server === 'bare'
       ? 'bare'
       : `${spec.scenario}-salve${storeKind === 'postgres' ? '-postgres' : ''}-${spec.logLevel}${spec.traces ? '-traced' : ''}`;
-  const workspace = createWorkspace(options.dir, label);
+  const replicas = spec.replicas ?? 1;
+  const workspaces = Array.from({ length: replicas }, (_, i) =>
+    createWorkspace(options.dir, replicas > 1 ? `${label}-${i + 1}` : label),
+  );
+  // Replicas share the audit key, as they share a Secret in a cluster.
+  for (const w of workspaces.slice(1))
+    fs.copyFileSync(path.join(workspaces[0]!.dir, 'audit.key'), path.join(w.dir, 'audit.key'));
   const stream = createDeliveryStream({
     alertsPerDelivery: options.alertsPerDelivery,
     redeliveryRatio: spec.scenario === 'new' ? 0 : options.redeliveryRatio,
@@ -75,46 +86,58 @@ export async function runOnce(
   });
   const profile =
     options.profileDir && spec.server === 'salve' ? { dir: options.profileDir, label } : undefined;
-  const server = await startServer({
-    kind: spec.server,
-    dir: workspace.dir,
-    logLevel: spec.logLevel ?? 'info',
-    engine: options.engine,
-    ...(profile ? { profile } : {}),
-    settings: {
-      ...(spec.postgresUrl ? { SALVE_STORE: spec.postgresUrl } : {}),
-      ...(spec.traces
-        ? { OTEL_EXPORTER_OTLP_ENDPOINT: spec.traces.url, OTEL_BSP_SCHEDULE_DELAY: '1000' }
-        : {}),
-    },
-  });
+  const servers: ServerChild[] = [];
   try {
-    progress(`ingest: ${label} (${options.warmup}s warm-up + ${options.duration}s)`);
-    const base = { url: server.url, stream, connections: options.connections };
-    const warm = options.warmup > 0 ? await drive({ ...base, duration: options.warmup }) : null;
-    const logFile = path.join(workspace.dir, `${spec.server}-server.log`);
-    const logBefore = fs.statSync(logFile).size;
-    const before = await server.stats();
+    for (const workspace of workspaces) {
+      servers.push(
+        await startServer({
+          kind: spec.server,
+          dir: workspace.dir,
+          logLevel: spec.logLevel ?? 'info',
+          engine: options.engine,
+          ...(profile ? { profile } : {}),
+          settings: {
+            ...(spec.postgresUrl ? { SALVE_STORE: spec.postgresUrl } : {}),
+            ...(spec.traces
+              ? { OTEL_EXPORTER_OTLP_ENDPOINT: spec.traces.url, OTEL_BSP_SCHEDULE_DELAY: '1000' }
+              : {}),
+          },
+        }),
+      );
+    }
+    progress(
+      `ingest: ${label}${replicas > 1 ? ` x${replicas}` : ''} (${options.warmup}s warm-up + ${options.duration}s)`,
+    );
+    const urls = servers.map((s) => s.url);
+    const base = { stream, connections: options.connections };
+    const warm = options.warmup > 0 ? await driveAll(urls, { ...base, duration: options.warmup }) : null;
+    const logFiles = workspaces.map((w) => path.join(w.dir, `${spec.server}-server.log`));
+    const logSize = () => logFiles.reduce((n, f) => n + fs.statSync(f).size, 0);
+    const logBefore = logSize();
+    const before = await Promise.all(servers.map((s) => s.stats()));
     const storeCpuBefore = spec.storeCpuMicros?.() ?? null;
     const spansBefore = spec.traces?.spans.length ?? 0;
-    const load = await drive({ ...base, duration: options.duration });
-    const stats = await server.stats();
+    const load = await driveAll(urls, { ...base, duration: options.duration });
+    const stats = await Promise.all(servers.map((s) => s.stats()));
     const storeCpuAfter = spec.storeCpuMicros?.() ?? null;
-    const logBytes = fs.statSync(logFile).size - logBefore;
+    const logBytes = logSize() - logBefore;
     let durability: DurabilityCheck | null = null;
     if (spec.server === 'salve') {
-      if (profile) await server.stop();
-      else await server.kill9();
+      for (const server of servers) {
+        if (profile) await server.stop();
+        else await server.kill9();
+      }
       const groups = new Set([...(warm?.ackedGroups ?? []), ...load.ackedGroups]);
       durability = await verifyDurability(
         spec.postgresUrl
           ? { kind: 'postgres', url: spec.postgresUrl }
-          : { kind: 'sqlite', dir: workspace.dir },
+          : { kind: 'sqlite', dir: workspaces[0]!.dir },
         stream,
         groups,
         (warm?.acknowledged ?? 0) + load.acknowledged,
       );
     }
+    const sum = (f: (s: ServerStats) => number, of: ServerStats[]) => of.reduce((n, s) => n + f(s), 0);
     return {
       scenario: spec.server === 'bare' ? null : spec.scenario,
       server: spec.server,
@@ -126,21 +149,27 @@ export async function runOnce(
       alertsPerSecond: (load.acknowledged * options.alertsPerDelivery) / load.seconds,
       p50Ms: percentile(load.latenciesMs, 50),
       p99Ms: percentile(load.latenciesMs, 99),
-      peakRssMiB: mib(stats.peakRss),
-      cpuMicrosPerDelivery: (stats.cpuMicros - before.cpuMicros) / Math.max(1, load.acknowledged),
+      peakRssMiB: mib(Math.max(...stats.map((s) => s.peakRss))),
+      cpuMicrosPerDelivery:
+        (sum((s) => s.cpuMicros, stats) - sum((s) => s.cpuMicros, before)) / Math.max(1, load.acknowledged),
       storeCpuMicrosPerDelivery:
         storeCpuBefore === null || storeCpuAfter === null
           ? null
           : (storeCpuAfter - storeCpuBefore) / Math.max(1, load.acknowledged),
-      loopBusy: (stats.loopActiveMs - before.loopActiveMs) / (stats.atMs - before.atMs),
+      loopBusy:
+        stats.reduce(
+          (n, s, i) => n + (s.loopActiveMs - before[i]!.loopActiveMs) / (s.atMs - before[i]!.atMs),
+          0,
+        ) / stats.length,
       statusCounts: load.statusCounts,
       errors: load.errors,
       logBytes,
       durability,
+      replicas,
     };
   } finally {
-    await server.kill9();
-    workspace.remove();
+    for (const server of servers) await server.kill9();
+    for (const workspace of workspaces) workspace.remove();
   }
 }
 

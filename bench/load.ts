@@ -82,3 +82,32 @@ export async function drive(options: LoadOptions): Promise<LoadResult> {
     latenciesMs: latencies.slice(0, count),
   };
 }
+
+/** The same stream driven at several servers at once (replicas behind a load balancer), the connections shared out. */
+export async function driveAll(
+  urls: readonly string[],
+  options: Omit<LoadOptions, 'url'>,
+): Promise<LoadResult> {
+  const each = Math.max(1, Math.round(options.connections / urls.length));
+  const results = await Promise.all(urls.map((url) => drive({ ...options, url, connections: each })));
+  if (results.length === 1) return results[0]!;
+  const statusCounts: Record<string, number> = {};
+  for (const r of results)
+    for (const [status, n] of Object.entries(r.statusCounts))
+      statusCounts[status] = (statusCounts[status] ?? 0) + n;
+  const latenciesMs = new Float64Array(results.reduce((n, r) => n + r.latenciesMs.length, 0));
+  let at = 0;
+  for (const r of results) {
+    latenciesMs.set(r.latenciesMs, at);
+    at += r.latenciesMs.length;
+  }
+  return {
+    seconds: Math.max(...results.map((r) => r.seconds)),
+    acknowledged: results.reduce((n, r) => n + r.acknowledged, 0),
+    ackedGroups: new Set(results.flatMap((r) => [...r.ackedGroups])),
+    statusCounts,
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    timeouts: results.reduce((n, r) => n + r.timeouts, 0),
+    latenciesMs,
+  };
+}
