@@ -102,7 +102,7 @@ export function ingestReport(runs: readonly IngestRun[], redeliveryRatio: number
 
 export function stormReport(runs: readonly StormRun[]): string {
   const rows = runs.map((r) => [
-    r.server === 'bare' ? 'bare fastify' : 'salve',
+    r.server === 'bare' ? 'bare fastify' : r.built ? 'salve (built: node dist)' : 'salve',
     grouped(r.alerts),
     fixed(r.seconds, 1),
     fixed(r.rssBeforeMiB, 0),

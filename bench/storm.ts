@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { startBuiltSalve } from './built-child.js';
 import { type ServerKind, startServer } from './child.js';
 import { createDeliveryStream } from './deliveries.js';
 import { drive } from './load.js';
@@ -10,6 +11,8 @@ import { createWorkspace } from './workspace.js';
 
 export type StormRun = {
   server: ServerKind;
+  /** salve as built (`node dist/src/main.js serve`), not under the TypeScript loader. */
+  built: boolean;
   alerts: number;
   seconds: number;
   /** After start-up, after a full GC. */
@@ -32,8 +35,13 @@ function storeBytes(dir: string): number {
     .reduce((sum, n) => sum + fs.statSync(path.join(dir, n)).size, 0);
 }
 
-async function stormOnce(kind: ServerKind, options: BenchOptions, progress: (line: string) => void) {
-  const workspace = createWorkspace(options.dir, `storm-${kind}`);
+async function stormOnce(
+  kind: ServerKind,
+  options: BenchOptions,
+  progress: (line: string) => void,
+  built = false,
+) {
+  const workspace = createWorkspace(options.dir, `storm-${kind}${built ? '-built' : ''}`);
   // All new alerts: a storm is an incident, not a re-send.
   const stream = createDeliveryStream({
     alertsPerDelivery: options.alertsPerDelivery,
@@ -41,14 +49,12 @@ async function stormOnce(kind: ServerKind, options: BenchOptions, progress: (lin
     salt: 100,
   });
   const deliveries = Math.ceil(options.stormAlerts / options.alertsPerDelivery);
-  const server = await startServer({
-    kind,
-    dir: workspace.dir,
-    logLevel: options.logLevels[0] ?? 'info',
-    engine: options.engine,
-  });
+  const logLevel = options.logLevels[0] ?? 'info';
+  const server = built
+    ? await startBuiltSalve(workspace.dir, logLevel)
+    : await startServer({ kind, dir: workspace.dir, logLevel, engine: options.engine });
   try {
-    progress(`storm: ${kind} (${deliveries * options.alertsPerDelivery} alerts)`);
+    progress(`storm: ${kind}${built ? ' (built)' : ''} (${deliveries * options.alertsPerDelivery} alerts)`);
     const before = await server.stats(true);
     const load = await drive({
       url: server.url,
@@ -72,6 +78,7 @@ async function stormOnce(kind: ServerKind, options: BenchOptions, progress: (lin
     }
     return {
       server: kind,
+      built,
       alerts: load.acknowledged * options.alertsPerDelivery,
       seconds: load.seconds,
       rssBeforeMiB: mib(before.rss),
@@ -93,5 +100,10 @@ export async function benchStorm(
   options: BenchOptions,
   progress: (line: string) => void,
 ): Promise<StormRun[]> {
-  return [await stormOnce('bare', options, progress), await stormOnce('salve', options, progress)];
+  const runs = [await stormOnce('bare', options, progress), await stormOnce('salve', options, progress)];
+  // What ships, as `salve serve` (engine included): the TypeScript loader the runs above carry holds about
+  // 100 MiB of its own (docs/benchmark.md).
+  if (process.platform === 'linux' && !options.engine)
+    runs.push(await stormOnce('salve', options, progress, true));
+  return runs;
 }
