@@ -61,7 +61,7 @@ async function storeMicros(
   dir: string,
   inputs: IngestInput[],
   batch: number,
-  writer: 'worker' | 'thread',
+  writer: 'worker' | 'event-loop',
 ): Promise<Cost> {
   const store = openSqliteStore({
     file: path.join(dir, `batch-${batch}-${writer}.db`),
@@ -160,7 +160,7 @@ export async function benchBreakdown(dir: string, progress: (line: string) => vo
       step: 'pino at info: the two request lines fastify writes (to a file)',
       ...(await requestLogMicros(path.join(storeDir, 'log.ndjson'), bodies.length)),
     });
-    for (const writer of ['worker', 'thread'] as const) {
+    for (const writer of ['worker', 'event-loop'] as const) {
       for (const batch of [1, 10]) {
         rows.push({
           step: `store.ingest, new alerts, ${batch} deliveries per commit (synchronous=FULL), writer ${writer === 'worker' ? 'thread' : 'on the event loop'}`,

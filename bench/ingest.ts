@@ -45,6 +45,8 @@ export type IngestRun = {
   durability: DurabilityCheck | null;
   /** salve processes sharing the load and the store (PostgreSQL); CPU is theirs together, RSS the largest. */
   replicas: number;
+  /** salve on SQLite: where its writes ran (SALVE_SQLITE_WRITER). */
+  sqliteWriter: 'worker' | 'event-loop' | null;
 };
 
 export type RunSpec = {
@@ -60,6 +62,8 @@ export type RunSpec = {
   traces?: OtlpReceiver;
   /** salve on PostgreSQL only: this many replicas on the one database, the load shared between them. */
   replicas?: number;
+  /** salve on SQLite only: SALVE_SQLITE_WRITER (default `worker`). */
+  sqliteWriter?: 'worker' | 'event-loop';
 };
 
 export async function runOnce(
@@ -71,7 +75,7 @@ export async function runOnce(
   const label =
     spec.server === 'bare'
       ? 'bare'
-      : `${spec.scenario}-salve${storeKind === 'postgres' ? '-postgres' : ''}-${spec.logLevel}${spec.traces ? '-traced' : ''}`;
+      : `${spec.scenario}-salve${storeKind === 'postgres' ? '-postgres' : ''}-${spec.logLevel}${spec.traces ? '-traced' : ''}${spec.sqliteWriter === 'event-loop' ? '-event-loop' : ''}`;
   const replicas = spec.replicas ?? 1;
   const workspaces = Array.from({ length: replicas }, (_, i) =>
     createWorkspace(options.dir, replicas > 1 ? `${label}-${i + 1}` : label),
@@ -98,6 +102,7 @@ export async function runOnce(
           ...(profile ? { profile } : {}),
           settings: {
             ...(spec.postgresUrl ? { SALVE_STORE: spec.postgresUrl } : {}),
+            ...(spec.sqliteWriter ? { SALVE_SQLITE_WRITER: spec.sqliteWriter } : {}),
             ...(spec.traces
               ? { OTEL_EXPORTER_OTLP_ENDPOINT: spec.traces.url, OTEL_BSP_SCHEDULE_DELAY: '1000' }
               : {}),
@@ -166,6 +171,7 @@ export async function runOnce(
       logBytes,
       durability,
       replicas,
+      sqliteWriter: storeKind === 'sqlite' ? (spec.sqliteWriter ?? 'worker') : null,
     };
   } finally {
     for (const server of servers) await server.kill9();
@@ -192,6 +198,20 @@ export async function benchIngest(
       );
     }
   }
+  // New alerts again with the writes on the event loop: the writer thread's gain (or cost), in the same run.
+  runs.push(
+    await runOnce(
+      {
+        scenario: 'new',
+        server: 'salve',
+        logLevel: options.logLevels[0]!,
+        salt: salt++,
+        sqliteWriter: 'event-loop',
+      },
+      options,
+      progress,
+    ),
+  );
   if (options.tracing) {
     // The headline run again, traced: the receiver decodes every export in this process, as a collector would.
     const traces = await startOtlpReceiver();

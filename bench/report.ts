@@ -33,7 +33,7 @@ const mark = (met: boolean) => (met ? 'met' : 'MISSED');
 const serverName = (run: IngestRun) =>
   run.server === 'bare'
     ? 'bare fastify'
-    : `salve (${run.store === 'postgres' ? `postgres${run.replicas > 1 ? ` x${run.replicas} replicas` : ''}, ` : ''}log ${run.logLevel}${run.tracedSpans === null ? '' : ', traced'})`;
+    : `salve (${run.store === 'postgres' ? `postgres${run.replicas > 1 ? ` x${run.replicas} replicas` : ''}, ` : ''}log ${run.logLevel}${run.tracedSpans === null ? '' : ', traced'}${run.sqliteWriter === 'event-loop' ? ', writer on the event loop' : ''})`;
 const scenarioNames = { new: 'new alerts', redelivery: 're-deliveries' } as const;
 const scenarioName = (run: IngestRun) => (run.scenario === null ? 'either' : scenarioNames[run.scenario]);
 

@@ -61,7 +61,12 @@ export type DepsOverrides = Partial<
 
 export function openStore(config: Config, clock: Clock, auditKey: AuditKey, log?: Logger): Store {
   if (config.store === 'sqlite')
-    return openSqliteStore({ file: path.join(config.dataDir, 'salve.db'), clock, auditKey });
+    return openSqliteStore({
+      file: path.join(config.dataDir, 'salve.db'),
+      clock,
+      auditKey,
+      writer: config.sqliteWriter,
+    });
   return openPostgresStore({
     url: config.store,
     clock,

@@ -83,6 +83,11 @@ export const configSchema = z
       .default(5_000),
     /** At start, how long to wait for a PostgreSQL store that is not reachable yet before giving up. */
     storeWait: duration.default(60_000),
+    /**
+     * Where SQLite's writes run: `worker`, a thread of their own that owns the write connection (the commits'
+     * statements and fsync beside the event loop); `event-loop`, on the event loop (one thread fewer).
+     */
+    sqliteWriter: z.enum(['worker', 'event-loop']).default('worker'),
     /** Slack incoming webhook: defines the notifier named `slack`. A secret: never logged. */
     slackWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Verifies Slack's button clicks (POST /v1/slack/interactions); without it the route answers 404. */
@@ -149,6 +154,7 @@ export const settingEnv = {
   leaseSeconds: 'SALVE_LEASE_SECONDS',
   deliveryDeadline: 'SALVE_DELIVERY_DEADLINE',
   storeWait: 'SALVE_STORE_WAIT',
+  sqliteWriter: 'SALVE_SQLITE_WRITER',
   slackWebhookUrl: 'SALVE_SLACK_WEBHOOK_URL',
   slackSigningSecret: 'SALVE_SLACK_SIGNING_SECRET',
   slackApprovers: 'SALVE_SLACK_APPROVERS',

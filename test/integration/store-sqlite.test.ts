@@ -7,7 +7,7 @@ import { fakeClock } from '../support/fake-clock.js';
 import { runStoreContract, type StoreHarness, testAuditKey } from '../support/store-contract.js';
 import { runEngineStoreContract } from '../support/store-contract-engine.js';
 
-async function openHarness(writer: 'worker' | 'thread'): Promise<StoreHarness> {
+async function openHarness(writer: 'worker' | 'event-loop'): Promise<StoreHarness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-store-'));
   const file = path.join(dir, 'salve.db');
   const store = openSqliteStore({ file, clock: fakeClock(), auditKey: testAuditKey, writer });
@@ -32,5 +32,5 @@ async function openHarness(writer: 'worker' | 'thread'): Promise<StoreHarness> {
 // The writer thread (salve's default for a file) and the writer on the event loop keep the same contract.
 runStoreContract('sqlite', () => openHarness('worker'));
 runEngineStoreContract('sqlite', () => openHarness('worker'));
-runStoreContract('sqlite, writer on the event loop', () => openHarness('thread'));
-runEngineStoreContract('sqlite, writer on the event loop', () => openHarness('thread'));
+runStoreContract('sqlite, writer on the event loop', () => openHarness('event-loop'));
+runEngineStoreContract('sqlite, writer on the event loop', () => openHarness('event-loop'));

@@ -73,6 +73,12 @@ describe('configuration', () => {
     expect(() => loadConfig({}, { storeWait: 'soon' })).toThrow(/--store-wait: expected a duration/);
   });
 
+  it("runs SQLite's writes in a thread of their own unless told to keep them on the event loop", () => {
+    expect(loadConfig({}).sqliteWriter).toBe('worker');
+    expect(loadConfig({ SALVE_SQLITE_WRITER: 'event-loop' }).sqliteWriter).toBe('event-loop');
+    expect(() => loadConfig({ SALVE_SQLITE_WRITER: 'thread' })).toThrow(/SALVE_SQLITE_WRITER/);
+  });
+
   it('lets a kebab-case flag win over the environment variable of the same name', () => {
     const { raw } = parseCommandLine(['--listen', '127.0.0.1:7000', '--dry-run', '--data-dir=/tmp/x']);
     const config = loadConfig({ SALVE_LISTEN: '0.0.0.0:1', SALVE_DRY_RUN: 'false' }, raw);

@@ -22,9 +22,9 @@ export type SqliteStoreOptions = {
   auditKey?: AuditKey;
   /**
    * Where writes run: `worker` (default for a file), a thread of their own that owns the write connection, so
-   * the commits run beside the event loop; `thread`, on the event loop (one core; ':memory:' always).
+   * the commits run beside the event loop; `event-loop`, on it (':memory:' always).
    */
-  writer?: 'worker' | 'thread';
+  writer?: 'worker' | 'event-loop';
 };
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
@@ -45,7 +45,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
      ON CONFLICT (owner) DO UPDATE SET at = excluded.at, writes = writes + 1`,
   ).run(now());
   let writer: SqliteWriter;
-  if (memory || options.writer === 'thread') {
+  if (memory || options.writer === 'event-loop') {
     const files = memory ? null : watchDatabaseFiles(options.file);
     writer = createThreadWriter(db, audit, () => files?.check());
   } else {
