@@ -8,9 +8,17 @@ import { ingest } from '../programs/ingest.js';
 import type { IngestInput, IngestResult } from '../types.js';
 import { appendAudit } from './audit.js';
 import { isConnectionFailure, isRerunnable, isStaleConnection, storeError, unavailable } from './db.js';
-import { lockSpace, storeLocks } from './locks.js';
+import { alertLockKey, lockKeysSql, targetLockKey } from './locks.js';
 import { cutConnection, DeadlineExceeded } from './pool.js';
 import { pgStatements } from './statements.js';
+
+/** What a delivery's write locks: its alerts, and the (policy, target) pairs they match. */
+function ingestLockKeys(input: IngestInput): bigint[] {
+  return input.alerts.flatMap(({ alert, outcomes }) => [
+    alertLockKey(alert.fingerprint, alert.startsAt),
+    ...outcomes.flatMap((o) => (o.outcome === 'match' ? [targetLockKey(o.policy, o.targetKey)] : [])),
+  ]);
+}
 
 /** A delivery's result, and the audit records it leaves for the batch to append last. */
 type IngestWrite = { result: IngestResult; audit: AuditInput[] };
@@ -55,9 +63,10 @@ export type IngestBatcherOptions = {
  * back alone; the others commit. The audit records of the whole batch are
  * appended last, in delivery order, under the audit lock.
  *
- * Batches take turns across every replica (one advisory lock). Two batches side by side would take the
- * locks of their deliveries (alert identities, targets) one delivery after another, in no common order,
- * and deadlock; the audit lock orders every write anyway, so the turns cost little.
+ * Batches of every replica run side by side: each takes, first, the locks of all its alerts (by fingerprint
+ * and start) and of all the targets they match, in ascending key order, so two batches that share an alert
+ * or a target take turns and never deadlock, and batches that share nothing do not wait for each other
+ * until the audit lock, taken last, just before the commit.
  *
  * Every delivery has a deadline. A batch that outlives the deadlines of its deliveries is abandoned: they
  * are answered 503, its connection is cut (PostgreSQL rolls it back), and the queue moves on.
@@ -113,10 +122,11 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
       1,
       Math.round(Math.min(...batch.jobs.map((j) => j.deadline)) - performance.now()),
     );
-    // One round trip: the server itself gives up on this transaction when its deliveries' time is over.
+    // One round trip: the server itself gives up on this transaction when its deliveries' time is over, and
+    // every lock the batch's deliveries will want is taken at once, in the one order every batch uses.
     await client.query(
       `BEGIN; SET LOCAL statement_timeout = ${remaining}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs};
-       SELECT pg_advisory_xact_lock(${lockSpace}, ${storeLocks.ingest})`,
+       ${lockKeysSql(batch.jobs.flatMap((j) => ingestLockKeys(j.input)))}`,
     );
     batch.begun = true;
   }

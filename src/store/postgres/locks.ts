@@ -6,7 +6,8 @@ import type { Queryable } from './db.js';
  * per-idempotency-key locks use the bigint form with a hashed key. The two forms never collide in PostgreSQL.
  */
 export const lockSpace = 0x5a17e;
-export const storeLocks = { migrations: 1, audit: 2, ingest: 3, limits: 4 } as const;
+// 3 was the lock every ingest batch took in turn (retired: batches lock their alerts and targets instead).
+export const storeLocks = { migrations: 1, audit: 2, limits: 4 } as const;
 
 function hashKey(text: string): bigint {
   return createHash('sha256').update(text).digest().readBigInt64BE(0);
@@ -15,14 +16,30 @@ function hashKey(text: string): bigint {
 export const targetLockKey = (policy: string, targetKey: string) =>
   hashKey(`target\u0000${policy}\u0000${targetKey}`);
 export const idempotencyLockKey = (key: string) => hashKey(`idempotency\u0000${key}`);
+/** An alert, firing or resolved: the batches that insert, attach or resolve it take turns. */
+export const alertLockKey = (fingerprint: string, startsAt: string) =>
+  hashKey(`alert\u0000${fingerprint}\u0000${startsAt}`);
 
 /**
  * Transaction-scoped locks, taken in ascending key order: two transactions that need overlapping sets
  * wait for each other instead of deadlocking.
  */
 export async function lockKeys(db: Queryable, keys: Iterable<bigint>): Promise<void> {
-  const sorted = [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = sortedKeys(keys);
   if (sorted.length === 0) return;
   // unnest yields the array in order, and each row's lock is taken as the row is produced.
   await db.query('SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k', [sorted.map(String)]);
+}
+
+const sortedKeys = (keys: Iterable<bigint>) =>
+  [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * The same as `lockKeys`, as SQL text to send with other statements in one round trip (a query with several
+ * statements takes no parameters; the keys are integers this process computed, written as digits).
+ */
+export function lockKeysSql(keys: Iterable<bigint>): string {
+  const sorted = sortedKeys(keys);
+  if (sorted.length === 0) return '';
+  return `SELECT pg_advisory_xact_lock(k) FROM unnest('{${sorted.join(',')}}'::bigint[]) AS k`;
 }
