@@ -109,6 +109,32 @@ describe('PostgreSQL store shared by several replicas', () => {
     }
   });
 
+  it('a batch with more alerts than it may lock one by one runs alone; the smaller ones beside it agree', async () => {
+    const r = await replicas(2);
+    const [a, b] = r.stores as [Store, Store];
+    try {
+      const alerts = Array.from({ length: 300 }, (_, i) => ({
+        alert: alertOf({ alertname: 'X', deployment: `d${i}` }, { fingerprint: `fp-big-${i}` }),
+        outcomes: [matchFor(`d${i}`)],
+      }));
+      // 600 keys (300 alerts, 300 targets): the exclusive ingest lock. The peer sends the same alerts in
+      // small groups, in the opposite order, each locking its own keys under the shared lock.
+      const small = Array.from({ length: 30 }, (_, g) =>
+        alerts.slice(g * 10, g * 10 + 10).reverse(),
+      ).reverse();
+      const [big, ...rest] = await Promise.all([
+        a.ingest(delivery(alerts)),
+        ...small.map((group) => b.ingest(delivery(group))),
+      ]);
+      expect(big!.new + rest.reduce((n, x) => n + x.new, 0)).toBe(300);
+      expect(big!.opened.length + rest.reduce((n, x) => n + x.opened.length, 0)).toBe(300);
+      expect(await a.countOpenHeals()).toMatchObject({ pending: 300 });
+      expect(await b.verifyAudit()).toMatchObject({ ok: true });
+    } finally {
+      await r.close();
+    }
+  });
+
   it('deliveries of different alerts for one target on three replicas at once open exactly one heal', async () => {
     const r = await replicas(3);
     try {

@@ -8,7 +8,7 @@ import { ingest } from '../programs/ingest.js';
 import type { IngestInput, IngestResult } from '../types.js';
 import { appendAudit } from './audit.js';
 import { isConnectionFailure, isRerunnable, isStaleConnection, storeError, unavailable } from './db.js';
-import { alertLockKey, lockKeysSql, targetLockKey } from './locks.js';
+import { alertLockKey, lockKeysSql, lockSpace, storeLocks, targetLockKey } from './locks.js';
 import { cutConnection, DeadlineExceeded } from './pool.js';
 import { pgStatements } from './statements.js';
 
@@ -18,6 +18,24 @@ function ingestLockKeys(input: IngestInput): bigint[] {
     alertLockKey(alert.fingerprint, alert.startsAt),
     ...outcomes.flatMap((o) => (o.outcome === 'match' ? [targetLockKey(o.policy, o.targetKey)] : [])),
   ]);
+}
+
+/**
+ * Most locks one batch takes one by one. PostgreSQL's lock table holds max_locks_per_transaction (64) x
+ * max_connections entries for everyone, and taking thousands costs time: a batch that would need more takes
+ * the ingest lock alone, exclusively, and runs by itself.
+ */
+const maxBatchLocks = 256;
+
+/**
+ * The ingest lock, shared by every batch that locks its own alerts and targets (they run side by side), or
+ * exclusive for a batch too big to lock them one by one (it runs alone); then the batch's keys.
+ */
+function batchLocksSql(keys: readonly bigint[]): string {
+  const distinct = new Set(keys);
+  if (distinct.size > maxBatchLocks)
+    return `SELECT pg_advisory_xact_lock(${lockSpace}, ${storeLocks.ingest})`;
+  return `SELECT pg_advisory_xact_lock_shared(${lockSpace}, ${storeLocks.ingest}); ${lockKeysSql(distinct)}`;
 }
 
 /** A delivery's result, and the audit records it leaves for the batch to append last. */
@@ -66,7 +84,7 @@ export type IngestBatcherOptions = {
  * Batches of every replica run side by side: each takes, first, the locks of all its alerts (by fingerprint
  * and start) and of all the targets they match, in ascending key order, so two batches that share an alert
  * or a target take turns and never deadlock, and batches that share nothing do not wait for each other
- * until the audit lock, taken last, just before the commit.
+ * until the audit lock, taken last, just before the commit. A batch with too many to lock runs alone.
  *
  * Every delivery has a deadline. A batch that outlives the deadlines of its deliveries is abandoned: they
  * are answered 503, its connection is cut (PostgreSQL rolls it back), and the queue moves on.
@@ -126,7 +144,7 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
     // every lock the batch's deliveries will want is taken at once, in the one order every batch uses.
     await client.query(
       `BEGIN; SET LOCAL statement_timeout = ${remaining}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs};
-       ${lockKeysSql(batch.jobs.flatMap((j) => ingestLockKeys(j.input)))}`,
+       ${batchLocksSql(batch.jobs.flatMap((j) => ingestLockKeys(j.input)))}`,
     );
     batch.begun = true;
   }

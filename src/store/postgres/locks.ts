@@ -6,8 +6,8 @@ import type { Queryable } from './db.js';
  * per-idempotency-key locks use the bigint form with a hashed key. The two forms never collide in PostgreSQL.
  */
 export const lockSpace = 0x5a17e;
-// 3 was the lock every ingest batch took in turn (retired: batches lock their alerts and targets instead).
-export const storeLocks = { migrations: 1, audit: 2, limits: 4 } as const;
+/** `ingest`: shared by the batches that lock their own alerts and targets, exclusive for one too big to. */
+export const storeLocks = { migrations: 1, audit: 2, ingest: 3, limits: 4 } as const;
 
 function hashKey(text: string): bigint {
   return createHash('sha256').update(text).digest().readBigInt64BE(0);
