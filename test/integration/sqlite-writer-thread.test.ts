@@ -77,7 +77,7 @@ describe('SQLite writer thread', () => {
         .transition({ id: 'no-such-heal', owner: 'me', set: {}, audit: [] })
         .catch((e: unknown) => e);
       expect(isSalveError(err)).toBe(true);
-      expect(err).toMatchObject({ code: 'SALVE_HEAL_CONFLICT', retryable: false });
+      expect(err).toMatchObject({ code: 'SALVE_HEAL_CONFLICT', retryable: true });
     } finally {
       await store.close();
     }
