@@ -12,7 +12,7 @@ import { createSqliteOutbox } from './outbox.js';
 import { createSqliteReads } from './reads.js';
 import { createThreadWriter } from './thread-writer.js';
 import { startWorkerWriter } from './worker-writer.js';
-import type { SqliteWriter } from './write-ops.js';
+import { probeSql, type SqliteWriter, salveProbeOwner } from './write-ops.js';
 
 export type SqliteStoreOptions = {
   /** A file path, or ':memory:' for tests. */
@@ -40,10 +40,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const outbox = createSqliteOutbox(db, audit);
   const healOps = createSqliteHealOps(db);
   // A first commit: the WAL exists from here on, and both files are watched from the start.
-  db.prepare(
-    `INSERT INTO store_probe (owner, at) VALUES ('salve', ?)
-     ON CONFLICT (owner) DO UPDATE SET at = excluded.at, writes = writes + 1`,
-  ).run(now());
+  db.prepare(probeSql).run(salveProbeOwner, now());
   let writer: SqliteWriter;
   if (memory || options.writer === 'event-loop') {
     const files = memory ? null : watchDatabaseFiles(options.file);

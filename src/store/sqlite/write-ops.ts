@@ -19,6 +19,11 @@ import { createSqliteHealOps } from './heal-ops.js';
 import { createSqliteOutbox } from './outbox.js';
 import { createSqliteStatements } from './statements.js';
 
+/** The readiness probe's write. Every probe changes the row: SQLite skips writing a page whose bytes would not change. */
+export const salveProbeOwner = 'salve';
+export const probeSql = `INSERT INTO store_probe (owner, at) VALUES (?, ?)
+  ON CONFLICT (owner) DO UPDATE SET at = excluded.at, writes = writes + 1`;
+
 /**
  * Every write of the SQLite store, by name, with plain arguments and the time it happens passed in: the same
  * table runs on the event loop or in the writer thread (src/store/sqlite/writer-worker.ts), where a call
@@ -29,11 +34,7 @@ export function createWriteOps(db: Database, audit: SqliteAudit) {
   const statements = createSqliteStatements(db, audit, outbox);
   const healOps = createSqliteHealOps(db);
   const deferred = createSqliteDeferred(db);
-  const probe = db.prepare(
-    // Every probe changes the row: SQLite skips writing a page whose bytes would not change.
-    `INSERT INTO store_probe (owner, at) VALUES (?, ?)
-     ON CONFLICT (owner) DO UPDATE SET at = excluded.at, writes = writes + 1`,
-  );
+  const probe = db.prepare(probeSql);
   const deleteSetting = db.prepare('DELETE FROM settings WHERE key = ?');
   const putSetting = db.prepare(
     `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
@@ -43,7 +44,7 @@ export function createWriteOps(db: Database, audit: SqliteAudit) {
   return {
     /** Nothing: a write that only waits for the ones queued before it to commit. */
     drain: () => undefined,
-    probe: (at: string) => void probe.run('salve', at),
+    probe: (at: string) => void probe.run(salveProbeOwner, at),
     ingest: (input: IngestInput) => runSync(ingest(input), statements),
     appendAudit: (records: readonly AuditInput[], at: string) =>
       records.flatMap((r) => audit.append(r, at) ?? []),
