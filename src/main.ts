@@ -8,6 +8,7 @@ import { serverUrl } from './cli/client.js';
 import { fire } from './cli/fire.js';
 import { manualHeal } from './cli/heal.js';
 import { serve } from './cli/serve.js';
+import { stats } from './cli/stats.js';
 import { testPayload } from './cli/test-payload.js';
 import { token } from './cli/token.js';
 import { systemClock } from './clock.js';
@@ -25,6 +26,9 @@ commands:
   audit [--follow] [--verify [--expect SEQ:HEAD]] [--json]
                              print the audit log, follow it, or verify its sealed chain (every broken
                              record; --expect: against a checkpoint salve published)
+  stats [--since 30d] [--json]
+                             heal effectiveness per policy and step (resolved, escalated, failed, refused,
+                             time to resolve) and the most-healed targets, from the configured store
   actions [--json]           the action registry: parameters, example, RBAC needed
   token create --name NAME --scopes alertmanager,operator,viewer
                              make a token: printed once, only its SHA-256 digest goes into the tokens file
@@ -76,6 +80,10 @@ async function main(argv: string[]): Promise<number> {
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
       return audit(cmd, process.env, process.stdout, controller.signal);
+    }
+    case 'stats': {
+      const cmd = parseCommandLine(rest, { since: { type: 'string' }, json: { type: 'boolean' } });
+      return stats(cmd, process.env, process.stdout);
     }
     case 'token': {
       const cmd = parseCommandLine(rest, { name: { type: 'string' }, scopes: { type: 'string' } });

@@ -5,6 +5,7 @@ import type { EventFrom } from '../domain/heal-machine.js';
 import type { SlotReservation } from '../domain/ledger.js';
 import { commit, inMs, nowIso, reschedule } from './commit.js';
 import type { EngineDeps } from './context.js';
+import { liveGuardDeps } from './guard-reads.js';
 import { actionLimits, runGuards } from './guards.js';
 import { commitReserving, refusalEvent } from './reserve.js';
 import { actionRecord, allAlertsResolved, isDryRun, policyOf } from './step.js';
@@ -73,12 +74,14 @@ export async function guardsPhase(heal: HealIn<'guards'>, deps: EngineDeps): Pro
   const policy = policyOf(heal, deps);
   const approved = heal.approvedBy !== null;
   const alertsResolved = await allAlertsResolved(heal, deps);
+  const guardDeps = liveGuardDeps(deps);
+  // An operator's approval answers whichever guard asked for it (the policy's own demand, or autonomy).
   const decisions = alertsResolved
     ? []
-    : (await runGuards(heal, policy, deps)).map(
+    : (await runGuards(heal, policy, guardDeps)).map(
         (d): GuardDecision =>
           d.verdict === 'await_approval' && approved
-            ? { guard: 'approval', verdict: 'pass', detail: `approved by ${heal.approvedBy}` }
+            ? { guard: d.guard, verdict: 'pass', detail: `approved by ${heal.approvedBy}: ${d.detail}` }
             : d,
       );
   const dryRun = isDryRun(heal, policy, deps.settings);
@@ -87,7 +90,7 @@ export async function guardsPhase(heal: HealIn<'guards'>, deps: EngineDeps): Pro
   const passing = decisions.at(-1)?.verdict === 'pass';
   const reserve =
     passing && !dryRun
-      ? { action: actionRecord(heal, dryRun), limits: await actionLimits(heal, policy, deps) }
+      ? { action: actionRecord(heal, dryRun), limits: await actionLimits(heal, policy, guardDeps) }
       : undefined;
   const decision = decideGuards(heal, {
     at: nowIso(deps),

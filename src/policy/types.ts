@@ -1,3 +1,4 @@
+import type { AutonomyRule } from '../domain/autonomy.js';
 import type { ResolvedStep, StepVerify } from '../domain/heal.js';
 import type { TargetRef } from '../domain/target.js';
 import type { PolicyIndex } from './table.js';
@@ -28,6 +29,8 @@ export type Guards = {
   maxPerTarget: { count: number; windowMs: number } | null;
   approval: boolean;
   dryRun: boolean;
+  /** Earned autonomy: a step whose record is below this bound waits for approval. null: acts on its guards. */
+  autonomy: AutonomyRule | null;
 };
 
 /**

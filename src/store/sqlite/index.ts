@@ -10,6 +10,7 @@ import { createSqliteAudit } from './audit.js';
 import { createWriteBatcher } from './batcher.js';
 import { watchDatabaseFiles } from './file-identity.js';
 import { createSqliteHealOps } from './heal-ops.js';
+import { createSqliteHistory } from './history.js';
 import { createSqliteIngest } from './ingest.js';
 import { migrateSqlite } from './migrations.js';
 import { createSqliteOutbox } from './outbox.js';
@@ -48,6 +49,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const files = options.file === ':memory:' ? null : watchDatabaseFiles(options.file);
   const audit = createSqliteAudit(db, options.auditKey ?? auditKeyFrom(randomBytes(32)));
   const reads = createSqliteReads(db);
+  const history = createSqliteHistory(db);
   const ingest = createSqliteIngest(db, audit);
   const outbox = createSqliteOutbox(db, audit);
   const healOps = createSqliteHealOps(db, audit, outbox);
@@ -89,6 +91,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     listHeals: async (q) => reads.listHeals(q),
     healAlerts: async (id) => reads.healAlerts(id),
     countOpenHeals: async () => reads.countOpenHeals(),
+    healHistory: async (q) => history.healHistory(q),
     appendAudit: (records) => write(() => records.flatMap((r) => audit.append(r, now()) ?? [])),
     queryAudit: async (q) => audit.query(q),
     verifyAudit: (verifyOptions) => audit.verify(verifyOptions),
