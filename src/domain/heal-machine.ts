@@ -97,9 +97,19 @@ export const healMachine = {
       audit: [a.approvalRequested],
       notify: ['approval.requested'],
       make: (heal, e) => ({
-        set: { deadlineAt: e.expiresAt, nextRunAt: e.expiresAt, reason: 'awaiting_approval' },
+        // The reason says why a human must decide, in the guard's words (for autonomy, in numbers).
+        set: { deadlineAt: e.expiresAt, nextRunAt: e.expiresAt, reason: e.request.detail },
         audit: decisionsAudit(heal, e.passed, e.request),
-        notify: [{ kind: 'approval.requested', approval: { expiresAt: e.expiresAt, wouldDo: e.wouldDo } }],
+        notify: [
+          {
+            kind: 'approval.requested',
+            approval: {
+              expiresAt: e.expiresAt,
+              wouldDo: e.wouldDo,
+              why: { guard: e.request.guard, detail: e.request.detail },
+            },
+          },
+        ],
       }),
     },
     guards_passed: {

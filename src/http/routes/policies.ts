@@ -55,6 +55,7 @@ export function policyRoutes(app: FastifyInstance, deps: AppDeps): void {
         store: deps.store,
         dryRun: deps.config.dryRun,
         preview: { ...deps.engineDeps, kube: deps.kube },
+        now: deps.clock.now(),
       });
     },
   );
