@@ -2,7 +2,7 @@ import { createActionRegistry } from '../src/actions/registry.js';
 import { alertSchema, normaliseAlert } from '../src/alerts/schema.js';
 import { evaluateAlert } from '../src/policy/evaluate.js';
 import { loadPolicyText } from '../src/policy/loader.js';
-import type { PolicyTable } from '../src/policy/types.js';
+import type { PolicyTable } from '../src/policy/table.js';
 import { benchAlertname, benchService, policyTableYaml, type TableShape } from './policy-tables.js';
 import { median } from './stats.js';
 

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { PolicyTable } from '../policy/types.js';
+import type { PolicyTable } from '../policy/table.js';
 import type { Store } from '../store/types.js';
 import type { AlertmanagerClient } from './alertmanager-client.js';
 

@@ -1,5 +1,5 @@
 import { type StepRecord, stepRecordOf, type Window } from '../domain/autonomy.js';
-import type { PolicyTable } from '../policy/types.js';
+import type { PolicyTable } from '../policy/table.js';
 import type { Store } from '../store/types.js';
 import { breakerResetKey, type EngineDeps, type EngineSettings, pauseKey } from './context.js';
 

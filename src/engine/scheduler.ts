@@ -1,7 +1,7 @@
 import { isSalveError, isStoreUnavailable } from '../errors.js';
+import { createPollLoop } from '../runtime/poll-loop.js';
 import { advanceHeal } from './advance.js';
 import type { EngineDeps } from './context.js';
-import { createPollLoop } from './poll-loop.js';
 
 export type Scheduler = {
   /** Runs the durable work loop until stop(). */

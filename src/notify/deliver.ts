@@ -4,12 +4,18 @@ import type { NotificationEvent } from '../domain/notification.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OutboxItem, OutboxResult, Store } from '../store/types.js';
-import type { DispatcherSettings } from './dispatcher.js';
 import { notificationAudit, notifyAuditTypes } from './records.js';
 import type { NotifierRegistry } from './registry.js';
 import { passesSeverity } from './severity.js';
 import { readResponseTarget, slackResponseKey } from './slack-keys.js';
 import type { Delivery, Notifier } from './types.js';
+
+/** How long a notification is retried, and how far apart. */
+export type DeliverySettings = {
+  /** Delivery rounds before an item goes dead (rounds spent waiting behind an older item count too). */
+  maxAttempts: number;
+  backoff: { baseMs: number; maxMs: number };
+};
 
 export type DeliverDeps = {
   store: Store;
@@ -17,7 +23,7 @@ export type DeliverDeps = {
   log: Logger;
   metrics: Metrics;
   notifiers: NotifierRegistry;
-  settings: DispatcherSettings;
+  settings: DeliverySettings;
   random?: () => number;
 };
 

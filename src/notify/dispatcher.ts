@@ -1,13 +1,13 @@
 import type { Clock } from '../clock.js';
-import { createPollLoop } from '../engine/poll-loop.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { createPollLoop } from '../runtime/poll-loop.js';
 import type { OutboxItem, Store } from '../store/types.js';
-import { type DeliverDeps, deliver } from './deliver.js';
+import { type DeliverDeps, type DeliverySettings, deliver } from './deliver.js';
 import { type NotifierRegistry, unknownNotifiers } from './registry.js';
 import type { SlackReplier } from './slack.js';
 
-export type DispatcherSettings = {
+export type DispatcherSettings = DeliverySettings & {
   /** This process's name on outbox leases. */
   owner: string;
   /** How often to look for due notifications when nothing pokes the dispatcher. */
@@ -15,9 +15,6 @@ export type DispatcherSettings = {
   /** How long claimed items stay ours: longer than a batch takes to send, even against a slow peer. */
   leaseMs: number;
   batch: number;
-  /** Delivery rounds before an item goes dead (rounds spent waiting behind an older item count too). */
-  maxAttempts: number;
-  backoff: { baseMs: number; maxMs: number };
 };
 
 export const defaultDispatcherSettings: Omit<DispatcherSettings, 'owner'> = {

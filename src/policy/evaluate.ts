@@ -7,9 +7,9 @@ import { matchesAll } from './matchers.js';
 import { renderParams } from './params.js';
 import { formatPath, issueMessages, issueText } from './problems.js';
 import { stepsRemit, targetRemit } from './remit.js';
-import type { CompiledPolicy } from './table.js';
+import type { CompiledPolicy, PolicyTable } from './table.js';
 import { lookup, render, type TemplateData } from './templates.js';
-import type { MatchOutcome, PolicyTable, RefusalReason } from './types.js';
+import type { MatchOutcome, RefusalReason } from './types.js';
 
 export type AlertInput = TemplateData & { status: 'firing' | 'resolved' };
 

@@ -6,8 +6,16 @@ import { type Clock, systemClock } from '../clock.js';
 import { firstNonUtf8Line } from '../well-formed.js';
 import { type ParsedFile, parsePolicyFile } from './parse-file.js';
 import { buildPolicyFileSchema } from './schema.js';
-import { createPolicyTable } from './table.js';
-import type { Policy, PolicyLoadResult, PolicyProblem } from './types.js';
+import { createPolicyTable, type PolicyTable } from './table.js';
+import type { Policy, PolicyProblem } from './types.js';
+
+/** What loading a policy directory produced: a table only when there is no problem at all. */
+export type PolicyLoadResult = {
+  table: PolicyTable | null;
+  problems: PolicyProblem[];
+  /** Not errors, worth saying: an empty directory, a file with no policies. */
+  warnings: PolicyProblem[];
+};
 
 export type LoadOptions = { clock?: Clock };
 

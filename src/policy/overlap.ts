@@ -1,8 +1,8 @@
 import { pinnedValues } from './literal-values.js';
 import { matches } from './matchers.js';
-import type { CompiledPolicy } from './table.js';
+import type { CompiledPolicy, PolicyTable } from './table.js';
 import { type CompiledTemplate, templatePattern } from './templates.js';
-import type { LabelMatcher, PolicyTable } from './types.js';
+import type { LabelMatcher } from './types.js';
 
 /** Two policies that one alert can send against one target: `salve check` warns, the engine serializes them. */
 export type OverlapWarning = {

@@ -5,7 +5,8 @@ import { SalveError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { loadPolicyDir } from './loader.js';
 import { formatProblem } from './problems.js';
-import type { PolicyProblem, PolicyTable } from './types.js';
+import type { PolicyTable } from './table.js';
+import type { PolicyProblem } from './types.js';
 
 export type ReloadEvent = { ok: true; policies: number } | { ok: false; problems: PolicyProblem[] };
 

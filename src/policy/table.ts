@@ -2,7 +2,7 @@ import { SalveError } from '../errors.js';
 import { pinnedValues } from './literal-values.js';
 import { type CompiledParams, compileParams } from './params.js';
 import { type CompiledTemplate, compileTemplate } from './templates.js';
-import type { Policy, PolicyTable, StepSpec } from './types.js';
+import type { Policy, StepSpec } from './types.js';
 
 /** A policy with its templates compiled once, so matching an alert does no parsing. */
 export type CompiledPolicy = {
@@ -25,6 +25,15 @@ export type PolicyIndex = {
   firing: StatusIndex;
   resolved: StatusIndex;
   byName: ReadonlyMap<string, CompiledPolicy>;
+};
+
+export type PolicyTable = {
+  policies: readonly Policy[];
+  byName: ReadonlyMap<string, Policy>;
+  files: readonly string[];
+  loadedAt: string;
+  /** Compiled templates and the alertname index; built by `createPolicyTable`. */
+  index: PolicyIndex;
 };
 
 function template(policy: Policy, field: 'namespace' | 'name'): CompiledTemplate {

@@ -1,7 +1,6 @@
 import type { AutonomyRule } from '../domain/autonomy.js';
 import type { ResolvedStep, StepVerify } from '../domain/heal.js';
 import type { TargetRef } from '../domain/target.js';
-import type { PolicyIndex } from './table.js';
 
 export type MatcherOp = '=' | '!=' | '=~' | '!~';
 
@@ -61,23 +60,6 @@ export type PolicyProblem = {
   message: string;
   line?: number;
   column?: number;
-};
-
-/** What loading a policy directory produced: a table only when there is no problem at all. */
-export type PolicyLoadResult = {
-  table: PolicyTable | null;
-  problems: PolicyProblem[];
-  /** Not errors, worth saying: an empty directory, a file with no policies. */
-  warnings: PolicyProblem[];
-};
-
-export type PolicyTable = {
-  policies: readonly Policy[];
-  byName: ReadonlyMap<string, Policy>;
-  files: readonly string[];
-  loadedAt: string;
-  /** Compiled templates and the alertname index; built by `createPolicyTable` (src/policy/table.ts). */
-  index: PolicyIndex;
 };
 
 export type RefusalReason =

@@ -9,7 +9,8 @@ import type { KubeClient } from '../kube/port.js';
 import { readOnlyKube } from '../kube/read-only.js';
 import { evaluateAlert } from '../policy/evaluate.js';
 import { type RemitBound, remitOf } from '../policy/remit.js';
-import type { MatchOutcome, Policy, PolicyTable } from '../policy/types.js';
+import type { PolicyTable } from '../policy/table.js';
+import type { MatchOutcome, Policy } from '../policy/types.js';
 import type { Store } from '../store/types.js';
 
 export type ExplainedOutcome =

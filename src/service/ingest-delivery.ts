@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { evaluateAlert } from '../policy/evaluate.js';
-import type { PolicyTable } from '../policy/types.js';
+import type { PolicyTable } from '../policy/table.js';
 import type { HealRef, Store } from '../store/types.js';
 
 export type IngestDeps = {

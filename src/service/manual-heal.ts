@@ -6,7 +6,7 @@ import type { Heal } from '../domain/heal.js';
 import { SalveError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { evaluateLabels } from '../policy/evaluate.js';
-import type { PolicyTable } from '../policy/types.js';
+import type { PolicyTable } from '../policy/table.js';
 import { canonicalJson } from '../store/audit-chain.js';
 import type { Store } from '../store/types.js';
 

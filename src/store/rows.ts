@@ -38,6 +38,24 @@ export type HealRow = {
   approved_at: string | null;
 };
 
+/** The columns of a new heal's row. */
+export type HealInsertRow = Pick<
+  HealRow,
+  | 'id'
+  | 'policy'
+  | 'target_key'
+  | 'target'
+  | 'state'
+  | 'phase'
+  | 'step'
+  | 'steps'
+  | 'trigger'
+  | 'opened_at'
+  | 'updated_at'
+  | 'next_run_at'
+  | 'idempotency_key'
+> & { dry_run: boolean; idempotency_scope: string | null; idempotency_digest: string | null };
+
 export function healFromRow(row: HealRow): Heal {
   return {
     id: row.id,

@@ -3,7 +3,7 @@ import { createActionRegistry } from '../../src/actions/registry.js';
 import { SalveError } from '../../src/errors.js';
 import { evaluateAlert, evaluateLabels } from '../../src/policy/evaluate.js';
 import { loadPolicyText } from '../../src/policy/loader.js';
-import type { PolicyTable } from '../../src/policy/types.js';
+import type { PolicyTable } from '../../src/policy/table.js';
 import { fakeActions, fakeRegistry } from '../fixtures/policies/fake-registry.js';
 
 const registry = fakeRegistry();

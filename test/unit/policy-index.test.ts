@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateAlert, evaluateLabels } from '../../src/policy/evaluate.js';
 import { matchesAll, parseMatcher } from '../../src/policy/matchers.js';
-import { createPolicyTable } from '../../src/policy/table.js';
-import type { LabelMatcher, Policy, PolicyTable } from '../../src/policy/types.js';
+import { createPolicyTable, type PolicyTable } from '../../src/policy/table.js';
+import type { LabelMatcher, Policy } from '../../src/policy/types.js';
 import { fakeRegistry } from '../fixtures/policies/fake-registry.js';
 
 const registry = fakeRegistry();

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadPolicyText } from '../../src/policy/loader.js';
 import { parseMatcher } from '../../src/policy/matchers.js';
 import { findOverlaps, provablyDisjoint } from '../../src/policy/overlap.js';
-import { createPolicyTable } from '../../src/policy/table.js';
-import type { LabelMatcher, Policy, PolicyTable } from '../../src/policy/types.js';
+import { createPolicyTable, type PolicyTable } from '../../src/policy/table.js';
+import type { LabelMatcher, Policy } from '../../src/policy/types.js';
 import { fakeRegistry } from '../fixtures/policies/fake-registry.js';
 
 const registry = fakeRegistry();

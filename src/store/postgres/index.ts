@@ -3,6 +3,9 @@ import os from 'node:os';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../observability/logger.js';
 import { type AuditKey, auditKeyFrom } from '../audit-chain.js';
+import { runAsync } from '../program.js';
+import { openManualHeal } from '../programs/manual-heal.js';
+import { transition } from '../programs/transition.js';
 import type { Store } from '../types.js';
 import { appendAudit, checkAuditKey, queryAudit, verifyAudit } from './audit.js';
 import { createPgRunner } from './db.js';
@@ -14,6 +17,7 @@ import * as outbox from './outbox.js';
 import { createPgPool, defaultPgDeadlines, type PgDeadlines } from './pool.js';
 import * as reads from './reads.js';
 import { waitForPostgres } from './startup.js';
+import { pgStatements } from './statements.js';
 
 export type PostgresStoreOptions = {
   /** postgres:// or postgresql:// connection URL (libpq query parameters such as sslmode work). */
@@ -101,7 +105,8 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
         await appendAudit(c, key, records, now());
       }),
     claimDueHeals: (q) => run.write('claiming due heals', (c) => heals.claimDueHeals(c, q)),
-    transition: (t) => run.write('moving a heal', (c) => heals.transition(c, t, now(), key)),
+    transition: (t) =>
+      run.write('moving a heal', (c) => runAsync(transition(t, now()), pgStatements(c, key))),
     releaseLeases: (owner) => run.write('releasing leases', (c) => heals.releaseLeases(c, owner)),
     acquireTargetLock: (key, healId, at, until) =>
       run.write('taking a target lock', (c) => heals.acquireTargetLock(c, key, healId, at, until)),
@@ -110,7 +115,8 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     countActions: (q) => run.read('counting actions', (db) => heals.countActions(db, q)),
     lastActionAt: (policy, key) =>
       run.read('reading the last action', (db) => heals.lastActionAt(db, policy, key)),
-    openManualHeal: (input) => run.write('opening a manual heal', (c) => heals.openManualHeal(c, input, key)),
+    openManualHeal: (input) =>
+      run.write('opening a manual heal', (c) => runAsync(openManualHeal(input), pgStatements(c, key))),
     claimOutbox: (q) => run.write('claiming notifications', (c) => outbox.claimOutbox(c, q)),
     finishOutbox: (id, result, records) =>
       run.write('recording a notification attempt', (c) => outbox.finishOutbox(c, id, result, records, key)),

@@ -1,13 +1,19 @@
 import type pg from 'pg';
+import type { AuditInput } from '../../domain/audit.js';
 import { SalveError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { AuditKey } from '../audit-chain.js';
+import { runAsync } from '../program.js';
+import { ingest } from '../programs/ingest.js';
 import type { IngestInput, IngestResult } from '../types.js';
 import { appendAudit } from './audit.js';
 import { isConnectionFailure, isRerunnable, isStaleConnection, storeError, unavailable } from './db.js';
-import { type IngestWrite, ingestDelivery } from './ingest.js';
 import { lockSpace, storeLocks } from './locks.js';
 import { cutConnection, DeadlineExceeded } from './pool.js';
+import { pgStatements } from './statements.js';
+
+/** A delivery's result, and the audit records it leaves for the batch to append last. */
+type IngestWrite = { result: IngestResult; audit: AuditInput[] };
 
 type Job = {
   input: IngestInput;
@@ -82,9 +88,13 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
     for (let attempt = 1; ; attempt++) {
       await client.query('SAVEPOINT delivery');
       try {
-        const written = await ingestDelivery(client, job.input);
+        const audit: AuditInput[] = [];
+        const result = await runAsync(
+          ingest(job.input),
+          pgStatements(client, options.auditKey, { deferAudit: audit }),
+        );
         await client.query('RELEASE SAVEPOINT delivery');
-        return written;
+        return { result, audit };
       } catch (err) {
         if (isConnectionFailure(err)) throw err;
         await client.query('ROLLBACK TO SAVEPOINT delivery; RELEASE SAVEPOINT delivery');

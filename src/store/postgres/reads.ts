@@ -9,6 +9,7 @@ import {
   healFromRow,
   openHealCountsFrom,
 } from '../rows.js';
+import { openStatesSql } from '../sql.js';
 import type { AlertQuery, HealQuery, OpenHealCounts, StoredAlert } from '../types.js';
 import { params, type Queryable } from './db.js';
 
@@ -43,7 +44,7 @@ export async function healAlerts(db: Queryable, id: string): Promise<HealAlert[]
 export async function countOpenHeals(db: Queryable): Promise<OpenHealCounts> {
   const { rows } = await db.query<{ state: string; n: number }>(
     `SELECT state, count(*)::int AS n FROM heals
-      WHERE state IN ('pending', 'awaiting_approval', 'running', 'verifying') GROUP BY state`,
+      WHERE state IN (${openStatesSql}) GROUP BY state`,
   );
   return openHealCountsFrom(rows);
 }

@@ -5,16 +5,20 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Clock } from '../../clock.js';
 import { SalveError } from '../../errors.js';
 import { type AuditKey, auditKeyFrom } from '../audit-chain.js';
+import { runSync } from '../program.js';
+import { ingest } from '../programs/ingest.js';
+import { openManualHeal } from '../programs/manual-heal.js';
+import { transition } from '../programs/transition.js';
 import type { Store } from '../types.js';
 import { createSqliteAudit } from './audit.js';
 import { createWriteBatcher } from './batcher.js';
 import { watchDatabaseFiles } from './file-identity.js';
 import { createSqliteHealOps } from './heal-ops.js';
 import { createSqliteHistory } from './history.js';
-import { createSqliteIngest } from './ingest.js';
 import { migrateSqlite } from './migrations.js';
 import { createSqliteOutbox } from './outbox.js';
 import { createSqliteReads } from './reads.js';
+import { createSqliteStatements } from './statements.js';
 
 export type SqliteStoreOptions = {
   /** A file path, or ':memory:' for tests. */
@@ -50,9 +54,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const audit = createSqliteAudit(db, options.auditKey ?? auditKeyFrom(randomBytes(32)));
   const reads = createSqliteReads(db);
   const history = createSqliteHistory(db);
-  const ingest = createSqliteIngest(db, audit);
   const outbox = createSqliteOutbox(db, audit);
-  const healOps = createSqliteHealOps(db, audit, outbox);
+  const statements = createSqliteStatements(db, audit, outbox);
+  const healOps = createSqliteHealOps(db);
   const batcher = createWriteBatcher(
     db,
     () => audit.reloadHead(),
@@ -84,7 +88,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       await write(() => undefined).catch(() => undefined);
       db.close();
     },
-    ingest: (input) => write(() => ingest(input)),
+    ingest: (input) => write(() => runSync(ingest(input), statements)),
     listAlerts: async (q) => reads.listAlerts(q),
     knownAlerts: async (alerts) => reads.knownAlerts(alerts),
     getHeal: async (id) => reads.getHeal(id),
@@ -108,14 +112,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           ).run(key, value, now());
       }),
     claimDueHeals: (q) => write(() => healOps.claimDueHeals(q)),
-    transition: (t) => write(() => healOps.transition(t, now())),
+    transition: (t) => write(() => runSync(transition(t, now()), statements)),
     releaseLeases: (owner) => write(() => healOps.releaseLeases(owner)),
     acquireTargetLock: (key, healId, at, until) =>
       write(() => healOps.acquireTargetLock(key, healId, at, until)),
     releaseTargetLock: (key, healId) => write(() => healOps.releaseTargetLock(key, healId)),
     countActions: async (q) => healOps.countActions(q),
     lastActionAt: async (policy, key) => healOps.lastActionAt(policy, key),
-    openManualHeal: (input) => write(() => healOps.openManualHeal(input)),
+    openManualHeal: (input) => write(() => runSync(openManualHeal(input), statements)),
     claimOutbox: (q) => write(() => outbox.claim(q)),
     finishOutbox: (id, result, records) => write(() => outbox.finish(id, result, records)),
     countPendingOutbox: async () => outbox.countPending(),

@@ -10,6 +10,7 @@ import {
   healFromRow,
   openHealCountsFrom,
 } from '../rows.js';
+import { openStatesSql } from '../sql.js';
 import type { AlertQuery, HealQuery, OpenHealCounts, StoredAlert } from '../types.js';
 
 export function createSqliteReads(db: Database) {
@@ -20,7 +21,7 @@ export function createSqliteReads(db: Database) {
   );
   const countOpen = db.prepare(
     `SELECT state, count(*) AS n FROM heals
-      WHERE state IN ('pending', 'awaiting_approval', 'running', 'verifying') GROUP BY state`,
+      WHERE state IN (${openStatesSql}) GROUP BY state`,
   );
   const getSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
   const alertExists = db.prepare(

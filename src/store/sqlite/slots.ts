@@ -1,15 +1,20 @@
 import type { Database } from 'better-sqlite3';
-import { type ActionRecordInput, fullLimit, type SlotReservation } from '../../domain/ledger.js';
-import { limitReached, noLimitSince } from '../limits.js';
+import type { LimitCounts } from '../../domain/ledger.js';
+import type { StoreStatements } from '../port.js';
 
 /** Rows that count against the limits (as countActions counts them): not failed, not dry-run. */
 const counted = `status != 'failed' AND dry_run = 0`;
+
+type LedgerStatements = Pick<
+  StoreStatements,
+  'slotHeld' | 'countLimits' | 'insertReservation' | 'startAction' | 'finishAction' | 'releaseSlots'
+>;
 
 /**
  * The action ledger's slots. SQLite runs one write at a time, so counting and inserting inside one write is
  * atomic: two heals passing their guards together cannot both take the last slot.
  */
-export function createSqliteSlots(db: Database) {
+export function createSqliteSlots(db: Database): LedgerStatements {
   const held = db.prepare(`SELECT 1 FROM actions WHERE heal_id = ? AND step = ? AND ${counted}`);
   const counts = db.prepare(
     `SELECT
@@ -36,31 +41,22 @@ export function createSqliteSlots(db: Database) {
        status = CASE WHEN status = 'reserved' THEN 'started' ELSE status END`,
   );
   const release = db.prepare(`DELETE FROM actions WHERE heal_id = ? AND status = 'reserved'`);
+  const finish = db.prepare(
+    'UPDATE actions SET status = ?, detail = ?, finished_at = ? WHERE heal_id = ? AND step = ?',
+  );
 
   return {
-    /** Throws SALVE_LIMIT_REACHED when a limit is full; keeps a slot the heal already holds for the step. */
-    reserve(r: SlotReservation, at: string): void {
-      const a = r.action;
-      if (held.get(a.healId, a.step)) return;
-      const row = counts.get({
-        globalSince: r.limits.global.since,
-        targetKey: a.targetKey,
-        targetSince: r.limits.target?.since ?? noLimitSince,
-        policy: a.policy,
-        healId: a.healId,
-        cooldownSince: r.limits.cooldownSince ?? noLimitSince,
-      }) as { global: number; target: number; last: string | null };
-      const hit = fullLimit(r.limits, { global: row.global, target: row.target, cooldownLastAt: row.last });
-      if (hit) throw limitReached(hit);
+    slotHeld: (healId, step) => held.get(healId, step) !== undefined,
+    countLimits(q): LimitCounts {
+      const row = counts.get(q) as { global: number; target: number; last: string | null };
+      return { global: row.global, target: row.target, cooldownLastAt: row.last };
+    },
+    insertReservation(a, at) {
       const { dryRun: _dry, ...record } = a;
       reserve.run({ ...record, at });
     },
-    start(a: ActionRecordInput, at: string): void {
-      start.run({ ...a, dryRun: a.dryRun ? 1 : 0, at });
-    },
-    /** A heal that closes without acting gives its slot back. */
-    release(healId: string): void {
-      release.run(healId);
-    },
+    startAction: (a, at) => void start.run({ ...a, dryRun: a.dryRun ? 1 : 0, at }),
+    finishAction: (healId, f, at) => void finish.run(f.status, f.detail, at, healId, f.step),
+    releaseSlots: (healId) => void release.run(healId),
   };
 }

@@ -1,10 +1,11 @@
 import { alertIdentity, type ReceivedAlert } from '../alerts/schema.js';
 import { type AuditInput, auditTypes } from '../domain/audit.js';
-import type { HealTrigger } from '../domain/heal.js';
+import type { HealTrigger, ResolvedStep } from '../domain/heal.js';
+import type { TargetRef } from '../domain/target.js';
 import type { MatchOutcome } from '../policy/types.js';
 import type { IngestAlert, IngestInput, IngestResult } from './types.js';
 
-// What a delivery's ingestion records, the same on every store: stores differ in how they write, not in what.
+// The records the store's programs write: what a delivery brought, what it opened, what was refused.
 
 export type AlertRef = { fingerprint: string; startsAt: string; alertname: string };
 type Match = Extract<MatchOutcome, { outcome: 'match' }>;
@@ -83,22 +84,45 @@ export function refusalRecord(input: IngestInput, refusal: Refusal, ref: AlertRe
   };
 }
 
-/** The heal this alert opened, or the open one it attached to. */
-export function healAlertRecord(
+/** A heal opened: what it will act on and how, and what opened it. The one shape, by alert or by hand. */
+export function healOpenedRecord(
+  heal: {
+    id: string;
+    policy: string;
+    targetKey: string;
+    target: TargetRef;
+    steps: ResolvedStep[];
+    dryRun: boolean;
+  },
+  actor: string,
+  trigger: AlertRef | HealTrigger,
+): AuditInput {
+  return {
+    type: auditTypes.healOpened,
+    actor,
+    healId: heal.id,
+    policy: heal.policy,
+    target: heal.targetKey,
+    outcome: 'pending',
+    data: { trigger, target: heal.target, steps: heal.steps, dryRun: heal.dryRun },
+  };
+}
+
+/** An alert attached to the open heal of its policy and target. */
+export function alertAttachedRecord(
   input: IngestInput,
   healId: string,
   match: Match,
   ref: AlertRef,
-  attached: boolean,
 ): AuditInput {
   return {
-    type: attached ? auditTypes.healAlertAttached : auditTypes.healOpened,
+    type: auditTypes.healAlertAttached,
     actor: input.actor,
     healId,
     policy: match.policy,
     target: match.targetKey,
-    outcome: attached ? 'attached' : 'pending',
-    data: attached ? ref : { trigger: ref, target: match.target, steps: match.steps, dryRun: input.dryRun },
+    outcome: 'attached',
+    data: ref,
   };
 }
 
