@@ -16,6 +16,7 @@ import { healRoutes } from './http/routes/heals.js';
 import { healthRoutes } from './http/routes/health.js';
 import { pauseRoutes } from './http/routes/pause.js';
 import { policyRoutes } from './http/routes/policies.js';
+import { replayRoutes } from './http/routes/replay.js';
 import { slackRoutes } from './http/routes/slack.js';
 import { statsRoutes } from './http/routes/stats.js';
 import { webhookRoutes } from './http/routes/webhook.js';
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   policyRoutes(app, deps);
   alertRoutes(app, deps);
   statsRoutes(app, deps);
+  replayRoutes(app, deps);
   actionRoutes(app, deps);
   healthRoutes(app, deps);
   slackRoutes(app, deps);

@@ -3,9 +3,10 @@ import type { Heal } from '../domain/heal.js';
 import { apply, type HealIn } from '../domain/heal-apply.js';
 import type { EventFrom } from '../domain/heal-machine.js';
 import type { SlotReservation } from '../domain/ledger.js';
+import type { Policy } from '../policy/types.js';
 import { commit, inMs, nowIso, reschedule } from './commit.js';
 import type { EngineDeps } from './context.js';
-import { liveGuardDeps } from './guard-reads.js';
+import { type GuardDeps, liveGuardDeps } from './guard-reads.js';
 import { actionLimits, runGuards } from './guards.js';
 import { commitReserving, refusalEvent } from './reserve.js';
 import { actionRecord, allAlertsResolved, isDryRun, policyOf } from './step.js';
@@ -70,13 +71,25 @@ export function decideGuards(heal: Heal, f: GuardFacts): Decision<'guards'> {
   }
 }
 
-export async function guardsPhase(heal: HealIn<'guards'>, deps: EngineDeps): Promise<Heal> {
-  const policy = policyOf(heal, deps);
+/** What the guard stage found before deciding; the time and the waits come from the caller's clock. */
+export type GuardStageFacts = Pick<
+  GuardFacts,
+  'at' | 'alertsResolved' | 'dryRun' | 'retryAt' | 'expiresAt' | 'wouldDo'
+>;
+
+/**
+ * The guard stage: the guards in order through `guardDeps`' reads, the slot a passing move reserves, and the
+ * decision. The live engine reads the store; the policy backtest (src/service/replay) a virtual ledger.
+ */
+export async function guardStage(
+  heal: Heal,
+  policy: Policy | undefined,
+  guardDeps: GuardDeps,
+  f: GuardStageFacts,
+): Promise<Decision<'guards'>> {
   const approved = heal.approvedBy !== null;
-  const alertsResolved = await allAlertsResolved(heal, deps);
-  const guardDeps = liveGuardDeps(deps);
   // An operator's approval answers whichever guard asked for it (the policy's own demand, or autonomy).
-  const decisions = alertsResolved
+  const decisions = f.alertsResolved
     ? []
     : (await runGuards(heal, policy, guardDeps)).map(
         (d): GuardDecision =>
@@ -84,23 +97,25 @@ export async function guardsPhase(heal: HealIn<'guards'>, deps: EngineDeps): Pro
             ? { guard: d.guard, verdict: 'pass', detail: `approved by ${heal.approvedBy}: ${d.detail}` }
             : d,
       );
-  const dryRun = isDryRun(heal, policy, deps.settings);
   // The action's slot in the counted limits is taken with the move that passes: what the guards read is
   // re-checked, atomically, against every heal that passed at the same moment on any replica.
   const passing = decisions.at(-1)?.verdict === 'pass';
   const reserve =
-    passing && !dryRun
-      ? { action: actionRecord(heal, dryRun), limits: await actionLimits(heal, policy, guardDeps) }
+    passing && !f.dryRun
+      ? { action: actionRecord(heal, f.dryRun), limits: await actionLimits(heal, policy, guardDeps) }
       : undefined;
-  const decision = decideGuards(heal, {
+  return decideGuards(heal, { ...f, decisions, ...(reserve ? { reserve } : {}) });
+}
+
+export async function guardsPhase(heal: HealIn<'guards'>, deps: EngineDeps): Promise<Heal> {
+  const policy = policyOf(heal, deps);
+  const decision = await guardStage(heal, policy, liveGuardDeps(deps), {
     at: nowIso(deps),
-    alertsResolved,
-    decisions,
-    dryRun,
+    alertsResolved: await allAlertsResolved(heal, deps),
+    dryRun: isDryRun(heal, policy, deps.settings),
     retryAt: inMs(deps, deps.settings.pollMs),
     expiresAt: inMs(deps, deps.settings.approvalTimeoutMs),
     wouldDo: heal.steps.map((s) => deps.registry.get(s.action)?.describe(heal.target, s.params) ?? s.action),
-    ...(reserve ? { reserve } : {}),
   });
   if ('wait' in decision) return reschedule(heal, decision.wait, deps);
   const move = apply(heal, decision.event);

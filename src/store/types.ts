@@ -108,7 +108,14 @@ export type HealQuery = {
 
 export type StoredAlert = ReceivedAlert & { receivedAt: string; deliveryId: number };
 
-export type AlertQuery = { fingerprint?: string; status?: AlertStatus; limit: number; afterId?: number };
+export type AlertQuery = {
+  fingerprint?: string;
+  status?: AlertStatus;
+  limit: number;
+  afterId?: number;
+  /** Only alerts received at or after this time (the history a policy backtest replays). */
+  receivedSince?: string;
+};
 
 /** One atomic move of a heal: its new fields, the audit records that explain it, the action bookkeeping. */
 export type HealTransition = {
