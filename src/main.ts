@@ -7,6 +7,7 @@ import { check } from './cli/check.js';
 import { serverUrl } from './cli/client.js';
 import { fire } from './cli/fire.js';
 import { manualHeal } from './cli/heal.js';
+import { replay } from './cli/replay.js';
 import { serve } from './cli/serve.js';
 import { stats } from './cli/stats.js';
 import { testPayload } from './cli/test-payload.js';
@@ -29,6 +30,11 @@ commands:
   stats [--since 30d] [--json]
                              heal effectiveness per policy and step (resolved, escalated, failed, refused,
                              time to resolve) and the most-healed targets, from the configured store
+  replay --policies DIR [--since 7d | --from FILE] [--json]
+                             backtest a policy table: the recorded alerts (or a file of webhook payloads
+                             with their receivedAt, one JSON object a line) in virtual time, with the real
+                             matching and guards; which heals would open, actions, refusals by guard, the
+                             difference from what happened. Writes nothing, sends nothing
   actions [--json]           the action registry: parameters, example, RBAC needed
   token create --name NAME --scopes alertmanager,operator,viewer
                              make a token: printed once, only its SHA-256 digest goes into the tokens file
@@ -84,6 +90,14 @@ async function main(argv: string[]): Promise<number> {
     case 'stats': {
       const cmd = parseCommandLine(rest, { since: { type: 'string' }, json: { type: 'boolean' } });
       return stats(cmd, process.env, process.stdout);
+    }
+    case 'replay': {
+      const cmd = parseCommandLine(rest, {
+        since: { type: 'string' },
+        from: { type: 'string' },
+        json: { type: 'boolean' },
+      });
+      return replay(cmd, process.env, process.stdout);
     }
     case 'token': {
       const cmd = parseCommandLine(rest, { name: { type: 'string' }, scopes: { type: 'string' } });

@@ -28,11 +28,9 @@ export async function* storeHistory(
   if (current) yield current;
 }
 
-/** One line of a history file: an Alertmanager webhook payload and when it was received. */
-const historyLine = z.union([
-  z.object({ receivedAt: timestamp, payload: webhookPayloadSchema }),
-  webhookPayloadSchema.extend({ receivedAt: timestamp }),
-]);
+/** One line of a history file: an Alertmanager webhook payload and when it was received, beside it or around it. */
+const wrappedLine = z.object({ receivedAt: timestamp, payload: webhookPayloadSchema });
+const flatLine = webhookPayloadSchema.extend({ receivedAt: timestamp });
 
 function lineError(where: string, message: string): SalveError {
   return new SalveError('SALVE_REQUEST_INVALID', `${where}: ${message}`);
@@ -60,7 +58,8 @@ export async function* linesHistory(
     } catch (err) {
       throw lineError(where, `not JSON (${(err as Error).message})`);
     }
-    const parsed = historyLine.safeParse(json);
+    const wrapped = typeof json === 'object' && json !== null && 'payload' in json;
+    const parsed = (wrapped ? wrappedLine : flatLine).safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw lineError(where, `${issue.path.join('.') || 'line'}: ${issue.message}`);
