@@ -17,8 +17,8 @@ import {
   salveApi,
   startDemoCluster,
 } from '../../test/e2e/support/closed-loop.js';
-import { cleanupStack } from '../../test/e2e/support/wait.js';
 import { type ChildSalve, freePort, startChildSalve } from '../../test/support/child-salve.js';
+import { cleanupStack } from '../../test/support/cleanup.js';
 import { watchDeployment } from './cluster-view.js';
 import { followHeal } from './follow.js';
 import { createStory } from './story.js';

@@ -19,6 +19,11 @@ export type PolicySourceOptions = {
   clock?: Clock;
   /** Quiet time after the last file event before reloading: editors and ConfigMap swaps touch several files. */
   debounceMs?: number;
+  /**
+   * What the quiet time is measured on: real time, whatever `clock` is, since how soon to look again is no
+   * decision (a fake clock in a test of something else must not stop reloads). Tests of the debounce move a fake one.
+   */
+  debounceClock?: Clock;
 };
 
 export type PolicySourceStatus = {
@@ -47,6 +52,7 @@ export async function createPolicySource(options: PolicySourceOptions): Promise<
   const { dir, registry, log } = options;
   const clock = options.clock ?? systemClock();
   const debounceMs = options.debounceMs ?? 200;
+  const debounceClock = options.debounceClock ?? systemClock();
 
   const first = await loadPolicyDir(dir, registry, { clock });
   if (first.table === null) {
@@ -69,7 +75,8 @@ export async function createPolicySource(options: PolicySourceOptions): Promise<
     lastAttemptAt: table.loadedAt,
   };
   let watcher: FSWatcher | null = null;
-  let timer: NodeJS.Timeout | null = null;
+  /** The quiet time running now: a new file event restarts it. */
+  let quiet: AbortController | null = null;
   let closed = false;
   // Reloads run one at a time, in order, so an older read never replaces a newer table.
   let queue: Promise<unknown> = Promise.resolve();
@@ -116,12 +123,16 @@ export async function createPolicySource(options: PolicySourceOptions): Promise<
 
   const schedule = () => {
     if (closed) return;
-    if (timer !== null) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = null;
-      if (!closed) reload().catch((err) => log.error({ err }, 'policy reload crashed'));
-    }, debounceMs);
-    timer.unref();
+    quiet?.abort();
+    const current = new AbortController();
+    quiet = current;
+    debounceClock.sleep(debounceMs, current.signal).then(
+      () => {
+        if (quiet === current) quiet = null;
+        if (!closed) reload().catch((err) => log.error({ err }, 'policy reload crashed'));
+      },
+      () => undefined, // restarted by a later event, or closed
+    );
   };
 
   const arm = () => {
@@ -153,7 +164,7 @@ export async function createPolicySource(options: PolicySourceOptions): Promise<
     watch: arm,
     close: () => {
       closed = true;
-      if (timer !== null) clearTimeout(timer);
+      quiet?.abort();
       watcher?.close();
       watcher = null;
     },

@@ -8,6 +8,7 @@ import { buildTestApp, type TestApp } from '../support/build-test-app.js';
 import { fakeClock } from '../support/fake-clock.js';
 import { payload } from '../support/fixtures.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { waitFor } from '../support/wait.js';
 
 /*
  * Fault class: the store stops being able to commit while salve runs, and salve must not keep saying 202.
@@ -39,13 +40,12 @@ async function readiness(t: TestApp) {
  * /readyz reuses a probe younger than a quarter of a second (it is unauthenticated: a flood of it must not be a
  * flood of writes), so right after a fault it may still answer from before: wait for it to say so.
  */
-async function readinessBecomes(t: TestApp, status: number) {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const r = await readiness(t);
-    if (r.status === status || Date.now() > deadline) return r;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function readinessBecomes(t: TestApp, status: number) {
+  return waitFor(
+    `/readyz ${status}`,
+    () => readiness(t),
+    (r) => r.status === status,
+  );
 }
 
 const errorLines = (t: TestApp) =>

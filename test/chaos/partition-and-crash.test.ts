@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { testTokens } from '../support/build-test-app.js';
 import {
   type Cluster,
   kubeEffects,
@@ -7,13 +6,14 @@ import {
   recoveryMs,
   startCluster,
   startLoad,
-  waitFor,
 } from '../support/chaos.js';
 import { payload } from '../support/fixtures.js';
 import { type HoldingProxy, startHoldingProxy } from '../support/holding-proxy.js';
 import { type KubeSim, startKubeSim } from '../support/kube-sim/index.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { getJson, postAlerts } from '../support/requests.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
 
 /*
  * Two replicas on one PostgreSQL under load. Replica 0 reaches the database through a TCP proxy that can
@@ -27,8 +27,6 @@ const slackMs = 3_500;
 /** The kubelet's timeout for /readyz in deploy/ (timeoutSeconds: 3); salve itself answers within a second. */
 const readyzTimeoutMs = 3_000;
 const crashTarget = 'crash-scorer';
-const viewer = { authorization: `Bearer ${testTokens.viewer}` };
-const am = { authorization: `Bearer ${testTokens.alertmanager}`, 'content-type': 'application/json' };
 
 describe('chaos: a replica partitioned from PostgreSQL, a replica killed mid-step (two replicas)', () => {
   let pg: TestPostgres;
@@ -100,27 +98,28 @@ describe('chaos: a replica partitioned from PostgreSQL, a replica killed mid-ste
     let healed = 0;
     try {
       await waitFor(
+        'load to flow',
         async () => [0, 1].map((i) => okAfter(l, i, 0)),
         (v) => v.every(Boolean),
-        'load to flow',
+        { timeoutMs: 30_000 },
       );
       dbProxy.blackhole();
       cut = performance.now();
       // The other replica may wait for locks its cut-off peer held until PostgreSQL ends those sessions
       // (idle_in_transaction_session_timeout); then it commits again while the partition lasts.
       await waitFor(
+        'the connected replica to commit during the partition',
         async () => okAfter(l, 1, cut + 6_000),
         (ok) => ok,
-        'the connected replica to commit during the partition',
-        20_000,
+        { timeoutMs: 20_000 },
       );
       dbProxy.heal();
       healed = performance.now();
       await waitFor(
+        'the cut-off replica to recover',
         async () => okAfter(l, 0, healed),
         (ok) => ok,
-        'the cut-off replica to recover',
-        30_000,
+        { timeoutMs: 30_000 },
       );
     } finally {
       polling = false;
@@ -159,7 +158,7 @@ describe('chaos: a replica partitioned from PostgreSQL, a replica killed mid-ste
     );
     const answers = await Promise.all(
       cluster.replicas.map(async (r) => {
-        const res = await fetch(`${r.url}/v1/alertmanager`, { method: 'POST', headers: am, body: group });
+        const res = await postAlerts(r.url, group);
         return (await res.json()) as { heals: { opened: Array<{ id: string }> } };
       }),
     );
@@ -186,17 +185,14 @@ describe('chaos: a replica partitioned from PostgreSQL, a replica killed mid-ste
       heal: { state: string; phase: string };
       timeline: Array<{ type: string; outcome: string; at: string }>;
     };
-    const heal = async () =>
-      (await (await fetch(`${survivor.url}/v1/heals/${healId}`, { headers: viewer })).json()) as View;
-    const done = await waitFor(
-      heal,
-      (h) => h.heal.phase === 'resolve',
-      'the survivor to finish the step',
-      30_000,
-    );
+    const heal = () => getJson<View>(survivor.url, `/v1/heals/${healId}`);
+    const done = await waitFor('the survivor to finish the step', heal, (h) => h.heal.phase === 'resolve', {
+      timeoutMs: 30_000,
+    });
     const samples = await l.stop();
     // The victim's other heals pass to the survivor after their leases too: wait until every heal has acted.
     await waitFor(
+      'every heal to act',
       async () =>
         (
           await pg.query<{ n: number }>(
@@ -205,8 +201,7 @@ describe('chaos: a replica partitioned from PostgreSQL, a replica killed mid-ste
           )
         )[0]!.n,
       (n) => n === 0,
-      'every heal to act',
-      30_000,
+      { timeoutMs: 30_000 },
     );
 
     const actions = done.timeline.filter((r) => r.type.startsWith('action.'));
@@ -246,7 +241,6 @@ describe('chaos: a replica partitioned from PostgreSQL, a replica killed mid-ste
       ),
     );
     expect([...acknowledged].filter((f) => !stored.has(f))).toEqual([]);
-    const verify = await fetch(`${survivor.url}/v1/audit/verify`, { headers: viewer });
-    expect(await verify.json()).toMatchObject({ ok: true });
+    expect(await getJson(survivor.url, '/v1/audit/verify')).toMatchObject({ ok: true });
   }, 90_000);
 });

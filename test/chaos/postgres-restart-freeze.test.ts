@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { testTokens } from '../support/build-test-app.js';
 import {
   type Cluster,
   kubeEffects,
@@ -7,10 +6,11 @@ import {
   type Sample,
   startCluster,
   startLoad,
-  waitFor,
 } from '../support/chaos.js';
 import { type KubeSim, startKubeSim } from '../support/kube-sim/index.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { getJson } from '../support/requests.js';
+import { waitFor } from '../support/wait.js';
 
 /*
  * Two replicas on one PostgreSQL, under a steady load of deliveries that keep opening heals, while the
@@ -29,7 +29,6 @@ const slackMs = 3_500;
 /** The kubelet's timeout for /readyz in deploy/ (timeoutSeconds: 3); salve itself answers within a second. */
 const readyzTimeoutMs = 3_000;
 const ceiling = 12;
-const viewer = { authorization: `Bearer ${testTokens.viewer}` };
 
 type ReadySample = { replica: number; status: number; start: number; ms: number };
 
@@ -99,25 +98,27 @@ describe('chaos: PostgreSQL restarted and frozen under load (two replicas)', () 
       load.samples.some((s) => s.replica === replica && s.status === 202 && s.start >= after);
     try {
       await waitFor(
+        'load to flow',
         async () => urls.map((_, i) => okFrom(i, 0)),
         (v) => v.every(Boolean),
-        'load to flow',
+        { timeoutMs: 30_000 },
       );
       const faultStart = performance.now();
       await fault();
       const back = performance.now();
       await waitFor(
+        'recovery',
         async () => urls.map((_, i) => okFrom(i, back)),
         (v) => v.every(Boolean),
-        'recovery',
-        30_000,
+        { timeoutMs: 30_000 },
       );
       // A little more load after recovery: the engine catches up on what the fault held back.
       const settled = performance.now();
       await waitFor(
+        'load after recovery',
         async () => performance.now() - settled,
         (ms) => ms > 1_000,
-        'load after recovery',
+        { timeoutMs: 30_000 },
       );
       return { samples: await load.stop(), ready, faultStart, back, targets: load.targets };
     } finally {
@@ -168,10 +169,10 @@ describe('chaos: PostgreSQL restarted and frozen under load (two replicas)', () 
         const since = performance.now();
         // The fault's length, not a proof: the assertions below look at what was answered meanwhile.
         await waitFor(
+          'the freeze',
           async () => performance.now() - since,
           (ms) => ms >= frozenMs,
-          'the freeze',
-          frozenMs + 5_000,
+          { timeoutMs: frozenMs + 5_000 },
         );
       } finally {
         pg.thaw();
@@ -202,7 +203,7 @@ describe('chaos: PostgreSQL restarted and frozen under load (two replicas)', () 
           `SELECT count(*)::int AS n FROM heals WHERE state IN ('pending', 'running')`,
         )
       )[0]!.n;
-    await waitFor(open, (n) => n === 0, 'every heal to act or be refused', 60_000);
+    await waitFor('every heal to act or be refused', open, (n) => n === 0, { timeoutMs: 60_000 });
 
     const stored = new Set(
       (await pg.query<{ fingerprint: string }>(cluster.database, 'SELECT fingerprint FROM alerts')).map(
@@ -232,8 +233,7 @@ describe('chaos: PostgreSQL restarted and frozen under load (two replicas)', () 
     expect(patches.size).toBe(ceiling);
     expect(Object.fromEntries(events)).toEqual(Object.fromEntries(patches));
 
-    const verify = await fetch(`${cluster.replicas[0]!.url}/v1/audit/verify`, { headers: viewer });
-    expect(await verify.json()).toMatchObject({ ok: true });
+    expect(await getJson(cluster.replicas[0]!.url, '/v1/audit/verify')).toMatchObject({ ok: true });
 
     for (const r of cluster.replicas) {
       const lines = r.output().split('\n');

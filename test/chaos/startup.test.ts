@@ -1,18 +1,17 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareSalveDir, testTokens } from '../support/build-test-app.js';
-import { waitFor } from '../support/chaos.js';
 import { type ChildSalve, spawnChildSalve } from '../support/child-salve.js';
 import { payload } from '../support/fixtures.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { postAlerts } from '../support/requests.js';
+import { prepareSalveDir } from '../support/salve-dir.js';
+import { waitFor } from '../support/wait.js';
 
 /*
  * PostgreSQL down when salve starts: salve waits for it (SALVE_STORE_WAIT) and serves once it is there, or gives
  * up naming the server and the cause. Waiting cannot cure a wrong password or a missing database: those end
  * the start at once.
  */
-
-const am = { authorization: `Bearer ${testTokens.alertmanager}`, 'content-type': 'application/json' };
 
 describe('chaos: PostgreSQL down at start', () => {
   let pg: TestPostgres;
@@ -43,9 +42,10 @@ describe('chaos: PostgreSQL down at start', () => {
     const child = await spawn(database, '60s');
     try {
       await waitFor(
+        'salve to say it waits',
         async () => child.output(),
         (out) => out.includes('waiting for PostgreSQL'),
-        'salve to say it waits',
+        { timeoutMs: 30_000 },
       );
       expect(child.output()).toContain('"cause":"connection refused"');
       expect(child.process.exitCode).toBeNull();
@@ -56,15 +56,12 @@ describe('chaos: PostgreSQL down at start', () => {
     await child.waitHealthy(30_000);
     console.info(`started serving ${Math.round(performance.now() - up)} ms after PostgreSQL came up`);
     await waitFor(
+      'readiness',
       async () => (await fetch(`${child.url}/readyz`)).status,
       (s) => s === 200,
-      'readiness',
+      { timeoutMs: 30_000 },
     );
-    const res = await fetch(`${child.url}/v1/alertmanager`, {
-      method: 'POST',
-      headers: am,
-      body: JSON.stringify(payload([{ labels: { alertname: 'X', severity: 'page' } }])),
-    });
+    const res = await postAlerts(child.url, payload([{ labels: { alertname: 'X', severity: 'page' } }]));
     expect(res.status).toBe(202);
     expect(child.output()).toContain('PostgreSQL is reachable');
   }, 90_000);

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/child-salve.js';
+import { cleanupStack } from '../support/cleanup.js';
+import { waitFor } from '../support/wait.js';
 import { E2E_TIMEOUT_MS, hasAlertmanager } from './support/alertmanager.js';
 import { deploymentPatches, firingAlert } from './support/closed-loop.js';
 import { createLoop } from './support/loop.js';
-import { cleanupStack, waitFor } from './support/wait.js';
 
 if (!hasAlertmanager()) {
   console.warn(

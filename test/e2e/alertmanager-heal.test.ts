@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupStack } from '../support/cleanup.js';
+import { waitFor } from '../support/wait.js';
 import { E2E_TIMEOUT_MS, hasAlertmanager } from './support/alertmanager.js';
 import { deploymentImage, deploymentPatches, firingAlert, resolvedAlert } from './support/closed-loop.js';
 import { createLoop } from './support/loop.js';
-import { cleanupStack, waitFor } from './support/wait.js';
 
 if (!hasAlertmanager()) {
   console.warn(
@@ -81,7 +82,7 @@ describe.skipIf(!hasAlertmanager())(
         const api = loop.api();
         await am.push([firingAlert()]);
 
-        await waitFor('three deliveries', am.delivered, (n) => n >= 3, 20_000);
+        await waitFor('three deliveries', am.delivered, (n) => n >= 3, { timeoutMs: 20_000 });
         await waitFor(
           'salve to count the re-sends as deduplicated',
           () => api.metric('salve_alerts_deduplicated_total'),

@@ -3,16 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, servingPolicy, type TestApp, testTokens } from '../support/build-test-app.js';
 import { payload } from '../support/fixtures.js';
-
-async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not reached: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitFor } from '../support/wait.js';
 
 const alert = (deployment: string) => ({
   labels: { alertname: 'ModelServingErrorRate', severity: 'critical', namespace: 'ml-prod', deployment },
@@ -31,7 +22,8 @@ describe('read API', () => {
     t.deps.policies.watch();
     const file = path.join(t.policiesDir, 'serving.yaml');
     fs.writeFileSync(file, servingPolicy.replace('action: k8s.rollback', 'action: k8s.nope'));
-    const body = await until(
+    const body = await waitFor(
+      'the bad reload to show',
       async () => (await t.app.inject({ url: '/v1/policies', headers: t.auth('viewer') })).json(),
       (b) => b.ok === false,
     );
@@ -48,7 +40,8 @@ describe('read API', () => {
     expect(ready.warnings.join(' ')).toMatch(/policy reload failed/);
 
     fs.writeFileSync(file, servingPolicy.replace('name: scorer-error-rate', 'name: scorer-errors'));
-    const fixed = await until(
+    const fixed = await waitFor(
+      'the fixed reload to show',
       async () => (await t.app.inject({ url: '/v1/policies', headers: t.auth('viewer') })).json(),
       (b) => b.ok === true,
     );

@@ -8,6 +8,7 @@ import { buildTestApp, servingPolicy } from '../support/build-test-app.js';
 import { alertmanagerFixtureBody, payload } from '../support/fixtures.js';
 import { demoReleasedAgoMs, releaseClock, scenarioDemo, startKubeSim } from '../support/kube-sim/index.js';
 import { runCli } from '../support/run-cli.js';
+import { until } from '../support/wait.js';
 
 function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -277,7 +278,7 @@ describe('salve serve', () => {
       await get('/readyz');
       await get('/v1/heals');
       // The request to /v1/heals is logged: once it is, the probes before it would have been too.
-      await waitFor(() => json.output().includes('/v1/heals'));
+      await until('a request log line', () => json.output().includes('/v1/heals'));
       const lines = json
         .output()
         .split('\n')
@@ -291,7 +292,7 @@ describe('salve serve', () => {
     }
     const pretty = await startChildSalve({ ...prepareSalveDir().env, SALVE_LOG_FORMAT: 'pretty' });
     try {
-      await waitFor(() => pretty.output().includes('salve is serving'));
+      await until('the pretty start line', () => pretty.output().includes('salve is serving'));
       expect(pretty.output()).toMatch(/INFO.*salve is serving/);
       expect(pretty.output()).not.toMatch(/^\{"level"/m);
     } finally {
@@ -299,11 +300,3 @@ describe('salve serve', () => {
     }
   }, 120_000);
 });
-
-async function waitFor(condition: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { prepareSalveDir, testTokens } from '../support/build-test-app.js';
 import { type ChildSalve, startChildSalve } from '../support/child-salve.js';
 import { payload } from '../support/fixtures.js';
+import { getJson, postAlerts } from '../support/requests.js';
+import { prepareSalveDir } from '../support/salve-dir.js';
 
 describe('durability', () => {
   let child: ChildSalve | undefined;
@@ -20,25 +21,15 @@ describe('durability', () => {
         deployment: `scorer-${i}`,
       },
     }));
-    const res = await fetch(`${child.url}/v1/alertmanager`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${testTokens.alertmanager}`, 'content-type': 'application/json' },
-      body: JSON.stringify(payload(alerts)),
-    });
+    const res = await postAlerts(child.url, payload(alerts));
     expect(res.status).toBe(202);
     await child.kill9();
 
     child = await startChildSalve(env);
-    const viewer = { authorization: `Bearer ${testTokens.viewer}` };
-    const stored = (await (await fetch(`${child.url}/v1/alerts?limit=100`, { headers: viewer })).json()) as {
-      alerts: unknown[];
-    };
+    const stored = await getJson<{ alerts: unknown[] }>(child.url, '/v1/alerts?limit=100');
     expect(stored.alerts).toHaveLength(20);
-    const heals = (await (await fetch(`${child.url}/v1/heals?limit=100`, { headers: viewer })).json()) as {
-      heals: unknown[];
-    };
+    const heals = await getJson<{ heals: unknown[] }>(child.url, '/v1/heals?limit=100');
     expect(heals.heals).toHaveLength(20);
-    const verify = await (await fetch(`${child.url}/v1/audit/verify`, { headers: viewer })).json();
-    expect(verify).toMatchObject({ ok: true });
+    expect(await getJson(child.url, '/v1/audit/verify')).toMatchObject({ ok: true });
   });
 });

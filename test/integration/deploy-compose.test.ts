@@ -8,9 +8,10 @@ import YAML from 'yaml';
 import { prepareSalve, salveApi, scorerLabels } from '../e2e/support/closed-loop.js';
 import { sumOf } from '../e2e/support/prom-text.js';
 import { runTool, warnSkip, works } from '../e2e/support/tools.js';
-import { cleanupStack, waitFor } from '../e2e/support/wait.js';
 import { startChildSalve } from '../support/child-salve.js';
+import { cleanupStack } from '../support/cleanup.js';
 import { payload, repoRoot } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 const composeCommand: string[] | null = works('docker', ['compose', 'version'])
   ? ['docker', 'compose']
@@ -114,8 +115,9 @@ describe('docker-compose.yml', () => {
   it("the model server's /heal answers salve's webhook action: the errors stop, the same key again is a 409", async () => {
     const model = await startModelServer(cleanup);
     expect((await fetch(`${model}/break`, { method: 'POST' })).status).toBe(200);
-    const failed = async () =>
-      sumOf(await (await fetch(`${model}/metrics`)).text(), 'model_serving_requests_total', { code: '500' });
+    const served = async (code: '200' | '500') =>
+      sumOf(await (await fetch(`${model}/metrics`)).text(), 'model_serving_requests_total', { code });
+    const failed = () => served('500');
     await waitFor('requests to fail', failed, (n) => n > 0);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-compose-'));
@@ -161,9 +163,14 @@ describe('docker-compose.yml', () => {
     };
     expect(Object.values(state.faults)).toEqual([false, false, false, false]);
     expect(state.healedBy).toHaveLength(1);
-    const before = await failed();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await failed()).toBe(before);
+    // The errors stop: 200 more requests served (60 of them would fail under the fault), not one failed.
+    const before = { failed: await failed(), ok: await served('200') };
+    await waitFor(
+      '200 more requests',
+      () => served('200'),
+      (n) => n >= before.ok + 200,
+    );
+    expect(await failed()).toBe(before.failed);
 
     expect((await post(alert('resolved'))).status).toBe(202);
     const done = await waitFor(

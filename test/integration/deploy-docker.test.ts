@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { prepareSalve } from '../e2e/support/closed-loop.js';
 import { parseDockerfile, type Stage, stageEnv } from '../e2e/support/dockerfile.js';
 import { runTool, warnSkip, works } from '../e2e/support/tools.js';
-import { cleanupStack } from '../e2e/support/wait.js';
 import { freePort, startChildSalve } from '../support/child-salve.js';
+import { cleanupStack } from '../support/cleanup.js';
 import { repoRoot } from '../support/fixtures.js';
 
 const dockerfileText = fs.readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');

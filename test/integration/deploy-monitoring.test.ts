@@ -11,9 +11,10 @@ import { evaluateAlert } from '../../src/policy/evaluate.js';
 import { loadPolicyDir } from '../../src/policy/loader.js';
 import { alertmanagerBinary, hasAlertmanager } from '../e2e/support/alertmanager.js';
 import { runTool, warnSkip, works } from '../e2e/support/tools.js';
-import { cleanupStack, waitFor } from '../e2e/support/wait.js';
 import { freePort } from '../support/child-salve.js';
+import { cleanupStack } from '../support/cleanup.js';
 import { repoRoot } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 type Rule = { alert: string; expr: string; for: string; labels: Record<string, string> };
 const rules = (
@@ -176,7 +177,7 @@ describe('deploy/alertmanager/alertmanager.yml', () => {
         'a notification per ML alert',
         async () => received.length,
         (n) => n >= rules.length,
-        20_000,
+        { timeoutMs: 20_000 },
       );
       expect(received.every((r) => r.auth === 'Bearer the-token-from-the-secret')).toBe(true);
       expect(received.flatMap((r) => r.alertnames).sort()).toEqual(rules.map((r) => r.alert).sort());

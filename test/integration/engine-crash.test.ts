@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { prepareSalveDir, testTokens } from '../support/build-test-app.js';
 import { type ChildSalve, startChildSalve } from '../support/child-salve.js';
 import { payload } from '../support/fixtures.js';
 import { startHoldingProxy } from '../support/holding-proxy.js';
 import { type KubeSim, startKubeSim } from '../support/kube-sim/index.js';
+import { getJson, postAlerts } from '../support/requests.js';
+import { prepareSalveDir } from '../support/salve-dir.js';
+import { waitFor } from '../support/wait.js';
 
-const viewer = { authorization: `Bearer ${testTokens.viewer}` };
-const am = { authorization: `Bearer ${testTokens.alertmanager}`, 'content-type': 'application/json' };
 const alert = (status: 'firing' | 'resolved') =>
   payload([
     {
@@ -23,21 +23,6 @@ const alert = (status: 'firing' | 'resolved') =>
       startsAt: '2026-11-27T02:00:00.000Z',
     },
   ]);
-
-async function waitFor<T>(
-  probe: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('crash recovery', () => {
   let child: ChildSalve | undefined;
@@ -68,11 +53,7 @@ describe('crash recovery', () => {
     const direct = sim.writeKubeconfig(fs.mkdtempSync(path.join(os.tmpdir(), 'kc-direct-')));
 
     child = await startChildSalve({ ...env, SALVE_KUBECONFIG: viaProxy });
-    const res = await fetch(`${child.url}/v1/alertmanager`, {
-      method: 'POST',
-      headers: am,
-      body: JSON.stringify(alert('firing')),
-    });
+    const res = await postAlerts(child.url, alert('firing'));
     expect(res.status).toBe(202);
     const healId = ((await res.json()) as { heals: { opened: Array<{ id: string }> } }).heals.opened[0]!.id;
     const held = await proxy.held;
@@ -84,26 +65,19 @@ describe('crash recovery', () => {
 
     child = await startChildSalve({ ...env, SALVE_KUBECONFIG: direct });
     const url = child.url;
-    const getHeal = async () =>
-      (await (await fetch(`${url}/v1/heals/${healId}`, { headers: viewer })).json()) as {
+    const getHeal = () =>
+      getJson<{
         heal: { state: string; phase: string };
         timeline: Array<{ type: string; outcome: string | null }>;
-      };
-    await waitFor(getHeal, (h) => h.heal.phase === 'resolve', 'the step to finish after restart');
-    await fetch(`${url}/v1/alertmanager`, {
-      method: 'POST',
-      headers: am,
-      body: JSON.stringify(alert('resolved')),
-    });
-    const done = await waitFor(getHeal, (h) => h.heal.state === 'resolved', 'the heal to resolve');
+      }>(url, `/v1/heals/${healId}`);
+    await waitFor('the step to finish after restart', getHeal, (h) => h.heal.phase === 'resolve');
+    expect((await postAlerts(url, alert('resolved'))).status).toBe(202);
+    const done = await waitFor('the heal to resolve', getHeal, (h) => h.heal.state === 'resolved');
 
     // The re-run found its own restart already in place: no second change at the API server.
     expect(sim.mutations().filter((r) => r.method === 'PATCH')).toHaveLength(1);
     const outcomes = done.timeline.filter((r) => r.type === 'action.finished').map((r) => r.outcome);
     expect(outcomes).toEqual(['unchanged']);
-    const verify = (await (await fetch(`${url}/v1/audit/verify`, { headers: viewer })).json()) as {
-      ok: boolean;
-    };
-    expect(verify.ok).toBe(true);
+    expect(await getJson(url, '/v1/audit/verify')).toMatchObject({ ok: true });
   });
 });

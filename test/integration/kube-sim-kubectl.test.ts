@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type KubeSim, type KubeSimOptions, scenarioDemo, startKubeSim } from '../support/kube-sim/index.js';
-import { hasKubectl, type Kubectl, kubectlFor } from '../support/kubectl.js';
+import { hasKubectl, type Kubectl, kubectlFor, streamKubectl } from '../support/kubectl.js';
 
 if (!hasKubectl) console.warn('kube-sim kubectl cross-checks SKIPPED: kubectl is not on PATH');
 
@@ -33,7 +33,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function cluster(options: KubeSimOptions = {}): Promise<{ sim: KubeSim; kubectl: Kubectl }> {
+async function cluster(options: KubeSimOptions = {}): Promise<{
+  sim: KubeSim;
+  kubectl: Kubectl;
+  stream: (...args: string[]) => ReturnType<typeof streamKubectl>;
+}> {
   const sim = await startKubeSim({ tickMs: 0, ...options });
   const dir = mkdtempSync(join(tmpdir(), 'kube-sim-kubectl-'));
   cleanups.push(async () => {
@@ -42,7 +46,12 @@ async function cluster(options: KubeSimOptions = {}): Promise<{ sim: KubeSim; ku
   });
   scenarioDemo(sim);
   const kubeconfig = sim.writeKubeconfig(dir, { namespace: 'ml-prod' });
-  return { sim, kubectl: kubectlFor(kubeconfig, join(dir, 'cache')) };
+  const stream = (...args: string[]) => {
+    const s = streamKubectl(kubeconfig, join(dir, 'cache'), ...args);
+    cleanups.unshift(s.stop);
+    return s;
+  };
+  return { sim, kubectl: kubectlFor(kubeconfig, join(dir, 'cache')), stream };
 }
 
 function defined<T>(v: T | undefined, what: string): T {
@@ -182,21 +191,24 @@ describe.skipIf(!hasKubectl)('kube-sim against kubectl', () => {
   });
 
   it('rollout status waits while replicas come up and succeeds once the controller is done', async () => {
-    const { sim, kubectl } = await cluster({ readyPerTick: 1 });
+    const { sim, kubectl, stream } = await cluster({ readyPerTick: 1 });
     await kubectl('rollout', 'restart', 'deployment/fraud-scorer');
-    let settled = false;
-    const status = kubectl('rollout', 'status', 'deployment/fraud-scorer', '--timeout=10s').finally(() => {
-      settled = true;
-    });
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 400));
-      expect(settled).toBe(false);
+    const status = stream('rollout', 'status', 'deployment/fraud-scorer', '--timeout=10s');
+    const waiting = () =>
+      status
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('Waiting for')).length;
+    // One step of the controller at a time: kubectl says what it still waits for, and goes on waiting.
+    for (let seen = 1; seen <= 3; seen++) {
+      await status.waitFor(() => waiting() >= seen);
+      expect(status.output()).not.toContain('successfully rolled out');
+      expect(status.running()).toBe(true);
       sim.tick();
     }
-    const out = await status;
-    expect(out.code).toBe(0);
-    expect(out.stdout).toContain('Waiting for deployment "fraud-scorer" rollout to finish');
-    expect(out.stdout).toContain('deployment "fraud-scorer" successfully rolled out');
+    expect(await status.exited()).toBe(0);
+    expect(status.output()).toContain('Waiting for deployment "fraud-scorer" rollout to finish');
+    expect(status.output()).toContain('deployment "fraud-scorer" successfully rolled out');
     expect(
       sim.requests.some(
         (r) => r.query.watch === 'true' && r.query.fieldSelector === 'metadata.name=fraud-scorer',

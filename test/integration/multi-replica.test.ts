@@ -2,15 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import YAML from 'yaml';
-import { testTokens } from '../support/build-test-app.js';
 import { type ChildSalve, startChildSalve } from '../support/child-salve.js';
 import { payload } from '../support/fixtures.js';
 import { type KubeSim, startKubeSim } from '../support/kube-sim/index.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
-
-const viewer = { authorization: `Bearer ${testTokens.viewer}` };
-const am = { authorization: `Bearer ${testTokens.alertmanager}`, 'content-type': 'application/json' };
+import { getJson, postAlerts } from '../support/requests.js';
+import { prepareSalveDir, replicaEnv } from '../support/salve-dir.js';
+import { waitFor } from '../support/wait.js';
 
 const policy = `apiVersion: salve/v1
 policies:
@@ -48,26 +46,7 @@ const group = (deployment: string, status: 'firing' | 'resolved' = 'firing') =>
 
 type Heal = { id: string; state: string; phase: string; targetKey: string };
 
-async function waitFor<T>(
-  probe: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const getJson = async <T>(url: string): Promise<T> =>
-  (await (await fetch(url, { headers: viewer })).json()) as T;
-const deliver = (replica: ChildSalve, body: string) =>
-  fetch(`${replica.url}/v1/alertmanager`, { method: 'POST', headers: am, body });
+const deliver = (replica: ChildSalve, body: string) => postAlerts(replica.url, body);
 
 /** PATCH requests the simulator received for each Deployment path. */
 function patchesByDeployment(sim: KubeSim): Map<string, number> {
@@ -115,30 +94,17 @@ describe('several replicas on one PostgreSQL', () => {
   /** `n` salve processes sharing one database, one policy directory and one token file. */
   async function startReplicas(n: number, kubeconfig: string, env: Record<string, string> = {}) {
     const database = await pg.createDatabase();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-replicas-'));
-    dirs.push(dir);
-    fs.mkdirSync(path.join(dir, 'policies'));
-    fs.writeFileSync(path.join(dir, 'policies', 'serving.yaml'), policy);
-    const tokens = Object.entries(testTokens).map(([scope, token]) => ({
-      name: scope,
-      scopes: [scope],
-      token,
-    }));
-    fs.writeFileSync(path.join(dir, 'tokens.yaml'), YAML.stringify(tokens));
-    // Every replica seals the audit chain with the same key, as they would from one Secret.
-    fs.writeFileSync(path.join(dir, 'audit.key'), `${'5a17e'.repeat(13)}\n`, { mode: 0o600 });
+    // Every replica reads the same policies and tokens, and seals the audit chain with the same key.
+    const shared = prepareSalveDir({ 'serving.yaml': policy });
+    dirs.push(shared.dir);
     // One after another: three tsx compilations at once on a small machine can outlast the start timeout.
     for (let i = 0; i < n; i++) {
       replicas.push(
         await startChildSalve({
           SALVE_STORE: database,
-          SALVE_DATA_DIR: path.join(dir, `replica-${i}`),
-          SALVE_POLICIES: path.join(dir, 'policies'),
-          SALVE_TOKENS_FILE: path.join(dir, 'tokens.yaml'),
-          SALVE_AUDIT_KEY_FILE: path.join(dir, 'audit.key'),
+          ...replicaEnv(shared, i),
           SALVE_KUBECONFIG: kubeconfig,
           SALVE_MAX_ACTIONS_PER_HOUR: '1000',
-          HOME: dir,
           ...env,
         }),
       );
@@ -175,17 +141,23 @@ describe('several replicas on one PostgreSQL', () => {
     expect(opened).toHaveLength(100);
 
     const phases = async () => {
-      const { heals } = await getJson<{ heals: Heal[] }>(`${replicas[1]!.url}/v1/heals?limit=500`);
+      const { heals } = await getJson<{ heals: Heal[] }>(replicas[1]!.url, '/v1/heals?limit=500');
       const count: Record<string, number> = {};
       for (const h of heals) count[`${h.state}/${h.phase}`] = (count[`${h.state}/${h.phase}`] ?? 0) + 1;
       return count;
     };
-    await waitFor(phases, (c) => c['verifying/resolve'] === 100, 'every heal to act');
+    await waitFor('every heal to act', phases, (c) => c['verifying/resolve'] === 100, {
+      timeoutMs: 30_000,
+      everyMs: 200,
+    });
     for (const name of names) {
       await Promise.all(replicas.map((r) => deliver(r, group(name, 'resolved'))));
     }
-    await waitFor(phases, (c) => c['resolved/done'] === 100, 'every heal to resolve');
-    const { heals } = await getJson<{ heals: Heal[] }>(`${replicas[0]!.url}/v1/heals?limit=500`);
+    await waitFor('every heal to resolve', phases, (c) => c['resolved/done'] === 100, {
+      timeoutMs: 30_000,
+      everyMs: 200,
+    });
+    const { heals } = await getJson<{ heals: Heal[] }>(replicas[0]!.url, '/v1/heals?limit=500');
     expect(heals).toHaveLength(100);
     expect(new Set(heals.map((h) => h.targetKey)).size).toBe(100);
 
@@ -194,11 +166,12 @@ describe('several replicas on one PostgreSQL', () => {
       names.map(() => 1),
     );
     const finished = await getJson<{ records: Array<{ outcome: string }> }>(
-      `${replicas[2]!.url}/v1/audit?type=action.finished&limit=1000`,
+      replicas[2]!.url,
+      '/v1/audit?type=action.finished&limit=1000',
     );
     expect(finished.records.map((r) => r.outcome)).toEqual(names.map(() => 'changed'));
     for (const r of replicas) {
-      expect(await getJson(`${r.url}/v1/audit/verify`)).toMatchObject({ ok: true });
+      expect(await getJson(r.url, '/v1/audit/verify')).toMatchObject({ ok: true });
     }
   }, 90_000);
 });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildTestApp, servingPolicy, type TestApp } from '../support/build-test-app.js';
 import { type EngineHarness, startEngineHarness } from '../support/engine-harness.js';
 import { type FakeSlack, type SlackPost, startFakeSlack } from '../support/fake-slack.js';
+import { until } from '../support/wait.js';
 
 const MIN = 60_000;
 const policyWith = (notify: string) => `${servingPolicy}    notify: [${notify}]\n`;
@@ -192,7 +193,7 @@ describe('notification dispatcher', () => {
     h.deps.dispatcher.start();
     await h.fire('fraud-scorer');
     await h.run();
-    for (let i = 0; i < 250 && slack.posts().length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await until('two posts', () => slack.posts().length >= 2);
     await h.deps.dispatcher.stop();
     expect(kinds(slack.posts())).toEqual(['opened', 'step']);
   });

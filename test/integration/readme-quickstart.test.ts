@@ -6,6 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/child-salve.js';
 import { repoRoot } from '../support/fixtures.js';
 import { hasKubectl } from '../support/kubectl.js';
+import { GiveUp, until } from '../support/wait.js';
+
+/** `npm ci`, the build and the first start run on a shared machine: minutes, not seconds. */
+const slow = { timeoutMs: 180_000, everyMs: 200 };
 
 // The README's quick start, run as written: every command of its shell blocks, in order, in a shell. Only
 // what cannot be literal here changes: the ports (free ones, as tests run side by side), ./data (a temporary
@@ -50,14 +54,6 @@ afterAll(async () => {
   for (const child of children) await stop(child);
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 180_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('the README quick start', () => {
   it('works as written: serve, fire, escalate without a cluster; with the simulator, restart and resolve', async () => {
@@ -106,15 +102,19 @@ describe('the README quick start', () => {
         });
         if (isSalve) {
           salve = child;
-          await until(`salve to serve (${command})`, async () => {
-            if (child.exitCode !== null) throw new Error(`salve exited:\n${salveOutput}`);
-            return fetch(`http://127.0.0.1:${appPort}/healthz`).then(
-              (r) => r.ok,
-              () => false,
-            );
-          });
+          await until(
+            `salve to serve (${command})`,
+            async () => {
+              if (child.exitCode !== null) throw new GiveUp(`salve exited:\n${salveOutput}`);
+              return fetch(`http://127.0.0.1:${appPort}/healthz`).then(
+                (r) => r.ok,
+                () => false,
+              );
+            },
+            slow,
+          );
         } else {
-          await until('the simulator to write its kubeconfig', () => simOutput.includes('kubeconfig:'));
+          await until('the simulator to write its kubeconfig', () => simOutput.includes('kubeconfig:'), slow);
         }
         continue;
       }
@@ -148,7 +148,10 @@ describe('the README quick start', () => {
       });
       return ((await res.json()) as { heals: Array<{ state: string }> }).heals;
     };
-    await until('the heal to resolve', async () => (await heals())[0]?.state === 'resolved', 60_000);
+    await until('the heal to resolve', async () => (await heals())[0]?.state === 'resolved', {
+      timeoutMs: 60_000,
+      everyMs: 200,
+    });
     expect((await heals()).map((h) => h.state)).toEqual(['resolved', 'escalated']);
   }, 420_000);
 });

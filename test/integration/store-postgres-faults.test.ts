@@ -11,6 +11,7 @@ import { captureLogs } from '../support/log-capture.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { alertOf, delivery, matchFor } from '../support/store-contract.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
 
 let server: TestPostgres;
 beforeAll(async () => {
@@ -26,16 +27,6 @@ const firing = (deployment: string) =>
       labels: { alertname: 'ModelServingErrorRate', severity: 'page', namespace: 'ml-prod', deployment },
     },
   ]);
-
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('PostgreSQL faults: connections fail their work, never the process', () => {
   it('a server shutdown (FATAL 57P01) between two statements of a transaction fails that transaction only', async () => {
@@ -132,10 +123,10 @@ describe('PostgreSQL partitioned from salve (a TCP proxy that stops passing anyt
     expect(ready.json()).toMatchObject({ status: 'not ready' });
 
     proxy.heal();
-    await until(
+    await waitFor(
+      'readiness after the partition',
       async () => (await t.app.inject({ url: '/readyz' })).statusCode,
       (s) => s === 200,
-      'readiness after the partition',
     );
     expect((await t.deliver(firing('after'))).statusCode).toBe(202);
 
@@ -259,10 +250,10 @@ describe('start-up waits for PostgreSQL, and names the server and the cause when
         connectMs: 300,
         log: logs.log,
       });
-      await until(
+      await waitFor(
+        'the first waiting line',
         async () => logs.lines().filter((l) => l.msg === 'waiting for PostgreSQL').length,
         (n) => n > 0,
-        'the first waiting line',
       );
       proxy.heal();
       await expect(waiting).resolves.toBeUndefined();

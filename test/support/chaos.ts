@@ -1,12 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import YAML from 'yaml';
-import { testAuditKeySecret, testTokens } from './build-test-app.js';
 import { type ChildSalve, startChildSalve } from './child-salve.js';
 import { fingerprintOf, payload } from './fixtures.js';
 import type { KubeSim } from './kube-sim/index.js';
 import type { TestPostgres } from './postgres.js';
+import { alertmanagerHeaders } from './requests.js';
+import { prepareSalveDir, replicaEnv } from './salve-dir.js';
 
 /** One step, no rollout to wait for: each target is restarted once and the heal then waits for resolution. */
 export const chaosPolicy = `apiVersion: salve/v1
@@ -47,17 +45,8 @@ export async function startCluster(options: {
   kubeUrl?: string;
 }): Promise<Cluster> {
   const database = await options.pg.createDatabase();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-chaos-'));
-  fs.mkdirSync(path.join(dir, 'policies'));
-  fs.writeFileSync(path.join(dir, 'policies', 'serving.yaml'), chaosPolicy);
-  const tokens = Object.entries(testTokens).map(([scope, token]) => ({
-    name: scope,
-    scopes: [scope],
-    token,
-  }));
-  fs.writeFileSync(path.join(dir, 'tokens.yaml'), YAML.stringify(tokens));
-  // One audit key for every replica, as from one Secret.
-  fs.writeFileSync(path.join(dir, 'audit.key'), `${testAuditKeySecret}\n`, { mode: 0o600 });
+  const shared = prepareSalveDir({ 'serving.yaml': chaosPolicy });
+  const { dir } = shared;
   const kubeconfig = options.sim.writeKubeconfig(dir);
   if (options.kubeUrl) {
     fs.writeFileSync(
@@ -71,12 +60,8 @@ export async function startCluster(options: {
     replicas.push(
       await startChildSalve({
         SALVE_STORE: options.storeFor?.(database, i) ?? database,
-        SALVE_DATA_DIR: path.join(dir, `replica-${i}`),
-        SALVE_POLICIES: path.join(dir, 'policies'),
-        SALVE_TOKENS_FILE: path.join(dir, 'tokens.yaml'),
-        SALVE_AUDIT_KEY_FILE: path.join(dir, 'audit.key'),
+        ...replicaEnv(shared, i),
         SALVE_KUBECONFIG: kubeconfig,
-        HOME: dir,
         ...options.env,
       }),
     );
@@ -119,11 +104,6 @@ export type Load = {
   stop(): Promise<Sample[]>;
 };
 
-const alertmanager = {
-  authorization: `Bearer ${testTokens.alertmanager}`,
-  'content-type': 'application/json',
-};
-
 /**
  * Alertmanager-shaped deliveries from `concurrency` clients, round robin over the replicas, each carrying one
  * new alert. A new target starts every `newTargetEveryMs`, so heals open (and act) all through a fault;
@@ -163,7 +143,7 @@ export function startLoad(options: {
       try {
         const res = await fetch(`${options.urls[replica]}/v1/alertmanager`, {
           method: 'POST',
-          headers: alertmanager,
+          headers: alertmanagerHeaders(),
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(15_000),
         });
@@ -213,23 +193,6 @@ export function recoveryMs(samples: Sample[], replicas: number, from: number): n
     const ok = samples.filter((s) => s.replica === replica && s.status === 202 && s.start >= from);
     return ok.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...ok.map((s) => s.start + s.ms)) - from;
   });
-}
-
-/** Polls `probe` until `ok`; throws naming `what` with the last value. */
-export async function waitFor<T>(
-  probe: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 1000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** PATCHes of Deployments the simulator received, and salve's Events about them, by Deployment. */

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { repoRoot } from './fixtures.js';
+import { GiveUp, until } from './wait.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,20 +51,17 @@ export async function spawnChildSalve(env: Record<string, string>, port?: number
     output: () => output,
     exited,
     async waitHealthy(ms = 60_000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        if (child.exitCode !== null) throw new Error(`salve exited early (${child.exitCode}):\n${output}`);
-        try {
-          const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-          if (res.ok) return;
-        } catch {
-          // not listening yet
-        }
-        if (Date.now() > deadline) {
-          child.kill('SIGKILL');
-          throw new Error(`salve did not start within ${ms / 1000} s:\n${output}`);
-        }
-        await new Promise((r) => setTimeout(r, 50));
+      const healthy = async () => {
+        if (child.exitCode !== null) throw new GiveUp(`salve exited early (${child.exitCode}):\n${output}`);
+        // Refused while not listening yet: not yet.
+        return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok;
+      };
+      try {
+        await until('salve to answer /healthz', healthy, { timeoutMs: ms });
+      } catch (err) {
+        if (err instanceof GiveUp) throw err;
+        child.kill('SIGKILL');
+        throw new Error(`salve did not start within ${ms / 1000} s:\n${output}`);
       }
     },
     async kill9() {

@@ -4,6 +4,8 @@ export type FakeClock = Clock & {
   /** Moves time forward, waking every sleeper whose time has come. */
   advance(ms: number): Promise<void>;
   set(at: Date | string): void;
+  /** How many sleeps are waiting: what is scheduled on this clock, so a test can see that nothing is. */
+  pending(): number;
 };
 
 export function fakeClock(start: Date | string = '2026-11-27T03:00:00.000Z'): FakeClock {
@@ -37,5 +39,6 @@ export function fakeClock(start: Date | string = '2026-11-27T03:00:00.000Z'): Fa
     set(at) {
       now = new Date(at).getTime();
     },
+    pending: () => sleepers.length,
   };
 }

