@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: webhook ingestion (salve on SQLite and on PostgreSQL vs a bare fastify route, each in its
- * own process), memory under an alert storm, policy match cost, and the time from receipt to the first
- * Kubernetes request. Never part of `npm test`; nothing here asserts a timing.
+ * own process), memory under an alert storm, policy match cost, the time from receipt to the first
+ * Kubernetes request, and the policy backtest (replay) of a million recorded alerts beside the ingest figures. Never part of `npm test`; nothing here asserts a timing.
  */
 import os from 'node:os';
 import { type BreakdownRow, benchBreakdown } from './breakdown.js';
@@ -11,6 +11,7 @@ import { benchIngest, type IngestRun } from './ingest.js';
 import { benchIngestPostgres } from './ingest-postgres.js';
 import { benchMatch, type MatchRow } from './match.js';
 import { parseBenchOptions, usage } from './options.js';
+import { benchReplay, type ReplayRun, replayReport } from './replay.js';
 import {
   breakdownReport,
   ingestReport,
@@ -60,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
   if (options.only.includes('verify')) verify = await benchVerify(options, progress);
   if (options.only.includes('store-faults')) storeFaults = await benchStoreFaults(progress);
   if (options.only.includes('breakdown')) breakdown = await benchBreakdown(options.dir, progress);
+  let replay: ReplayRun | null = null;
+  if (options.only.includes('replay')) replay = await benchReplay(options, progress);
   const seconds = (Date.now() - started) / 1000;
   const loadAverageAtEnd = os.loadavg()[0] ?? 0;
   const durable =
@@ -69,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   if (options.json) {
     const verdicts = ingest.map((r) => verdict(r, ingest));
     process.stdout.write(
-      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, firstAction, verify, storeFaults, breakdown, durable }, null, 2)}\n`,
+      `${JSON.stringify({ machine: { ...machine, loadAverageAtEnd }, options, targets, seconds, ingest: ingest.map((r, i) => ({ ...r, verdict: verdicts[i] })), storm, match, firstAction, verify, storeFaults, breakdown, replay, durable }, null, 2)}\n`,
     );
   } else {
     const sections = [
@@ -84,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
     if (verify) sections.push(verifyReport(verify));
     if (storeFaults.length > 0) sections.push(storeFaultsReport(storeFaults));
     if (breakdown.length > 0) sections.push(breakdownReport(breakdown));
+    if (replay) sections.push(replayReport(replay, ingest));
     process.stdout.write(`${sections.join('\n\n')}\n`);
   }
   // A lost acknowledged alert is a bug, not a slow figure: make it visible to whoever runs this.

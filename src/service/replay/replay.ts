@@ -88,10 +88,11 @@ export async function replayPolicies(deps: ReplayDeps, input: ReplayInput): Prom
   const windowStart = since?.toISOString() ?? first?.receivedAt ?? now.toISOString();
   const compare = input.compare ?? true;
 
-  const lookFrom = new Date(Date.parse(windowStart) - lookbackMs([input.table, input.current])).toISOString();
+  const lookback = lookbackMs([input.table, input.current]);
+  const lookFrom = new Date(Date.parse(windowStart) - lookback).toISOString();
   const recorded: HealRecord[] = deps.store ? await deps.store.healHistory({ since: lookFrom }) : [];
   const simulation = (table: PolicyTable, keep: number) => {
-    const ledger = createVirtualLedger(recorded);
+    const ledger = createVirtualLedger(recorded, lookback);
     // What the recorded history counted before the window: cooldowns and breakers reach back into it.
     const before = recorded
       .flatMap((r) =>
@@ -111,7 +112,7 @@ export async function replayPolicies(deps: ReplayDeps, input: ReplayInput): Prom
   const keep = compare ? Number.POSITIVE_INFINITY : (input.listHeals ?? 1000);
   const candidate = simulation(input.table, keep);
   // A file has no recorded heals to compare with: the table in force, replayed beside it, is the baseline.
-  const inForce = fromStore ? null : simulation(input.current, keep);
+  const inForce = fromStore || !compare ? null : simulation(input.current, keep);
   let deliveries = 0;
   let alerts = 0;
   let last = windowStart;

@@ -25,8 +25,9 @@ const ms = (iso: string) => Date.parse(iso);
  * stores count them (src/store/*\/slots.ts: the ceiling, the breaker, the cooldown by another heal). It answers
  * the guards' reads (`GuardReads`) at the virtual time, and the autonomy guard from the recorded heals.
  */
-export function createVirtualLedger(recorded: readonly HealRecord[]) {
-  const all: number[] = [];
+export function createVirtualLedger(recorded: readonly HealRecord[], horizonMs = Number.POSITIVE_INFINITY) {
+  let all: number[] = [];
+  let taken = 0;
   const byTarget = new Map<string, { times: number[]; entries: Entry[] }>();
   const recordsByPolicy = new Map<string, HealRecord[]>();
   for (const r of recorded) {
@@ -74,11 +75,22 @@ export function createVirtualLedger(recorded: readonly HealRecord[]) {
     },
   };
 
+  /** Forgets actions no guard looks back to any more (`horizonMs`: the longest look back): memory stays flat. */
+  function forget(before: number): void {
+    all = all.slice(lowerBound(all, before));
+    for (const [key, t] of byTarget) {
+      const from = lowerBound(t.times, before);
+      if (from === t.times.length) byTarget.delete(key);
+      else if (from > 0) byTarget.set(key, { times: t.times.slice(from), entries: t.entries.slice(from) });
+    }
+  }
+
   return {
     reads,
     /** Takes an action's slot at `at` (a counted action from then on). */
     take(a: { healId: string; policy: string; targetKey: string }, at: number): void {
       add(a.targetKey, { at, policy: a.policy, healId: a.healId });
+      if (++taken % 50_000 === 0 && Number.isFinite(horizonMs)) forget(at - horizonMs);
     },
     /** What a reservation counts against its limits, as the stores count it. */
     counts(a: { healId: string; policy: string; targetKey: string }, limits: ActionLimits): LimitCounts {
