@@ -14,9 +14,12 @@ export type StepRecord = { samples: number; resolved: number };
 
 export type Window = { since: string; until: string };
 
-/** Whether the record counts for a window: opened in it and ended by its end. */
+/**
+ * Whether the record counts for a window: opened in it and ended before its end. Strictly before: a backtest
+ * deciding a heal at the moment it opened must not count that heal's own recorded ending.
+ */
 const inWindow = (r: HealRecord, w: Window) =>
-  r.openedAt >= w.since && r.openedAt <= w.until && r.closedAt !== null && r.closedAt <= w.until;
+  r.openedAt >= w.since && r.openedAt < w.until && r.closedAt !== null && r.closedAt < w.until;
 
 /** The record of one step of one policy, from its heals. */
 export function stepRecordOf(

@@ -29,7 +29,8 @@ policies:
     guards: { dryRun: true, cooldown: 0s }
 `;
 
-describe('heal effectiveness, from heals the engine made', () => {
+// The CLI runs in a process of its own (tsx): slow to start on a busy machine.
+describe('heal effectiveness, from heals the engine made', { timeout: 120_000 }, () => {
   let h: EngineHarness;
   afterEach(async () => {
     await h?.close();

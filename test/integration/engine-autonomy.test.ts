@@ -43,6 +43,7 @@ describe('guards.autonomy: a policy earns acting alone, and loses it', () => {
 
   /** An alert on fraud-scorer; `heals`: it resolves 30 s after acting, else it fires past the deadline. */
   async function alert(minute: number, opts: { approve?: boolean; heals: boolean }): Promise<string> {
+    await h.advance(60_000);
     const { opened } = await h.fire('fraud-scorer', { startsAt: at(minute) });
     await h.run();
     const id = opened[0]!;
@@ -87,6 +88,7 @@ describe('guards.autonomy: a policy earns acting alone, and loses it', () => {
     expect((await h.heal(first)).state).toBe('resolved');
 
     // One approved, resolved heal: 1 of 1 is not yet 2 samples.
+    await h.advance(60_000);
     const { opened: second } = await h.fire('fraud-scorer', { startsAt: at(10) });
     await h.run();
     expect(await waiting(second[0]!)).toBe(
@@ -112,6 +114,7 @@ describe('guards.autonomy: a policy earns acting alone, and loses it', () => {
     const stillAlone = await alert(30, { heals: false });
     expect((await h.heal(stillAlone)).approvedBy).toBeNull();
     expect((await h.heal(stillAlone)).state).toBe('escalated');
+    await h.advance(60_000);
     const { opened: lost } = await h.fire('fraud-scorer', { startsAt: at(40) });
     await h.run();
     expect(await waiting(lost[0]!)).toBe(

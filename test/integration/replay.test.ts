@@ -60,7 +60,8 @@ const script: Array<[number, string, string, 'firing' | 'resolved', number]> = [
   [41, 'fraud-scorer', 'ModelServingErrorRate', 'resolved', 40],
 ];
 
-describe('policy backtest', () => {
+// The CLI runs in a process of its own (tsx): slow to start on a busy machine.
+describe('policy backtest', { timeout: 120_000 }, () => {
   let h: EngineHarness;
   beforeAll(async () => {
     h = await startEngineHarness({
