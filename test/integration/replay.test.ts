@@ -7,11 +7,10 @@ import { type EngineHarness, startEngineHarness } from '../support/engine-harnes
 import { payload } from '../support/fixtures.js';
 import { runCli } from '../support/run-cli.js';
 
-const MIN = 60_000;
 const at = (n: number) => new Date(Date.UTC(2026, 10, 27, 3, n)).toISOString();
 
-/** Two policies on the same Deployments: cooldowns, a breaker across both, an approval, a dry run, autonomy. */
-export const historyPolicies = `apiVersion: salve/v1
+/** Three policies on the same Deployments: a cooldown, a breaker across them, an approval, autonomy. */
+const historyPolicies = `apiVersion: salve/v1
 policies:
   - name: scorer-errors
     match: [alertname="ModelServingErrorRate"]

@@ -20,7 +20,8 @@ const acts = (h: ReplayHeal) => h.actions.map((a) => `${a.step}:${a.action}:${a.
 export function policyCounts(heals: readonly ReplayHeal[]): Record<string, Counts> {
   const out: Record<string, Counts> = {};
   for (const h of heals) {
-    const c = (out[h.policy] ??= { heals: 0, actions: 0 });
+    const c = out[h.policy] ?? { heals: 0, actions: 0 };
+    out[h.policy] = c;
     c.heals += 1;
     c.actions += counted(h);
   }

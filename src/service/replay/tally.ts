@@ -72,7 +72,8 @@ export function createTally(keepHeals: number) {
   return {
     opened(heal: Heal): void {
       totals.healsOpened += 1;
-      const p = (totals.policies[heal.policy] ??= { heals: 0, actions: 0 });
+      const p = totals.policies[heal.policy] ?? { heals: 0, actions: 0 };
+      totals.policies[heal.policy] = p;
       p.heals += 1;
       const h = {
         policy: heal.policy,
