@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { createActionRegistry } from './actions/registry.js';
-import { createSecretReader } from './actions/secrets.js';
-import { createTokenCache } from './actions/token-cache.js';
+import { createActionRuntime } from './actions/runtime.js';
 import { createAuditAnchor } from './audit/anchor.js';
 import { type LoadedAuditKey, loadOrCreateAuditKey } from './audit/key.js';
 import { type Clock, systemClock } from './clock.js';
@@ -19,8 +18,8 @@ import { loadConsoleAssets } from './http/console-assets.js';
 import { createKubeClient } from './kube/config.js';
 import type { KubeClient } from './kube/port.js';
 import type { DispatcherSettings } from './notify/dispatcher.js';
-import type { NotifierRegistry } from './notify/registry.js';
 import { prepareNotify } from './notify/setup.js';
+import { slackApprovalWarnings } from './notify/slack/approvers.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createPolicySource } from './policy/source.js';
@@ -33,7 +32,6 @@ import type { Store } from './store/types.js';
 /** Everything a running salve is made of: what the HTTP layer needs, and the rest of the process. */
 export type Deps = AppDeps & {
   engine: Scheduler;
-  notifiers: NotifierRegistry;
   auditKey: LoadedAuditKey;
   /** Set when salve generated a token on this start: printed once, never logged. */
   generatedToken?: { name: string; token: string; file: string };
@@ -66,20 +64,6 @@ export function openStore(config: Config, clock: Clock, auditKey: AuditKey, log?
 /** The audit key: generated on first start for one SQLite replica, required with PostgreSQL (see key.ts). */
 export function loadAuditKey(config: Config): LoadedAuditKey {
   return loadOrCreateAuditKey(config.auditKeyFile, { generate: config.store === 'sqlite' });
-}
-
-/** Slack approvals are denied unless someone is listed; `*` lets anyone who can click approve, and says so. */
-function slackApprovalWarnings(config: Config): string[] {
-  if (!config.slackSigningSecret) return [];
-  if (!config.slackApprovers || config.slackApprovers.length === 0) {
-    return [
-      'Slack approvals are denied: SALVE_SLACK_APPROVERS lists no one (approve with POST /v1/heals/:id/approve, or list Slack user ids)',
-    ];
-  }
-  if (config.slackApprovers.includes('*')) {
-    return ['SALVE_SLACK_APPROVERS is *: anyone who can click in the Slack channel can approve heals'];
-  }
-  return [];
 }
 
 /** A key that does not verify the newest sealed record would fork the chain's seals: refuse to start. */
@@ -200,8 +184,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     registry,
     policies,
     kube,
-    secrets: createSecretReader(env),
-    tokens: createTokenCache(clock),
+    ...createActionRuntime(env, clock),
     alertmanager: config.alertmanagerUrl ? createAlertmanagerClient(config.alertmanagerUrl) : null,
     settings,
     random: overrides.random,
@@ -209,7 +192,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
   // One replica per SQLite file: leases left in it belong to a process that is gone.
   if (store.kind === 'sqlite') await store.releaseLeases(null);
   const engine = createScheduler(engineDeps);
-  const dispatcher = notify.dispatcher({
+  const { notifiers, dispatcher } = notify.start({
     store,
     metrics,
     policies,
@@ -229,7 +212,7 @@ export async function createDeps(config: Config, log: Logger, overrides: DepsOve
     policies,
     kube,
     engine,
-    notifiers: notify.notifiers,
+    notifiers,
     dispatcher,
     engineDeps,
     auditKey,

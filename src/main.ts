@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { createSecretReader } from './actions/secrets.js';
-import { createTokenCache } from './actions/token-cache.js';
+import { createActionRuntime } from './actions/runtime.js';
 import { listActions } from './cli/actions.js';
 import { audit } from './cli/audit.js';
 import { check } from './cli/check.js';
@@ -65,8 +64,7 @@ async function main(argv: string[]): Promise<number> {
       const log = createLogger({ level: 'silent' });
       const preview = {
         kube: kubeFrom(config, process.env, log),
-        secrets: createSecretReader(process.env),
-        tokens: createTokenCache(systemClock()),
+        ...createActionRuntime(process.env, systemClock()),
         clock: systemClock(),
         log,
       };

@@ -1,13 +1,13 @@
-import { k8sRestart } from './k8s-restart.js';
-import { k8sRollback } from './k8s-rollback.js';
-import { k8sScale } from './k8s-scale.js';
-import { mlflowAlias } from './mlflow-alias.js';
-import { retrainAirflow } from './retrain-airflow.js';
-import { retrainArgo } from './retrain-argo.js';
-import { retrainCronjob } from './retrain-cronjob.js';
-import { retrainKubeflow } from './retrain-kubeflow.js';
+import { k8sRestart } from './k8s-restart/action.js';
+import { k8sRollback } from './k8s-rollback/action.js';
+import { k8sScale } from './k8s-scale/action.js';
+import { mlflowAlias } from './mlflow-alias/action.js';
+import { retrainAirflow } from './retrain-airflow/action.js';
+import { retrainArgo } from './retrain-argo/action.js';
+import { retrainCronjob } from './retrain-cronjob/action.js';
+import { retrainKubeflow } from './retrain-kubeflow/action.js';
 import type { AnyAction } from './types.js';
-import { webhook } from './webhook.js';
+import { webhook } from './webhook/action.js';
 
 /** The one list of actions. A policy can only name what is here; adding an action is one line. */
 export const builtinActions: readonly AnyAction[] = [

@@ -3,7 +3,7 @@ import { describeAction } from './describe.js';
 import { builtinActions } from './registry.js';
 import type { AnyAction } from './types.js';
 
-// docs/actions.md and the README's action table, generated from the registry (`npx tsx src/notify/render-docs.ts`
+// docs/actions.md and the README's action table, generated from the registry (`npm run generate`
 // rewrites every generated part); a test fails when they and the registry disagree.
 
 type Property = {
@@ -34,11 +34,13 @@ type ObjectSchema = { properties?: Record<string, Property>; required?: string[]
 function rowsOf(schema: ObjectSchema, action: AnyAction): string[] {
   const required = new Set(schema.required ?? []);
   const literal = new Set(action.literalParams ?? []);
+  const deprecated = new Set(Object.keys(action.deprecatedParams ?? {}));
   return Object.entries(schema.properties ?? {}).map(([name, p]) => {
     const designator = action.designators?.[name];
     const flags = [
       required.has(name) && p.default === undefined ? 'required' : '',
       literal.has(name) ? 'literal' : '',
+      deprecated.has(name) ? '**deprecated**' : '',
       // What bounds it when a template fills it (README, Policies: `allow` is the policy's remit).
       designator ? `bounded by \`allow.${designator.allow}\`${designator.within ? ' (optional)' : ''}` : '',
     ]
@@ -111,4 +113,51 @@ export function renderActionTable(actions: readonly AnyAction[] = builtinActions
       `| [\`${a.kind}\`](docs/actions.md#${anchor(a.kind)}) | ${cell(a.summary)} | ${a.targetKinds.map((k) => (k === '*' ? 'any' : k)).join(', ')} |`,
   );
   return ['| action | what it does | targets |', '|---|---|---|', ...rows].join('\n');
+}
+
+/** "`retrain.argo` / `retrain.kubeflow` `namespace`": who names a parameter bounded by one list. */
+function boundParams(uses: ReadonlyArray<{ kind: string; param: string }>): string {
+  const byParam = new Map<string, string[]>();
+  for (const { kind, param } of uses) byParam.set(param, [...(byParam.get(param) ?? []), kind]);
+  return [...byParam]
+    .map(([param, kinds]) => `${kinds.map((k) => `\`${k}\``).join(' / ')} \`${param}\``)
+    .join('; ');
+}
+
+/**
+ * The README's table of `allow` lists: the target's two, then each action's designators, one row per action and
+ * kind of bound (README, Policies); indented, as it sits in a list item.
+ */
+export function renderAllowTable(actions: readonly AnyAction[] = builtinActions): string {
+  const namespaced = actions.flatMap((a) =>
+    Object.entries(a.designators ?? {})
+      .filter(([, d]) => d.allow === 'namespaces')
+      .map(([param]) => ({ kind: a.kind, param })),
+  );
+  const rows = [
+    `| \`namespaces\` | \`target.namespace\`${namespaced.length > 0 ? `; ${boundParams(namespaced)}` : ''} | yes (every policy has it) |`,
+    '| `names` | `target.name` | no: the namespace bounds it |',
+  ];
+  for (const action of actions) {
+    const own = Object.entries(action.designators ?? {}).filter(([, d]) => d.allow !== 'namespaces');
+    for (const within of [true, false]) {
+      const group = own.filter(([, d]) => (d.within !== undefined) === within);
+      if (group.length === 0) continue;
+      const lists = group.map(([, d]) => `\`${d.allow}\``).join(', ');
+      const params = group.map(([param]) => `\`${param}\``).join(', ');
+      const needed = within ? 'no: the namespace bounds it' : 'yes';
+      rows.push(`| ${lists} | \`${action.kind}\` ${params} | ${needed} |`);
+    }
+  }
+  return ['| `allow` list | bounds | needed when templated |', '|---|---|---|', ...rows]
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
+
+/** The kinds `salve check` lists after an unknown action (the README shows its output). */
+export function renderKnownActions(actions: readonly AnyAction[] = builtinActions): string {
+  return `known actions: ${actions
+    .map((a) => a.kind)
+    .sort()
+    .join(', ')}`;
 }

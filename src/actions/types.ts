@@ -3,8 +3,21 @@ import type { Clock } from '../clock.js';
 import type { TargetRef } from '../domain/target.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Logger } from '../observability/logger.js';
-import type { SecretReader } from './secrets.js';
-import type { TokenCache } from './token-cache.js';
+import type { SecretReader } from '../runtime/secrets.js';
+
+/**
+ * Access tokens a peer issued in exchange for a password (Airflow 3's JWT), kept for their lifetime so that
+ * a heal waiting hours on a DAG run logs in once, not at every poll. One per process, built with the other
+ * adapters; keys never hold the password itself.
+ */
+export type TokenCache = {
+  /** A token still valid for `key` (with a margin before it expires), or undefined. */
+  get(key: string): string | undefined;
+  /** `expiresAt` in epoch ms; undefined when the token does not say (kept until the peer refuses it). */
+  put(key: string, token: string, expiresAt: number | undefined): void;
+  /** Forgets a token the peer refused; a newer one cached meanwhile stays. */
+  forget(key: string, token: string): void;
+};
 
 // The Action interface speaks of targets in the domain's words.
 export type { TargetRef } from '../domain/target.js';
@@ -23,6 +36,8 @@ export type RbacRule = {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
+  /** What the action does with it, for the generated Role's comments: "read the workload, patch its template". */
+  why?: string;
 };
 
 export type ActionContext = {
@@ -84,6 +99,17 @@ export interface Action<P = unknown> {
    * every one again before acting. See `Designator`.
    */
   designators?: Readonly<Record<string, Designator>>;
+  /**
+   * The other top-level `with:` keys: how the step acts (a count, a mode) or data it hands to what the policy
+   * names (a DAG's conf, a body), each with why an alert may fill it. Every key of `params` is a designator, a
+   * literal or one of these: test/adversarial/remit.test.ts holds every registered action to it.
+   */
+  dataParams?: Readonly<Record<string, string>>;
+  /**
+   * Top-level `with:` keys still accepted but without effect, each with what to do instead: a policy that writes
+   * one loads, with a warning naming its line (retiring a parameter never breaks a policy that worked).
+   */
+  deprecatedParams?: Readonly<Record<string, string>>;
   /** What the action would do, without any I/O: dry-run and approval messages use it. */
   describe(target: TargetRef, params: P): string;
   /**

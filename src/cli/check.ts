@@ -1,5 +1,6 @@
 import { createActionRegistry } from '../actions/registry.js';
-import { loadNotifierSpecs } from '../notify/config.js';
+import { loadNotifierSpecs, notifySettingsFromEnv } from '../notify/config.js';
+import { howToConfigure } from '../notify/registry.js';
 import { loadPolicyDir } from '../policy/loader.js';
 import { findOverlaps } from '../policy/overlap.js';
 import { formatProblem } from '../policy/problems.js';
@@ -17,16 +18,11 @@ export async function check(
   if (table) {
     for (const warning of findOverlaps(table)) out.write(`warning: ${warning.message}\n`);
     // Notifiers are configured by the environment salve runs in: check against this one.
-    const notifiers = new Set(
-      loadNotifierSpecs({
-        slackWebhookUrl: env.SALVE_SLACK_WEBHOOK_URL,
-        notifiersFile: env.SALVE_NOTIFIERS_FILE,
-      }).map((spec) => spec.name),
-    );
+    const notifiers = new Set(loadNotifierSpecs(notifySettingsFromEnv(env)).map((spec) => spec.name));
     for (const policy of table.policies) {
       for (const name of policy.notify.filter((n) => !notifiers.has(n))) {
         out.write(
-          `warning: policy ${policy.name} notifies "${name}", which is not configured here (SALVE_SLACK_WEBHOOK_URL or SALVE_NOTIFIERS_FILE)\n`,
+          `warning: policy ${policy.name} notifies "${name}", which is not configured here (${howToConfigure(name)})\n`,
         );
       }
     }

@@ -62,11 +62,6 @@ export type NotificationEvent = {
     why?: { guard: string; detail: string };
     decision?: 'approved' | 'rejected';
     decidedBy?: string;
-    /**
-     * Slack's response_url of the message whose button was clicked: the Slack notifier that showed the buttons
-     * replaces that message with the decision. Set by the dispatcher at send time, never stored in the event.
-     */
-    responseUrl?: string;
   };
 };
 

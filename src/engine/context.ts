@@ -1,11 +1,11 @@
 import type { ActionRegistry } from '../actions/registry.js';
-import type { SecretReader } from '../actions/secrets.js';
-import type { TokenCache } from '../actions/token-cache.js';
+import type { TokenCache } from '../actions/types.js';
 import type { Clock } from '../clock.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { PolicyTable } from '../policy/table.js';
+import type { SecretReader } from '../runtime/secrets.js';
 import type { Store } from '../store/types.js';
 import type { AlertmanagerClient } from './alertmanager-client.js';
 

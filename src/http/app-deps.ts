@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { EngineDeps } from '../engine/context.js';
 import type { KubeClient } from '../kube/port.js';
 import type { Dispatcher } from '../notify/dispatcher.js';
+import type { NotifierRegistry } from '../notify/registry.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { PolicySource } from '../policy/source.js';
@@ -33,6 +34,8 @@ export type AppDeps = {
   engine: { poke(): void };
   /** Sends the durable outbox's notifications (Slack, webhooks). */
   dispatcher: Dispatcher;
+  /** The configured notifiers: an interactive one (Slack) answers the clicks on its messages. */
+  notifiers: NotifierRegistry;
   engineDeps: EngineDeps;
   /** Verifies the audit chain incrementally and publishes its checkpoints. */
   anchor: AuditAnchor;

@@ -1,20 +1,21 @@
 import type { Clock } from '../clock.js';
 import type { AuditInput } from '../domain/audit.js';
-import type { NotificationEvent } from '../domain/notification.js';
+import { backoffDelay } from '../domain/backoff.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OutboxItem, OutboxResult, Store } from '../store/types.js';
+import type { Notifier } from './notifier.js';
 import { notificationAudit, notifyAuditTypes } from './records.js';
-import type { NotifierRegistry } from './registry.js';
+import { howToConfigure, type NotifierRegistry } from './registry.js';
 import { passesSeverity } from './severity.js';
-import { readResponseTarget, slackResponseKey } from './slack-keys.js';
-import type { Delivery, Notifier } from './types.js';
+import type { SendResult } from './types.js';
 
 /** How long a notification is retried, and how far apart. */
 export type DeliverySettings = {
   /** Delivery rounds before an item goes dead (rounds spent waiting behind an older item count too). */
   maxAttempts: number;
-  backoff: { baseMs: number; maxMs: number };
+  /** Between delivery attempts of one item (a peer's Retry-After wins): doubling, capped, jittered (src/domain/backoff.ts). */
+  backoff: { baseMs: number; maxMs: number; jitter: number };
 };
 
 export type DeliverDeps = {
@@ -32,15 +33,14 @@ export const deliveryOutcomes = ['sent', 'retry', 'dead', 'skipped', 'deferred']
 
 type Finish = { result: OutboxResult; audit: AuditInput[]; outcome: (typeof deliveryOutcomes)[number] };
 
+/** When to try again after an item that had `attempts` failed deliveries before fails once more. */
 function backoffMs(deps: DeliverDeps, attempts: number, retryAfterMs: number | undefined): number {
   // The peer said when: honour it (at least a second, so a `Retry-After: 0` cannot spin the loop).
   if (retryAfterMs !== undefined) return Math.max(retryAfterMs, 1_000);
-  const { baseMs, maxMs } = deps.settings.backoff;
-  const random = deps.random ?? Math.random;
-  return Math.round(Math.min(maxMs, baseMs * 2 ** attempts) * (0.5 + random() * 0.5));
+  return backoffDelay(attempts, deps.settings.backoff, deps.random);
 }
 
-function outcomeOf(deps: DeliverDeps, item: OutboxItem, d: Delivery): Finish {
+function outcomeOf(deps: DeliverDeps, item: OutboxItem, d: SendResult): Finish {
   const at = deps.clock.now();
   const status = d.status;
   if (d.outcome === 'sent') {
@@ -69,51 +69,33 @@ function outcomeOf(deps: DeliverDeps, item: OutboxItem, d: Delivery): Finish {
   };
 }
 
-/** The approval message a Slack button was clicked in is replaced by the decision, by the notifier that posted it. */
-async function withResponseUrl(
-  deps: DeliverDeps,
-  notifier: Notifier,
-  item: OutboxItem,
-): Promise<NotificationEvent> {
-  const { event } = item;
-  // Slack's response_url is a credential for that channel: only the Slack notifier that showed the buttons gets it.
-  if (event.kind !== 'approval.decided' || !item.healId || notifier.type !== 'slack') return event;
-  const target = await readResponseTarget(deps.store, item.healId);
-  if (!target || target.notifier !== item.notifier) return event;
-  return { ...event, approval: { ...event.approval, responseUrl: target.url } };
-}
-
 async function attempt(deps: DeliverDeps, notifier: Notifier | undefined, item: OutboxItem): Promise<Finish> {
   const at = deps.clock.now().toISOString();
   if (!notifier) {
-    const error = `no notifier named "${item.notifier}" is configured (SALVE_SLACK_WEBHOOK_URL, SALVE_NOTIFIERS_FILE)`;
+    const error = `no notifier named "${item.notifier}" is configured (${howToConfigure(item.notifier)})`;
     return {
       outcome: 'dead',
       result: { outcome: 'dead', at, error },
       audit: [notificationAudit(item, notifyAuditTypes.dead, 'unknown_notifier', { status: null, error })],
     };
   }
+  // Settled, not failed: the audit record says it was deliberately not sent, and why.
+  const skipped = (why: string): Finish => ({
+    outcome: 'skipped',
+    result: { outcome: 'sent', at },
+    audit: [notificationAudit(item, notifyAuditTypes.skipped, 'skipped', { why })],
+  });
   if (!passesSeverity(item.event, notifier.minSeverity)) {
-    // Settled, not failed: the audit record says it was deliberately not sent.
-    const why = `severity ${item.event.alert?.severity} is below ${notifier.minSeverity}`;
-    return {
-      outcome: 'skipped',
-      result: { outcome: 'sent', at },
-      audit: [notificationAudit(item, notifyAuditTypes.skipped, 'skipped', { why })],
-    };
+    return skipped(`severity ${item.event.alert?.severity} is below ${notifier.minSeverity}`);
   }
-  const event = await withResponseUrl(deps, notifier, item);
-  const delivery = await notifier.send({
+  const delivery = await notifier.notify({
     id: item.id,
     notifier: item.notifier,
     attempt: item.attempts + 1,
-    event,
+    lastAttempt: item.attempts + 1 >= deps.settings.maxAttempts,
+    event: item.event,
   });
-  const finish = outcomeOf(deps, item, delivery);
-  if (finish.outcome !== 'retry' && event.approval?.responseUrl && item.healId) {
-    await deps.store.setSetting(slackResponseKey(item.healId), null);
-  }
-  return finish;
+  return delivery.outcome === 'skipped' ? skipped(delivery.why) : outcomeOf(deps, item, delivery);
 }
 
 /**

@@ -1,11 +1,11 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { PendingWork } from '../runtime/pending-work.js';
 import { createPollLoop } from '../runtime/poll-loop.js';
 import type { OutboxItem, Store } from '../store/types.js';
 import { type DeliverDeps, type DeliverySettings, deliver } from './deliver.js';
-import { type NotifierRegistry, unknownNotifiers } from './registry.js';
-import type { SlackReplier } from './slack.js';
+import { howToConfigure, type NotifierRegistry, unknownNotifiers } from './registry.js';
 
 export type DispatcherSettings = DeliverySettings & {
   /** This process's name on outbox leases. */
@@ -22,7 +22,7 @@ export const defaultDispatcherSettings: Omit<DispatcherSettings, 'owner'> = {
   leaseMs: 120_000,
   batch: 20,
   maxAttempts: 10,
-  backoff: { baseMs: 2_000, maxMs: 5 * 60_000 },
+  backoff: { baseMs: 2_000, maxMs: 5 * 60_000, jitter: 0.5 },
 };
 
 export type DispatcherDeps = {
@@ -34,7 +34,8 @@ export type DispatcherDeps = {
   policies: {
     current(): { policies: ReadonlyArray<{ name: string; notify: readonly string[] }>; loadedAt: string };
   };
-  reply: SlackReplier;
+  /** What notifiers started outside the outbox (replies to clicks): drain and stop wait for it. */
+  pending: PendingWork;
   settings: DispatcherSettings;
   random?: () => number;
 };
@@ -42,14 +43,12 @@ export type DispatcherDeps = {
 export type Dispatcher = {
   start(): void;
   stop(): Promise<void>;
-  /** Notifications may be waiting (a Slack click decided an approval): look now. */
+  /** Notifications may be waiting (a click decided an approval): look now. */
   poke(): void;
   /** Claims and sends what is due now; resolves with how many items it handled. Tests drive it. */
   runDue(): Promise<number>;
-  /** runDue() until nothing is due, and every reply sent. */
+  /** runDue() until nothing is due, and every reply the notifiers started sent. */
   drain(): Promise<void>;
-  /** A best-effort reply through a Slack response_url; not durable (the URL lives 30 minutes anyway). */
-  respond(responseUrl: string, message: Record<string, unknown>): void;
   /** Policies that name notifiers nobody configured. */
   unknownNotifiers(): Array<{ policy: string; notifier: string }>;
 };
@@ -60,7 +59,6 @@ export type Dispatcher = {
  */
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { settings, log } = deps;
-  const replies = new Set<Promise<void>>();
   const deliverDeps: DeliverDeps = deps;
   let checkedTable: string | null = null;
 
@@ -76,13 +74,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       byNotifier.set(notifier, [...(byNotifier.get(notifier) ?? []), policy]);
     }
     for (const [notifier, policies] of byNotifier) {
-      const set =
-        notifier === 'slack'
-          ? 'set SALVE_SLACK_WEBHOOK_URL, or define it in SALVE_NOTIFIERS_FILE'
-          : 'define it in SALVE_NOTIFIERS_FILE';
       log.warn(
         { notifier, policies },
-        `${policies.length} ${policies.length === 1 ? 'policy notifies' : 'policies notify'} "${notifier}", which is not configured: their notifications are not sent (${set})`,
+        `${policies.length} ${policies.length === 1 ? 'policy notifies' : 'policies notify'} "${notifier}", which is not configured: their notifications are not sent (${howToConfigure(notifier)})`,
       );
     }
   }
@@ -114,28 +108,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     start: loop.start,
     async stop() {
       await loop.stop();
-      await Promise.all(replies);
+      await deps.pending.settled();
     },
     poke: loop.poke,
     runDue,
     async drain() {
       for (let i = 0; i < 100; i++) {
         const handled = await runDue();
-        await Promise.all(replies);
+        await deps.pending.settled();
         if (handled === 0) return;
       }
-    },
-    respond(responseUrl, message) {
-      const p = deps
-        .reply(responseUrl, message)
-        .then((d) => {
-          if (d.outcome !== 'sent')
-            log.warn({ status: d.status, error: d.error }, 'Slack reply not delivered');
-        })
-        // The error object may carry the URL: only its name is logged.
-        .catch((err: unknown) => log.error({ error: (err as Error)?.name }, 'Slack reply failed'))
-        .finally(() => replies.delete(p));
-      replies.add(p);
     },
     unknownNotifiers: unknown,
   };

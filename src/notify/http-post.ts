@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
-import type { Delivery } from './types.js';
+import type { SendResult } from './types.js';
 
 export type PostOptions = {
   timeoutMs: number;
@@ -48,7 +48,7 @@ export async function postJson(
   url: string,
   body: string,
   options: PostOptions,
-): Promise<Delivery> {
+): Promise<SendResult> {
   if (!/^https?:$/.test(URL.parse(url)?.protocol ?? '')) {
     return { outcome: 'dead', status: null, error: 'the configured URL is not an http(s) URL' };
   }

@@ -1,9 +1,10 @@
-import { createSecretReader } from '../actions/secrets.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { createPendingWork } from '../runtime/pending-work.js';
+import { createSecretReader } from '../runtime/secrets.js';
 import type { Store } from '../store/types.js';
-import { loadNotifierSpecs, type NotifySettings, type ValueSource } from './config.js';
+import { loadNotifierSpecs, type NotifySettings } from './config.js';
 import {
   createDispatcher,
   type Dispatcher,
@@ -11,8 +12,8 @@ import {
   defaultDispatcherSettings,
 } from './dispatcher.js';
 import { createHttp } from './http-post.js';
-import { createNotifierRegistry, type NotifierRegistry } from './registry.js';
-import { createSlackReplier, type NotifierDeps } from './slack.js';
+import type { NotifierDeps, NotifierKind, ValueSource } from './notifier.js';
+import { createNotifierRegistry, type NotifierRegistry, notifierKinds } from './registry.js';
 
 export type NotifyConfig = {
   settings: NotifySettings;
@@ -21,6 +22,8 @@ export type NotifyConfig = {
   log: Logger;
   /** How long one request to a notifier may take. */
   timeoutMs?: number;
+  /** The notifier types known; default: the registry's. */
+  kinds?: ReadonlyArray<NotifierKind>;
 };
 
 export type DispatcherOptions = {
@@ -33,46 +36,49 @@ export type DispatcherOptions = {
 };
 
 /**
- * Builds the notifiers from configuration — before anything is opened, so a bad SALVE_NOTIFIERS_FILE stops the start
- * cleanly — and then, given the store, their dispatcher.
+ * Reads the notifiers' configuration — before anything is opened, so a bad SALVE_NOTIFIERS_FILE stops the start
+ * cleanly — and then, given the store they remember things in, builds them and their dispatcher.
  */
 export function prepareNotify(config: NotifyConfig): {
-  notifiers: NotifierRegistry;
-  dispatcher(options: DispatcherOptions): Dispatcher;
+  start(options: DispatcherOptions): { notifiers: NotifierRegistry; dispatcher: Dispatcher };
 } {
+  const kinds = config.kinds ?? notifierKinds;
+  const specs = loadNotifierSpecs(config.settings, kinds);
   const secrets = createSecretReader(config.env);
-  const notifierDeps: NotifierDeps = {
-    http: createHttp(),
-    resolve: (source: ValueSource) =>
-      'value' in source ? Promise.resolve(source.value) : secrets.read(source),
-    timeoutMs: config.timeoutMs ?? 5_000,
-    now: () => config.clock.now(),
-  };
-  const notifiers = createNotifierRegistry(loadNotifierSpecs(config.settings), notifierDeps);
   const log = config.log.child({ component: 'notify' });
-  log.info(
-    {
-      notifiers: [...notifiers.values()].map((n) => ({
-        name: n.name,
-        type: n.type,
-        minSeverity: n.minSeverity,
-      })),
-    },
-    'notifiers configured',
-  );
   return {
-    notifiers,
-    dispatcher: (options) =>
-      createDispatcher({
+    start(options) {
+      const pending = createPendingWork();
+      const deps: NotifierDeps = {
+        http: createHttp(),
+        resolve: (source: ValueSource) =>
+          'value' in source ? Promise.resolve(source.value) : secrets.read(source),
+        timeoutMs: config.timeoutMs ?? 5_000,
+        now: () => config.clock.now(),
+        memory: {
+          get: (key) => options.store.getSetting(key),
+          set: (key, value) => options.store.setSetting(key, value),
+        },
+        track: pending.track,
+        log,
+      };
+      const notifiers = createNotifierRegistry(specs, deps, kinds);
+      log.info(
+        { notifiers: specs.map((s) => ({ name: s.name, type: s.type, minSeverity: s.minSeverity })) },
+        'notifiers configured',
+      );
+      const dispatcher = createDispatcher({
         store: options.store,
         clock: config.clock,
         log,
         metrics: options.metrics,
         notifiers,
         policies: options.policies,
-        reply: createSlackReplier(notifierDeps),
+        pending,
         settings: { ...defaultDispatcherSettings, ...options.settings, owner: options.owner },
         random: options.random,
-      }),
+      });
+      return { notifiers, dispatcher };
+    },
   };
 }

@@ -51,9 +51,26 @@ async function listPolicyFiles(dir: string): Promise<string[]> {
   return files;
 }
 
-function assemble(parsed: readonly ParsedFile[], clock: Clock): PolicyLoadResult {
+/** Steps that write a parameter their action has retired: they load, and the warning says what to do. */
+function deprecations(file: ParsedFile, registry: ActionRegistry): PolicyProblem[] {
+  return file.policies.flatMap((policy) =>
+    policy.steps.flatMap((step, i) => {
+      const retired = registry.get(step.action)?.deprecatedParams ?? {};
+      return Object.keys(step.with)
+        .filter((key) => Object.hasOwn(retired, key))
+        .map((key) =>
+          file.problemAt(
+            ['policies', policy.source.index, 'steps', i, 'with', key],
+            `${key} is deprecated and has no effect: ${retired[key]}`,
+          ),
+        );
+    }),
+  );
+}
+
+function assemble(parsed: readonly ParsedFile[], registry: ActionRegistry, clock: Clock): PolicyLoadResult {
   const problems = parsed.flatMap((f) => f.problems);
-  const warnings = parsed.flatMap((f) => f.warnings);
+  const warnings = parsed.flatMap((f) => [...f.warnings, ...deprecations(f, registry)]);
   const seen = new Map<string, Policy>();
   for (const file of parsed) {
     for (const policy of file.policies) {
@@ -118,7 +135,7 @@ export async function loadPolicyDir(
       });
     }
   }
-  const result = assemble(parsed, clock);
+  const result = assemble(parsed, registry, clock);
   if (unreadable.length > 0)
     return { table: null, problems: [...unreadable, ...result.problems], warnings: result.warnings };
   if (files.length === 0) {
@@ -150,6 +167,7 @@ export function loadPolicyTexts(
   const schema = buildPolicyFileSchema(registry);
   return assemble(
     files.map((f) => parsePolicyFile(f.file, f.text, schema)),
+    registry,
     options.clock ?? systemClock(),
   );
 }

@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { k8sRestart } from '../../src/actions/k8s-restart.js';
+import { k8sRestart } from '../../src/actions/k8s-restart/action.js';
 import { serverTimeouts } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { sha256 } from '../../src/config/tokens.js';

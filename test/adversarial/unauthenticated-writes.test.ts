@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { slackSignature } from '../../src/notify/slack-signature.js';
+import { slackSignature } from '../../src/notify/slack/signature.js';
 import { type Backend, postgresBackend, sqliteBackend } from '../support/backends.js';
 import { testTokens } from '../support/build-test-app.js';
 import { blockActionsPayload, signedRequest } from '../support/fake-slack.js';

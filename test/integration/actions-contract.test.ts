@@ -1,86 +1,43 @@
-import { k8sRestart } from '../../src/actions/k8s-restart.js';
-import { k8sRollback } from '../../src/actions/k8s-rollback.js';
-import { k8sScale } from '../../src/actions/k8s-scale.js';
-import { retrainCronjob } from '../../src/actions/retrain-cronjob.js';
-import type { ActionContext, TargetRef } from '../../src/actions/types.js';
-import { type ContractHarness, runActionContract } from '../support/action-contract.js';
-import { startKubeActionHarness, templateAndAnnotations } from '../support/kube-action-harness.js';
+import { describe, expect, it } from 'vitest';
+import { builtinActions } from '../../src/actions/registry.js';
+import type { AnyAction } from '../../src/actions/types.js';
+import { type ContractSetup, runActionContract } from '../support/action-contract.js';
+import { contracts as k8sRestart } from '../support/action-contracts/k8s-restart.js';
+import { contracts as k8sRollback } from '../support/action-contracts/k8s-rollback.js';
+import { contracts as k8sScale } from '../support/action-contracts/k8s-scale.js';
+import { contracts as mlflowAlias } from '../support/action-contracts/mlflow-alias.js';
+import { contracts as retrainAirflow } from '../support/action-contracts/retrain-airflow.js';
+import { contracts as retrainArgo } from '../support/action-contracts/retrain-argo.js';
+import { contracts as retrainCronjob } from '../support/action-contracts/retrain-cronjob.js';
+import { contracts as retrainKubeflow } from '../support/action-contracts/retrain-kubeflow.js';
+import { contracts as webhook } from '../support/action-contracts/webhook.js';
 
-const ns = 'ml-prod';
-const scorer: TargetRef = { kind: 'Deployment', namespace: ns, name: 'scorer' };
+// The contract every action keeps with the engine, run on every action of the registry. A new action brings
+// test/support/action-contracts/<its folder>.ts (its peer, started fresh per case) and one line here.
 
-async function workloadHarness(target: TargetRef, failPath: RegExp): Promise<ContractHarness> {
-  const h = await startKubeActionHarness();
-  h.sim.seed.deployment({
-    namespace: ns,
-    name: 'scorer',
-    replicas: 2,
-    revisions: [{ image: 'scorer:1' }, { image: 'scorer:2' }],
+// biome-ignore lint/suspicious/noExplicitAny: the cases hold actions of every parameter type.
+const cases: ReadonlyArray<ContractSetup<any>> = [
+  ...k8sRollback,
+  ...k8sRestart,
+  ...k8sScale,
+  ...retrainCronjob,
+  ...retrainAirflow,
+  ...mlflowAlias,
+  ...retrainArgo,
+  ...retrainKubeflow,
+  ...webhook,
+];
+
+const folderOf = (action: AnyAction) => action.kind.replace(/\./g, '-');
+
+describe('the action contract', () => {
+  it('runs on every action of the registry', () => {
+    const covered = new Set(cases.map((c) => c.action));
+    const missing = builtinActions
+      .filter((action) => !covered.has(action))
+      .map((a) => `${a.kind}: add test/support/action-contracts/${folderOf(a)}.ts and its line in this file`);
+    expect(missing).toEqual([]);
   });
-  h.sim.seed.statefulSet({
-    namespace: ns,
-    name: 'feature-store',
-    replicas: 2,
-    revisions: [{ image: 'fs:1' }, { image: 'fs:2' }],
-  });
-  return {
-    context: (heal?: Partial<ActionContext['heal']>) => h.context(target, heal),
-    inspect: async () => templateAndAnnotations(h.workload(target.kind, ns, target.name)),
-    requestCount: () => h.sim.requests.length,
-    injectFailure: () => h.sim.faults.failNext({ path: failPath }, 503, 10),
-    close: h.close,
-  };
-}
-
-runActionContract('k8s.rollback on a Deployment', {
-  action: k8sRollback,
-  params: {},
-  target: scorer,
-  start: () => workloadHarness(scorer, /\/deployments\//),
 });
 
-runActionContract('k8s.rollback on a StatefulSet', {
-  action: k8sRollback,
-  params: {},
-  target: { kind: 'StatefulSet', namespace: ns, name: 'feature-store' },
-  start: () =>
-    workloadHarness({ kind: 'StatefulSet', namespace: ns, name: 'feature-store' }, /\/statefulsets\//),
-});
-
-runActionContract('k8s.restart', {
-  action: k8sRestart,
-  params: {},
-  target: scorer,
-  start: () => workloadHarness(scorer, /\/deployments\//),
-});
-
-runActionContract('k8s.scale by a relative step', {
-  action: k8sScale,
-  params: { by: 2, max: 10 },
-  target: scorer,
-  start: () => workloadHarness(scorer, /\/deployments\//),
-});
-
-runActionContract('k8s.scale to an absolute count', {
-  action: k8sScale,
-  params: { replicas: 5 },
-  target: scorer,
-  start: () => workloadHarness(scorer, /\/deployments\//),
-});
-
-runActionContract('retrain.cronjob', {
-  action: retrainCronjob,
-  params: { cronJob: 'retrain-scorer' },
-  target: scorer,
-  start: async () => {
-    const h = await startKubeActionHarness();
-    h.sim.seed.cronJob({ namespace: ns, name: 'retrain-scorer', image: 'trainer:1' });
-    return {
-      context: (heal?: Partial<ActionContext['heal']>) => h.context(scorer, heal),
-      inspect: async () => h.sim.objects.list('batch/v1', 'Job', ns).map((job) => job.metadata.name),
-      requestCount: () => h.sim.requests.length,
-      injectFailure: () => h.sim.faults.failNext({ path: /\/cronjobs\/|\/jobs/ }, 403, 10),
-      close: h.close,
-    };
-  },
-});
+for (const setup of cases) runActionContract(setup);

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { k8sRestart } from '../../src/actions/k8s-restart.js';
-import { k8sRollback } from '../../src/actions/k8s-rollback.js';
-import { k8sScale } from '../../src/actions/k8s-scale.js';
-import { retrainCronjob } from '../../src/actions/retrain-cronjob.js';
+import { k8sRestart } from '../../src/actions/k8s-restart/action.js';
+import { k8sRollback } from '../../src/actions/k8s-rollback/action.js';
+import { k8sScale } from '../../src/actions/k8s-scale/action.js';
+import { retrainCronjob } from '../../src/actions/retrain-cronjob/action.js';
 import type { Action, TargetRef } from '../../src/actions/types.js';
 import { type KubeActionHarness, startKubeActionHarness } from '../support/kube-action-harness.js';
 

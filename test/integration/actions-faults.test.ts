@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { k8sRestart } from '../../src/actions/k8s-restart.js';
-import { k8sRollback } from '../../src/actions/k8s-rollback.js';
-import { k8sScale } from '../../src/actions/k8s-scale.js';
+import { k8sRestart } from '../../src/actions/k8s-restart/action.js';
+import { k8sRollback } from '../../src/actions/k8s-rollback/action.js';
+import { k8sScale } from '../../src/actions/k8s-scale/action.js';
 import type { TargetRef } from '../../src/actions/types.js';
 import type { KubeClient } from '../../src/kube/port.js';
 import { type KubeActionHarness, startKubeActionHarness } from '../support/kube-action-harness.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { k8sRestart } from '../../src/actions/k8s-restart.js';
-import { k8sScale } from '../../src/actions/k8s-scale.js';
+import { k8sRestart } from '../../src/actions/k8s-restart/action.js';
+import { k8sScale } from '../../src/actions/k8s-scale/action.js';
 import type { TargetRef } from '../../src/actions/types.js';
 import { type KubeActionHarness, startKubeActionHarness } from '../support/kube-action-harness.js';
 import type { KubeObject } from '../support/kube-sim/index.js';

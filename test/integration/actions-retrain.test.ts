@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { jobNameFor } from '../../src/actions/k8s-job-from-cronjob.js';
-import { retrainCronjob } from '../../src/actions/retrain-cronjob.js';
+import { retrainCronjob } from '../../src/actions/retrain-cronjob/action.js';
+import { jobNameFor } from '../../src/actions/retrain-cronjob/job-from-cronjob.js';
 import type { TargetRef } from '../../src/actions/types.js';
 import { type KubeActionHarness, startKubeActionHarness } from '../support/kube-action-harness.js';
 

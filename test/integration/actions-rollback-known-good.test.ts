@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { k8sRestart } from '../../src/actions/k8s-restart.js';
-import { k8sRollback, type RollbackParams } from '../../src/actions/k8s-rollback.js';
+import { k8sRestart } from '../../src/actions/k8s-restart/action.js';
+import { k8sRollback } from '../../src/actions/k8s-rollback/action.js';
+import type { RollbackParams } from '../../src/actions/k8s-rollback/params.js';
 import type { ActionContext, TargetRef } from '../../src/actions/types.js';
 import { ActionFailed } from '../../src/errors.js';
 import { imageOf, type KubeActionHarness, startKubeActionHarness } from '../support/kube-action-harness.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { k8sRollback } from '../../src/actions/k8s-rollback.js';
+import { k8sRollback } from '../../src/actions/k8s-rollback/action.js';
 import type { TargetRef } from '../../src/actions/types.js';
 import { ActionFailed } from '../../src/errors.js';
 import { imageOf, type KubeActionHarness, startKubeActionHarness } from '../support/kube-action-harness.js';

@@ -79,5 +79,5 @@ describe('crash recovery', () => {
     const outcomes = done.timeline.filter((r) => r.type === 'action.finished').map((r) => r.outcome);
     expect(outcomes).toEqual(['unchanged']);
     expect(await getJson(url, '/v1/audit/verify')).toMatchObject({ ok: true });
-  });
+  }, 90_000); // two salve processes start (each compiles with tsx): slow on a shared two-core machine
 });

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildEvent } from '../../src/actions/k8s-events.js';
-import { createSecretReader } from '../../src/actions/secrets.js';
-import { createTokenCache } from '../../src/actions/token-cache.js';
+import { buildEvent } from '../../src/actions/k8s/events.js';
+import { createActionRuntime } from '../../src/actions/runtime.js';
 import type { Job } from '../../src/kube/port.js';
 import { type KubeActionHarness, startKubeActionHarness } from '../support/kube-action-harness.js';
 
@@ -98,8 +97,7 @@ describe('KubeClient adapter over @kubernetes/client-node, against the simulator
         heal: { id: 'h', policy: 'p', step: 1, attempt: 1 },
         target: { kind: 'Deployment', namespace: ns, name: 'scorer' },
         kube: h.kube,
-        secrets: createSecretReader({}),
-        tokens: createTokenCache(h.clock),
+        ...createActionRuntime({}, h.clock),
         clock: h.clock,
         log: h.logs.log,
       },

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { k8sRollback } from '../../src/actions/k8s-rollback.js';
-import { retrainCronjob } from '../../src/actions/retrain-cronjob.js';
+import { k8sRollback } from '../../src/actions/k8s-rollback/action.js';
+import { retrainCronjob } from '../../src/actions/retrain-cronjob/action.js';
 import type { TargetRef } from '../../src/actions/types.js';
 import { type KubeActionHarness, startKubeActionHarness } from '../support/kube-action-harness.js';
 import type { KubeObject, RecordedRequest } from '../support/kube-sim/index.js';

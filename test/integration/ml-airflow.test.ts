@@ -1,8 +1,8 @@
 import axios from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AirflowParams, retrainAirflow } from '../../src/actions/retrain-airflow.js';
+import { retrainAirflow } from '../../src/actions/retrain-airflow/action.js';
+import type { AirflowParams } from '../../src/actions/retrain-airflow/params.js';
 import type { TargetRef } from '../../src/actions/types.js';
-import { runActionContract } from '../support/action-contract.js';
 import { type FakeAirflow, startFakeAirflow } from '../support/fake-airflow.js';
 import { actionFailure, httpActionEnv } from '../support/fake-webhook.js';
 
@@ -54,11 +54,12 @@ describe('retrain.airflow against Airflow 2', () => {
 
   it('answers unchanged on a repeat of the same step (409) and starts a new run for the next step', async () => {
     const fake = await start(2);
-    const { context } = httpActionEnv(target, env);
+    const { context, clock } = httpActionEnv(target, env);
     await retrainAirflow.run(context(), params(fake));
     const again = await retrainAirflow.run(context({ attempt: 2 }), params(fake));
     expect(again.status).toBe('unchanged');
     expect(again.detail).toContain('already triggered');
+    await clock.sleep(60_000); // the next step comes after this one's verification
     const next = await retrainAirflow.run(context({ step: 2 }), params(fake));
     expect(next.status).toBe('changed');
     expect(fake.runs.map((r) => r.dag_run_id)).toEqual([
@@ -67,29 +68,28 @@ describe('retrain.airflow against Airflow 2', () => {
     ]);
   });
 
-  it('retries a 5xx with growing, jittered backoff on the context clock, then succeeds', async () => {
+  it('fails a 5xx at once, retryable, for the engine to retry the step; the next attempt triggers the run', async () => {
     const fake = await start(2);
-    fake.failNext(503, 2);
+    fake.failNext(503, 1);
     const { context, clock } = httpActionEnv(target, env);
-    const result = await retrainAirflow.run(context(), params(fake));
+    const err = await actionFailure(retrainAirflow.run(context({ attempt: 0 }), params(fake)));
+    expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    expect(fake.requests).toHaveLength(1); // the DAG read, refused: no retry inside the run
+    expect(clock.sleeps).toEqual([]);
+    const result = await retrainAirflow.run(context({ attempt: 1 }), params(fake));
     expect(result.status).toBe('changed');
-    expect(fake.requests).toHaveLength(4); // the DAG read twice refused, then read and triggered
-    expect(clock.sleeps).toHaveLength(2);
-    expect(clock.sleeps[0]).toBeGreaterThanOrEqual(125);
-    expect(clock.sleeps[0]).toBeLessThanOrEqual(250);
-    expect(clock.sleeps[1]).toBeGreaterThanOrEqual(250);
-    expect(clock.sleeps[1]).toBeLessThanOrEqual(500);
+    expect(fake.requests).toHaveLength(3); // then read and triggered
   });
 
-  it('gives up after the configured retries with a retryable failure', async () => {
+  it('makes one request per attempt against a peer that keeps failing, whatever the deprecated retries says', async () => {
     const fake = await start(2);
     fake.failNext(502, 10);
     const { context } = httpActionEnv(target, env);
-    const err = await actionFailure(retrainAirflow.run(context(), params(fake, { retries: 1 })));
+    const err = await actionFailure(retrainAirflow.run(context(), params(fake, { retries: 3 })));
     expect(err.code).toBe('SALVE_HTTP_REQUEST_FAILED');
     expect(err.retryable).toBe(true);
-    expect(err.message).toContain('gave up after 2 attempts');
-    expect(fake.requests).toHaveLength(2);
+    expect(err.message).not.toContain('gave up');
+    expect(fake.requests).toHaveLength(1);
   });
 
   it('does not retry a 4xx: an unknown DAG is a non-retryable not-found', async () => {
@@ -109,13 +109,11 @@ describe('retrain.airflow against Airflow 2', () => {
     fake.failNext('hang', 5);
     const { context } = httpActionEnv(target, env);
     const started = performance.now();
-    const err = await actionFailure(
-      retrainAirflow.run(context(), params(fake, { timeout: '150ms', retries: 1 })),
-    );
+    const err = await actionFailure(retrainAirflow.run(context(), params(fake, { timeout: '150ms' })));
     expect(err.code).toBe('SALVE_HTTP_REQUEST_FAILED');
     expect(err.retryable).toBe(true);
     expect(err.message).toContain('no answer within 150 ms');
-    expect(fake.requests).toHaveLength(2);
+    expect(fake.requests).toHaveLength(1);
     expect(performance.now() - started).toBeLessThan(3_000);
   });
 
@@ -142,19 +140,23 @@ describe('retrain.airflow against Airflow 2', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  it('reports changed when the answer to its trigger was lost and the retry meets its own run', async () => {
+  it('when the answer to its trigger was lost, the next attempt meets its own run and triggers no second', async () => {
     const fake = await start(2);
     fake.loseNextReply(1, /dagRuns$/);
     const { context } = httpActionEnv(target, env);
-    const result = await retrainAirflow.run(context(), params(fake, { timeout: '150ms' }));
-    expect(result.status).toBe('changed');
-    expect(result.detail).toContain('confirmed on retry');
+    const lost = await actionFailure(
+      retrainAirflow.run(context({ attempt: 0 }), params(fake, { timeout: '150ms' })),
+    );
+    expect(lost).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    const result = await retrainAirflow.run(context({ attempt: 1 }), params(fake, { timeout: '150ms' }));
+    expect(result.status).toBe('unchanged');
+    expect(result.detail).toContain('already triggered by this heal step');
     expect(fake.runs).toHaveLength(1);
   });
 
-  it('retries with a new logical date when another run holds the same one', async () => {
+  it('fails retryably when another run holds the same logical date; the next attempt has a new one', async () => {
     const fake = await start(2);
-    const { context } = httpActionEnv(target, env);
+    const { context, clock } = httpActionEnv(target, env);
     fake.runs.push({
       dag: 'retrain_fraud',
       dag_run_id: 'scheduled__2026-11-27T03:00:00+00:00',
@@ -163,7 +165,11 @@ describe('retrain.airflow against Airflow 2', () => {
       note: null,
       state: 'running',
     });
-    const result = await retrainAirflow.run(context(), params(fake));
+    const taken = await actionFailure(retrainAirflow.run(context({ attempt: 0 }), params(fake)));
+    expect(taken).toMatchObject({ code: 'SALVE_HTTP_REJECTED', retryable: true });
+    expect(taken.message).toContain('another run has the same logical date');
+    await clock.sleep(1_000); // the engine's backoff before its next attempt
+    const result = await retrainAirflow.run(context({ attempt: 1 }), params(fake));
     expect(result.status).toBe('changed');
     expect(fake.runs).toHaveLength(2);
     expect(fake.runs[1]!.logical_date).not.toBe('2026-11-27T03:00:00.000Z');
@@ -403,33 +409,3 @@ describe('retrain.airflow describe()', () => {
     expect(text).not.toContain('AIRFLOW_PASSWORD');
   });
 });
-
-for (const version of [2, 3] as const) {
-  // The suite parses `params` after start(): the getter hands it the URL of the fake that start() opened.
-  let url = 'http://127.0.0.1:9';
-  runActionContract(`retrain.airflow (Airflow ${version})`, {
-    action: retrainAirflow,
-    params: {
-      get url() {
-        return url;
-      },
-      dag: 'retrain_fraud',
-      version,
-      auth,
-      waitForCompletion: true,
-    },
-    target,
-    async start() {
-      const fake = await startFakeAirflow({ version, username: 'salve', password, dags: ['retrain_fraud'] });
-      url = fake.url;
-      const { context } = httpActionEnv(target, env);
-      return {
-        context: (heal) => context(heal),
-        inspect: async () => fake.runs.map((r) => ({ ...r })),
-        requestCount: () => fake.requests.length,
-        injectFailure: () => fake.failNext(500, 10),
-        close: fake.close,
-      };
-    },
-  });
-}

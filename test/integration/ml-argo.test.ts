@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ArgoParams, retrainArgo } from '../../src/actions/retrain-argo.js';
+import { retrainArgo } from '../../src/actions/retrain-argo/action.js';
+import type { ArgoParams } from '../../src/actions/retrain-argo/params.js';
 import type { TargetRef } from '../../src/actions/types.js';
-import { runActionContract } from '../support/action-contract.js';
 import { type FakeArgo, startFakeArgo } from '../support/fake-argo.js';
 import { actionFailure, httpActionEnv } from '../support/fake-webhook.js';
 
@@ -68,22 +68,29 @@ describe('retrain.argo', () => {
     expect(fake.workflows[0]!.metadata.namespace).toBe('ml-train');
   });
 
-  it('counts a 409 after its own unanswered submit as changed, and submits only once', async () => {
+  it('after its own unanswered submit, the next attempt meets 409 and submits only once', async () => {
     const fake = await start();
     fake.loseNextReply(1);
     const { context } = httpActionEnv(target, env);
-    const result = await retrainArgo.run(context(), params(fake, { timeout: '150ms' }));
-    expect(result.status).toBe('changed');
-    expect(result.detail).toContain('confirmed on retry');
+    const lost = await actionFailure(
+      retrainArgo.run(context({ attempt: 0 }), params(fake, { timeout: '150ms' })),
+    );
+    expect(lost).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    const result = await retrainArgo.run(context({ attempt: 1 }), params(fake, { timeout: '150ms' }));
+    expect(result.status).toBe('unchanged');
+    expect(result.detail).toContain('already submitted by this heal step');
     expect(fake.workflows).toHaveLength(1);
   });
 
-  it('retries a 5xx, then succeeds', async () => {
+  it('fails a 5xx retryably with no retry inside the run; the next attempt submits', async () => {
     const fake = await start();
     fake.failNext(503, 1);
     const { context, clock } = httpActionEnv(target, env);
-    expect((await retrainArgo.run(context(), params(fake))).status).toBe('changed');
-    expect(clock.sleeps).toHaveLength(1);
+    const err = await actionFailure(retrainArgo.run(context({ attempt: 0 }), params(fake)));
+    expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    expect((await retrainArgo.run(context({ attempt: 1 }), params(fake))).status).toBe('changed');
+    expect(clock.sleeps).toEqual([]);
+    expect(fake.requests).toHaveLength(2);
   });
 
   it('does not retry an unknown template (404)', async () => {
@@ -99,9 +106,7 @@ describe('retrain.argo', () => {
     const fake = await start();
     fake.failNext('hang', 1);
     const { context } = httpActionEnv(target, env);
-    const err = await actionFailure(
-      retrainArgo.run(context(), params(fake, { timeout: '100ms', retries: 0 })),
-    );
+    const err = await actionFailure(retrainArgo.run(context(), params(fake, { timeout: '100ms' })));
     expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
   });
 
@@ -127,30 +132,4 @@ describe('retrain.argo', () => {
       'would submit Argo WorkflowTemplate ml-prod/retrain at https://argo:2746 (for Model ml-prod/fraud)',
     );
   });
-});
-
-let url = 'http://127.0.0.1:9';
-runActionContract('retrain.argo', {
-  action: retrainArgo,
-  params: {
-    get url() {
-      return url;
-    },
-    workflowTemplate: 'retrain',
-    parameters: { model: 'fraud' },
-    token: { env: 'ARGO_TOKEN' },
-  },
-  target,
-  async start() {
-    const fake = await startFakeArgo({ token, templates: { 'ml-prod': ['retrain'] } });
-    url = fake.url;
-    const { context } = httpActionEnv(target, env);
-    return {
-      context: (heal) => context(heal),
-      inspect: async () => fake.workflows.map((w) => w.metadata.name),
-      requestCount: () => fake.requests.length,
-      injectFailure: () => fake.failNext(502, 10),
-      close: fake.close,
-    };
-  },
 });

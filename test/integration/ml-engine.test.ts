@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { defaultEngineSettings } from '../../src/engine/context.js';
 import { type EngineHarness, startEngineHarness } from '../support/engine-harness.js';
 import { type FakeAirflow, startFakeAirflow } from '../support/fake-airflow.js';
 import { type FakeMlflow, startFakeMlflow } from '../support/fake-mlflow.js';
+import { type FakeHttp, startFakeHttp } from '../support/fake-webhook.js';
 
 // The ML actions driven by the real engine: an alert opens a heal, the step talks to the fake platform,
 // the audit records what moved, and no credential reaches the audit log or the logs.
@@ -45,15 +47,51 @@ policies:
 `;
 }
 
+function hookPolicy(url: string): string {
+  return `apiVersion: salve/v1
+policies:
+  - name: retrain-hook
+    match: ['alertname="ModelPredictionDrift"']
+    target: { kind: Model, namespace: ml-prod, name: "{{ labels.model }}" }
+    steps:
+      - action: webhook
+        with: { url: "${url}/retrain" }
+`;
+}
+
 describe('ML actions in the heal engine', () => {
   let h: EngineHarness | undefined;
   let mlflow: FakeMlflow | undefined;
   let airflow: FakeAirflow | undefined;
+  let hook: FakeHttp | undefined;
   afterEach(async () => {
     await h?.close();
     await mlflow?.close();
     await airflow?.close();
-    h = mlflow = airflow = undefined;
+    await hook?.close();
+    h = mlflow = airflow = hook = undefined;
+  });
+
+  it('a step whose peer keeps failing makes one request per engine attempt, then fails the step', async () => {
+    hook = await startFakeHttp(() => ({ status: 503, body: { message: 'overloaded' } }));
+    const { retry } = defaultEngineSettings;
+    h = await startEngineHarness({
+      policies: { 'hook.yaml': hookPolicy(hook.url) },
+      overrides: { engine: { retry } },
+    });
+    const { opened } = await h.fire('fraud-scorer', { alertname: 'ModelPredictionDrift' });
+    await h.run();
+    for (let i = 0; i < retry.attempts && (await h.heal(opened[0]!)).state === 'running'; i++) {
+      await h.advance(retry.maxMs);
+    }
+    expect((await h.heal(opened[0]!)).state).toBe('escalated');
+    // The engine owns the retries: 4 attempts, 4 requests (the transport repeats none of them).
+    expect(hook.requests).toHaveLength(retry.attempts);
+    const timeline = await h.timeline(opened[0]!);
+    expect(timeline.filter((r) => r.type === 'action.retry')).toHaveLength(retry.attempts - 1);
+    expect(timeline.filter((r) => r.type === 'action.failed')).toEqual([
+      expect.objectContaining({ outcome: 'SALVE_HTTP_REQUEST_FAILED' }),
+    ]);
   });
 
   it('rolls the champion back, restarts the pods when the alert persists, and audits the versions', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type KubeflowParams, retrainKubeflow } from '../../src/actions/retrain-kubeflow.js';
+import { retrainKubeflow } from '../../src/actions/retrain-kubeflow/action.js';
+import type { KubeflowParams } from '../../src/actions/retrain-kubeflow/params.js';
 import type { TargetRef } from '../../src/actions/types.js';
-import { runActionContract } from '../support/action-contract.js';
 import { type FakeKubeflow, startFakeKubeflow } from '../support/fake-kubeflow.js';
 import { actionFailure, httpActionEnv } from '../support/fake-webhook.js';
 
@@ -59,47 +59,55 @@ describe('retrain.kubeflow', () => {
     expect(fake.runs).toHaveLength(1);
   });
 
-  it('creates no second run when the answer to its create was lost (the retry finds it)', async () => {
+  it('creates no second run when a lookup answer was lost (the next attempt looks again first)', async () => {
     const fake = await start();
     fake.loseNextReply(1, /^GET /);
     const { context } = httpActionEnv(target, env);
-    // The first lookup's answer is lost, so the retry looks again before it creates: still one run.
-    const result = await retrainKubeflow.run(context(), params(fake, { timeout: '150ms' }));
+    const lost = await actionFailure(
+      retrainKubeflow.run(context({ attempt: 0 }), params(fake, { timeout: '150ms' })),
+    );
+    expect(lost).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    const result = await retrainKubeflow.run(context({ attempt: 1 }), params(fake, { timeout: '150ms' }));
     expect(result.status).toBe('changed');
     expect(fake.runs).toHaveLength(1);
   });
 
-  it('after a lost create answer, reports changed on finding its own run and does not create another', async () => {
+  it('after a lost create answer, the next attempt finds its own run and does not create another', async () => {
     const fake = await start();
     fake.loseNextReply(1, /^POST /);
     const { context } = httpActionEnv(target, env);
-    const result = await retrainKubeflow.run(context(), params(fake, { timeout: '150ms' }));
-    expect(result.status).toBe('changed');
-    expect(result.detail).toContain('confirmed on retry');
+    const lost = await actionFailure(
+      retrainKubeflow.run(context({ attempt: 0 }), params(fake, { timeout: '150ms' })),
+    );
+    expect(lost).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    const result = await retrainKubeflow.run(context({ attempt: 1 }), params(fake, { timeout: '150ms' }));
+    expect(result.status).toBe('unchanged');
+    expect(result.detail).toContain('already exists for this heal step');
     expect(fake.runs).toHaveLength(1);
     expect(fake.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'GET']);
   });
 
-  it('does not retry an unknown pipeline (404) and retries a 5xx', async () => {
+  it('fails an unknown pipeline (404) for good and a 5xx retryably, with no retry inside the run', async () => {
     const fake = await start();
     const { context, clock } = httpActionEnv(target, env);
     const err = await actionFailure(retrainKubeflow.run(context(), params(fake, { pipelineId: 'nope' })));
     expect(err).toMatchObject({ code: 'SALVE_HTTP_NOT_FOUND', retryable: false });
     expect(fake.requests).toHaveLength(2);
     fake.failNext(500, 1);
-    expect((await retrainKubeflow.run(context(), params(fake))).status).toBe('changed');
-    expect(clock.sleeps).toHaveLength(1);
+    const failed = await actionFailure(retrainKubeflow.run(context({ attempt: 0 }), params(fake)));
+    expect(failed).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    expect((await retrainKubeflow.run(context({ attempt: 1 }), params(fake))).status).toBe('changed');
+    expect(clock.sleeps).toEqual([]);
   });
 
   it('fails retryably after the configured timeout', async () => {
     const fake = await start();
     fake.failNext('hang', 2);
     const { context } = httpActionEnv(target, env);
-    const err = await actionFailure(
-      retrainKubeflow.run(context(), params(fake, { timeout: '100ms', retries: 1 })),
-    );
+    const err = await actionFailure(retrainKubeflow.run(context(), params(fake, { timeout: '100ms' })));
     expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
-    expect(err.message).toContain('gave up after 2 attempts');
+    expect(err.message).toContain('no answer within 100 ms');
+    expect(fake.requests).toHaveLength(1);
   });
 
   it('names the token source, not the token, when Kubeflow refuses it', async () => {
@@ -110,29 +118,4 @@ describe('retrain.kubeflow', () => {
     expect(err.message).toContain('environment variable KFP_TOKEN');
     expect(err.message).not.toContain('bad-kfp-token');
   });
-});
-
-let url = 'http://127.0.0.1:9';
-runActionContract('retrain.kubeflow', {
-  action: retrainKubeflow,
-  params: {
-    get url() {
-      return url;
-    },
-    pipelineId: 'retrain-pipeline',
-    token: { env: 'KFP_TOKEN' },
-  },
-  target,
-  async start() {
-    const fake = await startFakeKubeflow({ token, pipelines: ['retrain-pipeline'] });
-    url = fake.url;
-    const { context } = httpActionEnv(target, env);
-    return {
-      context: (heal) => context(heal),
-      inspect: async () => fake.runs.map((r) => r.display_name),
-      requestCount: () => fake.requests.length,
-      injectFailure: () => fake.failNext(503, 10),
-      close: fake.close,
-    };
-  },
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type MlflowAliasParams, mlflowAlias } from '../../src/actions/mlflow-alias.js';
+import { mlflowAlias } from '../../src/actions/mlflow-alias/action.js';
+import type { MlflowAliasParams } from '../../src/actions/mlflow-alias/params.js';
 import type { TargetRef } from '../../src/actions/types.js';
-import { runActionContract } from '../support/action-contract.js';
 import { type FakeMlflow, type FakeModel, startFakeMlflow } from '../support/fake-mlflow.js';
 import { actionFailure, httpActionEnv } from '../support/fake-webhook.js';
 
@@ -83,9 +83,7 @@ describe('mlflow.alias rolls an alias back', () => {
     const fake = await start();
     const { context } = httpActionEnv(target, env);
     fake.loseNextReply(1, /registered-models\/alias$/);
-    const lost = await actionFailure(
-      mlflowAlias.run(context(), params(fake, { timeout: '150ms', retries: 0 })),
-    );
+    const lost = await actionFailure(mlflowAlias.run(context(), params(fake, { timeout: '150ms' })));
     expect(lost.retryable).toBe(true);
     expect(fake.alias('fraud', 'champion')).toBe(3);
     const rerun = await mlflowAlias.run(context({ attempt: 2 }), params(fake));
@@ -103,7 +101,7 @@ describe('mlflow.alias rolls an alias back', () => {
     const fake = await start();
     const { context } = httpActionEnv(target, env);
     fake.failNext(503, 1, /registered-models\/alias$/);
-    await actionFailure(mlflowAlias.run(context(), params(fake, { retries: 0 })));
+    await actionFailure(mlflowAlias.run(context(), params(fake)));
     expect(fake.tag('fraud', healTag)).toBe('heal_01jdx0000000000000000000/1:5->3');
     expect(fake.alias('fraud', 'champion')).toBe(5);
     const rerun = await mlflowAlias.run(context({ attempt: 2 }), params(fake));
@@ -235,13 +233,16 @@ describe('mlflow.alias rolls an alias back', () => {
 });
 
 describe('mlflow.alias over a flaky or hostile network', () => {
-  it('retries 5xx answers and then succeeds', async () => {
+  it('fails a 5xx retryably with no retry inside the run; the next attempt succeeds', async () => {
     const fake = await start();
-    fake.failNext(500, 2, /registered-models\/get$/);
+    fake.failNext(500, 1, /registered-models\/get$/);
     const { context, clock } = httpActionEnv(target, env);
-    const result = await mlflowAlias.run(context(), params(fake));
+    const err = await actionFailure(mlflowAlias.run(context({ attempt: 0 }), params(fake)));
+    expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    expect(fake.requests).toHaveLength(1);
+    const result = await mlflowAlias.run(context({ attempt: 1 }), params(fake));
     expect(result.status).toBe('changed');
-    expect(clock.sleeps).toHaveLength(2);
+    expect(clock.sleeps).toEqual([]);
   });
 
   it('does not retry a 400', async () => {
@@ -262,7 +263,8 @@ describe('mlflow.alias over a flaky or hostile network', () => {
     );
     expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
     expect(err.message).toContain('no answer within 100 ms');
-    expect(fake.requests).toHaveLength(3);
+    // One request, whatever the deprecated `retries` says: the engine retries the step.
+    expect(fake.requests).toHaveLength(1);
   });
 
   it('names the token variable, not the token, when MLflow refuses it', async () => {
@@ -287,29 +289,4 @@ describe('mlflow.alias parameters', () => {
     expect(mlflowAlias.params.safeParse({ ...base, toVersion: 0 }).success).toBe(false);
     expect(mlflowAlias.params.safeParse({ ...base, toVersion: '07' }).success).toBe(false);
   });
-});
-
-let url = 'http://127.0.0.1:9';
-runActionContract('mlflow.alias', {
-  action: mlflowAlias,
-  params: {
-    get url() {
-      return url;
-    },
-    model: 'fraud',
-    auth: { token: { env: 'MLFLOW_TOKEN' } },
-  },
-  target,
-  async start() {
-    const fake = await startFakeMlflow({ models: [fraud], token });
-    url = fake.url;
-    const { context } = httpActionEnv(target, env);
-    return {
-      context: (heal) => context(heal),
-      inspect: async () => ({ champion: fake.alias('fraud', 'champion'), tag: fake.tag('fraud', healTag) }),
-      requestCount: () => fake.requests.length,
-      injectFailure: () => fake.failNext(503, 10),
-      close: fake.close,
-    };
-  },
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetRef } from '../../src/actions/types.js';
-import { type WebhookParams, webhook } from '../../src/actions/webhook.js';
-import { runActionContract } from '../support/action-contract.js';
+import { webhook } from '../../src/actions/webhook/action.js';
+import type { WebhookParams } from '../../src/actions/webhook/params.js';
 import { actionFailure, type FakeWebhook, httpActionEnv, startFakeWebhook } from '../support/fake-webhook.js';
 
 const target: TargetRef = { kind: 'Model', namespace: 'ml-prod', name: 'fraud' };
@@ -57,22 +57,33 @@ describe('webhook', () => {
     ]);
   });
 
-  it('counts a 409 after its own unanswered post as changed', async () => {
+  it('after its own unanswered post, the next attempt meets 409 and delivers nothing twice', async () => {
     const fake = await start();
     fake.loseNextReply(1);
     const { context } = httpActionEnv(target, env);
-    const result = await webhook.run(context(), params(fake, { timeout: '150ms' }));
-    expect(result.status).toBe('changed');
+    const lost = await actionFailure(
+      webhook.run(context({ attempt: 0 }), params(fake, { timeout: '150ms' })),
+    );
+    expect(lost).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    const result = await webhook.run(context({ attempt: 1 }), params(fake, { timeout: '150ms' }));
+    expect(result.status).toBe('unchanged');
     expect(fake.deliveries()).toHaveLength(1);
   });
 
-  it('retries 5xx and timeouts with the same key, and does not retry a 4xx', async () => {
+  it('fails 5xx and timeouts retryably, each attempt with the same key, and a 4xx for good', async () => {
     const fake = await start();
     fake.failNext(503, 1);
     fake.failNext('hang', 1);
     const { context, clock } = httpActionEnv(target, env);
-    expect((await webhook.run(context(), params(fake, { timeout: '100ms' }))).status).toBe('changed');
-    expect(clock.sleeps).toHaveLength(2);
+    for (const attempt of [0, 1]) {
+      const err = await actionFailure(webhook.run(context({ attempt }), params(fake, { timeout: '100ms' })));
+      expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
+    }
+    expect((await webhook.run(context({ attempt: 2 }), params(fake, { timeout: '100ms' }))).status).toBe(
+      'changed',
+    );
+    expect(clock.sleeps).toEqual([]);
+    expect(fake.requests).toHaveLength(3);
     expect(new Set(fake.requests.map((r) => r.headers['idempotency-key'])).size).toBe(1);
     const err = await actionFailure(
       webhook.run(context(), webhook.params.parse({ url: `${fake.url}/elsewhere` })),
@@ -84,7 +95,7 @@ describe('webhook', () => {
     const fake = await start();
     fake.failNext('hang', 2);
     const { context } = httpActionEnv(target, env);
-    const err = await actionFailure(webhook.run(context(), params(fake, { timeout: '100ms', retries: 1 })));
+    const err = await actionFailure(webhook.run(context(), params(fake, { timeout: '100ms' })));
     expect(err).toMatchObject({ code: 'SALVE_HTTP_REQUEST_FAILED', retryable: true });
     expect(err.message).toContain('no answer within 100 ms');
   });
@@ -125,29 +136,4 @@ describe('webhook parameters', () => {
     expect(webhook.params.safeParse({ url: `${url}?token=abc` }).success).toBe(false);
     expect(webhook.params.safeParse({ url: 'file:///etc/passwd' }).success).toBe(false);
   });
-});
-
-let url = 'http://127.0.0.1:9';
-runActionContract('webhook', {
-  action: webhook,
-  params: {
-    get url() {
-      return url;
-    },
-    body: { model: 'fraud' },
-    token: { env: 'HOOK_TOKEN' },
-  },
-  target,
-  async start() {
-    const fake = await startFakeWebhook({ token, path: '/hooks/retrain' });
-    url = `${fake.url}/hooks/retrain`;
-    const { context } = httpActionEnv(target, env);
-    return {
-      context: (heal) => context(heal),
-      inspect: async () => fake.deliveries(),
-      requestCount: () => fake.requests.length,
-      injectFailure: () => fake.failNext(500, 10),
-      close: fake.close,
-    };
-  },
 });

@@ -36,7 +36,7 @@ describe('notification dispatcher', () => {
     h = await startEngineHarness({
       policies: { 'p.yaml': policyWith(notify) },
       env: { SALVE_SLACK_WEBHOOK_URL: slack.webhookUrl, ...env },
-      overrides: { notify: { backoff: { baseMs: 1_000, maxMs: 60_000 }, maxAttempts: 4 } },
+      overrides: { notify: { backoff: { baseMs: 1_000, maxMs: 60_000, jitter: 0.5 }, maxAttempts: 4 } },
     });
     return h;
   };

@@ -239,7 +239,7 @@ describe('Slack approvals by button', () => {
     expect(json.statusCode).toBe(415);
     const garbage = new URLSearchParams({ payload: '{not json' }).toString();
     const { headers } = signedRequest(SECRET, {}, nowSeconds());
-    const { slackSignature } = await import('../../src/notify/slack-signature.js');
+    const { slackSignature } = await import('../../src/notify/slack/signature.js');
     headers['x-slack-signature'] = slackSignature(SECRET, headers['x-slack-request-timestamp']!, garbage);
     const bad = await post(h, { body: garbage, headers });
     expect(bad.statusCode).toBe(400);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { slackMessage } from '../../src/notify/slack-messages.js';
+import { slackMessage } from '../../src/notify/slack/messages.js';
 import { servingPolicy } from '../support/build-test-app.js';
 import { type EngineHarness, startEngineHarness } from '../support/engine-harness.js';
 import { runCli } from '../support/run-cli.js';

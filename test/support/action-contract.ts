@@ -12,12 +12,16 @@ export type ContractHarness = {
   requestCount(): number;
   /** Makes the peer fail the action's next run (a 5xx, a refused connection...). */
   injectFailure(): Promise<void> | void;
+  /** The `with:` block for this peer (its URL), when it differs from the setup's. */
+  params?: Record<string, unknown>;
   close(): Promise<void>;
 };
 
 export type ContractSetup<P> = {
+  /** What this case is: the action's kind, and its variant when it has several ("on a StatefulSet"). */
+  name: string;
   action: Action<P>;
-  /** The raw `with:` block the run tests use; parsed with the action's own schema first. */
+  /** The raw `with:` block; a harness whose peer decides part of it (a URL) gives its own. */
   params: Record<string, unknown>;
   target: TargetRef;
   /** A fresh peer with the target in a state where the action has something to do. */
@@ -46,10 +50,11 @@ async function failureOf(run: Promise<unknown>): Promise<unknown> {
  * The behaviour every action promises the engine: a valid example, a describe() without I/O, idempotent
  * runs per heal step, and failures that carry a catalogued code and a retryable flag.
  */
-export function runActionContract<P>(name: string, setup: ContractSetup<P>): void {
+export function runActionContract<P>(setup: ContractSetup<P>): void {
   const { action, target } = setup;
+  const paramsOf = (harness: ContractHarness) => action.params.parse(harness.params ?? setup.params);
 
-  describe(`${name}: action contract`, () => {
+  describe(`${setup.name}: action contract`, () => {
     it('declares a kind, a summary, the target kinds and the RBAC it needs', () => {
       expect(action.kind).toMatch(/^[a-z0-9]+(\.[a-z0-9-]+)+$|^[a-z0-9-]+$/);
       expect(action.summary.length).toBeGreaterThan(10);
@@ -66,7 +71,7 @@ export function runActionContract<P>(name: string, setup: ContractSetup<P>): voi
     it('describes what it would do without any I/O', async () => {
       await withHarness(setup, async (harness) => {
         const before = harness.requestCount();
-        const text = action.describe(target, action.params.parse(setup.params));
+        const text = action.describe(target, paramsOf(harness));
         expect(typeof text).toBe('string');
         expect(text).toMatch(/^would /);
         expect(text).toContain(target.namespace);
@@ -76,7 +81,7 @@ export function runActionContract<P>(name: string, setup: ContractSetup<P>): voi
 
     it('changes the target once per heal step: changed, then unchanged on a retry of the same step', async () => {
       await withHarness(setup, async (harness) => {
-        const params = action.params.parse(setup.params);
+        const params = paramsOf(harness);
         const first = await action.run(harness.context({ attempt: 1 }), params);
         expect(first.status).toBe('changed');
         expect(first.detail.length).toBeGreaterThan(0);
@@ -91,7 +96,7 @@ export function runActionContract<P>(name: string, setup: ContractSetup<P>): voi
     it('fails as an ActionFailed with a catalogued code and a boolean retryable', async () => {
       await withHarness(setup, async (harness) => {
         await harness.injectFailure();
-        const err = await failureOf(action.run(harness.context(), action.params.parse(setup.params)));
+        const err = await failureOf(action.run(harness.context(), paramsOf(harness)));
         expect(err).toBeInstanceOf(ActionFailed);
         const failure = err as ActionFailed;
         expect(Object.keys(errorCatalogue)).toContain(failure.code);
@@ -104,7 +109,7 @@ export function runActionContract<P>(name: string, setup: ContractSetup<P>): voi
       const rolloutStatus = action.rolloutStatus.bind(action);
       it('reports a rollout state after a run', async () => {
         await withHarness(setup, async (harness) => {
-          const params = action.params.parse(setup.params);
+          const params = paramsOf(harness);
           await action.run(harness.context(), params);
           const state = await rolloutStatus(harness.context(), params);
           expect(['done', 'waiting', 'failed']).toContain(state.state);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { slackSignature } from '../../src/notify/slack-signature.js';
+import { slackSignature } from '../../src/notify/slack/signature.js';
 
 // A stand-in for Slack on 127.0.0.1:0: an incoming webhook and response_url endpoints that record what salve
 // posts, with scripted answers (500s, 429 with Retry-After, 404) — plus signed button clicks for salve's route.
@@ -13,7 +13,8 @@ export type SlackPost = {
   body: any;
 };
 
-type Answer = { status: number; body?: string; retryAfter?: string };
+/** A scripted answer; `hang` never answers (the request stays open until the server closes). */
+export type Answer = { status: number; body?: string; retryAfter?: string } | { hang: true };
 
 export type FakeSlack = {
   url: string;
@@ -49,6 +50,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       } catch {}
       requests.push({ path: req.url ?? '/', headers: req.headers, raw, body });
       const answer = down ?? script.shift() ?? { status: 200, body: 'ok' };
+      if ('hang' in answer) return;
       const headers: Record<string, string> = { 'content-type': 'text/plain' };
       if (answer.retryAfter !== undefined) headers['retry-after'] = answer.retryAfter;
       res.writeHead(answer.status, headers);

@@ -1,7 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSecretReader } from '../../src/actions/secrets.js';
-import { createTokenCache } from '../../src/actions/token-cache.js';
+import { createActionRuntime } from '../../src/actions/runtime.js';
 import type { ActionContext, TargetRef } from '../../src/actions/types.js';
 import type { Clock } from '../../src/clock.js';
 import { ActionFailed } from '../../src/errors.js';
@@ -127,8 +126,8 @@ export function httpActionEnv(target: TargetRef, env: Record<string, string> = {
   const clock = instantClock();
   const logs = captureLogs();
   const kube = createUnconfiguredKubeClient('HTTP actions never call Kubernetes');
-  // One cache for every context of this environment, as the engine has one per process.
-  const tokens = createTokenCache(clock);
+  // One runtime (its token cache) for every context of this environment, as the engine has one per process.
+  const runtime = createActionRuntime(env, clock);
   return {
     clock,
     logs,
@@ -136,8 +135,7 @@ export function httpActionEnv(target: TargetRef, env: Record<string, string> = {
       heal: { id: 'heal_01jdx0000000000000000000', policy: 'model-retrain', step: 1, attempt: 1, ...heal },
       target,
       kube,
-      secrets: createSecretReader(env),
-      tokens,
+      ...runtime,
       clock,
       log: logs.log,
     }),

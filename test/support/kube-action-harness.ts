@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSecretReader } from '../../src/actions/secrets.js';
-import { createTokenCache } from '../../src/actions/token-cache.js';
+import { createActionRuntime } from '../../src/actions/runtime.js';
 import type { ActionContext, TargetRef } from '../../src/actions/types.js';
 import { createKubeClient } from '../../src/kube/config.js';
 import type { KubeClient } from '../../src/kube/port.js';
@@ -35,7 +34,7 @@ export async function startKubeActionHarness(
   const kubeconfig = sim.writeKubeconfig(dir);
   const logs = captureLogs();
   const clock = fakeClock();
-  const tokens = createTokenCache(clock);
+  const runtime = createActionRuntime({}, clock);
   const kube = createKubeClient({
     kubeconfig,
     log: logs.log,
@@ -51,8 +50,7 @@ export async function startKubeActionHarness(
       heal: { id: 'heal-0001', policy: 'scorer-error-rate', step: 1, attempt: 1, ...heal },
       target,
       kube,
-      secrets: createSecretReader({}),
-      tokens,
+      ...runtime,
       clock,
       log: logs.log,
     }),

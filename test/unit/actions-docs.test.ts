@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { builtinActions } from '../../src/actions/registry.js';
 import { renderActionReference, renderActionTable } from '../../src/actions/render-docs.js';
-import { generatedText } from '../../src/notify/render-docs.js';
+import { generatedText } from '../../src/docs/generated.js';
 
-// Every action of the registry is documented, from the registry itself (regenerate: npx tsx src/notify/render-docs.ts).
+// Every action of the registry is documented, from the registry itself (regenerate: npm run generate).
 
 describe('the action documentation', () => {
   const reference = generatedText(fs.readFileSync('docs/actions.md', 'utf8'), 'actions');

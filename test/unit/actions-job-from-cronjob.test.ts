@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jobFromCronJob, jobNameFor } from '../../src/actions/k8s-job-from-cronjob.js';
-import { cronJobNameOf } from '../../src/actions/retrain-cronjob.js';
+import { cronJobNameOf } from '../../src/actions/retrain-cronjob/action.js';
+import { jobFromCronJob, jobNameFor } from '../../src/actions/retrain-cronjob/job-from-cronjob.js';
 import { ActionFailed } from '../../src/errors.js';
 import type { CronJob } from '../../src/kube/port.js';
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { describeAction } from '../../src/actions/describe.js';
-import { retryOnConflict } from '../../src/actions/k8s-conflict.js';
-import { buildEvent, eventName, microTime, recordEvent } from '../../src/actions/k8s-events.js';
-import { rfc3339Seconds } from '../../src/actions/k8s-restart.js';
-import { desiredReplicas, k8sScale, scaleParams } from '../../src/actions/k8s-scale.js';
+import { retryOnConflict } from '../../src/actions/k8s/conflict.js';
+import { buildEvent, eventName, microTime, recordEvent } from '../../src/actions/k8s/events.js';
+import { rfc3339Seconds } from '../../src/actions/k8s-restart/action.js';
+import { desiredReplicas, k8sScale } from '../../src/actions/k8s-scale/action.js';
+import { scaleParams } from '../../src/actions/k8s-scale/params.js';
 import { builtinActions } from '../../src/actions/registry.js';
-import { createSecretReader } from '../../src/actions/secrets.js';
-import { createTokenCache } from '../../src/actions/token-cache.js';
+import { createActionRuntime } from '../../src/actions/runtime.js';
 import type { ActionContext } from '../../src/actions/types.js';
 import { ActionFailed } from '../../src/errors.js';
 import { createUnconfiguredKubeClient } from '../../src/kube/unconfigured.js';
@@ -23,8 +23,7 @@ function context(
     heal: { id: 'heal-1', policy: 'scorer-error-rate', step: 1, attempt: 1 },
     target,
     kube: createUnconfiguredKubeClient('test'),
-    secrets: createSecretReader({}),
-    tokens: createTokenCache(fakeClock('2026-11-27T03:00:00.123Z')),
+    ...createActionRuntime({}, fakeClock('2026-11-27T03:00:00.123Z')),
     clock: fakeClock('2026-11-27T03:00:00.123Z'),
     log: logs.log,
     logs,
@@ -164,10 +163,8 @@ describe('describeAction', () => {
       expect(description.kind).toBe(action.kind);
       expect(description.parameters.$schema).toContain('json-schema.org');
       expect(action.params.safeParse(description.example).success, action.kind).toBe(true);
-      // Actions on Kubernetes objects say which permissions they need; HTTP actions need none.
-      expect(description.rbac.length > 0).toBe(
-        action.kind.startsWith('k8s.') || action.kind === 'retrain.cronjob',
-      );
+      // Actions on Kubernetes objects say which permissions they need; HTTP actions (a `url`) need none.
+      expect(description.rbac.length > 0, action.kind).toBe(typeof action.example.url !== 'string');
       expect(JSON.parse(JSON.stringify(description))).toEqual(description);
     }
   });

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { k8sRollback } from '../../src/actions/k8s-rollback.js';
-import { equalIgnoreHash, semanticEqual } from '../../src/actions/k8s-template.js';
-import { imagesOf, lastKnownGood, sameRelease } from '../../src/actions/rollback-choice.js';
+import { equalIgnoreHash, semanticEqual } from '../../src/actions/k8s/template.js';
+import { k8sRollback } from '../../src/actions/k8s-rollback/action.js';
+import { imagesOf, lastKnownGood, sameRelease } from '../../src/actions/k8s-rollback/choice.js';
 import {
   findReplicaSetRevision,
   revisionOf,
   rollbackAnnotations,
-} from '../../src/actions/rollout-deployment-undo.js';
-import { findControllerRevision, revisionTemplate } from '../../src/actions/rollout-history-undo.js';
+} from '../../src/actions/k8s-rollback/deployment-undo.js';
+import { findControllerRevision, revisionTemplate } from '../../src/actions/k8s-rollback/history-undo.js';
 import { ActionFailed } from '../../src/errors.js';
 import type { ControllerRevision, ReplicaSet, Workload } from '../../src/kube/port.js';
 

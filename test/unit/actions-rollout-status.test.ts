@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { daemonSetStatus, deploymentStatus, statefulSetStatus } from '../../src/actions/rollout-status.js';
+import {
+  daemonSetStatus,
+  deploymentStatus,
+  statefulSetStatus,
+} from '../../src/actions/k8s/rollout-status.js';
 import type { Workload } from '../../src/kube/port.js';
 
 function workload(overrides: {

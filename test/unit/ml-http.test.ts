@@ -1,20 +1,18 @@
 import { AxiosError } from 'axios';
 import { describe, expect, it } from 'vitest';
 import { describeAction } from '../../src/actions/describe.js';
-import { scrub } from '../../src/actions/http-auth.js';
-import { peerMessage, statusFailure, transportFailure } from '../../src/actions/http-errors.js';
-import { healDnsName, healRunId } from '../../src/actions/http-names.js';
-import { httpFields, secretRefSchema } from '../../src/actions/http-params.js';
-import { backoffMs, withRetries } from '../../src/actions/http-retry.js';
-import { mlflowAlias } from '../../src/actions/mlflow-alias.js';
-import { retrainAirflow } from '../../src/actions/retrain-airflow.js';
-import { retrainArgo } from '../../src/actions/retrain-argo.js';
-import { retrainKubeflow } from '../../src/actions/retrain-kubeflow.js';
+import { scrub } from '../../src/actions/http/auth.js';
+import { peerMessage, statusFailure, transportFailure } from '../../src/actions/http/errors.js';
+import { healDnsName, healRunId } from '../../src/actions/http/names.js';
+import { httpFields, secretRefSchema } from '../../src/actions/http/params.js';
+import { mlflowAlias } from '../../src/actions/mlflow-alias/action.js';
+import { retrainAirflow } from '../../src/actions/retrain-airflow/action.js';
+import { retrainArgo } from '../../src/actions/retrain-argo/action.js';
+import { retrainKubeflow } from '../../src/actions/retrain-kubeflow/action.js';
 import type { AnyAction, TargetRef } from '../../src/actions/types.js';
-import { webhook } from '../../src/actions/webhook.js';
-import { ActionFailed } from '../../src/errors.js';
+import { webhook } from '../../src/actions/webhook/action.js';
 import { checkParams, compileParams } from '../../src/policy/params.js';
-import { actionFailure, httpActionEnv } from '../support/fake-webhook.js';
+import { httpActionEnv } from '../support/fake-webhook.js';
 
 const target: TargetRef = { kind: 'Model', namespace: 'ml-prod', name: 'fraud' };
 const site = {
@@ -24,70 +22,6 @@ const site = {
   timeoutMs: 500,
 };
 const mlActions: AnyAction[] = [retrainAirflow, mlflowAlias, retrainArgo, retrainKubeflow, webhook];
-
-describe('backoff', () => {
-  const policy = { service: 'Test', retries: 5, baseMs: 250, maxMs: 5_000 };
-
-  it('doubles per retry, is capped, and keeps jitter within half to all of the ceiling', () => {
-    expect([0, 1, 2, 3, 4, 5].map((r) => backoffMs({ ...policy, random: () => 1 }, r))).toEqual([
-      250, 500, 1000, 2000, 4000, 5000,
-    ]);
-    expect([0, 1, 5].map((r) => backoffMs({ ...policy, random: () => 0 }, r))).toEqual([125, 250, 2500]);
-  });
-});
-
-describe('withRetries', () => {
-  const retryable = () => new ActionFailed('SALVE_HTTP_REQUEST_FAILED', 'HTTP 503', { retryable: true });
-
-  it('stops at the first non-retryable failure', async () => {
-    const { context, clock } = httpActionEnv(target);
-    let calls = 0;
-    const err = await actionFailure(
-      withRetries(context(), { service: 'T', retries: 3, baseMs: 10, maxMs: 10 }, async () => {
-        calls += 1;
-        throw new ActionFailed('SALVE_HTTP_REJECTED', 'HTTP 400', { retryable: false });
-      }),
-    );
-    expect(err.message).toBe('HTTP 400');
-    expect(calls).toBe(1);
-    expect(clock.sleeps).toEqual([]);
-  });
-
-  it('sleeps on the context clock between attempts and says how many it made when it gives up', async () => {
-    const { context, clock, logs } = httpActionEnv(target);
-    let calls = 0;
-    const err = await actionFailure(
-      withRetries(
-        context(),
-        { service: 'T', retries: 2, baseMs: 100, maxMs: 1000, random: () => 1 },
-        async () => {
-          calls += 1;
-          throw retryable();
-        },
-      ),
-    );
-    expect(calls).toBe(3);
-    expect(clock.sleeps).toEqual([100, 200]);
-    expect(err).toMatchObject({
-      code: 'SALVE_HTTP_REQUEST_FAILED',
-      retryable: true,
-      details: { attempts: 3 },
-    });
-    expect(err.message).toBe('HTTP 503 (gave up after 3 attempts)');
-    expect(logs.lines().filter((l) => l.msg === 'http request failed; retrying')).toHaveLength(2);
-  });
-
-  it('does not retry errors that are not ActionFailed (bugs are not weather)', async () => {
-    const { context } = httpActionEnv(target);
-    let calls = 0;
-    const run = withRetries(context(), { service: 'T', retries: 3, baseMs: 1, maxMs: 1 }, async () => {
-      calls += 1;
-      throw new TypeError('boom');
-    });
-    await expect(run).rejects.toThrow(TypeError);
-    expect(calls).toBe(1);
-  });
-});
 
 describe('HTTP failures', () => {
   it.each([
@@ -182,7 +116,7 @@ describe('shared parameters', () => {
     expect(secretRefSchema.safeParse('abc').success).toBe(false);
   });
 
-  it('bound the timeout and the retries', () => {
+  it('bound the timeout, and still accept the deprecated retries', () => {
     const url = 'http://x';
     const fields = (extra: object) =>
       retrainArgo.params.safeParse({ url, workflowTemplate: 't', ...extra }).success;

@@ -81,3 +81,33 @@ describe('policies/ml-platform.yaml', () => {
     expect(await platformOutcomes(labels('ModelPredictionDrift', { namespace: 'ml-prod' }))).toEqual([]);
   });
 });
+
+describe('a retired parameter', () => {
+  it('loads with a warning at its line saying it has no effect and what to do instead', async () => {
+    const { loadPolicyText } = await import('../../src/policy/loader.js');
+    const text = `apiVersion: salve/v1
+policies:
+  - name: retrain
+    match: ['alertname="Drift"']
+    target: { kind: Model, namespace: ml-prod, name: fraud }
+    steps:
+      - action: webhook
+        with:
+          url: https://hooks.example/retrain
+          retries: 3
+`;
+    const loaded = loadPolicyText('p.yaml', text, registry);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.table?.policies).toHaveLength(1);
+    expect(loaded.warnings).toEqual([
+      expect.objectContaining({
+        file: 'p.yaml',
+        path: 'policies[0].steps[0].with.retries',
+        line: 10,
+        message: expect.stringMatching(
+          /^retries is deprecated and has no effect: a failed request fails the step/,
+        ),
+      }),
+    ]);
+  });
+});

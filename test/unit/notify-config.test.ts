@@ -38,7 +38,6 @@ describe('notifier configuration', () => {
         name: 'slack-ml-oncall',
         type: 'slack',
         url: { env: 'SLACK_ML_ONCALL_URL' },
-        secret: null,
         minSeverity: 'critical',
       },
       {
@@ -100,7 +99,7 @@ describe('notifier configuration', () => {
           'n.yaml',
         ),
       ),
-    ).toEqual([expect.stringMatching(/^n\.yaml notifiers\[0\]\.secret: only webhook notifiers sign/)]);
+    ).toEqual([expect.stringMatching(/^n\.yaml notifiers\[0\]\.secret: Slack notifiers sign nothing/)]);
   });
 
   it('SALVE_SLACK_WEBHOOK_URL defines `slack`, and a file may not define it again', () => {
@@ -113,7 +112,6 @@ describe('notifier configuration', () => {
           name: 'slack',
           type: 'slack',
           url: { value: 'https://hooks.example/x' },
-          secret: null,
           minSeverity: null,
         },
       ]);

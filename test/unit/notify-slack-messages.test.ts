@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { NotificationEvent } from '../../src/domain/notification.js';
 import { exampleEvents } from '../../src/notify/examples.js';
-import type { Block } from '../../src/notify/slack-blocks.js';
-import { humanDuration } from '../../src/notify/slack-format.js';
-import { slackMessage } from '../../src/notify/slack-messages.js';
+import type { Block } from '../../src/notify/slack/blocks.js';
+import { humanDuration } from '../../src/notify/slack/format.js';
+import { slackMessage } from '../../src/notify/slack/messages.js';
 
 const example = (title: string): NotificationEvent => {
   const found = exampleEvents.find((e) => e.title === title);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { slackSignature, verifySlackSignature } from '../../src/notify/slack-signature.js';
+import { slackSignature, verifySlackSignature } from '../../src/notify/slack/signature.js';
 
 // Slack's published test vector (reference/slack-and-ml-apis.md).
 const secret = '8f742231b10e8888abcd99yyyzzz85a5';

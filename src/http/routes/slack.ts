@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { SalveError } from '../../errors.js';
-import { createSlackInteractions, slackInteractionsRoute } from '../../notify/slack-interactions.js';
+import { slackApprovers } from '../../notify/slack/approvers.js';
+import { createSlackInteractions, slackInteractionsRoute } from '../../notify/slack/interactions.js';
 import { decideApproval } from '../../service/decide-approval.js';
 import type { AppDeps } from '../app-deps.js';
 
@@ -18,16 +19,13 @@ function header(value: string | string[] | undefined): string | undefined {
 export function slackRoutes(app: FastifyInstance, deps: AppDeps): void {
   const interactions = createSlackInteractions({
     signingSecret: deps.config.slackSigningSecret ?? null,
-    // Nobody unless listed: a click from anyone in the channel must not be enough to act on production.
-    approvers: deps.config.slackApprovers?.includes('*')
-      ? 'anyone'
-      : new Set(deps.config.slackApprovers ?? []),
+    approvers: slackApprovers(deps.config),
     store: deps.store,
     clock: deps.clock,
     log: deps.log.child({ component: 'slack' }),
     decide: (input) => decideApproval(deps, input),
     pokeDispatcher: () => deps.dispatcher.poke(),
-    respond: (url, message) => deps.dispatcher.respond(url, message),
+    notifiers: deps.notifiers,
   });
 
   app.register(async (scope) => {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { backoffDelay } from '../../domain/backoff.js';
 import { SalveError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { classifyConnectionError, describeServer } from './connection-errors.js';
@@ -13,6 +14,9 @@ export type WaitOptions = {
   /** Between attempts; tests shorten it. */
   sleep?: (ms: number) => Promise<void>;
 };
+
+/** Between start-up attempts: from a quarter second, doubling, at most 5 s; replicas starting together spread out. */
+const startupBackoff = { baseMs: 250, maxMs: 5_000, jitter: 0.5 };
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -41,7 +45,6 @@ export async function waitForPostgres(options: WaitOptions): Promise<void> {
   const sleep = options.sleep ?? sleepFor;
   const server = describeServer(options.url);
   const started = performance.now();
-  let delay = 250;
   for (let tries = 1; ; tries++) {
     try {
       await attempt(options.url, options.connectMs);
@@ -68,8 +71,7 @@ export async function waitForPostgres(options: WaitOptions): Promise<void> {
         );
       }
       // The last attempt comes when the wait is over, not a backoff step before it.
-      await sleep(Math.min(delay * (0.75 + Math.random() * 0.5), options.waitMs - waited));
-      delay = Math.min(delay * 2, 5_000);
+      await sleep(Math.min(backoffDelay(tries - 1, startupBackoff), options.waitMs - waited));
     }
   }
 }

@@ -1,0 +1,4 @@
+import { z } from 'zod';
+
+export const restartParams = z.object({}).strict();
+export type RestartParams = z.infer<typeof restartParams>;

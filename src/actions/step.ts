@@ -1,0 +1,31 @@
+import { ActionFailed } from '../errors.js';
+import type { ActionContext, ActionResult, TargetRef } from './types.js';
+
+// What every action needs about the step it runs, whatever it acts on: the mark that lets a re-run of the
+// same step recognise its own work, the words for its target, and its outcomes as values.
+
+/** What a step writes down (an annotation, a tag, a name) so that a re-run of it recognises its own work. */
+export function healMark(ctx: ActionContext): string {
+  return `${ctx.heal.id}/${ctx.heal.step}`;
+}
+
+/** "Deployment ml-prod/scorer": the target as describe(), details and Events name it. */
+export function targetLabel(target: TargetRef): string {
+  return `${target.kind} ${target.namespace}/${target.name}`;
+}
+
+export function unchanged(detail: string, data?: Record<string, unknown>): ActionResult {
+  return { status: 'unchanged', detail, ...(data ? { data } : {}) };
+}
+
+export function changed(detail: string, data?: Record<string, unknown>): ActionResult {
+  return { status: 'changed', detail, ...(data ? { data } : {}) };
+}
+
+/** A refusal that no retry can cure (paused, no history, unknown revision, a paused DAG). */
+export function refused(message: string, details?: Record<string, unknown>): ActionFailed {
+  return new ActionFailed('SALVE_ACTION_REFUSED', message, {
+    retryable: false,
+    ...(details ? { details } : {}),
+  });
+}
