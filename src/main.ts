@@ -6,9 +6,7 @@ import { check } from './cli/check.js';
 import { serverUrl } from './cli/client.js';
 import { fire } from './cli/fire.js';
 import { manualHeal } from './cli/heal.js';
-import { replay } from './cli/replay.js';
 import { serve } from './cli/serve.js';
-import { stats } from './cli/stats.js';
 import { testPayload } from './cli/test-payload.js';
 import { token } from './cli/token.js';
 import { systemClock } from './clock.js';
@@ -87,6 +85,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'stats': {
       const cmd = parseCommandLine(rest, { since: { type: 'string' }, json: { type: 'boolean' } });
+      // Loaded when asked for: every other command starts without the statistics' modules.
+      const { stats } = await import('./cli/stats.js');
       return stats(cmd, process.env, process.stdout);
     }
     case 'replay': {
@@ -95,6 +95,8 @@ async function main(argv: string[]): Promise<number> {
         from: { type: 'string' },
         json: { type: 'boolean' },
       });
+      // Loaded when asked for: every other command starts without the backtest's engine modules.
+      const { replay } = await import('./cli/replay.js');
       return replay(cmd, process.env, process.stdout);
     }
     case 'token': {
