@@ -98,5 +98,18 @@ export function runHistoryStoreContract(name: string, open: () => Promise<StoreH
       expect(await h.store.healHistory({ since: T(12) })).toEqual([]);
       expect(await h.store.healHistory({ since: T(0), policy: 'nobody' })).toEqual([]);
     });
+
+    it('lists the alerts received since a time, in the order they were received (what a backtest replays)', async () => {
+      await openTestHeal(h, 'a', T(10));
+      await openTestHeal(h, 'b', T(20));
+      await openTestHeal(h, 'c', T(30));
+      const since = await h.store.listAlerts({ limit: 10, receivedSince: T(20) });
+      expect(since.map((a) => [a.fingerprint, a.receivedAt])).toEqual([
+        ['fp-b', T(20)],
+        ['fp-c', T(30)],
+      ]);
+      const page = await h.store.listAlerts({ limit: 1, receivedSince: T(20), afterId: since[0]!.id });
+      expect(page.map((a) => a.fingerprint)).toEqual(['fp-c']);
+    });
   });
 }
