@@ -44,6 +44,13 @@ export type Attachment = AlertKey & { healId: string; alertname: string };
 /** The attachment of a resolved alert to a heal that waited for it. */
 export type ResolvedAttachment = { healId: string; policy: string; targetKey: string };
 
+/** The statements of a store that answers at once: SQLite, inside its one writer's transaction. */
+export type SyncStoreStatements = {
+  [K in keyof StoreStatements]: (
+    ...args: Parameters<StoreStatements[K]>
+  ) => Exclude<ReturnType<StoreStatements[K]>, Promise<unknown>>;
+};
+
 export interface StoreStatements {
   // Deliveries
   insertDelivery(input: IngestInput): Maybe<number>;

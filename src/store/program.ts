@@ -1,6 +1,6 @@
 // Programs: the store's decisions written once, as generators that yield statements. The same program runs
 // synchronously on SQLite (inside its group-commit transaction) and asynchronously on PostgreSQL.
-import type { Maybe, StoreStatements } from './port.js';
+import type { Maybe, StoreStatements, SyncStoreStatements } from './port.js';
 
 export type Step = (s: StoreStatements) => unknown;
 export type Program<T> = Generator<Step, T, unknown>;
@@ -20,7 +20,7 @@ export const tx = new Proxy({} as { [K in keyof StoreStatements]: Statement<K> }
 });
 
 /** Runs a program on statements that answer at once (SQLite). */
-export function runSync<T>(program: Program<T>, statements: StoreStatements): T {
+export function runSync<T>(program: Program<T>, statements: SyncStoreStatements): T {
   let next = program.next();
   while (!next.done) {
     let value: unknown;

@@ -34,7 +34,7 @@ describe('salve check', () => {
     });
     expect(configured.stdout).not.toMatch(/notifies "slack"/);
     expect(configured.code).toBe(0);
-  });
+  }, 90_000); // each salve command is a process of its own compiling with tsx: slow on a shared machine
 
   it('exits 1 and reports every problem with its file and path', async () => {
     const dir = tempDir('salve-check-');
@@ -178,7 +178,7 @@ describe('salve audit', () => {
         '  #3: content does not match its seal\n' +
         '  #5: content does not match its seal\n',
     );
-  });
+  }, 90_000); // each salve command is a process of its own compiling with tsx: slow on a shared machine
 });
 
 describe('salve actions', () => {
@@ -200,7 +200,7 @@ describe('salve actions', () => {
     const text = await runCli(['actions']);
     expect(text.stdout).toMatch(/^k8s\.rollback$/m);
     expect(text.stdout).toMatch(/rbac: apps .*deployments/);
-  });
+  }, 90_000); // each salve command is a process of its own compiling with tsx: slow on a shared machine
 });
 
 describe('salve heal', () => {

@@ -6,6 +6,7 @@ import type { HealRow } from '../rows.js';
 import { openStatesSql } from '../sql.js';
 import { appendAudit } from './audit.js';
 import { params, storableText } from './db.js';
+import { releaseTargetLock } from './heal-ops.js';
 import { pgIngestStatements } from './ingest-statements.js';
 import { idempotencyLockKey, lockKeys, lockSpace, storeLocks, targetLockKey } from './locks.js';
 import { enqueueOutbox } from './outbox.js';
@@ -120,12 +121,7 @@ export function pgStatements(
         [at, healId, alert.fingerprint, alert.startsAt],
       );
     },
-    async releaseTargetLock(targetKey, healId) {
-      await client.query('DELETE FROM target_locks WHERE target_key = $1 AND heal_id = $2', [
-        targetKey,
-        healId,
-      ]);
-    },
+    releaseTargetLock: (targetKey, healId) => releaseTargetLock(client, targetKey, healId),
     enqueueOutbox: (items, healId, at) => enqueueOutbox(client, items, healId, at),
     async appendAudit(records, at) {
       if (deferAudit) deferAudit.push(...records.map((r) => ({ ...r, at: r.at ?? at })));

@@ -13,7 +13,6 @@ export function createSqliteHealOps(db: Database) {
      ORDER BY next_run_at LIMIT @limit`,
   );
   const lease = db.prepare('UPDATE heals SET lease_owner = ?, lease_until = ? WHERE id = ?');
-  const releaseLock = db.prepare('DELETE FROM target_locks WHERE target_key = ? AND heal_id = ?');
   const lockGet = db.prepare('SELECT heal_id, until FROM target_locks WHERE target_key = ?');
   const lockPut = db.prepare(
     `INSERT INTO target_locks (target_key, heal_id, until) VALUES (?, ?, ?)
@@ -46,10 +45,6 @@ export function createSqliteHealOps(db: Database) {
       if (held && held.heal_id !== healId && held.until > now) return false;
       lockPut.run(targetKey, healId, until);
       return true;
-    },
-
-    releaseTargetLock(targetKey: string, healId: string): void {
-      releaseLock.run(targetKey, healId);
     },
 
     countActions(q: { targetKey?: string; policy?: string; since: string; excludeDryRun?: boolean }): number {

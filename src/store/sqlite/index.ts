@@ -116,7 +116,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     releaseLeases: (owner) => write(() => healOps.releaseLeases(owner)),
     acquireTargetLock: (key, healId, at, until) =>
       write(() => healOps.acquireTargetLock(key, healId, at, until)),
-    releaseTargetLock: (key, healId) => write(() => healOps.releaseTargetLock(key, healId)),
+    releaseTargetLock: (key, healId) => write(() => statements.releaseTargetLock(key, healId)),
     countActions: async (q) => healOps.countActions(q),
     lastActionAt: async (policy, key) => healOps.lastActionAt(policy, key),
     openManualHeal: (input) => write(() => runSync(openManualHeal(input), statements)),

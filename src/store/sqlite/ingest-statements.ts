@@ -1,8 +1,8 @@
 import type { Database } from 'better-sqlite3';
-import type { ResolvedAttachment, StoreStatements } from '../port.js';
+import type { ResolvedAttachment, SyncStoreStatements } from '../port.js';
 
 type IngestStatements = Pick<
-  StoreStatements,
+  SyncStoreStatements,
   'insertDelivery' | 'insertAlerts' | 'setNewCount' | 'resolveAttachments' | 'attachAlerts'
 >;
 

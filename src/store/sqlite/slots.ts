@@ -1,12 +1,12 @@
 import type { Database } from 'better-sqlite3';
 import type { LimitCounts } from '../../domain/ledger.js';
-import type { StoreStatements } from '../port.js';
+import type { SyncStoreStatements } from '../port.js';
 
 /** Rows that count against the limits (as countActions counts them): not failed, not dry-run. */
 const counted = `status != 'failed' AND dry_run = 0`;
 
 type LedgerStatements = Pick<
-  StoreStatements,
+  SyncStoreStatements,
   'slotHeld' | 'countLimits' | 'insertReservation' | 'startAction' | 'finishAction' | 'releaseSlots'
 >;
 

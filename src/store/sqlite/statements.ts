@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { HealGuard, HealUpdate, StoreStatements } from '../port.js';
+import type { HealGuard, HealUpdate, SyncStoreStatements } from '../port.js';
 import type { HealRow } from '../rows.js';
 import { openStatesSql } from '../sql.js';
 import type { SqliteAudit } from './audit.js';
@@ -26,7 +26,7 @@ export function createSqliteStatements(
   db: Database,
   audit: SqliteAudit,
   outbox: SqliteOutbox,
-): StoreStatements {
+): SyncStoreStatements {
   const slots = createSqliteSlots(db);
   const updates = new Map<string, Statement>();
   const selectHeal = db.prepare('SELECT * FROM heals WHERE id = ?');
