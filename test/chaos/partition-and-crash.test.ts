@@ -156,15 +156,30 @@ describe('chaos: a replica partitioned from PostgreSQL, a replica killed mid-ste
         { labels: { alertname: 'ModelServingErrorRate', namespace: 'ml-prod', deployment: crashTarget } },
       ]),
     );
-    const answers = await Promise.all(
-      cluster.replicas.map(async (r) => {
-        const res = await postAlerts(r.url, group);
-        return (await res.json()) as { heals: { opened: Array<{ id: string }> } };
-      }),
+    // Both replicas get the group at once, as Alertmanager's HA peers send it; one answered 503 (its delivery
+    // deadline passed under the load) gets it again, as Alertmanager would send it again.
+    const accepted = async (url: string) => {
+      const res = await postAlerts(url, group);
+      await res.arrayBuffer();
+      return res.status;
+    };
+    await Promise.all(
+      cluster.replicas.map((r) =>
+        waitFor(
+          'the group to be accepted',
+          () => accepted(r.url),
+          (s) => s === 202,
+          { everyMs: 500 },
+        ),
+      ),
     );
-    const opened = answers.flatMap((a) => a.heals.opened);
-    expect(opened).toHaveLength(1);
-    const healId = opened[0]!.id;
+    const heals = await pg.query<{ id: string }>(
+      cluster.database,
+      'SELECT id FROM heals WHERE target_key = $1',
+      [`Deployment/ml-prod/${crashTarget}`],
+    );
+    expect(heals).toHaveLength(1);
+    const healId = heals[0]!.id;
     expect((await kubeProxy.held).status).toBe(200);
 
     // Lease owners are `<host>-<pid>-<random>`: the pid names the replica in the middle of the restart.
