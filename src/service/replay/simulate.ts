@@ -16,17 +16,11 @@ import { evaluateAlert } from '../../policy/evaluate.js';
 import type { PolicyTable } from '../../policy/table.js';
 import type { Policy } from '../../policy/types.js';
 import { createTimeQueue } from './heal-queue.js';
+import { type Match, pendingHeal, type ReplayDelivery } from './pending-heal.js';
 import type { ReplayTally } from './tally.js';
 import type { VirtualLedger } from './virtual-ledger.js';
 
-/** A delivery of the recorded history: its alerts, received together. */
-export type ReplayDelivery = {
-  receivedAt: string;
-  receiver: string;
-  groupKey: string;
-  externalURL: string;
-  alerts: ReceivedAlert[];
-};
+export type { ReplayDelivery };
 
 export type SimulationSettings = Pick<
   EngineSettings,
@@ -211,42 +205,8 @@ export function createSimulation(deps: {
     now = Math.max(now, until);
   }
 
-  function open(
-    d: ReplayDelivery,
-    alert: ReceivedAlert,
-    m: Extract<ReturnType<typeof evaluateAlert>[number], { outcome: 'match' }>,
-    dryRun: boolean,
-  ): SimHeal {
-    const heal: Heal = {
-      id: `replay_${String(seq++).padStart(8, '0')}`,
-      policy: m.policy,
-      targetKey: m.targetKey,
-      target: m.target,
-      stage: 'guards',
-      state: 'pending',
-      step: 0,
-      attempt: 0,
-      nextRunAt: d.receivedAt,
-      deadlineAt: null,
-      reason: null,
-      idempotencyKey: null,
-      approvedBy: null,
-      approvedAt: null,
-      steps: m.steps,
-      dryRun,
-      trigger: {
-        kind: 'alert',
-        fingerprint: alert.fingerprint,
-        startsAt: alert.startsAt,
-        alertname: alert.labels.alertname ?? '',
-        receiver: d.receiver,
-        groupKey: d.groupKey,
-        externalURL: d.externalURL,
-      },
-      openedAt: d.receivedAt,
-      updatedAt: d.receivedAt,
-      closedAt: null,
-    };
+  function open(d: ReplayDelivery, alert: ReceivedAlert, m: Match, dryRun: boolean): SimHeal {
+    const heal = pendingHeal(`replay_${String(seq++).padStart(8, '0')}`, d, alert, m, dryRun);
     const sim: SimHeal = { heal, alerts: [], wakeAt: now };
     openByPair.set(`${m.policy}\u0000${m.targetKey}`, sim);
     tally.opened(heal);
