@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/domain/audit.js';
+import type { ChainSubject } from '../../src/kube/owner-chain.js';
 import { recordedOwners } from '../../src/service/replay/recorded-owners.js';
 import type { AuditQuery } from '../../src/store/types.js';
 
@@ -8,7 +9,7 @@ const chain = (rs: string, deployment: string) => [
   { kind: 'ReplicaSet', name: rs },
   { kind: 'Deployment', name: deployment },
 ];
-const subject = { kind: 'Pod', namespace: 'shop', name: 'web-1' } as const;
+const subject: ChainSubject = { kind: 'Pod', namespace: 'shop', name: 'web-1' };
 
 let seq = 0;
 const record = (type: string, at: string, data: Record<string, unknown>): AuditRecord => ({

@@ -138,12 +138,27 @@ function ReplayResult({ report: r }: { report: ReplayReport }) {
         </div>
         <div>
           <dt>Would wait for approval</dt>
-          <dd>{counted(r.approvals)}</dd>
+          <dd>
+            {counted(r.approvals)}
+            {r.pages > 0 && ` (${r.pages} would page)`}
+          </dd>
         </div>
         <div>
           <dt>Loop breaker would stop</dt>
           <dd>{r.loopBreaker.map((b) => `${b.target} (${b.refusals})`).join(', ') || 'no target'}</dd>
         </div>
+        {r.unresolved.alerts > 0 && (
+          <div>
+            <dt>Unresolved without a cluster</dt>
+            <dd>
+              {r.unresolved.alerts} alerts (
+              {Object.entries(r.unresolved.policies)
+                .map(([policy, n]) => `${policy} ${n}`)
+                .join(', ')}
+              ): no owner chain recorded for {r.unresolved.examples.join(', ')}
+            </dd>
+          </div>
+        )}
       </dl>
       {d && (
         <>
