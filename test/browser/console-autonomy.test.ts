@@ -91,9 +91,23 @@ describe.skipIf(!hasChromium())('operator console: effectiveness and replay', { 
   });
 
   it('a viewer sees the effectiveness, and why the backtest is not theirs to run', async () => {
-    const h = await suite.salve({ policies: { 'p.yaml': earning } });
+    const paging = `${earning}  - name: drift
+    match: [alertname="FeatureDrift"]
+    target: { kind: Deployment, namespace: "{{ labels.namespace }}", name: "{{ labels.deployment }}" }
+    allow: { namespaces: [ml-prod] }
+    steps:
+      - action: k8s.restart
+    guards: { approval: { pageAfter: 20m } }
+    notify: [slack]
+`;
+    const h = await suite.salve({ policies: { 'p.yaml': paging } });
     const { page } = await suite.page();
     await signIn(page, h.url, testTokens.viewer);
+    // The policies view states each bound in words.
+    await page.goto(`${h.url}#/policies`);
+    await page.getByText('acts alone once a step resolved 50 % over at least 1 heals in 7d').waitFor();
+    await page.getByText('needs approval; pages after 20m without a decision').waitFor();
+    expect(await page.getByText('pageAfterMs').count()).toBe(0);
     await page.goto(`${h.url}#/stats`);
     await page.getByText('No heal opened in this window.').waitFor();
     await page.goto(`${h.url}#/replay`);

@@ -130,7 +130,7 @@ function PolicyRow({ policy: p }: { policy: PolicyView }) {
 
 /** Known guards in words; guards this page does not know yet are shown as data. */
 function Guards({ guards }: { guards: PolicyView['guards'] }) {
-  const { cooldownMs, maxPerTarget, approval, dryRun, autonomy, ...other } = guards;
+  const { cooldownMs, maxPerTarget, approval, pageAfterMs, dryRun, autonomy, ...other } = guards;
   return (
     <ul class="plain">
       <li>cooldown {cooldownMs > 0 ? formatDuration(cooldownMs) : 'none'}</li>
@@ -139,7 +139,10 @@ function Guards({ guards }: { guards: PolicyView['guards'] }) {
           ? `at most ${maxPerTarget.count} per target in ${formatDuration(maxPerTarget.windowMs)}`
           : 'no per-target limit'}
       </li>
-      <li>{approval ? 'needs approval' : 'acts without approval'}</li>
+      <li>
+        {approval ? 'needs approval' : 'acts without approval'}
+        {approval && pageAfterMs ? `; pages after ${formatDuration(pageAfterMs)} without a decision` : ''}
+      </li>
       {dryRun && <li>dry run</li>}
       {autonomy && (
         <li>
