@@ -5,8 +5,7 @@ import { systemClock } from '../clock.js';
 import { loadConfig, type ParsedCommandLine } from '../config/load.js';
 import { defaultEngineSettings } from '../engine/context.js';
 import { SalveError } from '../errors.js';
-import { loadPolicyDir } from '../policy/loader.js';
-import { formatProblem } from '../policy/problems.js';
+import { candidateFromDir } from '../service/replay/candidate.js';
 import { type ReplayReport, replayPolicies } from '../service/replay/replay.js';
 import { linesHistory } from '../service/replay/sources.js';
 import type { ReplayHeal } from '../service/replay/tally.js';
@@ -114,17 +113,12 @@ export async function replay(cmd: ParsedCommandLine, env: NodeJS.ProcessEnv, out
     throw new SalveError('SALVE_REQUEST_INVALID', 'give --since or --from, not both');
   const registry = createActionRegistry();
   const clock = systemClock();
-  const load = async (dir: string, what: string) => {
-    const { table, problems } = await loadPolicyDir(dir, registry, { clock });
-    if (table) return table;
-    throw new SalveError(
-      'SALVE_POLICY_INVALID',
-      `${what} ${dir}:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
-    );
-  };
-  const table = await load(candidateDir, 'the candidate policies in');
+  const table = await candidateFromDir(candidateDir, 'the candidate policies in', { registry, clock });
   // The table in force is the one salve is configured with (SALVE_POLICIES), whatever --policies says.
-  const current = await load(loadConfig(env).policies, 'the policies in force in');
+  const current = await candidateFromDir(loadConfig(env).policies, 'the policies in force in', {
+    registry,
+    clock,
+  });
   const settings = {
     ...defaultEngineSettings,
     maxActionsPerHour: config.maxActionsPerHour,

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SalveError } from '../../errors.js';
-import { loadPolicyTexts } from '../../policy/loader.js';
-import { formatProblem } from '../../policy/problems.js';
+import { candidateFromTexts } from '../../service/replay/candidate.js';
 import { replayPolicies } from '../../service/replay/replay.js';
 import { linesHistory } from '../../service/replay/sources.js';
 import { parseWindow } from '../../service/stats.js';
@@ -52,16 +51,12 @@ export function replayRoutes(app: FastifyInstance, deps: AppDeps): void {
         );
       }
       const current = deps.policies.current();
-      let table = current;
-      if (body.policies) {
-        const texts = body.policies.map((p) => ({ file: p.file, text: p.content }));
-        const loaded = loadPolicyTexts(texts, deps.registry, { clock: deps.clock });
-        if (!loaded.table) {
-          const lines = loaded.problems.map(formatProblem).join('\n');
-          throw new SalveError('SALVE_POLICY_INVALID', `the candidate policies are invalid:\n${lines}`);
-        }
-        table = loaded.table;
-      }
+      const table = body.policies
+        ? candidateFromTexts(
+            body.policies.map((p) => ({ file: p.file, text: p.content })),
+            deps,
+          )
+        : current;
       const source = body.deliveries
         ? {
             kind: 'file' as const,
