@@ -146,11 +146,7 @@ export type HealQuery = {
 
 export type StoredAlert = ReceivedAlert & { receivedAt: string; deliveryId: number };
 
-export type AlertQuery = {
-  fingerprint?: string;
-  status?: AlertStatus;
-  limit: number;
-  afterId?: number;
+export type AlertQuery = { fingerprint?: string; status?: AlertStatus; limit: number; afterId?: number } & {
   /** Only alerts received at or after this time (the history a policy backtest replays). */
   receivedSince?: string;
 };
@@ -246,10 +242,7 @@ export interface Store {
   listHeals(query: HealQuery): Promise<Heal[]>;
   healAlerts(id: string): Promise<HealAlert[]>;
   countOpenHeals(): Promise<OpenHealCounts>;
-  /**
-   * The heals opened since a time (one policy's, or all), oldest first, each with its action ledger rows: what
-   * effectiveness statistics, the autonomy guard and the policy backtest are computed from.
-   */
+  /** Heals opened since a time (one policy's or all), oldest first, with their ledger rows: for statistics. */
   healHistory(query: HealHistoryQuery): Promise<HealRecord[]>;
 
   appendAudit(records: AuditInput[]): Promise<AuditRecord[]>;
