@@ -1,5 +1,5 @@
 import type { ReceivedAlert } from '../../alerts/schema.js';
-import type { Heal } from '../../domain/heal.js';
+import { currentMarkBase, type Heal } from '../../domain/heal.js';
 import type { MatchOutcome } from '../../policy/types.js';
 
 /** A delivery of the recorded history: its alerts, received together. */
@@ -53,5 +53,6 @@ export function pendingHeal(
     updatedAt: d.receivedAt,
     closedAt: null,
     traceContext: null,
+    markBase: currentMarkBase,
   };
 }
