@@ -7,6 +7,7 @@ import { openConnection } from './connection.js';
 import { createSqliteDeferred } from './deferred.js';
 import { checkFreeSpace, watchDatabaseFiles } from './file-identity.js';
 import { createSqliteHealOps } from './heal-ops.js';
+import { createSqliteHistory } from './history.js';
 import { migrateSqlite } from './migrations.js';
 import { createSqliteOutbox } from './outbox.js';
 import { createSqliteReads } from './reads.js';
@@ -37,6 +38,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const audit = createSqliteAudit(db, auditKey);
   const reads = createSqliteReads(db);
   const deferred = createSqliteDeferred(db);
+  const history = createSqliteHistory(db);
   const outbox = createSqliteOutbox(db, audit);
   const healOps = createSqliteHealOps(db);
   // A first commit: the WAL exists from here on, and both files are watched from the start.
@@ -70,6 +72,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     listHeals: async (q) => reads.listHeals(q),
     healAlerts: async (id) => reads.healAlerts(id),
     countOpenHeals: async () => reads.countOpenHeals(),
+    healHistory: async (q) => history.healHistory(q),
     appendAudit: (records) => write('appendAudit', records, now()),
     queryAudit: async (q) => audit.query(q),
     verifyAudit: (verifyOptions) => audit.verify(verifyOptions),
