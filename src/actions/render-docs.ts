@@ -87,6 +87,7 @@ export function renderActionReference(actions: readonly AnyAction[] = builtinAct
         '',
         action.summary,
         '',
+        ...(action.notes === undefined ? [] : [action.notes, '']),
         `Targets: ${action.targetKinds.map((k) => (k === '*' ? 'any kind' : k)).join(', ')}.`,
         '',
         ...parameterTables(action),
