@@ -14,7 +14,7 @@ export type KubeCall = { verb: string; kind: string; namespace?: string; name?: 
 export function describeCall(c: KubeCall): string {
   if (c.name !== undefined)
     return `${c.verb} ${c.kind} ${c.namespace === undefined ? '' : `${c.namespace}/`}${c.name}`;
-  return `${c.verb} ${c.kind} in ${c.namespace}${c.detail === undefined ? '' : ` (${c.detail})`}`;
+  return `${c.verb} ${c.kind} in ${c.namespace ?? 'the cluster'}${c.detail === undefined ? '' : ` (${c.detail})`}`;
 }
 
 /** The API server's address, for the spans' server.address and server.port. */

@@ -2,7 +2,7 @@ import type { KubeNode } from '../../kube/port.js';
 import { type EventInput, recordEvent } from '../k8s/events.js';
 import { eventRule } from '../k8s/rbac.js';
 import { clusterScopedName, objectRef } from '../k8s/target.js';
-import { changed, healMark, targetLabel, unchanged } from '../step.js';
+import { changed, healMark, refused, targetLabel, unchanged } from '../step.js';
 import type { Action, ActionContext, ActionResult, RolloutState, TargetRef } from '../types.js';
 import { type CordonParams, cordonParams } from './params.js';
 
@@ -25,6 +25,8 @@ const cordonEvent = (node: KubeNode, ctx: ActionContext, note: string): EventInp
  * `spec.unschedulable: true`, with this step's mark beside it so that a re-run knows the cordon as its own.
  */
 async function cordon(ctx: ActionContext): Promise<ActionResult> {
+  if (ctx.target.kind !== 'Node')
+    throw refused(`k8s.cordon acts on Nodes, not on ${targetLabel(ctx.target)}`);
   const name = clusterScopedName(ctx.target);
   const label = targetLabel(ctx.target);
   const mark = healMark(ctx);
