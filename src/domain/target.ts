@@ -62,5 +62,7 @@ export function targetKeyOf(target: TargetRef): string {
 }
 
 /** What a target key looks like (an operator resetting a target's breaker writes one). */
-export const targetKeyPattern = /^[A-Za-z]+\/(?:[a-z0-9.-]+\/)?[a-z0-9.-]+$/;
+// Each segment begins and ends with a letter or digit, as Kubernetes names do: `..` is never a segment.
+export const targetKeyPattern =
+  /^[A-Za-z]+\/(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\/)?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
 export const targetKeyShape = 'Kind/namespace/name, or Kind/name for a cluster-scoped kind';
