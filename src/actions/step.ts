@@ -6,7 +6,7 @@ import type { ActionContext, ActionResult } from './types.js';
 
 /** What a step writes down (an annotation, a tag, a name) so that a re-run of it recognises its own work. */
 export function healMark(ctx: ActionContext): string {
-  return `${ctx.heal.id}/${ctx.heal.step}`;
+  return `${ctx.heal.id}/${ctx.heal.markStep}`;
 }
 
 // "Deployment ml-prod/scorer", "Node worker-1": the target's words, written once in the domain.

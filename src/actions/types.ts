@@ -46,8 +46,14 @@ export type ActionContext = {
     /** Stable heal id: deterministic names of created objects derive from it. */
     id: string;
     policy: string;
-    /** The step's number in the policy's escalation chain, from 1 (Events, run ids and marks show it). */
+    /** The step's number in the policy's escalation chain, from 1, as people read it (Events, notes). */
     step: number;
+    /**
+     * The step as the heal's marks and names count it (annotations, Job, Event and run names): `step` for
+     * every heal this release opens; the index for a heal opened before steps were numbered from 1, so that a
+     * re-run of its step after an upgrade still recognises its own work. Idempotency keys derive from this.
+     */
+    markStep: number;
     attempt: number;
     /**
      * When the incident began: the earliest `startsAt` of the alerts attached to the heal. Absent for a manual

@@ -161,6 +161,12 @@ export type Heal = {
    * whichever replica continues it, starts under it, so the heal reads as one trace. Null when untraced.
    */
   traceContext: string | null;
+  /**
+   * What the step adds to its index in the marks and names the heal leaves on what it changes (annotations,
+   * Job, Event and run names), so that a re-run of a step recognises its own work: 1 for heals this release
+   * opens, 0 for heals opened before steps were numbered from 1, which keep the marks they began with.
+   */
+  markBase: number;
 };
 
 /** An alert attached to a heal: the heal waits for it to resolve. */
@@ -177,3 +183,9 @@ export type HealAlert = {
  * notifications, Kubernetes Events and the names salve gives what it creates. `heal.step` stays the index.
  */
 export const stepNumber = (heal: Pick<Heal, 'step'>) => heal.step + 1;
+
+/** The step as the heal's marks and names count it (see `markBase`): the step number, for every new heal. */
+export const markStep = (heal: Pick<Heal, 'step' | 'markBase'>) => heal.step + heal.markBase;
+
+/** What every heal opened now writes in `markBase`: its marks count steps as people do, from 1. */
+export const currentMarkBase = 1;

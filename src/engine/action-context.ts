@@ -1,5 +1,5 @@
 import type { ActionContext } from '../actions/types.js';
-import { type Heal, stepNumber } from '../domain/heal.js';
+import { type Heal, markStep, stepNumber } from '../domain/heal.js';
 import type { EngineDeps } from './context.js';
 
 /** When the heal's incident began: the earliest startsAt of its alerts (none for a manual heal). */
@@ -15,6 +15,7 @@ export function actionContext(heal: Heal, deps: EngineDeps, startedAt?: string):
       id: heal.id,
       policy: heal.policy,
       step: stepNumber(heal),
+      markStep: markStep(heal),
       attempt: heal.attempt,
       ...(startedAt === undefined ? {} : { alertStartedAt: startedAt }),
     },

@@ -1,8 +1,11 @@
 import { type Heal, type HealPhase, phaseOf, stepNumber } from '../domain/heal.js';
 import { sampledTraceId, traceLink } from '../observability/tracing.js';
 
-/** A heal as the API shows it: `step` counted from 1, as in the audit log, notifications, Events and docs. */
-export type HealView = Omit<Heal, 'traceContext'> & {
+/**
+ * A heal as the API shows it: `step` counted from 1, as in the audit log, notifications, Events and docs. How
+ * its marks count steps (`markBase`) is salve's own bookkeeping, not shown.
+ */
+export type HealView = Omit<Heal, 'traceContext' | 'markBase'> & {
   /** The stage of an open heal, `done` once it ended (kept for readers of the API before `stage`). */
   phase: HealPhase;
   /** The heal's trace, when it is traced and recorded (sampled). */
@@ -13,7 +16,7 @@ export type HealView = Omit<Heal, 'traceContext'> & {
 
 /** How the API shows heals; `traceUrl`: SALVE_TRACE_URL, the template of trace links. */
 export function healViewer(traceUrl: string | null): (heal: Heal) => HealView {
-  return ({ traceContext, ...heal }) => {
+  return ({ traceContext, markBase: _markBase, ...heal }) => {
     const traceId = sampledTraceId(traceContext);
     return {
       ...heal,

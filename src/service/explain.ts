@@ -84,6 +84,7 @@ async function explainSteps(
       id: 'preview',
       policy: o.policy,
       step: index + 1,
+      markStep: index + 1,
       attempt: 0,
       ...(alert.status === 'firing' ? { alertStartedAt: alert.startsAt } : {}),
     };

@@ -39,6 +39,7 @@ export type HealRow = {
   page_at: string | null;
   paged_at: string | null;
   trace_context: string | null;
+  mark_base: number;
 };
 
 /** The columns of a new heal's row. */
@@ -58,6 +59,7 @@ export type HealInsertRow = Pick<
   | 'next_run_at'
   | 'idempotency_key'
   | 'trace_context'
+  | 'mark_base'
 > & { dry_run: boolean; idempotency_scope: string | null; idempotency_digest: string | null };
 
 export function healFromRow(row: HealRow): Heal {
@@ -85,6 +87,7 @@ export function healFromRow(row: HealRow): Heal {
     updatedAt: row.updated_at,
     closedAt: row.closed_at,
     traceContext: row.trace_context ?? null,
+    markBase: Number(row.mark_base),
   };
 }
 

@@ -94,7 +94,7 @@ describe('KubeClient adapter over @kubernetes/client-node, against the simulator
     const deployment = await h.kube.getWorkload('Deployment', ns, 'scorer');
     const event = buildEvent(
       {
-        heal: { id: 'h', policy: 'p', step: 1, attempt: 1 },
+        heal: { id: 'h', policy: 'p', step: 1, markStep: 1, attempt: 1 },
         target: { kind: 'Deployment', namespace: ns, name: 'scorer' },
         kube: h.kube,
         ...createActionRuntime({}, h.clock),

@@ -68,6 +68,42 @@ describe('PostgreSQL store shared by several replicas', () => {
     }
   });
 
+  it('heals written before migration 9 (and by replicas of that release) keep counting their marks from the index', async () => {
+    const url = await server.createDatabase();
+    await server.query(
+      url,
+      'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)',
+    );
+    for (const m of postgresMigrations.filter((x) => x.version <= 8)) {
+      await server.query(url, m.sql);
+      await server.query(url, 'INSERT INTO schema_migrations VALUES ($1, $2, $3)', [m.version, m.name, 'x']);
+    }
+    const legacyHeal = (id: string) =>
+      server.query(
+        url,
+        `INSERT INTO heals (id, policy, target_key, target, state, phase, step, steps, dry_run, trigger,
+                            opened_at, updated_at)
+         VALUES ($1, 'p', $2, '{}', 'pending', 'guards', 0, '[]', false, '{}', 'x', 'x')`,
+        [id, `Deployment/ns/${id}`],
+      );
+    await legacyHeal('heal_old');
+    const store = openPostgresStore({ url, clock: fakeClock(), auditKey: testAuditKey });
+    try {
+      await store.migrate();
+      await legacyHeal('heal_old_replica');
+      const rows = await server.query<{ id: string; mark_base: number }>(
+        url,
+        'SELECT id, mark_base FROM heals ORDER BY id',
+      );
+      expect(rows).toEqual([
+        { id: 'heal_old', mark_base: 0 },
+        { id: 'heal_old_replica', mark_base: 0 },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a database at a newer schema version than this salve knows is refused', async () => {
     const r = await replicas(1);
     try {

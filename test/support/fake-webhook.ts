@@ -5,6 +5,7 @@ import type { ActionContext, TargetRef } from '../../src/actions/types.js';
 import type { Clock } from '../../src/clock.js';
 import { ActionFailed } from '../../src/errors.js';
 import { createUnconfiguredKubeClient } from '../../src/kube/unconfigured.js';
+import { withMarkStep } from './action-heal.js';
 import { captureLogs, type LogCapture } from './log-capture.js';
 
 // A small recording HTTP server on 127.0.0.1:0 with fault injection, which the ML platform fakes
@@ -145,7 +146,13 @@ export function httpActionEnv(target: TargetRef, env: Record<string, string> = {
     clock,
     logs,
     context: (heal = {}) => ({
-      heal: { id: 'heal_01jdx0000000000000000000', policy: 'model-retrain', step: 1, attempt: 1, ...heal },
+      heal: withMarkStep({
+        id: 'heal_01jdx0000000000000000000',
+        policy: 'model-retrain',
+        step: 1,
+        attempt: 1,
+        ...heal,
+      }),
       target,
       kube,
       ...runtime,

@@ -22,6 +22,7 @@ export function healIn(stage: HealStage, extra: Partial<Heal> = {}): Heal {
     pageAt: null,
     pagedAt: null,
     traceContext: null,
+    markBase: 1,
     steps: [
       { action: 'k8s.restart', params: {}, verify: {} },
       { action: 'k8s.rollback', params: {}, verify: {} },

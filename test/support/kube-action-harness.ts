@@ -5,6 +5,7 @@ import { createActionRuntime } from '../../src/actions/runtime.js';
 import type { ActionContext, TargetRef } from '../../src/actions/types.js';
 import { createKubeClient } from '../../src/kube/config.js';
 import type { KubeClient } from '../../src/kube/port.js';
+import { withMarkStep } from './action-heal.js';
 import { type FakeClock, fakeClock } from './fake-clock.js';
 import { type KubeObject, type KubeSim, type KubeSimOptions, startKubeSim } from './kube-sim/index.js';
 import { captureLogs, type LogCapture } from './log-capture.js';
@@ -47,7 +48,7 @@ export async function startKubeActionHarness(
     clock,
     kubeconfig,
     context: (target, heal = {}) => ({
-      heal: { id: 'heal-0001', policy: 'scorer-error-rate', step: 1, attempt: 1, ...heal },
+      heal: withMarkStep({ id: 'heal-0001', policy: 'scorer-error-rate', step: 1, attempt: 1, ...heal }),
       target,
       kube,
       ...runtime,

@@ -20,7 +20,7 @@ function context(
 ): ActionContext & { logs: ReturnType<typeof captureLogs> } {
   const logs = captureLogs();
   return {
-    heal: { id: 'heal-1', policy: 'scorer-error-rate', step: 1, attempt: 1 },
+    heal: { id: 'heal-1', policy: 'scorer-error-rate', step: 1, markStep: 1, attempt: 1 },
     target,
     kube: createUnconfiguredKubeClient('test'),
     ...createActionRuntime({}, fakeClock('2026-11-27T03:00:00.123Z')),
@@ -37,11 +37,11 @@ describe('Kubernetes Events salve records', () => {
   });
 
   it('names events <regarding>.<16 hex digits> like client-go, the same name for every run of one heal step', () => {
-    const name = eventName('scorer', { id: 'heal-1', step: 0 });
+    const name = eventName('scorer', { id: 'heal-1', markStep: 1 });
     expect(name).toMatch(/^scorer\.[0-9a-f]{16}$/);
-    expect(eventName('scorer', { id: 'heal-1', step: 0 })).toBe(name);
-    expect(eventName('scorer', { id: 'heal-1', step: 1 })).not.toBe(name);
-    expect(eventName('scorer', { id: 'heal-2', step: 0 })).not.toBe(name);
+    expect(eventName('scorer', { id: 'heal-1', markStep: 1 })).toBe(name);
+    expect(eventName('scorer', { id: 'heal-1', markStep: 2 })).not.toBe(name);
+    expect(eventName('scorer', { id: 'heal-2', markStep: 1 })).not.toBe(name);
   });
 
   it('fills the required fields and caps the note at 1024 characters', () => {

@@ -61,6 +61,10 @@ describe('PagerDuty events from salve notifications', () => {
         text: 'salve: the heal in the API',
       },
       {
+        href: 'https://tempo.example/trace/4bf92f3577b34da6a3ce929d0e0e4736',
+        text: 'Trace: the heal from the alert to its verification',
+      },
+      {
         href: 'http://prometheus.example:9090/graph?g0.expr=model_errors',
         text: 'Prometheus: the alert expression',
       },
@@ -161,7 +165,18 @@ describe('PagerDuty events from salve notifications', () => {
     expect(body!.links!.map((l) => l.text)).toEqual([
       'salve: the heal in the console',
       'salve: the heal in the API',
+      'Trace: the heal from the alert to its verification',
     ]);
+  });
+
+  it('an untraced heal (no SALVE_TRACE_URL, or not sampled) has no trace link', () => {
+    const event = escalated();
+    event.heal.traceUrl = null;
+    const [body] = pagerDutyEvents(event, key);
+    expect(pagerDutyErrors(body)).toEqual([]);
+    expect(body!.links!.map((l) => l.text)).not.toContain(
+      'Trace: the heal from the alert to its verification',
+    );
   });
 
   it('without SALVE_PUBLIC_URL there is no console link and no client_url', () => {
@@ -196,6 +211,7 @@ describe('PagerDuty events from hostile or oversized input', () => {
     expect(body!.links!.map((l) => l.href)).toEqual([
       'https://salve.example/#/heals/heal_01kb2m3n4p5q6r7s8t9v0w1x2y',
       'https://salve.example/v1/heals/heal_01kb2m3n4p5q6r7s8t9v0w1x2y',
+      'https://tempo.example/trace/4bf92f3577b34da6a3ce929d0e0e4736',
     ]);
   });
 

@@ -6,7 +6,7 @@ import type { ActionContext } from '../types.js';
  * The same step always derives the same id, so a retry meets "already exists" instead of starting twice.
  */
 export function healRunId(ctx: ActionContext): string {
-  return `salve-${ctx.heal.id}-${ctx.heal.step}`;
+  return `salve-${ctx.heal.id}-${ctx.heal.markStep}`;
 }
 
 const MAX_DNS_LABEL = 63;
@@ -17,6 +17,6 @@ export function healDnsName(ctx: ActionContext): string {
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-');
   if (name.length <= MAX_DNS_LABEL) return name;
-  const hash = createHash('sha256').update(`${ctx.heal.id}/${ctx.heal.step}`).digest('hex').slice(0, 16);
-  return `salve-${hash}-${ctx.heal.step}`;
+  const hash = createHash('sha256').update(`${ctx.heal.id}/${ctx.heal.markStep}`).digest('hex').slice(0, 16);
+  return `salve-${hash}-${ctx.heal.markStep}`;
 }

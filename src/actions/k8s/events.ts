@@ -18,8 +18,8 @@ export function microTime(at: Date): string {
  * heal step instead: a step that runs again (a crash between its change and its Event, a lease handed over)
  * names the same Event, so it is posted once, and a re-run that finds it missing posts it then.
  */
-export function eventName(regardingName: string, heal: { id: string; step: number }): string {
-  const digest = createHash('sha256').update(`${heal.id}\u0000${heal.step}`).digest('hex').slice(0, 16);
+export function eventName(regardingName: string, heal: { id: string; markStep: number }): string {
+  const digest = createHash('sha256').update(`${heal.id}\u0000${heal.markStep}`).digest('hex').slice(0, 16);
   return `${regardingName}.${digest}`;
 }
 

@@ -35,7 +35,7 @@ async function findJob(ctx: ActionContext, namespace: string, name: string): Pro
 async function trigger(ctx: ActionContext, params: RetrainCronjobParams): Promise<ActionResult> {
   const { namespace } = namespacedName(ctx.target);
   const cronJobName = cronJobNameOf(ctx.target, params);
-  const jobName = jobNameFor(cronJobName, ctx.heal.id, ctx.heal.step);
+  const jobName = jobNameFor(cronJobName, ctx.heal.id, ctx.heal.markStep);
   const facts = { cronJob: cronJobName, jobName };
   const cronJob = await ctx.kube.getCronJob(namespace, cronJobName);
   const ours = await findJob(ctx, namespace, jobName);

@@ -199,6 +199,8 @@ function triggerBody(e: NotificationEvent, routingKey: string): PagerDutyBody {
   const links = [
     ...httpLink(e.heal.consoleUrl, 'salve: the heal in the console'),
     ...httpLink(e.heal.url, 'salve: the heal in the API'),
+    // SALVE_TRACE_URL, when the heal is traced and sampled: the responder sees each step's requests and timing.
+    ...httpLink(e.heal.traceUrl, 'Trace: the heal from the alert to its verification'),
     ...httpLink(e.alert?.generatorURL, 'Prometheus: the alert expression'),
     ...httpLink(e.alert?.alertmanagerURL, 'Alertmanager'),
   ];

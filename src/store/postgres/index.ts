@@ -13,7 +13,7 @@ import { createPgRunner } from './db.js';
 import * as deferred from './deferred.js';
 import * as heals from './heal-ops.js';
 import { createIngestBatcher } from './ingest-batcher.js';
-import { migratePostgres } from './migrations.js';
+import { migratePostgres } from './migrate.js';
 import * as outbox from './outbox.js';
 import { createPgPool, defaultPgDeadlines, type PgDeadlines } from './pool.js';
 import * as reads from './reads.js';

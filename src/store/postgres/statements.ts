@@ -70,10 +70,10 @@ export function pgStatements(
       await client.query(
         `INSERT INTO heals (id, policy, target_key, target, state, phase, step, steps, dry_run, trigger, opened_at,
                             updated_at, next_run_at, idempotency_key, idempotency_scope, idempotency_digest,
-                            trace_context)
+                            trace_context, mark_base)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
                               $8::text[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[],
-                              $14::text[], $15::text[], $16::text[], $17::text[])`,
+                              $14::text[], $15::text[], $16::text[], $17::text[], $18::int[])`,
         [
           column('id'),
           column('policy'),
@@ -92,6 +92,7 @@ export function pgStatements(
           column('idempotency_scope'),
           column('idempotency_digest'),
           column('trace_context'),
+          column('mark_base'),
         ],
       );
     },

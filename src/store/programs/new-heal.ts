@@ -1,5 +1,5 @@
 import type { HealStage, HealTrigger, ResolvedStep } from '../../domain/heal.js';
-import { phaseOf, stateOf } from '../../domain/heal.js';
+import { currentMarkBase, phaseOf, stateOf } from '../../domain/heal.js';
 import type { TargetRef } from '../../domain/target.js';
 import type { HealInsertRow } from '../rows.js';
 
@@ -40,5 +40,6 @@ export function newHealRow(h: NewHeal): HealInsertRow {
     idempotency_scope: h.idempotency?.scope ?? null,
     idempotency_digest: h.idempotency?.digest ?? null,
     trace_context: h.traceContext ?? null,
+    mark_base: currentMarkBase,
   };
 }

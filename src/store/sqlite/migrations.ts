@@ -211,6 +211,16 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sq
       CREATE INDEX deferred_matches_due ON deferred_matches (next_at);
     `,
   },
+  {
+    version: 9,
+    name: 'step marks counted per heal',
+    sql: `
+      -- What a heal's step adds to its index in the marks and names it leaves on what it changes, so that a
+      -- re-run recognises its own work. Heals from before steps were numbered from 1 (and rows a replica of
+      -- that release still inserts) keep the index: 0. This release writes 1 for every heal it opens.
+      ALTER TABLE heals ADD COLUMN mark_base INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export function migrateSqlite(db: Database, now: () => Date): void {

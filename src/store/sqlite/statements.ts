@@ -39,10 +39,10 @@ export function createSqliteStatements(
   const insertHeal = db.prepare(
     `INSERT INTO heals (id, policy, target_key, target, state, phase, step, steps, dry_run, trigger, opened_at,
                         updated_at, next_run_at, idempotency_key, idempotency_scope, idempotency_digest,
-                        trace_context)
+                        trace_context, mark_base)
      VALUES (@id, @policy, @target_key, @target, @state, @phase, @step, @steps, @dry_run, @trigger, @opened_at,
              @updated_at, @next_run_at, @idempotency_key, @idempotency_scope, @idempotency_digest,
-             @trace_context)`,
+             @trace_context, @mark_base)`,
   );
   const markResolved = db.prepare(
     'UPDATE heal_alerts SET resolved_at = ? WHERE heal_id = ? AND fingerprint = ? AND starts_at = ? AND resolved_at IS NULL',
