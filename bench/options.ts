@@ -11,6 +11,7 @@ export const sections = [
   'verify',
   'store-faults',
   'breakdown',
+  'replay',
 ] as const;
 /** What a plain `npm run bench` runs; `breakdown` is for finding out why, on demand. */
 export const defaultSections: Section[] = [
@@ -22,6 +23,7 @@ export const defaultSections: Section[] = [
   'owners',
   'verify',
   'store-faults',
+  'replay',
 ];
 export type Section = (typeof sections)[number];
 
@@ -48,6 +50,9 @@ export type BenchOptions = {
   backgroundRate: number;
   /** Audit records in the chain the verify section walks while webhooks arrive. */
   verifyRecords: number;
+  /** Recorded alerts the replay section backtests, and the policies it backtests them against. */
+  replayAlerts: number;
+  replayPolicies: number;
   /** Write a V8 CPU profile of each salve child into this directory. */
   profileDir: string | null;
   /** Also measure salve with traces on, exported to an OTLP/HTTP receiver in the bench process. */
@@ -64,7 +69,7 @@ export const usage = `usage: npm run bench -- [options]
   --storm-alerts N      alerts sent in the memory storm (default 100000)
   --log-levels L,L      salve log levels to measure, first is the headline (default info,warn)
   --only S,S            sections to run: ingest, ingest-postgres, storm, match, firstaction, owners,
-                        verify, store-faults, breakdown (default: all but breakdown)
+                        verify, store-faults, replay, breakdown (default: all but breakdown)
   --dir PATH            where the temporary data directories go (default the OS temp dir)
   --engine              also run the heal scheduler and notifier in salve, as \`salve serve\` does
                         (off by default: the figures are the webhook's alone)
@@ -72,6 +77,8 @@ export const usage = `usage: npm run bench -- [options]
                         alerts measured per phase of the firstaction section (default 150)
   --background-rate N   deliveries/s of background load in the firstaction section (default 100)
   --verify-records N    audit records in the chain the verify section walks under load (default 1000000)
+  --replay-alerts N     recorded alerts the replay section backtests (default 1000000)
+  --replay-policies N   policies it backtests them against (default 1000)
   --profile DIR         write a CPU profile of every salve server into DIR
   --tracing             also measure salve (new alerts) with traces on, sent to an OTLP/HTTP receiver
                         in the bench process (traces are off in every other run)
@@ -126,6 +133,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       'first-action-samples': { type: 'string' },
       'background-rate': { type: 'string' },
       'verify-records': { type: 'string' },
+      'replay-alerts': { type: 'string' },
+      'replay-policies': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -147,6 +156,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     firstActionSamples: number('first-action-samples', values['first-action-samples'], 150, 10, 10_000),
     backgroundRate: number('background-rate', values['background-rate'], 100, 1, 10_000),
     verifyRecords: number('verify-records', values['verify-records'], 1_000_000, 1_000, 50_000_000),
+    replayAlerts: number('replay-alerts', values['replay-alerts'], 1_000_000, 100, 50_000_000),
+    replayPolicies: number('replay-policies', values['replay-policies'], 1_000, 1, 10_000),
     profileDir: values.profile ?? null,
     json: values.json ?? false,
   };

@@ -16,7 +16,9 @@ import { healRoutes } from './http/routes/heals.js';
 import { healthRoutes } from './http/routes/health.js';
 import { pauseRoutes } from './http/routes/pause.js';
 import { policyRoutes } from './http/routes/policies.js';
+import { replayRoutes } from './http/routes/replay.js';
 import { slackRoutes } from './http/routes/slack.js';
+import { statsRoutes } from './http/routes/stats.js';
 import { webhookRoutes } from './http/routes/webhook.js';
 import { requireWellFormedText } from './http/well-formed.js';
 
@@ -101,6 +103,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   auditRoutes(app, deps);
   policyRoutes(app, deps);
   alertRoutes(app, deps);
+  statsRoutes(app, deps);
+  replayRoutes(app, deps);
   actionRoutes(app, deps);
   healthRoutes(app, deps);
   slackRoutes(app, deps);

@@ -24,6 +24,14 @@ commands:
   audit [--follow] [--verify [--expect SEQ:HEAD]] [--json]
                              print the audit log, follow it, or verify its sealed chain (every broken
                              record; --expect: against a checkpoint salve published)
+  stats [--since 30d] [--json]
+                             heal effectiveness per policy and step (resolved, escalated, failed, refused,
+                             time to resolve) and the most-healed targets, from the configured store
+  replay --policies DIR [--since 7d | --from FILE] [--json]
+                             backtest a policy table: the recorded alerts (or a file of webhook payloads
+                             with their receivedAt, one JSON object a line) in virtual time, with the real
+                             matching and guards; which heals would open, actions, refusals by guard, the
+                             difference from what happened. Writes nothing, sends nothing
   actions [--json]           the action registry: parameters, example, RBAC needed
   token create --name NAME --scopes alertmanager,operator,viewer
                              make a token: printed once, only its SHA-256 digest goes into the tokens file
@@ -74,6 +82,22 @@ async function main(argv: string[]): Promise<number> {
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
       return audit(cmd, process.env, process.stdout, controller.signal);
+    }
+    case 'stats': {
+      const cmd = parseCommandLine(rest, { since: { type: 'string' }, json: { type: 'boolean' } });
+      // Loaded when asked for: every other command starts without the statistics' modules.
+      const { stats } = await import('./cli/stats.js');
+      return stats(cmd, process.env, process.stdout);
+    }
+    case 'replay': {
+      const cmd = parseCommandLine(rest, {
+        since: { type: 'string' },
+        from: { type: 'string' },
+        json: { type: 'boolean' },
+      });
+      // Loaded when asked for: every other command starts without the backtest's engine modules.
+      const { replay } = await import('./cli/replay.js');
+      return replay(cmd, process.env, process.stdout);
     }
     case 'token': {
       const cmd = parseCommandLine(rest, { name: { type: 'string' }, scopes: { type: 'string' } });

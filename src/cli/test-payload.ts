@@ -76,6 +76,7 @@ export async function testPayload(
       out.write(
         `    remit: ${o.remit.map((b) => `${b.field}=${b.value} (${boundText(b.bound)})`).join(', ')}\n`,
       );
+      if (o.guards.autonomy) out.write(`    autonomy: ${o.guards.autonomy}\n`);
       o.steps.forEach((s, i) => {
         out.write(`    step ${i + 1}: ${s.wouldDo}\n`);
         if (s.preview) out.write(`            now: ${s.preview}\n`);

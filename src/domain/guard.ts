@@ -1,6 +1,10 @@
 // The guards: safety rails as ordered stages, and what each decided.
 
-export const guardOrder = ['paused', 'allowed', 'cooldown', 'rate_limit', 'approval'] as const;
+/**
+ * In this order. `approval` is the policy's own demand for a human; `autonomy` asks for one when the step's
+ * record does not yet show that it heals (`guards.autonomy`).
+ */
+export const guardOrder = ['paused', 'allowed', 'cooldown', 'rate_limit', 'approval', 'autonomy'] as const;
 export type GuardName = (typeof guardOrder)[number];
 /** Why a guard refuses: the `reason` of heals, audit records and `salve_guard_refusals_total`. */
 export const guardRefusalReasons = [

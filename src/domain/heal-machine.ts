@@ -98,15 +98,25 @@ export const healMachine = {
       audit: [a.approvalRequested],
       notify: ['approval.requested'],
       make: (heal, e) => ({
-        // The page is a timer like the expiry: the store holds it, so it fires after a restart too.
+        // The page is a timer like the expiry: the store holds it, so it fires after a restart too. The reason
+        // says why a human must decide, in the guard's words (for autonomy, in numbers).
         set: {
           deadlineAt: e.expiresAt,
           pageAt: e.pageAt,
           nextRunAt: e.pageAt ?? e.expiresAt,
-          reason: 'awaiting_approval',
+          reason: e.request.detail,
         },
         audit: decisionsAudit(heal, e.passed, e.request),
-        notify: [{ kind: 'approval.requested', approval: { expiresAt: e.expiresAt, wouldDo: e.wouldDo } }],
+        notify: [
+          {
+            kind: 'approval.requested',
+            approval: {
+              expiresAt: e.expiresAt,
+              wouldDo: e.wouldDo,
+              why: { guard: e.request.guard, detail: e.request.detail },
+            },
+          },
+        ],
       }),
     },
     guards_passed: {

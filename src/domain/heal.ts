@@ -33,7 +33,7 @@ export type OpenHealState = (typeof openHealStates)[number];
 export const healStages = {
   guards: {
     state: 'pending',
-    does: 'runs the guards in order: pause, allowed, cooldown, rate limits, approval',
+    does: 'runs the guards in order: pause, allowed, cooldown, rate limits, approval, autonomy',
   },
   approval: {
     state: 'awaiting_approval',

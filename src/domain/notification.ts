@@ -76,6 +76,8 @@ export type NotificationEvent = {
     expiresAt?: string;
     /** What would be done, in words (the actions' describe()). */
     wouldDo?: string[];
+    /** Which guard asks for a human, and why in its words (autonomy: the step's record in numbers). */
+    why?: { guard: string; detail: string };
     decision?: 'approved' | 'rejected';
     decidedBy?: string;
   };

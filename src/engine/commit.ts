@@ -1,8 +1,10 @@
 import type { Heal } from '../domain/heal.js';
 import { isOpenStage } from '../domain/heal.js';
+import { moveStepOutcome } from '../domain/heal-record.js';
 import type { Transition } from '../domain/heal-transition.js';
 import type { EngineDeps } from './context.js';
 import { addressed } from './notify-events.js';
+import { isDryRun, policyOf } from './step.js';
 import { traceMove } from './trace.js';
 
 export const nowIso = (deps: Pick<EngineDeps, 'clock'>) => deps.clock.now().toISOString();
@@ -14,6 +16,16 @@ function observe(t: Transition, moved: Heal, deps: EngineDeps): void {
   if (t.event === 'guard_refused' || t.event === 'guard_escalated') {
     const refused = t.audit.find((r) => r.type === 'guard.refused');
     deps.metrics.guardRefusals.inc({ guard: String(refused?.data.guard), reason: String(refused?.outcome) });
+  }
+  const settled = moveStepOutcome(t);
+  if (settled) {
+    // A dry run healed nothing: its steps are counted apart, never as resolved.
+    const dryRun = t.to === 'dry_run' || isDryRun(moved, policyOf(moved, deps), deps.settings);
+    deps.metrics.healStepOutcomes.inc({
+      policy: moved.policy,
+      step: String(settled.step + 1),
+      outcome: dryRun ? 'dry_run' : settled.outcome,
+    });
   }
   if (isOpenStage(t.to)) return;
   const { policy, state, reason } = moved;

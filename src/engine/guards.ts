@@ -1,23 +1,25 @@
+import { assessAutonomy } from '../domain/autonomy.js';
 import { type GuardDecision, type GuardName, type GuardRefusal, guardOrder } from '../domain/guard.js';
 import type { Heal } from '../domain/heal.js';
 import type { ActionLimits, LimitHit } from '../domain/ledger.js';
 import { remitOf } from '../policy/remit.js';
 import type { Policy } from '../policy/types.js';
-import { breakerResetKey, type EngineDeps, pauseKey } from './context.js';
+import type { GuardDeps } from './guard-reads.js';
 import { type GuardTiming, spanNow } from './trace.js';
 
-type GuardFn = (heal: Heal, policy: Policy | undefined, deps: EngineDeps) => Promise<GuardDecision>;
+type GuardFn = (heal: Heal, policy: Policy | undefined, deps: GuardDeps) => Promise<GuardDecision>;
 
 const pass = (guard: GuardName, detail: string): GuardDecision => ({ guard, verdict: 'pass', detail });
 
 const hourMs = 3_600_000;
-const isoBefore = (deps: EngineDeps, ms: number) => new Date(deps.clock.now().getTime() - ms).toISOString();
+const isoBefore = (deps: Pick<GuardDeps, 'clock'>, ms: number) =>
+  new Date(deps.clock.now().getTime() - ms).toISOString();
 const forced = (heal: Heal) => heal.trigger.kind === 'manual' && heal.trigger.force;
 
 /** Start of the heal-loop breaker's window: its rate window, or an operator's reset within it. */
-async function breakerSince(heal: Heal, windowMs: number, deps: EngineDeps): Promise<string> {
+async function breakerSince(heal: Heal, windowMs: number, deps: GuardDeps): Promise<string> {
   const windowStart = isoBefore(deps, windowMs);
-  const reset = await deps.store.getSetting(breakerResetKey(heal.targetKey));
+  const reset = await deps.reads.breakerResetAt(heal.targetKey);
   return reset && reset > windowStart ? reset : windowStart;
 }
 
@@ -26,7 +28,7 @@ export function limitRefusal(
   heal: Heal,
   policy: Policy | undefined,
   hit: LimitHit,
-  deps: EngineDeps,
+  deps: Pick<GuardDeps, 'settings'>,
 ): GuardRefusal {
   switch (hit.limit) {
     case 'cooldown': {
@@ -66,7 +68,7 @@ export function limitRefusal(
 export async function actionLimits(
   heal: Heal,
   policy: Policy | undefined,
-  deps: EngineDeps,
+  deps: GuardDeps,
 ): Promise<ActionLimits> {
   const limits: ActionLimits = {
     global: { since: isoBefore(deps, hourMs), max: deps.settings.maxActionsPerHour },
@@ -82,8 +84,7 @@ export async function actionLimits(
 
 const guards: Record<GuardName, GuardFn> = {
   async paused(_heal, _policy, deps) {
-    const paused = await deps.store.getSetting(pauseKey);
-    return paused
+    return (await deps.reads.paused())
       ? { guard: 'paused', verdict: 'hold', detail: 'salve is paused: nothing is acted on' }
       : pass('paused', 'not paused');
   },
@@ -116,7 +117,7 @@ const guards: Record<GuardName, GuardFn> = {
 
   async cooldown(heal, policy, deps) {
     if (forced(heal)) return pass('cooldown', 'skipped: forced by an operator');
-    const last = await deps.store.lastActionAt(heal.policy, heal.targetKey);
+    const last = await deps.reads.lastActionAt(heal.policy, heal.targetKey);
     const cooldownMs = policy!.guards.cooldownMs;
     if (last && cooldownMs > 0 && new Date(last).getTime() + cooldownMs > deps.clock.now().getTime()) {
       return limitRefusal(heal, policy, { limit: 'cooldown', lastAt: last }, deps);
@@ -129,13 +130,13 @@ const guards: Record<GuardName, GuardFn> = {
     if (limit) {
       const since = await breakerSince(heal, limit.windowMs, deps);
       // Every policy's actions on this target count: two policies must not take turns forever.
-      const count = await deps.store.countActions({ targetKey: heal.targetKey, since, excludeDryRun: true });
+      const count = await deps.reads.countActions({ targetKey: heal.targetKey, since });
       if (count >= limit.count) {
         return limitRefusal(heal, policy, { limit: 'target', count, max: limit.count, since }, deps);
       }
     }
     const since = isoBefore(deps, hourMs);
-    const count = await deps.store.countActions({ since, excludeDryRun: true });
+    const count = await deps.reads.countActions({ since });
     const max = deps.settings.maxActionsPerHour;
     if (count >= max) return limitRefusal(heal, policy, { limit: 'global', count, max, since }, deps);
     return pass('rate_limit', 'within limits');
@@ -149,6 +150,20 @@ const guards: Record<GuardName, GuardFn> = {
       detail: `policy ${heal.policy} requires an operator's approval`,
     };
   },
+
+  async autonomy(heal, policy, deps) {
+    const rule = policy!.guards.autonomy;
+    if (!rule) return pass('autonomy', 'not required');
+    // A heal an operator opened has a human in the loop already.
+    if (heal.trigger.kind === 'manual') return pass('autonomy', `opened by ${heal.trigger.actor}`);
+    const until = deps.clock.now().toISOString();
+    const window = { since: isoBefore(deps, rule.windowMs), until };
+    const record = await deps.reads.stepRecord(heal.policy, heal.step, window);
+    const verdict = assessAutonomy(rule, record, heal.steps[heal.step]?.action ?? 'none');
+    return verdict.confident
+      ? pass('autonomy', verdict.detail)
+      : { guard: 'autonomy', verdict: 'await_approval', detail: verdict.detail };
+  },
 };
 
 /**
@@ -158,7 +173,7 @@ const guards: Record<GuardName, GuardFn> = {
 export async function runGuards(
   heal: Heal,
   policy: Policy | undefined,
-  deps: EngineDeps,
+  deps: GuardDeps,
   timed?: GuardTiming[],
 ): Promise<GuardDecision[]> {
   const decisions: GuardDecision[] = [];

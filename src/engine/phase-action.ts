@@ -9,6 +9,7 @@ import { isSalveError } from '../errors.js';
 import { actionContext, alertStartedAt } from './action-context.js';
 import { commit, inMs, nowIso, reschedule } from './commit.js';
 import type { EngineDeps } from './context.js';
+import { liveGuardDeps } from './guard-reads.js';
 import { actionLimits } from './guards.js';
 import { commitReserving } from './reserve.js';
 import { actionRecord, isDryRun, policyOf } from './step.js';
@@ -93,7 +94,7 @@ async function runAction(heal: Heal, action: AnyAction, params: unknown, deps: E
 
 /** The slot the guards reserved becomes the action; a later step takes its own slot here, atomically. */
 async function start(heal: HealIn<'action'>, record: ActionRecordInput, params: unknown, deps: EngineDeps) {
-  const limits = await actionLimits(heal, policyOf(heal, deps), deps);
+  const limits = await actionLimits(heal, policyOf(heal, deps), liveGuardDeps(deps));
   const move = apply(heal, { type: 'step_started', at: nowIso(deps), record, limits, params });
   return commitReserving(heal, move, [], deps);
 }

@@ -4,8 +4,10 @@ import type { Heal } from '../domain/heal.js';
 import { apply, type HealIn } from '../domain/heal-apply.js';
 import type { EventFrom } from '../domain/heal-machine.js';
 import type { SlotReservation } from '../domain/ledger.js';
+import type { Policy } from '../policy/types.js';
 import { commit, inMs, nowIso, reschedule } from './commit.js';
 import type { EngineDeps } from './context.js';
+import { type GuardDeps, liveGuardDeps } from './guard-reads.js';
 import { actionLimits, runGuards } from './guards.js';
 import { commitReserving, refusalEvent } from './reserve.js';
 import { actionRecord, allAlertsResolved, isDryRun, policyOf } from './step.js';
@@ -75,45 +77,69 @@ export function decideGuards(heal: Heal, f: GuardFacts): Decision<'guards'> {
   }
 }
 
-export async function guardsPhase(heal: HealIn<'guards'>, deps: EngineDeps): Promise<Heal> {
-  const policy = policyOf(heal, deps);
+/** What the guard stage found before deciding; the time and the waits come from the caller's clock. */
+export type GuardStageFacts = Pick<
+  GuardFacts,
+  'at' | 'alertsResolved' | 'dryRun' | 'retryAt' | 'expiresAt' | 'pageAt' | 'wouldDo'
+>;
+
+/**
+ * The guard stage: the guards in order through `guardDeps`' reads, the slot a passing move reserves, and the
+ * decision. The live engine reads the store; the policy backtest (src/service/replay) a virtual ledger.
+ * With `timed`, each guard's start, end and decision (as the stage counts it: an approved wait passes) are
+ * kept for its span.
+ */
+export async function guardStage(
+  heal: Heal,
+  policy: Policy | undefined,
+  guardDeps: GuardDeps,
+  f: GuardStageFacts,
+  timed?: GuardTiming[],
+): Promise<Decision<'guards'>> {
   const approved = heal.approvedBy !== null;
-  const alertsResolved = await allAlertsResolved(heal, deps);
-  const timed: GuardTiming[] | undefined = deps.tracer.enabled ? [] : undefined;
-  const decisions = alertsResolved
+  // An operator's approval answers whichever guard asked for it (the policy's own demand, or autonomy).
+  const decisions = f.alertsResolved
     ? []
-    : (await runGuards(heal, policy, deps, timed)).map(
+    : (await runGuards(heal, policy, guardDeps, timed)).map(
         (d): GuardDecision =>
           d.verdict === 'await_approval' && approved
-            ? { guard: 'approval', verdict: 'pass', detail: `approved by ${heal.approvedBy}` }
+            ? { guard: d.guard, verdict: 'pass', detail: `approved by ${heal.approvedBy}: ${d.detail}` }
             : d,
       );
-  const dryRun = isDryRun(heal, policy, deps.settings);
+  timed?.forEach((t, i) => {
+    t.decision = decisions[i] ?? t.decision;
+  });
   // The action's slot in the counted limits is taken with the move that passes: what the guards read is
   // re-checked, atomically, against every heal that passed at the same moment on any replica.
   const passing = decisions.at(-1)?.verdict === 'pass';
   const reserve =
-    passing && !dryRun
-      ? { action: actionRecord(heal, dryRun), limits: await actionLimits(heal, policy, deps) }
+    passing && !f.dryRun
+      ? { action: actionRecord(heal, f.dryRun), limits: await actionLimits(heal, policy, guardDeps) }
       : undefined;
-  const decision = decideGuards(heal, {
-    at: nowIso(deps),
-    alertsResolved,
-    decisions,
-    dryRun,
-    retryAt: inMs(deps, deps.settings.pollMs),
-    expiresAt: inMs(deps, deps.settings.approvalTimeoutMs),
-    pageAt: policy?.guards.pageAfterMs ? inMs(deps, policy.guards.pageAfterMs) : null,
-    wouldDo: wouldDo(heal, deps),
-    ...(reserve ? { reserve } : {}),
-  });
+  return decideGuards(heal, { ...f, decisions, ...(reserve ? { reserve } : {}) });
+}
+
+export async function guardsPhase(heal: HealIn<'guards'>, deps: EngineDeps): Promise<Heal> {
+  const policy = policyOf(heal, deps);
+  const timed: GuardTiming[] | undefined = deps.tracer.enabled ? [] : undefined;
+  const decision = await guardStage(
+    heal,
+    policy,
+    liveGuardDeps(deps),
+    {
+      at: nowIso(deps),
+      alertsResolved: await allAlertsResolved(heal, deps),
+      dryRun: isDryRun(heal, policy, deps.settings),
+      retryAt: inMs(deps, deps.settings.pollMs),
+      expiresAt: inMs(deps, deps.settings.approvalTimeoutMs),
+      pageAt: policy?.guards.pageAfterMs ? inMs(deps, policy.guards.pageAfterMs) : null,
+      wouldDo: wouldDo(heal, deps),
+    },
+    timed,
+  );
   if ('wait' in decision) return reschedule(heal, decision.wait, deps);
   // What a held heal looking again decided is not recorded: its stage's span is dropped (trace.ts).
-  if (timed)
-    recordGuards(
-      deps.tracer,
-      timed.map((t, i) => ({ ...t, decision: decisions[i] ?? t.decision })),
-    );
+  if (timed) recordGuards(deps.tracer, timed);
   const move = apply(heal, decision.event);
   return decision.event.type === 'guards_passed'
     ? commitReserving(heal, move, decision.event.passed, deps)

@@ -4,8 +4,11 @@ import type { Policy } from '../policy/types.js';
 import type { EngineDeps } from './context.js';
 
 /** Global dry-run, the heal's own (opened under it), or its policy's: the step changes nothing. */
-export const isDryRun = (heal: Heal, policy: Policy | undefined, settings: EngineDeps['settings']) =>
-  settings.dryRun || heal.dryRun || policy?.guards.dryRun === true;
+export const isDryRun = (
+  heal: Heal,
+  policy: Policy | undefined,
+  settings: Pick<EngineDeps['settings'], 'dryRun'>,
+) => settings.dryRun || heal.dryRun || policy?.guards.dryRun === true;
 
 /** The policy in force now for the heal (the table may have changed since it opened). */
 export const policyOf = (heal: Heal, deps: EngineDeps) => deps.policies.current().byName.get(heal.policy);

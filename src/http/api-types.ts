@@ -9,6 +9,8 @@ import type { HealAlert } from '../domain/heal.js';
 import type { PolicySourceStatus } from '../policy/source.js';
 import type { Policy } from '../policy/types.js';
 import type { PauseState } from '../service/pause.js';
+import type { ReplayReport } from '../service/replay/replay.js';
+import type { StatsReport } from '../service/stats.js';
 import type { AuditVerification } from '../store/types.js';
 import type { HealView as Heal } from './heal-view.js';
 
@@ -34,7 +36,7 @@ export type AttachedAlerts = { alerts: AttachedAlert[]; more: number };
 
 export type AuditPage = { records: AuditRecord[]; nextCursor: string | null };
 
-export type { PauseState };
+export type { PauseState, ReplayReport, StatsReport };
 
 export type PolicyView = Pick<
   Policy,

@@ -136,6 +136,11 @@ export const exampleEvents: Array<{ title: string; event: NotificationEvent }> =
           'restart Deployment ml-prod/fraud-scorer',
           'roll back Deployment ml-prod/fraud-scorer to its last known good release',
         ],
+        why: {
+          guard: 'autonomy',
+          detail:
+            'k8s.restart resolved 3 of 7 (42.8 %) in 30 days; needs 90 % over at least 5: waits for approval',
+        },
       },
     }),
   },

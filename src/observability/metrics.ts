@@ -60,6 +60,12 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['guard', 'reason'] as const,
       registers,
     }),
+    healStepOutcomes: new Counter({
+      name: 'salve_heal_step_outcomes_total',
+      help: 'What became of each step a heal tried, by policy, step (from 1) and outcome (resolved, failed, next_step, escalated; dry_run for dry runs)',
+      labelNames: ['policy', 'step', 'outcome'] as const,
+      registers,
+    }),
     timeToResolve: new Histogram({
       name: 'salve_time_to_resolve_seconds',
       help: 'Time from heal opening to every attached alert resolving, by policy',

@@ -155,8 +155,18 @@ export function loadPolicyText(
   registry: ActionRegistry,
   options: LoadOptions = {},
 ): PolicyLoadResult {
+  return loadPolicyTexts([{ file, text }], registry, options);
+}
+
+/** Policy documents given as text (`POST /v1/policies/replay`), checked together like a directory's files. */
+export function loadPolicyTexts(
+  files: ReadonlyArray<{ file: string; text: string }>,
+  registry: ActionRegistry,
+  options: LoadOptions = {},
+): PolicyLoadResult {
+  const schema = buildPolicyFileSchema(registry);
   return assemble(
-    [parsePolicyFile(file, text, buildPolicyFileSchema(registry))],
+    files.map((f) => parsePolicyFile(f.file, f.text, schema)),
     registry,
     options.clock ?? systemClock(),
   );

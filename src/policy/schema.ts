@@ -21,7 +21,11 @@ const DEFAULT_GUARDS: Guards = {
   approval: false,
   pageAfterMs: null,
   dryRun: false,
+  autonomy: null,
 };
+
+/** `guards.autonomy: {}` asks for these: the ML-operations rule of thumb, 90 % over at least 5 in 30 days. */
+export const DEFAULT_AUTONOMY = { minSuccessRate: 0.9, minSamples: 5, windowMs: 30 * 86_400_000 } as const;
 
 // `undefined` falls through to the loader's error map, which says "is required".
 const expecting = (what: string) => (issue: { input: unknown }) =>
@@ -143,6 +147,21 @@ export function buildPolicyFileSchema(registry: ActionRegistry) {
       maxPerTarget: rate.default(DEFAULT_GUARDS.maxPerTarget),
       approval: approval.optional(),
       dryRun: z.boolean().default(DEFAULT_GUARDS.dryRun),
+      autonomy: z
+        .strictObject({
+          minSuccessRate: z
+            .number({ error: expecting('expected a share between 0 and 1, like 0.9') })
+            .min(0, 'expected a share between 0 and 1, like 0.9')
+            .max(1, 'expected a share between 0 and 1, like 0.9')
+            .default(DEFAULT_AUTONOMY.minSuccessRate),
+          minSamples: z
+            .number({ error: expecting('expected a whole number of heals, like 5') })
+            .int('expected a whole number of heals, like 5')
+            .min(1, 'needs at least 1 sample')
+            .default(DEFAULT_AUTONOMY.minSamples),
+          window: duration(1).default(DEFAULT_AUTONOMY.windowMs),
+        })
+        .optional(),
     })
     .prefault({})
     .transform(
@@ -152,6 +171,13 @@ export function buildPolicyFileSchema(registry: ActionRegistry) {
         approval: (g.approval ?? null) !== null,
         pageAfterMs: g.approval?.pageAfter ?? null,
         dryRun: g.dryRun,
+        autonomy: g.autonomy
+          ? {
+              minSuccessRate: g.autonomy.minSuccessRate,
+              minSamples: g.autonomy.minSamples,
+              windowMs: g.autonomy.window,
+            }
+          : null,
       }),
     );
 

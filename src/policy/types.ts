@@ -1,3 +1,4 @@
+import type { AutonomyRule } from '../domain/autonomy.js';
 import type { ResolvedStep, StepVerify } from '../domain/heal.js';
 import type { TargetRef } from '../domain/target.js';
 import type { ChainLink, ChainSubject, OwnerOfKind } from '../kube/owner-chain.js';
@@ -33,6 +34,8 @@ export type Guards = {
    */
   pageAfterMs: number | null;
   dryRun: boolean;
+  /** Earned autonomy: a step whose record is below this bound waits for approval. null: acts on its guards. */
+  autonomy: AutonomyRule | null;
 };
 
 /**

@@ -1,7 +1,9 @@
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ActionContext, AnyAction } from '../actions/types.js';
 import { normaliseAlert, type ReceivedAlert, type WebhookPayload } from '../alerts/schema.js';
+import { assessAutonomy, percentText, windowText } from '../domain/autonomy.js';
 import { openHealStates } from '../domain/heal.js';
+import { storeGuardReads } from '../engine/guard-reads.js';
 import { isSalveError } from '../errors.js';
 import type { OwnerCache } from '../kube/owner-cache.js';
 import { chainText } from '../kube/owner-chain.js';
@@ -10,7 +12,7 @@ import { readOnlyKube } from '../kube/read-only.js';
 import { evaluateAlert } from '../policy/evaluate.js';
 import { type RemitBound, remitOf } from '../policy/remit.js';
 import type { PolicyTable } from '../policy/table.js';
-import type { MatchOutcome, Resolution } from '../policy/types.js';
+import type { MatchOutcome, Policy, Resolution } from '../policy/types.js';
 import type { Store } from '../store/types.js';
 import { evaluateWithOwners } from './owner-resolution.js';
 
@@ -28,7 +30,15 @@ export type ExplainedOutcome =
       openHeal: string | null;
       dryRun: boolean;
       approval: boolean;
-      guards: { cooldown: number; maxPerTarget: string | null };
+      guards: {
+        cooldown: number;
+        maxPerTarget: string | null;
+        /**
+         * `guards.autonomy`, with the first step's record when salve can read its store: whether that step
+         * would act alone now, or wait for approval, in numbers. null: the policy sets no such bound.
+         */
+        autonomy: string | null;
+      };
       /** What the heal may act on and what bounds each designator: a literal, an `allow` list, a namespace. */
       remit: RemitBound[];
       /**
@@ -98,6 +108,23 @@ async function explainSteps(
   return steps;
 }
 
+/** What the autonomy guard would say of the first step now; the bound alone without a store to read. */
+async function autonomyNow(
+  policy: Policy,
+  action: string,
+  ctx: { store?: Store; now?: Date },
+): Promise<string | null> {
+  const rule = policy.guards.autonomy;
+  if (!rule) return null;
+  if (!ctx.store || !ctx.now) {
+    return `${action} needs ${percentText(rule.minSuccessRate)} over at least ${rule.minSamples} in ${windowText(rule.windowMs)} to act alone (its record is in the store of a running salve: POST /v1/policies/test)`;
+  }
+  const until = ctx.now.toISOString();
+  const since = new Date(ctx.now.getTime() - rule.windowMs).toISOString();
+  const record = await storeGuardReads(ctx.store).stepRecord(policy.name, 0, { since, until });
+  return assessAutonomy(rule, record, action).detail;
+}
+
 /** What salve would do with a payload, without committing anything: `salve test` and POST /v1/policies/test. */
 export async function explainPayload(
   payload: WebhookPayload,
@@ -109,6 +136,8 @@ export async function explainPayload(
     preview?: PreviewDeps;
     /** Resolves ownerOf targets (reads only); without it they are explained as deferred. */
     owners?: OwnerCache;
+    /** Now, for the autonomy guard's window over the store's record. */
+    now?: Date;
   },
 ): Promise<Explanation> {
   const alerts: Explanation['alerts'] = [];
@@ -156,6 +185,10 @@ export async function explainPayload(
           maxPerTarget: policy.guards.maxPerTarget
             ? `${policy.guards.maxPerTarget.count}/${policy.guards.maxPerTarget.windowMs}ms`
             : null,
+          autonomy: await autonomyNow(policy, o.steps[0]?.action ?? 'none', {
+            ...(ctx.store ? { store: ctx.store } : {}),
+            ...(ctx.now ? { now: ctx.now } : {}),
+          }),
         },
         // evaluateAlert refuses what is out of bounds, so a match always has its bounds.
         remit: remit.ok ? remit.bounds : [],

@@ -21,3 +21,8 @@ export function newId(prefix: string, now: Date): string {
   }
   return `${prefix}_${timePart}${randomPart}`;
 }
+
+/** The smallest id `newId(prefix, at)` can make: ids made at `at` or later sort at or above it. */
+export function idFloor(prefix: string, at: Date): string {
+  return newId(prefix, at).replace(/[0-9a-z]{16}$/, '0'.repeat(16));
+}

@@ -1,12 +1,14 @@
 import type { AlertStatus, ReceivedAlert } from '../alerts/schema.js';
 import type { AuditInput, AuditRecord } from '../domain/audit.js';
 import type { Heal, HealAlert, HealStage, HealState, OpenHealState, ResolvedStep } from '../domain/heal.js';
+import type { HealRecord } from '../domain/heal-record.js';
 import type { HealPatch } from '../domain/heal-transition.js';
 import type { ActionFinish, ActionRecordInput, SlotReservation } from '../domain/ledger.js';
 import type { NotificationEvent, OutboxInput } from '../domain/notification.js';
 import type { TargetRef } from '../domain/target.js';
 import type { ChainSubject } from '../kube/owner-chain.js';
 import type { MatchOutcome } from '../policy/types.js';
+import type { HealHistoryQuery } from './history.js';
 
 /** Open heals by state; every open state is present, 0 when none. */
 export type OpenHealCounts = Record<OpenHealState, number>;
@@ -144,7 +146,10 @@ export type HealQuery = {
 
 export type StoredAlert = ReceivedAlert & { receivedAt: string; deliveryId: number };
 
-export type AlertQuery = { fingerprint?: string; status?: AlertStatus; limit: number; afterId?: number };
+export type AlertQuery = { fingerprint?: string; status?: AlertStatus; limit: number; afterId?: number } & {
+  /** Only alerts received at or after this time (the history a policy backtest replays). */
+  receivedSince?: string;
+};
 
 /** One atomic move of a heal: its new fields, the audit records that explain it, the action bookkeeping. */
 export type HealTransition = {
@@ -237,6 +242,8 @@ export interface Store {
   listHeals(query: HealQuery): Promise<Heal[]>;
   healAlerts(id: string): Promise<HealAlert[]>;
   countOpenHeals(): Promise<OpenHealCounts>;
+  /** Heals opened since a time (one policy's or all), oldest first, with their ledger rows: for statistics. */
+  healHistory(query: HealHistoryQuery): Promise<HealRecord[]>;
 
   appendAudit(records: AuditInput[]): Promise<AuditRecord[]>;
   queryAudit(query: AuditQuery): Promise<AuditRecord[]>;

@@ -142,12 +142,14 @@ describe.skipIf(!hasChromium())('operator console: readable everywhere', { timeo
     expect(await focused()).toBe('h1:Heals');
     // Backwards through the header: sign out, the sections, the brand, and first of all the skip button.
     const seen: string[] = [];
-    for (let i = 0; i < 10 && seen.at(-1) !== 'button:Skip to content'; i++) {
+    for (let i = 0; i < 12 && seen.at(-1) !== 'button:Skip to content'; i++) {
       await page.keyboard.press('Shift+Tab');
       seen.push(await focused());
     }
     expect(seen).toEqual([
       'button:Sign out',
+      'a:Replay',
+      'a:Effectiveness',
       'a:Policies',
       'a:Audit',
       'a:Pause',

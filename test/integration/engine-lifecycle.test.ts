@@ -29,6 +29,8 @@ describe('heal lifecycle', () => {
     const types = (await h.timeline(heal.id)).map((r) => `${r.type}:${r.outcome}`);
     expect(types).toEqual([
       'heal.opened:pending',
+      // paused, allowed, cooldown, rate_limit, approval, autonomy
+      'guard.passed:pass',
       'guard.passed:pass',
       'guard.passed:pass',
       'guard.passed:pass',

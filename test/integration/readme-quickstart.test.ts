@@ -124,14 +124,31 @@ describe('the README quick start', () => {
         env.SALVE_TOKEN = token!;
         continue;
       }
-      const run = spawnSync('bash', ['-c', command], {
-        cwd: repoRoot,
-        env,
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
-      expect(run.status, `${command}\n${run.stdout}${run.stderr}`).toBe(0);
-      outputs.push(run.stdout);
+      const runCommand = () => {
+        const run = spawnSync('bash', ['-c', command], {
+          cwd: repoRoot,
+          env,
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+        expect(run.status, `${command}\n${run.stdout}${run.stderr}`).toBe(0);
+        return run.stdout;
+      };
+      if (/rollout history/.test(command)) {
+        // The heal acts moments after the delivery is acknowledged; a reader who looks too early looks again.
+        let shown = '';
+        await until(
+          'the rollout history to show the restart (revision 3)',
+          () => {
+            shown = runCommand();
+            return /^3\s/m.test(shown);
+          },
+          { timeoutMs: 60_000, everyMs: 500 },
+        );
+        outputs.push(shown);
+        continue;
+      }
+      outputs.push(runCommand());
     }
 
     // What the README says each command shows.

@@ -95,6 +95,7 @@ describe('the trace of a heal', () => {
       'guard cooldown',
       'guard rate_limit',
       'guard approval',
+      'guard autonomy',
     ]);
     expect(trace.children(guards).every((g) => g.attributes['salve.guard.verdict'] === 'pass')).toBe(true);
     expect(guards.attributes).toMatchObject({

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManualHealInput } from '../../src/store/types.js';
 import { alertOf, delivery, openTestHeal, type StoreHarness, T } from './store-contract.js';
+import { runHistoryStoreContract } from './store-contract-history.js';
 import { runOutboxStoreContract } from './store-contract-outbox.js';
 import { runSlotStoreContract } from './store-contract-slots.js';
 
@@ -25,6 +26,7 @@ export function manualInput(extra: Partial<ManualHealInput> = {}): ManualHealInp
 export function runEngineStoreContract(name: string, open: () => Promise<StoreHarness>): void {
   runOutboxStoreContract(name, open);
   runSlotStoreContract(name, open);
+  runHistoryStoreContract(name, open);
   describe(`Store contract (engine): ${name}`, () => {
     let h: StoreHarness;
     beforeEach(async () => {

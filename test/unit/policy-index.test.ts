@@ -55,7 +55,14 @@ function buildTable(specs: readonly Spec[]): PolicyTable {
       target: { kind: 'Deployment', namespace: '{{ labels.ns }}', name: '{{ labels.dep }}' },
       allow: { namespaces: ['ml-prod'] },
       steps: [{ action: 'fake.restart', with: {}, verify: {} }],
-      guards: { cooldownMs: 0, maxPerTarget: null, approval: false, pageAfterMs: null, dryRun: false },
+      guards: {
+        cooldownMs: 0,
+        maxPerTarget: null,
+        approval: false,
+        pageAfterMs: null,
+        dryRun: false,
+        autonomy: null,
+      },
       notify: [],
     };
   });

@@ -70,3 +70,7 @@ export function safeHttpUrl(url: string | null | undefined): string | null {
     return null;
   }
 }
+
+/** 42.8 %: rounded down, so a rate below a bound never reads as meeting it (as the server says it). */
+export const percent = (share: number | null) =>
+  share === null ? '—' : `${(Math.floor(share * 1000 + 1e-9) / 10).toString()} %`;

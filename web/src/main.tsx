@@ -13,7 +13,9 @@ import { HealsView } from './views/heals.js';
 import { NotFound } from './views/not-found.js';
 import { PauseView } from './views/pause.js';
 import { PoliciesView } from './views/policies.js';
+import { ReplayView } from './views/replay.js';
 import { SignIn } from './views/sign-in.js';
+import { StatsView } from './views/stats.js';
 
 type Session = { token: string | null; who: WhoAmI };
 
@@ -73,6 +75,8 @@ function App() {
         {route.view === 'pause' && <PauseView />}
         {route.view === 'audit' && <AuditView query={route.query} />}
         {route.view === 'policies' && <PoliciesView />}
+        {route.view === 'stats' && <StatsView query={route.query} />}
+        {route.view === 'replay' && <ReplayView />}
         {route.view === 'not-found' && <NotFound path={route.path} />}
       </Layout>
     </SignedIn.Provider>

@@ -7,6 +7,8 @@ export type Route =
   | { view: 'pause' }
   | { view: 'audit'; query: URLSearchParams }
   | { view: 'policies' }
+  | { view: 'stats'; query: URLSearchParams }
+  | { view: 'replay' }
   | { view: 'not-found'; path: string };
 
 export function parseHash(hash: string): Route {
@@ -28,6 +30,8 @@ export function parseHash(hash: string): Route {
   if (first === 'pause') return { view: 'pause' };
   if (first === 'audit') return { view: 'audit', query };
   if (first === 'policies') return { view: 'policies' };
+  if (first === 'stats') return { view: 'stats', query };
+  if (first === 'replay') return { view: 'replay' };
   return { view: 'not-found', path };
 }
 

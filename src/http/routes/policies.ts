@@ -56,6 +56,7 @@ export function policyRoutes(app: FastifyInstance, deps: AppDeps): void {
         dryRun: deps.config.dryRun,
         preview: { ...deps.engineDeps, kube: deps.kube },
         owners: deps.owners,
+        now: deps.clock.now(),
       });
     },
   );

@@ -131,6 +131,7 @@ const builders: Record<NotificationKind, Builder> = {
   'approval.requested': (e, notifier) => {
     const wouldDo = e.approval?.wouldDo ?? e.heal.steps.map((s) => s.action);
     const expires = e.approval?.expiresAt ? `\n*Expires:* ${slackDate(e.approval.expiresAt)}` : '';
+    const why = e.approval?.why ? `*Why a human decides:* ${esc(e.approval.why.detail)}\n` : '';
     const buttons: Block = {
       type: 'actions',
       block_id: `${approvalBlockPrefix}${notifier}`,
@@ -160,7 +161,7 @@ const builders: Record<NotificationKind, Builder> = {
     return {
       headline: `:raised_hand: *Approval needed* to heal ${code(targetLabel(e.heal.target))}`,
       details: clip(
-        `*Would do, in order until the alerts resolve:*\n${wouldDo.map((w, i) => `${i + 1}. ${esc(w)}`).join('\n')}\n${alertLine(e)}${expires}`,
+        `${why}*Would do, in order until the alerts resolve:*\n${wouldDo.map((w, i) => `${i + 1}. ${esc(w)}`).join('\n')}\n${alertLine(e)}${expires}`,
       ),
       extra: [buttons],
       fallback: `Approval needed to heal ${esc(targetLabel(e.heal.target))}: would ${wouldDo.map(esc).join(', then ')}`,

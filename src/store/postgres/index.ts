@@ -12,6 +12,7 @@ import { appendAudit, checkAuditKey, queryAudit, verifyAudit } from './audit.js'
 import { createPgRunner } from './db.js';
 import * as deferred from './deferred.js';
 import * as heals from './heal-ops.js';
+import { healHistory } from './history.js';
 import { createIngestBatcher } from './ingest-batcher.js';
 import { migratePostgres } from './migrate.js';
 import * as outbox from './outbox.js';
@@ -92,6 +93,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     listHeals: (q) => run.read('listing heals', (db) => reads.listHeals(db, q)),
     healAlerts: (id) => run.read("reading a heal's alerts", (db) => reads.healAlerts(db, id)),
     countOpenHeals: () => run.read('counting open heals', (db) => reads.countOpenHeals(db)),
+    healHistory: (q) => run.read('reading the heal history', (db) => healHistory(db, q)),
     appendAudit: (records) =>
       run.write('appending to the audit log', (c) => appendAudit(c, key, records, now())),
     queryAudit: (q) => run.read('querying the audit log', (db) => queryAudit(db, q)),

@@ -54,6 +54,7 @@ export async function listAlerts(db: Queryable, q: AlertQuery): Promise<Array<St
   const where = [`id > ${p.add(q.afterId ?? 0)}`];
   if (q.fingerprint) where.push(`fingerprint = ${p.add(q.fingerprint)}`);
   if (q.status) where.push(`status = ${p.add(q.status)}`);
+  if (q.receivedSince) where.push(`received_at >= ${p.add(q.receivedSince)}`);
   const { rows } = await db.query<AlertRow>(
     `SELECT * FROM alerts WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${p.add(q.limit)}`,
     p.values,

@@ -16,6 +16,7 @@ import { createWriteBatcher } from './batcher.js';
 import { createSqliteDeferred } from './deferred.js';
 import { watchDatabaseFiles } from './file-identity.js';
 import { createSqliteHealOps } from './heal-ops.js';
+import { createSqliteHistory } from './history.js';
 import { migrateSqlite } from './migrations.js';
 import { createSqliteOutbox } from './outbox.js';
 import { createSqliteReads } from './reads.js';
@@ -55,6 +56,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const audit = createSqliteAudit(db, options.auditKey ?? auditKeyFrom(randomBytes(32)));
   const reads = createSqliteReads(db);
   const deferred = createSqliteDeferred(db);
+  const history = createSqliteHistory(db);
   const outbox = createSqliteOutbox(db, audit);
   const statements = createSqliteStatements(db, audit, outbox);
   const healOps = createSqliteHealOps(db);
@@ -96,6 +98,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     listHeals: async (q) => reads.listHeals(q),
     healAlerts: async (id) => reads.healAlerts(id),
     countOpenHeals: async () => reads.countOpenHeals(),
+    healHistory: async (q) => history.healHistory(q),
     appendAudit: (records) => write(() => records.flatMap((r) => audit.append(r, now()) ?? [])),
     queryAudit: async (q) => audit.query(q),
     verifyAudit: (verifyOptions) => audit.verify(verifyOptions),

@@ -54,6 +54,7 @@ export function createSqliteReads(db: Database) {
       const where: string[] = ['id > @afterId'];
       if (q.fingerprint) where.push('fingerprint = @fingerprint');
       if (q.status) where.push('status = @status');
+      if (q.receivedSince) where.push('received_at >= @receivedSince');
       const rows = db
         .prepare(`SELECT * FROM alerts WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`)
         .all({ ...q, afterId: q.afterId ?? 0 }) as AlertRow[];

@@ -11,6 +11,8 @@ const sections = [
   { view: 'pause', href: '#/pause', label: 'Pause' },
   { view: 'audit', href: '#/audit', label: 'Audit' },
   { view: 'policies', href: '#/policies', label: 'Policies' },
+  { view: 'stats', href: '#/stats', label: 'Effectiveness' },
+  { view: 'replay', href: '#/replay', label: 'Replay' },
 ] as const;
 
 export function Layout(props: {

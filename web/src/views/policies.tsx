@@ -1,7 +1,7 @@
 import type { PolicyList, PolicyView } from '../../../src/http/api-types.js';
 import { Cell, ErrorNote, Live, Loading, Time } from '../components/bits.js';
 import { useSigned } from '../context.js';
-import { asText, formatDuration } from '../format.js';
+import { asText, formatDuration, percent } from '../format.js';
 import { usePoll } from '../poll.js';
 import { href } from '../router.js';
 
@@ -141,7 +141,7 @@ function PolicyRow({ policy: p }: { policy: PolicyView }) {
 
 /** Known guards in words; guards this page does not know yet are shown as data. */
 function Guards({ guards }: { guards: PolicyView['guards'] }) {
-  const { cooldownMs, maxPerTarget, approval, dryRun, ...other } = guards;
+  const { cooldownMs, maxPerTarget, approval, pageAfterMs, dryRun, autonomy, ...other } = guards;
   return (
     <ul class="plain">
       <li>cooldown {cooldownMs > 0 ? formatDuration(cooldownMs) : 'none'}</li>
@@ -150,8 +150,18 @@ function Guards({ guards }: { guards: PolicyView['guards'] }) {
           ? `at most ${maxPerTarget.count} per target in ${formatDuration(maxPerTarget.windowMs)}`
           : 'no per-target limit'}
       </li>
-      <li>{approval ? 'needs approval' : 'acts without approval'}</li>
+      <li>
+        {approval ? 'needs approval' : 'acts without approval'}
+        {approval && pageAfterMs ? `; pages after ${formatDuration(pageAfterMs)} without a decision` : ''}
+      </li>
       {dryRun && <li>dry run</li>}
+      {autonomy && (
+        <li>
+          acts alone once a step resolved {percent(autonomy.minSuccessRate)} over at least{' '}
+          {autonomy.minSamples} heals in {formatDuration(autonomy.windowMs)} (
+          <a href="#/stats">effectiveness</a>)
+        </li>
+      )}
       {Object.entries(other).map(([k, v]) => (
         <li key={k}>
           {k}: <code>{asText(v)}</code>
