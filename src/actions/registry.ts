@@ -1,3 +1,4 @@
+import { k8sCordon } from './k8s-cordon/action.js';
 import { k8sRestart } from './k8s-restart/action.js';
 import { k8sRollback } from './k8s-rollback/action.js';
 import { k8sScale } from './k8s-scale/action.js';
@@ -15,6 +16,7 @@ export const builtinActions: readonly AnyAction[] = [
   k8sRollback,
   k8sRestart,
   k8sScale,
+  k8sCordon,
   retrainCronjob,
   retrainAirflow,
   mlflowAlias,

@@ -87,6 +87,7 @@ export function renderActionReference(actions: readonly AnyAction[] = builtinAct
         '',
         action.summary,
         '',
+        ...(action.notes === undefined ? [] : [action.notes, '']),
         `Targets: ${action.targetKinds.map((k) => (k === '*' ? 'any kind' : k)).join(', ')}.`,
         '',
         ...parameterTables(action),
@@ -135,8 +136,8 @@ export function renderAllowTable(actions: readonly AnyAction[] = builtinActions)
       .map(([param]) => ({ kind: a.kind, param })),
   );
   const rows = [
-    `| \`namespaces\` | \`target.namespace\`${namespaced.length > 0 ? `; ${boundParams(namespaced)}` : ''} | yes (every policy has it) |`,
-    '| `names` | `target.name` | no: the namespace bounds it |',
+    `| \`namespaces\` | \`target.namespace\`${namespaced.length > 0 ? `; ${boundParams(namespaced)}` : ''} | yes (every namespaced target has it) |`,
+    '| `names` | `target.name` | no: the namespace bounds it; yes for a cluster-scoped target (a Node), which has none |',
   ];
   for (const action of actions) {
     const own = Object.entries(action.designators ?? {}).filter(([, d]) => d.allow !== 'namespaces');

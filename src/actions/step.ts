@@ -1,5 +1,5 @@
 import { ActionFailed } from '../errors.js';
-import type { ActionContext, ActionResult, TargetRef } from './types.js';
+import type { ActionContext, ActionResult } from './types.js';
 
 // What every action needs about the step it runs, whatever it acts on: the mark that lets a re-run of the
 // same step recognise its own work, the words for its target, and its outcomes as values.
@@ -9,10 +9,8 @@ export function healMark(ctx: ActionContext): string {
   return `${ctx.heal.id}/${ctx.heal.markStep}`;
 }
 
-/** "Deployment ml-prod/scorer": the target as describe(), details and Events name it. */
-export function targetLabel(target: TargetRef): string {
-  return `${target.kind} ${target.namespace}/${target.name}`;
-}
+// "Deployment ml-prod/scorer", "Node worker-1": the target's words, written once in the domain.
+export { targetLabel } from '../domain/target.js';
 
 export function unchanged(detail: string, data?: Record<string, unknown>): ActionResult {
   return { status: 'unchanged', detail, ...(data ? { data } : {}) };

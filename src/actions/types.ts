@@ -93,6 +93,8 @@ export type RolloutState =
 export interface Action<P = unknown> {
   kind: string;
   summary: string;
+  /** More than the summary for docs/actions.md: what the action deliberately does not do, and why. */
+  notes?: string;
   /** The `with:` block, validated at policy load time and again after templates are filled. */
   params: z.ZodType<P>;
   /** Target kinds (Deployment, StatefulSet, ...) this action supports; `*` for any. */

@@ -6,7 +6,7 @@ import {
   renderAllowTable,
   renderKnownActions,
 } from '../actions/render-docs.js';
-import { renderRole } from '../actions/render-rbac.js';
+import { renderClusterRole, renderRole } from '../actions/render-rbac.js';
 import { renderHealLifecycle, renderStageTable } from '../domain/render-lifecycle.js';
 import { renderExamples, renderFallbackTable } from '../notify/slack/docs.js';
 
@@ -35,6 +35,12 @@ export const generatedParts: readonly GeneratedPart[] = [
     render: renderKnownActions,
   },
   { file: 'deploy/kubernetes/base/role.yaml', name: 'role', at: 'file', render: renderRole },
+  {
+    file: 'deploy/kubernetes/components/cluster-scoped/cluster-role.yaml',
+    name: 'cluster-role',
+    at: 'file',
+    render: renderClusterRole,
+  },
   { file: 'docs/heal-lifecycle.md', name: 'heal-lifecycle', render: renderHealLifecycle },
   { file: 'docs/architecture.md', name: 'heal-stages', render: renderStageTable },
 ];

@@ -26,6 +26,7 @@ import type {
   Job,
   KubeClient,
   KubeEvent,
+  KubeNode,
   KubePatch,
   Pod,
   ReplicaSet,
@@ -231,6 +232,17 @@ export function createApiKubeClient(kubeConfig: KubeConfig, options: ApiKubeClie
       call<HorizontalPodAutoscaler>({ verb: 'patch', kind: 'HorizontalPodAutoscaler', namespace, name }, () =>
         autoscaling.patchNamespacedHorizontalPodAutoscaler(
           { namespace, name, body: patchBody(patch), fieldManager },
+          setHeaderOptions('Content-Type', contentTypes[patch.type], base),
+        ),
+      ),
+
+    getNode: (name) =>
+      call<KubeNode>({ verb: 'get', kind: 'Node', name }, () => core.readNode({ name }, base)),
+
+    patchNode: (name, patch) =>
+      call<KubeNode>({ verb: 'patch', kind: 'Node', name }, () =>
+        core.patchNode(
+          { name, body: patchBody(patch), fieldManager },
           setHeaderOptions('Content-Type', contentTypes[patch.type], base),
         ),
       ),

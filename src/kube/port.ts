@@ -135,7 +135,20 @@ export type HorizontalPodAutoscaler = {
   status?: { currentReplicas?: number; desiredReplicas?: number; [field: string]: unknown };
 };
 
-export type ObjectRef = { apiVersion: string; kind: string; name: string; namespace: string; uid?: string };
+/** A core/v1 Node, as far as salve reads it: whether it takes new pods, and its conditions. */
+export type KubeNode = {
+  metadata: ObjectMeta;
+  spec?: {
+    /** Set by `kubectl cordon`; absent or false: the scheduler may place pods here. */
+    unschedulable?: boolean;
+    taints?: Array<{ key: string; value?: string; effect: string; timeAdded?: string }>;
+    [field: string]: unknown;
+  };
+  status?: { conditions?: Condition[]; [field: string]: unknown };
+};
+
+/** A reference to an object: a cluster-scoped one (a Node) has no namespace. */
+export type ObjectRef = { apiVersion: string; kind: string; name: string; namespace?: string; uid?: string };
 
 /** An events.k8s.io/v1 Event; `eventTime` is a MicroTime string with 6 fractional digits. */
 export type KubeEvent = {
@@ -247,6 +260,9 @@ export interface KubeClient {
   createJob(namespace: string, job: Job): Promise<Job>;
   createEvent(namespace: string, event: KubeEvent): Promise<void>;
   getAutoscaler(namespace: string, name: string): Promise<HorizontalPodAutoscaler>;
+  /** A Node (cluster-scoped: GET /api/v1/nodes/{name}). */
+  getNode(name: string): Promise<KubeNode>;
+  patchNode(name: string, patch: KubePatch): Promise<KubeNode>;
   patchAutoscaler(namespace: string, name: string, patch: KubePatch): Promise<HorizontalPodAutoscaler>;
   /** One object's head by name; `timeoutMs` bounds this request below the client's default deadline. */
   getHead(

@@ -1,13 +1,20 @@
 import { salveAttr, semconv } from '../observability/trace-attributes.js';
 import type { Span, Tracer } from '../observability/tracing.js';
 
-/** One call of the Kubernetes API as salve makes it: what it does to which object. */
-export type KubeCall = { verb: string; kind: string; namespace: string; name?: string; detail?: string };
+/**
+ * One call of the Kubernetes API as salve makes it: what it does to which object. No namespace: a
+ * cluster-scoped object (a Node).
+ */
+export type KubeCall = { verb: string; kind: string; namespace?: string; name?: string; detail?: string };
 
-/** `patch Deployment ml-prod/scorer`, `list ReplicaSets in ml-prod (app=scorer)`: errors and spans say it. */
+/**
+ * `patch Deployment ml-prod/scorer`, `patch Node worker-1`, `list ReplicaSets in ml-prod (app=scorer)`: errors
+ * and spans say it.
+ */
 export function describeCall(c: KubeCall): string {
-  if (c.name !== undefined) return `${c.verb} ${c.kind} ${c.namespace}/${c.name}`;
-  return `${c.verb} ${c.kind} in ${c.namespace}${c.detail === undefined ? '' : ` (${c.detail})`}`;
+  if (c.name !== undefined)
+    return `${c.verb} ${c.kind} ${c.namespace === undefined ? '' : `${c.namespace}/`}${c.name}`;
+  return `${c.verb} ${c.kind} in ${c.namespace ?? 'the cluster'}${c.detail === undefined ? '' : ` (${c.detail})`}`;
 }
 
 /** The API server's address, for the spans' server.address and server.port. */
@@ -35,7 +42,7 @@ export function startKubeSpan(
     kind: 'client',
     attributes: {
       [salveAttr.kubeOperation]: operation,
-      [semconv.k8sNamespace]: c.namespace,
+      ...(c.namespace === undefined ? {} : { [semconv.k8sNamespace]: c.namespace }),
       [salveAttr.peer]: 'kubernetes',
       [semconv.serverAddress]: server.address,
       [semconv.serverPort]: server.port,

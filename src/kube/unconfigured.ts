@@ -27,6 +27,8 @@ export function createUnconfiguredKubeClient(reason: string): KubeClient {
     createEvent: fail,
     getAutoscaler: fail,
     patchAutoscaler: fail,
+    getNode: fail,
+    patchNode: fail,
     getHead: fail,
     // Nothing to list: the informer never syncs, and says why.
     watchHeads: () => {

@@ -1,5 +1,6 @@
 // The attribute names salve's spans carry: OpenTelemetry's semantic conventions where one exists (checked
 // against @opentelemetry/semantic-conventions by test/unit/tracing-attributes.test.ts), `salve.*` otherwise.
+import { type TargetRef, targetKeyOf } from '../domain/target.js';
 import type { Attributes } from './tracing.js';
 
 export const semconv = {
@@ -23,12 +24,13 @@ export const k8sNameAttribute: Readonly<Record<string, string>> = {
   CronJob: 'k8s.cronjob.name',
   Job: 'k8s.job.name',
   Pod: 'k8s.pod.name',
+  Node: 'k8s.node.name',
 };
 
 export const salveAttr = {
   healId: 'salve.heal.id',
   policy: 'salve.policy',
-  /** `Kind/namespace/name`. */
+  /** The target key: `Kind/namespace/name`, `Kind/name` for a cluster-scoped kind. */
   target: 'salve.target',
   /** How the heal opened: `alert` or `manual`. */
   trigger: 'salve.heal.trigger',
@@ -65,11 +67,12 @@ export const salveAttr = {
 } as const;
 
 /** What a target is, in the semantic conventions' words (`k8s.namespace.name`, `k8s.deployment.name`, ...). */
-export function targetAttributes(target: { kind: string; namespace: string; name: string }): Attributes {
+export function targetAttributes(target: TargetRef): Attributes {
   const nameAttribute = k8sNameAttribute[target.kind];
   return {
-    [semconv.k8sNamespace]: target.namespace,
+    // A cluster-scoped target (a Node) is in no namespace: the attribute is left out, never empty.
+    ...(target.namespace === undefined ? {} : { [semconv.k8sNamespace]: target.namespace }),
     ...(nameAttribute === undefined ? {} : { [nameAttribute]: target.name }),
-    [salveAttr.target]: `${target.kind}/${target.namespace}/${target.name}`,
+    [salveAttr.target]: targetKeyOf(target),
   };
 }

@@ -11,7 +11,9 @@ export type OverlapWarning = {
   message: string;
 };
 
-function effectiveNamespaces(c: CompiledPolicy): ReadonlySet<string> {
+/** The namespaces a target may be in; null for a cluster-scoped target, which is in none. */
+function effectiveNamespaces(c: CompiledPolicy): ReadonlySet<string> | null {
+  if (c.namespace === null) return null;
   return new Set(c.namespace.dynamic ? c.policy.allow.namespaces : [c.namespace.source]);
 }
 
@@ -39,8 +41,10 @@ function namesCanCoincide(a: CompiledTemplate | null, b: CompiledTemplate | null
 }
 
 function targetsCanCoincide(a: CompiledPolicy, b: CompiledPolicy): boolean {
-  const nsB = effectiveNamespaces(b);
-  if (![...effectiveNamespaces(a)].some((ns) => nsB.has(ns))) return false;
+  const [nsA, nsB] = [effectiveNamespaces(a), effectiveNamespaces(b)];
+  if (nsA === null || nsB === null) {
+    if (nsA !== nsB) return false;
+  } else if (![...nsA].some((ns) => nsB.has(ns))) return false;
   return namesCanCoincide(a.name, b.name);
 }
 
@@ -111,7 +115,7 @@ export function findOverlaps(table: PolicyTable): OverlapWarning[] {
         files: [a.policy.source.file, b.policy.source.file],
         message:
           `policies ${a.policy.name} (${a.policy.source.file}) and ${b.policy.name} (${b.policy.source.file}) ` +
-          `can act on the same ${target.kind} (${target.namespace}/${name}) for the same alert`,
+          `can act on the same ${target.kind} (${target.namespace === undefined ? name : `${target.namespace}/${name}`}) for the same alert`,
       });
     }
   }

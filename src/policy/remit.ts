@@ -38,8 +38,13 @@ function outside(field: string, value: string, key: string, values: readonly str
   };
 }
 
-/** The target: its namespace always within allow.namespaces, its name within allow.names when there is one. */
+/**
+ * The target: a namespaced one's namespace always within allow.namespaces, its name within allow.names when
+ * there is one. A cluster-scoped target (a Node) has no namespace to bound it: its name is a designator like
+ * any other, written in the policy or within allow.names.
+ */
 export function targetRemit(policy: CompiledPolicy, target: TargetRef): RemitCheck {
+  if (policy.namespace === null || target.namespace === undefined) return clusterTargetRemit(policy, target);
   const { allow } = policy.policy;
   if (!allow.namespaces.includes(target.namespace))
     return outside('target.namespace', target.namespace, 'namespaces', allow.namespaces);
@@ -60,6 +65,33 @@ export function targetRemit(policy: CompiledPolicy, target: TargetRef): RemitChe
     bound: policy.name?.dynamic === false ? 'literal' : names !== undefined ? 'allow.names' : unbounded,
   });
   return { ok: true, bounds };
+}
+
+function clusterTargetRemit(policy: CompiledPolicy, target: TargetRef): RemitCheck {
+  // A heal opened when the policy named a namespaced kind (or the other way round) is not this policy's now.
+  if (policy.namespace !== null || target.namespace !== undefined) {
+    return {
+      ok: false,
+      field: 'target.namespace',
+      value: target.namespace ?? '',
+      detail: `${target.kind} ${quoteValue(target.name)}: the policy in force no longer names a target of this scope`,
+    };
+  }
+  const field = 'target.name';
+  const names = policy.policy.allow.names;
+  if (names !== undefined) {
+    if (!names.includes(target.name)) return outside(field, target.name, 'names', names);
+    const bound = policy.name?.dynamic === false ? 'literal' : 'allow.names';
+    return { ok: true, bounds: [{ field, value: target.name, bound }] };
+  }
+  if (policy.name?.dynamic === false && policy.name.source === target.name)
+    return { ok: true, bounds: [{ field, value: target.name, bound: 'literal' }] };
+  return {
+    ok: false,
+    field,
+    value: target.name,
+    detail: `${field} ${quoteValue(target.name)} names a cluster-scoped ${target.kind} that the policy neither writes nor lists in allow.names`,
+  };
 }
 
 /** How the policy in force writes one `with:` key of step `i`. */
@@ -90,7 +122,9 @@ function designatorBound(
     if (!values.includes(value)) return outside(field, value, designator.allow, values);
     return { ok: true, bounds: [{ field, value, bound: `allow.${designator.allow}` }] };
   }
-  if (designator.within === 'namespace') return { ok: true, bounds: [{ field, value, bound: 'namespace' }] };
+  // A name in the target's namespace is bounded by it; a cluster-scoped target has no namespace to lend.
+  if (designator.within === 'namespace' && policy.namespace !== null)
+    return { ok: true, bounds: [{ field, value, bound: 'namespace' }] };
   return {
     ok: false,
     field,

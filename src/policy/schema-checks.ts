@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { AnyAction } from '../actions/types.js';
+import { isClusterScopedKind } from '../domain/target.js';
 import { type OwnerOfKind, ownerOfTops } from '../kube/owner-chain.js';
 import { checkParams, compileParams, containsTemplate } from './params.js';
 import { flattenIssue } from './problems.js';
@@ -65,11 +66,34 @@ export function checkStep(registry: ActionRegistry) {
 }
 
 /**
+ * A target has a namespace exactly when Kubernetes serves its kind namespaced: a Node has none, a Deployment
+ * always one. Named after the field, so the loader points at the target (file:line).
+ */
+function checkScope(target: Record<string, unknown>, ctx: Ctx): void {
+  const { kind, namespace } = target;
+  if (typeof kind !== 'string' || !KIND.test(kind)) return;
+  if (isClusterScopedKind(kind) && namespace !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['namespace'],
+      message: `must not be set: a ${kind} is cluster-scoped, it lives in no namespace`,
+    });
+  } else if (!isClusterScopedKind(kind) && namespace === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['namespace'],
+      message: `is required: a ${kind} lives in a namespace (only cluster-scoped kinds such as Node have none)`,
+    });
+  }
+}
+
+/**
  * A target is named (`name`) or resolved (`ownerOf`), never both; a resolved one must be of a kind the object's
  * controllers can lead to.
  */
 export function checkTarget(target: unknown, ctx: Ctx): void {
   if (!isRecord(target)) return;
+  checkScope(target, ctx);
   const { name, ownerOf, kind } = target;
   if (name === undefined && ownerOf === undefined) {
     ctx.addIssue({
@@ -133,6 +157,7 @@ export function checkPolicy(registry: ActionRegistry) {
       });
     }
     for (const [i, step] of steps.entries()) checkDesignators(registry, policy.allow, step, i, ctx);
+    checkClusterName(policy, target, ctx);
     if (typeof target.namespace !== 'string') return;
     const namespace = compileTemplate(target.namespace);
     if (!namespace.ok) return;
@@ -157,6 +182,23 @@ export function checkPolicy(registry: ActionRegistry) {
       });
     }
   };
+}
+
+/**
+ * A cluster-scoped target has no namespace to bound it: when an alert fills its name, the policy lists the
+ * names it may choose in allow.names, as for any other designator.
+ */
+function checkClusterName(policy: Record<string, unknown>, target: Record<string, unknown>, ctx: Ctx): void {
+  if (typeof target.kind !== 'string' || !isClusterScopedKind(target.kind)) return;
+  if (typeof target.name !== 'string') return;
+  const name = compileTemplate(target.name);
+  if (!name.ok || !name.template.dynamic) return;
+  if (isRecord(policy.allow) && Array.isArray(policy.allow.names)) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['target', 'name'],
+    message: `names a cluster-scoped ${target.kind} and is filled from the alert: list the names an alert may choose in allow.names, or write the name in the policy`,
+  });
 }
 
 /**

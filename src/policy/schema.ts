@@ -190,7 +190,8 @@ export function buildPolicyFileSchema(registry: ActionRegistry) {
       target: z
         .strictObject({
           kind: z.string().regex(KIND, 'expected a Kubernetes kind such as Deployment'),
-          namespace: nameTemplate(isDnsLabel, dnsLabelRule),
+          // Required of a namespaced kind, refused on a cluster-scoped one (checkTarget).
+          namespace: nameTemplate(isDnsLabel, dnsLabelRule).optional(),
           name: nameTemplate(isDnsSubdomain, dnsSubdomainRule).optional(),
           ownerOf: z
             .strictObject({
@@ -205,8 +206,12 @@ export function buildPolicyFileSchema(registry: ActionRegistry) {
         .transform(
           (t): PolicyTarget =>
             t.ownerOf === undefined
-              ? { kind: t.kind, namespace: t.namespace, name: t.name ?? '' }
-              : { kind: t.kind, namespace: t.namespace, ownerOf: t.ownerOf },
+              ? {
+                  kind: t.kind,
+                  ...(t.namespace === undefined ? {} : { namespace: t.namespace }),
+                  name: t.name ?? '',
+                }
+              : { kind: t.kind, namespace: t.namespace ?? '', ownerOf: t.ownerOf },
         ),
       allow: allowSchema(registry).optional(),
       steps: z.array(step).min(1, 'needs at least one step'),
@@ -217,8 +222,12 @@ export function buildPolicyFileSchema(registry: ActionRegistry) {
     .transform(
       (p): PolicyDraft => ({
         ...p,
-        // A literal namespace allows exactly itself; a templated one has been required to list its own.
-        allow: { ...p.allow, namespaces: p.allow?.namespaces ?? [p.target.namespace] },
+        // A literal namespace allows exactly itself; a templated one has been required to list its own. A
+        // cluster-scoped target allows none, unless a step's designator needs the list.
+        allow: {
+          ...p.allow,
+          namespaces: p.allow?.namespaces ?? (p.target.namespace === undefined ? [] : [p.target.namespace]),
+        },
       }),
     );
 

@@ -10,7 +10,8 @@ export type CompiledPolicy = {
   policy: Policy;
   /** Position in the table: results come out in table order whichever index bucket they came from. */
   order: number;
-  namespace: CompiledTemplate;
+  /** The target's namespace; null for a cluster-scoped target (a Node). */
+  namespace: CompiledTemplate | null;
   /** The target's name; null when the owner chain names it (`ownerOf`). */
   name: CompiledTemplate | null;
   /** `target.ownerOf`: the kind and name of the object whose top controller is the target. */
@@ -75,7 +76,7 @@ function compilePolicy(policy: Policy, order: number): CompiledPolicy {
   return {
     policy,
     order,
-    namespace: template(policy, 'namespace', target.namespace),
+    namespace: target.namespace === undefined ? null : template(policy, 'namespace', target.namespace),
     name: target.name === undefined ? null : template(policy, 'name', target.name),
     ownerOf:
       target.ownerOf === undefined

@@ -4,7 +4,7 @@ import type { OwnerResolution } from '../kube/owner-cache.js';
 import { type ChainSubject, chainKindsFor, chainText } from '../kube/owner-chain.js';
 import type { ChainKind } from '../kube/port.js';
 import type { CompiledPolicy, PolicyTable } from './table.js';
-import { render, type TemplateData } from './templates.js';
+import { type CompiledTemplate, render, type TemplateData } from './templates.js';
 import type { MatchOutcome, RefusalReason, Resolution } from './types.js';
 
 /**
@@ -32,7 +32,7 @@ function missing(field: string, source: string, what: string): string {
 function renderName(
   policy: string,
   field: string,
-  template: CompiledPolicy['namespace'],
+  template: CompiledTemplate,
   data: TemplateData,
   valid: (s: string) => boolean,
   rule: string,
@@ -52,6 +52,12 @@ function renderName(
  */
 export function targetFor(c: CompiledPolicy, data: TemplateData, resolve?: OwnerResolver): TargetResult {
   const { name: policy, target: spec, allow } = c.policy;
+  if (c.namespace === null) {
+    // A cluster-scoped target (a Node) is always named; its name is bounded by the remit (allow.names).
+    const name = renderName(policy, 'target.name', c.name!, data, isDnsSubdomain, dnsSubdomainRule);
+    if (!('value' in name)) return name;
+    return { ok: true, target: { kind: spec.kind, name: name.value } };
+  }
   const namespace = renderName(policy, 'target.namespace', c.namespace, data, isDnsLabel, dnsLabelRule);
   if (!('value' in namespace)) return namespace;
   if (c.ownerOf === null) {

@@ -40,7 +40,8 @@ export type Guards = {
 
 /**
  * What an alert may choose, list by list: `namespaces` (always there: a literal target namespace allows
- * itself), `names` for the target's name, and one list per kind of designator the actions declare (`models`,
+ * itself; empty for a cluster-scoped target unless a step's designator needs it), `names` for the target's name
+ * (required when a cluster-scoped target's name is a template), and one list per kind of designator the actions declare (`models`,
  * `dags`, ...). See src/policy/remit.ts.
  */
 export type AllowLists = { namespaces: string[]; [list: string]: string[] };
@@ -51,9 +52,12 @@ export type AllowLists = { namespaces: string[]; [list: string]: string[] };
  */
 export type OwnerOf = { kind: OwnerOfKind; name: Template };
 
-/** What a policy acts on: named by a template, or resolved through the owner chain of another object. */
+/**
+ * What a policy acts on: named by a template, or resolved through the owner chain of another object. A
+ * cluster-scoped kind (a Node) has no `namespace`, and is always named; every other kind has one.
+ */
 export type PolicyTarget =
-  | { kind: string; namespace: Template; name: Template; ownerOf?: undefined }
+  | { kind: string; namespace?: Template; name: Template; ownerOf?: undefined }
   | { kind: string; namespace: Template; ownerOf: OwnerOf; name?: undefined };
 
 export type Policy = {

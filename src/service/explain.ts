@@ -170,7 +170,12 @@ export async function explainPayload(
         target: o.targetKey,
         ...(o.resolution === undefined
           ? {}
-          : { resolution: { ...o.resolution, text: chainText(o.target.namespace, o.resolution.chain) } }),
+          : {
+              resolution: {
+                ...o.resolution,
+                text: chainText(o.resolution.subject.namespace, o.resolution.chain),
+              },
+            }),
         decision: open ? 'attach' : 'open',
         openHeal: open?.id ?? null,
         dryRun: ctx.dryRun || policy.guards.dryRun,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { builtinActions } from '../../src/actions/registry.js';
 import type { AnyAction } from '../../src/actions/types.js';
 import { type ContractSetup, runActionContract } from '../support/action-contract.js';
+import { contracts as k8sCordon } from '../support/action-contracts/k8s-cordon.js';
 import { contracts as k8sRestart } from '../support/action-contracts/k8s-restart.js';
 import { contracts as k8sRollback } from '../support/action-contracts/k8s-rollback.js';
 import { contracts as k8sScale } from '../support/action-contracts/k8s-scale.js';
@@ -21,6 +22,7 @@ const cases: ReadonlyArray<ContractSetup<any>> = [
   ...k8sRollback,
   ...k8sRestart,
   ...k8sScale,
+  ...k8sCordon,
   ...retrainCronjob,
   ...retrainAirflow,
   ...mlflowAlias,

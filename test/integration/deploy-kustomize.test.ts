@@ -207,3 +207,53 @@ describe.skipIf(!hasKubectl)('deploy/kubernetes', () => {
     );
   });
 });
+
+describe.skipIf(!hasKubectl)('deploy/kubernetes/components/cluster-scoped', () => {
+  /** The base with the component, from an overlay of a user's own (kustomize wants relative paths). */
+  function renderWithComponent(): K8sObject[] {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-cluster-scoped-'));
+    try {
+      const rel = (p: string) => path.relative(dir, path.join(repoRoot, p));
+      fs.writeFileSync(
+        path.join(dir, 'kustomization.yaml'),
+        YAML.stringify({
+          apiVersion: 'kustomize.config.k8s.io/v1beta1',
+          kind: 'Kustomization',
+          resources: [rel('deploy/kubernetes/base')],
+          components: [rel('deploy/kubernetes/components/cluster-scoped')],
+        }),
+      );
+      return render(dir);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('binds the generated ClusterRole (Nodes only) cluster-wide, and Events about Nodes in default only', () => {
+    const objects = renderWithComponent();
+    const generated = YAML.parse(
+      fs.readFileSync(
+        path.join(repoRoot, 'deploy/kubernetes/components/cluster-scoped/cluster-role.yaml'),
+        'utf8',
+      ),
+    );
+    const clusterRole = find(objects, 'ClusterRole', 'salve-cluster-healer')[0]!;
+    expect(clusterRole.rules).toEqual(generated.rules);
+    expect(find(objects, 'ClusterRoleBinding')).toEqual([
+      expect.objectContaining({
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'salve-cluster-healer' },
+        subjects: [{ kind: 'ServiceAccount', name: 'salve', namespace: 'salve' }],
+      }),
+    ]);
+    const events = find(objects, 'Role', 'salve-node-events')[0]!;
+    expect(events.metadata.namespace).toBe('default');
+    expect(events.rules).toEqual([
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+    ]);
+    // The workloads' rules stay bound in the namespaces the policies allow: nothing of them in `default`.
+    const inDefault = find(objects, 'RoleBinding').filter((b) => b.metadata.namespace === 'default');
+    expect(inDefault.map((b) => b.roleRef)).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'salve-node-events' },
+    ]);
+  });
+});

@@ -74,7 +74,9 @@ export function runActionContract<P>(setup: ContractSetup<P>): void {
         const text = action.describe(target, paramsOf(harness));
         expect(typeof text).toBe('string');
         expect(text).toMatch(/^would /);
-        expect(text).toContain(target.namespace);
+        // The target's namespace, or a cluster-scoped target's name: never `undefined`.
+        expect(text).toContain(target.namespace ?? target.name);
+        expect(text).not.toContain('undefined');
         expect(harness.requestCount()).toBe(before);
       });
     });

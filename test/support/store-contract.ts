@@ -224,6 +224,31 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       expect((await h.store.verifyAudit()).ok).toBe(true);
     });
 
+    it('keeps a cluster-scoped target (a Node) without a namespace: its key, its heal, its records', async () => {
+      const node: MatchOutcome = {
+        outcome: 'match',
+        policy: 'node-not-ready',
+        target: { kind: 'Node', name: 'worker-2' },
+        targetKey: 'Node/worker-2',
+        steps: [{ action: 'k8s.cordon', params: {}, verify: {} }],
+      };
+      const alerts = ['a', 'b'].map((x) => ({
+        alert: alertOf({ alertname: 'NodeNotReady', node: 'worker-2', x }, { fingerprint: `fp-node-${x}` }),
+        outcomes: [node],
+      }));
+      const result = await h.store.ingest(delivery(alerts));
+      expect(result.opened).toHaveLength(1);
+      const heal = await h.store.getHeal(result.opened[0]!.id);
+      expect(heal).toMatchObject({ targetKey: 'Node/worker-2', target: { kind: 'Node', name: 'worker-2' } });
+      expect(heal?.target).not.toHaveProperty('namespace');
+      expect(await h.store.listHeals({ target: 'Node/worker-2', limit: 10 })).toHaveLength(1);
+      const records = await h.store.queryAudit({ limit: 20 });
+      expect(records.filter((r) => r.target !== null).map((r) => r.target)).toEqual(
+        Array(records.filter((r) => r.target !== null).length).fill('Node/worker-2'),
+      );
+      expect(JSON.stringify(records)).not.toMatch(/undefined|Node\/\//);
+    });
+
     it('concurrent deliveries for one target open exactly one heal', async () => {
       const results = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>

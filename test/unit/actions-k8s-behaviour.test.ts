@@ -183,7 +183,11 @@ describe('actions against an unconfigured cluster', () => {
   it('fail as SALVE_KUBE_NOT_CONFIGURED, not retryable', async () => {
     for (const action of builtinActions.filter((a) => a.rbac.length > 0)) {
       const params = action.params.parse(action.example);
-      await expect(action.run(context(), params), action.kind).rejects.toMatchObject({
+      // A cluster-scoped action gets a target of its scope: a Node has no namespace.
+      const ctx = action.targetKinds.includes('Node')
+        ? context({ target: { kind: 'Node', name: 'worker-1' } })
+        : context();
+      await expect(action.run(ctx, params), action.kind).rejects.toMatchObject({
         code: 'SALVE_KUBE_NOT_CONFIGURED',
         retryable: false,
       });

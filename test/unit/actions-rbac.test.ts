@@ -2,11 +2,16 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { builtinActions } from '../../src/actions/registry.js';
-import { renderRole } from '../../src/actions/render-rbac.js';
+import { renderClusterRole, renderRole } from '../../src/actions/render-rbac.js';
 import type { RbacRule } from '../../src/actions/types.js';
+import { isClusterScopedResource } from '../../src/domain/target.js';
 import { ownerCacheRbac } from '../../src/kube/heads.js';
 
 const rolePath = new URL('../../deploy/kubernetes/base/role.yaml', import.meta.url);
+const clusterRolePath = new URL(
+  '../../deploy/kubernetes/components/cluster-scoped/cluster-role.yaml',
+  import.meta.url,
+);
 
 /**
  * Rules beside the actions' own: Events on changed objects, the leader-election Lease, and what the owner-chain
@@ -46,9 +51,28 @@ describe('deploy/kubernetes/base/role.yaml', () => {
     expect(role.metadata.name).toBe('salve');
   });
 
-  it('grants exactly the union of the registered actions rules plus events and leases', () => {
+  const clusterRole = parse(readFileSync(clusterRolePath, 'utf8')) as {
+    kind: string;
+    metadata: { name: string };
+    rules: RbacRule[];
+  };
+
+  it('with the ClusterRole of the cluster-scoped component, grants exactly the union of the registered actions rules plus events and leases', () => {
     const wanted = permissions([...builtinActions.flatMap((action) => action.rbac), ...extraRules]);
-    expect(permissions(role.rules)).toEqual(wanted);
+    expect(permissions([...role.rules, ...clusterRole.rules])).toEqual(wanted);
+  });
+
+  it('keeps the rules on cluster-scoped resources (nodes) in the ClusterRole, and only those', () => {
+    const scoped = (rules: readonly RbacRule[]) =>
+      rules.flatMap((r) =>
+        r.apiGroups.flatMap((g) => r.resources.map((res) => isClusterScopedResource(g, res))),
+      );
+    expect(clusterRole.kind).toBe('ClusterRole');
+    expect(clusterRole.metadata.name).toBe('salve-cluster-healer');
+    expect(scoped(role.rules)).not.toContain(true);
+    expect(scoped(clusterRole.rules)).not.toContain(false);
+    expect(permissions(clusterRole.rules)).toEqual({ 'core/nodes': ['get', 'patch'] });
+    expect(readFileSync(clusterRolePath, 'utf8')).toBe(renderClusterRole());
   });
 
   it('lets the owner-chain cache list, watch and get every kind an owner chain passes through', () => {

@@ -1,5 +1,5 @@
 import { recordEvent } from '../k8s/events.js';
-import { annotationKeys, objectRef } from '../k8s/target.js';
+import { annotationKeys, namespacedName, objectRef } from '../k8s/target.js';
 import { changed, healMark, refused, targetLabel, unchanged } from '../step.js';
 import type { ActionContext, ActionResult } from '../types.js';
 
@@ -28,7 +28,7 @@ export function describeHpaScale(label: string, params: HpaScaleParams): string 
 }
 
 export async function scaleAutoscaler(ctx: ActionContext, params: HpaScaleParams): Promise<ActionResult> {
-  const { namespace, name } = ctx.target;
+  const { namespace, name } = namespacedName(ctx.target);
   const label = targetLabel(ctx.target);
   const mark = healMark(ctx);
   const hpa = await ctx.kube.getAutoscaler(namespace, name);

@@ -38,11 +38,19 @@ export type EventInput = {
   note: string;
 };
 
+/**
+ * Where the Event about an object lives: its namespace, or `default` for a cluster-scoped object (a Node), as
+ * client-go's recorder and kubelet put them.
+ */
+export function eventNamespace(regarding: ObjectRef): string {
+  return regarding.namespace ?? 'default';
+}
+
 export function buildEvent(ctx: ActionContext, input: EventInput): KubeEvent {
   const at = ctx.clock.now();
   const note = `salve heal ${ctx.heal.id} (policy ${ctx.heal.policy}, step ${ctx.heal.step}): ${input.note}`;
   return {
-    metadata: { name: eventName(input.regarding.name, ctx.heal), namespace: input.regarding.namespace },
+    metadata: { name: eventName(input.regarding.name, ctx.heal), namespace: eventNamespace(input.regarding) },
     eventTime: microTime(at),
     type: 'Normal',
     reportingController,
@@ -63,7 +71,7 @@ export function buildEvent(ctx: ActionContext, input: EventInput): KubeEvent {
 export async function recordEvent(ctx: ActionContext, input: EventInput): Promise<void> {
   const event = buildEvent(ctx, input);
   try {
-    await ctx.kube.createEvent(input.regarding.namespace, event);
+    await ctx.kube.createEvent(event.metadata.namespace, event);
   } catch (err) {
     if (isAlreadyExists(err)) return;
     ctx.log.warn(

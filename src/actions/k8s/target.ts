@@ -21,11 +21,37 @@ export const workloadApiVersion = 'apps/v1';
 
 /**
  * Where the namespaced object a Kubernetes action acts on lives: the target's namespace and name. Every action
- * reads the target through here (and `objectRef`). Every target has a namespace today (the policy schema
- * requires one); when cluster-scoped targets (a Node) come, this is where a namespaced action refuses them.
+ * reads the target through here, `clusterScopedName` or `objectRef`. The policy schema gives a namespace to
+ * exactly the namespaced kinds; a target without one reaching a namespaced action is refused, never sent to a
+ * URL with an empty segment.
  */
 export function namespacedName(target: TargetRef): { namespace: string; name: string } {
+  if (target.namespace === undefined) {
+    throw new ActionFailed(
+      'SALVE_ACTION_REFUSED',
+      `${targetLabel(target)} has no namespace: this action acts on namespaced objects`,
+      {
+        retryable: false,
+        details: { kind: target.kind },
+      },
+    );
+  }
   return { namespace: target.namespace, name: target.name };
+}
+
+/** The name of the cluster-scoped object an action acts on; a target with a namespace is refused. */
+export function clusterScopedName(target: TargetRef): string {
+  if (target.namespace !== undefined) {
+    throw new ActionFailed(
+      'SALVE_ACTION_REFUSED',
+      `${targetLabel(target)} has a namespace: this action acts on cluster-scoped objects`,
+      {
+        retryable: false,
+        details: { kind: target.kind },
+      },
+    );
+  }
+  return target.name;
 }
 
 /** The target's kind as a workload kind, refusing kinds this action does not handle. */
@@ -55,7 +81,10 @@ export function objectRef(
     apiVersion,
     kind,
     name: metadata.name ?? target.name,
-    namespace: metadata.namespace ?? target.namespace,
+    // A cluster-scoped object's reference has no namespace, as the API writes it.
+    ...((metadata.namespace ?? target.namespace) === undefined
+      ? {}
+      : { namespace: metadata.namespace ?? target.namespace }),
     ...(metadata.uid === undefined ? {} : { uid: metadata.uid }),
   };
 }

@@ -2,7 +2,7 @@ import { bearerAuth } from '../http/auth.js';
 import { createEndpoint, displayUrl, type HttpEndpoint, segment, send } from '../http/client.js';
 import { healDnsName } from '../http/names.js';
 import { httpDeprecatedParams, httpLiteralParams } from '../http/params.js';
-import { changed, targetLabel, unchanged } from '../step.js';
+import { changed, refused, targetLabel, unchanged } from '../step.js';
 import type { Action, ActionContext, ActionResult, TargetRef } from '../types.js';
 import { type ArgoParams, argoParams } from './params.js';
 
@@ -18,7 +18,10 @@ function labelsFor(ctx: ActionContext): string {
 }
 
 function namespaceOf(ctx: { target: TargetRef }, params: ArgoParams): string {
-  return params.namespace ?? ctx.target.namespace;
+  const namespace = params.namespace ?? ctx.target.namespace;
+  if (namespace === undefined)
+    throw refused(`${targetLabel(ctx.target)} is cluster-scoped: write the Workflow's namespace in the step`);
+  return namespace;
 }
 
 async function submit(ctx: ActionContext, ep: HttpEndpoint, params: ArgoParams) {

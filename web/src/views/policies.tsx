@@ -9,6 +9,15 @@ type Problem = PolicyList['problems'][number];
 
 const where = (p: Problem) => `${p.file}${p.line ? `:${p.line}${p.column ? `:${p.column}` : ''}` : ''}`;
 
+/**
+ * `Kind/namespace/name`, `Kind/name` for a cluster-scoped target (a Node), or the controller an ownerOf target
+ * resolves to: never an `undefined` or empty segment.
+ */
+function targetText(t: PolicyView['target']): string {
+  const name = t.name ?? `<controller of ${t.ownerOf?.kind ?? 'an object'} ${t.ownerOf?.name ?? ''}>`;
+  return t.namespace === undefined ? `${t.kind}/${name}` : `${t.kind}/${t.namespace}/${name}`;
+}
+
 /** The table in force, and whether the last reload of the directory worked. */
 export function PoliciesView() {
   const { api } = useSigned();
@@ -100,10 +109,12 @@ function PolicyRow({ policy: p }: { policy: PolicyView }) {
         <span class="muted">on {p.on}</span>
       </Cell>
       <Cell label="Target">
-        <code>
-          {p.target.kind}/{p.target.namespace}/{p.target.name}
-        </code>
-        <div class="muted">namespaces: {p.allow.namespaces.join(', ')}</div>
+        <code>{targetText(p.target)}</code>
+        {p.target.namespace === undefined ? (
+          <div class="muted">cluster-scoped; names: {(p.allow.names ?? []).join(', ') || 'as written'}</div>
+        ) : (
+          <div class="muted">namespaces: {p.allow.namespaces.join(', ')}</div>
+        )}
       </Cell>
       <Cell label="Steps">
         <ol class="plain-ol">

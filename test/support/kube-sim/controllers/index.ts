@@ -4,6 +4,7 @@ import { syncDeployment } from './deployment.js';
 import { type ControllerEnv, stallKey } from './env.js';
 import { syncHpa } from './hpa.js';
 import { syncJob } from './job.js';
+import { syncNodeTaints } from './node-lifecycle.js';
 import { syncOrphanReplicaSets } from './replicaset.js';
 import { syncDaemonSet, syncStatefulSet } from './revisions.js';
 
@@ -20,5 +21,6 @@ export function runControllers(env: ControllerEnv): void {
   for (const s of live('apps/v1', 'DaemonSet')) syncDaemonSet(env, s);
   for (const j of live('batch/v1', 'Job')) syncJob(env, j);
   for (const c of live('batch/v1', 'CronJob')) syncCronJob(env, c);
+  for (const n of env.store.list('v1', 'Node')) syncNodeTaints(env, n);
   runKubelets(env);
 }
