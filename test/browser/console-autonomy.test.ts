@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { atMinute as at } from '../support/fake-clock.js';
 import { until } from '../support/wait.js';
 import { browserSuite } from './support/browser-suite.js';
 import { hasChromium, warnIfNoChromium } from './support/chromium.js';
 import { signIn, testTokens } from './support/console-harness.js';
 
 warnIfNoChromium('test/browser/console-autonomy.test.ts');
-
-const at = (n: number) => `2026-11-27T03:${String(n).padStart(2, '0')}:00.000Z`;
 
 /** One restart that acts alone once it resolved 1 of at least 1 ended heal; a cooldown the candidate drops. */
 const earning = `apiVersion: salve/v1

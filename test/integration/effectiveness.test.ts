@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StatsReport } from '../../src/http/api-types.js';
 import { type EngineHarness, startEngineHarness } from '../support/engine-harness.js';
+import { atMinute as at } from '../support/fake-clock.js';
 import { runCli } from '../support/run-cli.js';
 
 const MIN = 60_000;
-const at = (n: number) => `2026-11-27T03:${String(n).padStart(2, '0')}:00.000Z`;
 
 /** Restart, then roll back; every heal on one target counts toward a breaker of 3 an hour. */
 const twoSteps = `apiVersion: salve/v1

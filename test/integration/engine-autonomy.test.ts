@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EngineHarness, startEngineHarness } from '../support/engine-harness.js';
+import { atMinute as at } from '../support/fake-clock.js';
 import { startFakeSlack } from '../support/fake-slack.js';
 import { payload } from '../support/fixtures.js';
 import { runCli } from '../support/run-cli.js';
 
 const MIN = 60_000;
-const at = (n: number) => `2026-11-27T03:${String(n).padStart(2, '0')}:00.000Z`;
 
 /** One restart; it acts alone once 2 of its ended heals in 30 days resolved 60 % of the time or more. */
 const earning = `apiVersion: salve/v1

@@ -8,7 +8,13 @@ export type FakeClock = Clock & {
   pending(): number;
 };
 
-export function fakeClock(start: Date | string = '2026-11-27T03:00:00.000Z'): FakeClock {
+/** Where a fake clock starts unless told otherwise. */
+export const fakeClockStart = '2026-11-27T03:00:00.000Z';
+
+/** `n` minutes after the fake clock's start, as ISO text (alerts' startsAt, the store's times). */
+export const atMinute = (n: number) => new Date(Date.parse(fakeClockStart) + n * 60_000).toISOString();
+
+export function fakeClock(start: Date | string = fakeClockStart): FakeClock {
   let now = new Date(start).getTime();
   let sleepers: Array<{ at: number; resolve: () => void }> = [];
   return {

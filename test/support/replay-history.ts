@@ -2,10 +2,9 @@ import { expect } from 'vitest';
 import type { ReplayReport } from '../../src/http/api-types.js';
 import { recordedHeals } from '../../src/service/replay/tally.js';
 import type { EngineHarness } from './engine-harness.js';
+import { atMinute as at } from './fake-clock.js';
 
 // A recorded history for the policy backtest's tests: the same script through the live engine on either store.
-
-export const at = (n: number) => new Date(Date.UTC(2026, 10, 27, 3, n)).toISOString();
 
 /** Three policies on the same Deployments: a cooldown, a breaker across them, an approval, autonomy. */
 export const historyPolicies = `apiVersion: salve/v1
