@@ -2,7 +2,7 @@ import type { ActionRegistry } from '../actions/registry.js';
 import type { ActionContext, AnyAction } from '../actions/types.js';
 import { normaliseAlert, type ReceivedAlert, type WebhookPayload } from '../alerts/schema.js';
 import { assessAutonomy, percentText, windowText } from '../domain/autonomy.js';
-import { openHealStates } from '../domain/heal.js';
+import { currentMarkBase, markStep, openHealStates, stepNumber } from '../domain/heal.js';
 import { storeGuardReads } from '../engine/guard-reads.js';
 import { isSalveError } from '../errors.js';
 import type { OwnerCache } from '../kube/owner-cache.js';
@@ -93,8 +93,9 @@ async function explainSteps(
     const heal = {
       id: 'preview',
       policy: o.policy,
-      step: index + 1,
-      markStep: index + 1,
+      // Counted as the heal this preview stands for would count them, opened now.
+      step: stepNumber({ step: index }),
+      markStep: markStep({ step: index, markBase: currentMarkBase }),
       attempt: 0,
       ...(alert.status === 'firing' ? { alertStartedAt: alert.startsAt } : {}),
     };
