@@ -1,5 +1,5 @@
 import type { ActionRegistry } from '../actions/registry.js';
-import { alertIdentity, normaliseAlert, type WebhookPayload } from '../alerts/schema.js';
+import { alertIdentity, normaliseAlert, type ReceivedAlert, type WebhookPayload } from '../alerts/schema.js';
 import type { Clock } from '../clock.js';
 import type { OwnerCache } from '../kube/owner-cache.js';
 import type { Logger } from '../observability/logger.js';
@@ -9,6 +9,7 @@ import type { Span, Tracer } from '../observability/tracing.js';
 import { evaluateAlert } from '../policy/evaluate.js';
 import type { PolicyTable } from '../policy/table.js';
 import type { HealRef, IngestInput, IngestResult, Store } from '../store/types.js';
+import type { CommittedAlerts, Trust } from './committed-alerts.js';
 import { type Opening, startHealTraces } from './heal-traces.js';
 import { evaluateWithOwners } from './owner-resolution.js';
 
@@ -23,6 +24,8 @@ export type IngestDeps = {
   /** Resolves ownerOf targets: in memory, else a bounded read; what neither settles is deferred. */
   owners: OwnerCache;
   tracer: Tracer;
+  /** Alert identities known committed: a re-delivery of them is answered without a read. */
+  committed: CommittedAlerts;
 };
 
 /** What the webhook answers (202) once the delivery is committed. */
@@ -58,6 +61,24 @@ function tell(span: Span, result: IngestResult): void {
   });
 }
 
+/** Which of the delivery's alerts are committed: remembered ones at once, the rest read from the store. */
+async function knownAlerts(
+  deps: IngestDeps,
+  received: readonly ReceivedAlert[],
+  trust: Trust,
+): Promise<Set<string>> {
+  const known = deps.committed.knownOf(received, trust);
+  if (known.size === received.length) return known;
+  const unknown = known.size === 0 ? received : received.filter((a) => !known.has(alertIdentity(a)));
+  const read = await deps.store.knownAlerts(unknown).catch((err: unknown) => {
+    deps.committed.forget();
+    throw err;
+  });
+  deps.committed.remember(read, trust);
+  for (const id of read) known.add(id);
+  return known;
+}
+
 /**
  * An Alertmanager delivery: every alert committed before the answer, each matched against the policies, the
  * heals it opens or joins committed with it. Nothing is acted on here: the engine picks the work up.
@@ -68,12 +89,15 @@ export async function ingestDelivery(
   log: Pick<Logger, 'info'>,
   span: Span,
 ): Promise<DeliveryAnswer> {
-  const { store, metrics } = deps;
+  const { metrics } = deps;
   const received = payload.alerts.map(normaliseAlert);
   for (const alert of received) metrics.alertsReceived.inc({ status: alert.status });
+  const trust = deps.committed.trusted();
   // Alertmanager re-sends whole groups every group_interval and repeat_interval, and HA peers send them
-  // twice: when every alert is already committed, the delivery is durable as it stands. No write.
-  const known = await store.knownAlerts(received);
+  // twice: when every alert is already committed, the delivery is durable as it stands. No write. While the
+  // store is in doubt (it failed to commit), nothing is answered without a write: what it said it holds may be
+  // gone (a replaced file, a restored database), and Alertmanager retries a 503.
+  const known = trust === null ? new Set<string>() : await knownAlerts(deps, received, trust);
   if (known.size === received.length) {
     metrics.alertsDeduplicated.inc(received.length);
     if (deps.tracer.enabled)
@@ -102,7 +126,7 @@ export async function ingestDelivery(
   const traces = deps.tracer.enabled
     ? startHealTraces(deps.tracer, openingsOf(alerts, deps.config.dryRun), { kind: 'alert' }, span)
     : null;
-  const result = await store
+  const result = await deps.store
     .ingest({
       receivedAt: deps.clock.now().toISOString(),
       actor: `alertmanager:${payload.receiver || 'unknown'}`,
@@ -119,8 +143,11 @@ export async function ingestDelivery(
     })
     .catch((err: unknown) => {
       traces?.dropped();
+      deps.committed.forget();
       throw err;
     });
+  // Committed: the new alerts in this transaction, the others before it.
+  if (trust !== null) deps.committed.remember(received.map(alertIdentity), trust);
   traces?.opened(result.opened);
   if (deps.tracer.enabled) tell(span, result);
   // Never act inside the request: the engine picks the work up from the store.

@@ -29,6 +29,10 @@ export type StoreAvailability = {
   readiness(): Promise<Readiness>;
   /** One write probe now; resolves true when it committed. */
   probe(): Promise<boolean>;
+  /** Whether the last probe (or the calls since) found the store committing. */
+  isUp(): boolean;
+  /** Store calls and probes seen failing since start: what remembers the store's commits forgets them when it moves. */
+  failuresSeen(): number;
   start(): void;
   stop(): Promise<void>;
 };
@@ -56,6 +60,7 @@ export function createStoreAvailability(options: StoreAvailabilityOptions): Stor
   let lastProbe: { at: number; ok: boolean; detail: string } | null = null;
   let inFlight: Promise<boolean> | null = null;
   const failures = new Map<string, number>();
+  let failuresSeen = 0;
   let timer: NodeJS.Timeout | null = null;
   let running = false;
   metrics.storeUp.set(1);
@@ -63,6 +68,7 @@ export function createStoreAvailability(options: StoreAvailabilityOptions): Stor
   const countsOf = () => Object.fromEntries(failures);
 
   const count = (where: string) => {
+    failuresSeen += 1;
     failures.set(where, (failures.get(where) ?? 0) + 1);
     metrics.storeFailures.inc({ operation: where });
   };
@@ -195,6 +201,8 @@ export function createStoreAvailability(options: StoreAvailabilityOptions): Stor
     },
 
     probe,
+    isUp: () => up,
+    failuresSeen: () => failuresSeen,
 
     start() {
       if (running) return;

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { fastWebhookPayload, webhookPayloadJsonSchema } from '../../alerts/fast-parse.js';
 import { webhookPayloadSchema } from '../../alerts/schema.js';
-import { ingestDelivery } from '../../service/ingest-delivery.js';
+import { createCommittedAlerts } from '../../service/committed-alerts.js';
+import { type IngestDeps, ingestDelivery } from '../../service/ingest-delivery.js';
 import type { AppDeps } from '../app-deps.js';
 import { withinDeadline } from '../deadline.js';
 import { requestSpans } from '../request-span.js';
@@ -24,6 +25,12 @@ const outcomeByStatus = (status: number): (typeof webhookOutcomes)[number] =>
 export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { metrics } = deps;
   const spans = requestSpans(deps.tracer, deps.auth);
+  // One per app: what this process saw committed.
+  const { store, policies, registry, clock, engine, config, owners, tracer } = deps;
+  const ingest: IngestDeps = {
+    ...{ store, policies, registry, clock, metrics, engine, config, owners, tracer },
+    committed: createCommittedAlerts(deps.storeHealth),
+  };
 
   app.post(
     '/v1/alertmanager',
@@ -49,7 +56,7 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
         parseOrThrow(webhookPayloadSchema, request.body, 'SALVE_WEBHOOK_INVALID');
       // Well before Alertmanager gives up: a store that cannot commit in time costs a retry, never a lost alert.
       const answer = await withinDeadline(
-        ingestDelivery(deps, payload, request.log, span),
+        ingestDelivery(ingest, payload, request.log, span),
         deps.config.deliveryDeadline,
         'committing the delivery',
       );
