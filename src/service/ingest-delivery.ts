@@ -65,11 +65,12 @@ function tell(span: Span, result: IngestResult): void {
 async function knownAlerts(
   deps: IngestDeps,
   received: readonly ReceivedAlert[],
+  ids: readonly string[],
   trust: Trust,
 ): Promise<Set<string>> {
-  const known = deps.committed.knownOf(received, trust);
+  const known = deps.committed.knownOf(ids, trust);
   if (known.size === received.length) return known;
-  const unknown = known.size === 0 ? received : received.filter((a) => !known.has(alertIdentity(a)));
+  const unknown = known.size === 0 ? received : received.filter((_, i) => !known.has(ids[i] as string));
   const read = await deps.store.knownAlerts(unknown).catch((err: unknown) => {
     deps.committed.forget();
     throw err;
@@ -97,7 +98,8 @@ export async function ingestDelivery(
   // twice: when every alert is already committed, the delivery is durable as it stands. No write. While the
   // store is in doubt (it failed to commit), nothing is answered without a write: what it said it holds may be
   // gone (a replaced file, a restored database), and Alertmanager retries a 503.
-  const known = trust === null ? new Set<string>() : await knownAlerts(deps, received, trust);
+  const ids = received.map(alertIdentity);
+  const known = trust === null ? new Set<string>() : await knownAlerts(deps, received, ids, trust);
   if (known.size === received.length) {
     metrics.alertsDeduplicated.inc(received.length);
     if (deps.tracer.enabled)
@@ -114,10 +116,12 @@ export async function ingestDelivery(
   }
   const table = deps.policies.current();
   // ownerOf targets resolve in memory; what the cache misses is read within a short deadline, or deferred.
+  // Alerts already committed are duplicates: the store does nothing with them, nothing to evaluate.
+  const duplicates =
+    known.size === 0 ? null : new Set(received.filter((_, i) => known.has(ids[i] as string)));
   const outcomes = await evaluateWithOwners(
     received,
-    (alert, resolve) =>
-      known.has(alertIdentity(alert)) ? [] : evaluateAlert(table, alert, deps.registry, resolve),
+    (alert, resolve) => (duplicates?.has(alert) ? [] : evaluateAlert(table, alert, deps.registry, resolve)),
     deps.owners,
     (outcome) => metrics.ownerResolutions.inc({ outcome }),
   );
@@ -147,7 +151,7 @@ export async function ingestDelivery(
       throw err;
     });
   // Committed: the new alerts in this transaction, the others before it.
-  if (trust !== null) deps.committed.remember(received.map(alertIdentity), trust);
+  if (trust !== null) deps.committed.remember(ids, trust);
   traces?.opened(result.opened);
   if (deps.tracer.enabled) tell(span, result);
   // Never act inside the request: the engine picks the work up from the store.

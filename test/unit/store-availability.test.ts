@@ -93,4 +93,26 @@ describe('the store availability monitor', () => {
     expect(await health.readiness()).toEqual({ ok: false, detail: 'the store did not commit within 100 ms' });
     expect(performance.now() - started).toBeLessThan(5_000);
   });
+
+  it('says whether the store is up and counts every failure it sees, calls and probes alike', async () => {
+    const { state, store } = fakeStore();
+    const health = createStoreAvailability({ store, log: captureLogs().log, metrics: createMetrics() });
+    const observed = health.observe(store);
+    expect(health.isUp()).toBe(true);
+    expect(health.failuresSeen()).toBe(0);
+    state.writes = 'fail';
+    await observed.setSetting('k', 'v').catch(() => undefined);
+    // The call, then the probe it sent (which commits: still up).
+    await until('the probe', async () => (await health.readiness()).ok);
+    expect(health.failuresSeen()).toBe(1);
+    expect(health.isUp()).toBe(true);
+    state.ping = 'fail';
+    expect(await health.probe()).toBe(false);
+    expect(health.failuresSeen()).toBe(2);
+    expect(health.isUp()).toBe(false);
+    state.ping = 'ok';
+    expect(await health.probe()).toBe(true);
+    expect(health.isUp()).toBe(true);
+    expect(health.failuresSeen()).toBe(2);
+  });
 });

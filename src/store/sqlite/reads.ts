@@ -28,17 +28,6 @@ export function createSqliteReads(db: Database) {
     'SELECT 1 FROM alerts WHERE fingerprint = ? AND starts_at = ? AND status = ?',
   );
 
-  const knownAlone = (alerts: ReadonlyArray<Pick<StoredAlert, 'fingerprint' | 'startsAt' | 'status'>>) => {
-    const known = new Set<string>();
-    for (const a of alerts) {
-      if (alertExists.get(a.fingerprint, a.startsAt, a.status)) known.add(alertIdentity(a));
-    }
-    return known;
-  };
-  // One read transaction for a delivery's lookups: each statement on its own is a transaction of its own, and
-  // each of those finds the writer thread's newer commits and refreshes the connection's view of the WAL.
-  const knownTogether = db.transaction(knownAlone);
-
   return {
     getHeal(id: string): Heal | null {
       const row = getHeal.get(id) as HealRow | undefined;
@@ -74,7 +63,11 @@ export function createSqliteReads(db: Database) {
     knownAlerts(
       alerts: ReadonlyArray<Pick<StoredAlert, 'fingerprint' | 'startsAt' | 'status'>>,
     ): Set<string> {
-      return alerts.length > 1 ? knownTogether(alerts) : knownAlone(alerts);
+      const known = new Set<string>();
+      for (const a of alerts) {
+        if (alertExists.get(a.fingerprint, a.startsAt, a.status)) known.add(alertIdentity(a));
+      }
+      return known;
     },
     getSetting(key: string): string | null {
       return (getSetting.get(key) as { value: string } | undefined)?.value ?? null;
