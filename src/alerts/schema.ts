@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { normaliseTimestamp } from './timestamp.js';
+
 export { alertIdentity } from './identity.js';
 
 // RFC 3339 as Alertmanager writes it: fractional seconds of any length, `Z` or a numeric offset.
@@ -56,11 +58,11 @@ export type ReceivedAlert = {
 const ZERO_TIME = '0001-01-01T00:00:00.000Z';
 
 export function normaliseAlert(alert: Alert): ReceivedAlert {
-  const endsAt = alert.endsAt ? new Date(alert.endsAt).toISOString() : null;
+  const endsAt = alert.endsAt ? normaliseTimestamp(alert.endsAt) : null;
   return {
     fingerprint: alert.fingerprint,
     status: alert.status,
-    startsAt: new Date(alert.startsAt).toISOString(),
+    startsAt: normaliseTimestamp(alert.startsAt),
     // Alertmanager sends year 1 for "not ended yet".
     endsAt: endsAt === ZERO_TIME ? null : endsAt,
     labels: alert.labels,

@@ -1,0 +1,48 @@
+const daysIn = (year: number, month: number) =>
+  month === 2
+    ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+      ? 29
+      : 28
+    : month === 4 || month === 6 || month === 9 || month === 11
+      ? 30
+      : 31;
+
+/** The number the ASCII digits of `s` from `at` (`length` of them) make; NaN on any other character. */
+function digits(s: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.f{1,3}]Z` naming an instant that exists, as `toISOString()` writes it, without a Date:
+ * what Alertmanager sends (Prometheus's milliseconds, trailing zeros trimmed). Null for every other form.
+ */
+function canonicalUtc(s: string): string | null {
+  const length = s.length;
+  if (length < 20 || length > 24 || s.charCodeAt(length - 1) !== 90 /* Z */) return null;
+  if (s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':') return null;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  // NaN fails every comparison below.
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month))) return null;
+  if (!(digits(s, 11, 2) <= 23 && digits(s, 14, 2) <= 59 && digits(s, 17, 2) <= 59)) return null;
+  const head = s.slice(0, 19);
+  if (length === 20) return `${head}.000Z`;
+  const fraction = length - 21;
+  if (s[19] !== '.' || fraction < 1 || !(digits(s, 20, fraction) >= 0)) return null;
+  return length === 24 ? s : `${head}.${s.slice(20, length - 1).padEnd(3, '0')}Z`;
+}
+
+/**
+ * An RFC 3339 timestamp (already validated) as `new Date(s).toISOString()` writes it, so that the same instant
+ * always compares equal. The common form is recognised without a Date; anything else goes through one.
+ */
+export function normaliseTimestamp(s: string): string {
+  return canonicalUtc(s) ?? new Date(s).toISOString();
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { timestamp } from '../../src/alerts/schema.js';
+import { normaliseTimestamp } from '../../src/alerts/timestamp.js';
+import { alertmanagerFixture, alertmanagerFixtureNames } from '../support/fixtures.js';
+
+/** What normalising meant before the fast path, and must still mean: a Date's ISO string. */
+const throughDate = (s: string) => new Date(s).toISOString();
+
+/** A deterministic generator: the same cases on every run. */
+function random(seed: number) {
+  let state = seed;
+  return (below: number) => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state % below;
+  };
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+describe('normaliseTimestamp', () => {
+  it('writes every captured Alertmanager timestamp as a Date would', () => {
+    for (const name of alertmanagerFixtureNames()) {
+      for (const a of alertmanagerFixture(name).alerts) {
+        for (const s of [a.startsAt, a.endsAt ?? a.startsAt] as string[])
+          expect(normaliseTimestamp(s)).toBe(throughDate(s));
+      }
+    }
+  });
+
+  it('writes 20,000 generated timestamps the schema accepts as a Date would, whatever their form', () => {
+    const next = random(17);
+    const fractions = ['', '.', '.1', '.12', '.123', '.1234', '.123456789', '.000', '.10', '.5'];
+    const zones = ['Z', 'z', '+00:00', '-00:00', '+05:30', '-11:00'];
+    let checked = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const s =
+        `${pad(next(10_000), 4)}-${pad(next(14), 2)}-${pad(next(33), 2)}T` +
+        `${pad(next(26), 2)}:${pad(next(61), 2)}:${pad(next(62), 2)}` +
+        `${fractions[next(fractions.length)]}${i % 3 === 0 ? 'Z' : zones[next(zones.length)]}`;
+      if (!timestamp.safeParse(s).success) continue;
+      checked += 1;
+      expect(normaliseTimestamp(s), s).toBe(throughDate(s));
+    }
+    expect(checked).toBeGreaterThan(5_000);
+  });
+
+  it.each([
+    '0001-01-01T00:00:00Z',
+    '0000-01-01T00:00:00.000Z',
+    '9999-12-31T23:59:59.999Z',
+    '2024-02-29T12:00:00Z',
+    '2000-02-29T00:00:00.5Z',
+    '2026-11-27T01:03:42.38Z',
+    '2026-11-27T00:45:52.027Z',
+  ])('%s, an instant that exists, is written as a Date writes it', (s) => {
+    expect(normaliseTimestamp(s)).toBe(throughDate(s));
+  });
+
+  it.each([
+    '1900-02-29T00:00:00Z',
+    '2023-02-29T00:00:00.000Z',
+    '2026-04-31T00:00:00Z',
+    '2026-11-27T24:00:00Z',
+    '2026-11-27T23:60:00Z',
+    '2026-11-27T23:59:60Z',
+    '2026-13-01T00:00:00Z',
+    '2026-00-10T00:00:00Z',
+  ])('%s, a day or time that does not exist, is left to a Date (never passed through as it is)', (s) => {
+    const date = new Date(s);
+    if (Number.isNaN(date.getTime())) expect(() => normaliseTimestamp(s)).toThrow(RangeError);
+    else expect(normaliseTimestamp(s)).toBe(date.toISOString());
+  });
+});
