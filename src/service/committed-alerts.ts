@@ -24,20 +24,27 @@ export type Trust = { readonly failures: number } | null;
  * learns by reading it.
  */
 export function createCommittedAlerts(trust: StoreTrust, capacity = committedAlertsCapacity) {
-  // Insertion order is age order: the oldest entry is the first key. The value: when it was (re)added.
-  const known = new Map<string, number>();
-  let added = 0;
+  // Two generations of half the capacity each: when the newer fills up, the older is dropped whole (no
+  // per-entry eviction, which a Map used as a queue makes slow). What is remembered again joins the newer.
+  const half = Math.max(1, Math.floor(capacity / 2));
+  let newer = new Set<string>();
+  let older = new Set<string>();
   let failures = trust.failuresSeen();
+
+  const clear = () => {
+    newer = new Set();
+    older = new Set();
+  };
 
   /** The store is trusted now; empties the set when a failure was seen since it was last asked. */
   function trusted(): Trust {
     const seen = trust.failuresSeen();
     if (seen !== failures) {
-      known.clear();
+      clear();
       failures = seen;
     }
     if (!trust.isUp()) {
-      known.clear();
+      clear();
       return null;
     }
     return { failures: seen };
@@ -49,30 +56,27 @@ export function createCommittedAlerts(trust: StoreTrust, capacity = committedAle
     /** Those of these identities remembered as committed (none without trust). */
     knownOf(ids: readonly string[], since: Trust): Set<string> {
       const hits = new Set<string>();
-      if (since === null || known.size === 0) return hits;
-      for (const id of ids) if (known.has(id)) hits.add(id);
+      if (since === null) return hits;
+      for (const id of ids) if (newer.has(id) || older.has(id)) hits.add(id);
       return hits;
     },
     /** The store said these are committed; remembered unless a failure was seen since `since`. */
     remember(ids: Iterable<string>, since: Trust): void {
       if (since === null || trusted()?.failures !== since.failures) return;
       for (const id of ids) {
-        const at = known.get(id);
-        // Moved to the newest when it has aged past half the set: a group still being re-sent stays in.
-        if (at !== undefined) {
-          if (added - at < capacity / 2) continue;
-          known.delete(id);
+        if (newer.has(id)) continue;
+        // A group still being re-sent stays in: it moves to the newer generation.
+        newer.add(id);
+        if (newer.size >= half) {
+          older = newer;
+          newer = new Set();
         }
-        known.set(id, added++);
-        if (known.size > capacity) known.delete(known.keys().next().value as string);
       }
     },
     /** Something went wrong in a call whose outcome is unknown: start again from the store. */
-    forget(): void {
-      known.clear();
-    },
+    forget: clear,
     get size(): number {
-      return known.size;
+      return newer.size + older.size;
     },
   };
 }
