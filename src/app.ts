@@ -7,7 +7,6 @@ import { authHook } from './http/auth.js';
 import { authFailureCodes, createAuthFailureReporter } from './http/auth-failures.js';
 import { refuseCrossSiteWrites } from './http/cross-site.js';
 import { registerErrorHandling } from './http/error-handler.js';
-import { requestLogController } from './http/request-log.js';
 import { actionRoutes } from './http/routes/actions.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { auditRoutes } from './http/routes/audit.js';
@@ -45,7 +44,6 @@ export const serverTimeouts = {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
-    logController: requestLogController(),
     bodyLimit: BODY_LIMIT,
     requestIdHeader: 'x-request-id',
     keepAliveTimeout: serverTimeouts.keepAliveMs,
@@ -56,7 +54,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   app.decorateRequest('principal', null);
-  app.decorateRequest('logOutcome', null);
   // Probes come every few seconds (kubelet, Prometheus): a line per probe would bury everything else.
   app.addHook('onRoute', (route) => {
     if (quietRoutes.has(route.url)) route.logLevel = 'warn';

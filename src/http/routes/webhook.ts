@@ -35,8 +35,7 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post(
     '/v1/alertmanager',
     {
-      // Hundreds a second in a storm: one log line each, with what the delivery came to.
-      config: { scope: 'alertmanager', oneLogLine: true },
+      config: { scope: 'alertmanager' },
       schema: {
         summary: 'Alertmanager webhook receiver (payload version 4)',
         description:
@@ -62,13 +61,6 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
         'committing the delivery',
       );
       metrics.webhookAckSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      request.logOutcome = {
-        delivery: answer.delivery,
-        alerts: answer.alerts,
-        heals: { opened: answer.heals.opened.length, attached: answer.heals.attached.length },
-        refused: answer.refused,
-        deferred: answer.deferred,
-      };
       return reply.status(202).send(answer);
     },
   );
