@@ -1,5 +1,4 @@
 import { z } from 'zod';
-
 import { normaliseTimestamp } from './timestamp.js';
 
 export { alertIdentity } from './identity.js';

@@ -2,8 +2,8 @@
 export type StoreTrust = { isUp(): boolean; failuresSeen(): number };
 
 /**
- * Identities remembered: about 240 bytes each (the key and the map's entry, measured), about 11 MiB when full.
- * An Alertmanager rarely has more alerts firing than this; when it does, the oldest are read again.
+ * Identities remembered at most: about 230 bytes each (the key and its entry, measured), about 11 MiB when
+ * full. An Alertmanager rarely has more alerts firing than this; when it does, the oldest are read again.
  */
 export const committedAlertsCapacity = 50_000;
 

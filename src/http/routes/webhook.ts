@@ -25,11 +25,20 @@ const outcomeByStatus = (status: number): (typeof webhookOutcomes)[number] =>
 export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { metrics } = deps;
   const spans = requestSpans(deps.tracer, deps.auth);
-  // One per app: what this process saw committed.
   const { store, policies, registry, clock, engine, config, owners, tracer } = deps;
+  // The set of alerts this process saw committed: one per app.
+  const committed = createCommittedAlerts(deps.storeHealth);
   const ingest: IngestDeps = {
-    ...{ store, policies, registry, clock, metrics, engine, config, owners, tracer },
-    committed: createCommittedAlerts(deps.storeHealth),
+    store,
+    policies,
+    registry,
+    clock,
+    metrics,
+    engine,
+    config,
+    owners,
+    tracer,
+    committed,
   };
 
   app.post(
