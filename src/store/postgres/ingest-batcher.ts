@@ -8,35 +8,9 @@ import { ingest } from '../programs/ingest.js';
 import type { IngestInput, IngestResult } from '../types.js';
 import { appendAudit } from './audit.js';
 import { isConnectionFailure, isRerunnable, isStaleConnection, storeError, unavailable } from './db.js';
-import { alertLockKey, lockKeysSql, lockSpace, storeLocks, targetLockKey } from './locks.js';
+import { batchLocks, createBatchStatements } from './ingest-batch.js';
 import { cutConnection, DeadlineExceeded } from './pool.js';
 import { pgStatements } from './statements.js';
-
-/** What a delivery's write locks: its alerts, and the (policy, target) pairs they match. */
-function ingestLockKeys(input: IngestInput): bigint[] {
-  return input.alerts.flatMap(({ alert, outcomes }) => [
-    alertLockKey(alert.fingerprint, alert.startsAt),
-    ...outcomes.flatMap((o) => (o.outcome === 'match' ? [targetLockKey(o.policy, o.targetKey)] : [])),
-  ]);
-}
-
-/**
- * Most locks one batch takes one by one. PostgreSQL's lock table holds max_locks_per_transaction (64) x
- * max_connections entries for everyone, and taking thousands costs time: a batch that would need more takes
- * the ingest lock alone, exclusively, and runs by itself.
- */
-const maxBatchLocks = 256;
-
-/**
- * The ingest lock, shared by every batch that locks its own alerts and targets (they run side by side), or
- * exclusive for a batch too big to lock them one by one (it runs alone); then the batch's keys.
- */
-function batchLocksSql(keys: readonly bigint[]): string {
-  const distinct = new Set(keys);
-  if (distinct.size > maxBatchLocks)
-    return `SELECT pg_advisory_xact_lock(${lockSpace}, ${storeLocks.ingest})`;
-  return `SELECT pg_advisory_xact_lock_shared(${lockSpace}, ${storeLocks.ingest}); ${lockKeysSql(distinct)}`;
-}
 
 /** A delivery's result, and the audit records it leaves for the batch to append last. */
 type IngestWrite = { result: IngestResult; audit: AuditInput[] };
@@ -135,18 +109,20 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
     }
   }
 
-  async function begin(batch: Batch, client: pg.PoolClient): Promise<void> {
+  async function begin(batch: Batch, client: pg.PoolClient): Promise<ReadonlySet<bigint>> {
     const remaining = Math.max(
       1,
       Math.round(Math.min(...batch.jobs.map((j) => j.deadline)) - performance.now()),
     );
     // One round trip: the server itself gives up on this transaction when its deliveries' time is over, and
     // every lock the batch's deliveries will want is taken at once, in the one order every batch uses.
+    const locks = batchLocks(batch.jobs.map((j) => j.input));
     await client.query(
       `BEGIN; SET LOCAL statement_timeout = ${remaining}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs};
-       ${batchLocksSql(batch.jobs.flatMap((j) => ingestLockKeys(j.input)))}`,
+       ${locks.sql}`,
     );
     batch.begun = true;
+    return locks.held;
   }
 
   async function commit(
@@ -174,17 +150,23 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
     batch: Batch,
     client: pg.PoolClient,
   ): Promise<Array<{ job: Job; write: IngestWrite }> | null> {
-    await begin(batch, client);
+    const held = await begin(batch, client);
+    const batchStatements = createBatchStatements(
+      client,
+      batch.jobs.map((j) => j.input),
+      held,
+    );
     const written: Array<{ job: Job; write: IngestWrite }> = [];
     try {
       for (const job of batch.jobs) {
         const audit: AuditInput[] = [];
         const result = await runAsync(
           ingest(job.input),
-          pgStatements(client, options.auditKey, { deferAudit: audit }),
+          batchStatements.statements(pgStatements(client, options.auditKey, { deferAudit: audit })),
         );
         written.push({ job, write: { result, audit } });
       }
+      await batchStatements.flush();
     } catch (err) {
       if (isConnectionFailure(err)) throw err;
       await client.query('ROLLBACK');
