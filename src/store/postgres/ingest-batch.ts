@@ -1,10 +1,11 @@
 import type pg from 'pg';
 import { openHealStates } from '../../domain/heal.js';
-import type { Attachment, PolicyTarget, StoreStatements } from '../port.js';
+import type { Attachment, InsertedDelivery, PolicyTarget, StoreStatements } from '../port.js';
 import { pairKey, pairsOf } from '../programs/placement.js';
 import type { HealInsertRow, HealRow } from '../rows.js';
 import type { IngestInput } from '../types.js';
 import { prepared } from './db.js';
+import { insertDeliveries } from './ingest-statements.js';
 import { alertLockKey, lockKeysSql, lockSpace, storeLocks, targetLockKey } from './locks.js';
 import { healInsertColumns, insertHealsText, openHealsSql } from './statements.js';
 
@@ -64,6 +65,8 @@ const insertedHealRow = (row: HealInsertRow): HealRow => ({
  * The statements of one ingest batch's transaction, run delivery after delivery by the shared ingest program,
  * with fewer round trips than one per statement where the batch's locks make the answer known already:
  *
+ * - `insertDelivery`: the first call inserts every delivery of the batch, in order, in one statement; each
+ *   call answers its delivery's part (which of its alerts are new, as if inserted one delivery after another).
  * - `lockOpeners` for targets whose locks the batch took with its `BEGIN`: nothing to do (they are held until
  *   the commit).
  * - `openHeals`: the first call reads the open heals of every pair the batch's alerts match, share-locked,
@@ -84,6 +87,7 @@ export function createBatchStatements(
   const holds = (p: PolicyTarget) => held.has(targetLockKey(p.policy, p.targetKey));
   const readable = pairs.every(holds) ? new Set(pairs.map(pairKey)) : new Set<string>();
   let open: Map<string, HealRow[]> | null = null;
+  let inserted: Promise<Map<IngestInput, InsertedDelivery>> | null = null;
   let heals: HealInsertRow[] = [];
   let attachments: Array<Attachment & { at: string }> = [];
 
@@ -127,8 +131,14 @@ export function createBatchStatements(
       ) as unknown as StoreStatements;
       return {
         ...afterFlush,
-        // Neither reads nor is read by the kept rows; the deferred audit only collects records.
-        insertDelivery: base.insertDelivery,
+        // Every delivery of the batch at the first call, in one statement. It neither reads nor is read by
+        // the kept rows; the deferred audit only collects records.
+        async insertDelivery(input) {
+          inserted ??= insertDeliveries(client, inputs).then(
+            (rows) => new Map(inputs.map((i, d) => [i, rows[d]!])),
+          );
+          return (await inserted).get(input) ?? base.insertDelivery(input);
+        },
         appendAudit: base.appendAudit,
         async lockOpeners(wanted, idempotencyKey) {
           if (idempotencyKey === undefined && wanted.every(holds)) return;
