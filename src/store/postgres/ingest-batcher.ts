@@ -24,6 +24,9 @@ type Job = {
   settled: boolean;
 };
 
+/** The deliveries a batch committed, with their results. */
+type Written = Array<{ job: Job; result: IngestResult }>;
+
 type Batch = {
   jobs: Job[];
   startedAt: number;
@@ -125,47 +128,32 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
     return locks.held;
   }
 
-  async function commit(
-    batch: Batch,
-    client: pg.PoolClient,
-    written: Array<{ job: Job; write: IngestWrite }>,
-  ): Promise<Array<{ job: Job; write: IngestWrite }>> {
+  /** Appends the batch's audit records, in delivery order, under the audit lock; then commits. */
+  async function commit(batch: Batch, client: pg.PoolClient, audit: readonly AuditInput[]): Promise<void> {
     // Every record carries its delivery's receivedAt already; the fallback time is never used.
-    await appendAudit(
-      client,
-      options.auditKey,
-      written.flatMap(({ write }) => write.audit),
-      batch.jobs[0]!.input.receivedAt,
-    );
+    await appendAudit(client, options.auditKey, audit, batch.jobs[0]!.input.receivedAt);
     await client.query('COMMIT');
-    return written;
   }
 
   /**
-   * The batch's deliveries one after another, without a savepoint each (two round trips fewer per delivery).
-   * Null when one failed: the transaction is rolled back, nothing of it counts, and the batch is written again
-   * delivery by delivery, so that only the one that failed fails.
+   * The batch's deliveries one after another, without a savepoint each, on the batch's statements
+   * (ingest-batch.ts: one statement per kind of write for the whole batch). Null when one failed: the
+   * transaction is rolled back, nothing of it counts, and the batch is written again delivery by delivery, so
+   * that only the one that failed fails.
    */
-  async function writeAtOnce(
-    batch: Batch,
-    client: pg.PoolClient,
-  ): Promise<Array<{ job: Job; write: IngestWrite }> | null> {
+  async function writeAtOnce(batch: Batch, client: pg.PoolClient): Promise<Written | null> {
     const held = await begin(batch, client);
-    const batchStatements = createBatchStatements(
-      client,
-      batch.jobs.map((j) => j.input),
-      held,
+    const inputs = batch.jobs.map((j) => j.input);
+    const batchStatements = createBatchStatements(client, inputs, held);
+    // One set of statements for the whole batch: its deliveries' audit records are appended together anyway.
+    const audit: AuditInput[] = [];
+    const statements = batchStatements.statements(
+      pgStatements(client, options.auditKey, { deferAudit: audit }),
     );
-    const written: Array<{ job: Job; write: IngestWrite }> = [];
+    const written: Written = [];
     try {
-      for (const job of batch.jobs) {
-        const audit: AuditInput[] = [];
-        const result = await runAsync(
-          ingest(job.input),
-          batchStatements.statements(pgStatements(client, options.auditKey, { deferAudit: audit })),
-        );
-        written.push({ job, write: { result, audit } });
-      }
+      for (const job of batch.jobs)
+        written.push({ job, result: await runAsync(ingest(job.input), statements) });
       await batchStatements.flush();
     } catch (err) {
       if (isConnectionFailure(err)) throw err;
@@ -176,24 +164,27 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
       );
       return null;
     }
-    return commit(batch, client, written);
+    await commit(batch, client, audit);
+    return written;
   }
 
   /** One transaction for the batch. Throws on a connection or transaction failure (nothing committed). */
-  async function write(
-    batch: Batch,
-    client: pg.PoolClient,
-  ): Promise<Array<{ job: Job; write: IngestWrite }>> {
+  async function write(batch: Batch, client: pg.PoolClient): Promise<Written> {
     const atOnce = await writeAtOnce(batch, client);
     if (atOnce !== null) return atOnce;
     await begin(batch, client);
-    const written: Array<{ job: Job; write: IngestWrite }> = [];
+    const written: Array<{ job: Job } & IngestWrite> = [];
     for (const job of batch.jobs) {
       const outcome = await runJob(client, job);
       if ('failed' in outcome) settle(job, () => job.reject(outcome.failed));
-      else written.push({ job, write: outcome });
+      else written.push({ job, ...outcome });
     }
-    return commit(batch, client, written);
+    await commit(
+      batch,
+      client,
+      written.flatMap((w) => w.audit),
+    );
+    return written;
   }
 
   async function runBatch(batch: Batch): Promise<void> {
@@ -214,7 +205,7 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
       let broken: Error | undefined;
       try {
         const written = await write(batch, client);
-        for (const { job, write: w } of written) settle(job, () => job.resolve(w.result));
+        for (const { job, result } of written) settle(job, () => job.resolve(result));
         return;
       } catch (cause) {
         if (isConnectionFailure(cause)) broken = cause as Error;
