@@ -77,28 +77,38 @@ async function outcome(store: Store, results: IngestResult[]) {
   };
 }
 
-async function ingestAsOneBatch(store: Store) {
+async function ingestAsOneBatch(store: Store, deliveries = batch) {
   await store.ingest(before);
   // Issued in one turn: the PostgreSQL store writes them in one transaction.
-  return outcome(store, await Promise.all(batch.map((d) => store.ingest(d))));
+  return outcome(store, await Promise.all(deliveries.map((d) => store.ingest(d))));
+}
+
+/** A PostgreSQL store and a SQLite store, both migrated; `run` gets both, then both are closed. */
+async function onBothStores(run: (postgres: Store, sqlite: Store) => Promise<void>) {
+  const postgres = openPostgresStore({
+    url: await server.createDatabase(),
+    clock: fakeClock(),
+    auditKey: testAuditKey,
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-batch-'));
+  const sqlite = openSqliteStore({
+    file: path.join(dir, 'salve.db'),
+    clock: fakeClock(),
+    auditKey: testAuditKey,
+  });
+  try {
+    await Promise.all([postgres.migrate(), sqlite.migrate()]);
+    await run(postgres, sqlite);
+  } finally {
+    await Promise.all([postgres.close(), sqlite.close()]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('PostgreSQL ingest batches', () => {
   it('deliveries written as one batch mean what they mean one after another on SQLite', async () => {
-    const pgStore = openPostgresStore({
-      url: await server.createDatabase(),
-      clock: fakeClock(),
-      auditKey: testAuditKey,
-    });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-batch-'));
-    const sqlite = openSqliteStore({
-      file: path.join(dir, 'salve.db'),
-      clock: fakeClock(),
-      auditKey: testAuditKey,
-    });
-    try {
-      await Promise.all([pgStore.migrate(), sqlite.migrate()]);
-      const onPostgres = await ingestAsOneBatch(pgStore);
+    await onBothStores(async (postgres, sqlite) => {
+      const onPostgres = await ingestAsOneBatch(postgres);
       expect(onPostgres).toEqual(await ingestAsOneBatch(sqlite));
       // And what that is, spelled out.
       expect(
@@ -117,10 +127,25 @@ describe('PostgreSQL ingest batches', () => {
         { target: 'Deployment/ml-prod/scorer', alerts: ['fp-c', 'fp-pre'] },
       ]);
       expect(onPostgres.verified).toBe(true);
-    } finally {
-      await Promise.all([pgStore.close(), sqlite.close()]);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
+  });
+
+  it('a batch with more alerts than it may lock one by one, on a few targets, means the same too', async () => {
+    // 40 deliveries of 10 alerts on 4 targets: 400 alert keys, more than a batch locks one by one, so the
+    // batch runs alone under the exclusive ingest lock, holding its 4 targets' locks.
+    const targets = ['scorer', 'ranker', 'feature-sync', 'feature-builder'];
+    const big = Array.from({ length: 40 }, (_, d) =>
+      delivery(
+        Array.from({ length: 10 }, (_, i) => firing(`fp-${d}-${i}`, targets[d % 4]!)),
+        T(10 + d),
+      ),
+    );
+    await onBothStores(async (postgres, sqlite) => {
+      const onPostgres = await ingestAsOneBatch(postgres, big);
+      expect(onPostgres).toEqual(await ingestAsOneBatch(sqlite, big));
+      expect(onPostgres.results.filter((r) => r.opened.length > 0)).toHaveLength(3);
+      expect(onPostgres.attachments.map((a) => a.alerts.length)).toEqual([100, 100, 100, 101]);
+    });
   });
 
   it('a column another replica’s migration adds does not break the statements a live connection prepared', async () => {

@@ -16,28 +16,32 @@ import { healInsertColumns, insertHealsText, openHealsSql } from './statements.j
  */
 const maxBatchLocks = 256;
 
-/** What a delivery's write locks: its alerts, and the (policy, target) pairs they match. */
-function ingestLockKeys(input: IngestInput): bigint[] {
-  return input.alerts.flatMap(({ alert, outcomes }) => [
-    alertLockKey(alert.fingerprint, alert.startsAt),
-    ...pairsOf(outcomes).map((p) => targetLockKey(p.policy, p.targetKey)),
-  ]);
-}
-
 /**
- * The locks a batch takes with its `BEGIN`, as SQL: the ingest lock, shared by every batch that locks its own
- * alerts and targets (they run side by side), then those keys in ascending order; or the ingest lock
- * exclusively for a batch too big to lock them one by one (it runs alone, holding none of them). `held`: the
- * keys the transaction holds from then on.
+ * The locks a batch takes with its `BEGIN`, as SQL, and the keys the transaction holds from then on. Every
+ * batch that can lock its alerts (by fingerprint and start) and the (policy, target) pairs they match, one by
+ * one, takes the ingest lock shared, then those keys in ascending order: such batches run side by side. One
+ * with too many takes the ingest lock exclusively (it runs alone, so its alerts need no locks of their own),
+ * then its targets' locks if they are few enough (openers outside ingest, manual heals, take those).
  */
 export function batchLocks(inputs: readonly IngestInput[]): { sql: string; held: ReadonlySet<bigint> } {
-  const keys = new Set(inputs.flatMap(ingestLockKeys));
-  if (keys.size > maxBatchLocks)
-    return { sql: `SELECT pg_advisory_xact_lock(${lockSpace}, ${storeLocks.ingest})`, held: new Set() };
-  return {
-    sql: `SELECT pg_advisory_xact_lock_shared(${lockSpace}, ${storeLocks.ingest}); ${lockKeysSql(keys)}`,
-    held: keys,
-  };
+  const alerts = new Set<bigint>();
+  const targets = new Set<bigint>();
+  for (const input of inputs) {
+    for (const { alert, outcomes } of input.alerts) {
+      alerts.add(alertLockKey(alert.fingerprint, alert.startsAt));
+      for (const p of pairsOf(outcomes)) targets.add(targetLockKey(p.policy, p.targetKey));
+    }
+  }
+  const all = new Set([...alerts, ...targets]);
+  if (all.size <= maxBatchLocks) {
+    return {
+      sql: `SELECT pg_advisory_xact_lock_shared(${lockSpace}, ${storeLocks.ingest}); ${lockKeysSql(all)}`,
+      held: all,
+    };
+  }
+  const alone = `SELECT pg_advisory_xact_lock(${lockSpace}, ${storeLocks.ingest})`;
+  if (targets.size > maxBatchLocks) return { sql: alone, held: new Set() };
+  return { sql: `${alone}; ${lockKeysSql(targets)}`, held: targets };
 }
 
 /** New heals and attachments in one statement (the attachments' foreign key is checked at its end). */
