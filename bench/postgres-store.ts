@@ -5,7 +5,10 @@
  * statements sent (each one round trip). Steadier than the HTTP runs on a shared machine: no load generator,
  * and both CPU figures are per delivery.
  *
- *   npx tsx bench/postgres-store.ts [--deliveries N] [--clients N]
+ * With `--statements`, the server loads pg_stat_statements (one restart) and each scenario also prints its
+ * statements: calls and execution time per delivery, the costliest first.
+ *
+ *   npx tsx bench/postgres-store.ts [--deliveries N] [--clients N] [--statements]
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,7 +26,11 @@ import { postgresCpuReader } from './postgres-cpu.js';
 import { repoRoot } from './workspace.js';
 
 const { values: args } = parseArgs({
-  options: { deliveries: { type: 'string', default: '4000' }, clients: { type: 'string', default: '20' } },
+  options: {
+    deliveries: { type: 'string', default: '4000' },
+    clients: { type: 'string', default: '20' },
+    statements: { type: 'boolean', default: false },
+  },
 });
 const count = Number(args.deliveries);
 const clients = Number(args.clients);
@@ -64,6 +71,12 @@ pg.Client.prototype.query = function counted(this: pg.Client, ...a: unknown[]) {
 
 const server = await startTestPostgres({ durable: true });
 try {
+  if (args.statements) {
+    await server.query(server.adminUrl, "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+    await server.query(server.adminUrl, 'ALTER SYSTEM SET pg_stat_statements.track_planning = on');
+    await server.restart('fast');
+    await server.query(server.adminUrl, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  }
   const serverCpu = await postgresCpuReader(server);
   for (const [scenario, ratio] of [
     ['new alerts', 0],
@@ -75,6 +88,7 @@ try {
     // Warm-up: connections opened, statements prepared, JIT.
     await Promise.all(inputs.slice(0, 200).map((i) => store.ingest(i)));
     const measured = inputs.slice(200);
+    if (args.statements) await server.query(server.adminUrl, 'SELECT pg_stat_statements_reset()');
     let next = 0;
     const cpu0 = process.cpuUsage();
     const server0 = serverCpu?.() ?? 0;
@@ -96,6 +110,20 @@ try {
       'statements/delivery': Number(((statements - statements0) / n).toFixed(2)),
     };
     console.log(JSON.stringify(row));
+    if (args.statements) {
+      const top = await server.query<{ calls: string; plan: number; exec: number; query: string }>(
+        server.adminUrl,
+        `SELECT calls, total_plan_time AS plan, total_exec_time AS exec, query FROM pg_stat_statements
+          ORDER BY total_plan_time + total_exec_time DESC LIMIT 12`,
+      );
+      for (const t of top) {
+        const perDelivery = (ms: number) => Math.round((ms * 1000) / n);
+        const text = t.query.replace(/\s+/g, ' ').slice(0, 90);
+        console.log(
+          `  ${(Number(t.calls) / n).toFixed(2)} calls, plan ${perDelivery(t.plan)} us, exec ${perDelivery(t.exec)} us: ${text}`,
+        );
+      }
+    }
     await store.close();
   }
 } finally {
