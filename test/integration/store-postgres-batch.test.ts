@@ -51,6 +51,8 @@ const batch: IngestInput[] = [
   delivery([{ alert: alertOf({ alertname: 'Y' }, { fingerprint: 'fp-none' }), outcomes: [] }], T(5)),
   delivery([firing('fp-d', 'feature-sync'), firing('fp-e', 'feature-sync')], T(6)),
 ];
+// The very same delivery object once more, in the same turn: a re-delivery.
+batch.push(batch.at(-1)!);
 
 /** What a store made of the batch, with heal ids replaced by their targets (ids are random). */
 async function outcome(store: Store, results: IngestResult[]) {
@@ -120,6 +122,7 @@ describe('PostgreSQL ingest batches', () => {
         [1, 0, [], [], 1],
         [1, 0, [], [], 0],
         [2, 0, ['Deployment/ml-prod/feature-sync'], [], 0],
+        [0, 2, [], [], 0],
       ]);
       expect(onPostgres.attachments).toEqual([
         { target: 'Deployment/ml-prod/feature-sync', alerts: ['fp-d', 'fp-e'] },
@@ -181,7 +184,7 @@ describe('PostgreSQL ingest across a server restart', () => {
   });
 
   for (const mode of ['fast', 'immediate'] as const) {
-    it(`statements prepared before a ${mode} restart are prepared again on the new connections`, async () => {
+    it(`statements prepared before ${mode === 'fast' ? 'a fast' : 'an immediate'} restart are prepared again on the new connections`, async () => {
       const url = await own.createDatabase();
       const store = openPostgresStore({ url, clock: fakeClock(), auditKey: testAuditKey, poolSize: 2 });
       try {

@@ -91,7 +91,8 @@ export function createBatchStatements(
   const holds = (p: PolicyTarget) => held.has(targetLockKey(p.policy, p.targetKey));
   const readable = pairs.every(holds) ? new Set(pairs.map(pairKey)) : new Set<string>();
   let open: Map<string, HealRow[]> | null = null;
-  let inserted: Promise<Map<IngestInput, InsertedDelivery>> | null = null;
+  let inserted: Promise<InsertedDelivery[]> | null = null;
+  let asked = 0;
   let heals: HealInsertRow[] = [];
   let attachments: Array<Attachment & { at: string }> = [];
 
@@ -122,7 +123,7 @@ export function createBatchStatements(
 
   return {
     flush,
-    /** The statements for one delivery of the batch, over `base` (that delivery's `pgStatements`). */
+    /** The batch's statements over `base` (`pgStatements` on the batch's connection), for its deliveries in order. */
     statements(base: StoreStatements): StoreStatements {
       const afterFlush = Object.fromEntries(
         Object.entries(base).map(([name, statement]) => [
@@ -138,10 +139,11 @@ export function createBatchStatements(
         // Every delivery of the batch at the first call, in one statement. It neither reads nor is read by
         // the kept rows; the deferred audit only collects records.
         async insertDelivery(input) {
-          inserted ??= insertDeliveries(client, inputs).then(
-            (rows) => new Map(inputs.map((i, d) => [i, rows[d]!])),
-          );
-          return (await inserted).get(input) ?? base.insertDelivery(input);
+          // The program asks once per delivery, in the batch's order (the same input may come twice).
+          const d = asked++;
+          if (inputs[d] !== input) throw new Error('ingest batch: deliveries asked out of order');
+          inserted ??= insertDeliveries(client, inputs);
+          return (await inserted)[d]!;
         },
         appendAudit: base.appendAudit,
         async lockOpeners(wanted, idempotencyKey) {
