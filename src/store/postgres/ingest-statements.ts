@@ -12,32 +12,32 @@ type IngestStatements = Pick<StoreStatements, 'insertDelivery' | 'resolveAttachm
 // the rows are there). An alert brought twice is inserted, and counted new, for the first delivery only.
 const insertDeliveriesSql = prepared(
   `WITH d AS MATERIALIZED (
-         SELECT n, nextval(pg_get_serial_sequence('deliveries', 'id')) AS id
-           FROM generate_series(1, cardinality($9::text[])) AS n
-       ),
-       a AS (
-         INSERT INTO alerts
-           (fingerprint, starts_at, status, ends_at, labels, annotations, generator_url, delivery_id, received_at)
-         SELECT t.f, t.s, t.st, t.e, t.l, t.an, t.g, d.id, $9[t.n]
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
-             WITH ORDINALITY AS t(f, s, st, e, l, an, g, n, o)
-           JOIN d ON d.n = t.n
-          ORDER BY t.o
-         ON CONFLICT (fingerprint, starts_at, status) DO NOTHING
-         RETURNING delivery_id, fingerprint, starts_at, status
-       ),
-       row AS (
-         INSERT INTO deliveries
-           (id, received_at, receiver, group_key, external_url, status, alert_count, new_count, truncated)
-         OVERRIDING SYSTEM VALUE
-         SELECT d.id, $9[d.n], ($10::text[])[d.n], ($11::text[])[d.n], ($12::text[])[d.n], ($13::text[])[d.n],
-                ($14::int[])[d.n], coalesce(c.new_count, 0), ($15::int[])[d.n]
-           FROM d LEFT JOIN (SELECT delivery_id, count(*) AS new_count FROM a GROUP BY delivery_id) c
-             ON c.delivery_id = d.id
-       )
-       SELECT (SELECT json_agg(id ORDER BY n) FROM d) AS ids,
-              (SELECT coalesce(json_agg(json_build_array(delivery_id, fingerprint, starts_at, status)), '[]')
-                 FROM a) AS fresh`,
+     SELECT n, nextval(pg_get_serial_sequence('deliveries', 'id')) AS id
+       FROM generate_series(1, cardinality($9::text[])) AS n
+   ),
+   a AS (
+     INSERT INTO alerts
+       (fingerprint, starts_at, status, ends_at, labels, annotations, generator_url, delivery_id, received_at)
+     SELECT t.f, t.s, t.st, t.e, t.l, t.an, t.g, d.id, $9[t.n]
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
+         WITH ORDINALITY AS t(f, s, st, e, l, an, g, n, o)
+       JOIN d ON d.n = t.n
+      ORDER BY t.o
+     ON CONFLICT (fingerprint, starts_at, status) DO NOTHING
+     RETURNING delivery_id, fingerprint, starts_at, status
+   ),
+   row AS (
+     INSERT INTO deliveries
+       (id, received_at, receiver, group_key, external_url, status, alert_count, new_count, truncated)
+     OVERRIDING SYSTEM VALUE
+     SELECT d.id, $9[d.n], ($10::text[])[d.n], ($11::text[])[d.n], ($12::text[])[d.n], ($13::text[])[d.n],
+            ($14::int[])[d.n], coalesce(c.new_count, 0), ($15::int[])[d.n]
+       FROM d LEFT JOIN (SELECT delivery_id, count(*) AS new_count FROM a GROUP BY delivery_id) c
+         ON c.delivery_id = d.id
+   )
+   SELECT (SELECT json_agg(id ORDER BY n) FROM d) AS ids,
+          (SELECT coalesce(json_agg(json_build_array(delivery_id, fingerprint, starts_at, status)), '[]')
+             FROM a) AS fresh`,
 );
 
 /**
@@ -86,20 +86,20 @@ export async function insertDeliveries(
 
 const resolveAttachmentsSql = prepared(
   `WITH r AS (
-         UPDATE heal_alerts SET resolved_at = $1
-          WHERE fingerprint = $2 AND starts_at = $3 AND resolved_at IS NULL
-         RETURNING heal_id
-       ), woken AS (
-         UPDATE heals SET next_run_at = $1 WHERE id IN (SELECT heal_id FROM r) AND next_run_at IS NOT NULL
-       )
-       SELECT r.heal_id AS "healId", h.policy, h.target_key AS "targetKey"
-         FROM r JOIN heals h ON h.id = r.heal_id ORDER BY h.id`,
+     UPDATE heal_alerts SET resolved_at = $1
+      WHERE fingerprint = $2 AND starts_at = $3 AND resolved_at IS NULL
+     RETURNING heal_id
+   ), woken AS (
+     UPDATE heals SET next_run_at = $1 WHERE id IN (SELECT heal_id FROM r) AND next_run_at IS NOT NULL
+   )
+   SELECT r.heal_id AS "healId", h.policy, h.target_key AS "targetKey"
+     FROM r JOIN heals h ON h.id = r.heal_id ORDER BY h.id`,
 );
 
 const attachAlertsSql = prepared(
   `INSERT INTO heal_alerts (heal_id, fingerprint, starts_at, alertname, attached_at)
-       SELECT h, f, s, n, $5::text FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(h, f, s, n)
-       ON CONFLICT DO NOTHING`,
+   SELECT h, f, s, n, $5::text FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(h, f, s, n)
+   ON CONFLICT DO NOTHING`,
 );
 
 /** The statements of a webhook delivery's write (src/store/programs/ingest.ts decides what they write). */
