@@ -65,7 +65,10 @@ describe('the SQLite group commit', () => {
       }),
     ]);
     expect(settled[0]).toMatchObject({ status: 'fulfilled' });
-    expect(settled[1]).toMatchObject({ status: 'rejected', reason: { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' } });
+    expect(settled[1]).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' },
+    });
     expect(settled[2]).toMatchObject({ status: 'fulfilled', value: 'c' });
     expect(keys(db)).toEqual(['a', 'c']);
     // Run once without savepoints (stopped at the failing write), then again guarded; the first run's chain
