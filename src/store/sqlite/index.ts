@@ -3,6 +3,7 @@ import type { Clock } from '../../clock.js';
 import { type AuditKey, auditKeyFrom } from '../audit-chain.js';
 import type { Store } from '../types.js';
 import { createSqliteAudit } from './audit.js';
+import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { openConnection } from './connection.js';
 import { createSqliteDeferred } from './deferred.js';
 import { checkFreeSpace, watchDatabaseFiles } from './file-identity.js';
@@ -44,12 +45,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   // A first commit: the WAL exists from here on, and both files are watched from the start.
   db.prepare(probeSql).run(salveProbeOwner, now());
   let writer: SqliteWriter;
+  let checkpointer: Checkpointer | null = null;
   if (memory || options.writer === 'event-loop') {
     const files = memory ? null : watchDatabaseFiles(options.file);
     writer = createThreadWriter(db, audit, () => files?.check());
   } else {
     // The writer thread watches the files its own connection opens.
     writer = startWorkerWriter(options.file, auditKey);
+    checkpointer = startCheckpointer(options.file);
   }
   const write = writer.call;
 
@@ -63,6 +66,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     close: async () => {
       // Let writes already queued commit before the handles go.
       await writer.close();
+      await checkpointer?.close();
       db.close();
     },
     ingest: (input) => write('ingest', input),
