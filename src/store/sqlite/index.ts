@@ -9,6 +9,7 @@ import { createSqliteDeferred } from './deferred.js';
 import { checkFreeSpace, watchDatabaseFiles } from './file-identity.js';
 import { createSqliteHealOps } from './heal-ops.js';
 import { createSqliteHistory } from './history.js';
+import { ingestForWriter } from './ingest-wire.js';
 import { migrateSqlite } from './migrations.js';
 import { createSqliteOutbox } from './outbox.js';
 import { createSqliteReads } from './reads.js';
@@ -46,7 +47,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   db.prepare(probeSql).run(salveProbeOwner, now());
   let writer: SqliteWriter;
   let checkpointer: Checkpointer | null = null;
-  if (memory || options.writer === 'event-loop') {
+  const threaded = !memory && options.writer !== 'event-loop';
+  if (!threaded) {
     const files = memory ? null : watchDatabaseFiles(options.file);
     writer = createThreadWriter(db, audit, () => files?.check());
   } else {
@@ -69,7 +71,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       await checkpointer?.close();
       db.close();
     },
-    ingest: (input) => write('ingest', input),
+    ingest: (input) => write('ingest', threaded ? ingestForWriter(input) : input),
     listAlerts: async (q) => reads.listAlerts(q),
     knownAlerts: async (alerts) => reads.knownAlerts(alerts),
     getHeal: async (id) => reads.getHeal(id),
