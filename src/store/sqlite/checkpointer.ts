@@ -7,12 +7,19 @@ export type CheckpointerData = { file: string; everyMs: number; report: boolean 
 /**
  * The WAL's size when the writer checkpoints itself (pages of 4 KiB: 16 MiB). With the checkpoint thread, by
  * then it has copied all but its last pass's worth: the writer's checkpoint copies that remainder, and its next
- * commit starts the WAL over. Without it (a thread that died), the writer copies everything: the WAL stays bounded.
+ * commit starts the WAL over. Without it (not started yet, or a thread that died), the writer copies everything:
+ * the WAL stays bounded.
  */
 export const writerCheckpointPages = 4096;
 
 /** How often the checkpoint thread copies the WAL into the database file. */
 export const checkpointEveryMs = 200;
+
+/**
+ * Writes before the checkpoint thread starts: a store that writes little (a command, most tests) has little to
+ * copy, and the writer's own checkpoint at the bound does it; a thread costs its start (tens of ms of CPU).
+ */
+export const checkpointerAfterWrites = 256;
 
 /**
  * Starts the checkpoint thread: a connection of its own that copies committed pages from the WAL into the

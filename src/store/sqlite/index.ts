@@ -3,7 +3,7 @@ import type { Clock } from '../../clock.js';
 import { type AuditKey, auditKeyFrom } from '../audit-chain.js';
 import type { Store } from '../types.js';
 import { createSqliteAudit } from './audit.js';
-import { type Checkpointer, startCheckpointer } from './checkpointer.js';
+import { type Checkpointer, checkpointerAfterWrites, startCheckpointer } from './checkpointer.js';
 import { openConnection } from './connection.js';
 import { createSqliteDeferred } from './deferred.js';
 import { checkFreeSpace, watchDatabaseFiles } from './file-identity.js';
@@ -54,9 +54,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   } else {
     // The writer thread watches the files its own connection opens.
     writer = startWorkerWriter(options.file, auditKey);
-    checkpointer = startCheckpointer(options.file);
   }
-  const write = writer.call;
+  let closing: Promise<void> | null = null;
+  let writes = 0;
+  const write: SqliteWriter['call'] = (op, ...args) => {
+    if (threaded && checkpointer === null && ++writes >= checkpointerAfterWrites && closing === null)
+      checkpointer = startCheckpointer(options.file);
+    return writer.call(op, ...args);
+  };
 
   return {
     kind: 'sqlite',
@@ -65,11 +70,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       if (!memory) checkFreeSpace(options.file);
       await write('probe', now());
     },
-    close: async () => {
-      // Let writes already queued commit before the handles go.
-      await writer.close();
-      await checkpointer?.close();
-      db.close();
+    close: () => {
+      closing ??= (async () => {
+        // Let writes already queued commit before the handles go.
+        await writer.close();
+        await checkpointer?.close();
+        db.close();
+      })();
+      return closing;
     },
     ingest: (input) => write('ingest', threaded ? ingestForWriter(input) : input),
     listAlerts: async (q) => reads.listAlerts(q),
