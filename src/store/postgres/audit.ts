@@ -1,18 +1,27 @@
+import type pg from 'pg';
 import type { AuditInput, AuditRecord } from '../../domain/audit.js';
 import { type AuditKey, auditInsertColumns, type ChainHead, GENESIS, sealRecords } from '../audit-chain.js';
 import { type AuditRows, checkNewestSeal, walkAuditChain } from '../audit-verify.js';
 import { type AuditRow, auditFromRow } from '../rows.js';
 import type { AuditQuery, AuditVerification, AuditVerifyOptions } from '../types.js';
-import { type PgRunner, params, type Queryable } from './db.js';
+import { type PgRunner, params, prepared, type Queryable } from './db.js';
 import { lockSpace, storeLocks } from './locks.js';
 
+type HeadRow = { seq: string; hash: string; scheme: number };
+const headSql = 'SELECT seq, hash, scheme FROM audit ORDER BY seq DESC LIMIT 1';
+const chainHead = (row: HeadRow | undefined): ChainHead =>
+  row ? { seq: Number(row.seq), hash: row.hash, scheme: Number(row.scheme) } : GENESIS;
+
 async function readHead(db: Queryable): Promise<ChainHead> {
-  const { rows } = await db.query<{ seq: string; hash: string; scheme: number }>(
-    'SELECT seq, hash, scheme FROM audit ORDER BY seq DESC LIMIT 1',
-  );
-  const row = rows[0];
-  return row ? { seq: Number(row.seq), hash: row.hash, scheme: Number(row.scheme) } : GENESIS;
+  const { rows } = await db.query<HeadRow>(headSql);
+  return chainHead(rows[0]);
 }
+
+const insertAuditSql = prepared(
+  `INSERT INTO audit (${auditInsertColumns})
+   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                        $8::text[], $9::text[], $10::text[], $11::text[], $12::integer[])`,
+);
 
 /**
  * Appends to the one hash chain. Every writer, on every replica, takes the same transaction-scoped advisory
@@ -28,15 +37,16 @@ export async function appendAudit(
   at: string,
 ): Promise<AuditRecord[]> {
   if (inputs.length === 0) return [];
-  await db.query('SELECT pg_advisory_xact_lock($1, $2)', [lockSpace, storeLocks.audit]);
-  // A statement of its own: in READ COMMITTED it sees what the previous lock holder committed.
-  const sealed = sealRecords(inputs, at, await readHead(db), key);
+  // One round trip, two statements: in READ COMMITTED the second takes its snapshot after the first got the
+  // lock, so it sees what the previous holder committed. (A query of several statements takes no parameters:
+  // the lock's key is two constants.)
+  const [, head] = (await db.query(
+    `SELECT pg_advisory_xact_lock(${lockSpace}, ${storeLocks.audit}); ${headSql}`,
+  )) as unknown as [pg.QueryResult, pg.QueryResult<HeadRow>];
+  const sealed = sealRecords(inputs, at, chainHead(head.rows[0]), key);
   if (sealed.length === 0) return [];
   await db.query(
-    `INSERT INTO audit (${auditInsertColumns})
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                          $8::text[], $9::text[], $10::text[], $11::text[], $12::integer[])`,
-    [
+    insertAuditSql([
       sealed.map((r) => r.seq),
       sealed.map((r) => r.at),
       sealed.map((r) => r.type),
@@ -49,7 +59,7 @@ export async function appendAudit(
       sealed.map((r) => r.prevHash),
       sealed.map((r) => r.hash),
       sealed.map((r) => r.scheme),
-    ],
+    ]),
   );
   return sealed.map(({ dataText: _, ...record }) => record);
 }

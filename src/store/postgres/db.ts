@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { isSalveError, SalveError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
@@ -170,4 +171,15 @@ export function params() {
       return `$${values.length}`;
     },
   };
+}
+
+/**
+ * A statement of fixed text that PostgreSQL parses and plans once per connection (a named prepared statement:
+ * node-postgres sends its text with the first use on each connection, then only its values). The name is the
+ * text's digest, so two texts never share one. Only for text that never varies, and with its result columns
+ * listed: a prepared `SELECT *` would fail on a live connection once another replica's migration adds a column.
+ */
+export function prepared(text: string): (values: unknown[]) => pg.QueryConfig {
+  const name = `salve_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+  return (values) => ({ name, text, values });
 }

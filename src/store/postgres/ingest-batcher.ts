@@ -8,35 +8,9 @@ import { ingest } from '../programs/ingest.js';
 import type { IngestInput, IngestResult } from '../types.js';
 import { appendAudit } from './audit.js';
 import { isConnectionFailure, isRerunnable, isStaleConnection, storeError, unavailable } from './db.js';
-import { alertLockKey, lockKeysSql, lockSpace, storeLocks, targetLockKey } from './locks.js';
+import { batchLocks, createBatchStatements } from './ingest-batch.js';
 import { cutConnection, DeadlineExceeded } from './pool.js';
 import { pgStatements } from './statements.js';
-
-/** What a delivery's write locks: its alerts, and the (policy, target) pairs they match. */
-function ingestLockKeys(input: IngestInput): bigint[] {
-  return input.alerts.flatMap(({ alert, outcomes }) => [
-    alertLockKey(alert.fingerprint, alert.startsAt),
-    ...outcomes.flatMap((o) => (o.outcome === 'match' ? [targetLockKey(o.policy, o.targetKey)] : [])),
-  ]);
-}
-
-/**
- * Most locks one batch takes one by one. PostgreSQL's lock table holds max_locks_per_transaction (64) x
- * max_connections entries for everyone, and taking thousands costs time: a batch that would need more takes
- * the ingest lock alone, exclusively, and runs by itself.
- */
-const maxBatchLocks = 256;
-
-/**
- * The ingest lock, shared by every batch that locks its own alerts and targets (they run side by side), or
- * exclusive for a batch too big to lock them one by one (it runs alone); then the batch's keys.
- */
-function batchLocksSql(keys: readonly bigint[]): string {
-  const distinct = new Set(keys);
-  if (distinct.size > maxBatchLocks)
-    return `SELECT pg_advisory_xact_lock(${lockSpace}, ${storeLocks.ingest})`;
-  return `SELECT pg_advisory_xact_lock_shared(${lockSpace}, ${storeLocks.ingest}); ${lockKeysSql(distinct)}`;
-}
 
 /** A delivery's result, and the audit records it leaves for the batch to append last. */
 type IngestWrite = { result: IngestResult; audit: AuditInput[] };
@@ -49,6 +23,9 @@ type Job = {
   deadline: number;
   settled: boolean;
 };
+
+/** The deliveries a batch committed, with their results. */
+type Written = Array<{ job: Job; result: IngestResult }>;
 
 type Batch = {
   jobs: Job[];
@@ -135,56 +112,49 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
     }
   }
 
-  async function begin(batch: Batch, client: pg.PoolClient): Promise<void> {
+  async function begin(batch: Batch, client: pg.PoolClient): Promise<ReadonlySet<bigint>> {
     const remaining = Math.max(
       1,
       Math.round(Math.min(...batch.jobs.map((j) => j.deadline)) - performance.now()),
     );
     // One round trip: the server itself gives up on this transaction when its deliveries' time is over, and
     // every lock the batch's deliveries will want is taken at once, in the one order every batch uses.
+    const locks = batchLocks(batch.jobs.map((j) => j.input));
     await client.query(
       `BEGIN; SET LOCAL statement_timeout = ${remaining}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs};
-       ${batchLocksSql(batch.jobs.flatMap((j) => ingestLockKeys(j.input)))}`,
+       ${locks.sql}`,
     );
     batch.begun = true;
+    return locks.held;
   }
 
-  async function commit(
-    batch: Batch,
-    client: pg.PoolClient,
-    written: Array<{ job: Job; write: IngestWrite }>,
-  ): Promise<Array<{ job: Job; write: IngestWrite }>> {
+  /** Appends the batch's audit records, in delivery order, under the audit lock; then commits. */
+  async function commit(batch: Batch, client: pg.PoolClient, audit: readonly AuditInput[]): Promise<void> {
     // Every record carries its delivery's receivedAt already; the fallback time is never used.
-    await appendAudit(
-      client,
-      options.auditKey,
-      written.flatMap(({ write }) => write.audit),
-      batch.jobs[0]!.input.receivedAt,
-    );
+    await appendAudit(client, options.auditKey, audit, batch.jobs[0]!.input.receivedAt);
     await client.query('COMMIT');
-    return written;
   }
 
   /**
-   * The batch's deliveries one after another, without a savepoint each (two round trips fewer per delivery).
-   * Null when one failed: the transaction is rolled back, nothing of it counts, and the batch is written again
-   * delivery by delivery, so that only the one that failed fails.
+   * The batch's deliveries one after another, without a savepoint each, on the batch's statements
+   * (ingest-batch.ts: one statement per kind of write for the whole batch). Null when one failed: the
+   * transaction is rolled back, nothing of it counts, and the batch is written again delivery by delivery, so
+   * that only the one that failed fails.
    */
-  async function writeAtOnce(
-    batch: Batch,
-    client: pg.PoolClient,
-  ): Promise<Array<{ job: Job; write: IngestWrite }> | null> {
-    await begin(batch, client);
-    const written: Array<{ job: Job; write: IngestWrite }> = [];
+  async function writeAtOnce(batch: Batch, client: pg.PoolClient): Promise<Written | null> {
+    const held = await begin(batch, client);
+    const inputs = batch.jobs.map((j) => j.input);
+    const batchStatements = createBatchStatements(client, inputs, held);
+    // One set of statements for the whole batch: its deliveries' audit records are appended together anyway.
+    const audit: AuditInput[] = [];
+    const statements = batchStatements.statements(
+      pgStatements(client, options.auditKey, { deferAudit: audit }),
+    );
+    const written: Written = [];
     try {
-      for (const job of batch.jobs) {
-        const audit: AuditInput[] = [];
-        const result = await runAsync(
-          ingest(job.input),
-          pgStatements(client, options.auditKey, { deferAudit: audit }),
-        );
-        written.push({ job, write: { result, audit } });
-      }
+      for (const job of batch.jobs)
+        written.push({ job, result: await runAsync(ingest(job.input), statements) });
+      await batchStatements.flush();
     } catch (err) {
       if (isConnectionFailure(err)) throw err;
       await client.query('ROLLBACK');
@@ -194,24 +164,27 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
       );
       return null;
     }
-    return commit(batch, client, written);
+    await commit(batch, client, audit);
+    return written;
   }
 
   /** One transaction for the batch. Throws on a connection or transaction failure (nothing committed). */
-  async function write(
-    batch: Batch,
-    client: pg.PoolClient,
-  ): Promise<Array<{ job: Job; write: IngestWrite }>> {
+  async function write(batch: Batch, client: pg.PoolClient): Promise<Written> {
     const atOnce = await writeAtOnce(batch, client);
     if (atOnce !== null) return atOnce;
     await begin(batch, client);
-    const written: Array<{ job: Job; write: IngestWrite }> = [];
+    const written: Array<{ job: Job } & IngestWrite> = [];
     for (const job of batch.jobs) {
       const outcome = await runJob(client, job);
       if ('failed' in outcome) settle(job, () => job.reject(outcome.failed));
-      else written.push({ job, write: outcome });
+      else written.push({ job, ...outcome });
     }
-    return commit(batch, client, written);
+    await commit(
+      batch,
+      client,
+      written.flatMap((w) => w.audit),
+    );
+    return written;
   }
 
   async function runBatch(batch: Batch): Promise<void> {
@@ -232,7 +205,7 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
       let broken: Error | undefined;
       try {
         const written = await write(batch, client);
-        for (const { job, write: w } of written) settle(job, () => job.resolve(w.result));
+        for (const { job, result } of written) settle(job, () => job.resolve(result));
         return;
       } catch (cause) {
         if (isConnectionFailure(cause)) broken = cause as Error;

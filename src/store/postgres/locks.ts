@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Queryable } from './db.js';
+import { prepared, type Queryable } from './db.js';
 
 /**
  * Advisory lock keys. Store-wide locks use the two-int form in salve's own key space; per-target and
@@ -27,9 +27,11 @@ export const alertLockKey = (fingerprint: string, startsAt: string) =>
 export async function lockKeys(db: Queryable, keys: Iterable<bigint>): Promise<void> {
   const sorted = sortedKeys(keys);
   if (sorted.length === 0) return;
-  // unnest yields the array in order, and each row's lock is taken as the row is produced.
-  await db.query('SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k', [sorted.map(String)]);
+  await db.query(lockKeysStatement([sorted.map(String)]));
 }
+
+// unnest yields the array in order, and each row's lock is taken as the row is produced.
+const lockKeysStatement = prepared('SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k');
 
 const sortedKeys = (keys: Iterable<bigint>) =>
   [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -2,10 +2,10 @@ import type pg from 'pg';
 import type { AuditInput } from '../../domain/audit.js';
 import type { AuditKey } from '../audit-chain.js';
 import type { StoreStatements } from '../port.js';
-import type { HealRow } from '../rows.js';
+import type { HealInsertRow, HealRow } from '../rows.js';
 import { openStatesSql } from '../sql.js';
 import { appendAudit } from './audit.js';
-import { params, storableText } from './db.js';
+import { params, prepared, storableText } from './db.js';
 import { pgDeferredStatements } from './deferred.js';
 import { releaseTargetLock } from './heal-ops.js';
 import { pgIngestStatements } from './ingest-statements.js';
@@ -20,6 +20,75 @@ export type PgStatementOptions = {
    */
   deferAudit?: AuditInput[];
 };
+
+/** A heal's columns by name (a prepared statement cannot select `*`: see `prepared`). */
+const healColumns = [
+  'id',
+  'policy',
+  'target_key',
+  'target',
+  'state',
+  'phase',
+  'step',
+  'attempt',
+  'steps',
+  'dry_run',
+  'trigger',
+  'opened_at',
+  'updated_at',
+  'closed_at',
+  'next_run_at',
+  'deadline_at',
+  'reason',
+  'idempotency_key',
+  'approved_by',
+  'approved_at',
+  'page_at',
+  'paged_at',
+  'trace_context',
+  'mark_base',
+] as const satisfies ReadonlyArray<keyof HealRow>;
+
+/** The open heals of (policy, target) pairs, share-locked: none can close until this transaction commits. */
+export const openHealsSql = prepared(
+  `SELECT ${healColumns.join(', ')} FROM heals
+    WHERE state IN (${openStatesSql})
+      AND (policy, target_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+    FOR SHARE`,
+);
+
+export const insertHealsText = `INSERT INTO heals (id, policy, target_key, target, state, phase, step, steps, dry_run, trigger, opened_at,
+                     updated_at, next_run_at, idempotency_key, idempotency_scope, idempotency_digest,
+                     trace_context, mark_base)
+   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
+                        $8::text[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[],
+                        $14::text[], $15::text[], $16::text[], $17::text[], $18::int[])`;
+const insertHealsSql = prepared(insertHealsText);
+
+/** New heals' rows as the arrays `insertHealsSql` takes, column by column. */
+export function healInsertColumns(rows: readonly HealInsertRow[]): unknown[] {
+  const column = <K extends keyof HealInsertRow>(k: K) => rows.map((r) => r[k]);
+  return [
+    column('id'),
+    column('policy'),
+    column('target_key'),
+    column('target'),
+    column('state'),
+    column('phase'),
+    column('step'),
+    column('steps'),
+    column('dry_run'),
+    column('trigger'),
+    column('opened_at'),
+    column('updated_at'),
+    column('next_run_at'),
+    column('idempotency_key'),
+    column('idempotency_scope'),
+    column('idempotency_digest'),
+    column('trace_context'),
+    column('mark_base'),
+  ];
+}
 
 /** PostgreSQL's statements (src/store/port.ts), on one transaction's connection. */
 export function pgStatements(
@@ -44,13 +113,8 @@ export function pgStatements(
       await client.query('SELECT pg_advisory_xact_lock($1, $2)', [lockSpace, storeLocks.limits]);
     },
     async openHeals(pairs) {
-      // Share-locked: none can close until this transaction commits.
       const { rows } = await client.query<HealRow>(
-        `SELECT * FROM heals
-          WHERE state IN (${openStatesSql})
-            AND (policy, target_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-          FOR SHARE`,
-        [pairs.map((p) => p.policy), pairs.map((p) => p.targetKey)],
+        openHealsSql([pairs.map((p) => p.policy), pairs.map((p) => p.targetKey)]),
       );
       return rows;
     },
@@ -66,35 +130,7 @@ export function pgStatements(
       return rows[0] ?? null;
     },
     async insertHeals(rows) {
-      const column = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
-      await client.query(
-        `INSERT INTO heals (id, policy, target_key, target, state, phase, step, steps, dry_run, trigger, opened_at,
-                            updated_at, next_run_at, idempotency_key, idempotency_scope, idempotency_digest,
-                            trace_context, mark_base)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
-                              $8::text[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[],
-                              $14::text[], $15::text[], $16::text[], $17::text[], $18::int[])`,
-        [
-          column('id'),
-          column('policy'),
-          column('target_key'),
-          column('target'),
-          column('state'),
-          column('phase'),
-          column('step'),
-          column('steps'),
-          column('dry_run'),
-          column('trigger'),
-          column('opened_at'),
-          column('updated_at'),
-          column('next_run_at'),
-          column('idempotency_key'),
-          column('idempotency_scope'),
-          column('idempotency_digest'),
-          column('trace_context'),
-          column('mark_base'),
-        ],
-      );
+      await client.query(insertHealsSql(healInsertColumns(rows)));
     },
     async updateHeal(id, update, guard, at) {
       const p = params();

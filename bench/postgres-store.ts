@@ -1,0 +1,131 @@
+/**
+ * The PostgreSQL store's ingest alone, without HTTP: `clients` callers in a closed loop hand 10-alert deliveries
+ * (the ingest section's bodies, matched against the example policies) to one store on an embedded PostgreSQL
+ * with fsync on, as the webhook does. Prints, per delivery: this process's CPU, the server's CPU, and the
+ * statements sent (each one round trip). Steadier than the HTTP runs on a shared machine: no load generator,
+ * and both CPU figures are per delivery.
+ *
+ * With `--statements`, the server loads pg_stat_statements (one restart) and each scenario also prints its
+ * statements: calls and execution time per delivery, the costliest first.
+ *
+ *   npx tsx bench/postgres-store.ts [--deliveries N] [--clients N] [--statements]
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { createActionRegistry } from '../src/actions/registry.js';
+import { normaliseAlert, webhookPayloadSchema } from '../src/alerts/schema.js';
+import { systemClock } from '../src/clock.js';
+import { evaluateAlert } from '../src/policy/evaluate.js';
+import { loadPolicyDir } from '../src/policy/loader.js';
+import { openPostgresStore } from '../src/store/postgres/index.js';
+import type { IngestInput } from '../src/store/types.js';
+import { startTestPostgres } from '../test/support/postgres.js';
+import { createDeliveryStream } from './deliveries.js';
+import { postgresCpuReader } from './postgres-cpu.js';
+import { repoRoot } from './workspace.js';
+
+const { values: args } = parseArgs({
+  options: {
+    deliveries: { type: 'string', default: '4000' },
+    clients: { type: 'string', default: '20' },
+    statements: { type: 'boolean', default: false },
+  },
+});
+const count = Number(args.deliveries);
+const clients = Number(args.clients);
+
+async function inputsOf(salt: number, redeliveryRatio: number): Promise<IngestInput[]> {
+  const registry = createActionRegistry();
+  const loaded = await loadPolicyDir(path.join(repoRoot, 'policies'), registry);
+  if (loaded.table === null) throw new Error('the example policies in policies/ do not load');
+  const table = loaded.table;
+  const stream = createDeliveryStream({ alertsPerDelivery: 10, redeliveryRatio, salt });
+  return Array.from({ length: count }, () => {
+    const p = webhookPayloadSchema.parse(JSON.parse(stream.next().body));
+    return {
+      receivedAt: new Date().toISOString(),
+      actor: `alertmanager:${p.receiver}`,
+      delivery: {
+        receiver: p.receiver,
+        groupKey: p.groupKey,
+        externalURL: p.externalURL,
+        status: p.status,
+        truncatedAlerts: p.truncatedAlerts,
+      },
+      alerts: p.alerts
+        .map(normaliseAlert)
+        .map((alert) => ({ alert, outcomes: evaluateAlert(table, alert, registry) })),
+      dryRun: false,
+    };
+  });
+}
+
+// Every statement node-postgres sends is one round trip (it sends the next only once the previous is answered).
+let statements = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function counted(this: pg.Client, ...a: unknown[]) {
+  statements += 1;
+  return (query as (...x: unknown[]) => unknown).apply(this, a);
+} as typeof query;
+
+const server = await startTestPostgres({ durable: true });
+try {
+  if (args.statements) {
+    await server.query(server.adminUrl, "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+    await server.query(server.adminUrl, 'ALTER SYSTEM SET pg_stat_statements.track_planning = on');
+    await server.restart('fast');
+    await server.query(server.adminUrl, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  }
+  const serverCpu = await postgresCpuReader(server);
+  for (const [scenario, ratio] of [
+    ['new alerts', 0],
+    ['re-deliveries (90%)', 0.9],
+  ] as const) {
+    const inputs = await inputsOf(scenario === 'new alerts' ? 11 : 12, ratio);
+    const store = openPostgresStore({ url: await server.createDatabase(), clock: systemClock() });
+    await store.migrate();
+    // Warm-up: connections opened, statements prepared, JIT.
+    await Promise.all(inputs.slice(0, 200).map((i) => store.ingest(i)));
+    const measured = inputs.slice(200);
+    if (args.statements) await server.query(server.adminUrl, 'SELECT pg_stat_statements_reset()');
+    let next = 0;
+    const cpu0 = process.cpuUsage();
+    const server0 = serverCpu?.() ?? 0;
+    const statements0 = statements;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (next < measured.length) await store.ingest(measured[next++]!);
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const n = measured.length;
+    const row = {
+      scenario,
+      'deliveries/s': Math.round(n / seconds),
+      'salve CPU us/delivery': Math.round((cpu.user + cpu.system) / n),
+      'PostgreSQL CPU us/delivery': serverCpu ? Math.round(((serverCpu() ?? 0) - server0) / n) : null,
+      'statements/delivery': Number(((statements - statements0) / n).toFixed(2)),
+    };
+    console.log(JSON.stringify(row));
+    if (args.statements) {
+      const top = await server.query<{ calls: string; plan: number; exec: number; query: string }>(
+        server.adminUrl,
+        `SELECT calls, total_plan_time AS plan, total_exec_time AS exec, query FROM pg_stat_statements
+          ORDER BY total_plan_time + total_exec_time DESC LIMIT 12`,
+      );
+      for (const t of top) {
+        const perDelivery = (ms: number) => Math.round((ms * 1000) / n);
+        const text = t.query.replace(/\s+/g, ' ').slice(0, 90);
+        console.log(
+          `  ${(Number(t.calls) / n).toFixed(2)} calls, plan ${perDelivery(t.plan)} us, exec ${perDelivery(t.exec)} us: ${text}`,
+        );
+      }
+    }
+    await store.close();
+  }
+} finally {
+  await server.stop();
+}

@@ -1,0 +1,218 @@
+// The PostgreSQL ingest batch (src/store/postgres/ingest-batch.ts): deliveries issued in one turn share one
+// transaction, written with a statement per kind for the whole batch (deliveries, open heals, heals and
+// attachments), with statements prepared once per connection. It must mean what SQLite's delivery-by-delivery
+// write means, and keep working when the server restarts or another replica's migration adds a column.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import type { IngestInput, IngestResult, Store } from '../../src/store/types.js';
+import { fakeClock } from '../support/fake-clock.js';
+import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { alertOf, delivery, matchFor, T, testAuditKey } from '../support/store-contract.js';
+import { waitFor } from '../support/wait.js';
+
+let server: TestPostgres;
+beforeAll(async () => {
+  server = await startTestPostgres();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const firing = (fingerprint: string, deployment: string) => ({
+  alert: alertOf({ alertname: 'X', deployment, pod: fingerprint }, { fingerprint }),
+  outcomes: [matchFor(deployment)],
+});
+const resolved = (fingerprint: string, deployment: string) => ({
+  alert: alertOf(
+    { alertname: 'X', deployment, pod: fingerprint },
+    { fingerprint, status: 'resolved', endsAt: '2026-11-27T03:05:00.000Z' },
+  ),
+  outcomes: [],
+});
+
+/** Before the batch: a heal open for `scorer`. */
+const before = delivery([firing('fp-pre', 'scorer')], T(0));
+
+/** One batch whose deliveries depend on each other, in order. */
+const batch: IngestInput[] = [
+  // Opens a heal for ranker.
+  delivery([firing('fp-a', 'ranker')], T(1)),
+  // fp-a again (a duplicate), fp-b joins the heal the delivery before opened, in this same transaction.
+  delivery([firing('fp-a', 'ranker'), firing('fp-b', 'ranker')], T(2)),
+  // Joins the heal opened before the batch; the same alert twice in one delivery counts once.
+  delivery([firing('fp-c', 'scorer'), firing('fp-c', 'scorer')], T(3)),
+  // Resolves fp-a, attached in this transaction: its attachment must be written before it is looked up.
+  delivery([resolved('fp-a', 'ranker')], T(4)),
+  // Matches nothing; then a new target twice in one delivery: one heal.
+  delivery([{ alert: alertOf({ alertname: 'Y' }, { fingerprint: 'fp-none' }), outcomes: [] }], T(5)),
+  delivery([firing('fp-d', 'feature-sync'), firing('fp-e', 'feature-sync')], T(6)),
+];
+// The very same delivery object once more, in the same turn: a re-delivery.
+batch.push(batch.at(-1)!);
+
+/** What a store made of the batch, with heal ids replaced by their targets (ids are random). */
+async function outcome(store: Store, results: IngestResult[]) {
+  const heals = await store.listHeals({ limit: 100 });
+  const targetOf = new Map(heals.map((h) => [h.id, h.targetKey]));
+  const attachments = await Promise.all(
+    heals.map(async (h) => ({
+      target: h.targetKey,
+      alerts: (await store.healAlerts(h.id))
+        .map((a) => `${a.fingerprint}${a.resolvedAt ? ' resolved' : ''}`)
+        .sort(),
+    })),
+  );
+  const audit = await store.queryAudit({ limit: 1000 });
+  return {
+    results: results.map(({ deliveryId: _, opened, attached, ...r }) => ({
+      ...r,
+      opened: opened.map((h) => targetOf.get(h.id)),
+      attached: attached.map((h) => targetOf.get(h.id)),
+    })),
+    attachments: attachments.sort((a, b) => a.target.localeCompare(b.target)),
+    audit: audit.map((r) => [r.type, r.target, r.healId === null ? null : targetOf.get(r.healId)]),
+    verified: (await store.verifyAudit()).ok,
+  };
+}
+
+async function ingestAsOneBatch(store: Store, deliveries = batch) {
+  await store.ingest(before);
+  // Issued in one turn: the PostgreSQL store writes them in one transaction.
+  return outcome(store, await Promise.all(deliveries.map((d) => store.ingest(d))));
+}
+
+/** A PostgreSQL store and a SQLite store, both migrated; `run` gets both, then both are closed. */
+async function onBothStores(run: (postgres: Store, sqlite: Store) => Promise<void>) {
+  const postgres = openPostgresStore({
+    url: await server.createDatabase(),
+    clock: fakeClock(),
+    auditKey: testAuditKey,
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-batch-'));
+  const sqlite = openSqliteStore({
+    file: path.join(dir, 'salve.db'),
+    clock: fakeClock(),
+    auditKey: testAuditKey,
+  });
+  try {
+    await Promise.all([postgres.migrate(), sqlite.migrate()]);
+    await run(postgres, sqlite);
+  } finally {
+    await Promise.all([postgres.close(), sqlite.close()]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('PostgreSQL ingest batches', () => {
+  it('deliveries written as one batch mean what they mean one after another on SQLite', async () => {
+    await onBothStores(async (postgres, sqlite) => {
+      const onPostgres = await ingestAsOneBatch(postgres);
+      expect(onPostgres).toEqual(await ingestAsOneBatch(sqlite));
+      // And what that is, spelled out.
+      expect(
+        onPostgres.results.map((r) => [r.new, r.deduplicated, r.opened, r.attached, r.resolved]),
+      ).toEqual([
+        [1, 0, ['Deployment/ml-prod/ranker'], [], 0],
+        [1, 1, [], ['Deployment/ml-prod/ranker'], 0],
+        [1, 1, [], ['Deployment/ml-prod/scorer'], 0],
+        [1, 0, [], [], 1],
+        [1, 0, [], [], 0],
+        [2, 0, ['Deployment/ml-prod/feature-sync'], [], 0],
+        [0, 2, [], [], 0],
+      ]);
+      expect(onPostgres.attachments).toEqual([
+        { target: 'Deployment/ml-prod/feature-sync', alerts: ['fp-d', 'fp-e'] },
+        { target: 'Deployment/ml-prod/ranker', alerts: ['fp-a resolved', 'fp-b'] },
+        { target: 'Deployment/ml-prod/scorer', alerts: ['fp-c', 'fp-pre'] },
+      ]);
+      expect(onPostgres.verified).toBe(true);
+    });
+  });
+
+  it('a batch with more alerts than it may lock one by one, on a few targets, means the same too', async () => {
+    // 40 deliveries of 10 alerts on 4 targets: 400 alert keys, more than a batch locks one by one, so the
+    // batch runs alone under the exclusive ingest lock, holding its 4 targets' locks.
+    const targets = ['scorer', 'ranker', 'feature-sync', 'feature-builder'];
+    const big = Array.from({ length: 40 }, (_, d) =>
+      delivery(
+        Array.from({ length: 10 }, (_, i) => firing(`fp-${d}-${i}`, targets[d % 4]!)),
+        T(10 + d),
+      ),
+    );
+    await onBothStores(async (postgres, sqlite) => {
+      const onPostgres = await ingestAsOneBatch(postgres, big);
+      expect(onPostgres).toEqual(await ingestAsOneBatch(sqlite, big));
+      expect(onPostgres.results.filter((r) => r.opened.length > 0)).toHaveLength(3);
+      expect(onPostgres.attachments.map((a) => a.alerts.length)).toEqual([100, 100, 100, 101]);
+    });
+  });
+
+  it('a column another replica’s migration adds does not break the statements a live connection prepared', async () => {
+    const url = await server.createDatabase();
+    // One connection: the statements below run where the first ones were prepared.
+    const store = openPostgresStore({ url, clock: fakeClock(), auditKey: testAuditKey, poolSize: 1 });
+    try {
+      await store.migrate();
+      await store.ingest(delivery([firing('fp-1', 'scorer')], T(1)));
+      await server.query(url, 'ALTER TABLE heals ADD COLUMN later_column text');
+      await server.query(url, 'ALTER TABLE audit ADD COLUMN later_column text');
+      await server.query(url, 'ALTER TABLE alerts ADD COLUMN later_column text');
+      const [joined, opened] = await Promise.all([
+        store.ingest(delivery([firing('fp-2', 'scorer')], T(2))),
+        store.ingest(delivery([firing('fp-3', 'ranker')], T(3))),
+      ]);
+      expect(joined!.attached).toHaveLength(1);
+      expect(opened!.opened).toHaveLength(1);
+      expect(await store.verifyAudit()).toMatchObject({ ok: true });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL ingest across a server restart', () => {
+  let own: TestPostgres;
+  beforeAll(async () => {
+    own = await startTestPostgres();
+  });
+  afterAll(async () => {
+    await own?.stop();
+  });
+
+  for (const mode of ['fast', 'immediate'] as const) {
+    it(`statements prepared before ${mode === 'fast' ? 'a fast' : 'an immediate'} restart are prepared again on the new connections`, async () => {
+      const url = await own.createDatabase();
+      const store = openPostgresStore({ url, clock: fakeClock(), auditKey: testAuditKey, poolSize: 2 });
+      try {
+        await store.migrate();
+        await Promise.all([
+          store.ingest(delivery([firing('fp-1', 'scorer')], T(1))),
+          store.ingest(delivery([firing('fp-2', 'ranker')], T(2))),
+        ]);
+        await own.restart(mode);
+        // The pooled connections died with the server: a delivery may be answered 503 until they are replaced.
+        const first = await waitFor(
+          'a delivery committed after the restart',
+          () => store.ingest(delivery([firing('fp-3', 'scorer')], T(3))),
+          () => true,
+        );
+        expect(first.attached).toHaveLength(1);
+        const [again, fresh, resolving] = await Promise.all([
+          store.ingest(delivery([firing('fp-4', 'scorer')], T(4))),
+          store.ingest(delivery([firing('fp-5', 'feature-sync')], T(5))),
+          store.ingest(delivery([resolved('fp-2', 'ranker')], T(6))),
+        ]);
+        expect(again!.attached).toHaveLength(1);
+        expect(fresh!.opened).toHaveLength(1);
+        expect(resolving!.resolved).toBe(1);
+        expect(await store.verifyAudit()).toMatchObject({ ok: true });
+      } finally {
+        await store.close();
+      }
+    });
+  }
+});
