@@ -68,7 +68,15 @@ export type AuditVerification = {
   checkpoint?: AuditCheckpoint & { ok: boolean };
 };
 
-export type IngestAlert = { alert: ReceivedAlert; outcomes: MatchOutcome[] };
+export type IngestAlert = {
+  alert: ReceivedAlert;
+  outcomes: MatchOutcome[];
+  /**
+   * The alert's labels and annotations as the store keeps them (JSON text), when made already: the SQLite store
+   * makes them before its writer thread, where `alert` then carries of its labels only what the writes read.
+   */
+  stored?: { labels: string; annotations: string };
+};
 
 export type IngestInput = {
   receivedAt: string;

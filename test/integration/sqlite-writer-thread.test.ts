@@ -33,9 +33,10 @@ describe('SQLite writer thread', () => {
   it('a write whose data cannot cross to the thread fails alone; the others of its turn commit', async () => {
     const { store } = open();
     try {
-      const hostile = one('fp-hostile') as unknown as { alerts: Array<{ alert: { labels: unknown } }> };
-      // A function is no data: structured clone refuses it.
-      hostile.alerts[0]!.alert.labels = { alertname: 'X', toString: () => 'x' };
+      const hostile = one('fp-hostile') as unknown as { alerts: Array<{ outcomes: unknown[] }> };
+      // A function is no data: structured clone refuses it. (Labels and annotations cross as the JSON text the
+      // store keeps, as on the event loop: a function among them is left out, not refused.)
+      hostile.alerts[0]!.outcomes = [{ outcome: 'refused', toString: () => 'x' }];
       const [a, bad, b] = await Promise.allSettled([
         store.ingest(one('fp-a')),
         store.ingest(hostile as never),
@@ -46,6 +47,28 @@ describe('SQLite writer thread', () => {
       expect(bad.status).toBe('rejected');
       const stored = await store.listAlerts({ limit: 10 });
       expect(stored.map((x) => x.fingerprint).sort()).toEqual(['fp-a', 'fp-b']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps every label and annotation of an alert whose labels crossed to the thread as text', async () => {
+    const { store } = open();
+    try {
+      const labels = { alertname: 'X', pod: 'p-1', ünïcode: '\u{1F600}', quote: '"\\' };
+      const annotations = { summary: 'line\nbreak', empty: '' };
+      const alert = alertOf(labels, { fingerprint: 'fp-text', annotations });
+      const others = alertOf({ pod: 'no-name' }, { fingerprint: 'fp-noname' });
+      const result = await store.ingest(
+        delivery([
+          { alert, outcomes: [] },
+          { alert: others, outcomes: [] },
+        ]),
+      );
+      expect(result).toMatchObject({ new: 2 });
+      const stored = await store.listAlerts({ limit: 10 });
+      expect(stored.find((a) => a.fingerprint === 'fp-text')).toMatchObject({ labels, annotations });
+      expect(stored.find((a) => a.fingerprint === 'fp-noname')).toMatchObject({ labels: { pod: 'no-name' } });
     } finally {
       await store.close();
     }

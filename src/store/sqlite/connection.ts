@@ -13,6 +13,9 @@ export function openConnection(file: string): BetterSqlite3.Database {
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
+    // Statement journals (a statement's or savepoint's undo pages) stay in memory instead of spilling to temporary
+    // files past 64 KiB: a group commit's batch wrote each of its pages to /var/tmp again, a write system call each.
+    db.pragma('temp_store = MEMORY');
     return db;
   } catch (cause) {
     throw new SalveError('SALVE_STORE_UNAVAILABLE', `cannot open SQLite database ${file}`, { cause });

@@ -3,11 +3,13 @@ import type { Clock } from '../../clock.js';
 import { type AuditKey, auditKeyFrom } from '../audit-chain.js';
 import type { Store } from '../types.js';
 import { createSqliteAudit } from './audit.js';
+import { type Checkpointer, checkpointerAfterWrites, startCheckpointer } from './checkpointer.js';
 import { openConnection } from './connection.js';
 import { createSqliteDeferred } from './deferred.js';
 import { checkFreeSpace, watchDatabaseFiles } from './file-identity.js';
 import { createSqliteHealOps } from './heal-ops.js';
 import { createSqliteHistory } from './history.js';
+import { ingestForWriter } from './ingest-wire.js';
 import { migrateSqlite } from './migrations.js';
 import { createSqliteOutbox } from './outbox.js';
 import { createSqliteReads } from './reads.js';
@@ -44,14 +46,22 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   // A first commit: the WAL exists from here on, and both files are watched from the start.
   db.prepare(probeSql).run(salveProbeOwner, now());
   let writer: SqliteWriter;
-  if (memory || options.writer === 'event-loop') {
+  let checkpointer: Checkpointer | null = null;
+  const threaded = !memory && options.writer !== 'event-loop';
+  if (!threaded) {
     const files = memory ? null : watchDatabaseFiles(options.file);
     writer = createThreadWriter(db, audit, () => files?.check());
   } else {
     // The writer thread watches the files its own connection opens.
     writer = startWorkerWriter(options.file, auditKey);
   }
-  const write = writer.call;
+  let closing: Promise<void> | null = null;
+  let writes = 0;
+  const write: SqliteWriter['call'] = (op, ...args) => {
+    if (threaded && checkpointer === null && ++writes >= checkpointerAfterWrites && closing === null)
+      checkpointer = startCheckpointer(options.file);
+    return writer.call(op, ...args);
+  };
 
   return {
     kind: 'sqlite',
@@ -60,12 +70,16 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       if (!memory) checkFreeSpace(options.file);
       await write('probe', now());
     },
-    close: async () => {
-      // Let writes already queued commit before the handles go.
-      await writer.close();
-      db.close();
+    close: () => {
+      closing ??= (async () => {
+        // Let writes already queued commit before the handles go.
+        await writer.close();
+        await checkpointer?.close();
+        db.close();
+      })();
+      return closing;
     },
-    ingest: (input) => write('ingest', input),
+    ingest: (input) => write('ingest', threaded ? ingestForWriter(input) : input),
     listAlerts: async (q) => reads.listAlerts(q),
     knownAlerts: async (alerts) => reads.knownAlerts(alerts),
     getHeal: async (id) => reads.getHeal(id),

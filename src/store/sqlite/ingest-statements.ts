@@ -75,13 +75,13 @@ export function createSqliteIngestStatements(db: Database): IngestStatements {
       );
       const inserted = new Set<string>();
       for (const chunk of chunks(input.alerts)) {
-        const params = chunk.flatMap(({ alert }) => [
+        const params = chunk.flatMap(({ alert, stored }) => [
           alert.fingerprint,
           alert.startsAt,
           alert.status,
           alert.endsAt,
-          JSON.stringify(alert.labels),
-          JSON.stringify(alert.annotations),
+          stored?.labels ?? JSON.stringify(alert.labels),
+          stored?.annotations ?? JSON.stringify(alert.annotations),
           alert.generatorURL,
           deliveryId,
           input.receivedAt,

@@ -1,36 +1,9 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { errorFromWire, SalveError } from '../../errors.js';
 import type { AuditKey } from '../audit-chain.js';
+import { startSqliteThread } from './thread.js';
 import type { SqliteWriter } from './write-ops.js';
 import type { FromWriter, ToWriter, WriteCall, WriterData } from './writer-protocol.js';
-
-/**
- * Starts the writer thread. Built (dist/), it is a JavaScript module. Run from the TypeScript sources (tsx,
- * vitest), a worker inherits no loader: its modules are bundled into one script first (esbuild, a development
- * dependency like tsx itself), which starts in a fraction of the time tsx's loader takes in every new thread.
- */
-function startThread(data: WriterData): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./writer-worker.js', here), { workerData: data });
-  const entry = fileURLToPath(new URL('./writer-worker.ts', here));
-  const esbuild = createRequire(here)('esbuild') as typeof import('esbuild');
-  const [bundle] = esbuild.buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    packages: 'external',
-    write: false,
-    logLevel: 'silent',
-  }).outputFiles;
-  // Its packages (better-sqlite3) resolve from the entry's own place, as they would unbundled.
-  return new Worker(
-    `(function (require) {\n${bundle!.text}\n})(require('node:module').createRequire(${JSON.stringify(entry)}));`,
-    { eval: true, workerData: data },
-  );
-}
 
 type Waiting = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
 
@@ -51,7 +24,7 @@ export function startWorkerWriter(file: string, auditKey: AuditKey): SqliteWrite
   let worker: Worker | null = null;
 
   function start(): Worker {
-    const thread = startThread(data);
+    const thread = startSqliteThread('writer-worker', data);
     let failure: unknown = null;
     thread.on('message', (message: FromWriter) => {
       if (message.type !== 'answers') return;

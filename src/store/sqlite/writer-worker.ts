@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorToWire } from '../../errors.js';
 import { createSqliteAudit } from './audit.js';
+import { writerCheckpointPages } from './checkpointer.js';
 import { openConnection } from './connection.js';
 import { watchDatabaseFiles } from './file-identity.js';
 import { createThreadWriter } from './thread-writer.js';
@@ -12,6 +13,8 @@ const port = parentPort;
 if (port === null) throw new Error('writer-worker.ts runs as a worker thread');
 const data = workerData as WriterData;
 const db = openConnection(data.file);
+// The checkpoint thread copies the WAL beside this one; this connection checkpoints only at the WAL's bound.
+db.pragma(`wal_autocheckpoint = ${writerCheckpointPages}`);
 // The files this connection has open, watched from now on (issue 11: a deleted or replaced file is never written).
 const files = watchDatabaseFiles(data.file);
 const audit = createSqliteAudit(db, { secret: Buffer.from(data.auditSecret), id: data.auditKeyId });
