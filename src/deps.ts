@@ -74,6 +74,7 @@ export function openStore(config: Config, clock: Clock, auditKey: AuditKey, log?
     log: log?.child({ component: 'store' }),
     deliveryDeadlineMs: config.deliveryDeadline,
     startupWaitMs: config.storeWait,
+    statements: config.postgresStatements,
   });
 }
 

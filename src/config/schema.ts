@@ -88,6 +88,12 @@ export const configSchema = z
      * statements and fsync beside the event loop); `event-loop`, on the event loop (one thread fewer).
      */
     sqliteWriter: z.enum(['worker', 'event-loop']).default('worker'),
+    /**
+     * How PostgreSQL statements are sent: `prepared`, the ingest path's hot statements named and prepared once
+     * per connection; `unnamed`, every statement parsed each time, for a pooler that cannot carry prepared
+     * statements between server connections (PgBouncer before 1.21 in `transaction` mode).
+     */
+    postgresStatements: z.enum(['prepared', 'unnamed']).default('prepared'),
     /** Slack incoming webhook: defines the notifier named `slack`. A secret: never logged. */
     slackWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Verifies Slack's button clicks (POST /v1/slack/interactions); without it the route answers 404. */
@@ -155,6 +161,7 @@ export const settingEnv = {
   deliveryDeadline: 'SALVE_DELIVERY_DEADLINE',
   storeWait: 'SALVE_STORE_WAIT',
   sqliteWriter: 'SALVE_SQLITE_WRITER',
+  postgresStatements: 'SALVE_POSTGRES_STATEMENTS',
   slackWebhookUrl: 'SALVE_SLACK_WEBHOOK_URL',
   slackSigningSecret: 'SALVE_SLACK_SIGNING_SECRET',
   slackApprovers: 'SALVE_SLACK_APPROVERS',

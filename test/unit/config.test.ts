@@ -77,6 +77,9 @@ describe('configuration', () => {
     expect(loadConfig({}).sqliteWriter).toBe('worker');
     expect(loadConfig({ SALVE_SQLITE_WRITER: 'event-loop' }).sqliteWriter).toBe('event-loop');
     expect(() => loadConfig({ SALVE_SQLITE_WRITER: 'thread' })).toThrow(/SALVE_SQLITE_WRITER/);
+    expect(loadConfig({}).postgresStatements).toBe('prepared');
+    expect(loadConfig({ SALVE_POSTGRES_STATEMENTS: 'unnamed' }).postgresStatements).toBe('unnamed');
+    expect(() => loadConfig({ SALVE_POSTGRES_STATEMENTS: 'off' })).toThrow(/SALVE_POSTGRES_STATEMENTS/);
   });
 
   it('lets a kebab-case flag win over the environment variable of the same name', () => {

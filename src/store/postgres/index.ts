@@ -16,7 +16,7 @@ import { healHistory } from './history.js';
 import { createIngestBatcher } from './ingest-batcher.js';
 import { migratePostgres } from './migrate.js';
 import * as outbox from './outbox.js';
-import { createPgPool, defaultPgDeadlines, type PgDeadlines } from './pool.js';
+import { createPgPool, defaultPgDeadlines, type PgDeadlines, type PgStatementMode } from './pool.js';
 import * as reads from './reads.js';
 import { waitForPostgres } from './startup.js';
 import { pgStatements } from './statements.js';
@@ -35,6 +35,8 @@ export type PostgresStoreOptions = {
   deliveryDeadlineMs?: number;
   /** migrate() first waits this long for the server to accept connections (default: one attempt). */
   startupWaitMs?: number;
+  /** `unnamed`: no statement is prepared, for poolers that cannot carry them (see createPgPool). */
+  statements?: PgStatementMode;
 };
 
 /** The write that proves the database commits; each replica keeps one row, rows of long-gone ones are dropped. */
@@ -49,7 +51,7 @@ const probeSql = `WITH gone AS (DELETE FROM store_probe WHERE at < $3 AND owner 
 export function openPostgresStore(options: PostgresStoreOptions): Store {
   const deadlines = { ...defaultPgDeadlines, ...options.deadlines };
   const deliveryDeadlineMs = options.deliveryDeadlineMs ?? 5_000;
-  const pool = createPgPool(options.url, options.poolSize ?? 10, deadlines, options.log);
+  const pool = createPgPool(options.url, options.poolSize ?? 10, deadlines, options.log, options.statements);
   const run = createPgRunner(pool, options.log);
   const key = options.auditKey ?? auditKeyFrom(randomBytes(32));
   const ingest = createIngestBatcher(pool, options.log, {

@@ -24,13 +24,43 @@ export const defaultPgDeadlines: PgDeadlines = {
 /** Time between the server's statement_timeout and salve giving up on the answer: the cancel's round trip. */
 const answerGraceMs = 2_000;
 
+/** `prepared`: statements made with `prepared()` are named, parsed once per connection; `unnamed`: none is. */
+export type PgStatementMode = 'prepared' | 'unnamed';
+
+/** A statement's config without its name: PostgreSQL parses it as a one-off (the unnamed statement). */
+function unnamed(config: unknown): unknown {
+  if (config === null || typeof config !== 'object' || !('name' in config)) return config;
+  const { name: _name, ...rest } = config as pg.QueryConfig;
+  return rest;
+}
+
+/**
+ * A connection that never prepares a named statement. Behind a pooler in transaction mode that does not track
+ * them (PgBouncer before 1.21, or without `max_prepared_statements`), a statement prepared on one server
+ * connection is unknown on the next one the pooler hands out; with this client each is sent whole every time.
+ */
+class UnnamedStatementsClient extends pg.Client {}
+const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+Object.defineProperty(UnnamedStatementsClient.prototype, 'query', {
+  value(this: pg.Client, config: unknown, ...rest: unknown[]) {
+    return clientQuery.call(this, unnamed(config), ...rest);
+  },
+});
+
 /**
  * The pool every store call goes through. Every connection has an `error` listener from the moment it exists,
  * in the pool or checked out: a server shutdown (FATAL 57P01) or a dropped socket between two statements fails
  * the work on that connection, never the process.
  */
-export function createPgPool(url: string, size: number, deadlines: PgDeadlines, log?: Logger): pg.Pool {
+export function createPgPool(
+  url: string,
+  size: number,
+  deadlines: PgDeadlines,
+  log?: Logger,
+  statements: PgStatementMode = 'prepared',
+): pg.Pool {
   const pool = new pg.Pool({
+    ...(statements === 'unnamed' ? { Client: UnnamedStatementsClient } : {}),
     connectionString: url,
     max: size,
     connectionTimeoutMillis: deadlines.connectMs,
