@@ -7,18 +7,15 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
-import { createActionRegistry } from '../src/actions/registry.js';
 import { fastWebhookPayload } from '../src/alerts/fast-parse.js';
 import { normaliseAlert, webhookPayloadSchema } from '../src/alerts/schema.js';
 import { systemClock } from '../src/clock.js';
 import { createLogger } from '../src/observability/logger.js';
-import { evaluateAlert } from '../src/policy/evaluate.js';
-import { loadPolicyDir } from '../src/policy/loader.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { IngestInput } from '../src/store/types.js';
 import { createDeliveryStream } from './deliveries.js';
+import { examplePolicyMatcher } from './ingest-inputs.js';
 import { median } from './stats.js';
-import { repoRoot } from './workspace.js';
 
 /** Wall-clock time and this process's CPU time per delivery: on a busy machine the CPU figure moves less. */
 export type BreakdownRow = { step: string; microsPerDelivery: number; cpuMicrosPerDelivery: number };
@@ -110,28 +107,13 @@ async function requestLogMicros(file: string, count: number): Promise<Cost> {
 
 export async function benchBreakdown(dir: string, progress: (line: string) => void): Promise<BreakdownRow[]> {
   progress('breakdown: webhook steps and store commits');
-  const registry = createActionRegistry();
-  const loaded = await loadPolicyDir(path.join(repoRoot, 'policies'), registry);
-  if (loaded.table === null) throw new Error('the example policies in policies/ do not load');
-  const table = loaded.table;
+  const matcher = await examplePolicyMatcher();
   const stream = createDeliveryStream({ alertsPerDelivery: 10, redeliveryRatio: 0, salt: 7 });
   const bodies = Array.from({ length: BODIES }, () => stream.next().body);
   const parsed = bodies.map((b) => JSON.parse(b) as unknown);
   const payloads = parsed.map((p) => webhookPayloadSchema.parse(p));
   const normalised = payloads.map((p) => p.alerts.map(normaliseAlert));
-  const inputs: IngestInput[] = payloads.map((p, i) => ({
-    receivedAt: new Date().toISOString(),
-    actor: `alertmanager:${p.receiver}`,
-    delivery: {
-      receiver: p.receiver,
-      groupKey: p.groupKey,
-      externalURL: p.externalURL,
-      status: p.status,
-      truncatedAlerts: p.truncatedAlerts,
-    },
-    alerts: normalised[i]!.map((alert) => ({ alert, outcomes: evaluateAlert(table, alert, registry) })),
-    dryRun: false,
-  }));
+  const inputs: IngestInput[] = payloads.map((p, i) => matcher.inputOf(p, normalised[i]!));
   const rows: BreakdownRow[] = [
     {
       step: 'JSON.parse of the body (the bare route does this too)',
@@ -151,7 +133,7 @@ export async function benchBreakdown(dir: string, progress: (line: string) => vo
     },
     {
       step: 'evaluateAlert x10 (example policies; half the groups match)',
-      ...timeEach(normalised, (alerts) => alerts.map((a) => evaluateAlert(table, a, registry))),
+      ...timeEach(normalised, (alerts) => alerts.map(matcher.evaluate)),
     },
   ];
   const storeDir = fs.mkdtempSync(path.join(dir, 'salve-bench-breakdown-'));

@@ -10,20 +10,16 @@
  *
  *   npx tsx bench/postgres-store.ts [--deliveries N] [--clients N] [--statements]
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createActionRegistry } from '../src/actions/registry.js';
 import { normaliseAlert, webhookPayloadSchema } from '../src/alerts/schema.js';
 import { systemClock } from '../src/clock.js';
-import { evaluateAlert } from '../src/policy/evaluate.js';
-import { loadPolicyDir } from '../src/policy/loader.js';
 import { openPostgresStore } from '../src/store/postgres/index.js';
 import type { IngestInput } from '../src/store/types.js';
 import { startTestPostgres } from '../test/support/postgres.js';
 import { createDeliveryStream } from './deliveries.js';
+import { examplePolicyMatcher } from './ingest-inputs.js';
 import { postgresCpuReader } from './postgres-cpu.js';
-import { repoRoot } from './workspace.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,28 +32,11 @@ const count = Number(args.deliveries);
 const clients = Number(args.clients);
 
 async function inputsOf(salt: number, redeliveryRatio: number): Promise<IngestInput[]> {
-  const registry = createActionRegistry();
-  const loaded = await loadPolicyDir(path.join(repoRoot, 'policies'), registry);
-  if (loaded.table === null) throw new Error('the example policies in policies/ do not load');
-  const table = loaded.table;
+  const matcher = await examplePolicyMatcher();
   const stream = createDeliveryStream({ alertsPerDelivery: 10, redeliveryRatio, salt });
   return Array.from({ length: count }, () => {
     const p = webhookPayloadSchema.parse(JSON.parse(stream.next().body));
-    return {
-      receivedAt: new Date().toISOString(),
-      actor: `alertmanager:${p.receiver}`,
-      delivery: {
-        receiver: p.receiver,
-        groupKey: p.groupKey,
-        externalURL: p.externalURL,
-        status: p.status,
-        truncatedAlerts: p.truncatedAlerts,
-      },
-      alerts: p.alerts
-        .map(normaliseAlert)
-        .map((alert) => ({ alert, outcomes: evaluateAlert(table, alert, registry) })),
-      dryRun: false,
-    };
+    return matcher.inputOf(p, p.alerts.map(normaliseAlert));
   });
 }
 
