@@ -58,7 +58,6 @@ const kinds = [
 
 /** Workloads per kind: 25 scorers, 25 rankers... so a storm opens a few heals and attaches the rest. */
 const WORKLOADS = 25;
-const BASE_TIME = Date.parse('2026-11-27T00:00:00.000Z');
 
 /**
  * The body of one kind with `@name@` / `@name:i@` placeholders, built once through the same `payload()`
@@ -129,8 +128,17 @@ function fingerprint(salt: number, group: number, i: number, size: number): stri
 export function createDeliveryStream(options: DeliveryStreamOptions): DeliveryStream {
   const { alertsPerDelivery: size, redeliveryRatio, salt } = options;
   const templates = kinds.map((kind) => kindTemplate(kind, size));
-  // A new group is a new incident: its own start time and its own pods, hence new fingerprints.
-  const startsAt = (group: number) => new Date(BASE_TIME + salt * 86_400_000 + group * 1000).toISOString();
+  // A new group is a new incident: its own pods, hence new fingerprints, and its own start time, when it is first
+  // sent (a firing alert reaches Alertmanager within an evaluation interval of starting). A re-delivery repeats it.
+  const started = new Map<number, string>();
+  const startsAt = (group: number): string => {
+    let at = started.get(group);
+    if (at === undefined) {
+      at = new Date().toISOString();
+      started.set(group, at);
+    }
+    return at;
+  };
   const fill = (group: number): string => {
     const k = group % kinds.length;
     const kind = kinds[k]!;

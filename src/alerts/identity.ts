@@ -4,3 +4,9 @@
 export function alertIdentity(alert: { fingerprint: string; startsAt: string; status: string }): string {
   return `${alert.fingerprint}/${alert.startsAt}/${alert.status}`;
 }
+
+/** The start time of an identity `alertIdentity` made: neither the start time nor the status holds a `/`. */
+export function startsAtOfIdentity(id: string): string {
+  const status = id.lastIndexOf('/');
+  return id.slice(id.lastIndexOf('/', status - 1) + 1, status);
+}

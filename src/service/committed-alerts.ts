@@ -1,3 +1,6 @@
+import { startsAtOfIdentity } from '../alerts/identity.js';
+import type { Clock } from '../clock.js';
+
 /** What the store's health says: whether it commits, and a count that moves with every failure seen. */
 export type StoreTrust = { isUp(): boolean; failuresSeen(): number };
 
@@ -9,6 +12,26 @@ export const committedAlertsCapacity = 50_000;
 
 /** Taken before a store call, passed back with what it answered: was the store trusted all along? */
 export type Trust = { readonly failures: number } | null;
+
+/**
+ * How far ahead of salve's clock the clock that dates alerts (Prometheus's) may run. An alert a previous process
+ * committed started before it stopped, by that clock; this process started later (a restart takes seconds). So
+ * together with the restart's own gap, this covers clocks apart by seconds; NTP keeps them within milliseconds.
+ * An alert dated by a clock further ahead is only not looked up: it is matched again and the store deduplicates it.
+ */
+export const clockSkewMs = 1_000;
+
+export type CommittedAlertsOptions = {
+  capacity?: number;
+  /**
+   * This process is the only one that commits alerts to its store (SQLite): then the set is complete for
+   * every alert started after it began (plus the clock skew), and only older ones can be in the store unseen.
+   */
+  sole?: { clock: Clock };
+};
+
+const isoAfter = (clock: Clock, ms: number) => new Date(clock.now().getTime() + ms).toISOString();
+const later = (a: string, b: string) => (a > b ? a : b);
 
 /**
  * Alert identities this process knows to be committed, so that a re-delivery (a group Alertmanager re-sends,
@@ -23,17 +46,35 @@ export type Trust = { readonly failures: number } | null;
  * failure was seen. Several replicas on one PostgreSQL each keep their own set: what one commits, another
  * learns by reading it.
  */
-export function createCommittedAlerts(trust: StoreTrust, capacity = committedAlertsCapacity) {
+export function createCommittedAlerts(trust: StoreTrust, options: CommittedAlertsOptions = {}) {
   // Two generations of half the capacity each: when the newer fills up, the older is dropped whole (no
   // per-entry eviction, which a Map used as a queue makes slow). What is remembered again joins the newer.
-  const half = Math.max(1, Math.floor(capacity / 2));
+  const half = Math.max(1, Math.floor((options.capacity ?? committedAlertsCapacity) / 2));
   let newer = new Set<string>();
   let older = new Set<string>();
+  // The latest start time (canonical ISO text, which sorts as time does) among each generation's identities.
+  let newerLatest = '';
+  let olderLatest = '';
   let failures = trust.failuresSeen();
+  const sole = options.sole;
+  // Sole writer: an alert started after `bound` is committed only if the set holds it. Before anything was
+  // seen, that is every alert started after this process began; what the set drops or empties moves it on,
+  // never past the present (so a hostile far-future start time cannot make every later alert be read).
+  let bound = sole ? isoAfter(sole.clock, clockSkewMs) : null;
+  const coverUpTo = (latest: string) => {
+    if (sole === undefined || bound === null) return;
+    const now = isoAfter(sole.clock, clockSkewMs);
+    bound = later(bound, latest < now ? latest : now);
+  };
 
   const clear = () => {
+    // Emptied because a call's outcome is unknown or the store was in doubt: anything started up to now may
+    // be in the store unseen (an ingest that failed may still have committed).
+    coverUpTo('\uffff');
     newer = new Set();
     older = new Set();
+    newerLatest = '';
+    olderLatest = '';
   };
 
   /** The store is trusted now; empties the set when a failure was seen since it was last asked. */
@@ -60,6 +101,14 @@ export function createCommittedAlerts(trust: StoreTrust, capacity = committedAle
       for (const id of ids) if (newer.has(id) || older.has(id)) hits.add(id);
       return hits;
     },
+    /**
+     * Whether an alert that started at `startsAt` (canonical ISO text) and that the set does not hold may
+     * still be in the store: always, unless this process is the store's only writer and the alert started
+     * after the set became complete.
+     */
+    mayBeCommitted(startsAt: string): boolean {
+      return bound === null || startsAt <= bound;
+    },
     /** The store said these are committed; remembered unless a failure was seen since `since`. */
     remember(ids: Iterable<string>, since: Trust): void {
       if (since === null || trusted()?.failures !== since.failures) return;
@@ -67,9 +116,14 @@ export function createCommittedAlerts(trust: StoreTrust, capacity = committedAle
         if (newer.has(id)) continue;
         // A group still being re-sent stays in: it moves to the newer generation.
         newer.add(id);
+        if (bound !== null) newerLatest = later(newerLatest, startsAtOfIdentity(id));
         if (newer.size >= half) {
+          // The older generation goes: what it held may be in the store, unseen from now on.
+          coverUpTo(olderLatest);
           older = newer;
+          olderLatest = newerLatest;
           newer = new Set();
+          newerLatest = '';
         }
       }
     },

@@ -61,7 +61,7 @@ function tell(span: Span, result: IngestResult): void {
   });
 }
 
-/** Which of the delivery's alerts are committed: remembered ones at once, the rest read from the store. */
+/** Which of the delivery's alerts are committed: remembered ones at once, those that may be read from the store. */
 async function knownAlerts(
   deps: IngestDeps,
   received: readonly ReceivedAlert[],
@@ -70,7 +70,12 @@ async function knownAlerts(
 ): Promise<Set<string>> {
   const known = deps.committed.knownOf(ids, trust);
   if (known.size === received.length) return known;
-  const unknown = known.size === 0 ? received : received.filter((_, i) => !known.has(ids[i] as string));
+  // Only what may be in the store unseen is read: a new incident's alerts, started since this process has
+  // known every commit (SQLite), are new without a read. Were one not, the store still deduplicates it.
+  const unknown = received.filter(
+    (alert, i) => !known.has(ids[i] as string) && deps.committed.mayBeCommitted(alert.startsAt),
+  );
+  if (unknown.length === 0) return known;
   const read = await deps.store.knownAlerts(unknown).catch((err: unknown) => {
     deps.committed.forget();
     throw err;

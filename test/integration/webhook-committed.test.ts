@@ -6,7 +6,7 @@ import { SalveError } from '../../src/errors.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import { buildTestApp, prepareSalveDir, type TestApp } from '../support/build-test-app.js';
-import { fakeClock } from '../support/fake-clock.js';
+import { atMinute, fakeClock } from '../support/fake-clock.js';
 import { payload } from '../support/fixtures.js';
 import { waitFor } from '../support/wait.js';
 
@@ -136,6 +136,46 @@ describe('re-deliveries answered from what this process saw committed', () => {
     expect(c.calls.knownAlerts).toBe(reads + 1);
     expect((await t.deliver(body)).json()).toMatchObject({ delivery: null, alerts: { deduplicated: 3 } });
     expect(c.calls.knownAlerts).toBe(reads + 1);
+  });
+
+  it('a new incident (started after this process began) is not read before it is written', async () => {
+    const c = await appWithCountedStore();
+    t = c.t;
+    const body = group();
+    for (const a of body.alerts) a.startsAt = atMinute(1);
+    await c.clock.advance(120_000);
+    const res = await t.deliver(body);
+    expect(res.json()).toMatchObject({ alerts: { received: 3, new: 3 }, heals: { opened: [{}] } });
+    expect(c.calls).toEqual({ knownAlerts: 0, ingest: 1 });
+    // Its re-delivery is answered from memory; a group started before this process began is read.
+    expect((await t.deliver(body)).json()).toMatchObject({ delivery: null, alerts: { deduplicated: 3 } });
+    expect((await t.deliver(group())).json()).toMatchObject({ alerts: { new: 3 } });
+    expect(c.calls).toEqual({ knownAlerts: 1, ingest: 2 });
+  });
+
+  it('an alert dated by a clock far ahead, committed before this process began, is still deduplicated by the store', async () => {
+    const c = await appWithCountedStore();
+    t = c.t;
+    const body = group();
+    for (const a of body.alerts) a.startsAt = atMinute(30);
+    // An earlier run committed it (its start time beyond what this process looks up), and opened its heal.
+    await c.store.ingest({
+      receivedAt: c.clock.now().toISOString(),
+      actor: 'alertmanager:earlier-run',
+      delivery: { receiver: 'salve', groupKey: '{}', externalURL: '', status: 'firing', truncatedAlerts: 0 },
+      alerts: body.alerts.map((a) => ({ alert: normaliseAlert(a), outcomes: [] })),
+      dryRun: false,
+    });
+    const res = await t.deliver(body);
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({
+      alerts: { received: 3, new: 0, deduplicated: 3 },
+      heals: { opened: [], attached: [] },
+    });
+    expect(c.calls.knownAlerts).toBe(0);
+    expect(await c.store.listAlerts({ limit: 10 })).toHaveLength(3);
+    // Known from now on.
+    expect((await t.deliver(body)).json()).toMatchObject({ delivery: null });
   });
 
   it('a commit that fails leaves nothing remembered: the retry is written, and then is in the store', async () => {

@@ -26,8 +26,12 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { metrics } = deps;
   const spans = requestSpans(deps.tracer, deps.auth);
   const { store, policies, registry, clock, engine, config, owners, tracer } = deps;
-  // The set of alerts this process saw committed: one per app.
-  const committed = createCommittedAlerts(deps.storeHealth);
+  // The set of alerts this process saw committed: one per app. On SQLite this process is the only one that
+  // commits alerts; several replicas share a PostgreSQL.
+  const committed = createCommittedAlerts(
+    deps.storeHealth,
+    store.kind === 'sqlite' ? { sole: { clock } } : {},
+  );
   const ingest: IngestDeps = {
     store,
     policies,
