@@ -6,7 +6,8 @@ import type { FromServer, ServerStats, ToServer } from './server.js';
 
 const serverScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server.ts');
 
-export type ServerKind = 'salve' | 'bare';
+/** salve; the bare route (parse, 202); the floor (parse, commit the rows, 202: bench/floor-server.ts). */
+export type ServerKind = 'salve' | 'bare' | 'floor';
 
 export type ServerChild = {
   url: string;

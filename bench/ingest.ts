@@ -71,10 +71,10 @@ export async function runOnce(
   options: BenchOptions,
   progress: (line: string) => void,
 ): Promise<IngestRun> {
-  const storeKind = spec.server === 'bare' ? null : spec.postgresUrl ? 'postgres' : 'sqlite';
+  const storeKind = spec.server !== 'salve' ? null : spec.postgresUrl ? 'postgres' : 'sqlite';
   const label =
-    spec.server === 'bare'
-      ? 'bare'
+    spec.server !== 'salve'
+      ? spec.server
       : `${spec.scenario}-salve${storeKind === 'postgres' ? '-postgres' : ''}-${spec.logLevel}${spec.traces ? '-traced' : ''}${spec.sqliteWriter === 'event-loop' ? '-event-loop' : ''}`;
   const replicas = spec.replicas ?? 1;
   const workspaces = Array.from({ length: replicas }, (_, i) =>
@@ -190,6 +190,8 @@ export async function benchIngest(
   let salt = 1;
   const runs = [
     await runOnce({ scenario: 'new', server: 'bare', logLevel: null, salt: salt++ }, options, progress),
+    // What durable intake of new alerts costs with nothing of salve's own, in the same run.
+    await runOnce({ scenario: 'new', server: 'floor', logLevel: null, salt: salt++ }, options, progress),
   ];
   for (const scenario of ['new', 'redelivery'] as const) {
     for (const level of options.logLevels) {

@@ -17,7 +17,7 @@ export type Verdict = {
 
 /** salve's deliveries/s over the bare route's, measured in the same run. */
 export function verdict(run: IngestRun, runs: readonly IngestRun[]): Verdict | null {
-  if (run.server !== 'salve') return null;
+  if (run.server === 'bare') return null;
   const bare = runs.find((r) => r.server === 'bare');
   if (bare === undefined || bare.deliveriesPerSecond === 0) return null;
   const ratio = run.deliveriesPerSecond / bare.deliveriesPerSecond;
@@ -33,7 +33,9 @@ const mark = (met: boolean) => (met ? 'met' : 'MISSED');
 const serverName = (run: IngestRun) =>
   run.server === 'bare'
     ? 'bare fastify'
-    : `salve (${run.store === 'postgres' ? `postgres${run.replicas > 1 ? ` x${run.replicas} replicas` : ''}, ` : ''}log ${run.logLevel}${run.tracedSpans === null ? '' : ', traced'}${run.sqliteWriter === 'event-loop' ? ', writer on the event loop' : ''})`;
+    : run.server === 'floor'
+      ? 'floor: bare + SQLite rows'
+      : `salve (${run.store === 'postgres' ? `postgres${run.replicas > 1 ? ` x${run.replicas} replicas` : ''}, ` : ''}log ${run.logLevel}${run.tracedSpans === null ? '' : ', traced'}${run.sqliteWriter === 'event-loop' ? ', writer on the event loop' : ''})`;
 const scenarioNames = { new: 'new alerts', redelivery: 're-deliveries' } as const;
 const scenarioName = (run: IngestRun) => (run.scenario === null ? 'either' : scenarioNames[run.scenario]);
 

@@ -23,13 +23,14 @@ export type FromServer = { type: 'listening'; port: number } | ({ type: 'stats' 
 
 /** Imported on demand, so the bare process never loads salve's modules (they would count in its RSS). */
 async function start(
-  mode: 'salve' | 'bare',
+  mode: 'salve' | 'bare' | 'floor',
   dir: string | undefined,
   logLevel: string,
   engine: boolean,
 ): Promise<ServerUnderTest> {
   if (mode === 'bare') return (await import('./bare-server.js')).startBare();
-  if (!dir) throw new Error('salve mode needs --dir');
+  if (!dir) throw new Error(`${mode} mode needs --dir`);
+  if (mode === 'floor') return (await import('./floor-server.js')).startFloor(dir);
   return (await import('./salve-server.js')).startSalve(dir, logLevel, engine);
 }
 
@@ -44,8 +45,8 @@ async function main(): Promise<void> {
     options: { dir: { type: 'string' }, 'log-level': { type: 'string' }, engine: { type: 'boolean' } },
   });
   const mode = positionals[0];
-  if (mode !== 'salve' && mode !== 'bare')
-    throw new Error('usage: server.ts salve|bare [--dir D] [--log-level L] [--engine]');
+  if (mode !== 'salve' && mode !== 'bare' && mode !== 'floor')
+    throw new Error('usage: server.ts salve|bare|floor [--dir D] [--log-level L] [--engine]');
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
