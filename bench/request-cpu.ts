@@ -16,9 +16,9 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
+import { sha256 } from '../src/config/tokens.js';
 import { createDeps } from '../src/deps.js';
 import { createAuthenticator } from '../src/http/auth.js';
-import { sha256 } from '../src/config/tokens.js';
 import { createLogger } from '../src/observability/logger.js';
 import { alertmanagerHeaders } from '../test/support/requests.js';
 import { prepareSalveDir, testTokens } from '../test/support/salve-dir.js';
@@ -122,7 +122,12 @@ try {
   rows.push(['webhook re-delivery, log level warn', await webhook(dir, 'warn')]);
   for (const [what, micros] of Object.entries(await logLines(dir))) rows.push([`log: ${what}`, micros]);
   rows.push(['authenticate (3 tokens)', await authenticate()]);
-  console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; node ${process.version}`);
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; node ${process.version}`,
+  );
   for (const [what, micros] of rows) console.log(`${micros.toFixed(2).padStart(9)} us CPU  ${what}`);
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
