@@ -37,9 +37,9 @@ const cpuMicros = () => {
 };
 
 /** Median over rounds of the CPU microseconds per call of `fn`. */
-async function cpuPer(count: number, fn: (i: number) => unknown): Promise<number> {
+async function cpuPer(count: number, fn: (i: number) => unknown, times = ROUNDS): Promise<number> {
   const rounds: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r < times; r++) {
     const start = cpuMicros();
     for (let i = 0; i < count; i++) await fn(i);
     rounds.push((cpuMicros() - start) / count);
@@ -59,7 +59,9 @@ async function fileLogger(file: string, level: string) {
   };
 }
 
-async function webhook(dir: string, level: string): Promise<number> {
+type Webhook = { deliver(): Promise<void>; close(): Promise<void> };
+
+async function webhookApp(dir: string, level: string): Promise<Webhook> {
   const { dir: dataDir, policiesDir } = prepareSalveDir(undefined, fs.mkdtempSync(path.join(dir, 'data-')));
   const config = loadConfig({ SALVE_DATA_DIR: dataDir, SALVE_POLICIES: policiesDir, SALVE_LOG_LEVEL: level });
   const { log, done } = await fileLogger(path.join(dir, `webhook-${level}.log`), level);
@@ -67,19 +69,47 @@ async function webhook(dir: string, level: string): Promise<number> {
   const app = await buildApp(deps);
   await app.ready();
   const body = createDeliveryStream({ alertsPerDelivery: 10, redeliveryRatio: 0, salt: 3 }).next().body;
-  const headers = { ...alertmanagerHeaders(), 'x-forwarded-for': '10.0.0.1' };
+  const headers = alertmanagerHeaders();
   const deliver = async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/alertmanager', headers, payload: body });
     if (res.statusCode !== 202) throw new Error(`webhook answered ${res.statusCode}: ${res.body}`);
   };
+  for (let i = 0; i < 500; i++) await deliver(); // warm-up; the group is committed by the first
+  return {
+    deliver,
+    async close() {
+      await app.close();
+      await deps.close();
+      done();
+    },
+  };
+}
+
+/**
+ * The same re-delivery at log level info and at warn, round after round in turn, so both see the same load:
+ * the difference is what the request's info lines cost.
+ */
+async function webhook(dir: string): Promise<Array<[string, number]>> {
+  const info = await webhookApp(dir, 'info');
+  const warn = await webhookApp(dir, 'warn');
+  const rounds = { info: [] as number[], warn: [] as number[], lines: [] as number[] };
   try {
-    for (let i = 0; i < 500; i++) await deliver(); // warm-up; the group is committed by the first
-    return await cpuPer(REQUESTS, deliver);
+    for (let r = 0; r < ROUNDS * 2; r++) {
+      const atInfo = await cpuPer(REQUESTS / 4, info.deliver, 1);
+      const atWarn = await cpuPer(REQUESTS / 4, warn.deliver, 1);
+      rounds.info.push(atInfo);
+      rounds.warn.push(atWarn);
+      rounds.lines.push(atInfo - atWarn);
+    }
   } finally {
-    await app.close();
-    await deps.close();
-    done();
+    await info.close();
+    await warn.close();
   }
+  return [
+    ['webhook re-delivery by inject, log level info', median(rounds.info)],
+    ['webhook re-delivery by inject, log level warn', median(rounds.warn)],
+    ['  difference (the request lines at info), median of paired rounds', median(rounds.lines)],
+  ];
 }
 
 async function logLines(dir: string): Promise<Record<string, number>> {
@@ -118,8 +148,7 @@ async function authenticate(): Promise<number> {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salve-request-cpu-'));
 try {
   const rows: Array<[string, number]> = [];
-  rows.push(['webhook re-delivery, log level info', await webhook(dir, 'info')]);
-  rows.push(['webhook re-delivery, log level warn', await webhook(dir, 'warn')]);
+  rows.push(...(await webhook(dir)));
   for (const [what, micros] of Object.entries(await logLines(dir))) rows.push([`log: ${what}`, micros]);
   rows.push(['authenticate (3 tokens)', await authenticate()]);
   console.log(
