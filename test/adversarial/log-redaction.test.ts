@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { censor, maxDepth, scrub, secretKeys } from '../../src/observability/redact.js';
+import { repoRoot } from '../support/fixtures.js';
 import { captureLogs } from '../support/log-capture.js';
 
 const SECRET = 'hunter2-0123456789abcdef';
@@ -87,6 +90,13 @@ describe('log redaction: every secret redacted before stays redacted', () => {
   it('covers every name of the former paths', () => {
     const names = new Set(formerPaths.map((p) => segments(p).at(-1)!.toLowerCase()));
     for (const name of names) expect(secretKeys.has(name)).toBe(true);
+  });
+
+  it("the README's Logs section names every secret key", () => {
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Logs'), readme.indexOf('### Dashboard'));
+    const named = new Set([...section.matchAll(/`([\w-]+)`/g)].map((m) => m[1]!.toLowerCase()));
+    expect([...secretKeys].filter((k) => !named.has(k))).toEqual([]);
   });
 });
 
