@@ -3,7 +3,8 @@
  *
  * One rule, applied by the logger (logger.ts) to every field of a line, every child logger's bindings and every
  * `%j`/`%o` argument: a key whose name, without regard to case, is one of `secretKeys` has its value replaced
- * by `[redacted]`, at any depth up to `maxDepth`, inside plain objects, arrays and errors (their own fields: what pino's error serializer writes).
+ * by `[redacted]`, at any depth up to `maxDepth`, inside plain objects, arrays and errors (their own fields,
+ * which pino's error serializer writes).
  * Nothing logged is changed in place: what holds a secret is copied, the rest is shared.
  *
  * Why not pino's `redact` paths: its wildcards (`*.token`) ran a path interpreter over every field of every
@@ -45,9 +46,14 @@ function looksInto(value: object): boolean {
   return proto === Object.prototype || proto === null || value instanceof Error;
 }
 
-/** A copy keeping the prototype and every own property (an error's message and stack are not enumerable). */
+/**
+ * A copy keeping the prototype and every own property (an error's message and stack are not enumerable), each
+ * configurable, so that a frozen object's secret can still be replaced in the copy.
+ */
 function copyOf(value: object): Record<string, unknown> {
-  return Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value));
+  const properties = Object.getOwnPropertyDescriptors(value);
+  for (const property of Object.values(properties)) property.configurable = true;
+  return Object.create(Object.getPrototypeOf(value), properties);
 }
 
 /** Defined, never assigned: a key `__proto__` (from parsed JSON) must stay a key. */

@@ -166,6 +166,16 @@ describe('log redaction: adversarial shapes', () => {
     expect(logged({ deep }).text).not.toContain(SECRET);
   });
 
+  it('a frozen object, a frozen error, a getter: copied, never thrown on', () => {
+    const frozen = Object.freeze({ token: SECRET, kept: 1 });
+    const error = Object.freeze(Object.assign(new Error('frozen'), { secret: SECRET }));
+    const withGetter = Object.defineProperty({}, 'password', { get: () => SECRET, enumerable: true });
+    const { line, text } = logged({ frozen, error, withGetter });
+    expect(text).not.toContain(SECRET);
+    expect(line.frozen).toEqual({ token: censor, kept: 1 });
+    expect(frozen.token).toBe(SECRET);
+  });
+
   it('a secret under a null-prototype object, or with a non-string value', () => {
     const bare = Object.assign(Object.create(null) as object, { password: SECRET });
     const { line, text } = logged({ bare, token: { nested: SECRET }, secret: 12345 });
