@@ -7,6 +7,7 @@ import { authHook } from './http/auth.js';
 import { authFailureCodes, createAuthFailureReporter } from './http/auth-failures.js';
 import { refuseCrossSiteWrites } from './http/cross-site.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { RequestLog } from './http/request-log.js';
 import { actionRoutes } from './http/routes/actions.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { auditRoutes } from './http/routes/audit.js';
@@ -46,6 +47,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     requestIdHeader: 'x-request-id',
+    // One line per request, when it completes (http/request-log.ts).
+    logController: new RequestLog(),
     keepAliveTimeout: serverTimeouts.keepAliveMs,
     requestTimeout: serverTimeouts.requestMs,
     http: {
@@ -54,6 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('logFacts', null);
   // Probes come every few seconds (kubelet, Prometheus): a line per probe would bury everything else.
   app.addHook('onRoute', (route) => {
     if (quietRoutes.has(route.url)) route.logLevel = 'warn';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +50,59 @@ describe('token authentication', () => {
     expect(() => auth.authenticate('Token am-secret-0123456789', 'alertmanager')).toThrow(
       expect.objectContaining({ code: 'SALVE_AUTH_INVALID' }),
     );
+  });
+
+  it('digests are SHA-256 of the UTF-8 text, as every earlier version stored them', () => {
+    expect(sha256('abc').toString('hex')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+    for (const text of ['', 'am-secret-0123456789', 'jeton-sécret-ünïcode-🔑', 'a'.repeat(10_000)]) {
+      expect(sha256(text).equals(createHash('sha256').update(text, 'utf8').digest())).toBe(true);
+    }
+    const unicode = createAuthenticator(
+      parseTokensFile('t.yaml', '- { name: u, scopes: [viewer], token: "jeton-sécret-ünïcode-🔑" }'),
+    );
+    expect(unicode.authenticate('Bearer jeton-sécret-ünïcode-🔑', 'viewer').name).toBe('u');
+  });
+
+  it('refuses near misses: a prefix, an extension, another case, padding, an empty token', () => {
+    for (const presented of [
+      'Bearer am-secret-012345678',
+      'Bearer am-secret-01234567890',
+      'Bearer AM-SECRET-0123456789',
+      'Bearer am-secret-0123456789\u0000',
+      `Bearer ${'am-secret-0123456789'.repeat(1000)}`,
+      'Bearer ',
+      basic(''),
+      `Basic ${Buffer.from('am-secret-0123456789').toString('base64')}`,
+    ]) {
+      expect(() => auth.authenticate(presented, 'alertmanager'), presented.slice(0, 40)).toThrow(
+        expect.objectContaining({ code: 'SALVE_AUTH_INVALID' }),
+      );
+    }
+  });
+
+  it('compares the presented token with every entry, whichever matches', () => {
+    const reads: string[] = [];
+    const watched = tokens.map((t) => ({
+      ...t,
+      get digest() {
+        reads.push(t.name);
+        return t.digest;
+      },
+    }));
+    const counting = createAuthenticator(() => watched);
+    for (const [header, scope] of [
+      ['Bearer am-secret-0123456789', 'alertmanager'],
+      ['Bearer ro-secret-0123456789', 'viewer'],
+      ['Bearer unknown-0123456789', 'viewer'],
+    ] as const) {
+      reads.length = 0;
+      try {
+        counting.authenticate(header, scope);
+      } catch {}
+      expect(reads).toEqual(['am', 'ops', 'ro']);
+    }
   });
 
   it('reports every problem of a tokens file with its place', () => {

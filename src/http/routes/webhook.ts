@@ -74,6 +74,14 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
         'committing the delivery',
       );
       metrics.webhookAckSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      // The request's completion line says what the delivery came to; each heal opened has its own line.
+      request.logFacts = {
+        delivery: answer.delivery,
+        alerts: answer.alerts,
+        heals: { opened: answer.heals.opened.length, attached: answer.heals.attached.length },
+        refused: answer.refused,
+        deferred: answer.deferred,
+      };
       return reply.status(202).send(answer);
     },
   );
