@@ -1,17 +1,27 @@
 import type { Worker } from 'node:worker_threads';
 import { errorFromWire, SalveError } from '../../errors.js';
 import type { AuditKey } from '../audit-chain.js';
+import type { IngestInput } from '../types.js';
+import { ingestForWriter, packIngest, unpackIngestResult } from './ingest-wire.js';
 import { startSqliteThread } from './thread.js';
 import type { SqliteWriter } from './write-ops.js';
 import type { FromWriter, ToWriter, WriteCall, WriterData } from './writer-protocol.js';
 
 type Waiting = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
 
+/** A delivery packed into one string, or cloned when it is not plain data (src/store/sqlite/ingest-wire.ts). */
+function ingestCall(id: number, input: IngestInput): WriteCall {
+  const packed = packIngest(input);
+  return packed === null
+    ? { id, op: 'ingest', args: [ingestForWriter(input)] }
+    : { id, op: 'ingest', packed };
+}
+
 /**
  * The SQLite writes in a thread of their own, which owns the write connection (src/store/sqlite/writer-worker.ts):
  * parsing and matching keep the event loop while the statements and the commit's fsync run beside it. The writes
- * of one turn of the event loop go as one message; the thread commits whatever has arrived in one transaction and
- * answers each write after its commit. A thread that dies fails the writes it held (their outcome is unknown:
+ * of one turn of the event loop go as one message (a delivery packed into one string: ingest-wire.ts); the thread
+ * commits whatever has arrived in one transaction and answers each write after its commit. A thread that dies fails the writes it held (their outcome is unknown:
  * the sender retries, and identities deduplicate); the next write starts another.
  */
 export function startWorkerWriter(file: string, auditKey: AuditKey): SqliteWriter {
@@ -32,8 +42,15 @@ export function startWorkerWriter(file: string, auditKey: AuditKey): SqliteWrite
         const w = waiting.get(answer.id);
         if (w === undefined) continue;
         waiting.delete(answer.id);
-        if (answer.ok) w.resolve(answer.value);
-        else w.reject(errorFromWire(answer.error));
+        if (!answer.ok) w.reject(errorFromWire(answer.error));
+        else if (!('packed' in answer)) w.resolve(answer.value);
+        else {
+          try {
+            w.resolve(unpackIngestResult(answer.packed));
+          } catch (err) {
+            w.reject(err);
+          }
+        }
       }
       // An idle writer does not keep the process alive; one with writes in flight does.
       if (waiting.size === 0) thread.unref();
@@ -86,8 +103,16 @@ export function startWorkerWriter(file: string, auditKey: AuditKey): SqliteWrite
         return Promise.reject(new SalveError('SALVE_STORE_UNAVAILABLE', 'the SQLite store is closed'));
       return new Promise((resolve, reject) => {
         const id = nextId++;
+        let call: WriteCall;
+        try {
+          call = op === 'ingest' ? ingestCall(id, args[0] as IngestInput) : { id, op, args };
+        } catch (err) {
+          // Data the store cannot keep (labels with a cycle or a bigint): this write's error alone.
+          reject(err);
+          return;
+        }
         waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        queue.push({ id, op, args });
+        queue.push(call);
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);

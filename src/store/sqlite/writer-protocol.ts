@@ -4,9 +4,14 @@ import type { WriteOp } from './write-ops.js';
 /** What the writer thread starts from. The audit key's secret crosses as bytes. */
 export type WriterData = { file: string; auditSecret: Uint8Array; auditKeyId: string };
 
-export type WriteCall = { id: number; op: WriteOp; args: unknown[] };
+/** A write, its arguments cloned; a delivery of plain data packed into one string instead (ingest-wire.ts). */
+export type WriteCall =
+  | { id: number; op: WriteOp; args: unknown[] }
+  | { id: number; op: 'ingest'; packed: string };
+/** A write's answer: its value cloned, or a delivery's result packed (ingest-wire.ts); or its error. */
 export type WriteAnswer =
   | { id: number; ok: true; value: unknown }
+  | { id: number; ok: true; packed: string }
   | { id: number; ok: false; error: WireError };
 
 /** To the writer: the writes of one turn of the event loop, or the end. */

@@ -2,12 +2,14 @@
 // beside the event loop instead of on it. Started by src/store/sqlite/worker-writer.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorToWire } from '../../errors.js';
+import type { IngestResult } from '../types.js';
 import { createSqliteAudit } from './audit.js';
 import { writerCheckpointPages } from './checkpointer.js';
 import { openConnection } from './connection.js';
 import { watchDatabaseFiles } from './file-identity.js';
+import { packIngestResult, unpackIngest } from './ingest-wire.js';
 import { createThreadWriter } from './thread-writer.js';
-import type { FromWriter, ToWriter, WriteAnswer, WriterData } from './writer-protocol.js';
+import type { FromWriter, ToWriter, WriteAnswer, WriteCall, WriterData } from './writer-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('writer-worker.ts runs as a worker thread');
@@ -37,6 +39,22 @@ function answer(answers: WriteAnswer[]): void {
   }
 }
 
+/** Queues a write on the connection's batcher, in the order the calls arrived. */
+function run(call: WriteCall): Promise<unknown> {
+  try {
+    const args = 'packed' in call ? [unpackIngest(call.packed)] : call.args;
+    return (writer.call as (op: string, ...a: unknown[]) => Promise<unknown>)(call.op, ...args);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** A delivery's result goes back packed into one string (ingest-wire.ts); any other value is cloned. */
+function answerOf(call: WriteCall, value: unknown): WriteAnswer {
+  const packed = call.op === 'ingest' ? packIngestResult(value as IngestResult) : null;
+  return packed === null ? { id: call.id, ok: true, value } : { id: call.id, ok: true, packed };
+}
+
 /** Answers not yet sent: the thread closes only after the last one. */
 const inFlight = new Set<Promise<void>>();
 
@@ -52,10 +70,10 @@ port.on('message', (message: ToWriter) => {
   // Calls that arrive together are queued in the same turn: they share one transaction (and whatever
   // arrived while the last fsync ran arrives together).
   const settled = message.calls.map(
-    ({ id, op, args }): Promise<WriteAnswer> =>
-      (writer.call as (op: string, ...a: unknown[]) => Promise<unknown>)(op, ...args).then(
-        (value) => ({ id, ok: true, value }),
-        (err: unknown) => ({ id, ok: false, error: errorToWire(err) }),
+    (call): Promise<WriteAnswer> =>
+      run(call).then(
+        (value) => answerOf(call, value),
+        (err: unknown) => ({ id: call.id, ok: false, error: errorToWire(err) }),
       ),
   );
   const answered = Promise.all(settled).then(answer);
