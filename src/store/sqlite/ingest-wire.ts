@@ -186,11 +186,11 @@ export function ingestForWriter(input: IngestInput): IngestInput {
   };
 }
 
-type ResultRow = [number, number, number, number, string[][], string[][], number, number, number];
+type Ref = [id: string, policy: string, target: string];
+type ResultRow = [number, number, number, number, Ref[], Ref[], number, number, number];
 
-const refsOut = (heals: readonly HealRef[]) => heals.map((h) => [h.id, h.policy, h.target]);
-const refsIn = (rows: string[][]): HealRef[] =>
-  rows.map(([id, policy, target]) => ({ id, policy, target }) as HealRef);
+const refsOut = (heals: readonly HealRef[]) => heals.map((h): Ref => [h.id, h.policy, h.target]);
+const refsIn = (rows: Ref[]): HealRef[] => rows.map(([id, policy, target]) => ({ id, policy, target }));
 
 /** A delivery's result as one string for the event loop; null when it is not plain data (cloned instead). */
 export function packIngestResult(result: IngestResult): string | null {

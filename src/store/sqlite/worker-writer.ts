@@ -21,8 +21,9 @@ function ingestCall(id: number, input: IngestInput): WriteCall {
  * The SQLite writes in a thread of their own, which owns the write connection (src/store/sqlite/writer-worker.ts):
  * parsing and matching keep the event loop while the statements and the commit's fsync run beside it. The writes
  * of one turn of the event loop go as one message (a delivery packed into one string: ingest-wire.ts); the thread
- * commits whatever has arrived in one transaction and answers each write after its commit. A thread that dies fails the writes it held (their outcome is unknown:
- * the sender retries, and identities deduplicate); the next write starts another.
+ * commits whatever has arrived in one transaction and answers each write after its commit. A thread that dies
+ * fails the writes it held (their outcome is unknown: the sender retries, and identities deduplicate); the next
+ * write starts another.
  */
 export function startWorkerWriter(file: string, auditKey: AuditKey): SqliteWriter {
   const data: WriterData = { file, auditSecret: new Uint8Array(auditKey.secret), auditKeyId: auditKey.id };
