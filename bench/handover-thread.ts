@@ -1,16 +1,16 @@
 // The receiving side of bench/handover.ts, in a thread of its own as the SQLite writer is: it takes each turn's
-// deliveries as the writer thread takes them, then answers their results as it does, and reports the CPU
-// time this thread spent on each.
+// deliveries as the writer thread takes them, then answers their results as it does (cloned), and reports the
+// CPU time this thread spent on each.
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { packIngestResult, unpackIngest } from '../src/store/sqlite/ingest-wire.js';
+import { unpackIngest } from '../src/store/sqlite/ingest-wire.js';
 import type { IngestInput, IngestResult } from '../src/store/types.js';
 
 export type HandoverCodec = 'clone' | 'packed';
 export type ToThread =
   | { type: 'start'; turns: number }
   | { type: 'calls'; calls: Array<{ id: number; args?: unknown[]; packed?: string }> }
-  | { type: 'answer'; codec: HandoverCodec; results: IngestResult[][] };
+  | { type: 'answer'; results: IngestResult[][] };
 export type FromThread =
   | { type: 'received'; nanos: number; sink: number }
   | { type: 'answers'; answers: unknown };
@@ -43,12 +43,7 @@ if (port !== null) {
     // The answers of every turn, sent as the writer sends them; the time is the sender's to report.
     const before = threadCpuNanos();
     for (const [turn, results] of message.results.entries()) {
-      const answers = results.map((value, i) => {
-        const packed = message.codec === 'packed' ? packIngestResult(value) : null;
-        return packed === null
-          ? { id: turn * 1000 + i, ok: true, value }
-          : { id: turn * 1000 + i, ok: true, packed };
-      });
+      const answers = results.map((value, i) => ({ id: turn * 1000 + i, ok: true, value }));
       port.postMessage({ type: 'answers', answers } satisfies FromThread);
     }
     port.postMessage({ type: 'received', nanos: threadCpuNanos() - before, sink: 0 } satisfies FromThread);

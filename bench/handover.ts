@@ -2,7 +2,7 @@
  * What handing a delivery to the SQLite writer thread costs, and its result back (src/store/sqlite/ingest-wire.ts):
  * the CPU time of each thread per delivery, for the delivery as structured clone carries it (`clone`: what
  * crossed before, and what still crosses for a delivery that is not plain data) and as one packed string
- * (`packed`). The same 10-alert deliveries as the ingestion runs, matched against the example policies; the
+ * (`packed`). Results come back cloned either way. The same 10-alert deliveries as the ingestion runs, matched against the example policies; the
  * results are those an in-memory store gives for them. CPU time per thread (Linux schedstat), not throughput:
  * the machine is shared. `npx tsx bench/handover.ts [deliveries] [rounds]`.
  */
@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { normaliseAlert, webhookPayloadSchema } from '../src/alerts/schema.js';
 import { systemClock } from '../src/clock.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
-import { ingestForWriter, packIngest, unpackIngestResult } from '../src/store/sqlite/ingest-wire.js';
+import { ingestForWriter, packIngest } from '../src/store/sqlite/ingest-wire.js';
 import type { IngestInput, IngestResult } from '../src/store/types.js';
 import { createDeliveryStream } from './deliveries.js';
 import type { FromThread, HandoverCodec, ToThread } from './handover-thread.js';
@@ -95,8 +95,6 @@ async function round(
   const done = new Promise<void>((resolve) => {
     const on = (m: FromThread) => {
       if (m.type !== 'answers') return;
-      for (const a of m.answers as Array<{ value?: IngestResult; packed?: string }>)
-        if (a.packed !== undefined) unpackIngestResult(a.packed);
       if (++answered === turns) {
         thread.off('message', on);
         resolve();
@@ -106,7 +104,7 @@ async function round(
   });
   const sent = next(thread, 'received');
   // The results cross to the thread first, untimed: it answers them as the writer thread would.
-  thread.postMessage({ type: 'answer', codec, results: turnsOfResults } satisfies ToThread);
+  thread.postMessage({ type: 'answer', results: turnsOfResults } satisfies ToThread);
   const mainBefore = threadCpuNanos();
   await done;
   const answersIn = threadCpuNanos() - mainBefore;

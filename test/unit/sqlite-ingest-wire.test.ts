@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MatchOutcome } from '../../src/policy/types.js';
-import {
-  ingestForWriter,
-  packIngest,
-  packIngestResult,
-  unpackIngest,
-  unpackIngestResult,
-} from '../../src/store/sqlite/ingest-wire.js';
+import { ingestForWriter, packIngest, unpackIngest } from '../../src/store/sqlite/ingest-wire.js';
 import { isPlainData, sameAsPlain } from '../../src/store/sqlite/plain-data.js';
-import type { IngestInput, IngestResult } from '../../src/store/types.js';
+import type { IngestInput } from '../../src/store/types.js';
 import { alertOf, delivery, matchFor } from '../support/store-contract.js';
 
 type Match = Extract<MatchOutcome, { outcome: 'match' }>;
@@ -190,25 +184,6 @@ describe('the packed hand-over of a delivery to the SQLite writer thread', () =>
     const wire = packed(delivery([{ alert: alertOf({ alertname: 'A', pod: 'p' }), outcomes: [] }]));
     expect(() => unpackIngest(wire.slice(0, -1))).toThrow(/ends at/);
     expect(() => unpackIngest(`${wire}x`)).toThrow(/ends at/);
-  });
-
-  it('gives the result back as it was', () => {
-    const result: IngestResult = {
-      deliveryId: 42,
-      received: 10,
-      new: 7,
-      deduplicated: 3,
-      opened: [{ id: 'heal-1', policy: odd, target: 'Deployment/ml-prod/d1' }],
-      attached: [
-        { id: 'heal-2', policy: '__proto__', target: 'x' },
-        { id: 'heal-3', policy: 'p', target: odd },
-      ],
-      refused: 1,
-      resolved: 2,
-      deferred: 0,
-    };
-    expect(unpackIngestResult(packIngestResult(result)!)).toStrictEqual(result);
-    expect(packIngestResult({ ...result, refused: Number.NaN })).toBeNull();
   });
 });
 

@@ -1,6 +1,6 @@
 import type { AlertStatus, ReceivedAlert } from '../../alerts/schema.js';
 import type { MatchOutcome } from '../../policy/types.js';
-import type { HealRef, IngestAlert, IngestInput, IngestResult } from '../types.js';
+import type { IngestAlert, IngestInput } from '../types.js';
 import { isPlainData, sameAsPlain } from './plain-data.js';
 
 // How a delivery crosses to the SQLite writer thread and its result comes back (worker-writer.ts and
@@ -13,7 +13,8 @@ import { isPlainData, sameAsPlain } from './plain-data.js';
 // the JSON the store keeps (made here, on the event loop; the writer thread cuts them out, never reads them),
 // and each distinct list of match outcomes once: a group's alerts mostly match alike, so the writer thread
 // parses one list where it rebuilt ten. Of the labels, the writes read only `alertname` (the alert's reference
-// in heals and records: src/store/records.ts), which is in the row. The result comes back as a JSON array.
+// in heals and records: src/store/records.ts), which is in the row. The result comes back cloned: a handful of
+// numbers and heal references, which a string would cross no cheaper (bench/handover.ts).
 //
 // Only plain data crosses this way (plain-data.ts): a delivery holding anything else crosses by structured
 // clone as `ingestForWriter` makes it, which refuses what it always refused (a function, a symbol).
@@ -30,19 +31,6 @@ true satisfies Covers<
   ReceivedAlert,
   'fingerprint' | 'status' | 'startsAt' | 'endsAt' | 'generatorURL' | 'labels' | 'annotations'
 >;
-true satisfies Covers<
-  IngestResult,
-  | 'deliveryId'
-  | 'received'
-  | 'new'
-  | 'deduplicated'
-  | 'opened'
-  | 'attached'
-  | 'refused'
-  | 'resolved'
-  | 'deferred'
->;
-true satisfies Covers<HealRef, 'id' | 'policy' | 'target'>;
 
 /** fingerprint, status, startsAt, endsAt, generatorURL, alertname, outcome list, labels' length, annotations' length */
 type AlertRow = [string, AlertStatus, string, string | null, string, string | null, number, number, number];
@@ -183,44 +171,5 @@ export function ingestForWriter(input: IngestInput): IngestInput {
         stored: { labels: JSON.stringify(alert.labels), annotations: JSON.stringify(alert.annotations) },
       };
     }),
-  };
-}
-
-type Ref = [id: string, policy: string, target: string];
-type ResultRow = [number, number, number, number, Ref[], Ref[], number, number, number];
-
-const refsOut = (heals: readonly HealRef[]) => heals.map((h): Ref => [h.id, h.policy, h.target]);
-const refsIn = (rows: Ref[]): HealRef[] => rows.map(([id, policy, target]) => ({ id, policy, target }));
-
-/** A delivery's result as one string for the event loop; null when it is not plain data (cloned instead). */
-export function packIngestResult(result: IngestResult): string | null {
-  if (!isPlainData(result)) return null;
-  const row: ResultRow = [
-    result.deliveryId,
-    result.received,
-    result.new,
-    result.deduplicated,
-    refsOut(result.opened),
-    refsOut(result.attached),
-    result.refused,
-    result.resolved,
-    result.deferred,
-  ];
-  return JSON.stringify(row);
-}
-
-export function unpackIngestResult(packed: string): IngestResult {
-  const [deliveryId, received, fresh, deduplicated, opened, attached, refused, resolved, deferred] =
-    JSON.parse(packed) as ResultRow;
-  return {
-    deliveryId,
-    received,
-    new: fresh,
-    deduplicated,
-    opened: refsIn(opened),
-    attached: refsIn(attached),
-    refused,
-    resolved,
-    deferred,
   };
 }

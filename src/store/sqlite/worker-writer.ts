@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { errorFromWire, SalveError } from '../../errors.js';
 import type { AuditKey } from '../audit-chain.js';
 import type { IngestInput } from '../types.js';
-import { ingestForWriter, packIngest, unpackIngestResult } from './ingest-wire.js';
+import { ingestForWriter, packIngest } from './ingest-wire.js';
 import { startSqliteThread } from './thread.js';
 import type { SqliteWriter } from './write-ops.js';
 import type { FromWriter, ToWriter, WriteCall, WriterData } from './writer-protocol.js';
@@ -43,15 +43,8 @@ export function startWorkerWriter(file: string, auditKey: AuditKey): SqliteWrite
         const w = waiting.get(answer.id);
         if (w === undefined) continue;
         waiting.delete(answer.id);
-        if (!answer.ok) w.reject(errorFromWire(answer.error));
-        else if (!('packed' in answer)) w.resolve(answer.value);
-        else {
-          try {
-            w.resolve(unpackIngestResult(answer.packed));
-          } catch (err) {
-            w.reject(err);
-          }
-        }
+        if (answer.ok) w.resolve(answer.value);
+        else w.reject(errorFromWire(answer.error));
       }
       // An idle writer does not keep the process alive; one with writes in flight does.
       if (waiting.size === 0) thread.unref();

@@ -8,10 +8,8 @@ export type WriterData = { file: string; auditSecret: Uint8Array; auditKeyId: st
 export type WriteCall =
   | { id: number; op: WriteOp; args: unknown[] }
   | { id: number; op: 'ingest'; packed: string };
-/** A write's answer: its value cloned, or a delivery's result packed (ingest-wire.ts); or its error. */
 export type WriteAnswer =
   | { id: number; ok: true; value: unknown }
-  | { id: number; ok: true; packed: string }
   | { id: number; ok: false; error: WireError };
 
 /** To the writer: the writes of one turn of the event loop, or the end. */

@@ -2,12 +2,11 @@
 // beside the event loop instead of on it. Started by src/store/sqlite/worker-writer.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorToWire } from '../../errors.js';
-import type { IngestResult } from '../types.js';
 import { createSqliteAudit } from './audit.js';
 import { writerCheckpointPages } from './checkpointer.js';
 import { openConnection } from './connection.js';
 import { watchDatabaseFiles } from './file-identity.js';
-import { packIngestResult, unpackIngest } from './ingest-wire.js';
+import { unpackIngest } from './ingest-wire.js';
 import { createThreadWriter } from './thread-writer.js';
 import type { FromWriter, ToWriter, WriteAnswer, WriteCall, WriterData } from './writer-protocol.js';
 
@@ -49,12 +48,6 @@ function run(call: WriteCall): Promise<unknown> {
   }
 }
 
-/** A delivery's result goes back packed into one string (ingest-wire.ts); any other value is cloned. */
-function answerOf(call: WriteCall, value: unknown): WriteAnswer {
-  const packed = call.op === 'ingest' ? packIngestResult(value as IngestResult) : null;
-  return packed === null ? { id: call.id, ok: true, value } : { id: call.id, ok: true, packed };
-}
-
 /** Answers not yet sent: the thread closes only after the last one. */
 const inFlight = new Set<Promise<void>>();
 
@@ -72,7 +65,7 @@ port.on('message', (message: ToWriter) => {
   const settled = message.calls.map(
     (call): Promise<WriteAnswer> =>
       run(call).then(
-        (value) => answerOf(call, value),
+        (value) => ({ id: call.id, ok: true, value }),
         (err: unknown) => ({ id: call.id, ok: false, error: errorToWire(err) }),
       ),
   );
