@@ -3,9 +3,9 @@ import type { MatchOutcome } from '../../policy/types.js';
 import type { IngestAlert, IngestInput } from '../types.js';
 import { isPlainData, sameAsPlain } from './plain-data.js';
 
-// How a delivery crosses to the SQLite writer thread and its result comes back (worker-writer.ts and
-// writer-worker.ts). Structured clone rebuilds every object of a message in the other thread, and a delivery is
-// hundreds of them, while a string crosses as one copy. So a delivery crosses as one string, `packIngest`:
+// How a delivery crosses to the SQLite writer thread (worker-writer.ts and writer-worker.ts). Structured clone
+// rebuilds every object of a message in the other thread, and a delivery is hundreds of them, while a string
+// crosses as one copy. So a delivery crosses as one string, `packIngest`:
 //
 //   <length of the head>\n<head: JSON><labels of alert 1><annotations of alert 1><labels of alert 2>...
 //
@@ -14,7 +14,7 @@ import { isPlainData, sameAsPlain } from './plain-data.js';
 // and each distinct list of match outcomes once: a group's alerts mostly match alike, so the writer thread
 // parses one list where it rebuilt ten. Of the labels, the writes read only `alertname` (the alert's reference
 // in heals and records: src/store/records.ts), which is in the row. The result comes back cloned: a handful of
-// numbers and heal references, which a string would cross no cheaper (bench/handover.ts).
+// numbers and heal references, which crossed no cheaper as a string when measured.
 //
 // Only plain data crosses this way (plain-data.ts): a delivery holding anything else crosses by structured
 // clone as `ingestForWriter` makes it, which refuses what it always refused (a function, a symbol).
