@@ -9,7 +9,6 @@ import { createSqliteDeferred } from './deferred.js';
 import { checkFreeSpace, watchDatabaseFiles } from './file-identity.js';
 import { createSqliteHealOps } from './heal-ops.js';
 import { createSqliteHistory } from './history.js';
-import { ingestForWriter } from './ingest-wire.js';
 import { migrateSqlite } from './migrations.js';
 import { createSqliteOutbox } from './outbox.js';
 import { createSqliteReads } from './reads.js';
@@ -79,7 +78,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       })();
       return closing;
     },
-    ingest: (input) => write('ingest', threaded ? ingestForWriter(input) : input),
+    ingest: (input) => write('ingest', input),
     listAlerts: async (q) => reads.listAlerts(q),
     knownAlerts: async (alerts) => reads.knownAlerts(alerts),
     getHeal: async (id) => reads.getHeal(id),

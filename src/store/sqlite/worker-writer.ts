@@ -1,18 +1,29 @@
 import type { Worker } from 'node:worker_threads';
 import { errorFromWire, SalveError } from '../../errors.js';
 import type { AuditKey } from '../audit-chain.js';
+import type { IngestInput } from '../types.js';
+import { ingestForWriter, packIngest } from './ingest-wire.js';
 import { startSqliteThread } from './thread.js';
 import type { SqliteWriter } from './write-ops.js';
 import type { FromWriter, ToWriter, WriteCall, WriterData } from './writer-protocol.js';
 
 type Waiting = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
 
+/** A delivery packed into one string, or cloned when it is not plain data (src/store/sqlite/ingest-wire.ts). */
+function ingestCall(id: number, input: IngestInput): WriteCall {
+  const packed = packIngest(input);
+  return packed === null
+    ? { id, op: 'ingest', args: [ingestForWriter(input)] }
+    : { id, op: 'ingest', packed };
+}
+
 /**
  * The SQLite writes in a thread of their own, which owns the write connection (src/store/sqlite/writer-worker.ts):
  * parsing and matching keep the event loop while the statements and the commit's fsync run beside it. The writes
- * of one turn of the event loop go as one message; the thread commits whatever has arrived in one transaction and
- * answers each write after its commit. A thread that dies fails the writes it held (their outcome is unknown:
- * the sender retries, and identities deduplicate); the next write starts another.
+ * of one turn of the event loop go as one message (a delivery packed into one string: ingest-wire.ts); the thread
+ * commits whatever has arrived in one transaction and answers each write after its commit. A thread that dies
+ * fails the writes it held (their outcome is unknown: the sender retries, and identities deduplicate); the next
+ * write starts another.
  */
 export function startWorkerWriter(file: string, auditKey: AuditKey): SqliteWriter {
   const data: WriterData = { file, auditSecret: new Uint8Array(auditKey.secret), auditKeyId: auditKey.id };
@@ -86,8 +97,16 @@ export function startWorkerWriter(file: string, auditKey: AuditKey): SqliteWrite
         return Promise.reject(new SalveError('SALVE_STORE_UNAVAILABLE', 'the SQLite store is closed'));
       return new Promise((resolve, reject) => {
         const id = nextId++;
+        let call: WriteCall;
+        try {
+          call = op === 'ingest' ? ingestCall(id, args[0] as IngestInput) : { id, op, args };
+        } catch (err) {
+          // Data the store cannot keep (labels with a cycle or a bigint): this write's error alone.
+          reject(err);
+          return;
+        }
         waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        queue.push({ id, op, args });
+        queue.push(call);
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);

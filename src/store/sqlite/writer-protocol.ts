@@ -4,7 +4,10 @@ import type { WriteOp } from './write-ops.js';
 /** What the writer thread starts from. The audit key's secret crosses as bytes. */
 export type WriterData = { file: string; auditSecret: Uint8Array; auditKeyId: string };
 
-export type WriteCall = { id: number; op: WriteOp; args: unknown[] };
+/** A write, its arguments cloned; a delivery of plain data packed into one string instead (ingest-wire.ts). */
+export type WriteCall =
+  | { id: number; op: WriteOp; args: unknown[] }
+  | { id: number; op: 'ingest'; packed: string };
 export type WriteAnswer =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: WireError };

@@ -6,8 +6,9 @@ import { createSqliteAudit } from './audit.js';
 import { writerCheckpointPages } from './checkpointer.js';
 import { openConnection } from './connection.js';
 import { watchDatabaseFiles } from './file-identity.js';
+import { unpackIngest } from './ingest-wire.js';
 import { createThreadWriter } from './thread-writer.js';
-import type { FromWriter, ToWriter, WriteAnswer, WriterData } from './writer-protocol.js';
+import type { FromWriter, ToWriter, WriteAnswer, WriteCall, WriterData } from './writer-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('writer-worker.ts runs as a worker thread');
@@ -37,6 +38,16 @@ function answer(answers: WriteAnswer[]): void {
   }
 }
 
+/** Queues a write on the connection's batcher, in the order the calls arrived. */
+function run(call: WriteCall): Promise<unknown> {
+  try {
+    const args = 'packed' in call ? [unpackIngest(call.packed)] : call.args;
+    return (writer.call as (op: string, ...a: unknown[]) => Promise<unknown>)(call.op, ...args);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
 /** Answers not yet sent: the thread closes only after the last one. */
 const inFlight = new Set<Promise<void>>();
 
@@ -52,10 +63,10 @@ port.on('message', (message: ToWriter) => {
   // Calls that arrive together are queued in the same turn: they share one transaction (and whatever
   // arrived while the last fsync ran arrives together).
   const settled = message.calls.map(
-    ({ id, op, args }): Promise<WriteAnswer> =>
-      (writer.call as (op: string, ...a: unknown[]) => Promise<unknown>)(op, ...args).then(
-        (value) => ({ id, ok: true, value }),
-        (err: unknown) => ({ id, ok: false, error: errorToWire(err) }),
+    (call): Promise<WriteAnswer> =>
+      run(call).then(
+        (value) => ({ id: call.id, ok: true, value }),
+        (err: unknown) => ({ id: call.id, ok: false, error: errorToWire(err) }),
       ),
   );
   const answered = Promise.all(settled).then(answer);
