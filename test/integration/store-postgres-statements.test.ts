@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
-import { knownAlertsText } from '../../src/store/postgres/reads.js';
 import { createPgPool, defaultPgDeadlines, type PgStatementMode } from '../../src/store/postgres/pool.js';
+import { knownAlertsText } from '../../src/store/postgres/reads.js';
 import { fakeClock } from '../support/fake-clock.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { alertOf, delivery, matchFor } from '../support/store-contract.js';
