@@ -1,15 +1,21 @@
 /**
  * The PostgreSQL store's ingest alone, without HTTP: `clients` callers in a closed loop hand 10-alert deliveries
  * (the ingest section's bodies, matched against the example policies) to one store on an embedded PostgreSQL
- * with fsync on, as the webhook does. Prints, per delivery: this process's CPU, the server's CPU, and the
- * statements sent (each one round trip). Steadier than the HTTP runs on a shared machine: no load generator,
+ * with fsync on, as the webhook does: first `knownAlerts` (which of them are committed already: the webhook
+ * asks for every alert it did not see committed itself), then `ingest`. Prints, per delivery: this process's
+ * CPU (and the kernel's part of it: sockets), the server's CPU, and the statements sent (each one round trip). Steadier than the HTTP runs on a shared machine: no load generator,
  * and both CPU figures are per delivery.
  *
  * With `--statements`, the server loads pg_stat_statements (one restart) and each scenario also prints its
  * statements: calls and execution time per delivery, the costliest first.
  *
- *   npx tsx bench/postgres-store.ts [--deliveries N] [--clients N] [--statements]
+ * With `--profile FILE`, the measured part of the new-alert scenario (nothing else) is profiled into FILE
+ * (a V8 .cpuprofile; summarise with bench/profile-summary.ts).
+ *
+ *   npx tsx bench/postgres-store.ts [--deliveries N] [--clients N] [--statements] [--profile FILE]
  */
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { normaliseAlert, webhookPayloadSchema } from '../src/alerts/schema.js';
@@ -26,6 +32,7 @@ const { values: args } = parseArgs({
     deliveries: { type: 'string', default: '4000' },
     clients: { type: 'string', default: '20' },
     statements: { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 const count = Number(args.deliveries);
@@ -47,6 +54,22 @@ pg.Client.prototype.query = function counted(this: pg.Client, ...a: unknown[]) {
   statements += 1;
   return (query as (...x: unknown[]) => unknown).apply(this, a);
 } as typeof query;
+
+/** Profiles `run` alone when `--profile` names a file. */
+async function profiled<T>(on: boolean, run: () => Promise<T>): Promise<T> {
+  if (!on || args.profile === undefined) return run();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    fs.writeFileSync(args.profile, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
 
 const server = await startTestPostgres({ durable: true });
 try {
@@ -73,10 +96,16 @@ try {
     const server0 = serverCpu?.() ?? 0;
     const statements0 = statements;
     const start = performance.now();
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        while (next < measured.length) await store.ingest(measured[next++]!);
-      }),
+    await profiled(scenario === 'new alerts', () =>
+      Promise.all(
+        Array.from({ length: clients }, async () => {
+          while (next < measured.length) {
+            const input = measured[next++]!;
+            await store.knownAlerts(input.alerts.map((a) => a.alert));
+            await store.ingest(input);
+          }
+        }),
+      ),
     );
     const seconds = (performance.now() - start) / 1000;
     const cpu = process.cpuUsage(cpu0);
@@ -85,6 +114,7 @@ try {
       scenario,
       'deliveries/s': Math.round(n / seconds),
       'salve CPU us/delivery': Math.round((cpu.user + cpu.system) / n),
+      'of which kernel': Math.round(cpu.system / n),
       'PostgreSQL CPU us/delivery': serverCpu ? Math.round(((serverCpu() ?? 0) - server0) / n) : null,
       'statements/delivery': Number(((statements - statements0) / n).toFixed(2)),
     };

@@ -133,6 +133,41 @@ describe('PostgreSQL ingest batches', () => {
     });
   });
 
+  it('hostile labels and annotations in one batch are read back as written, each with its own alert', async () => {
+    const texts = [
+      'line\nbreak',
+      'quote " and \\ backslash',
+      '\u2028\u2029 separators',
+      'ünïcødé 🚨',
+      '',
+      '{,}NULL',
+    ];
+    const deliveries = texts.map((text, i) =>
+      delivery(
+        [
+          {
+            alert: alertOf(
+              { alertname: 'X', [`k${i}\n"`]: text },
+              { fingerprint: `fp-h${i}`, annotations: { summary: text, description: `${text}\r\t` } },
+            ),
+            outcomes: [],
+          },
+        ],
+        T(i),
+      ),
+    );
+    await onBothStores(async (postgres) => {
+      await Promise.all(deliveries.map((d) => postgres.ingest(d)));
+      const stored = await postgres.listAlerts({ limit: 100 });
+      expect(stored.map((a) => [a.fingerprint, a.labels, a.annotations])).toEqual(
+        deliveries.map((d) => {
+          const { alert } = d.alerts[0]!;
+          return [alert.fingerprint, alert.labels, alert.annotations];
+        }),
+      );
+    });
+  });
+
   it('a batch with more alerts than it may lock one by one, on a few targets, means the same too', async () => {
     // 40 deliveries of 10 alerts on 4 targets: 400 alert keys, more than a batch locks one by one, so the
     // batch runs alone under the exclusive ingest lock, holding its 4 targets' locks.

@@ -121,6 +121,12 @@ describe('PostgreSQL partitioned from salve (a TCP proxy that stops passing anyt
     expect(performance.now() - readyStarted).toBeLessThan(3_000);
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toMatchObject({ status: 'not ready' });
+    // The outage is the probe's to confirm (its own connection times out): the partition lasts until it has.
+    await waitFor(
+      'the outage confirmed',
+      () => t.logs.lines().filter((l) => (l.level as number) >= 50).length,
+      (n) => n > 0,
+    );
 
     proxy.heal();
     await waitFor(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { createPgPool, defaultPgDeadlines, type PgStatementMode } from '../../src/store/postgres/pool.js';
+import { knownAlertsText } from '../../src/store/postgres/reads.js';
 import { fakeClock } from '../support/fake-clock.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { alertOf, delivery, matchFor } from '../support/store-contract.js';
@@ -68,5 +69,19 @@ describe('PostgreSQL statements: prepared, or unnamed for poolers that cannot ca
     } finally {
       await store.close();
     }
+  });
+
+  it('knownAlerts keeps its per-alert index lookup when planned on an empty table (the plan lives as long as the connection)', async () => {
+    const url = await server.createDatabase();
+    const store = openPostgresStore({ url, clock: fakeClock() });
+    await store.migrate();
+    await store.close();
+    const plan = await server.query<{ 'QUERY PLAN': string }>(
+      url,
+      `EXPLAIN (GENERIC_PLAN) ${knownAlertsText}`,
+    );
+    const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+    expect(text).toMatch(/Index (Only )?Scan using \S+ on alerts/);
+    expect(text).not.toMatch(/Seq Scan on alerts/);
   });
 });

@@ -14,6 +14,7 @@ import * as deferred from './deferred.js';
 import * as heals from './heal-ops.js';
 import { healHistory } from './history.js';
 import { createIngestBatcher } from './ingest-batcher.js';
+import { sharedKnownAlerts } from './known-alerts.js';
 import { migratePostgres } from './migrate.js';
 import * as outbox from './outbox.js';
 import { createPgPool, defaultPgDeadlines, type PgDeadlines, type PgStatementMode } from './pool.js';
@@ -58,6 +59,10 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     deadlineMs: deliveryDeadlineMs,
     auditKey: key,
   });
+  // The webhook asks before each delivery's write: the deliveries of one turn share the read.
+  const knownAlerts = sharedKnownAlerts((alerts) =>
+    run.read('looking up alerts', (db) => reads.knownAlerts(db, alerts), deliveryDeadlineMs),
+  );
   const now = () => options.clock.now().toISOString();
   const probeOwner = `${os.hostname()}-${process.pid}`;
   let closed: Promise<void> | null = null;
@@ -89,8 +94,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     },
     ingest: (input) => ingest.ingest(input),
     listAlerts: (q) => run.read('listing alerts', (db) => reads.listAlerts(db, q)),
-    knownAlerts: (alerts) =>
-      run.read('looking up alerts', (db) => reads.knownAlerts(db, alerts), deliveryDeadlineMs),
+    knownAlerts,
     getHeal: (id) => run.read('reading a heal', (db) => reads.getHeal(db, id)),
     listHeals: (q) => run.read('listing heals', (db) => reads.listHeals(db, q)),
     healAlerts: (id) => run.read("reading a heal's alerts", (db) => reads.healAlerts(db, id)),

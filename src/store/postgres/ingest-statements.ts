@@ -10,6 +10,9 @@ type IngestStatements = Pick<StoreStatements, 'insertDelivery' | 'resolveAttachm
 // One round trip for any number of deliveries: their ids first, in order, then their alerts by identity, then
 // their rows with the count of new ones (the alerts' foreign key is checked at the end of the statement, when
 // the rows are there). An alert brought twice is inserted, and counted new, for the first delivery only.
+// Labels and annotations, the long texts, go as one text each, their JSON documents one a line: JSON.stringify
+// writes no line break (it escapes control characters), and an array literal would escape every quote in them
+// on salve's side and unescape it on the server's.
 const insertDeliveriesSql = prepared(
   `WITH d AS MATERIALIZED (
      SELECT n, nextval(pg_get_serial_sequence('deliveries', 'id')) AS id
@@ -19,7 +22,9 @@ const insertDeliveriesSql = prepared(
      INSERT INTO alerts
        (fingerprint, starts_at, status, ends_at, labels, annotations, generator_url, delivery_id, received_at)
      SELECT t.f, t.s, t.st, t.e, t.l, t.an, t.g, d.id, $9[t.n]
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
+       FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+                       unnest(string_to_array($5, E'\n')), unnest(string_to_array($6, E'\n')),
+                       unnest($7::text[]), unnest($8::int[]))
          WITH ORDINALITY AS t(f, s, st, e, l, an, g, n, o)
        JOIN d ON d.n = t.n
       ORDER BY t.o
@@ -59,8 +64,8 @@ export async function insertDeliveries(
       column((a) => a.startsAt),
       column((a) => a.status),
       column((a) => a.endsAt),
-      column((a) => JSON.stringify(a.labels)),
-      column((a) => JSON.stringify(a.annotations)),
+      column((a) => JSON.stringify(a.labels)).join('\n'),
+      column((a) => JSON.stringify(a.annotations)).join('\n'),
       column((a) => a.generatorURL),
       alerts.map((a) => a.d + 1),
       inputs.map((i) => i.receivedAt),

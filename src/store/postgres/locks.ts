@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { prepared, type Queryable } from './db.js';
 
 /**
@@ -9,8 +9,10 @@ export const lockSpace = 0x5a17e;
 /** `ingest`: shared by the batches that lock their own alerts and targets, exclusive for one too big to. */
 export const storeLocks = { migrations: 1, audit: 2, ingest: 3, limits: 4 } as const;
 
+// The first 8 bytes of the text's SHA-256: every replica, of any release, must compute the same key. One-shot
+// `hash` (no Hash object per key): a batch computes one per alert.
 function hashKey(text: string): bigint {
-  return createHash('sha256').update(text).digest().readBigInt64BE(0);
+  return hash('sha256', text, 'buffer').readBigInt64BE(0);
 }
 
 export const targetLockKey = (policy: string, targetKey: string) =>

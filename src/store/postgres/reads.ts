@@ -12,7 +12,7 @@ import {
 } from '../rows.js';
 import { openStatesSql } from '../sql.js';
 import type { AlertQuery, HealQuery, OpenHealCounts, StoredAlert } from '../types.js';
-import { params, type Queryable } from './db.js';
+import { params, prepared, type Queryable } from './db.js';
 
 export async function getHeal(db: Queryable, id: string): Promise<Heal | null> {
   const { rows } = await db.query<HealRow>('SELECT * FROM heals WHERE id = $1', [id]);
@@ -63,24 +63,30 @@ export async function listAlerts(db: Queryable, q: AlertQuery): Promise<Array<St
   return rows.map(alertFromRow);
 }
 
+// One lookup in the unique index per alert, planned once per connection; it answers the alerts' places in the
+// list (integers), not their text. Written as a LATERAL lookup, not EXISTS: the plan is cached for the life of the
+// connection, and the semi-join a fresh database's empty table gets planned with would scan the whole table on
+// every call once it has grown (the per-alert index lookup is the only plan this form allows).
+export const knownAlertsText = `SELECT k.n::int AS n
+     FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(fingerprint, starts_at, status, n)
+    CROSS JOIN LATERAL (SELECT 1 FROM alerts a
+                         WHERE a.fingerprint = k.fingerprint AND a.starts_at = k.starts_at AND a.status = k.status
+                         LIMIT 1) AS found`;
+const knownAlertsSql = prepared(knownAlertsText);
+
 export async function knownAlerts(
   db: Queryable,
   alerts: ReadonlyArray<Pick<ReceivedAlert, 'fingerprint' | 'startsAt' | 'status'>>,
 ): Promise<Set<string>> {
   if (alerts.length === 0) return new Set();
-  const { rows } = await db.query<{
-    fingerprint: string;
-    starts_at: string;
-    status: ReceivedAlert['status'];
-  }>(
-    `SELECT a.fingerprint, a.starts_at, a.status FROM alerts a
-     JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(fingerprint, starts_at, status)
-       ON a.fingerprint = k.fingerprint AND a.starts_at = k.starts_at AND a.status = k.status`,
-    [alerts.map((a) => a.fingerprint), alerts.map((a) => a.startsAt), alerts.map((a) => a.status)],
+  const { rows } = await db.query<{ n: number }>(
+    knownAlertsSql([
+      alerts.map((a) => a.fingerprint),
+      alerts.map((a) => a.startsAt),
+      alerts.map((a) => a.status),
+    ]),
   );
-  return new Set(
-    rows.map((r) => alertIdentity({ fingerprint: r.fingerprint, startsAt: r.starts_at, status: r.status })),
-  );
+  return new Set(rows.map((r) => alertIdentity(alerts[r.n - 1]!)));
 }
 
 export async function getSetting(db: Queryable, key: string): Promise<string | null> {
