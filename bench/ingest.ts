@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type OtlpReceiver, startOtlpReceiver } from '../test/support/otlp-receiver.js';
-import { startBuiltSalve } from './built-child.js';
 import { type ServerChild, type ServerKind, startServer } from './child.js';
 import { createDeliveryStream } from './deliveries.js';
 import { driveAll } from './load.js';
@@ -48,8 +47,6 @@ export type IngestRun = {
   replicas: number;
   /** salve on SQLite: where its writes ran (SALVE_SQLITE_WRITER). */
   sqliteWriter: 'worker' | 'event-loop' | null;
-  /** salve as it ships (`node dist/src/main.js serve`), not under the TypeScript loader. */
-  built: boolean;
 };
 
 export type RunSpec = {
@@ -67,8 +64,6 @@ export type RunSpec = {
   replicas?: number;
   /** salve on SQLite only: SALVE_SQLITE_WRITER (default `worker`). */
   sqliteWriter?: 'worker' | 'event-loop';
-  /** salve on SQLite only: as it ships, `node dist/src/main.js serve` (its loop figures are not visible). */
-  built?: boolean;
 };
 
 export async function runOnce(
@@ -80,7 +75,7 @@ export async function runOnce(
   const label =
     spec.server !== 'salve'
       ? spec.server
-      : `${spec.scenario}-salve${storeKind === 'postgres' ? '-postgres' : ''}-${spec.logLevel}${spec.traces ? '-traced' : ''}${spec.sqliteWriter === 'event-loop' ? '-event-loop' : ''}${spec.built ? '-built' : ''}`;
+      : `${spec.scenario}-salve${storeKind === 'postgres' ? '-postgres' : ''}-${spec.logLevel}${spec.traces ? '-traced' : ''}${spec.sqliteWriter === 'event-loop' ? '-event-loop' : ''}`;
   const replicas = spec.replicas ?? 1;
   const workspaces = Array.from({ length: replicas }, (_, i) =>
     createWorkspace(options.dir, replicas > 1 ? `${label}-${i + 1}` : label),
@@ -98,10 +93,6 @@ export async function runOnce(
   const servers: ServerChild[] = [];
   try {
     for (const workspace of workspaces) {
-      if (spec.built) {
-        servers.push(await startBuiltSalve(workspace.dir, spec.logLevel ?? 'info'));
-        continue;
-      }
       servers.push(
         await startServer({
           kind: spec.server,
@@ -181,7 +172,6 @@ export async function runOnce(
       durability,
       replicas,
       sqliteWriter: storeKind === 'sqlite' ? (spec.sqliteWriter ?? 'worker') : null,
-      built: spec.built ?? false,
     };
   } finally {
     for (const server of servers) await server.kill9();
@@ -210,14 +200,6 @@ export async function benchIngest(
       );
     }
   }
-  // New alerts again as salve ships (node dist, no TypeScript loader): what production runs, in the same run.
-  runs.push(
-    await runOnce(
-      { scenario: 'new', server: 'salve', logLevel: options.logLevels[0]!, salt: salt++, built: true },
-      options,
-      progress,
-    ),
-  );
   // New alerts again with the writes on the event loop: the writer thread's gain (or cost), in the same run.
   runs.push(
     await runOnce(

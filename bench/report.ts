@@ -35,7 +35,7 @@ const serverName = (run: IngestRun) =>
     ? 'bare fastify'
     : run.server === 'floor'
       ? 'floor: bare + SQLite rows'
-      : `salve (${run.store === 'postgres' ? `postgres${run.replicas > 1 ? ` x${run.replicas} replicas` : ''}, ` : ''}log ${run.logLevel}${run.tracedSpans === null ? '' : ', traced'}${run.sqliteWriter === 'event-loop' ? ', writer on the event loop' : ''}${run.built ? ', built: node dist' : ''})`;
+      : `salve (${run.store === 'postgres' ? `postgres${run.replicas > 1 ? ` x${run.replicas} replicas` : ''}, ` : ''}log ${run.logLevel}${run.tracedSpans === null ? '' : ', traced'}${run.sqliteWriter === 'event-loop' ? ', writer on the event loop' : ''})`;
 const scenarioNames = { new: 'new alerts', redelivery: 're-deliveries' } as const;
 const scenarioName = (run: IngestRun) => (run.scenario === null ? 'either' : scenarioNames[run.scenario]);
 
@@ -59,7 +59,7 @@ export function ingestReport(runs: readonly IngestRun[], redeliveryRatio: number
       fixed(run.peakRssMiB, 0),
       grouped(run.cpuMicrosPerDelivery),
       run.storeCpuMicrosPerDelivery === null ? '-' : grouped(run.storeCpuMicrosPerDelivery),
-      Number.isNaN(run.loopBusy) ? '-' : `${fixed(run.loopBusy * 100, 0)}%`,
+      `${fixed(run.loopBusy * 100, 0)}%`,
       run.logBytes > 0 ? fixed(run.logBytes / run.seconds / 1024, 0) : '-',
       v ? `${fixed(v.ratio, 2)} ${mark(v.ratioMet)}` : '-',
       v ? mark(v.p99Met) : '-',
