@@ -6,8 +6,11 @@ import type { FromServer, ServerStats, ToServer } from './server.js';
 
 const serverScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server.ts');
 
-/** salve; the bare route (parse, 202); the floor (parse, commit the rows, 202: bench/floor-server.ts). */
-export type ServerKind = 'salve' | 'bare' | 'floor';
+/**
+ * salve; the bare route (parse, 202); the floor (parse, commit the rows, 202: bench/floor-server.ts), with the
+ * alerts' identity keyed as salve keys it (fingerprint first) or by start time first.
+ */
+export type ServerKind = 'salve' | 'bare' | 'floor' | 'floor-by-time';
 
 export type ServerChild = {
   url: string;

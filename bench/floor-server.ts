@@ -22,7 +22,7 @@ db.exec(
   'CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY, received_at TEXT, receiver TEXT, group_key TEXT, status TEXT);' +
   'CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, starts_at TEXT NOT NULL,' +
   ' status TEXT NOT NULL, ends_at TEXT, labels TEXT NOT NULL, annotations TEXT NOT NULL, delivery_id INTEGER NOT NULL,' +
-  ' UNIQUE (fingerprint, starts_at, status));',
+  (workerData.key === 'start' ? ' UNIQUE (starts_at, fingerprint, status));' : ' UNIQUE (fingerprint, starts_at, status));'),
 );
 const insertDelivery = db.prepare('INSERT INTO deliveries (received_at, receiver, group_key, status) VALUES (?, ?, ?, ?)');
 // One multi-row statement per delivery (prepared once per row count), as salve's own writer does.
@@ -63,11 +63,15 @@ type Alert = {
 };
 type Body = { receiver?: string; groupKey?: string; status?: string; alerts?: Alert[] };
 
-export async function startFloor(dir: string): Promise<ServerUnderTest> {
+/**
+ * `key`: the alerts' identity index as salve keeps it, the fingerprint (a hash) first, so each new alert lands
+ * on a random page of it; or the start time first, so a storm's new alerts land on the same few pages.
+ */
+export async function startFloor(dir: string, key: 'fingerprint' | 'start'): Promise<ServerUnderTest> {
   // better-sqlite3 resolves from this project, as salve's own writer thread does.
   const worker = new Worker(
     `(function (require) {\n${writer}\n})(require('node:module').createRequire(${JSON.stringify(fileURLToPath(import.meta.url))}));`,
-    { eval: true, workerData: { file: path.join(dir, 'floor.db') } },
+    { eval: true, workerData: { file: path.join(dir, 'floor.db'), key } },
   );
   const waiting = new Map<number, () => void>();
   let queue: unknown[][] = [];

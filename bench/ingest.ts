@@ -192,6 +192,11 @@ export async function benchIngest(
     await runOnce({ scenario: 'new', server: 'bare', logLevel: null, salt: salt++ }, options, progress),
     // What durable intake of new alerts costs with nothing of salve's own, in the same run.
     await runOnce({ scenario: 'new', server: 'floor', logLevel: null, salt: salt++ }, options, progress),
+    await runOnce(
+      { scenario: 'new', server: 'floor-by-time', logLevel: null, salt: salt++ },
+      options,
+      progress,
+    ),
   ];
   for (const scenario of ['new', 'redelivery'] as const) {
     for (const level of options.logLevels) {

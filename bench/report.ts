@@ -35,7 +35,9 @@ const serverName = (run: IngestRun) =>
     ? 'bare fastify'
     : run.server === 'floor'
       ? 'floor: bare + SQLite rows'
-      : `salve (${run.store === 'postgres' ? `postgres${run.replicas > 1 ? ` x${run.replicas} replicas` : ''}, ` : ''}log ${run.logLevel}${run.tracedSpans === null ? '' : ', traced'}${run.sqliteWriter === 'event-loop' ? ', writer on the event loop' : ''})`;
+      : run.server === 'floor-by-time'
+        ? 'floor, identity by start time'
+        : `salve (${run.store === 'postgres' ? `postgres${run.replicas > 1 ? ` x${run.replicas} replicas` : ''}, ` : ''}log ${run.logLevel}${run.tracedSpans === null ? '' : ', traced'}${run.sqliteWriter === 'event-loop' ? ', writer on the event loop' : ''})`;
 const scenarioNames = { new: 'new alerts', redelivery: 're-deliveries' } as const;
 const scenarioName = (run: IngestRun) => (run.scenario === null ? 'either' : scenarioNames[run.scenario]);
 

@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { ServerUnderTest } from './bare-server.js';
+import type { ServerKind } from './child.js';
 
 export type ToServer = { type: 'stats'; gc: boolean } | { type: 'stop' };
 export type ServerStats = {
@@ -23,14 +24,15 @@ export type FromServer = { type: 'listening'; port: number } | ({ type: 'stats' 
 
 /** Imported on demand, so the bare process never loads salve's modules (they would count in its RSS). */
 async function start(
-  mode: 'salve' | 'bare' | 'floor',
+  mode: ServerKind,
   dir: string | undefined,
   logLevel: string,
   engine: boolean,
 ): Promise<ServerUnderTest> {
   if (mode === 'bare') return (await import('./bare-server.js')).startBare();
   if (!dir) throw new Error(`${mode} mode needs --dir`);
-  if (mode === 'floor') return (await import('./floor-server.js')).startFloor(dir);
+  if (mode === 'floor') return (await import('./floor-server.js')).startFloor(dir, 'fingerprint');
+  if (mode === 'floor-by-time') return (await import('./floor-server.js')).startFloor(dir, 'start');
   return (await import('./salve-server.js')).startSalve(dir, logLevel, engine);
 }
 
@@ -45,8 +47,8 @@ async function main(): Promise<void> {
     options: { dir: { type: 'string' }, 'log-level': { type: 'string' }, engine: { type: 'boolean' } },
   });
   const mode = positionals[0];
-  if (mode !== 'salve' && mode !== 'bare' && mode !== 'floor')
-    throw new Error('usage: server.ts salve|bare|floor [--dir D] [--log-level L] [--engine]');
+  if (mode !== 'salve' && mode !== 'bare' && mode !== 'floor' && mode !== 'floor-by-time')
+    throw new Error('usage: server.ts salve|bare|floor|floor-by-time [--dir D] [--log-level L] [--engine]');
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
