@@ -121,7 +121,7 @@ export function stormReport(runs: readonly StormRun[]): string {
     .filter((r) => r.durability !== null)
     .map(
       (r) =>
-        `  storm, salve: ${grouped(r.durability!.acknowledgedAlerts)} acknowledged alerts, missing ${r.durability!.missing}: ${r.durability!.ok ? 'OK' : 'FAILED'}`,
+        `  storm, salve${r.built ? ' (built)' : ''}: ${grouped(r.durability!.acknowledgedAlerts)} acknowledged alerts, missing ${r.durability!.missing}: ${r.durability!.ok ? 'OK' : 'FAILED'}`,
     );
   return [
     'Memory under an alert storm (all new alerts)',
