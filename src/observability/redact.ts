@@ -53,6 +53,12 @@ function looksInto(value: object): boolean {
 function copyOf(value: object): Record<string, unknown> {
   const properties = Object.getOwnPropertyDescriptors(value);
   for (const property of Object.values(properties)) property.configurable = true;
+  // From Node 21 an error's stack is an accessor reading the error's own internal slot: on the copy it would
+  // read nothing. The copy gets the original's stack, as text.
+  const stack = properties.stack;
+  if (value instanceof Error && stack?.get !== undefined) {
+    properties.stack = { value: value.stack, writable: true, enumerable: stack.enumerable, configurable: true };
+  }
   return Object.create(Object.getPrototypeOf(value), properties);
 }
 
