@@ -57,7 +57,12 @@ function copyOf(value: object): Record<string, unknown> {
   // read nothing. The copy gets the original's stack, as text.
   const stack = properties.stack;
   if (value instanceof Error && stack?.get !== undefined) {
-    properties.stack = { value: value.stack, writable: true, enumerable: stack.enumerable, configurable: true };
+    properties.stack = {
+      value: value.stack,
+      writable: true,
+      enumerable: stack.enumerable,
+      configurable: true,
+    };
   }
   return Object.create(Object.getPrototypeOf(value), properties);
 }
