@@ -6,13 +6,13 @@
  * results are those an in-memory store gives for them. CPU time per thread (Linux schedstat), not throughput:
  * the machine is shared. `npx tsx bench/handover.ts [deliveries] [rounds]`.
  */
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { normaliseAlert, webhookPayloadSchema } from '../src/alerts/schema.js';
 import { systemClock } from '../src/clock.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import { ingestForWriter, packIngest } from '../src/store/sqlite/ingest-wire.js';
+import { startBundledThread } from '../src/store/sqlite/thread.js';
 import type { IngestInput, IngestResult } from '../src/store/types.js';
 import { createDeliveryStream } from './deliveries.js';
 import type { FromThread, HandoverCodec, ToThread } from './handover-thread.js';
@@ -23,21 +23,8 @@ import { median } from './stats.js';
 const deliveries = Number(process.argv[2] ?? 2000);
 const rounds = Number(process.argv[3] ?? 9);
 
-/** The receiving thread, bundled (a worker inherits no TypeScript loader), as src/store/sqlite/thread.ts does. */
-function startThread(): Worker {
-  const source = fileURLToPath(new URL('./handover-thread.ts', import.meta.url));
-  const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-  const [bundle] = esbuild.buildSync({
-    entryPoints: [source],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    packages: 'external',
-    write: false,
-    logLevel: 'silent',
-  }).outputFiles;
-  return new Worker(bundle!.text, { eval: true });
-}
+/** The receiving thread, bundled as salve's own threads are (a worker inherits no TypeScript loader). */
+const startThread = () => startBundledThread(fileURLToPath(new URL('./handover-thread.ts', import.meta.url)));
 
 async function inputsAndResults(): Promise<{ inputs: IngestInput[]; results: IngestResult[] }> {
   const matcher = await examplePolicyMatcher();

@@ -11,8 +11,12 @@ import { Worker } from 'node:worker_threads';
 export function startSqliteThread(entry: 'writer-worker' | 'checkpoint-worker', data: unknown): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL(`./${entry}.js`, here), { workerData: data });
-  const source = fileURLToPath(new URL(`./${entry}.ts`, here));
-  const esbuild = createRequire(here)('esbuild') as typeof import('esbuild');
+  return startBundledThread(fileURLToPath(new URL(`./${entry}.ts`, here)), data);
+}
+
+/** A worker thread running the TypeScript module at `source`, bundled into one script first (see above). */
+export function startBundledThread(source: string, data?: unknown): Worker {
+  const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
   const [bundle] = esbuild.buildSync({
     entryPoints: [source],
     bundle: true,
