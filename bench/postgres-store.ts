@@ -17,12 +17,11 @@
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { normaliseAlert, webhookPayloadSchema } from '../src/alerts/schema.js';
 import { systemClock } from '../src/clock.js';
 import { openPostgresStore } from '../src/store/postgres/index.js';
 import type { IngestInput } from '../src/store/types.js';
-import { startTestPostgres } from '../test/support/postgres.js';
+import { countStatements, startTestPostgres } from '../test/support/postgres.js';
 import { createDeliveryStream } from './deliveries.js';
 import { examplePolicyMatcher } from './ingest-inputs.js';
 import { postgresCpuReader } from './postgres-cpu.js';
@@ -47,13 +46,8 @@ async function inputsOf(salt: number, redeliveryRatio: number): Promise<IngestIn
   });
 }
 
-// Every statement node-postgres sends is one round trip (it sends the next only once the previous is answered).
-let statements = 0;
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function counted(this: pg.Client, ...a: unknown[]) {
-  statements += 1;
-  return (query as (...x: unknown[]) => unknown).apply(this, a);
-} as typeof query;
+// Every statement node-postgres sends, for the round trips per delivery.
+const sent = countStatements();
 
 /** Profiles `run` alone when `--profile` names a file. */
 async function profiled<T>(on: boolean, run: () => Promise<T>): Promise<T> {
@@ -94,7 +88,7 @@ try {
     let next = 0;
     const cpu0 = process.cpuUsage();
     const server0 = serverCpu?.() ?? 0;
-    const statements0 = statements;
+    const statements0 = sent.count;
     const start = performance.now();
     await profiled(scenario === 'new alerts', () =>
       Promise.all(
@@ -116,7 +110,7 @@ try {
       'salve CPU us/delivery': Math.round((cpu.user + cpu.system) / n),
       'of which kernel': Math.round(cpu.system / n),
       'PostgreSQL CPU us/delivery': serverCpu ? Math.round(((serverCpu() ?? 0) - server0) / n) : null,
-      'statements/delivery': Number(((statements - statements0) / n).toFixed(2)),
+      'statements/delivery': Number(((sent.count - statements0) / n).toFixed(2)),
     };
     console.log(JSON.stringify(row));
     if (args.statements) {

@@ -1,10 +1,9 @@
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { alertIdentity } from '../../src/alerts/identity.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import type { Store } from '../../src/store/types.js';
 import { fakeClock } from '../support/fake-clock.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { countStatements, startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { alertOf, delivery } from '../support/store-contract.js';
 
 let server: TestPostgres;
@@ -23,16 +22,11 @@ const alert = (fingerprint: string) => alertOf({ alertname: 'X' }, { fingerprint
 
 /** The statements the store sends while `run` runs (each one round trip). */
 async function statementsDuring<T>(run: () => Promise<T>): Promise<{ result: T; statements: number }> {
-  let statements = 0;
-  const query = pg.Client.prototype.query;
-  pg.Client.prototype.query = function counted(this: pg.Client, ...a: unknown[]) {
-    statements += 1;
-    return (query as (...x: unknown[]) => unknown).apply(this, a);
-  } as typeof query;
+  const sent = countStatements();
   try {
-    return { result: await run(), statements };
+    return { result: await run(), statements: sent.count };
   } finally {
-    pg.Client.prototype.query = query;
+    sent.stop();
   }
 }
 

@@ -220,3 +220,24 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
     },
   };
 }
+
+/**
+ * Counts the statements node-postgres sends from now on, until `stop()`: each is one round trip (it sends the
+ * next only once the previous is answered).
+ */
+export function countStatements(): { readonly count: number; stop(): void } {
+  let count = 0;
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function counted(this: pg.Client, ...a: unknown[]) {
+    count += 1;
+    return (query as (...x: unknown[]) => unknown).apply(this, a);
+  } as typeof query;
+  return {
+    get count() {
+      return count;
+    },
+    stop() {
+      pg.Client.prototype.query = query;
+    },
+  };
+}
