@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stampPayload } from '../alerts/stamp.js';
 import { SalveError } from '../errors.js';
+import { alertStartWindowDays } from '../http/api-types.js';
 import { callSalve, refusedLine } from './client.js';
 
 /** The captured example payloads shipped with salve (deploy/alertmanager/examples), from src/ or dist/src/. */
@@ -37,13 +38,18 @@ function resolvePayload(arg: string): string {
   );
 }
 
-/** When the firing alerts these resolve began, as salve received them: a resolution carries its alert's start. */
-async function firingStarts(server: string, token: string | undefined, fingerprints: string[]) {
+/**
+ * When the firing alerts these resolve began, as salve received them: a resolution carries its alert's start.
+ * The latest start of the last week (the widest window salve reads at once; an incident fired by hand and
+ * resolved by hand is younger).
+ */
+async function firingStarts(server: string, token: string | undefined, fingerprints: string[], now: Date) {
   const starts = new Map<string, string>();
+  const startedSince = new Date(now.getTime() - alertStartWindowDays * 86_400_000).toISOString();
   for (const fingerprint of new Set(fingerprints)) {
     let cursor: string | null = null;
     do {
-      const query = new URLSearchParams({ fingerprint, status: 'firing', limit: '1000' });
+      const query = new URLSearchParams({ fingerprint, startedSince, status: 'firing', limit: '1000' });
       if (cursor) query.set('cursor', cursor);
       const reply = await callSalve(server, token, { method: 'GET', path: `/v1/alerts?${query}` });
       if (reply.status !== 200) throw new SalveError('SALVE_REQUEST_INVALID', refusedLine(reply));
@@ -81,7 +87,7 @@ export async function fire(cmd: FireCommand, out: NodeJS.WritableStream, now = n
   const resolved = (raw.alerts ?? [])
     .filter((a) => a.status === 'resolved')
     .map((a) => String(a.fingerprint));
-  const starts = resolved.length > 0 ? await firingStarts(cmd.server, cmd.token, resolved) : new Map();
+  const starts = resolved.length > 0 ? await firingStarts(cmd.server, cmd.token, resolved, now) : new Map();
   const payload = stampPayload(raw, now, (fingerprint) => starts.get(fingerprint));
   const reply = await callSalve(cmd.server, cmd.token, {
     method: 'POST',

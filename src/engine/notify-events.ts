@@ -17,9 +17,9 @@ async function timelineFor(heal: Heal, deps: EngineDeps) {
 async function alertOf(heal: Heal, deps: EngineDeps): Promise<NotificationEvent['alert']> {
   if (heal.trigger.kind !== 'alert') return null;
   const { fingerprint, startsAt, alertname, externalURL } = heal.trigger;
-  const stored = (await deps.store.listAlerts({ fingerprint, limit: 20 })).find(
-    (a) => a.startsAt === startsAt,
-  );
+  // The trigger's own identity: its firing row if it has one (the resolution carries the same labels).
+  const rows = await deps.store.alertsByStart([{ fingerprint, startsAt }]);
+  const stored = rows.find((a) => a.status === 'firing') ?? rows[0];
   return {
     alertname,
     fingerprint,

@@ -16,6 +16,9 @@ import type { HealView as Heal } from './heal-view.js';
 
 export type { AuditRecord, AuditVerification, Heal, HealAlert, Scope };
 
+/** The widest window of alert start times `GET /v1/alerts` reads in one request (see src/http/routes/alerts.ts). */
+export const alertStartWindowDays = 7;
+
 export type WhoAmI = {
   /** The token's name, as audit records name it (`token:<name>`). */
   name: string;

@@ -154,10 +154,23 @@ export type HealQuery = {
 
 export type StoredAlert = ReceivedAlert & { receivedAt: string; deliveryId: number };
 
+/**
+ * Alerts are keyed by start time first (then fingerprint, then status): a fingerprint alone is no index
+ * lookup, so a query naming one carries `startsAt` or a start window too, or it scans the whole index.
+ */
 export type AlertQuery = { fingerprint?: string; status?: AlertStatus; limit: number; afterId?: number } & {
   /** Only alerts received at or after this time (the history a policy backtest replays). */
   receivedSince?: string;
+  /** Only alerts that started at this instant (normalised, as stored). */
+  startsAt?: string;
+  /** Only alerts that started at or after this instant. */
+  startedSince?: string;
+  /** Only alerts that started before this instant. */
+  startedUntil?: string;
 };
+
+/** An alert's identity without its status: its firing and its resolution. */
+export type AlertStart = { fingerprint: string; startsAt: string };
 
 /** One atomic move of a heal: its new fields, the audit records that explain it, the action bookkeeping. */
 export type HealTransition = {
@@ -238,6 +251,8 @@ export interface Store {
   /** Commits a delivery's new alerts, heal openings/attachments and audit records atomically. */
   ingest(input: IngestInput): Promise<IngestResult>;
   listAlerts(query: AlertQuery): Promise<Array<StoredAlert & { id: number }>>;
+  /** Every stored status (firing, resolved) of these alerts, by id: one index lookup each. */
+  alertsByStart(alerts: readonly AlertStart[]): Promise<Array<StoredAlert & { id: number }>>;
   /**
    * Which of these alert identities are already committed (a read, no transaction). Lets a pure re-delivery be
    * acknowledged without a write: everything it carries is already durable.

@@ -250,6 +250,52 @@ describe('the reads the console needs', () => {
     ).toBe(true);
   });
 
+  it("GET /v1/heals/:id/alerts shows each attachment its own start's text, however often its alert flapped", async () => {
+    // Alertmanager's fingerprint is the label set's: an alert that fires again is the same fingerprint at a new
+    // start. Each attachment is read by its exact start (one index lookup), so the 1,001st start of one alert
+    // is described by its own row, not by another start's (the page used to read 1,000 per fingerprint).
+    const h = await harness();
+    const labels = {
+      alertname: 'ModelServingErrorRate',
+      severity: 'critical',
+      namespace: 'ml-prod',
+      deployment: 'fraud-scorer',
+    };
+    const starts = Array.from({ length: 1001 }, (_, i) =>
+      new Date(Date.UTC(2026, 10, 27, 0, 0, i)).toISOString(),
+    );
+    const fire = (from: number, to: number) =>
+      h.deliver(
+        payload(
+          starts
+            .slice(from, to)
+            .map((startsAt, i) => ({ labels, startsAt, annotations: { summary: `flap ${from + i}` } })),
+        ),
+      );
+    const healId = (await fire(0, 1000)).json().heals.opened[0].id;
+    // The 1,001st start joins the heal a second later: the page shows it first.
+    await h.clock.advance(1000);
+    expect((await fire(1000, 1001)).json().heals.attached).toHaveLength(1);
+    // Every start resolved too: the firing row's text is shown, not the resolution's.
+    await h.deliver(
+      payload(
+        starts.map((startsAt) => ({
+          labels,
+          startsAt,
+          status: 'resolved',
+          annotations: { summary: 'resolved' },
+        })),
+      ),
+    );
+    const body = track(
+      await h.app.inject({ url: `/v1/heals/${healId}/alerts`, headers: h.auth('viewer') }),
+    ).json() as { alerts: Array<{ startsAt: string; annotations: { summary: string } }>; more: number };
+    expect(body.alerts).toHaveLength(200);
+    expect(body.more).toBe(801);
+    for (const a of body.alerts) expect(a.annotations.summary).toBe(`flap ${starts.indexOf(a.startsAt)}`);
+    expect(body.alerts[0]).toMatchObject({ startsAt: starts[1000], annotations: { summary: 'flap 1000' } });
+  });
+
   it('GET /v1/heals?state=open lists every heal still in progress, newest first, with a cursor', async () => {
     const h = await harness({
       policies: { 'p.yaml': approval },

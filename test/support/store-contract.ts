@@ -97,6 +97,80 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       expect(await h.store.knownAlerts([])).toEqual(new Set());
     });
 
+    it('reads alerts by their start: every status of each exact (fingerprint, startsAt), by id', async () => {
+      const a = alertOf({ alertname: 'X', pod: 'a' });
+      const later = { ...a, startsAt: '2026-11-27T02:55:00.000Z', annotations: { summary: 'again' } };
+      const b = alertOf({ alertname: 'X', pod: 'b' });
+      await h.store.ingest(
+        delivery([
+          { alert: a, outcomes: [] },
+          { alert: b, outcomes: [] },
+        ]),
+      );
+      await h.store.ingest(delivery([{ alert: later, outcomes: [] }]));
+      const resolved = { ...a, status: 'resolved' as const, endsAt: T(5) };
+      await h.store.ingest(delivery([{ alert: resolved, outcomes: [] }]));
+      const read = await h.store.alertsByStart([
+        { fingerprint: a.fingerprint, startsAt: a.startsAt },
+        { fingerprint: a.fingerprint, startsAt: a.startsAt },
+        { fingerprint: 'fp-none', startsAt: a.startsAt },
+        { fingerprint: a.fingerprint, startsAt: '2026-11-27T02:51:00.000Z' },
+      ]);
+      // Asked twice, read once; neither the other start of the same fingerprint nor b, which started alike.
+      expect(read.map((r) => [r.fingerprint, r.startsAt, r.status, r.endsAt])).toEqual([
+        [a.fingerprint, a.startsAt, 'firing', null],
+        [a.fingerprint, a.startsAt, 'resolved', T(5)],
+      ]);
+      expect(read[0]).toMatchObject({ labels: a.labels, annotations: {}, id: expect.any(Number) });
+      expect(read[0]!.id).toBeLessThan(read[1]!.id);
+      expect(
+        (await h.store.alertsByStart([{ fingerprint: later.fingerprint, startsAt: later.startsAt }])).map(
+          (r) => r.annotations,
+        ),
+      ).toEqual([{ summary: 'again' }]);
+      expect(await h.store.alertsByStart([])).toEqual([]);
+    });
+
+    it('lists alerts of one start, or of a window of starts, with or without a fingerprint', async () => {
+      const a = alertOf({ alertname: 'X', pod: 'a' });
+      const b = alertOf({ alertname: 'X', pod: 'b' });
+      const later = { ...a, startsAt: '2026-11-27T02:55:00.000Z' };
+      await h.store.ingest(
+        delivery([
+          { alert: a, outcomes: [] },
+          { alert: b, outcomes: [] },
+        ]),
+      );
+      await h.store.ingest(delivery([{ alert: later, outcomes: [] }]));
+      await h.store.ingest(
+        delivery([{ alert: { ...later, status: 'resolved', endsAt: T(9) }, outcomes: [] }]),
+      );
+      const list = async (q: Omit<Parameters<Store['listAlerts']>[0], 'limit'>) =>
+        (await h.store.listAlerts({ limit: 10, ...q })).map(
+          (r) => `${r.fingerprint} ${r.startsAt} ${r.status}`,
+        );
+      expect(await list({ startsAt: a.startsAt })).toEqual([
+        `${a.fingerprint} ${a.startsAt} firing`,
+        `${b.fingerprint} ${b.startsAt} firing`,
+      ]);
+      expect(await list({ fingerprint: a.fingerprint, startsAt: a.startsAt })).toEqual([
+        `${a.fingerprint} ${a.startsAt} firing`,
+      ]);
+      const window = { startedSince: '2026-11-27T02:50:00.000Z', startedUntil: '2026-11-27T02:56:00.000Z' };
+      expect(await list({ fingerprint: a.fingerprint, ...window })).toEqual([
+        `${a.fingerprint} ${a.startsAt} firing`,
+        `${a.fingerprint} ${later.startsAt} firing`,
+        `${a.fingerprint} ${later.startsAt} resolved`,
+      ]);
+      // The window's end is exclusive, its start inclusive.
+      expect(
+        await list({ fingerprint: a.fingerprint, status: 'firing', ...window, startedUntil: later.startsAt }),
+      ).toEqual([`${a.fingerprint} ${a.startsAt} firing`]);
+      expect(
+        await list({ fingerprint: a.fingerprint, startedSince: '2026-11-27T02:50:00.001Z' }),
+      ).toHaveLength(2);
+    });
+
     it('treats the resolved notification of an alert as a new event, and its repeat as a duplicate', async () => {
       const firing = alertOf({ alertname: 'X', deployment: 'scorer' });
       await h.store.ingest(delivery([{ alert: firing, outcomes: [matchFor('scorer')] }]));

@@ -94,6 +94,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     },
     ingest: (input) => ingest.ingest(input),
     listAlerts: (q) => run.read('listing alerts', (db) => reads.listAlerts(db, q)),
+    alertsByStart: (alerts) => run.read('reading alerts by start', (db) => reads.alertsByStart(db, alerts)),
     knownAlerts,
     getHeal: (id) => run.read('reading a heal', (db) => reads.getHeal(db, id)),
     listHeals: (q) => run.read('listing heals', (db) => reads.listHeals(db, q)),

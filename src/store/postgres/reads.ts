@@ -11,7 +11,7 @@ import {
   openHealCountsFrom,
 } from '../rows.js';
 import { openStatesSql } from '../sql.js';
-import type { AlertQuery, HealQuery, OpenHealCounts, StoredAlert } from '../types.js';
+import type { AlertQuery, AlertStart, HealQuery, OpenHealCounts, StoredAlert } from '../types.js';
 import { params, prepared, type Queryable } from './db.js';
 
 export async function getHeal(db: Queryable, id: string): Promise<Heal | null> {
@@ -56,9 +56,34 @@ export async function listAlerts(db: Queryable, q: AlertQuery): Promise<Array<St
   if (q.fingerprint) where.push(`fingerprint = ${p.add(q.fingerprint)}`);
   if (q.status) where.push(`status = ${p.add(q.status)}`);
   if (q.receivedSince) where.push(`received_at >= ${p.add(q.receivedSince)}`);
+  if (q.startsAt) where.push(`starts_at = ${p.add(q.startsAt)}`);
+  if (q.startedSince) where.push(`starts_at >= ${p.add(q.startedSince)}`);
+  if (q.startedUntil) where.push(`starts_at < ${p.add(q.startedUntil)}`);
   const { rows } = await db.query<AlertRow>(
     `SELECT * FROM alerts WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${p.add(q.limit)}`,
     p.values,
+  );
+  return rows.map(alertFromRow);
+}
+
+// One lookup in the identity index (start time first) per alert start, every status it has; planned once per
+// connection, as a LATERAL lookup for the reason given for knownAlerts below.
+const alertsByStartSql = prepared(
+  `SELECT a.*
+     FROM (SELECT DISTINCT fingerprint, starts_at FROM unnest($1::text[], $2::text[]) AS k(fingerprint, starts_at)) k
+    CROSS JOIN LATERAL (SELECT id, fingerprint, starts_at, status, ends_at, labels, annotations, generator_url,
+                               delivery_id, received_at
+                          FROM alerts WHERE starts_at = k.starts_at AND fingerprint = k.fingerprint) a
+    ORDER BY a.id`,
+);
+
+export async function alertsByStart(
+  db: Queryable,
+  alerts: readonly AlertStart[],
+): Promise<Array<StoredAlert & { id: number }>> {
+  if (alerts.length === 0) return [];
+  const { rows } = await db.query<AlertRow>(
+    alertsByStartSql([alerts.map((a) => a.fingerprint), alerts.map((a) => a.startsAt)]),
   );
   return rows.map(alertFromRow);
 }

@@ -80,6 +80,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
     ingest: (input) => write('ingest', input),
     listAlerts: async (q) => reads.listAlerts(q),
+    alertsByStart: async (alerts) => reads.alertsByStart(alerts),
     knownAlerts: async (alerts) => reads.knownAlerts(alerts),
     getHeal: async (id) => reads.getHeal(id),
     listHeals: async (q) => reads.listHeals(q),

@@ -247,6 +247,39 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; name: string; sq
       CREATE INDEX heal_alerts_alert ON heal_alerts (starts_at, fingerprint);
     `,
   },
+  {
+    version: 11,
+    name: 'alerts keyed by start time',
+    sql: `
+      -- The alerts' identity index with the start time before the fingerprint (a hash, random): the alerts a
+      -- storm brings land beside each other at the end of the index instead of one page each across the
+      -- whole file, and a commit writes and syncs a few pages of it instead of one per alert. SQLite cannot
+      -- change a table's UNIQUE constraint, so the table is rebuilt with every row and its id (ids page the
+      -- alerts' listing and the replay's source), and the identity becomes a named unique index: the same
+      -- rows are unique, its columns are the same set. Every lookup carries the start time now (exact
+      -- identities, or a time window): a fingerprint alone would scan the index.
+      CREATE TABLE alerts_keyed (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        starts_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        ends_at TEXT,
+        labels TEXT NOT NULL,
+        annotations TEXT NOT NULL,
+        generator_url TEXT NOT NULL,
+        delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+        received_at TEXT NOT NULL
+      );
+      INSERT INTO alerts_keyed (id, fingerprint, starts_at, status, ends_at, labels, annotations, generator_url,
+                                delivery_id, received_at)
+        SELECT id, fingerprint, starts_at, status, ends_at, labels, annotations, generator_url, delivery_id,
+               received_at
+          FROM alerts ORDER BY id;
+      DROP TABLE alerts;
+      ALTER TABLE alerts_keyed RENAME TO alerts;
+      CREATE UNIQUE INDEX alerts_identity ON alerts (starts_at, fingerprint, status);
+    `,
+  },
 ];
 
 export function migrateSqlite(db: Database, now: () => Date): void {

@@ -11,7 +11,7 @@ import {
   openHealCountsFrom,
 } from '../rows.js';
 import { openStatesSql } from '../sql.js';
-import type { AlertQuery, HealQuery, OpenHealCounts, StoredAlert } from '../types.js';
+import type { AlertQuery, AlertStart, HealQuery, OpenHealCounts, StoredAlert } from '../types.js';
 
 export function createSqliteReads(db: Database) {
   const getHeal = db.prepare('SELECT * FROM heals WHERE id = ?');
@@ -27,6 +27,7 @@ export function createSqliteReads(db: Database) {
   const alertExists = db.prepare(
     'SELECT 1 FROM alerts WHERE fingerprint = ? AND starts_at = ? AND status = ?',
   );
+  const alertsStarted = db.prepare('SELECT * FROM alerts WHERE starts_at = ? AND fingerprint = ?');
 
   return {
     getHeal(id: string): Heal | null {
@@ -55,10 +56,24 @@ export function createSqliteReads(db: Database) {
       if (q.fingerprint) where.push('fingerprint = @fingerprint');
       if (q.status) where.push('status = @status');
       if (q.receivedSince) where.push('received_at >= @receivedSince');
+      if (q.startsAt) where.push('starts_at = @startsAt');
+      if (q.startedSince) where.push('starts_at >= @startedSince');
+      if (q.startedUntil) where.push('starts_at < @startedUntil');
       const rows = db
         .prepare(`SELECT * FROM alerts WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`)
         .all({ ...q, afterId: q.afterId ?? 0 }) as AlertRow[];
       return rows.map(alertFromRow);
+    },
+    alertsByStart(alerts: readonly AlertStart[]): Array<StoredAlert & { id: number }> {
+      const seen = new Set<string>();
+      const rows: AlertRow[] = [];
+      for (const a of alerts) {
+        const key = `${a.fingerprint}/${a.startsAt}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        rows.push(...(alertsStarted.all(a.startsAt, a.fingerprint) as AlertRow[]));
+      }
+      return rows.sort((x, y) => Number(x.id) - Number(y.id)).map(alertFromRow);
     },
     knownAlerts(
       alerts: ReadonlyArray<Pick<StoredAlert, 'fingerprint' | 'startsAt' | 'status'>>,
