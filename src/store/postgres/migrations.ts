@@ -217,4 +217,22 @@ export const postgresMigrations: ReadonlyArray<{ version: number; name: string; 
       ALTER TABLE heals ADD COLUMN mark_base integer NOT NULL DEFAULT 0;
     `,
   },
+  // Version 10 is SQLite's alone: its heal attachments as one b-tree keyed by time.
+  {
+    version: 11,
+    name: 'alerts keyed by start time',
+    sql: `
+      -- The alerts' identity index with the start time before the fingerprint (a hash, random): the alerts a
+      -- storm brings land beside each other at the right edge of the b-tree instead of one leaf page each
+      -- across the whole index, and after each checkpoint a few pages are written whole to the WAL instead of
+      -- one per alert. The same rows are unique (the columns are the same set), and ON CONFLICT
+      -- (fingerprint, starts_at, status) still infers it: inference matches the set, not the order. Every
+      -- lookup carries the start time now (exact identities, or a time window): a fingerprint alone would
+      -- scan the index. Built inside the migration's transaction: writers wait for the build (seconds per
+      -- million alerts), readers do not.
+      CREATE UNIQUE INDEX alerts_identity ON alerts (starts_at, fingerprint, status);
+      ALTER TABLE alerts DROP CONSTRAINT alerts_fingerprint_starts_at_status_key;
+      ALTER TABLE alerts ADD CONSTRAINT alerts_identity UNIQUE USING INDEX alerts_identity;
+    `,
+  },
 ];

@@ -67,15 +67,16 @@ export async function listAlerts(db: Queryable, q: AlertQuery): Promise<Array<St
 }
 
 // One lookup in the identity index (start time first) per alert start, every status it has; planned once per
-// connection, as a LATERAL lookup for the reason given for knownAlerts below.
-const alertsByStartSql = prepared(
-  `SELECT a.*
+// connection, as a LATERAL lookup for the reason given for knownAlerts below. OFFSET 0 keeps the planner from
+// pulling the lookup up into a join, which on a fresh database's empty table it plans as a scan of alerts.
+export const alertsByStartText = `SELECT a.*
      FROM (SELECT DISTINCT fingerprint, starts_at FROM unnest($1::text[], $2::text[]) AS k(fingerprint, starts_at)) k
     CROSS JOIN LATERAL (SELECT id, fingerprint, starts_at, status, ends_at, labels, annotations, generator_url,
                                delivery_id, received_at
-                          FROM alerts WHERE starts_at = k.starts_at AND fingerprint = k.fingerprint) a
-    ORDER BY a.id`,
-);
+                          FROM alerts WHERE starts_at = k.starts_at AND fingerprint = k.fingerprint
+                        OFFSET 0) a
+    ORDER BY a.id`;
+const alertsByStartSql = prepared(alertsByStartText);
 
 export async function alertsByStart(
   db: Queryable,
