@@ -7,7 +7,9 @@ import { postgresCpuReader } from './postgres-cpu.js';
  * The ingestion scenarios again with salve committing to PostgreSQL (SALVE_STORE=postgres://...), one fresh
  * database per run on one embedded PostgreSQL with fsync on, as in production. The server runs on this
  * machine, so it competes with salve and the load generator for the same CPUs. Only the headline log level:
- * the log costs the same whatever the store. New alerts once more with three replicas sharing the database.
+ * the log costs the same whatever the store. New alerts once more with three replicas sharing the database,
+ * and the floor on PostgreSQL (bench/floor-postgres.ts: parse, commit the rows, nothing else) as one process
+ * and as three: whether this machine lets three processes together commit more than one, whatever they run.
  */
 export async function benchIngestPostgres(
   options: BenchOptions,
@@ -54,6 +56,23 @@ export async function benchIngestPostgres(
         progress,
       ),
     );
+    for (const replicas of [1, 3]) {
+      runs.push(
+        await runOnce(
+          {
+            scenario: 'new',
+            server: 'floor-postgres',
+            logLevel: null,
+            salt: salt++,
+            postgresUrl: await pg.createDatabase(),
+            storeCpuMicros,
+            replicas,
+          },
+          options,
+          progress,
+        ),
+      );
+    }
     return runs;
   } finally {
     await pg.stop();
