@@ -11,6 +11,17 @@ import { postgresCpuReader } from './postgres-cpu.js';
  * and the floor on PostgreSQL (bench/floor-postgres.ts: parse, commit the rows, nothing else) as one process
  * and as three: whether this machine lets three processes together commit more than one, whatever they run.
  */
+/**
+ * The warm-up stretched so that each of `processes` sharing the load warms on about as many deliveries as one
+ * process alone does. A process is not at its steady cost until it has handled a few thousand deliveries (V8
+ * compiles the hot paths, each connection plans its statements): with the warm-up in seconds, each of three
+ * would enter the measured window after a third of the lone one's warm-up, and its window would measure that.
+ */
+const perProcessWarmup = (options: BenchOptions, processes: number): BenchOptions => ({
+  ...options,
+  warmup: options.warmup * processes,
+});
+
 export async function benchIngestPostgres(
   options: BenchOptions,
   progress: (line: string) => void,
@@ -52,7 +63,7 @@ export async function benchIngestPostgres(
           storeCpuMicros,
           replicas: 3,
         },
-        options,
+        perProcessWarmup(options, 3),
         progress,
       ),
     );
@@ -68,7 +79,7 @@ export async function benchIngestPostgres(
             storeCpuMicros,
             replicas,
           },
-          options,
+          perProcessWarmup(options, replicas),
           progress,
         ),
       );
