@@ -8,9 +8,10 @@ const serverScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'se
 
 /**
  * salve; the bare route (parse, 202); the floor (parse, commit the rows, 202: bench/floor-server.ts), with the
- * alerts' identity keyed as salve keys it (fingerprint first) or by start time first.
+ * alerts' identity keyed as salve keys it (fingerprint first) or by start time first; the floor on PostgreSQL
+ * (bench/floor-postgres.ts, the database its SALVE_STORE setting names).
  */
-export type ServerKind = 'salve' | 'bare' | 'floor' | 'floor-by-time';
+export type ServerKind = 'salve' | 'bare' | 'floor' | 'floor-by-time' | 'floor-postgres';
 
 export type ServerChild = {
   url: string;

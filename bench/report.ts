@@ -37,7 +37,9 @@ const serverName = (run: IngestRun) =>
       ? 'floor: bare + SQLite rows'
       : run.server === 'floor-by-time'
         ? 'floor, identity by start time'
-        : `salve (${run.store === 'postgres' ? `postgres${run.replicas > 1 ? ` x${run.replicas} replicas` : ''}, ` : ''}log ${run.logLevel}${run.tracedSpans === null ? '' : ', traced'}${run.sqliteWriter === 'event-loop' ? ', writer on the event loop' : ''})`;
+        : run.server === 'floor-postgres'
+          ? `floor: bare + PostgreSQL rows${run.replicas > 1 ? `, x${run.replicas} processes` : ''}`
+          : `salve (${run.store === 'postgres' ? `postgres${run.replicas > 1 ? ` x${run.replicas} replicas` : ''}, ` : ''}log ${run.logLevel}${run.tracedSpans === null ? '' : ', traced'}${run.sqliteWriter === 'event-loop' ? ', writer on the event loop' : ''})`;
 const scenarioNames = { new: 'new alerts', redelivery: 're-deliveries' } as const;
 const scenarioName = (run: IngestRun) => (run.scenario === null ? 'either' : scenarioNames[run.scenario]);
 

@@ -30,6 +30,8 @@ async function start(
   engine: boolean,
 ): Promise<ServerUnderTest> {
   if (mode === 'bare') return (await import('./bare-server.js')).startBare();
+  if (mode === 'floor-postgres')
+    return (await import('./floor-postgres.js')).startFloorPostgres(process.env.SALVE_STORE);
   if (!dir) throw new Error(`${mode} mode needs --dir`);
   if (mode === 'floor') return (await import('./floor-server.js')).startFloor(dir, 'fingerprint');
   if (mode === 'floor-by-time') return (await import('./floor-server.js')).startFloor(dir, 'start');
@@ -47,8 +49,16 @@ async function main(): Promise<void> {
     options: { dir: { type: 'string' }, 'log-level': { type: 'string' }, engine: { type: 'boolean' } },
   });
   const mode = positionals[0];
-  if (mode !== 'salve' && mode !== 'bare' && mode !== 'floor' && mode !== 'floor-by-time')
-    throw new Error('usage: server.ts salve|bare|floor|floor-by-time [--dir D] [--log-level L] [--engine]');
+  if (
+    mode !== 'salve' &&
+    mode !== 'bare' &&
+    mode !== 'floor' &&
+    mode !== 'floor-by-time' &&
+    mode !== 'floor-postgres'
+  )
+    throw new Error(
+      'usage: server.ts salve|bare|floor|floor-by-time|floor-postgres [--dir D] [--log-level L] [--engine]',
+    );
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
