@@ -68,15 +68,42 @@ describe('re-deliveries: what the shortcut answers, and what it never skips', ()
     await t.deliver(known);
     const calls = { ...c.calls };
     const defects: Array<[string, (body: GroupBody) => void]> = [
-      ['a start time that is no date', (b) => void (b.alerts[1]!.startsAt = '2026-13-01T00:00:00Z')],
-      ['a status that is not one', (b) => void ((b.alerts[0] as { status: string }).status = 'pending')],
-      ['a lone surrogate in a label', (b) => void (b.alerts[2]!.labels.pod = 'scorer-\ud800')],
-      ['a NUL in an annotation', (b) => void (b.alerts[0]!.annotations = { summary: 'a\u0000b' })],
+      [
+        'a start time that is no date',
+        (b) => {
+          b.alerts[1]!.startsAt = '2026-13-01T00:00:00Z';
+        },
+      ],
+      [
+        'a status that is not one',
+        (b) => {
+          (b.alerts[0] as { status: string }).status = 'pending';
+        },
+      ],
+      [
+        'a lone surrogate in a label',
+        (b) => {
+          b.alerts[2]!.labels.pod = 'scorer-\ud800';
+        },
+      ],
+      [
+        'a NUL in an annotation',
+        (b) => {
+          b.alerts[0]!.annotations = { summary: 'a\u0000b' };
+        },
+      ],
       [
         'a label value that is not text',
-        (b) => void ((b.alerts[0]!.labels as Record<string, unknown>).x = 1),
+        (b) => {
+          (b.alerts[0]!.labels as Record<string, unknown>).x = 1;
+        },
       ],
-      ['no fingerprint', (b) => void delete (b.alerts[0] as { fingerprint?: string }).fingerprint],
+      [
+        'no fingerprint',
+        (b) => {
+          delete (b.alerts[0] as { fingerprint?: string }).fingerprint;
+        },
+      ],
     ];
     for (const [what, spoil] of defects) {
       const again = copy(known);
