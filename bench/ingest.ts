@@ -197,6 +197,12 @@ export async function benchIngest(
       options,
       progress,
     ),
+    // And of re-deliveries: the same, answering a delivery whose alerts it committed before without a write.
+    await runOnce(
+      { scenario: 'redelivery', server: 'floor', logLevel: null, salt: salt++ },
+      options,
+      progress,
+    ),
   ];
   for (const scenario of ['new', 'redelivery'] as const) {
     for (const level of options.logLevels) {

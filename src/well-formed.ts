@@ -27,23 +27,45 @@ export function findMalformedText(value: unknown): MalformedText | null {
 
 /** The fast path, for every request: no paths are built until something is wrong. */
 function allWellFormed(value: unknown): boolean {
+  return walk(value, true, false) === null;
+}
+
+/**
+ * A parsed JSON body, on one walk: a string (key or value) `textProblem` refuses (`text`), or a key that
+ * poisons prototypes (`prototype`: `__proto__`, or `constructor` holding an object with a `prototype`, what
+ * fastify's own parser refuses), or null. Prototype keys win, as they did when the parser refused them first.
+ */
+export function jsonBodyProblem(value: unknown): 'text' | 'prototype' | null {
+  const found = walk(value, true, true);
+  if (found === 'text' && walk(value, false, true) === 'prototype') return 'prototype';
+  return found;
+}
+
+/** The first problem met (strings checked when `text`, prototype keys when `prototype`); null when none. */
+function walk(value: unknown, text: boolean, prototype: boolean): 'text' | 'prototype' | null {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
     if (typeof v === 'string') {
-      if (!v.isWellFormed() || v.includes('\u0000')) return false;
+      if (text && (!v.isWellFormed() || v.includes('\u0000'))) return 'text';
     } else if (Array.isArray(v)) {
       for (const item of v) stack.push(item);
     } else if (v !== null && typeof v === 'object') {
       for (const k in v) {
         if (!Object.hasOwn(v, k)) continue;
-        if (!k.isWellFormed() || k.includes('\u0000')) return false;
-        stack.push((v as Record<string, unknown>)[k]);
+        if (text && (!k.isWellFormed() || k.includes('\u0000'))) return 'text';
+        const item = (v as Record<string, unknown>)[k];
+        if (prototype && (k === '__proto__' || (k === 'constructor' && isPrototypeHolder(item))))
+          return 'prototype';
+        stack.push(item);
       }
     }
   }
-  return true;
+  return null;
 }
+
+const isPrototypeHolder = (item: unknown) =>
+  item !== null && typeof item === 'object' && Object.hasOwn(item, 'prototype');
 
 function locate(value: unknown): MalformedText | null {
   const stack: Array<{ value: unknown; path: TextPath }> = [{ value, path: [] }];

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import type { FastifyInstance } from 'fastify';
+import { errorCodes, type FastifyInstance } from 'fastify';
 import { SalveError } from '../errors.js';
-import { describePath, findMalformedText } from '../well-formed.js';
+import { describePath, findMalformedText, jsonBodyProblem } from '../well-formed.js';
 
 /** 400 naming where a string is malformed: `alerts[0].labels.instance: holds a lone UTF-16 surrogate ...`. */
 export function malformedTextError(value: unknown, where = ''): SalveError | null {
@@ -16,7 +16,9 @@ export function malformedTextError(value: unknown, where = ''): SalveError | nul
  * that would not read back as it was acknowledged (and sealed into the audit chain).
  */
 export function requireWellFormedText(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
+  // Prototype poisoning is refused below, on the walk that checks every string anyway, with the error fastify's
+  // parser gives it: that parser would scan the whole text twice with regular expressions first.
+  const parseJson = app.getDefaultJsonParser('ignore', 'ignore');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
@@ -27,7 +29,9 @@ export function requireWellFormedText(app: FastifyInstance): void {
     }
     parseJson(request, bytes.toString('utf8'), (err, parsed) => {
       if (err) return done(err, undefined);
-      const malformed = malformedTextError(parsed);
+      const problem = jsonBodyProblem(parsed);
+      if (problem === 'prototype') return done(new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY(), undefined);
+      const malformed = problem === 'text' ? malformedTextError(parsed) : null;
       if (malformed) return done(malformed, undefined);
       done(null, parsed);
     });

@@ -101,6 +101,12 @@ export function createCommittedAlerts(trust: StoreTrust, options: CommittedAlert
       for (const id of ids) if (newer.has(id) || older.has(id)) hits.add(id);
       return hits;
     },
+    /** Whether every one of these identities is remembered as committed (never without trust). */
+    allKnown(ids: readonly string[], since: Trust): boolean {
+      if (since === null) return false;
+      for (const id of ids) if (!newer.has(id) && !older.has(id)) return false;
+      return true;
+    },
     /**
      * Whether an alert that started at `startsAt` (canonical ISO text) and that the set does not hold may
      * still be in the store: always, unless this process is the store's only writer and the alert started

@@ -85,40 +85,73 @@ async function knownAlerts(
   return known;
 }
 
+/** The answer to a delivery whose alerts were all committed before: nothing is written, nothing evaluated. */
+function deduplicated(
+  deps: IngestDeps,
+  payload: WebhookPayload,
+  received: number,
+  span: Span,
+): DeliveryAnswer {
+  deps.metrics.alertsDeduplicated.inc(received);
+  if (deps.tracer.enabled)
+    span.setAttributes({ [salveAttr.alertsReceived]: received, [salveAttr.alertsNew]: 0 });
+  return {
+    status: 'accepted',
+    delivery: null,
+    alerts: { received, new: 0, deduplicated: received },
+    heals: { opened: [], attached: [] },
+    refused: 0,
+    deferred: 0,
+    truncatedAlerts: payload.truncatedAlerts,
+  };
+}
+
 /**
  * An Alertmanager delivery: every alert committed before the answer, each matched against the policies, the
  * heals it opens or joins committed with it. Nothing is acted on here: the engine picks the work up.
+ *
+ * Alertmanager re-sends whole groups every group_interval and repeat_interval, and HA peers send them twice:
+ * when every alert is remembered as committed, the delivery is durable as it stands and is answered at once,
+ * not as a promise: no write, no read, no evaluation (the store would ignore them all), nothing to wait for.
  */
-export async function ingestDelivery(
+export function ingestDelivery(
   deps: IngestDeps,
   payload: WebhookPayload,
   log: Pick<Logger, 'info'>,
   span: Span,
+): DeliveryAnswer | Promise<DeliveryAnswer> {
+  const received = payload.alerts.map(normaliseAlert);
+  countReceived(deps.metrics, received);
+  // While the store is in doubt (it failed to commit), nothing is answered without a write: what it said it
+  // holds may be gone (a replaced file, a restored database), and Alertmanager retries a 503.
+  const trust = deps.committed.trusted();
+  const ids = received.map(alertIdentity);
+  if (trust !== null && deps.committed.allKnown(ids, trust))
+    return deduplicated(deps, payload, received.length, span);
+  return ingestUnknown(deps, payload, received, ids, trust, log, span);
+}
+
+/** `salve_alerts_received_total` by status: one increment per status, not one per alert. */
+function countReceived(metrics: Metrics, received: readonly ReceivedAlert[]): void {
+  let firing = 0;
+  for (const alert of received) if (alert.status === 'firing') firing++;
+  if (firing > 0) metrics.alertsReceived.inc({ status: 'firing' }, firing);
+  if (received.length > firing) metrics.alertsReceived.inc({ status: 'resolved' }, received.length - firing);
+}
+
+/** A delivery with alerts not remembered as committed: those that may be stored are read, the rest written. */
+async function ingestUnknown(
+  deps: IngestDeps,
+  payload: WebhookPayload,
+  received: ReceivedAlert[],
+  ids: readonly string[],
+  trust: Trust,
+  log: Pick<Logger, 'info'>,
+  span: Span,
 ): Promise<DeliveryAnswer> {
   const { metrics } = deps;
-  const received = payload.alerts.map(normaliseAlert);
-  for (const alert of received) metrics.alertsReceived.inc({ status: alert.status });
-  const trust = deps.committed.trusted();
-  // Alertmanager re-sends whole groups every group_interval and repeat_interval, and HA peers send them
-  // twice: when every alert is already committed, the delivery is durable as it stands. No write. While the
-  // store is in doubt (it failed to commit), nothing is answered without a write: what it said it holds may be
-  // gone (a replaced file, a restored database), and Alertmanager retries a 503.
-  const ids = received.map(alertIdentity);
   const known = trust === null ? new Set<string>() : await knownAlerts(deps, received, ids, trust);
-  if (known.size === received.length) {
-    metrics.alertsDeduplicated.inc(received.length);
-    if (deps.tracer.enabled)
-      span.setAttributes({ [salveAttr.alertsReceived]: received.length, [salveAttr.alertsNew]: 0 });
-    return {
-      status: 'accepted',
-      delivery: null,
-      alerts: { received: received.length, new: 0, deduplicated: received.length },
-      heals: { opened: [], attached: [] },
-      refused: 0,
-      deferred: 0,
-      truncatedAlerts: payload.truncatedAlerts,
-    };
-  }
+  if (known.size === received.length) return deduplicated(deps, payload, received.length, span);
   const table = deps.policies.current();
   // ownerOf targets resolve in memory; what the cache misses is read within a short deadline, or deferred.
   // Alerts already committed are duplicates: the store does nothing with them, nothing to evaluate.

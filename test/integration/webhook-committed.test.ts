@@ -1,13 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Alert, normaliseAlert } from '../../src/alerts/schema.js';
+import { normaliseAlert } from '../../src/alerts/schema.js';
 import { SalveError } from '../../src/errors.js';
-import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import type { Store } from '../../src/store/types.js';
-import { buildTestApp, prepareSalveDir, type TestApp } from '../support/build-test-app.js';
-import { atMinute, fakeClock } from '../support/fake-clock.js';
-import { payload } from '../support/fixtures.js';
+import { buildTestApp, type TestApp } from '../support/build-test-app.js';
+import { appWithCountedStore, alertGroup as group } from '../support/counted-store.js';
+import { atMinute } from '../support/fake-clock.js';
 import { waitFor } from '../support/wait.js';
 
 /*
@@ -15,60 +13,6 @@ import { waitFor } from '../support/wait.js';
  * would give. The memory must never make an alert that is not durable look known: a commit that fails, a
  * failure seen anywhere, a store replaced under the running process.
  */
-
-type Body = { alerts: Alert[] } & Record<string, unknown>;
-
-let n = 0;
-const group = (size = 3): Body => {
-  n += 1;
-  return payload(
-    Array.from({ length: size }, (_, i) => ({
-      labels: {
-        alertname: 'ModelServingErrorRate',
-        severity: 'critical',
-        namespace: 'ml-prod',
-        deployment: `scorer-${n}`,
-        pod: `scorer-${n}-${i}`,
-      },
-    })),
-  ) as Body;
-};
-
-/** The real SQLite store, with its calls counted and its next ingest made to fail on demand. */
-function countedStore(dir: string) {
-  const clock = fakeClock();
-  const store = openSqliteStore({ file: path.join(dir, 'salve.db'), clock });
-  const calls = { knownAlerts: 0, ingest: 0 };
-  let failNextIngest: Error | null = null;
-  const counted: Store = {
-    ...store,
-    knownAlerts: (alerts) => {
-      calls.knownAlerts += 1;
-      return store.knownAlerts(alerts);
-    },
-    ingest: (input) => {
-      calls.ingest += 1;
-      const err = failNextIngest;
-      failNextIngest = null;
-      return err ? Promise.reject(err) : store.ingest(input);
-    },
-  };
-  return {
-    store: counted,
-    clock,
-    calls,
-    failNextIngest(err: Error) {
-      failNextIngest = err;
-    },
-  };
-}
-
-async function appWithCountedStore() {
-  const { dir } = prepareSalveDir();
-  const counted = countedStore(dir);
-  const t = await buildTestApp({ dir, overrides: { store: counted.store, clock: counted.clock } });
-  return { t, ...counted };
-}
 
 describe('re-deliveries answered from what this process saw committed', () => {
   let t: TestApp | undefined;

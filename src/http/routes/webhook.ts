@@ -67,12 +67,13 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
       const payload =
         fastWebhookPayload(request.body) ??
         parseOrThrow(webhookPayloadSchema, request.body, 'SALVE_WEBHOOK_INVALID');
+      const delivered = ingestDelivery(ingest, payload, request.log, span);
       // Well before Alertmanager gives up: a store that cannot commit in time costs a retry, never a lost alert.
-      const answer = await withinDeadline(
-        ingestDelivery(ingest, payload, request.log, span),
-        deps.config.deliveryDeadline,
-        'committing the delivery',
-      );
+      // A re-delivery answered from memory waits for nothing: no deadline to keep.
+      const answer =
+        delivered instanceof Promise
+          ? await withinDeadline(delivered, deps.config.deliveryDeadline, 'committing the delivery')
+          : delivered;
       metrics.webhookAckSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       // The request's completion line says what the delivery came to; each heal opened has its own line.
       request.logFacts = {
