@@ -88,8 +88,11 @@ export async function runOnce(
     redeliveryRatio: spec.scenario === 'new' ? 0 : options.redeliveryRatio,
     salt: spec.salt,
   });
+  // salve and the floors (the bare route is node's HTTP stack and JSON.parse, nothing to find in a profile).
   const profile =
-    options.profileDir && spec.server === 'salve' ? { dir: options.profileDir, label } : undefined;
+    options.profileDir && spec.server !== 'bare'
+      ? { dir: options.profileDir, label: spec.server === 'salve' ? label : `${spec.scenario}-${label}` }
+      : undefined;
   const servers: ServerChild[] = [];
   try {
     for (const workspace of workspaces) {
@@ -127,11 +130,12 @@ export async function runOnce(
     const storeCpuAfter = spec.storeCpuMicros?.() ?? null;
     const logBytes = logSize() - logBefore;
     let durability: DurabilityCheck | null = null;
+    // A graceful stop writes the profile; otherwise kill -9, so what is in the store was committed before the 202.
+    for (const server of servers) {
+      if (profile) await server.stop();
+      else if (spec.server === 'salve') await server.kill9();
+    }
     if (spec.server === 'salve') {
-      for (const server of servers) {
-        if (profile) await server.stop();
-        else await server.kill9();
-      }
       const groups = new Set([...(warm?.ackedGroups ?? []), ...load.ackedGroups]);
       durability = await verifyDurability(
         spec.postgresUrl

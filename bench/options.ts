@@ -53,7 +53,7 @@ export type BenchOptions = {
   /** Recorded alerts the replay section backtests, and the policies it backtests them against. */
   replayAlerts: number;
   replayPolicies: number;
-  /** Write a V8 CPU profile of each salve child into this directory. */
+  /** Write V8 CPU profiles of each salve and floor child (every thread) into this directory. */
   profileDir: string | null;
   /** Also measure salve with traces on, exported to an OTLP/HTTP receiver in the bench process. */
   tracing: boolean;
@@ -79,7 +79,7 @@ export const usage = `usage: npm run bench -- [options]
   --verify-records N    audit records in the chain the verify section walks under load (default 1000000)
   --replay-alerts N     recorded alerts the replay section backtests (default 1000000)
   --replay-policies N   policies it backtests them against (default 1000)
-  --profile DIR         write a CPU profile of every salve server into DIR
+  --profile DIR         write CPU profiles of every salve and floor server (each thread) into DIR
   --tracing             also measure salve (new alerts) with traces on, sent to an OTLP/HTTP receiver
                         in the bench process (traces are off in every other run)
   --json                print machine-readable figures instead of tables
