@@ -5,6 +5,7 @@ import { auditKeyFrom } from '../../src/store/audit-chain.js';
 import type { IngestInput, Store } from '../../src/store/types.js';
 import { testAuditKeySecret } from './build-test-app.js';
 import { runDeferredStoreContract } from './store-contract-deferred.js';
+import { runFreshAlertsContract } from './store-contract-fresh.js';
 
 export type StoreHarness = {
   store: Store;
@@ -67,6 +68,7 @@ export function delivery(alerts: IngestInput['alerts'], at = T0): IngestInput {
 /** Every Store implementation passes this suite. */
 export function runStoreContract(name: string, open: () => Promise<StoreHarness>): void {
   runDeferredStoreContract(name, open);
+  runFreshAlertsContract(name, open);
   describe(`Store contract: ${name}`, () => {
     let h: StoreHarness;
     beforeEach(async () => {

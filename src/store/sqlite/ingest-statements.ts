@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { alertIdentity } from '../../alerts/identity.js';
-import type { AlertStatus } from '../../alerts/schema.js';
 import type { ResolvedAttachment, SyncStoreStatements } from '../port.js';
+import type { IngestAlert } from '../types.js';
 
 type IngestStatements = Pick<SyncStoreStatements, 'insertDelivery' | 'resolveAttachments' | 'attachAlerts'>;
 
@@ -36,14 +36,16 @@ export function createSqliteIngestStatements(db: Database): IngestStatements {
      VALUES (?, ?, ?, ?, ?, ?, 0, ?)`,
   );
   const setNewCount = db.prepare('UPDATE deliveries SET new_count = ? WHERE id = ?');
-  // RETURNING lists the rows inserted, not those ignored: the new alerts.
   const insertAlerts = multiRow(
     db,
     `INSERT OR IGNORE INTO alerts
        (fingerprint, starts_at, status, ends_at, labels, annotations, generator_url, delivery_id, received_at)`,
     9,
-    'RETURNING fingerprint, starts_at, status',
   );
+  // The delivery whose row holds an identity: an alert this delivery inserted is this delivery's.
+  const deliveryOf = db
+    .prepare('SELECT delivery_id FROM alerts WHERE starts_at = ? AND fingerprint = ? AND status = ?')
+    .pluck();
   const attach = multiRow(
     db,
     'INSERT OR IGNORE INTO heal_alerts (heal_id, fingerprint, starts_at, alertname, attached_at)',
@@ -73,7 +75,9 @@ export function createSqliteIngestStatements(db: Database): IngestStatements {
           delivery.truncatedAlerts,
         ).lastInsertRowid,
       );
-      const inserted = new Set<string>();
+      const fresh: IngestAlert[] = [];
+      // Identities this delivery inserted, made only once a statement ignored a row.
+      let insertedHere: Set<string> | null = null;
       for (const chunk of chunks(input.alerts)) {
         const params = chunk.flatMap(({ alert, stored }) => [
           alert.fingerprint,
@@ -86,18 +90,23 @@ export function createSqliteIngestStatements(db: Database): IngestStatements {
           deliveryId,
           input.receivedAt,
         ]);
-        const rows = insertAlerts(chunk.length).all(...params) as Array<{
-          fingerprint: string;
-          starts_at: string;
-          status: AlertStatus;
-        }>;
-        for (const r of rows)
-          inserted.add(
-            alertIdentity({ fingerprint: r.fingerprint, startsAt: r.starts_at, status: r.status }),
-          );
+        const { changes } = insertAlerts(chunk.length).run(...params);
+        // Every row inserted: every alert of the chunk is new (none was stored, none repeats an earlier one).
+        // None inserted: every one is a duplicate. Only a chunk of both is read back, by identity.
+        if (changes === chunk.length && insertedHere === null) fresh.push(...chunk);
+        else if (changes > 0) {
+          insertedHere ??= new Set(fresh.map(({ alert }) => alertIdentity(alert)));
+          for (const item of chunk) {
+            const id = alertIdentity(item.alert);
+            // The same alert twice in one delivery: the first one is new, the second a duplicate.
+            if (insertedHere.has(id)) continue;
+            const { startsAt, fingerprint, status } = item.alert;
+            if (deliveryOf.get(startsAt, fingerprint, status) !== deliveryId) continue;
+            insertedHere.add(id);
+            fresh.push(item);
+          }
+        }
       }
-      // The same alert twice in one delivery: the first one is new, the second a duplicate.
-      const fresh = input.alerts.filter(({ alert }) => inserted.delete(alertIdentity(alert)));
       if (fresh.length > 0) setNewCount.run(fresh.length, deliveryId);
       return { deliveryId, fresh };
     },
