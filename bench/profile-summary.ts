@@ -1,8 +1,12 @@
 /**
  * Summarises V8 CPU profiles written by `npm run bench -- --profile DIR`: self time by area (salve's own
  * folders, each dependency, node internals, GC, idle) and the hottest functions.
- * Usage: npx tsx bench/profile-summary.ts DIR_OR_FILE [--top N] [--skip SECONDS]. The main thread's file has thread id 0
- * in its name (CPU.<date>.<time>.<pid>.0.<seq>.cpuprofile); the others are tsx's module loader.
+ * Usage: npx tsx bench/profile-summary.ts DIR_OR_FILE [--top N] [--skip SECONDS]. Each thread has a file, its thread
+ * id in the name (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile): 0 is the main thread, 1 tsx's module loader
+ * (idle); then, for salve on SQLite, the writer thread (the one with `sqliteTransaction`) and the checkpoint thread,
+ * and for a floor its writer thread. The samples are wall-clock: a thread blocked in fsync, or preempted on a busy
+ * machine, is sampled where it stopped, so native calls that block or wake another thread (COMMIT, postMessage,
+ * a socket or file write) read larger here than in CPU time.
  */
 import fs from 'node:fs';
 import path from 'node:path';
