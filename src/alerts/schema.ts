@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { normaliseTimestamp } from './timestamp.js';
+import { namesRealInstant, normaliseTimestamp } from './timestamp.js';
 
 export { alertIdentity } from './identity.js';
 
@@ -9,7 +9,10 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 export const timestamp = z
   .string()
   .regex(RFC3339, 'expected an RFC 3339 timestamp')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'expected a valid date');
+  .refine(
+    (s) => namesRealInstant(s) && !Number.isNaN(Date.parse(s)),
+    'expected a date and time that exist (a day of its month, hours 00-23, minutes and seconds 00-59)',
+  );
 
 // NUL cannot be stored (PostgreSQL text refuses it) and never appears in real label values.
 const text = z.string().refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');

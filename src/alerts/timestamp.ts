@@ -40,6 +40,22 @@ function canonicalUtc(s: string): string | null {
 }
 
 /**
+ * Whether an RFC 3339 text names a day, hour, minute, second and offset that exist. `Date.parse` rolls what does
+ * not over (`2026-02-30` to 2 March, `24:00` to the next day), so a day that never was would be stored as
+ * another; Go's `time.Parse`, which Alertmanager writes with, refuses both. Any other text: false.
+ */
+export function namesRealInstant(s: string): boolean {
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysIn(digits(s, 0, 4), month))) return false;
+  if (!(digits(s, 11, 2) <= 23 && digits(s, 14, 2) <= 59 && digits(s, 17, 2) <= 59)) return false;
+  const zone = s.charCodeAt(s.length - 1);
+  if (zone === 90 /* Z */ || zone === 122 /* z */) return true;
+  // A numeric offset, `+HH:MM` or `-HH:MM`, ends the text.
+  return digits(s, s.length - 5, 2) <= 23 && digits(s, s.length - 2, 2) <= 59;
+}
+
+/**
  * An RFC 3339 timestamp (already validated) as `new Date(s).toISOString()` writes it, so that the same instant
  * always compares equal. The common form is recognised without a Date; anything else goes through one.
  */

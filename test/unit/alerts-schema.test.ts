@@ -38,6 +38,15 @@ describe('Alertmanager payload schema', () => {
     expect(result.error?.issues[0]?.path).toEqual(['alerts', 0, 'startsAt']);
   });
 
+  it('rejects a day that does not exist instead of storing the day a Date rolls it over to', () => {
+    const body = alertmanagerFixture('firing-one');
+    (body.alerts[0] as Record<string, unknown>).startsAt = '2026-02-30T00:45:52Z';
+    const result = webhookPayloadSchema.safeParse(body);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['alerts', 0, 'startsAt']);
+    expect(result.error?.issues[0]?.message).toMatch(/date and time that exist/);
+  });
+
   it('normalises timestamps so that the same instant written two ways has one identity', () => {
     const base = webhookPayloadSchema.parse(alertmanagerFixture('firing-one')).alerts[0]!;
     const a = normaliseAlert({ ...base, startsAt: '2026-11-27T00:45:52.027Z' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { timestamp } from '../../src/alerts/schema.js';
-import { normaliseTimestamp } from '../../src/alerts/timestamp.js';
+import { namesRealInstant, normaliseTimestamp } from '../../src/alerts/timestamp.js';
 import { alertmanagerFixture, alertmanagerFixtureNames } from '../support/fixtures.js';
 
 /** What normalising meant before the fast path, and must still mean: a Date's ISO string. */
@@ -69,5 +69,46 @@ describe('normaliseTimestamp', () => {
     const date = new Date(s);
     if (Number.isNaN(date.getTime())) expect(() => normaliseTimestamp(s)).toThrow(RangeError);
     else expect(normaliseTimestamp(s)).toBe(date.toISOString());
+  });
+});
+
+describe('namesRealInstant', () => {
+  it.each([
+    '2026-11-27T00:45:52Z',
+    '2026-11-27T00:45:52.027Z',
+    '2024-02-29T12:00:00Z',
+    '2000-02-29T00:00:00.5Z',
+    '2026-12-31T23:59:59.999999999Z',
+    '2026-11-27T02:45:52.027000+02:00',
+    '2026-11-27T02:45:52-23:59',
+    '2026-11-27t00:45:52z',
+  ])('%s exists', (s) => {
+    expect(namesRealInstant(s)).toBe(true);
+  });
+
+  it.each([
+    ['2026-02-30T00:00:00Z', 'a 30 February (Date.parse: 2 March)'],
+    ['2023-02-29T00:00:00Z', 'a 29 February outside a leap year'],
+    ['1900-02-29T00:00:00Z', 'a 29 February of a century not divisible by 400'],
+    ['2026-04-31T00:00:00.5Z', 'a 31 April'],
+    ['2026-00-10T00:00:00Z', 'month 0'],
+    ['2026-11-00T00:00:00Z', 'day 0'],
+    ['2026-11-27T24:00:00Z', 'hour 24 (Date.parse: the next day)'],
+    ['2026-11-27T23:60:00Z', 'minute 60'],
+    ['2026-11-27T23:59:60Z', 'second 60'],
+    ['2026-11-27T02:45:52+24:00', 'an offset of 24 hours'],
+    ['2026-11-27T02:45:52+02:60', 'an offset minute 60'],
+    ['2026-11-27', 'a date alone'],
+    ['', 'nothing'],
+    ['yesterday', 'words'],
+  ])('%s does not (%s)', (s) => {
+    expect(namesRealInstant(s)).toBe(false);
+  });
+
+  it('is what the schema asks, with a message naming what must exist', () => {
+    const rolled = timestamp.safeParse('2026-02-30T00:00:00Z');
+    expect(rolled.success).toBe(false);
+    expect(rolled.error?.issues[0]?.message).toMatch(/a day of its month, hours 00-23/);
+    expect(timestamp.safeParse('2024-02-29T00:00:00Z').success).toBe(true);
   });
 });
