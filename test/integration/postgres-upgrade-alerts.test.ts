@@ -1,12 +1,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MatchOutcome } from '../../src/policy/types.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { postgresMigrations } from '../../src/store/postgres/migrations.js';
 import { alertsByStartText, knownAlertsText } from '../../src/store/postgres/reads.js';
+import { touchEveryAlertStatement } from '../support/alerts-workload.js';
 import { fakeClock } from '../support/fake-clock.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
-import { alertOf, delivery, matchFor, T } from '../support/store-contract.js';
+import { alertOf, delivery, T } from '../support/store-contract.js';
 
 // Migration 11 re-keys the alerts' unique identity by start time first. A database of the previous release keeps
 // every alert and its id; ON CONFLICT infers the new index, and every statement on alerts stays an index lookup.
@@ -157,39 +157,7 @@ describe('PostgreSQL migration 11: alerts keyed by start time', () => {
     const store = openPostgresStore({ url, clock: fakeClock() });
     try {
       await store.migrate();
-      const pod = 'scorer-6d4f-abcde';
-      const alert = alertOf({ alertname: 'KubePodCrashLooping', namespace: 'ml-prod', pod }, { startsAt });
-      const deferred: MatchOutcome = {
-        outcome: 'deferred',
-        policy: 'scorer-error-rate',
-        subject: { kind: 'Pod', namespace: 'ml-prod', name: pod },
-        detail: 'the Kubernetes API did not answer',
-      };
-      await store.ingest(delivery([{ alert, outcomes: [deferred] }], T(0)));
-      await store.ingest(
-        delivery([{ alert: { ...alert, fingerprint: 'fp-m' }, outcomes: [matchFor('scorer')] }]),
-      );
-      await store.knownAlerts([alert]);
-      const due = await store.dueDeferredMatches(T(5), 10);
-      expect(due).toHaveLength(1);
-      await store.settleDeferredMatch({
-        id: due[0]!.id,
-        outcome: matchFor('scorer') as Extract<MatchOutcome, { outcome: 'match' }>,
-        at: T(6),
-      });
-      await store.ingest(
-        delivery([{ alert: { ...alert, status: 'resolved', endsAt: T(7) }, outcomes: [] }], T(7)),
-      );
-      await store.alertsByStart([alert]);
-      await store.listAlerts({ limit: 10 });
-      await store.listAlerts({ fingerprint: alert.fingerprint, startsAt, limit: 10 });
-      await store.listAlerts({ startsAt, status: 'firing', limit: 10 });
-      await store.listAlerts({
-        fingerprint: alert.fingerprint,
-        startedSince: T(-600),
-        startedUntil: T(0),
-        limit: 10,
-      });
+      await touchEveryAlertStatement(store, startsAt);
     } finally {
       pg.Client.prototype.query = query;
       await store.close();

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MatchOutcome } from '../../src/policy/types.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { migrateSqlite, sqliteMigrations } from '../../src/store/sqlite/migrations.js';
+import { touchEveryAlertStatement } from '../support/alerts-workload.js';
 import { fakeClock } from '../support/fake-clock.js';
-import { alertOf, delivery, matchFor, T, testAuditKey } from '../support/store-contract.js';
+import { alertOf, delivery, T, testAuditKey } from '../support/store-contract.js';
 
 // Migration 11 rebuilds alerts with its identity keyed by start time first. A database of the previous release
 // keeps every alert and its id; every statement that reads or writes alerts still finds them through an index.
@@ -144,39 +144,7 @@ describe('SQLite migration 11: alerts keyed by start time', () => {
       });
       try {
         await store.migrate();
-        const pod = 'scorer-6d4f-abcde';
-        const alert = alertOf({ alertname: 'KubePodCrashLooping', namespace: 'ml-prod', pod }, { startsAt });
-        const deferred: MatchOutcome = {
-          outcome: 'deferred',
-          policy: 'scorer-error-rate',
-          subject: { kind: 'Pod', namespace: 'ml-prod', name: pod },
-          detail: 'the Kubernetes API did not answer',
-        };
-        await store.ingest(delivery([{ alert, outcomes: [deferred] }], T(0)));
-        await store.ingest(
-          delivery([{ alert: { ...alert, fingerprint: 'fp-m' }, outcomes: [matchFor('scorer')] }]),
-        );
-        await store.knownAlerts([alert]);
-        const due = await store.dueDeferredMatches(T(5), 10);
-        expect(due).toHaveLength(1);
-        await store.settleDeferredMatch({
-          id: due[0]!.id,
-          outcome: matchFor('scorer') as Extract<MatchOutcome, { outcome: 'match' }>,
-          at: T(6),
-        });
-        await store.ingest(
-          delivery([{ alert: { ...alert, status: 'resolved', endsAt: T(7) }, outcomes: [] }], T(7)),
-        );
-        await store.alertsByStart([alert]);
-        await store.listAlerts({ limit: 10 });
-        await store.listAlerts({ fingerprint: alert.fingerprint, startsAt, limit: 10 });
-        await store.listAlerts({ startsAt, status: 'firing', limit: 10 });
-        await store.listAlerts({
-          fingerprint: alert.fingerprint,
-          startedSince: T(-600),
-          startedUntil: T(0),
-          limit: 10,
-        });
+        await touchEveryAlertStatement(store, startsAt);
       } finally {
         await store.close();
       }
