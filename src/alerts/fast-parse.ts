@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import { z } from 'zod';
 import { type Alert, type WebhookPayload, webhookPayloadSchema } from './schema.js';
-import { namesRealInstant } from './timestamp.js';
+import { isRealTimestamp } from './timestamp.js';
 
 /** The webhook payload's schema as JSON Schema: the OpenAPI document's, and the compiled validator's. */
 export const webhookPayloadJsonSchema = z.toJSONSchema(webhookPayloadSchema, {
@@ -25,8 +25,7 @@ function plainText(map: Labels | undefined): boolean {
   return true;
 }
 
-const validDate = (s: string | undefined) =>
-  s === undefined || (namesRealInstant(s) && !Number.isNaN(Date.parse(s)));
+const validDate = (s: string | undefined) => s === undefined || isRealTimestamp(s);
 
 /**
  * The payload exactly as `webhookPayloadSchema.parse` returns it, at the cost of a compiled validator, or

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { namesRealInstant, normaliseTimestamp } from './timestamp.js';
+import { isRealTimestamp, normaliseTimestamp } from './timestamp.js';
 
 export { alertIdentity } from './identity.js';
 
@@ -10,7 +10,7 @@ export const timestamp = z
   .string()
   .regex(RFC3339, 'expected an RFC 3339 timestamp')
   .refine(
-    (s) => namesRealInstant(s) && !Number.isNaN(Date.parse(s)),
+    isRealTimestamp,
     'expected a date and time that exist (a day of its month, hours 00-23, minutes and seconds 00-59)',
   );
 

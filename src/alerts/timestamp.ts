@@ -55,6 +55,9 @@ export function namesRealInstant(s: string): boolean {
   return digits(s, s.length - 5, 2) <= 23 && digits(s, s.length - 2, 2) <= 59;
 }
 
+/** What both webhook validators accept as a timestamp: an instant that exists, and that a Date can hold. */
+export const isRealTimestamp = (s: string): boolean => namesRealInstant(s) && !Number.isNaN(Date.parse(s));
+
 /**
  * An RFC 3339 timestamp (already validated) as `new Date(s).toISOString()` writes it, so that the same instant
  * always compares equal. The common form is recognised without a Date; anything else goes through one.

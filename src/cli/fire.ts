@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stampPayload } from '../alerts/stamp.js';
 import { SalveError } from '../errors.js';
-import { alertStartWindowDays } from '../http/api-types.js';
+import { alertStartWindowMs } from '../http/api-types.js';
 import { callSalve, refusedLine } from './client.js';
 
 /** The captured example payloads shipped with salve (deploy/alertmanager/examples), from src/ or dist/src/. */
@@ -45,7 +45,7 @@ function resolvePayload(arg: string): string {
  */
 async function firingStarts(server: string, token: string | undefined, fingerprints: string[], now: Date) {
   const starts = new Map<string, string>();
-  const startedSince = new Date(now.getTime() - alertStartWindowDays * 86_400_000).toISOString();
+  const startedSince = new Date(now.getTime() - alertStartWindowMs).toISOString();
   for (const fingerprint of new Set(fingerprints)) {
     let cursor: string | null = null;
     do {

@@ -55,6 +55,7 @@ export function createCommittedAlerts(trust: StoreTrust, options: CommittedAlert
   // The latest start time (canonical ISO text, which sorts as time does) among each generation's identities.
   let newerLatest = '';
   let olderLatest = '';
+  const remembered = (id: string) => newer.has(id) || older.has(id);
   let failures = trust.failuresSeen();
   const sole = options.sole;
   // Sole writer: an alert started after `bound` is committed only if the set holds it. Before anything was
@@ -98,13 +99,13 @@ export function createCommittedAlerts(trust: StoreTrust, options: CommittedAlert
     knownOf(ids: readonly string[], since: Trust): Set<string> {
       const hits = new Set<string>();
       if (since === null) return hits;
-      for (const id of ids) if (newer.has(id) || older.has(id)) hits.add(id);
+      for (const id of ids) if (remembered(id)) hits.add(id);
       return hits;
     },
     /** Whether every one of these identities is remembered as committed (never without trust). */
     allKnown(ids: readonly string[], since: Trust): boolean {
       if (since === null) return false;
-      for (const id of ids) if (!newer.has(id) && !older.has(id)) return false;
+      for (const id of ids) if (!remembered(id)) return false;
       return true;
     },
     /**

@@ -126,8 +126,7 @@ export function ingestDelivery(
   // holds may be gone (a replaced file, a restored database), and Alertmanager retries a 503.
   const trust = deps.committed.trusted();
   const ids = received.map(alertIdentity);
-  if (trust !== null && deps.committed.allKnown(ids, trust))
-    return deduplicated(deps, payload, received.length, span);
+  if (deps.committed.allKnown(ids, trust)) return deduplicated(deps, payload, received.length, span);
   return ingestUnknown(deps, payload, received, ids, trust, log, span);
 }
 

@@ -2,18 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { timestamp } from '../../alerts/schema.js';
 import { normaliseTimestamp } from '../../alerts/timestamp.js';
-import { alertStartWindowDays } from '../api-types.js';
+import { alertStartWindowDays, alertStartWindowMs } from '../api-types.js';
 import type { AppDeps } from '../app-deps.js';
 import { parseOrThrow, querySchema } from '../validate.js';
-
-/**
- * The widest window of start times one request reads. Alerts are keyed by start time first: a fingerprint is
- * found by reading the identity index over the window, one entry per alert started in it (measured on SQLite,
- * whose reads run on the event loop: 1,000,000 alerts over 30 days, a week of them 17 ms; the whole index, which
- * a fingerprint alone would read, 80 ms, and the table 150 ms). A week bounds what one viewer request costs by
- * the alerts of a week instead of by everything ever received; a longer history is read a week at a time.
- */
-const windowMs = alertStartWindowDays * 86_400_000;
 
 const startTime = timestamp.transform(normaliseTimestamp);
 
@@ -58,7 +49,7 @@ const alertQuery = z
       ctx.addIssue({ code: 'custom', path: ['startedUntil'], message: 'needs startedSince' });
     if (q.startedSince !== undefined && q.startedUntil !== undefined) {
       const span = Date.parse(q.startedUntil) - Date.parse(q.startedSince);
-      if (!(span > 0 && span <= windowMs))
+      if (!(span > 0 && span <= alertStartWindowMs))
         ctx.addIssue({
           code: 'custom',
           path: ['startedUntil'],
@@ -92,7 +83,7 @@ export function alertRoutes(app: FastifyInstance, deps: AppDeps): void {
         startedSince: since,
         startedUntil:
           q.startedUntil ??
-          (since === undefined ? undefined : new Date(Date.parse(since) + windowMs).toISOString()),
+          (since === undefined ? undefined : new Date(Date.parse(since) + alertStartWindowMs).toISOString()),
         afterId: q.cursor ? Number(q.cursor) : undefined,
         limit: q.limit,
       });
