@@ -10,6 +10,7 @@ import { evaluateAlert } from '../policy/evaluate.js';
 import type { PolicyTable } from '../policy/table.js';
 import type { HealRef, IngestInput, IngestResult, Store } from '../store/types.js';
 import type { CommittedAlerts, Trust } from './committed-alerts.js';
+import type { KnownDelivery } from './delivery-memo.js';
 import { type Opening, startHealTraces } from './heal-traces.js';
 import { evaluateWithOwners } from './owner-resolution.js';
 
@@ -88,8 +89,8 @@ async function knownAlerts(
 /** The answer to a delivery whose alerts were all committed before: nothing is written, nothing evaluated. */
 function deduplicated(
   deps: IngestDeps,
-  payload: WebhookPayload,
   received: number,
+  truncatedAlerts: number,
   span: Span,
 ): DeliveryAnswer {
   deps.metrics.alertsDeduplicated.inc(received);
@@ -102,9 +103,15 @@ function deduplicated(
     heals: { opened: [], attached: [] },
     refused: 0,
     deferred: 0,
-    truncatedAlerts: payload.truncatedAlerts,
+    truncatedAlerts,
   };
 }
+
+/** A delivery received: its answer, and what answering the same delivery again would need. */
+export type Delivered = {
+  answer: DeliveryAnswer | Promise<DeliveryAnswer>;
+  known: KnownDelivery;
+};
 
 /**
  * An Alertmanager delivery: every alert committed before the answer, each matched against the policies, the
@@ -119,23 +126,36 @@ export function ingestDelivery(
   payload: WebhookPayload,
   log: Pick<Logger, 'info'>,
   span: Span,
-): DeliveryAnswer | Promise<DeliveryAnswer> {
+): Delivered {
   const received = payload.alerts.map(normaliseAlert);
-  countReceived(deps.metrics, received);
+  let firing = 0;
+  for (const alert of received) if (alert.status === 'firing') firing++;
+  countReceived(deps.metrics, firing, received.length - firing);
   // While the store is in doubt (it failed to commit), nothing is answered without a write: what it said it
   // holds may be gone (a replaced file, a restored database), and Alertmanager retries a 503.
   const trust = deps.committed.trusted();
   const ids = received.map(alertIdentity);
-  if (deps.committed.allKnown(ids, trust)) return deduplicated(deps, payload, received.length, span);
-  return ingestUnknown(deps, payload, received, ids, trust, log, span);
+  const known = { ids, firing, resolved: received.length - firing, truncatedAlerts: payload.truncatedAlerts };
+  const answer = deps.committed.allKnown(ids, trust)
+    ? deduplicated(deps, received.length, payload.truncatedAlerts, span)
+    : ingestUnknown(deps, payload, received, ids, trust, log, span);
+  return { answer, known };
+}
+
+/**
+ * The same delivery again (the same bytes), answered as `ingestDelivery` would answer it, if every one of its
+ * alerts is still remembered as committed; null sends it the long way (the store in doubt, an alert forgotten).
+ */
+export function answerKnown(deps: IngestDeps, known: KnownDelivery, span: Span): DeliveryAnswer | null {
+  if (!deps.committed.allKnown(known.ids, deps.committed.trusted())) return null;
+  countReceived(deps.metrics, known.firing, known.resolved);
+  return deduplicated(deps, known.ids.length, known.truncatedAlerts, span);
 }
 
 /** `salve_alerts_received_total` by status: one increment per status, not one per alert. */
-function countReceived(metrics: Metrics, received: readonly ReceivedAlert[]): void {
-  let firing = 0;
-  for (const alert of received) if (alert.status === 'firing') firing++;
+function countReceived(metrics: Metrics, firing: number, resolved: number): void {
   if (firing > 0) metrics.alertsReceived.inc({ status: 'firing' }, firing);
-  if (received.length > firing) metrics.alertsReceived.inc({ status: 'resolved' }, received.length - firing);
+  if (resolved > 0) metrics.alertsReceived.inc({ status: 'resolved' }, resolved);
 }
 
 /** A delivery with alerts not remembered as committed: those that may be stored are read, the rest written. */
@@ -150,7 +170,8 @@ async function ingestUnknown(
 ): Promise<DeliveryAnswer> {
   const { metrics } = deps;
   const known = trust === null ? new Set<string>() : await knownAlerts(deps, received, ids, trust);
-  if (known.size === received.length) return deduplicated(deps, payload, received.length, span);
+  if (known.size === received.length)
+    return deduplicated(deps, received.length, payload.truncatedAlerts, span);
   const table = deps.policies.current();
   // ownerOf targets resolve in memory; what the cache misses is read within a short deadline, or deferred.
   // Alerts already committed are duplicates: the store does nothing with them, nothing to evaluate.

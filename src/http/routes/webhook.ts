@@ -1,12 +1,14 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { fastWebhookPayload, webhookPayloadJsonSchema } from '../../alerts/fast-parse.js';
 import { webhookPayloadSchema } from '../../alerts/schema.js';
 import { createCommittedAlerts } from '../../service/committed-alerts.js';
-import { type IngestDeps, ingestDelivery } from '../../service/ingest-delivery.js';
+import { bodyDigest, createDeliveryMemo, type KnownDelivery } from '../../service/delivery-memo.js';
+import { answerKnown, type IngestDeps, ingestDelivery } from '../../service/ingest-delivery.js';
 import type { AppDeps } from '../app-deps.js';
 import { withinDeadline } from '../deadline.js';
 import { requestSpans } from '../request-span.js';
 import { parseOrThrow } from '../validate.js';
+import { jsonBodyParser } from '../well-formed.js';
 
 /** The `outcome` of `salve_webhook_requests_total`. */
 export const webhookOutcomes = ['accepted', 'unauthorized', 'too_large', 'error', 'invalid'] as const;
@@ -22,6 +24,21 @@ const outcomeByStatus = (status: number): (typeof webhookOutcomes)[number] =>
           ? 'error'
           : 'invalid';
 
+/**
+ * The body of a delivery whose exact bytes were answered 202 before: handed to the handler unparsed. Only the
+ * content-type parser makes one (a parsed body is plain JSON data, which cannot carry a private field).
+ */
+class RecalledBody {
+  readonly #recalled = true;
+  constructor(
+    readonly known: KnownDelivery,
+    readonly bytes: Buffer,
+  ) {}
+  static of(body: unknown): RecalledBody | null {
+    return typeof body === 'object' && body !== null && #recalled in body ? body : null;
+  }
+}
+
 export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { metrics } = deps;
   const spans = requestSpans(deps.tracer, deps.auth);
@@ -32,6 +49,10 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
     deps.storeHealth,
     store.kind === 'sqlite' ? { sole: { clock } } : {},
   );
+  // Deliveries answered before, by their body's digest: one per app, like the committed set.
+  const memo = createDeliveryMemo();
+  const digests = new WeakMap<FastifyRequest, string>();
+  const parseJson = jsonBodyParser(app);
   const ingest: IngestDeps = {
     store,
     policies,
@@ -48,7 +69,17 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post(
     '/v1/alertmanager',
     {
-      config: { scope: 'alertmanager' },
+      config: {
+        scope: 'alertmanager',
+        // After authentication, the size limit and the content type, before the bytes are parsed.
+        recallBody: (request, bytes) => {
+          const digest = bodyDigest(bytes);
+          const known = memo.recall(digest);
+          if (known !== undefined) return new RecalledBody(known, bytes);
+          digests.set(request, digest);
+          return undefined;
+        },
+      },
       schema: {
         summary: 'Alertmanager webhook receiver (payload version 4)',
         description:
@@ -64,16 +95,24 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (request, reply) => {
       const started = process.hrtime.bigint();
       const span = spans.start(request);
-      const payload =
-        fastWebhookPayload(request.body) ??
-        parseOrThrow(webhookPayloadSchema, request.body, 'SALVE_WEBHOOK_INVALID');
-      const delivered = ingestDelivery(ingest, payload, request.log, span);
-      // Well before Alertmanager gives up: a store that cannot commit in time costs a retry, never a lost alert.
-      // A re-delivery answered from memory waits for nothing: no deadline to keep.
-      const answer =
-        delivered instanceof Promise
-          ? await withinDeadline(delivered, deps.config.deliveryDeadline, 'committing the delivery')
-          : delivered;
+      const recalled = RecalledBody.of(request.body);
+      // The same bytes as a delivery answered before: the same answer, if its alerts are still known committed.
+      let answer = recalled === null ? null : answerKnown(ingest, recalled.known, span);
+      if (answer === null) {
+        const body = recalled === null ? request.body : parseJson(request, recalled.bytes);
+        const payload =
+          fastWebhookPayload(body) ?? parseOrThrow(webhookPayloadSchema, body, 'SALVE_WEBHOOK_INVALID');
+        const delivered = ingestDelivery(ingest, payload, request.log, span);
+        // Well before Alertmanager gives up: a store that cannot commit in time costs a retry, never a lost
+        // alert. A re-delivery answered from memory waits for nothing: no deadline to keep.
+        answer =
+          delivered.answer instanceof Promise
+            ? await withinDeadline(delivered.answer, deps.config.deliveryDeadline, 'committing the delivery')
+            : delivered.answer;
+        // Answered 202: every alert in it is committed. Its bytes, sent again, are answered by their digest.
+        const digest = digests.get(request);
+        if (digest !== undefined) memo.remember(digest, delivered.known);
+      }
       metrics.webhookAckSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       // The request's completion line says what the delivery came to; each heal opened has its own line.
       request.logFacts = {
