@@ -80,6 +80,19 @@ describe('the alert identities remembered as committed', () => {
     }
     expect(set.knownOf(ids(0, 1, 2, 3, 30), set.trusted())).toEqual(new Set(ids(0, 30)));
   });
+
+  it('knows a delivery whole across both generations, in any order, and not with one alert missing', () => {
+    const set = createCommittedAlerts(health().trust, { capacity: 8 });
+    // 1-4 fill the newer generation and turn over into the older one; 5-6 are in the newer.
+    set.remember(ids(1, 2, 3, 4), set.trusted());
+    set.remember(ids(5, 6), set.trusted());
+    const trust = set.trusted();
+    for (const order of [ids(1, 5, 2, 6, 3), ids(5, 6, 1, 2), ids(1, 2, 5, 6), ids(6, 4)])
+      expect(set.allKnown(order, trust)).toBe(true);
+    for (const order of [ids(1, 5, 7), ids(5, 1, 7), ids(7, 1), ids(1, 2, 7), ids(5, 6, 7)])
+      expect(set.allKnown(order, trust)).toBe(false);
+    expect(set.allKnown(ids(1, 5), null)).toBe(false);
+  });
 });
 
 /** ISO text `ms` after the clock's present. */
