@@ -26,7 +26,8 @@ const outcomeByStatus = (status: number): (typeof webhookOutcomes)[number] =>
 
 /**
  * The body of a delivery whose exact bytes were answered 202 before: handed to the handler unparsed. Only the
- * content-type parser makes one (a parsed body is plain JSON data, which cannot carry a private field).
+ * content-type parser makes one (a parsed body is plain JSON data, which cannot carry a private field). Route
+ * validation passes it untouched: the route's JSON Schema is for the docs (app.ts), the handler validates.
  */
 class RecalledBody {
   readonly #recalled = true;
