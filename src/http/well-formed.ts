@@ -13,11 +13,12 @@ export function malformedTextError(value: unknown, where = ''): SalveError | nul
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
-     * Called with a JSON body's exact bytes before they are parsed, after authentication, the size limit and
-     * the content type: what it returns (never a value JSON could make) becomes the request's body, unparsed;
-     * undefined parses the bytes as usual. The webhook answers a delivery it accepted before by its digest.
+     * A route that takes its JSON body as bytes: called with them after authentication, the size limit and the
+     * content type, instead of the parser; what it returns (never a value JSON could make) becomes the
+     * request's body, and the route parses the bytes with `jsonBodyParser` when it needs them parsed. The
+     * webhook answers a delivery it accepted before by their digest.
      */
-    recallBody?: (request: FastifyRequest, bytes: Buffer) => object | undefined;
+    takeBodyBytes?: (bytes: Buffer) => object;
   }
 }
 
@@ -26,7 +27,7 @@ export type JsonBodyParser = (request: FastifyRequest, bytes: Buffer) => unknown
 
 /**
  * The JSON body parser every route has: UTF-8 only, no lone surrogate or NUL in any string, no prototype key.
- * For a route handed a body's bytes (`recallBody`) that finds it needs them parsed after all.
+ * For a route that takes its body's bytes (`takeBodyBytes`) and parses them itself.
  */
 export function jsonBodyParser(app: FastifyInstance): JsonBodyParser {
   // Prototype poisoning is refused below, on the walk that checks every string anyway, with the error fastify's
@@ -60,9 +61,10 @@ export function requireWellFormedText(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
+    const take = request.routeOptions.config.takeBodyBytes;
     let parsed: unknown;
     try {
-      parsed = request.routeOptions.config.recallBody?.(request, bytes) ?? parse(request, bytes);
+      parsed = take === undefined ? parse(request, bytes) : take(bytes);
     } catch (err) {
       done(err as Error, undefined);
       return;

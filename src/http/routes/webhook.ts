@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { fastWebhookPayload, webhookPayloadJsonSchema } from '../../alerts/fast-parse.js';
 import { webhookPayloadSchema } from '../../alerts/schema.js';
 import { createCommittedAlerts } from '../../service/committed-alerts.js';
@@ -25,18 +25,20 @@ const outcomeByStatus = (status: number): (typeof webhookOutcomes)[number] =>
           : 'invalid';
 
 /**
- * The body of a delivery whose exact bytes were answered 202 before: handed to the handler unparsed. Only the
- * content-type parser makes one (a parsed body is plain JSON data, which cannot carry a private field). Route
- * validation passes it untouched: the route's JSON Schema is for the docs (app.ts), the handler validates.
+ * A delivery's body as the content-type parser hands it to this route: its exact bytes, their digest, and the
+ * delivery they were when answered 202 before (else the handler parses them). Only that parser makes one: a
+ * body parsed from JSON is plain data, which cannot carry a private field. Route validation passes it
+ * untouched: the route's JSON Schema is for the docs (app.ts), the handler validates.
  */
-class RecalledBody {
-  readonly #recalled = true;
+class DeliveryBytes {
+  readonly #delivery = true;
   constructor(
-    readonly known: KnownDelivery,
     readonly bytes: Buffer,
+    readonly digest: string,
+    readonly known: KnownDelivery | undefined,
   ) {}
-  static of(body: unknown): RecalledBody | null {
-    return typeof body === 'object' && body !== null && #recalled in body ? body : null;
+  static of(body: unknown): DeliveryBytes | null {
+    return typeof body === 'object' && body !== null && #delivery in body ? body : null;
   }
 }
 
@@ -52,7 +54,6 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
   );
   // Deliveries answered before, by their body's digest: one per app, like the committed set.
   const memo = createDeliveryMemo();
-  const digests = new WeakMap<FastifyRequest, string>();
   const parseJson = jsonBodyParser(app);
   const ingest: IngestDeps = {
     store,
@@ -72,13 +73,10 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
     {
       config: {
         scope: 'alertmanager',
-        // After authentication, the size limit and the content type, before the bytes are parsed.
-        recallBody: (request, bytes) => {
+        // After authentication, the size limit and the content type; parsed in the handler unless recognised.
+        takeBodyBytes: (bytes) => {
           const digest = bodyDigest(bytes);
-          const known = memo.recall(digest);
-          if (known !== undefined) return new RecalledBody(known, bytes);
-          digests.set(request, digest);
-          return undefined;
+          return new DeliveryBytes(bytes, digest, memo.recall(digest));
         },
       },
       schema: {
@@ -94,13 +92,17 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
+      const sent = DeliveryBytes.of(request.body);
+      const known = sent?.known;
+      // Bytes not recognised are parsed first, as any route's body is (a malformed one makes no span).
+      let body = sent === null ? request.body : known === undefined ? parseJson(request, sent.bytes) : null;
       const started = process.hrtime.bigint();
       const span = spans.start(request);
-      const recalled = RecalledBody.of(request.body);
       // The same bytes as a delivery answered before: the same answer, if its alerts are still known committed.
-      let answer = recalled === null ? null : answerKnown(ingest, recalled.known, span);
+      let answer = known === undefined ? null : answerKnown(ingest, known, span);
       if (answer === null) {
-        const body = recalled === null ? request.body : parseJson(request, recalled.bytes);
+        // Recognised, but an alert of it is no longer known committed: the long way, from its bytes.
+        if (sent !== null && known !== undefined) body = parseJson(request, sent.bytes);
         const payload =
           fastWebhookPayload(body) ?? parseOrThrow(webhookPayloadSchema, body, 'SALVE_WEBHOOK_INVALID');
         const delivered = ingestDelivery(ingest, payload, request.log, span);
@@ -111,8 +113,7 @@ export function webhookRoutes(app: FastifyInstance, deps: AppDeps): void {
             ? await withinDeadline(delivered.answer, deps.config.deliveryDeadline, 'committing the delivery')
             : delivered.answer;
         // Answered 202: every alert in it is committed. Its bytes, sent again, are answered by their digest.
-        const digest = digests.get(request);
-        if (digest !== undefined) memo.remember(digest, delivered.known);
+        if (sent !== null) memo.remember(sent.digest, delivered.known);
       }
       metrics.webhookAckSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       // The request's completion line says what the delivery came to; each heal opened has its own line.
