@@ -82,5 +82,3 @@ export function createDeliveryMemo(limits: { entries?: number; bytes?: number } 
     },
   };
 }
-
-export type DeliveryMemo = ReturnType<typeof createDeliveryMemo>;

@@ -137,7 +137,7 @@ export function ingestDelivery(
   const ids = received.map(alertIdentity);
   const known = { ids, firing, resolved: received.length - firing, truncatedAlerts: payload.truncatedAlerts };
   const answer = deps.committed.allKnown(ids, trust)
-    ? deduplicated(deps, received.length, payload.truncatedAlerts, span)
+    ? deduplicated(deps, received.length, known.truncatedAlerts, span)
     : ingestUnknown(deps, payload, received, ids, trust, log, span);
   return { answer, known };
 }
