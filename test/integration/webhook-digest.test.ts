@@ -142,6 +142,18 @@ describe('a delivery answered by its body’s digest', () => {
     }
     expect((await t.deliver(wrongShape)).json().error.code).toBe('SALVE_WEBHOOK_INVALID');
     expect((await t.deliver(loneSurrogate)).json().error.code).toBe('SALVE_REQUEST_INVALID_TEXT');
+    for (const [text, code] of [
+      ['null', 'SALVE_WEBHOOK_INVALID'],
+      ['[]', 'SALVE_WEBHOOK_INVALID'],
+      ['', 'SALVE_REQUEST_BAD_JSON'],
+      ['{"alerts":', 'SALVE_REQUEST_BAD_JSON'],
+    ] as const) {
+      for (let i = 0; i < 2; i++) {
+        const res = await t.deliver(text);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.code).toBe(code);
+      }
+    }
   });
 
   it('a body shaped like what the digest answers with is only a payload, and refused', async () => {
