@@ -96,10 +96,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const format = options.format ?? 'json';
   const readable =
     format === 'pretty' || (format === 'auto' && (options.isTTY ?? process.stdout.isTTY === true));
-  const destination =
-    options.destination ??
-    (readable ? prettyStream() : undefined) ??
-    batchedDestination(1);
+  const destination = options.destination ?? (readable ? prettyStream() : undefined) ?? batchedDestination(1);
   const log = pino(
     {
       level: options.level,
