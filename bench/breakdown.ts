@@ -6,11 +6,10 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pino } from 'pino';
 import { fastWebhookPayload } from '../src/alerts/fast-parse.js';
 import { normaliseAlert, webhookPayloadSchema } from '../src/alerts/schema.js';
 import { systemClock } from '../src/clock.js';
-import { createLogger } from '../src/observability/logger.js';
+import { batchedDestination, createLogger } from '../src/observability/logger.js';
 import { bodyDigest } from '../src/service/delivery-memo.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { IngestInput } from '../src/store/types.js';
@@ -83,8 +82,8 @@ async function storeMicros(
  * (src/http/request-log.ts), with the webhook's facts, on the request's child logger.
  */
 async function requestLogMicros(file: string, count: number): Promise<Cost> {
-  // The same asynchronous sonic-boom destination salve logs to (src/observability/logger.ts), on a file.
-  const destination = pino.destination({ dest: file, sync: false });
+  // The same batched asynchronous destination salve logs to (src/observability/logger.ts), on a file.
+  const destination = batchedDestination(file);
   await once(destination, 'ready');
   const log = createLogger({
     level: 'info',

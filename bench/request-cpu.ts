@@ -4,7 +4,7 @@
  * machine. `npx tsx bench/request-cpu.ts [--requests N] [--rounds R]`
  *
  * - webhook: a 10-alert re-delivery through `app.inject` (deduplicated from memory: no store write), log
- *   level info, the log written to a file by the same asynchronous destination salve uses;
+ *   level info, the log written to a file by the same batched asynchronous destination salve uses;
  * - log lines: what the request lines cost alone, and what one line costs with redaction;
  * - authenticate: the token check alone.
  */
@@ -13,13 +13,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { sha256 } from '../src/config/tokens.js';
 import { createDeps } from '../src/deps.js';
 import { createAuthenticator } from '../src/http/auth.js';
-import { createLogger } from '../src/observability/logger.js';
+import { batchedDestination, createLogger } from '../src/observability/logger.js';
 import { alertmanagerHeaders } from '../test/support/requests.js';
 import { prepareSalveDir, testTokens } from '../test/support/salve-dir.js';
 import { createDeliveryStream } from './deliveries.js';
@@ -48,7 +47,7 @@ async function cpuPer(count: number, fn: (i: number) => unknown, times = ROUNDS)
 }
 
 async function fileLogger(file: string, level: string) {
-  const destination = pino.destination({ dest: file, sync: false });
+  const destination = batchedDestination(file);
   await once(destination, 'ready');
   return {
     log: createLogger({ level, destination: destination as unknown as NodeJS.WritableStream }),

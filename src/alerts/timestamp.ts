@@ -19,23 +19,30 @@ function digits(s: string, at: number, length: number): number {
 }
 
 /**
- * `YYYY-MM-DDTHH:MM:SS[.f{1,3}]Z` naming an instant that exists, as `toISOString()` writes it, without a Date:
- * what Alertmanager sends (Prometheus's milliseconds, trailing zeros trimmed). Null for every other form.
+ * Whether `s` is `YYYY-MM-DDTHH:MM:SS[.f{1,3}]Z` naming an instant that exists, as `toISOString()` writes it:
+ * what Alertmanager sends (Prometheus's milliseconds, trailing zeros trimmed). Checked without a Date.
  */
-function canonicalUtc(s: string): string | null {
+function isCanonicalUtc(s: string): boolean {
   const length = s.length;
-  if (length < 20 || length > 24 || s.charCodeAt(length - 1) !== 90 /* Z */) return null;
-  if (s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':') return null;
+  if (length < 20 || length > 24 || s.charCodeAt(length - 1) !== 90 /* Z */) return false;
+  if (s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':') return false;
   const year = digits(s, 0, 4);
   const month = digits(s, 5, 2);
   const day = digits(s, 8, 2);
   // NaN fails every comparison below.
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month))) return null;
-  if (!(digits(s, 11, 2) <= 23 && digits(s, 14, 2) <= 59 && digits(s, 17, 2) <= 59)) return null;
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month))) return false;
+  if (!(digits(s, 11, 2) <= 23 && digits(s, 14, 2) <= 59 && digits(s, 17, 2) <= 59)) return false;
+  if (length === 20) return true;
+  const fraction = length - 21;
+  return s[19] === '.' && fraction >= 1 && digits(s, 20, fraction) >= 0;
+}
+
+/** `s` as `toISOString()` writes it, when `isCanonicalUtc(s)`; null for every other form. */
+function canonicalUtc(s: string): string | null {
+  if (!isCanonicalUtc(s)) return null;
+  const length = s.length;
   const head = s.slice(0, 19);
   if (length === 20) return `${head}.000Z`;
-  const fraction = length - 21;
-  if (s[19] !== '.' || fraction < 1 || !(digits(s, 20, fraction) >= 0)) return null;
   return length === 24 ? s : `${head}.${s.slice(20, length - 1).padEnd(3, '0')}Z`;
 }
 
@@ -55,8 +62,13 @@ export function namesRealInstant(s: string): boolean {
   return digits(s, s.length - 5, 2) <= 23 && digits(s, s.length - 2, 2) <= 59;
 }
 
-/** What both webhook validators accept as a timestamp: an instant that exists, and that a Date can hold. */
-export const isRealTimestamp = (s: string): boolean => namesRealInstant(s) && !Number.isNaN(Date.parse(s));
+/**
+ * What both webhook validators accept as a timestamp: an instant that exists, and that a Date can hold. The
+ * form Alertmanager sends is answered without a Date (twenty per delivery): a Date holds every instant of
+ * years 0000 to 9999.
+ */
+export const isRealTimestamp = (s: string): boolean =>
+  isCanonicalUtc(s) || (namesRealInstant(s) && !Number.isNaN(Date.parse(s)));
 
 /**
  * An RFC 3339 timestamp (already validated) as `new Date(s).toISOString()` writes it, so that the same instant

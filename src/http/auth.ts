@@ -1,13 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { type Scope, sha256, type TokenIdentity } from '../config/tokens.js';
 import { SalveError } from '../errors.js';
 
 export type Principal = { name: string; scopes: ReadonlySet<Scope> };
 
 export type Authenticator = {
-  /** Returns who is calling, or throws SALVE_AUTH_* (401/403). */
-  authenticate(header: string | undefined, scope: Scope): Principal;
+  /**
+   * Returns who is calling, or throws SALVE_AUTH_* (401/403). `connection` (the request's socket) lets a
+   * connection that presents the header it was last accepted with skip the token's digest (see `acceptedOn`).
+   */
+  authenticate(header: string | undefined, scope: Scope, connection?: object): Principal;
   readonly open: boolean;
 };
 
@@ -33,27 +36,65 @@ function presentedToken(header: string): string | null {
   return null;
 }
 
+/** The token a connection was last accepted with: its header's bytes, and the tokens in force then. */
+type Accepted = { header: Buffer; tokens: readonly TokenIdentity[]; found: TokenIdentity };
+
+/**
+ * Whether `header` is, byte for byte, the one `accepted` holds, compared in constant time: a connection shared
+ * by several clients (a pooling proxy) must not learn the accepted header from how fast a guess is refused.
+ * Headers of another length are compared with themselves, so a length that differs costs the same compare.
+ */
+function sameHeader(header: string, accepted: Buffer): boolean {
+  const presented = Buffer.from(header, 'utf8');
+  if (presented.length !== accepted.length) return !timingSafeEqual(presented, presented);
+  return timingSafeEqual(presented, accepted);
+}
+
+/** The token entry the header names, comparing its digest with every entry; undefined when none. */
+function identify(header: string, tokens: readonly TokenIdentity[]): TokenIdentity | undefined {
+  const token = presentedToken(header);
+  if (token === null) {
+    throw new SalveError(
+      'SALVE_AUTH_INVALID',
+      'Authorization must be Bearer TOKEN or Basic with the token as password',
+    );
+  }
+  const digest = sha256(token);
+  let found: TokenIdentity | undefined;
+  // Compare against every entry, always, so timing does not reveal which one (or whether any) matched.
+  for (const candidate of tokens) {
+    if (timingSafeEqual(candidate.digest, digest) && !found) found = candidate;
+  }
+  return found;
+}
+
 export function createAuthenticator(
   source: readonly TokenIdentity[] | (() => readonly TokenIdentity[]) | null,
 ): Authenticator {
+  /**
+   * Per connection, the header it was last accepted with. Alertmanager sends every notification of a
+   * connection with the same header: the second one on skips the digest. Valid only while the same tokens are
+   * in force (a reload makes a new list: the next request is checked in full, a revoked token refused), and
+   * only for the exact header accepted; anything else is checked in full and forgets the connection's entry.
+   * A refused header is never remembered. The scope is checked on every request.
+   */
+  const acceptedOn = new WeakMap<object, Accepted>();
   return {
     open: source === null,
-    authenticate(header, scope) {
+    authenticate(header, scope, connection) {
       if (source === null) return OPEN;
       const tokens = typeof source === 'function' ? source() : source;
       if (!header) throw new SalveError('SALVE_AUTH_MISSING', 'send a token: Authorization: Bearer TOKEN');
-      const token = presentedToken(header);
-      if (token === null) {
-        throw new SalveError(
-          'SALVE_AUTH_INVALID',
-          'Authorization must be Bearer TOKEN or Basic with the token as password',
-        );
-      }
-      const digest = sha256(token);
+      const accepted = connection === undefined ? undefined : acceptedOn.get(connection);
       let found: TokenIdentity | undefined;
-      // Compare against every entry, always, so timing does not reveal which one (or whether any) matched.
-      for (const candidate of tokens) {
-        if (timingSafeEqual(candidate.digest, digest) && !found) found = candidate;
+      if (accepted !== undefined && accepted.tokens === tokens && sameHeader(header, accepted.header)) {
+        found = accepted.found;
+      } else {
+        if (accepted !== undefined) acceptedOn.delete(connection!);
+        found = identify(header, tokens);
+        if (found && connection !== undefined) {
+          acceptedOn.set(connection, { header: Buffer.from(header, 'utf8'), tokens, found });
+        }
       }
       if (!found) throw new SalveError('SALVE_AUTH_INVALID', 'token not recognised');
       if (!grants(found, scope)) {
@@ -74,10 +115,18 @@ declare module 'fastify' {
   }
 }
 
+/** A callback hook, not an async one: every request passes here, and a promise per hook is CPU for nothing. */
 export function authHook(auth: Authenticator) {
-  return async (request: FastifyRequest, _reply: FastifyReply) => {
+  return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const scope = request.routeOptions.config.scope;
-    if (!scope) return;
-    request.principal = auth.authenticate(request.headers.authorization, scope);
+    if (scope) {
+      try {
+        request.principal = auth.authenticate(request.headers.authorization, scope, request.raw.socket);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+    }
+    done();
   };
 }

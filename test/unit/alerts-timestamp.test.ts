@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { timestamp } from '../../src/alerts/schema.js';
-import { namesRealInstant, normaliseTimestamp } from '../../src/alerts/timestamp.js';
+import { isRealTimestamp, namesRealInstant, normaliseTimestamp } from '../../src/alerts/timestamp.js';
 import { alertmanagerFixture, alertmanagerFixtureNames } from '../support/fixtures.js';
 
 /** What normalising meant before the fast path, and must still mean: a Date's ISO string. */
@@ -110,5 +110,43 @@ describe('namesRealInstant', () => {
     expect(rolled.success).toBe(false);
     expect(rolled.error?.issues[0]?.message).toMatch(/a day of its month, hours 00-23/);
     expect(timestamp.safeParse('2024-02-29T00:00:00Z').success).toBe(true);
+  });
+});
+
+describe('isRealTimestamp', () => {
+  /** What it answered before the form Alertmanager sends was checked without a Date. */
+  const throughDateParse = (s: string) => namesRealInstant(s) && !Number.isNaN(Date.parse(s));
+  const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+  it('answers as namesRealInstant and Date.parse together, on 20,000 generated RFC 3339 timestamps', () => {
+    const next = random(29);
+    const fractions = ['', '.', '.1', '.12', '.123', '.1234', '.123456789', '.000', '.10', '.5'];
+    const zones = ['Z', 'z', '+00:00', '-00:00', '+05:30', '-11:00'];
+    let canonical = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const s =
+        `${pad(next(10_000), 4)}-${pad(next(14), 2)}-${pad(next(33), 2)}T` +
+        `${pad(next(26), 2)}:${pad(next(61), 2)}:${pad(next(62), 2)}` +
+        `${fractions[next(fractions.length)]}${i % 2 === 0 ? 'Z' : zones[next(zones.length)]}`;
+      if (!RFC3339.test(s)) continue;
+      if (s.endsWith('Z') && s.length <= 24) canonical += 1;
+      expect(isRealTimestamp(s), s).toBe(throughDateParse(s));
+    }
+    expect(canonical).toBeGreaterThan(5_000);
+  });
+
+  it.each([
+    '0000-01-01T00:00:00Z',
+    '0001-01-01T00:00:00Z',
+    '9999-12-31T23:59:59.999Z',
+    '2024-02-29T00:00:00.5Z',
+    '2023-02-29T00:00:00Z',
+    '2026-11-27T24:00:00.000Z',
+    '2026-11-27T23:59:60Z',
+    '2026-11-27T00:45:52.Z',
+    '2026-11-27T00:45:52.1234Z',
+    '2026-11-27T00:45:52.12aZ',
+  ])('%s: the same answer as before', (s) => {
+    expect(isRealTimestamp(s)).toBe(throughDateParse(s));
   });
 });

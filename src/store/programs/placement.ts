@@ -56,6 +56,9 @@ export function createPlacement(
   const at = input.receivedAt;
   const traces = new Map((input.traces ?? []).map((t) => [pairKey(t), t.traceContext]));
   const attachedTo = new Map<string, AttachedAlert[]>();
+  // The heals already in the result (opened or attached), so each is listed once: a look-up per alert, where
+  // copying both lists per alert cost a delivery of n alerts to one heal n copies.
+  const listed = new Set([...result.opened, ...result.attached].map((h) => h.id));
   let heals: HealInsertRow[] = [];
   let attachments: Attachment[] = [];
   let deferrals: DeferredInsert[] = [];
@@ -90,9 +93,13 @@ export function createPlacement(
         heals.push(newHealRow({ ...opened, trigger: alertTrigger(input, ref), at, traceContext }));
         open.set(key, healId);
         result.opened.push(heal);
+        listed.add(healId);
         audit.push(healOpenedRecord(opened, input.actor, ref));
       } else {
-        if (![...result.opened, ...result.attached].some((h) => h.id === healId)) result.attached.push(heal);
+        if (!listed.has(healId)) {
+          listed.add(healId);
+          result.attached.push(heal);
+        }
         // One record per (delivery, heal) lists every alert the delivery attached to it: the same facts as a
         // record per alert, one seal instead of ten.
         let refs = attachedTo.get(healId);
@@ -103,7 +110,12 @@ export function createPlacement(
         }
         refs.push(outcome.resolution === undefined ? ref : { ...ref, resolution: outcome.resolution });
       }
-      attachments.push({ healId, ...ref });
+      attachments.push({
+        healId,
+        fingerprint: ref.fingerprint,
+        startsAt: ref.startsAt,
+        alertname: ref.alertname,
+      });
     },
     /** Writes what was placed so far: before a resolved alert is looked up, and at the end. */
     *flush(): Program<void> {
