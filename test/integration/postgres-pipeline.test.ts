@@ -94,7 +94,8 @@ describe('a pipeline of statements', () => {
 
   it('parses a named statement once per connection; pg’s own queries reuse it, and it reuses theirs', async () => {
     const client = await connect();
-    const connection = (client as unknown as { connection: { parse: (...a: unknown[]) => void } }).connection;
+    const connection = (client as unknown as { connection: { parse: (m: { name?: string }) => void } })
+      .connection;
     const parsed: string[] = [];
     const parse = connection.parse.bind(connection);
     connection.parse = (m: { name?: string }) => {
