@@ -143,7 +143,9 @@ describe('a pipeline of statements', () => {
     expect(err).toMatchObject({ code: '22012' });
     expect(isConnectionFailure(err)).toBe(false);
     expect(sent.pipeline.failedAt).toBe(2);
-    // PostgreSQL says the transaction is aborted (the COMMIT was skipped, not run).
+    // PostgreSQL says the transaction is aborted (the COMMIT was skipped, not run): a statement is refused,
+    // and the ReadyForQuery before it said 'E'.
+    await expect(client.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
     expect(client.getTransactionStatus()).toBe('E');
     await client.query('ROLLBACK');
     expect((await client.query('SELECT count(*)::int AS n FROM items')).rows).toEqual([{ n: 0 }]);
@@ -154,6 +156,8 @@ describe('a pipeline of statements', () => {
     await expect(
       pipeline(client, [insertItems([[1], ['one'], [null]]), insertItems([[1], ['again'], [null]])]),
     ).rejects.toMatchObject({ code: '23505' });
+    // No transaction is left open (read once the next statement's ReadyForQuery came).
+    await client.query('SELECT 1');
     expect(client.getTransactionStatus()).toBe('I');
     expect((await client.query('SELECT count(*)::int AS n FROM items')).rows).toEqual([{ n: 0 }]);
   });
