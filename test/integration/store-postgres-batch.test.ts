@@ -314,6 +314,38 @@ describe('PostgreSQL ingest batch round trips', () => {
   });
 });
 
+describe('PostgreSQL write transaction round trips', () => {
+  it('BEGIN goes with the first statement: an audit append is the lock and head, the insert, the commit', async () => {
+    const store = openPostgresStore({
+      url: await server.createDatabase(),
+      clock: fakeClock(),
+      auditKey: testAuditKey,
+      poolSize: 1,
+    });
+    const counter = countRoundTrips();
+    try {
+      await store.migrate();
+      const note = (n: number) => ({
+        type: 'test.note',
+        actor: 'salve',
+        healId: null,
+        policy: 'p',
+        target: null,
+        outcome: 'ok',
+        data: { n },
+      });
+      await store.appendAudit([note(1)]);
+      counter.counted.roundTrips = 0;
+      await store.appendAudit([note(2), note(3)]);
+      expect(counter.counted.roundTrips).toBe(3);
+      expect(await store.verifyAudit()).toMatchObject({ ok: true, records: 3 });
+    } finally {
+      counter.restore();
+      await store.close();
+    }
+  });
+});
+
 describe('PostgreSQL ingest across a server restart', () => {
   let own: TestPostgres;
   beforeAll(async () => {

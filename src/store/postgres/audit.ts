@@ -6,6 +6,7 @@ import { type AuditRow, auditFromRow } from '../rows.js';
 import type { AuditQuery, AuditVerification, AuditVerifyOptions } from '../types.js';
 import { type PgRunner, params, prepared, type Queryable } from './db.js';
 import { lockSpace, storeLocks } from './locks.js';
+import { runStatements } from './pipeline.js';
 
 export type HeadRow = { seq: string; hash: string; scheme: number };
 const headSql = 'SELECT seq, hash, scheme FROM audit ORDER BY seq DESC LIMIT 1';
@@ -71,19 +72,16 @@ export function auditInsert(
  * it never waits for a lock another writer holds, so no writer can deadlock on it.
  */
 export async function appendAudit(
-  db: Queryable,
+  client: pg.PoolClient,
   key: AuditKey,
   inputs: readonly AuditInput[],
   at: string,
 ): Promise<AuditRecord[]> {
   if (inputs.length === 0) return [];
-  // One round trip, two statements (see auditHeadStatements). A query of several statements takes no
-  // parameters: the lock's key is two constants.
-  const [, head] = (await db.query(
-    `SELECT pg_advisory_xact_lock(${lockSpace}, ${storeLocks.audit}); ${headSql}`,
-  )) as unknown as [pg.QueryResult, pg.QueryResult<HeadRow>];
-  const { records, statement } = auditInsert(key, inputs, at, head);
-  if (statement) await db.query(statement);
+  // One round trip, two statements (see auditHeadStatements), with the writes the transaction kept.
+  const [, head] = await runStatements(client, auditHeadStatements());
+  const { records, statement } = auditInsert(key, inputs, at, head as pg.QueryResult<HeadRow>);
+  if (statement) await client.query(statement);
   return records;
 }
 

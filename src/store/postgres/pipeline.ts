@@ -213,6 +213,9 @@ export function sendPipeline(
 export const pipeline = (client: pg.ClientBase, statements: readonly PipelineStatement[]) =>
   sendPipeline(client, statements).results;
 
+/** Where a keeping connection's client finds its connection (see `runStatements`). */
+const keeper = Symbol('keeping connection');
+
 /**
  * A transaction's connection that keeps the writes whose answers nobody reads (`keep`) and sends them ahead of
  * the next statement that must be answered, in the same round trip. `client` is that connection as the
@@ -222,6 +225,7 @@ export const pipeline = (client: pg.ClientBase, statements: readonly PipelineSta
 export function keepingConnection(raw: pg.PoolClient) {
   let kept: PipelineStatement[] = [];
   let failedInKept = false;
+  let answered = false;
 
   async function run(statements: readonly PipelineStatement[]): Promise<pg.QueryResult[]> {
     const ahead = kept.length;
@@ -229,15 +233,32 @@ export function keepingConnection(raw: pg.PoolClient) {
     kept = [];
     failedInKept = false;
     try {
-      return (await sent.results).slice(ahead);
+      const results = await sent.results;
+      answered = true;
+      return results.slice(ahead);
     } catch (err) {
       failedInKept = sent.pipeline.failedAt >= 0 && sent.pipeline.failedAt < ahead;
       throw err;
     }
   }
 
+  const connection = {
+    client: raw,
+    run,
+    keep(...statements: PipelineStatement[]): void {
+      kept.push(...statements);
+    },
+    /** The last failure was a kept write's (not the statement asked with them). */
+    get failedInKept() {
+      return failedInKept;
+    },
+    /** A round trip of this connection was answered: the server has seen its first statements. */
+    get answered() {
+      return answered;
+    },
+  };
   // The real client underneath (its prototype), with `query` sending the kept writes first.
-  const client = Object.create(raw, {
+  connection.client = Object.create(raw, {
     query: {
       value(config: string | pg.QueryConfig, values?: unknown[]) {
         if (kept.length === 0 || typeof values === 'function')
@@ -247,19 +268,21 @@ export function keepingConnection(raw: pg.PoolClient) {
         return run([statement]).then(([result]) => result);
       },
     },
+    [keeper]: { value: connection },
   }) as pg.PoolClient;
-
-  return {
-    client,
-    run,
-    keep(...statements: PipelineStatement[]): void {
-      kept.push(...statements);
-    },
-    /** The last failure was a kept write's (not the statement asked with them). */
-    get failedInKept() {
-      return failedInKept;
-    },
-  };
+  return connection;
 }
 
 export type KeepingConnection = ReturnType<typeof keepingConnection>;
+
+/**
+ * Statements in one round trip on a transaction's client: on a keeping connection's client, with its kept
+ * writes ahead of them; on any other, by themselves.
+ */
+export function runStatements(
+  client: pg.PoolClient,
+  statements: readonly PipelineStatement[],
+): Promise<pg.QueryResult[]> {
+  const keeping = (client as { [keeper]?: KeepingConnection })[keeper];
+  return keeping ? keeping.run(statements) : pipeline(client, statements);
+}
