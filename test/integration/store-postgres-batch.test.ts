@@ -3,6 +3,7 @@
 // attachments), with statements prepared once per connection. It must mean what SQLite's delivery-by-delivery
 // write means, and keep working when the server restarts or another replica's migration adds a column.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,6 +205,142 @@ describe('PostgreSQL ingest batches', () => {
       expect(opened!.opened).toHaveLength(1);
       expect(await store.verifyAudit()).toMatchObject({ ok: true });
     } finally {
+      await store.close();
+    }
+  });
+});
+
+/**
+ * Counts the round trips to PostgreSQL: each ends with one Sync (extended protocol: a statement, or a pipeline
+ * of them) or is one simple-protocol Query message. Patched on node-postgres's Connection for every client.
+ */
+function countRoundTrips() {
+  const Connection = createRequire(import.meta.url)('pg/lib/connection.js') as {
+    prototype: Record<'sync' | 'query', (...a: unknown[]) => unknown>;
+  };
+  const { sync, query } = Connection.prototype;
+  const counted = { roundTrips: 0 };
+  Connection.prototype.sync = function (this: unknown, ...a: unknown[]) {
+    counted.roundTrips += 1;
+    return sync.apply(this, a);
+  };
+  Connection.prototype.query = function (this: unknown, ...a: unknown[]) {
+    counted.roundTrips += 1;
+    return query.apply(this, a);
+  };
+  return {
+    counted,
+    restore() {
+      Connection.prototype.sync = sync;
+      Connection.prototype.query = query;
+    },
+  };
+}
+
+describe('PostgreSQL ingest batch round trips', () => {
+  it('a batch of new alerts takes three round trips, one more per resolved alert; a re-sent one two', async () => {
+    const store = openPostgresStore({
+      url: await server.createDatabase(),
+      clock: fakeClock(),
+      auditKey: testAuditKey,
+      poolSize: 1,
+    });
+    const counter = countRoundTrips();
+    /** The round trips one batch of `deliveries`, issued in one turn, took. */
+    const roundTrips = async (deliveries: IngestInput[]) => {
+      counter.counted.roundTrips = 0;
+      const results = await Promise.all(deliveries.map((d) => store.ingest(d)));
+      return { results, roundTrips: counter.counted.roundTrips };
+    };
+    try {
+      await store.migrate();
+      await store.ingest(before);
+      const deferred = {
+        alert: alertOf({ alertname: 'X', pod: 'scorer-6d4f-abcde' }, { fingerprint: 'fp-deferred' }),
+        outcomes: [
+          {
+            outcome: 'deferred' as const,
+            policy: 'scorer-error-rate',
+            subject: { kind: 'Pod' as const, namespace: 'ml-prod', name: 'scorer-6d4f-abcde' },
+            detail: 'the Kubernetes API did not answer',
+          },
+        ],
+      };
+      const refused = {
+        alert: alertOf({ alertname: 'X' }, { fingerprint: 'fp-refused' }),
+        outcomes: [
+          {
+            outcome: 'refused' as const,
+            policy: 'scorer-error-rate',
+            reason: 'not_allowed' as const,
+            detail: 'no',
+          },
+        ],
+      };
+      const fresh = [
+        // Attaches to the heal open before; opens one; joins it; kept for later; refused; matches nothing.
+        delivery([firing('fp-1', 'scorer')], T(1)),
+        delivery([firing('fp-2', 'ranker'), firing('fp-3', 'ranker')], T(2)),
+        delivery([firing('fp-4', 'ranker'), deferred, refused], T(3)),
+        delivery([{ alert: alertOf({ alertname: 'Y' }, { fingerprint: 'fp-none' }), outcomes: [] }], T(4)),
+      ];
+      const first = await roundTrips(fresh);
+      expect(
+        first.results.map((r) => [r.new, r.opened.length, r.attached.length, r.refused, r.deferred]),
+      ).toEqual([
+        [1, 0, 1, 0, 0],
+        [2, 1, 0, 0, 0],
+        [3, 0, 1, 1, 1],
+        [1, 0, 0, 0, 0],
+      ]);
+      expect(first.roundTrips).toBe(3);
+      // The same deliveries again: nothing new, nothing to audit: the insert, then the commit.
+      expect((await roundTrips(fresh)).roundTrips).toBe(2);
+      // Two resolved alerts: each looks up (and resolves) its attachments, one round trip each.
+      const resolving = await roundTrips([
+        delivery([resolved('fp-1', 'scorer'), firing('fp-5', 'scorer')], T(5)),
+        delivery([resolved('fp-2', 'ranker')], T(6)),
+      ]);
+      expect(resolving.results.map((r) => [r.new, r.resolved, r.attached.length])).toEqual([
+        [2, 1, 1],
+        [1, 1, 0],
+      ]);
+      expect(resolving.roundTrips).toBe(5);
+      expect(await store.verifyAudit()).toMatchObject({ ok: true });
+    } finally {
+      counter.restore();
+      await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL write transaction round trips', () => {
+  it('BEGIN goes with the first statement: an audit append is the lock and head, the insert, the commit', async () => {
+    const store = openPostgresStore({
+      url: await server.createDatabase(),
+      clock: fakeClock(),
+      auditKey: testAuditKey,
+      poolSize: 1,
+    });
+    const counter = countRoundTrips();
+    try {
+      await store.migrate();
+      const note = (n: number) => ({
+        type: 'test.note',
+        actor: 'salve',
+        healId: null,
+        policy: 'p',
+        target: null,
+        outcome: 'ok',
+        data: { n },
+      });
+      await store.appendAudit([note(1)]);
+      counter.counted.roundTrips = 0;
+      await store.appendAudit([note(2), note(3)]);
+      expect(counter.counted.roundTrips).toBe(3);
+      expect(await store.verifyAudit()).toMatchObject({ ok: true, records: 3 });
+    } finally {
+      counter.restore();
       await store.close();
     }
   });

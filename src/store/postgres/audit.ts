@@ -6,8 +6,9 @@ import { type AuditRow, auditFromRow } from '../rows.js';
 import type { AuditQuery, AuditVerification, AuditVerifyOptions } from '../types.js';
 import { type PgRunner, params, prepared, type Queryable } from './db.js';
 import { lockSpace, storeLocks } from './locks.js';
+import { runStatements } from './pipeline.js';
 
-type HeadRow = { seq: string; hash: string; scheme: number };
+export type HeadRow = { seq: string; hash: string; scheme: number };
 const headSql = 'SELECT seq, hash, scheme FROM audit ORDER BY seq DESC LIMIT 1';
 const chainHead = (row: HeadRow | undefined): ChainHead =>
   row ? { seq: Number(row.seq), hash: row.hash, scheme: Number(row.scheme) } : GENESIS;
@@ -24,29 +25,29 @@ const insertAuditSql = prepared(
 );
 
 /**
- * Appends to the one hash chain. Every writer, on every replica, takes the same transaction-scoped advisory
- * lock before it reads the head, and holds it until it commits: the chain stays a single line.
- *
- * Call it last in a transaction. Holding the audit lock, a transaction only inserts audit rows and commits;
- * it never waits for a lock another writer holds, so no writer can deadlock on it.
+ * The lock and the head read that start an append, as two statements to send with others in one round trip:
+ * in READ COMMITTED the read takes its snapshot after the lock is held, so it sees what the previous holder
+ * committed. Its answer goes to `auditInsert`.
  */
-export async function appendAudit(
-  db: Queryable,
+export const auditHeadStatements = (): pg.QueryConfig[] => [
+  lockAuditSql([lockSpace, storeLocks.audit]),
+  headStatement([]),
+];
+const lockAuditSql = prepared('SELECT pg_advisory_xact_lock($1, $2)');
+const headStatement = prepared(headSql);
+
+/** The records sealed onto the head read, and the one statement that inserts them (null: nothing to insert). */
+export function auditInsert(
   key: AuditKey,
   inputs: readonly AuditInput[],
   at: string,
-): Promise<AuditRecord[]> {
-  if (inputs.length === 0) return [];
-  // One round trip, two statements: in READ COMMITTED the second takes its snapshot after the first got the
-  // lock, so it sees what the previous holder committed. (A query of several statements takes no parameters:
-  // the lock's key is two constants.)
-  const [, head] = (await db.query(
-    `SELECT pg_advisory_xact_lock(${lockSpace}, ${storeLocks.audit}); ${headSql}`,
-  )) as unknown as [pg.QueryResult, pg.QueryResult<HeadRow>];
+  head: pg.QueryResult<HeadRow>,
+): { records: AuditRecord[]; statement: pg.QueryConfig | null } {
   const sealed = sealRecords(inputs, at, chainHead(head.rows[0]), key);
-  if (sealed.length === 0) return [];
-  await db.query(
-    insertAuditSql([
+  if (sealed.length === 0) return { records: [], statement: null };
+  return {
+    records: sealed.map(({ dataText: _, ...record }) => record),
+    statement: insertAuditSql([
       sealed.map((r) => r.seq),
       sealed.map((r) => r.at),
       sealed.map((r) => r.type),
@@ -60,8 +61,28 @@ export async function appendAudit(
       sealed.map((r) => r.hash),
       sealed.map((r) => r.scheme),
     ]),
-  );
-  return sealed.map(({ dataText: _, ...record }) => record);
+  };
+}
+
+/**
+ * Appends to the one hash chain. Every writer, on every replica, takes the same transaction-scoped advisory
+ * lock before it reads the head, and holds it until it commits: the chain stays a single line.
+ *
+ * Call it last in a transaction. Holding the audit lock, a transaction only inserts audit rows and commits;
+ * it never waits for a lock another writer holds, so no writer can deadlock on it.
+ */
+export async function appendAudit(
+  client: pg.PoolClient,
+  key: AuditKey,
+  inputs: readonly AuditInput[],
+  at: string,
+): Promise<AuditRecord[]> {
+  if (inputs.length === 0) return [];
+  // One round trip, two statements (see auditHeadStatements), with the writes the transaction kept.
+  const [, head] = await runStatements(client, auditHeadStatements());
+  const { records, statement } = auditInsert(key, inputs, at, head as pg.QueryResult<HeadRow>);
+  if (statement) await client.query(statement);
+  return records;
 }
 
 export async function queryAudit(db: Queryable, q: AuditQuery): Promise<AuditRecord[]> {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { isSalveError, SalveError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { classifyConnectionError } from './connection-errors.js';
+import { keepingConnection } from './pipeline.js';
 import { armDeadline, DeadlineExceeded } from './pool.js';
 
 export type Queryable = pg.Pool | pg.PoolClient;
@@ -99,12 +100,12 @@ export function createPgRunner(pool: pg.Pool, log: Logger | undefined) {
       const client = await connect(what);
       const deadline = deadlineMs === undefined ? null : armDeadline(client, deadlineMs, what);
       let broken: Error | undefined;
-      let begun = false;
+      // BEGIN goes with the transaction's first statement, in its round trip (pipeline.ts).
+      const connection = keepingConnection(client);
+      connection.keep(begin);
       try {
-        await client.query(begin);
-        begun = true;
-        const result = await fn(client);
-        await client.query('COMMIT');
+        const result = await fn(connection.client);
+        await connection.run(['COMMIT']);
         return result;
       } catch (err) {
         // A broken connection cannot roll back (and one waiting for a lost answer would wait again): dropping
@@ -114,7 +115,7 @@ export function createPgRunner(pool: pg.Pool, log: Logger | undefined) {
           await client.query('ROLLBACK').catch((rollbackErr: Error) => {
             broken = rollbackErr;
           });
-        if (!begun && !reconnected && isStaleConnection(err)) {
+        if (!connection.answered && !reconnected && isStaleConnection(err)) {
           reconnected = true;
           log?.debug({ what }, 'pooled connection was dead; running the transaction on a fresh one');
           continue;

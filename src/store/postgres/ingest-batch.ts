@@ -5,8 +5,10 @@ import { pairKey, pairsOf } from '../programs/placement.js';
 import type { HealInsertRow, HealRow } from '../rows.js';
 import type { IngestInput } from '../types.js';
 import { prepared } from './db.js';
-import { insertDeliveries } from './ingest-statements.js';
-import { alertLockKey, lockKeysSql, lockSpace, storeLocks, targetLockKey } from './locks.js';
+import { deferredMatchesInsert } from './deferred.js';
+import { deliveriesInsert } from './ingest-statements.js';
+import { alertLockKey, lockKeysStatements, lockSpace, storeLocks, targetLockKey } from './locks.js';
+import type { KeepingConnection, PipelineStatement } from './pipeline.js';
 import { healInsertColumns, insertHealsText, openHealsSql } from './statements.js';
 
 /**
@@ -17,13 +19,16 @@ import { healInsertColumns, insertHealsText, openHealsSql } from './statements.j
 const maxBatchLocks = 256;
 
 /**
- * The locks a batch takes with its `BEGIN`, as SQL, and the keys the transaction holds from then on. Every
- * batch that can lock its alerts (by fingerprint and start) and the (policy, target) pairs they match, one by
- * one, takes the ingest lock shared, then those keys in ascending order: such batches run side by side. One
+ * The locks a batch takes with its `BEGIN`, as statements, and the keys the transaction holds from then on.
+ * Every batch that can lock its alerts (by fingerprint and start) and the (policy, target) pairs they match, one
+ * by one, takes the ingest lock shared, then those keys in ascending order: such batches run side by side. One
  * with too many takes the ingest lock exclusively (it runs alone, so its alerts need no locks of their own),
  * then its targets' locks if they are few enough (openers outside ingest, manual heals, take those).
  */
-export function batchLocks(inputs: readonly IngestInput[]): { sql: string; held: ReadonlySet<bigint> } {
+export function batchLocks(inputs: readonly IngestInput[]): {
+  statements: pg.QueryConfig[];
+  held: ReadonlySet<bigint>;
+} {
   const alerts = new Set<bigint>();
   const targets = new Set<bigint>();
   for (const input of inputs) {
@@ -33,16 +38,20 @@ export function batchLocks(inputs: readonly IngestInput[]): { sql: string; held:
     }
   }
   const all = new Set([...alerts, ...targets]);
-  if (all.size <= maxBatchLocks) {
+  if (all.size <= maxBatchLocks)
     return {
-      sql: `SELECT pg_advisory_xact_lock_shared(${lockSpace}, ${storeLocks.ingest}); ${lockKeysSql(all)}`,
+      statements: [ingestLockSql.shared([lockSpace, storeLocks.ingest]), ...lockKeysStatements(all)],
       held: all,
     };
-  }
-  const alone = `SELECT pg_advisory_xact_lock(${lockSpace}, ${storeLocks.ingest})`;
-  if (targets.size > maxBatchLocks) return { sql: alone, held: new Set() };
-  return { sql: `${alone}; ${lockKeysSql(targets)}`, held: targets };
+  const alone = ingestLockSql.alone([lockSpace, storeLocks.ingest]);
+  if (targets.size > maxBatchLocks) return { statements: [alone], held: new Set() };
+  return { statements: [alone, ...lockKeysStatements(targets)], held: targets };
 }
+
+const ingestLockSql = {
+  shared: prepared('SELECT pg_advisory_xact_lock_shared($1, $2)'),
+  alone: prepared('SELECT pg_advisory_xact_lock($1, $2)'),
+};
 
 /** New heals and attachments in one statement (the attachments' foreign key is checked at its end). */
 const writeHealsSql = prepared(
@@ -67,23 +76,25 @@ const insertedHealRow = (row: HealInsertRow): HealRow => ({
 
 /**
  * The statements of one ingest batch's transaction, run delivery after delivery by the shared ingest program,
- * with fewer round trips than one per statement where the batch's locks make the answer known already:
+ * in as few round trips as the answers allow (on a connection that keeps writes: pipeline.ts):
  *
- * - `insertDelivery`: the first call inserts every delivery of the batch, in order, in one statement; each
- *   call answers its delivery's part (which of its alerts are new, as if inserted one delivery after another).
+ * - `start`: the batch's `BEGIN` and locks, the insert of every delivery of the batch, in order, in one
+ *   statement, and the read of the open heals of every pair the batch's alerts match, share-locked: one round
+ *   trip. `insertDelivery` answers each delivery's part from it (which of its alerts are new, as if inserted
+ *   one delivery after another).
  * - `lockOpeners` for targets whose locks the batch took with its `BEGIN`: nothing to do (they are held until
  *   the commit).
- * - `openHeals`: the first call reads the open heals of every pair the batch's alerts match, share-locked,
- *   in one statement; later calls are answered from those rows and the heals the batch itself opened. Exact,
+ * - `openHeals`: answered from the rows read at the start and the heals the batch itself opened. Exact,
  *   because no one else can open a heal for a pair whose target lock the batch holds, nor close one it
  *   share-locked. (Only when the batch holds its target locks; otherwise every call reads.)
- * - `insertHeals` and `attachAlerts` are kept and written together, in one statement, before any other
- *   statement that could read them and, at the latest, by `flush` before the batch's audit records.
+ * - `insertHeals` and `attachAlerts` are collected and written together, in one statement; that statement and
+ *   the deferred matches are kept, and go with the next statement that must be answered (a resolved alert's
+ *   attachments, or the audit lock at the end).
  *
- * Every other statement is the one `pgStatements` runs, after the kept rows are written.
+ * Every other statement is the one `pgStatements` runs, after the kept rows.
  */
 export function createBatchStatements(
-  client: pg.PoolClient,
+  connection: KeepingConnection,
   inputs: readonly IngestInput[],
   held: ReadonlySet<bigint>,
 ) {
@@ -91,12 +102,13 @@ export function createBatchStatements(
   const holds = (p: PolicyTarget) => held.has(targetLockKey(p.policy, p.targetKey));
   const readable = pairs.every(holds) ? new Set(pairs.map(pairKey)) : new Set<string>();
   let open: Map<string, HealRow[]> | null = null;
-  let inserted: Promise<InsertedDelivery[]> | null = null;
+  let inserted: InsertedDelivery[] | null = null;
   let asked = 0;
   let heals: HealInsertRow[] = [];
   let attachments: Array<Attachment & { at: string }> = [];
 
-  async function flush(): Promise<void> {
+  /** Keeps the collected heals and attachments as one statement, sent with the next one answered. */
+  function flush(): void {
     if (heals.length === 0 && attachments.length === 0) return;
     const values = [
       ...healInsertColumns(heals),
@@ -108,53 +120,59 @@ export function createBatchStatements(
     ];
     heals = [];
     attachments = [];
-    await client.query(writeHealsSql(values));
-  }
-
-  async function readOpen(): Promise<Map<string, HealRow[]>> {
-    await flush();
-    const byPair = new Map(pairs.map((p) => [pairKey(p), [] as HealRow[]]));
-    const { rows } = await client.query<HealRow>(
-      openHealsSql([pairs.map((p) => p.policy), pairs.map((p) => p.targetKey)]),
-    );
-    for (const row of rows) byPair.get(pairKey({ policy: row.policy, targetKey: row.target_key }))?.push(row);
-    return byPair;
+    connection.keep(writeHealsSql(values));
   }
 
   return {
     flush,
+    /**
+     * The first round trip: `begin` (the transaction and its locks), the deliveries' insert and, when the
+     * batch holds every target its alerts match, their open heals.
+     */
+    async start(begin: readonly PipelineStatement[]): Promise<void> {
+      const insert = deliveriesInsert(inputs);
+      const read = readable.size > 0;
+      const results = await connection.run([
+        ...begin,
+        insert.statement,
+        ...(read ? [openHealsSql([pairs.map((p) => p.policy), pairs.map((p) => p.targetKey)])] : []),
+      ]);
+      inserted = insert.answer(results[begin.length]!);
+      if (!read) return;
+      open = new Map(pairs.map((p) => [pairKey(p), [] as HealRow[]]));
+      for (const row of results[begin.length + 1]!.rows as HealRow[])
+        open.get(pairKey({ policy: row.policy, targetKey: row.target_key }))?.push(row);
+    },
     /** The batch's statements over `base` (`pgStatements` on the batch's connection), for its deliveries in order. */
     statements(base: StoreStatements): StoreStatements {
       const afterFlush = Object.fromEntries(
         Object.entries(base).map(([name, statement]) => [
           name,
-          async (...args: unknown[]) => {
-            await flush();
+          (...args: unknown[]) => {
+            flush();
             return (statement as (...a: unknown[]) => unknown)(...args);
           },
         ]),
       ) as unknown as StoreStatements;
       return {
         ...afterFlush,
-        // Every delivery of the batch at the first call, in one statement. It neither reads nor is read by
-        // the kept rows; the deferred audit only collects records.
+        // Answered from the start's insert; the deferred audit only collects records.
         async insertDelivery(input) {
           // The program asks once per delivery, in the batch's order (the same input may come twice).
           const d = asked++;
-          if (inputs[d] !== input) throw new Error('ingest batch: deliveries asked out of order');
-          inserted ??= insertDeliveries(client, inputs);
-          return (await inserted)[d]!;
+          if (inputs[d] !== input || inserted === null)
+            throw new Error('ingest batch: deliveries asked out of order');
+          return inserted[d]!;
         },
         appendAudit: base.appendAudit,
         async lockOpeners(wanted, idempotencyKey) {
           if (idempotencyKey === undefined && wanted.every(holds)) return;
-          await flush();
-          await base.lockOpeners(wanted, idempotencyKey);
+          await afterFlush.lockOpeners(wanted, idempotencyKey);
         },
         async openHeals(wanted) {
-          if (!wanted.every((p) => readable.has(pairKey(p)))) return afterFlush.openHeals(wanted);
-          open ??= await readOpen();
           const known = open;
+          if (known === null || !wanted.every((p) => readable.has(pairKey(p))))
+            return afterFlush.openHeals(wanted);
           return wanted.flatMap((p) => known.get(pairKey(p)) ?? []);
         },
         async insertHeals(rows) {
@@ -167,6 +185,9 @@ export function createBatchStatements(
         },
         async attachAlerts(rows, at) {
           attachments.push(...rows.map((a) => ({ ...a, at })));
+        },
+        async insertDeferredMatches(rows, deliveryId, input) {
+          connection.keep(deferredMatchesInsert(rows, deliveryId, input));
         },
       };
     },

@@ -6,11 +6,24 @@ import type { AuditKey } from '../audit-chain.js';
 import { runAsync } from '../program.js';
 import { ingest } from '../programs/ingest.js';
 import type { IngestInput, IngestResult } from '../types.js';
-import { appendAudit } from './audit.js';
-import { isConnectionFailure, isRerunnable, isStaleConnection, storeError, unavailable } from './db.js';
+import { appendAudit, auditHeadStatements, auditInsert, type HeadRow } from './audit.js';
+import {
+  isConnectionFailure,
+  isRerunnable,
+  isStaleConnection,
+  prepared,
+  storeError,
+  unavailable,
+} from './db.js';
 import { batchLocks, createBatchStatements } from './ingest-batch.js';
+import { keepingConnection, type PipelineStatement, pipeline } from './pipeline.js';
 import { cutConnection, DeadlineExceeded } from './pool.js';
 import { pgStatements } from './statements.js';
+
+/** SET LOCAL, as a statement that takes parameters (parsed once per connection). */
+const timeoutsSql = prepared(
+  `SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)`,
+);
 
 /** A delivery's result, and the audit records it leaves for the batch to append last. */
 type IngestWrite = { result: IngestResult; audit: AuditInput[] };
@@ -112,20 +125,20 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
     }
   }
 
-  async function begin(batch: Batch, client: pg.PoolClient): Promise<ReadonlySet<bigint>> {
+  /**
+   * The transaction's first statements: the server itself gives up on it when its deliveries' time is over,
+   * and every lock the batch's deliveries will want is taken at once, in the one order every batch uses.
+   */
+  function beginning(batch: Batch): { statements: PipelineStatement[]; held: ReadonlySet<bigint> } {
     const remaining = Math.max(
       1,
       Math.round(Math.min(...batch.jobs.map((j) => j.deadline)) - performance.now()),
     );
-    // One round trip: the server itself gives up on this transaction when its deliveries' time is over, and
-    // every lock the batch's deliveries will want is taken at once, in the one order every batch uses.
     const locks = batchLocks(batch.jobs.map((j) => j.input));
-    await client.query(
-      `BEGIN; SET LOCAL statement_timeout = ${remaining}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs};
-       ${locks.sql}`,
-    );
-    batch.begun = true;
-    return locks.held;
+    return {
+      statements: ['BEGIN', timeoutsSql([String(remaining), String(idleMs)]), ...locks.statements],
+      held: locks.held,
+    };
   }
 
   /** Appends the batch's audit records, in delivery order, under the audit lock; then commits. */
@@ -137,26 +150,37 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
 
   /**
    * The batch's deliveries one after another, without a savepoint each, on the batch's statements
-   * (ingest-batch.ts: one statement per kind of write for the whole batch). Null when one failed: the
-   * transaction is rolled back, nothing of it counts, and the batch is written again delivery by delivery, so
-   * that only the one that failed fails.
+   * (ingest-batch.ts: one statement per kind of write for the whole batch), in three round trips when no alert
+   * resolves: the beginning, the deliveries and the open heals; the kept writes, the audit lock and the chain's
+   * head; the audit records and the commit. Null when a delivery failed: the transaction is rolled back,
+   * nothing of it counts, and the batch is written again delivery by delivery, so that only the one that
+   * failed fails.
    */
   async function writeAtOnce(batch: Batch, client: pg.PoolClient): Promise<Written | null> {
-    const held = await begin(batch, client);
+    const connection = keepingConnection(client);
+    const begin = beginning(batch);
     const inputs = batch.jobs.map((j) => j.input);
-    const batchStatements = createBatchStatements(client, inputs, held);
+    const batchStatements = createBatchStatements(connection, inputs, begin.held);
     // One set of statements for the whole batch: its deliveries' audit records are appended together anyway.
     const audit: AuditInput[] = [];
     const statements = batchStatements.statements(
-      pgStatements(client, options.auditKey, { deferAudit: audit }),
+      pgStatements(connection.client, options.auditKey, { deferAudit: audit }),
     );
     const written: Written = [];
+    let head: pg.QueryResult<HeadRow> | null = null;
+    let auditing = false;
     try {
+      await batchStatements.start(begin.statements);
+      batch.begun = true;
       for (const job of batch.jobs)
         written.push({ job, result: await runAsync(ingest(job.input), statements) });
-      await batchStatements.flush();
+      batchStatements.flush();
+      auditing = true;
+      if (audit.length > 0)
+        head = (await connection.run(auditHeadStatements()))[1]! as pg.QueryResult<HeadRow>;
     } catch (err) {
-      if (isConnectionFailure(err)) throw err;
+      // The audit lock and head failing is the batch's failure, not one delivery's (as a failed commit is).
+      if (isConnectionFailure(err) || (auditing && !connection.failedInKept)) throw err;
       await client.query('ROLLBACK');
       log?.debug(
         { deliveries: batch.jobs.length },
@@ -164,7 +188,10 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
       );
       return null;
     }
-    await commit(batch, client, audit);
+    // Every record carries its delivery's receivedAt already; the fallback time is never used.
+    const append = head && auditInsert(options.auditKey, audit, batch.jobs[0]!.input.receivedAt, head);
+    // A failed insert skips the COMMIT (PostgreSQL ignores the rest until the Sync): the batch rolls back.
+    await connection.run([...(append?.statement ? [append.statement] : []), 'COMMIT']);
     return written;
   }
 
@@ -172,7 +199,8 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
   async function write(batch: Batch, client: pg.PoolClient): Promise<Written> {
     const atOnce = await writeAtOnce(batch, client);
     if (atOnce !== null) return atOnce;
-    await begin(batch, client);
+    await pipeline(client, beginning(batch).statements);
+    batch.begun = true;
     const written: Array<{ job: Job } & IngestWrite> = [];
     for (const job of batch.jobs) {
       const outcome = await runJob(client, job);

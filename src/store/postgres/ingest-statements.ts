@@ -45,48 +45,54 @@ const insertDeliveriesSql = prepared(
              FROM a) AS fresh`,
 );
 
+type InsertedRow = { ids: number[]; fresh: Array<[number, string, string, AlertStatus]> };
+
 /**
- * Inserts deliveries, in the order given, with their alerts: what `insertDelivery` answers for each. A batch's
- * deliveries go in one statement; the alert of two of them is new for the first.
+ * The statement that inserts deliveries, in the order given, with their alerts, and how to read its answer:
+ * what `insertDelivery` answers for each. A batch's deliveries go in one statement; the alert of two of them is
+ * new for the first.
  */
-export async function insertDeliveries(
-  client: pg.PoolClient,
-  inputs: readonly IngestInput[],
-): Promise<InsertedDelivery[]> {
+export function deliveriesInsert(inputs: readonly IngestInput[]): {
+  statement: pg.QueryConfig;
+  answer(result: pg.QueryResult): InsertedDelivery[];
+} {
   // Sorted by identity (then delivery): concurrent batches take the unique-index entries in the same order.
   const alerts = inputs
     .flatMap((input, d) => input.alerts.map(({ alert }) => ({ alert, d, identity: alertIdentity(alert) })))
     .sort((a, b) => (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : a.d - b.d));
   const column = <T>(f: (a: (typeof alerts)[number]['alert']) => T) => alerts.map((a) => f(a.alert));
-  const { rows } = await client.query<{ ids: number[]; fresh: Array<[number, string, string, AlertStatus]> }>(
-    insertDeliveriesSql([
-      column((a) => a.fingerprint),
-      column((a) => a.startsAt),
-      column((a) => a.status),
-      column((a) => a.endsAt),
-      column((a) => JSON.stringify(a.labels)).join('\n'),
-      column((a) => JSON.stringify(a.annotations)).join('\n'),
-      column((a) => a.generatorURL),
-      alerts.map((a) => a.d + 1),
-      inputs.map((i) => i.receivedAt),
-      inputs.map((i) => i.delivery.receiver),
-      inputs.map((i) => i.delivery.groupKey),
-      inputs.map((i) => i.delivery.externalURL),
-      inputs.map((i) => i.delivery.status),
-      inputs.map((i) => i.alerts.length),
-      inputs.map((i) => i.delivery.truncatedAlerts),
-    ]),
-  );
-  const { ids, fresh } = rows[0]!;
-  const inserted = new Map(ids.map((id) => [Number(id), new Set<string>()]));
-  for (const [deliveryId, fingerprint, startsAt, status] of fresh)
-    inserted.get(Number(deliveryId))?.add(alertIdentity({ fingerprint, startsAt, status }));
-  return inputs.map((input, d) => {
-    const deliveryId = Number(ids[d]);
-    const mine = inserted.get(deliveryId)!;
-    // The same alert twice in one delivery: the first one is new, the second a duplicate (as in SQLite).
-    return { deliveryId, fresh: input.alerts.filter(({ alert }) => mine.delete(alertIdentity(alert))) };
-  });
+  const statement = insertDeliveriesSql([
+    column((a) => a.fingerprint),
+    column((a) => a.startsAt),
+    column((a) => a.status),
+    column((a) => a.endsAt),
+    column((a) => JSON.stringify(a.labels)).join('\n'),
+    column((a) => JSON.stringify(a.annotations)).join('\n'),
+    column((a) => a.generatorURL),
+    alerts.map((a) => a.d + 1),
+    inputs.map((i) => i.receivedAt),
+    inputs.map((i) => i.delivery.receiver),
+    inputs.map((i) => i.delivery.groupKey),
+    inputs.map((i) => i.delivery.externalURL),
+    inputs.map((i) => i.delivery.status),
+    inputs.map((i) => i.alerts.length),
+    inputs.map((i) => i.delivery.truncatedAlerts),
+  ]);
+  return {
+    statement,
+    answer(result) {
+      const { ids, fresh } = result.rows[0] as InsertedRow;
+      const inserted = new Map(ids.map((id) => [Number(id), new Set<string>()]));
+      for (const [deliveryId, fingerprint, startsAt, status] of fresh)
+        inserted.get(Number(deliveryId))?.add(alertIdentity({ fingerprint, startsAt, status }));
+      return inputs.map((input, d) => {
+        const deliveryId = Number(ids[d]);
+        const mine = inserted.get(deliveryId)!;
+        // The same alert twice in one delivery: the first one is new, the second a duplicate (as in SQLite).
+        return { deliveryId, fresh: input.alerts.filter(({ alert }) => mine.delete(alertIdentity(alert))) };
+      });
+    },
+  };
 }
 
 const resolveAttachmentsSql = prepared(
@@ -111,8 +117,8 @@ const attachAlertsSql = prepared(
 export function pgIngestStatements(client: pg.PoolClient): IngestStatements {
   return {
     async insertDelivery(input) {
-      const [inserted] = await insertDeliveries(client, [input]);
-      return inserted!;
+      const insert = deliveriesInsert([input]);
+      return insert.answer(await client.query(insert.statement))[0]!;
     },
 
     async resolveAttachments(alert, at) {

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import type pg from 'pg';
 import { prepared, type Queryable } from './db.js';
 
 /**
@@ -38,12 +39,8 @@ const lockKeysStatement = prepared('SELECT pg_advisory_xact_lock(k) FROM unnest(
 const sortedKeys = (keys: Iterable<bigint>) =>
   [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
-/**
- * The same as `lockKeys`, as SQL text to send with other statements in one round trip (a query with several
- * statements takes no parameters; the keys are integers this process computed, written as digits).
- */
-export function lockKeysSql(keys: Iterable<bigint>): string {
+/** The same as `lockKeys`, as statements to send with others in one round trip (none for no keys). */
+export function lockKeysStatements(keys: Iterable<bigint>): pg.QueryConfig[] {
   const sorted = sortedKeys(keys);
-  if (sorted.length === 0) return '';
-  return `SELECT pg_advisory_xact_lock(k) FROM unnest('{${sorted.join(',')}}'::bigint[]) AS k`;
+  return sorted.length === 0 ? [] : [lockKeysStatement([sorted.map(String)])];
 }

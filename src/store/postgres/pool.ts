@@ -47,6 +47,10 @@ Object.defineProperty(UnnamedStatementsClient.prototype, 'query', {
   },
 });
 
+/** Whether `prepared()` statements keep their names on this connection (false in the 'unnamed' mode). */
+export const preparesStatements = (client: pg.ClientBase): boolean =>
+  !(client instanceof UnnamedStatementsClient);
+
 /**
  * The pool every store call goes through. Every connection has an `error` listener from the moment it exists,
  * in the pool or checked out: a server shutdown (FATAL 57P01) or a dropped socket between two statements fails
