@@ -28,9 +28,8 @@ export const alertLockKey = (fingerprint: string, startsAt: string) =>
  * wait for each other instead of deadlocking.
  */
 export async function lockKeys(db: Queryable, keys: Iterable<bigint>): Promise<void> {
-  const sorted = sortedKeys(keys);
-  if (sorted.length === 0) return;
-  await db.query(lockKeysStatement([sorted.map(String)]));
+  const [statement] = lockKeysStatements(keys);
+  if (statement) await db.query(statement);
 }
 
 // unnest yields the array in order, and each row's lock is taken as the row is produced.
