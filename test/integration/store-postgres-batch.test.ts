@@ -237,14 +237,18 @@ function countRoundTrips() {
   };
 }
 
+/** A store on a database of its own with one connection, so that every round trip is counted in order. */
+const openOneConnectionStore = async () =>
+  openPostgresStore({
+    url: await server.createDatabase(),
+    clock: fakeClock(),
+    auditKey: testAuditKey,
+    poolSize: 1,
+  });
+
 describe('PostgreSQL ingest batch round trips', () => {
   it('a batch of new alerts takes three round trips, one more per resolved alert; a re-sent one two', async () => {
-    const store = openPostgresStore({
-      url: await server.createDatabase(),
-      clock: fakeClock(),
-      auditKey: testAuditKey,
-      poolSize: 1,
-    });
+    const store = await openOneConnectionStore();
     const counter = countRoundTrips();
     /** The round trips one batch of `deliveries`, issued in one turn, took. */
     const roundTrips = async (deliveries: IngestInput[]) => {
@@ -316,12 +320,7 @@ describe('PostgreSQL ingest batch round trips', () => {
 
 describe('PostgreSQL write transaction round trips', () => {
   it('BEGIN goes with the first statement: an audit append is the lock and head, the insert, the commit', async () => {
-    const store = openPostgresStore({
-      url: await server.createDatabase(),
-      clock: fakeClock(),
-      auditKey: testAuditKey,
-      poolSize: 1,
-    });
+    const store = await openOneConnectionStore();
     const counter = countRoundTrips();
     try {
       await store.migrate();

@@ -18,6 +18,14 @@ const tempFile = () => {
   dirs.push(dir);
   return path.join(dir, 'salve.log');
 };
+/** salve's logger at info on a batched destination writing to a new file, once the file is open. */
+const fileLogger = async () => {
+  const file = tempFile();
+  const destination = batchedDestination(file);
+  await once(destination, 'ready');
+  const log = createLogger({ level: 'info', destination: destination as unknown as NodeJS.WritableStream });
+  return { file, destination, log };
+};
 const lines = (file: string) =>
   fs
     .readFileSync(file, 'utf8')
@@ -31,10 +39,7 @@ afterEach(() => {
 
 describe('the batched log destination', () => {
   it('writes a line alone without waiting for others, soon after it was logged', async () => {
-    const file = tempFile();
-    const destination = batchedDestination(file);
-    await once(destination, 'ready');
-    const log = createLogger({ level: 'info', destination: destination as unknown as NodeJS.WritableStream });
+    const { file, destination, log } = await fileLogger();
     const logged = Date.now();
     log.info({ delivery: 1 }, 'request completed');
     const seen = await waitFor(
@@ -51,13 +56,7 @@ describe('the batched log destination', () => {
   it('writes many lines, more than one batch, all of them in order, also when they stop mid-write', async () => {
     // Bursts past a batch, each ending while a write is in flight: what waits behind it is written too.
     for (const burst of [97, 150, 333]) {
-      const file = tempFile();
-      const destination = batchedDestination(file);
-      await once(destination, 'ready');
-      const log = createLogger({
-        level: 'info',
-        destination: destination as unknown as NodeJS.WritableStream,
-      });
+      const { file, destination, log } = await fileLogger();
       const count = 2_000;
       for (let i = 0; i < count; i++) {
         log.info({ n: i, pad: 'x'.repeat(i % 300) }, 'request completed');
@@ -87,13 +86,7 @@ describe('the batched log destination', () => {
     }) as typeof fs.write;
     fs.write = slow;
     try {
-      const file = tempFile();
-      const destination = batchedDestination(file);
-      await once(destination, 'ready');
-      const log = createLogger({
-        level: 'info',
-        destination: destination as unknown as NodeJS.WritableStream,
-      });
+      const { file, destination, log } = await fileLogger();
       log.info('first');
       await waitFor(
         'the first write',
@@ -143,10 +136,7 @@ describe('the batched log destination', () => {
   });
 
   it('stops quietly once ended, with a line still waiting', async () => {
-    const file = tempFile();
-    const destination = batchedDestination(file);
-    await once(destination, 'ready');
-    const log = createLogger({ level: 'info', destination: destination as unknown as NodeJS.WritableStream });
+    const { file, destination, log } = await fileLogger();
     log.info('last words');
     destination.end();
     await once(destination, 'close');
@@ -178,10 +168,7 @@ describe('the time of a line', () => {
   });
 
   it('is the time field of every line salve writes', async () => {
-    const file = tempFile();
-    const destination = batchedDestination(file);
-    await once(destination, 'ready');
-    const log = createLogger({ level: 'info', destination: destination as unknown as NodeJS.WritableStream });
+    const { file, destination, log } = await fileLogger();
     const before = Date.now();
     log.info('now');
     const [line] = await waitFor(
