@@ -32,6 +32,8 @@ export async function benchIngestPostgres(
   const pg = await startTestPostgres({ durable: true });
   try {
     const storeCpuMicros = await postgresCpuReader(pg);
+    // What the backends wait on (locks, the WAL's fsync, salve), sampled from a connection of its own.
+    const waitsVia = pg.adminUrl;
     let salt = 50;
     const runs: IngestRun[] = [];
     if (withBare) {
@@ -44,7 +46,7 @@ export async function benchIngestPostgres(
       const postgresUrl = await pg.createDatabase();
       runs.push(
         await runOnce(
-          { scenario, server: 'salve', logLevel, salt: salt++, postgresUrl, storeCpuMicros },
+          { scenario, server: 'salve', logLevel, salt: salt++, postgresUrl, storeCpuMicros, waitsVia },
           options,
           progress,
         ),
@@ -61,6 +63,7 @@ export async function benchIngestPostgres(
           salt: salt++,
           postgresUrl: await pg.createDatabase(),
           storeCpuMicros,
+          waitsVia,
           replicas: 3,
         },
         perProcessWarmup(options, 3),
@@ -77,6 +80,7 @@ export async function benchIngestPostgres(
             salt: salt++,
             postgresUrl: await pg.createDatabase(),
             storeCpuMicros,
+            waitsVia,
             replicas,
           },
           perProcessWarmup(options, replicas),

@@ -4,7 +4,9 @@ import { type OtlpReceiver, startOtlpReceiver } from '../test/support/otlp-recei
 import { type ServerChild, type ServerKind, startServer } from './child.js';
 import { createDeliveryStream } from './deliveries.js';
 import { driveAll } from './load.js';
+import { watchMachineCpu } from './machine-cpu.js';
 import type { BenchOptions } from './options.js';
+import { sampleWaits, type WaitShares } from './postgres-waits.js';
 import type { ServerStats } from './server.js';
 import { mib, percentile } from './stats.js';
 import { type DurabilityCheck, verifyDurability } from './verify-store.js';
@@ -37,6 +39,17 @@ export type IngestRun = {
   storeCpuMicrosPerDelivery: number | null;
   /** Share of the run the server's event loop was busy: near 1, the server (not the load) is the limit. */
   loopBusy: number;
+  /** CPU time of this process (the load generator) per acknowledged delivery. */
+  loadCpuMicrosPerDelivery: number;
+  /**
+   * Share of the machine's CPUs busy over the measured window, and the part of it that was neither the
+   * servers, the database nor the load generator (other work, kernel time charged to no process). Null
+   * without /proc/stat. Near 1, the machine is saturated: rates then say how CPU is shared, not what scales.
+   */
+  machineBusy: number | null;
+  othersBusy: number | null;
+  /** PostgreSQL runs asked for it: what the database's backends were doing (see postgres-waits.ts). */
+  waits: WaitShares | null;
   statusCounts: Record<string, number>;
   errors: number;
   /** Bytes of log the server wrote during the run. */
@@ -64,6 +77,8 @@ export type RunSpec = {
   replicas?: number;
   /** salve on SQLite only: SALVE_SQLITE_WRITER (default `worker`). */
   sqliteWriter?: 'worker' | 'event-loop';
+  /** PostgreSQL only: the server's own database, to sample what the backends of `postgresUrl` wait on. */
+  waitsVia?: string;
 };
 
 export async function runOnce(
@@ -125,7 +140,14 @@ export async function runOnce(
     const before = await Promise.all(servers.map((s) => s.stats()));
     const storeCpuBefore = spec.storeCpuMicros?.() ?? null;
     const spansBefore = spec.traces?.spans.length ?? 0;
+    const sampler =
+      spec.waitsVia && spec.postgresUrl ? await sampleWaits(spec.waitsVia, spec.postgresUrl) : null;
+    const machine = watchMachineCpu();
+    const loadCpuBefore = process.cpuUsage();
     const load = await driveAll(urls, { ...base, duration: options.duration });
+    const loadCpu = process.cpuUsage(loadCpuBefore);
+    const machineCpu = machine?.stop() ?? null;
+    const waits = (await sampler?.stop()) ?? null;
     const stats = await Promise.all(servers.map((s) => s.stats()));
     const storeCpuAfter = spec.storeCpuMicros?.() ?? null;
     const logBytes = logSize() - logBefore;
@@ -147,6 +169,8 @@ export async function runOnce(
       );
     }
     const sum = (f: (s: ServerStats) => number, of: ServerStats[]) => of.reduce((n, s) => n + f(s), 0);
+    const serverCpu = sum((s) => s.cpuMicros, stats) - sum((s) => s.cpuMicros, before);
+    const storeCpu = storeCpuBefore === null || storeCpuAfter === null ? 0 : storeCpuAfter - storeCpuBefore;
     return {
       scenario: spec.server === 'bare' ? null : spec.scenario,
       server: spec.server,
@@ -159,8 +183,7 @@ export async function runOnce(
       p50Ms: percentile(load.latenciesMs, 50),
       p99Ms: percentile(load.latenciesMs, 99),
       peakRssMiB: mib(Math.max(...stats.map((s) => s.peakRss))),
-      cpuMicrosPerDelivery:
-        (sum((s) => s.cpuMicros, stats) - sum((s) => s.cpuMicros, before)) / Math.max(1, load.acknowledged),
+      cpuMicrosPerDelivery: serverCpu / Math.max(1, load.acknowledged),
       storeCpuMicrosPerDelivery:
         storeCpuBefore === null || storeCpuAfter === null
           ? null
@@ -170,6 +193,10 @@ export async function runOnce(
           (n, s, i) => n + (s.loopActiveMs - before[i]!.loopActiveMs) / (s.atMs - before[i]!.atMs),
           0,
         ) / stats.length,
+      loadCpuMicrosPerDelivery: (loadCpu.user + loadCpu.system) / Math.max(1, load.acknowledged),
+      machineBusy: machineCpu?.busy ?? null,
+      othersBusy: machineCpu?.others(serverCpu + storeCpu + loadCpu.user + loadCpu.system) ?? null,
+      waits,
       statusCounts: load.statusCounts,
       errors: load.errors,
       logBytes,

@@ -43,6 +43,13 @@ const serverName = (run: IngestRun) =>
           : `salve (${run.store === 'postgres' ? `postgres${run.replicas > 1 ? ` x${run.replicas} replicas` : ''}, ` : ''}log ${run.logLevel}${run.tracedSpans === null ? '' : ', traced'}${run.sqliteWriter === 'event-loop' ? ', writer on the event loop' : ''})`;
 const scenarioNames = { new: 'new alerts', redelivery: 're-deliveries' } as const;
 const scenarioName = (run: IngestRun) => (run.scenario === null ? 'either' : scenarioNames[run.scenario]);
+/** The scenario and the server, as one name. */
+export const runLabel = (run: IngestRun) => `${scenarioName(run)}, ${serverName(run)}`;
+/** Busy share of the machine's CPUs, and in brackets the part that was none of the run's own processes. */
+const machineBusy = (run: IngestRun) =>
+  run.machineBusy === null
+    ? '-'
+    : `${fixed(run.machineBusy * 100, 0)}% (${fixed((run.othersBusy ?? 0) * 100, 0)}%)`;
 
 function otherStatuses(run: IngestRun): string {
   const other = Object.entries(run.statusCounts).filter(([s]) => s !== '202');
@@ -65,6 +72,8 @@ export function ingestReport(runs: readonly IngestRun[], redeliveryRatio: number
       grouped(run.cpuMicrosPerDelivery),
       run.storeCpuMicrosPerDelivery === null ? '-' : grouped(run.storeCpuMicrosPerDelivery),
       `${fixed(run.loopBusy * 100, 0)}%`,
+      grouped(run.loadCpuMicrosPerDelivery),
+      machineBusy(run),
       run.logBytes > 0 ? fixed(run.logBytes / run.seconds / 1024, 0) : '-',
       v ? `${fixed(v.ratio, 2)} ${mark(v.ratioMet)}` : '-',
       v ? mark(v.p99Met) : '-',
@@ -84,6 +93,8 @@ export function ingestReport(runs: readonly IngestRun[], redeliveryRatio: number
       'CPU us/delivery',
       'PostgreSQL CPU us/delivery',
       'loop busy',
+      'load generator CPU us/delivery',
+      'machine CPUs busy (others)',
       'log KiB/s',
       `ratio (>= ${targets.minRatio.new}, re-deliveries ${targets.minRatio.redelivery})`,
       `p99 <= ${targets.maxP99Ms} ms`,

@@ -18,6 +18,7 @@ import {
   breakdownReport,
   ingestReport,
   matchReport,
+  runLabel,
   stormReport,
   targets,
   verdict,
@@ -26,6 +27,7 @@ import {
 import { benchStoreFaults, type StoreFaultRun, storeFaultsReport } from './store-faults.js';
 import { benchStorm, type StormRun } from './storm.js';
 import { benchVerify, type VerifyRun } from './verify.js';
+import { waitsReport } from './waits-report.js';
 
 async function main(argv: string[]): Promise<number> {
   const options = parseBenchOptions(argv);
@@ -85,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
         `load average ${machine.loadAverageAtStart.toFixed(1)} at start, ${loadAverageAtEnd.toFixed(1)} at end`,
     ];
     if (ingest.length > 0) sections.push(ingestReport(ingest, options.redeliveryRatio));
+    const waits = waitsReport(ingest, runLabel);
+    if (waits !== '') sections.push(waits);
     if (storm.length > 0) sections.push(stormReport(storm));
     if (match.length > 0) sections.push(matchReport(match));
     if (firstAction.length > 0) sections.push(firstActionReport(firstAction));
