@@ -170,7 +170,11 @@ export async function runOnce(
     }
     const sum = (f: (s: ServerStats) => number, of: ServerStats[]) => of.reduce((n, s) => n + f(s), 0);
     const serverCpu = sum((s) => s.cpuMicros, stats) - sum((s) => s.cpuMicros, before);
-    const storeCpu = storeCpuBefore === null || storeCpuAfter === null ? 0 : storeCpuAfter - storeCpuBefore;
+    // The waits sampler's own backend is the bench's, not salve's: left out of PostgreSQL's CPU.
+    const storeCpu =
+      storeCpuBefore === null || storeCpuAfter === null
+        ? 0
+        : storeCpuAfter - storeCpuBefore - (waits?.samplerCpuMicros ?? 0);
     return {
       scenario: spec.server === 'bare' ? null : spec.scenario,
       server: spec.server,
@@ -185,9 +189,7 @@ export async function runOnce(
       peakRssMiB: mib(Math.max(...stats.map((s) => s.peakRss))),
       cpuMicrosPerDelivery: serverCpu / Math.max(1, load.acknowledged),
       storeCpuMicrosPerDelivery:
-        storeCpuBefore === null || storeCpuAfter === null
-          ? null
-          : (storeCpuAfter - storeCpuBefore) / Math.max(1, load.acknowledged),
+        storeCpuBefore === null || storeCpuAfter === null ? null : storeCpu / Math.max(1, load.acknowledged),
       loopBusy:
         stats.reduce(
           (n, s, i) => n + (s.loopActiveMs - before[i]!.loopActiveMs) / (s.atMs - before[i]!.atMs),

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import pg from 'pg';
 import { lockSpace, storeLocks } from '../src/store/postgres/locks.js';
 
@@ -17,6 +18,8 @@ export type WaitShares = {
    * once a second: roughly). Deliveries over commits says how large the batches were.
    */
   commits: number;
+  /** CPU time (us) of the sampling connection's own backend: not salve's, so not in PostgreSQL's figure. */
+  samplerCpuMicros: number;
 };
 
 export const waitCategories = [
@@ -87,6 +90,8 @@ export async function sampleWaits(
       ).rows[0]?.n ?? 0,
     );
   const commitsBefore = await commits();
+  const pid = Number((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid);
+  const cpuBefore = backendCpuMicros(pid);
   const counts: Record<string, number> = {};
   let samples = 0;
   let backends = 0;
@@ -110,10 +115,24 @@ export async function sampleWaits(
       stopped = true;
       await loop;
       const committed = (await commits()) - commitsBefore;
+      const samplerCpuMicros = Math.max(0, backendCpuMicros(pid) - cpuBefore);
       await client.end();
       const shares: Record<string, number> = {};
       for (const [category, n] of Object.entries(counts)) shares[category] = n / Math.max(1, backends);
-      return { samples, backends, shares, auditHeld: auditHeld / Math.max(1, samples), commits: committed };
+      const held = auditHeld / Math.max(1, samples);
+      return { samples, backends, shares, auditHeld: held, commits: committed, samplerCpuMicros };
     },
   };
+}
+
+/** CPU time (user + system, us) of one process so far; 0 where /proc is missing (then nothing is subtracted). */
+function backendCpuMicros(pid: number): number {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, fields 14 and 15, in USER_HZ (100) ticks.
+    return (Number(fields[11]) + Number(fields[12])) * 1e4;
+  } catch {
+    return 0;
+  }
 }
