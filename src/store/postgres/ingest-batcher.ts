@@ -20,9 +20,15 @@ import { keepingConnection, type PipelineStatement, pipeline } from './pipeline.
 import { cutConnection, DeadlineExceeded } from './pool.js';
 import { pgStatements } from './statements.js';
 
-/** SET LOCAL, as a statement that takes parameters (parsed once per connection). */
+/**
+ * SET LOCAL, as a statement that takes parameters (parsed once per connection). The ingest transaction's
+ * prepared statements keep their generic plans: left to choose, PostgreSQL planned the deliveries' insert
+ * again for every batch (a custom plan knows how many elements each array holds, so it always looked cheaper),
+ * about 0.2 ms of the server's CPU per batch for the same plan shape.
+ */
 const timeoutsSql = prepared(
-  `SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)`,
+  `SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true),
+          set_config('plan_cache_mode', 'force_generic_plan', true)`,
 );
 
 /** A delivery's result, and the audit records it leaves for the batch to append last. */
