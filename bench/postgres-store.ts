@@ -12,7 +12,10 @@
  * With `--profile FILE`, the measured part of the new-alert scenario (nothing else) is profiled into FILE
  * (a V8 .cpuprofile; summarise with bench/profile-summary.ts).
  *
- *   npx tsx bench/postgres-store.ts [--deliveries N] [--clients N] [--statements] [--profile FILE]
+ * With `--only new` (or `--only re`), only that scenario runs. Fewer `--clients` make smaller batches, closer to
+ * what the HTTP runs see (a batch's own costs, its round trips and statements, count more per delivery).
+ *
+ *   npx tsx bench/postgres-store.ts [--deliveries N] [--clients N] [--statements] [--profile FILE] [--only new|re]
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -32,6 +35,7 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '20' },
     statements: { type: 'boolean', default: false },
     profile: { type: 'string' },
+    only: { type: 'string' },
   },
 });
 const count = Number(args.deliveries);
@@ -78,6 +82,7 @@ try {
     ['new alerts', 0],
     ['re-deliveries (90%)', 0.9],
   ] as const) {
+    if (args.only !== undefined && !scenario.startsWith(args.only)) continue;
     const inputs = await inputsOf(scenario === 'new alerts' ? 11 : 12, ratio);
     const store = openPostgresStore({ url: await server.createDatabase(), clock: systemClock() });
     await store.migrate();

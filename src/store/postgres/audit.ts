@@ -18,10 +18,12 @@ async function readHead(db: Queryable): Promise<ChainHead> {
   return chainHead(rows[0]);
 }
 
+// The records' data, JSON documents full of quotes, go as one text, one a line (JSON.stringify writes no line
+// break): in an array literal node-postgres would escape every quote and PostgreSQL unescape it again.
 const insertAuditSql = prepared(
   `INSERT INTO audit (${auditInsertColumns})
    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                        $8::text[], $9::text[], $10::text[], $11::text[], $12::integer[])`,
+                        $8::text[], string_to_array($9::text, E'\n'), $10::text[], $11::text[], $12::integer[])`,
 );
 
 /**
@@ -56,7 +58,7 @@ export function auditInsert(
       sealed.map((r) => r.policy),
       sealed.map((r) => r.target),
       sealed.map((r) => r.outcome),
-      sealed.map((r) => r.dataText),
+      sealed.map((r) => r.dataText).join('\n'),
       sealed.map((r) => r.prevHash),
       sealed.map((r) => r.hash),
       sealed.map((r) => r.scheme),
@@ -69,7 +71,8 @@ export function auditInsert(
  * lock before it reads the head, and holds it until it commits: the chain stays a single line.
  *
  * Call it last in a transaction. Holding the audit lock, a transaction only inserts audit rows and commits;
- * it never waits for a lock another writer holds, so no writer can deadlock on it.
+ * it never waits for a lock another writer holds, so no writer can deadlock on it. (An ingest batch that
+ * takes it before its writes does so only when none of them can wait: ingest-batch.ts, `local`.)
  */
 export async function appendAudit(
   client: pg.PoolClient,

@@ -10,10 +10,11 @@ export const lockSpace = 0x5a17e;
 /** `ingest`: shared by the batches that lock their own alerts and targets, exclusive for one too big to. */
 export const storeLocks = { migrations: 1, audit: 2, ingest: 3, limits: 4 } as const;
 
-// The first 8 bytes of the text's SHA-256: every replica, of any release, must compute the same key. One-shot
-// `hash` (no Hash object per key): a batch computes one per alert.
+// The first 8 bytes of the text's SHA-256, big-endian and signed: every replica, of any release, must compute
+// the same key (pinned by test/unit/postgres-lock-keys.test.ts). One-shot `hash` to hex, no Hash object nor
+// Buffer per key (a batch computes one per alert; a Buffer is an allocation the garbage collector finalises).
 function hashKey(text: string): bigint {
-  return hash('sha256', text, 'buffer').readBigInt64BE(0);
+  return BigInt.asIntN(64, BigInt(`0x${hash('sha256', text, 'hex').slice(0, 16)}`));
 }
 
 export const targetLockKey = (policy: string, targetKey: string) =>
