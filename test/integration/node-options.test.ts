@@ -111,10 +111,9 @@ describe('how salve starts (V8 young generation)', () => {
           )?.ok === true,
         { timeoutMs: 60_000 },
       );
-      // env replaced itself with node: the same process, now node, with the NODE_OPTIONS the line set.
+      // env replaced itself with node (same process): salve runs with the NODE_OPTIONS the line set.
       const environ = fs.readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
       expect(environ).toContain(`NODE_OPTIONS=${flag} `);
-      expect(fs.readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim()).toBe('node');
     },
     90_000,
   );
