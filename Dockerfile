@@ -53,5 +53,8 @@ EXPOSE 9095
 # No curl in slim images: node asks /healthz on the port SALVE_LISTEN names.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "const p=(process.env.SALVE_LISTEN||'').split(':').pop()||'9095';fetch('http://127.0.0.1:'+p+'/healthz').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "dist/src/main.js"]
+# The built CLI itself (executable, package.json's bin): its first line starts node with the young generation
+# salve is measured with, which a memory limit would otherwise shrink (see src/main.ts). NODE_OPTIONS passed
+# to the container come after it, so an operator's --max-semi-space-size wins.
+ENTRYPOINT ["/app/dist/src/main.js"]
 CMD ["serve"]

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { ServerChild } from './child.js';
+import { extraNodeFlags } from './node-flags.js';
 import type { ServerStats } from './server.js';
 import { repoRoot } from './workspace.js';
 
@@ -32,9 +33,11 @@ function procCpuMicros(pid: number): number {
 }
 
 /**
- * salve as it ships: `node dist/src/main.js serve` (built first when the sources changed, as `npm start`
- * does), without the TypeScript loader the other runs carry. Its figures come from /proc (Linux): RSS and
- * peak RSS, CPU; heap and event-loop figures are not visible from outside (NaN), and no GC can be forced.
+ * salve as it ships: the built bin, `dist/src/main.js serve`, started through its first line as `npm start`
+ * and the image start it (built first when the sources changed, as `npm start` does), without the TypeScript
+ * loader the other runs carry; SALVE_BENCH_NODE_FLAGS go after the NODE_OPTIONS it ships with. Its figures
+ * come from /proc (Linux): RSS and peak RSS, CPU; heap and event-loop figures are not visible from outside
+ * (NaN), and no GC can be forced.
  */
 export async function startBuiltSalve(dir: string, logLevel: string): Promise<ServerChild> {
   const build = spawnSync(process.execPath, [path.join(repoRoot, 'scripts/build-if-stale.mjs')], {
@@ -48,7 +51,8 @@ export async function startBuiltSalve(dir: string, logLevel: string): Promise<Se
   for (const [key, value] of Object.entries(process.env)) {
     if (!/^(SALVE_|OTEL_|KUBECONFIG$|KUBERNETES_SERVICE_)/.test(key)) env[key] = value;
   }
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/main.js'), 'serve'], {
+  const nodeOptions = [env.NODE_OPTIONS ?? '', ...extraNodeFlags()].join(' ').trim();
+  const child = spawn(path.join(repoRoot, 'dist/src/main.js'), ['serve'], {
     cwd: dir,
     stdio: ['ignore', log, log],
     env: {
@@ -59,6 +63,7 @@ export async function startBuiltSalve(dir: string, logLevel: string): Promise<Se
       SALVE_TOKENS_FILE: path.join(dir, 'tokens.yaml'),
       SALVE_LOG_LEVEL: logLevel,
       SALVE_LISTEN: `127.0.0.1:${port}`,
+      NODE_OPTIONS: nodeOptions,
     },
   });
   fs.closeSync(log);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { salveNodeFlags } from './node-flags.js';
 import type { FromServer, ServerStats, ToServer } from './server.js';
 
 const serverScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server.ts');
@@ -66,7 +67,7 @@ function request(child: ChildProcess, message: ToServer): Promise<FromServer> {
 }
 
 export async function startServer(options: StartOptions): Promise<ServerChild> {
-  const args = ['--expose-gc', '--import', 'tsx'];
+  const args = ['--expose-gc', ...(options.kind === 'salve' ? salveNodeFlags() : []), '--import', 'tsx'];
   if (options.profile) {
     args.push('--cpu-prof', '--cpu-prof-dir', path.join(options.profile.dir, options.profile.label));
   }

@@ -79,8 +79,10 @@ describe('Dockerfile', () => {
       SALVE_DATA_DIR: '/data',
       SALVE_POLICIES: '/etc/salve/policies',
     });
-    // The entry point is the built CLI that package.json's bin names.
-    expect(one(prod, 'ENTRYPOINT')).toBe(`["node", "${pkg.bin.salve}"]`);
+    // The entry point is the built CLI that package.json's bin names, run by its first line (node with the
+    // shipped NODE_OPTIONS: test/integration/node-options.test.ts).
+    expect(one(prod, 'WORKDIR')).toBe('/app');
+    expect(one(prod, 'ENTRYPOINT')).toBe(`["/app/${pkg.bin.salve}"]`);
     expect(one(prod, 'CMD')).toBe('["serve"]');
   });
 
