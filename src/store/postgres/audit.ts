@@ -71,8 +71,7 @@ export function auditInsert(
  * lock before it reads the head, and holds it until it commits: the chain stays a single line.
  *
  * Call it last in a transaction. Holding the audit lock, a transaction only inserts audit rows and commits;
- * it never waits for a lock another writer holds, so no writer can deadlock on it. (An ingest batch that
- * takes it before its writes does so only when none of them can wait: ingest-batch.ts, `local`.)
+ * it never waits for a lock another writer holds, so no writer can deadlock on it.
  */
 export async function appendAudit(
   client: pg.PoolClient,

@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import { openHealStates } from '../../domain/heal.js';
-import { SalveError } from '../../errors.js';
 import type { Attachment, InsertedDelivery, PolicyTarget, StoreStatements } from '../port.js';
 import { pairKey, pairsOf } from '../programs/placement.js';
 import type { HealInsertRow, HealRow } from '../rows.js';
@@ -90,8 +89,7 @@ const insertedHealRow = (row: HealInsertRow): HealRow => ({
  *   share-locked. (Only when the batch holds its target locks; otherwise every call reads.)
  * - `insertHeals` and `attachAlerts` are collected and written together, in one statement; that statement and
  *   the deferred matches are kept, and go with the next statement that must be answered (a resolved alert's
- *   attachments, or the audit lock at the end; in a `local` batch, which took the audit lock at its start,
- *   the audit records and the commit).
+ *   attachments, or the audit lock at the end).
  *
  * Every other statement is the one `pgStatements` runs, after the kept rows.
  */
@@ -102,11 +100,7 @@ export function createBatchStatements(
 ) {
   const pairs = pairsOf(inputs.flatMap((i) => i.alerts.flatMap((a) => a.outcomes)));
   const holds = (p: PolicyTarget) => held.has(targetLockKey(p.policy, p.targetKey));
-  const holdsAll = pairs.every(holds);
-  const readable = holdsAll ? new Set(pairs.map(pairKey)) : new Set<string>();
-  // No resolved alert (its attachments are looked up and updated, waiting on heals' row locks) and every
-  // target locked with the BEGIN: nothing the ingest program asks after the start is sent on its own.
-  const local = holdsAll && inputs.every((i) => i.alerts.every(({ alert }) => alert.status === 'firing'));
+  const readable = pairs.every(holds) ? new Set(pairs.map(pairKey)) : new Set<string>();
   let open: Map<string, HealRow[]> | null = null;
   let inserted: InsertedDelivery[] | null = null;
   let asked = 0;
@@ -132,37 +126,22 @@ export function createBatchStatements(
   return {
     flush,
     /**
-     * Every statement the ingest program asks after the start is answered from it or kept (no resolved alert,
-     * every target locked with the BEGIN): nothing of the batch waits on another transaction's locks after its
-     * first round trip, so the audit lock can end it, and the kept writes go with the audit records and the
-     * commit. They cannot wait: the heals they attach to are the batch's own or share-locked by its read, the
-     * open heals it adds are for targets it locked, and the alerts it attaches or defers are new, under its
-     * alert locks.
+     * The first round trip: `begin` (the transaction and its locks), the deliveries' insert and, when the
+     * batch holds every target its alerts match, their open heals.
      */
-    local,
-    /**
-     * The first round trip: `begin` (the transaction and its locks), the deliveries' insert, when the batch
-     * holds every target its alerts match, their open heals, and then `after`; answers `after`'s results.
-     */
-    async start(
-      begin: readonly PipelineStatement[],
-      after: readonly PipelineStatement[] = [],
-    ): Promise<pg.QueryResult[]> {
+    async start(begin: readonly PipelineStatement[]): Promise<void> {
       const insert = deliveriesInsert(inputs);
       const read = readable.size > 0;
       const results = await connection.run([
         ...begin,
         insert.statement,
         ...(read ? [openHealsSql([pairs.map((p) => p.policy), pairs.map((p) => p.targetKey)])] : []),
-        ...after,
       ]);
       inserted = insert.answer(results[begin.length]!);
-      if (read) {
-        open = new Map(pairs.map((p) => [pairKey(p), [] as HealRow[]]));
-        for (const row of results[begin.length + 1]!.rows as HealRow[])
-          open.get(pairKey({ policy: row.policy, targetKey: row.target_key }))?.push(row);
-      }
-      return results.slice(results.length - after.length);
+      if (!read) return;
+      open = new Map(pairs.map((p) => [pairKey(p), [] as HealRow[]]));
+      for (const row of results[begin.length + 1]!.rows as HealRow[])
+        open.get(pairKey({ policy: row.policy, targetKey: row.target_key }))?.push(row);
     },
     /** The batch's statements over `base` (`pgStatements` on the batch's connection), for its deliveries in order. */
     statements(base: StoreStatements): StoreStatements {
@@ -170,12 +149,6 @@ export function createBatchStatements(
         Object.entries(base).map(([name, statement]) => [
           name,
           (...args: unknown[]) => {
-            // Never, by `local`'s conditions; should it happen, the batch is written delivery by delivery.
-            if (local)
-              throw new SalveError(
-                'SALVE_INTERNAL',
-                `ingest batch: ${name} would be sent under the audit lock`,
-              );
             flush();
             return (statement as (...a: unknown[]) => unknown)(...args);
           },

@@ -80,8 +80,7 @@ export type IngestBatcherOptions = {
  * Batches of every replica run side by side: each takes, first, the locks of all its alerts (by fingerprint
  * and start) and of all the targets they match, in ascending key order, so two batches that share an alert
  * or a target take turns and never deadlock, and batches that share nothing do not wait for each other
- * until the audit lock, taken after every other lock, once nothing of the batch can wait on another
- * transaction any more (see writeAtOnce). A batch with too many to lock runs alone.
+ * until the audit lock, taken last, just before the commit. A batch with too many to lock runs alone.
  *
  * Every delivery has a deadline. A batch that outlives the deadlines of its deliveries is abandoned: they
  * are answered 503, its connection is cut (PostgreSQL rolls it back), and the queue moves on.
@@ -157,21 +156,17 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
 
   /**
    * The batch's deliveries one after another, without a savepoint each, on the batch's statements
-   * (ingest-batch.ts: one statement per kind of write for the whole batch). When everything the deliveries
-   * ask after the start is answered or kept there (`local`: no resolved alert, every target locked with the
-   * BEGIN), two round trips: the beginning, the deliveries, the open heals, then the audit lock and the chain's
-   * head; the kept writes, the audit records and the commit. Otherwise three, and one more per resolved
-   * alert: the audit lock and head go with the kept writes once the deliveries are written. Either way the
-   * audit lock is taken after every other lock and held only while nothing waits on another transaction.
-   * Null when a delivery failed: the transaction is rolled back, nothing of it counts, and the batch is
-   * written again delivery by delivery, so that only the one that failed fails.
+   * (ingest-batch.ts: one statement per kind of write for the whole batch), in three round trips when no alert
+   * resolves: the beginning, the deliveries and the open heals; the kept writes, the audit lock and the chain's
+   * head; the audit records and the commit. Null when a delivery failed: the transaction is rolled back,
+   * nothing of it counts, and the batch is written again delivery by delivery, so that only the one that
+   * failed fails.
    */
   async function writeAtOnce(batch: Batch, client: pg.PoolClient): Promise<Written | null> {
     const connection = keepingConnection(client);
     const begin = beginning(batch);
     const inputs = batch.jobs.map((j) => j.input);
     const batchStatements = createBatchStatements(connection, inputs, begin.held);
-    const { local } = batchStatements;
     // One set of statements for the whole batch: its deliveries' audit records are appended together anyway.
     const audit: AuditInput[] = [];
     const statements = batchStatements.statements(
@@ -180,8 +175,16 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
     const written: Written = [];
     let head: pg.QueryResult<HeadRow> | null = null;
     let auditing = false;
-    /** A failure of the statements sent so far: the batch's (thrown) or a delivery's (rolled back, null). */
-    const failed = async (err: unknown): Promise<null> => {
+    try {
+      await batchStatements.start(begin.statements);
+      batch.begun = true;
+      for (const job of batch.jobs)
+        written.push({ job, result: await runAsync(ingest(job.input), statements) });
+      batchStatements.flush();
+      auditing = true;
+      if (audit.length > 0)
+        head = (await connection.run(auditHeadStatements()))[1]! as pg.QueryResult<HeadRow>;
+    } catch (err) {
       // The audit lock and head failing is the batch's failure, not one delivery's (as a failed commit is).
       if (isConnectionFailure(err) || (auditing && !connection.failedInKept)) throw err;
       await client.query('ROLLBACK');
@@ -190,29 +193,11 @@ export function createIngestBatcher(pool: pg.Pool, log: Logger | undefined, opti
         'a delivery of the batch failed; writing them one by one',
       );
       return null;
-    };
-    try {
-      const after = await batchStatements.start(begin.statements, local ? auditHeadStatements() : []);
-      if (local) head = after[1] as pg.QueryResult<HeadRow>;
-      batch.begun = true;
-      for (const job of batch.jobs)
-        written.push({ job, result: await runAsync(ingest(job.input), statements) });
-      batchStatements.flush();
-      auditing = true;
-      if (!local && audit.length > 0)
-        head = (await connection.run(auditHeadStatements()))[1]! as pg.QueryResult<HeadRow>;
-    } catch (err) {
-      return failed(err);
     }
     // Every record carries its delivery's receivedAt already; the fallback time is never used.
     const append = head && auditInsert(options.auditKey, audit, batch.jobs[0]!.input.receivedAt, head);
-    // A failed statement skips the COMMIT (PostgreSQL ignores the rest until the Sync): the batch rolls back.
-    // Only a local batch still has kept writes here (the others sent theirs with the audit lock).
-    try {
-      await connection.run([...(append?.statement ? [append.statement] : []), 'COMMIT']);
-    } catch (err) {
-      return failed(err);
-    }
+    // A failed insert skips the COMMIT (PostgreSQL ignores the rest until the Sync): the batch rolls back.
+    await connection.run([...(append?.statement ? [append.statement] : []), 'COMMIT']);
     return written;
   }
 
