@@ -296,6 +296,50 @@ describe('PostgreSQL store shared by several replicas', () => {
     }
   });
 
+  it('a kept write that fails for one delivery, sent with the audit lock, rolls back the batch; the others commit', async () => {
+    const r = await replicas(1);
+    const store = r.stores[0]!;
+    try {
+      // The batch's kept writes (here a deferred match whose detail PostgreSQL cannot hold) go with the audit
+      // lock and the chain's head, in its second round trip: the batch is written again delivery by delivery.
+      const one = (i: number, detail = 'the Kubernetes API did not answer') =>
+        delivery([
+          {
+            alert: alertOf({ alertname: 'X', deployment: `d${i}` }, { fingerprint: `fp-${i}` }),
+            outcomes: [matchFor(`d${i}`)],
+          },
+          {
+            alert: alertOf({ alertname: 'X', pod: `p${i}` }, { fingerprint: `fp-deferred-${i}` }),
+            outcomes: [
+              {
+                outcome: 'deferred' as const,
+                policy: 'scorer-error-rate',
+                subject: { kind: 'Pod' as const, namespace: 'ml-prod', name: `p${i}` },
+                detail,
+              },
+            ],
+          },
+        ]);
+      const results = await Promise.allSettled(
+        [0, 1, 2, 3].map((i) => store.ingest(i === 1 ? one(i, 'bad\u0000detail') : one(i))),
+      );
+      expect(results.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'SALVE_REQUEST_INVALID' });
+      expect((await store.listAlerts({ limit: 10 })).map((a) => a.fingerprint).sort()).toEqual([
+        'fp-0',
+        'fp-2',
+        'fp-3',
+        'fp-deferred-0',
+        'fp-deferred-2',
+        'fp-deferred-3',
+      ]);
+      expect(await store.countOpenHeals()).toMatchObject({ pending: 3 });
+      expect(await store.verifyAudit()).toMatchObject({ ok: true });
+    } finally {
+      await r.close();
+    }
+  });
+
   it('answers the webhook 503 SALVE_STORE_UNAVAILABLE while PostgreSQL refuses connections, 202 once it is back', async () => {
     const url = await server.createDatabase();
     const database = new URL(url).pathname.slice(1);
