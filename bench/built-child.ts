@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { ServerChild } from './child.js';
 import { extraNodeFlags } from './node-flags.js';
+import { processCpuMicros } from './proc-stat.js';
 import type { ServerStats } from './server.js';
 import { repoRoot } from './workspace.js';
 
@@ -23,13 +24,6 @@ function procStatus(pid: number): { rss: number; peakRss: number } {
   const kb = (field: string) =>
     Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
   return { rss: kb('VmRSS') * 1024, peakRss: kb('VmHWM') * 1024 };
-}
-
-/** utime + stime of /proc/<pid>/stat, in microseconds (clock ticks of 10 ms). */
-function procCpuMicros(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /**
@@ -87,7 +81,7 @@ export async function startBuiltSalve(dir: string, logLevel: string): Promise<Se
       return {
         ...procStatus(pid),
         heapUsed: Number.NaN,
-        cpuMicros: procCpuMicros(pid),
+        cpuMicros: processCpuMicros(pid) ?? Number.NaN,
         loopActiveMs: Number.NaN,
         atMs: performance.now(),
       };

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { TICKS_PER_SECOND } from './proc-stat.js';
 
 /** Busy and total CPU time of the whole machine so far, in /proc/stat's ticks (every CPU together). */
 type MachineTicks = { busy: number; total: number };
@@ -20,9 +21,6 @@ function readMachineTicks(): MachineTicks | null {
   const busy = user! + nice! + system! + irq! + softirq! + steal!;
   return { busy, total: busy + idle! + iowait! };
 }
-
-/** Linux's USER_HZ: /proc reports CPU time in these ticks. */
-const TICKS_PER_SECOND = 100;
 
 export type MachineCpu = {
   /** Share of all the machine's CPUs busy over the window (user, nice, system, irq, softirq, steal). */

@@ -1,24 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestPostgres } from '../test/support/postgres.js';
-
-/** Linux's USER_HZ: /proc reports CPU time in these ticks. */
-const TICKS_PER_SECOND = 100;
-
-type ProcStat = { ppid: number; ticks: number; childTicks: number };
-
-function readStat(pid: number): ProcStat | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // The command name may hold spaces and parentheses: fields are counted from the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const at = (field: number) => Number(fields[field - 3]);
-  return { ppid: at(4), ticks: at(14) + at(15), childTicks: at(16) + at(17) };
-}
+import { readProcStat, TICKS_PER_SECOND } from './proc-stat.js';
 
 /**
  * CPU time (user + system, microseconds) of a PostgreSQL server so far: the postmaster, its live backends and
@@ -33,13 +16,13 @@ export async function postgresCpuReader(pg: TestPostgres): Promise<(() => number
   );
   if (row === undefined) return null;
   const postmaster = Number(fs.readFileSync(path.join(row.setting, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  if (readStat(postmaster) === null) return null;
+  if (readProcStat(postmaster) === null) return null;
   return () => {
     let ticks = 0;
     for (const entry of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       const pid = Number(entry);
-      const stat = readStat(pid);
+      const stat = readProcStat(pid);
       if (stat === null) continue;
       if (pid === postmaster) ticks += stat.ticks + stat.childTicks;
       else if (stat.ppid === postmaster) ticks += stat.ticks;

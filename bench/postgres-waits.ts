@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import pg from 'pg';
 import { lockSpace, storeLocks } from '../src/store/postgres/locks.js';
+import { processCpuMicros } from './proc-stat.js';
 
 /**
  * What the database's client backends are doing, sampled every few milliseconds from a connection of its own
@@ -91,6 +91,8 @@ export async function sampleWaits(
     );
   const commitsBefore = await commits();
   const pid = Number((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid);
+  // Where /proc is missing, 0: nothing is subtracted.
+  const backendCpuMicros = (pid: number) => processCpuMicros(pid) ?? 0;
   const cpuBefore = backendCpuMicros(pid);
   const counts: Record<string, number> = {};
   let samples = 0;
@@ -123,16 +125,4 @@ export async function sampleWaits(
       return { samples, backends, shares, auditHeld: held, commits: committed, samplerCpuMicros };
     },
   };
-}
-
-/** CPU time (user + system, us) of one process so far; 0 where /proc is missing (then nothing is subtracted). */
-function backendCpuMicros(pid: number): number {
-  try {
-    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    // utime and stime, fields 14 and 15, in USER_HZ (100) ticks.
-    return (Number(fields[11]) + Number(fields[12])) * 1e4;
-  } catch {
-    return 0;
-  }
 }
