@@ -12,7 +12,7 @@ import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { IngestInput, IngestResult, Store } from '../../src/store/types.js';
 import { fakeClock } from '../support/fake-clock.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
-import { alertOf, delivery, matchFor, T, testAuditKey } from '../support/store-contract.js';
+import { alertOf, auditNote, delivery, matchFor, T, testAuditKey } from '../support/store-contract.js';
 import { waitFor } from '../support/wait.js';
 
 let server: TestPostgres;
@@ -375,15 +375,7 @@ describe('PostgreSQL write transaction round trips', () => {
     const counter = countRoundTrips();
     try {
       await store.migrate();
-      const note = (n: number) => ({
-        type: 'test.note',
-        actor: 'salve',
-        healId: null,
-        policy: 'p',
-        target: null,
-        outcome: 'ok',
-        data: { n },
-      });
+      const note = (n: number) => auditNote({ n }, { policy: 'p', outcome: 'ok' });
       await store.appendAudit([note(1)]);
       counter.counted.roundTrips = 0;
       await store.appendAudit([note(2), note(3)]);

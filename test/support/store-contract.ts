@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertIdentity, type ReceivedAlert } from '../../src/alerts/schema.js';
+import type { AuditInput } from '../../src/domain/audit.js';
 import type { MatchOutcome } from '../../src/policy/types.js';
 import { auditKeyFrom } from '../../src/store/audit-chain.js';
 import type { IngestInput, Store } from '../../src/store/types.js';
@@ -36,6 +37,20 @@ export function alertOf(
     annotations: {},
     generatorURL: '',
     ...overrides,
+  };
+}
+
+/** A record of no kind salve writes, for tests of the audit log itself: `data` and any field given, the rest null. */
+export function auditNote(data: Record<string, unknown>, fields: Partial<AuditInput> = {}): AuditInput {
+  return {
+    type: 'test.note',
+    actor: 'salve',
+    healId: null,
+    policy: null,
+    target: null,
+    outcome: null,
+    data,
+    ...fields,
   };
 }
 
@@ -389,17 +404,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
           { alert: alertOf({ alertname: 'X', deployment: 'scorer' }), outcomes: [matchFor('scorer')] },
         ]),
       );
-      await h.store.appendAudit([
-        {
-          type: 'test.note',
-          actor: 'salve',
-          healId: null,
-          policy: 'p',
-          target: null,
-          outcome: 'ok',
-          data: { n: 1 },
-        },
-      ]);
+      await h.store.appendAudit([auditNote({ n: 1 }, { policy: 'p', outcome: 'ok' })]);
       const all = await h.store.queryAudit({ limit: 100 });
       expect(all.map((r) => r.seq)).toEqual(all.map((_, i) => i + 1));
       for (let i = 1; i < all.length; i++) expect(all[i]!.prevHash).toBe(all[i - 1]!.hash);
@@ -420,33 +425,13 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
     });
 
     it('verify names the first record whose content was changed', async () => {
-      await h.store.appendAudit(
-        [1, 2, 3].map((n) => ({
-          type: 'test.note',
-          actor: 'salve',
-          healId: null,
-          policy: null,
-          target: null,
-          outcome: null,
-          data: { n },
-        })),
-      );
+      await h.store.appendAudit([1, 2, 3].map((n) => auditNote({ n })));
       await h.tamperAuditData(2, { n: 99 });
       expect(await h.store.verifyAudit()).toMatchObject({ ok: false, brokenAt: 2 });
     });
 
     it('verify notices a deleted record', async () => {
-      await h.store.appendAudit(
-        [1, 2, 3].map((n) => ({
-          type: 'test.note',
-          actor: 'salve',
-          healId: null,
-          policy: null,
-          target: null,
-          outcome: null,
-          data: { n },
-        })),
-      );
+      await h.store.appendAudit([1, 2, 3].map((n) => auditNote({ n })));
       await h.deleteAuditRecord(2);
       expect(await h.store.verifyAudit()).toMatchObject({
         ok: false,
